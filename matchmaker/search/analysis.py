@@ -1,0 +1,85 @@
+"""Text analysis shared by both search backends.
+
+Elasticsearch analyses text with the ``cjk_en`` analyzer declared in
+``search_mappings/*.json``: the standard tokenizer, ``cjk_width``, ``lowercase``,
+``cjk_bigram``, the English stop list and the English (Porter) stemmer.  SQLite's FTS5
+cannot do that (its ``unicode61`` tokenizer keeps a whole run of Chinese as one token,
+so "新能源汽车电池" would never match "电池"), so the embedded backend runs this module
+on the text first and hands FTS5 the resulting tokens separated by spaces.  Queries go
+through the same function, so a word matches on both backends in the same way.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+#: Lucene's English stop words (``_english_``), the list the ``stop`` filter uses.
+ENGLISH_STOP_WORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the "
+    "their then there these they this to was will with".split()
+)
+
+# Han, Hiragana, Katakana and Hangul: the scripts ``cjk_bigram`` turns into bigrams.
+_CJK = (
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf"  # CJK Extension A
+    "\u4e00-\u9fff"  # CJK Unified Ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+)
+# A token is one CJK character, or a run of letters and digits in any other script.
+# Underscores and apostrophes split words, as FTS5's unicode61 tokenizer would.
+_TOKEN = re.compile(rf"([{_CJK}])|((?:(?![{_CJK}_])\w)+)")
+
+_stemmer = snowballstemmer.stemmer("porter")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    if word.isascii() and word.isalpha():
+        return _stemmer.stemWord(word)
+    return word
+
+
+def tokenize(text: str | None) -> list[str]:
+    """Split text into the tokens both backends index: CJK bigrams and stemmed words."""
+    if not text:
+        return []
+    text = unicodedata.normalize("NFKC", text).lower()
+    tokens: list[str] = []
+    cjk_run: list[str] = []
+    last_end = -1
+
+    def flush_run() -> None:
+        if len(cjk_run) == 1:
+            tokens.append(cjk_run[0])
+        else:
+            tokens.extend(a + b for a, b in zip(cjk_run, cjk_run[1:]))
+        cjk_run.clear()
+
+    for match in _TOKEN.finditer(text):
+        cjk_char, word = match.groups()
+        if cjk_char:
+            # Characters are bigrammed only when nothing stands between them.
+            if cjk_run and match.start() != last_end:
+                flush_run()
+            cjk_run.append(cjk_char)
+            last_end = match.end()
+            continue
+        if cjk_run:
+            flush_run()
+        if word not in ENGLISH_STOP_WORDS:
+            stem = _stem(word)
+            if stem:
+                tokens.append(stem)
+    if cjk_run:
+        flush_run()
+    return tokens
+
+
+def analyzed(text: str | None) -> str:
+    """The tokens of ``text`` as one space-separated string, ready for FTS5."""
+    return " ".join(tokenize(text))

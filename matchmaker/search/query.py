@@ -1,0 +1,118 @@
+"""The backend-neutral query each search backend compiles.
+
+Services build a :class:`Query` from plain values; the SQLite backend turns it into SQL
+with an FTS5 ``MATCH``, the Elasticsearch backend into query DSL.  Field names are the
+dotted paths of ``search_mappings/*.json`` (``requirements.min_revenue``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+#: Elasticsearch refuses to page past ``index.max_result_window``; both backends do.
+MAX_RESULT_WINDOW = 10_000
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The field (or, for an array field, one of its values) is one of ``values``."""
+
+    field: str
+    values: tuple[Any, ...]
+
+    def __init__(self, field: str, values):  # accept any iterable, keep a tuple
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "values", tuple(values))
+
+
+@dataclass(frozen=True)
+class Range:
+    """``gte <= field <= lte``; a bound of ``None`` is open.  Missing values never match."""
+
+    field: str
+    gte: Any = None
+    lte: Any = None
+
+
+@dataclass(frozen=True)
+class Missing:
+    """The field has no value."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one of the clauses holds."""
+
+    clauses: tuple["Filter", ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    clause: "Filter"
+
+
+Filter = Union[Terms, Range, Missing, AnyOf, Not]
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class SumAggregation:
+    """Document count and the sum of ``sum_field`` for each value of ``group_by``.
+
+    Answered in ``SearchResult.sums[name][value] == {"count": n, "sum": s}``.
+    """
+
+    name: str
+    group_by: str
+    sum_field: str
+
+
+@dataclass
+class Query:
+    """What to find, how to order it, which page, and which facets to count.
+
+    ``text`` is matched against the index's search fields (``_meta.search_fields`` in the
+    mapping): every token must occur in at least one of them.  With text and no ``sort``
+    the best BM25 match comes first; otherwise ``sort`` orders the hits, and the
+    document id breaks ties so that pages are stable.
+    """
+
+    text: str | None = None
+    filters: list[Filter] = field(default_factory=list)
+    sort: list[Sort] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 20
+    facets: list[str] = field(default_factory=list)
+    sums: list[SumAggregation] = field(default_factory=list)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+@dataclass
+class SearchResult:
+    items: list[dict]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    sums: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+
+@dataclass
+class BulkError:
+    position: int  # 0-based position of the document in the batch
+    id: str | None
+    message: str
+
+
+@dataclass
+class BulkResult:
+    indexed: int = 0
+    errors: list[BulkError] = field(default_factory=list)
