@@ -10,11 +10,11 @@ from pathlib import Path
 from ..errors import ConfigurationError
 from .base import SearchBackend
 from .mappings import MAPPINGS_DIR, load_indexes
-from .query import AnyOf, Missing, Not, Query, Range, SearchResult, Sort, SumAggregation, Terms
+from .query import AnyOf, Boost, Missing, Not, Query, Range, SearchResult, Sort, SumAggregation, Terms
 
 __all__ = [
     "SearchBackend", "Query", "Terms", "Range", "Missing", "AnyOf", "Not", "Sort",
-    "SumAggregation", "SearchResult", "create_backend",
+    "SumAggregation", "Boost", "SearchResult", "create_backend",
 ]
 
 BACKENDS = ("sqlite", "elasticsearch")

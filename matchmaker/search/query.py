@@ -74,6 +74,19 @@ class SumAggregation:
     sum_field: str
 
 
+@dataclass(frozen=True)
+class Boost:
+    """Adds ``weight`` to a hit's rank score when ``clause`` holds for it.
+
+    With boosts and no explicit ``sort``, hits are ordered by the sum of the weights of
+    the boosts they satisfy (highest first), then by text relevance, then by id.  The
+    deal flow uses this to rank candidates inside the engine (see ``matchmaker.scoring``).
+    """
+
+    clause: "Filter"
+    weight: float
+
+
 @dataclass
 class Query:
     """What to find, how to order it, which page, and which facets to count.
@@ -91,6 +104,7 @@ class Query:
     per_page: int = 20
     facets: list[str] = field(default_factory=list)
     sums: list[SumAggregation] = field(default_factory=list)
+    boosts: list[Boost] = field(default_factory=list)
 
     @property
     def offset(self) -> int:

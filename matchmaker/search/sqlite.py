@@ -446,13 +446,19 @@ class SQLiteBackend(SearchBackend):
             base += f" JOIN {_q(spec.name + '__fts')} f ON f.rowid = m.rid"
         return base
 
-    def _order(self, spec: IndexSpec, query: Query, match: str | None) -> str:
+    def _order(self, spec: IndexSpec, query: Query, match: str | None, params: list) -> str:
         terms = []
+        if query.boosts and not query.sort:
+            cases = " + ".join(
+                f"(CASE WHEN {self._filter_sql(spec, b.clause, params)} THEN {float(b.weight)!r} ELSE 0 END)"
+                for b in query.boosts
+            )
+            terms.append(f"({cases}) DESC")
         if query.sort:
             for s in query.sort:
                 col = "m.id" if s.field == "id" else "m." + _q(spec.field(s.field).column)
                 terms.append(f"{col} IS NULL, {col} {'DESC' if s.descending else 'ASC'}")
-        elif match:
+        if match and not query.sort:
             weights = ", ".join(str(spec.search_fields.get(p, 0.0)) for p in spec.text_fields)
             terms.append(f"bm25(f.{_q(spec.name + '__fts')}, {weights})")
         terms.append("m.id")
@@ -471,10 +477,11 @@ class SQLiteBackend(SearchBackend):
         facets, total = self._facets(spec, query, source, where, params)
         items = []
         if query.per_page > 0:
+            order_params: list = []
+            order = self._order(spec, query, match, order_params)
             rows = self.db.execute(
-                f"SELECT m.id, m.version, m.source FROM {source} WHERE {where} "
-                f"ORDER BY {self._order(spec, query, match)} LIMIT ? OFFSET ?",
-                [*params, query.per_page, query.offset],
+                f"SELECT m.id, m.version, m.source FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, *order_params, query.per_page, query.offset],
             )
             items = [self._doc(r) for r in rows]
         sums = {agg.name: self._sum(spec, agg, source, where, params) for agg in query.sums}

@@ -1,0 +1,69 @@
+"""Facts derived from an enterprise's profile and financial history (no I/O).
+
+These are computed, never entered: the programme tier of the zone's plan, the latest
+fiscal year's figures, growth.  The needs index carries a copy of them (``summary``) so
+that deal flow can filter and rank needs without reading every enterprise.
+"""
+from __future__ import annotations
+
+#: 卓越计划 "excel" starts at annual revenue of 100 million yuan (1亿).
+EXCEL_REVENUE = 100_000_000
+#: Stages the plan's 筑巢计划 "nest" programme is for.
+NEST_STAGES = ("seed", "startup")
+
+
+def sorted_financials(enterprise: dict) -> list[dict]:
+    """Yearly financials, oldest first."""
+    return sorted(enterprise.get("financials") or [], key=lambda f: f["year"])
+
+
+def latest_financials(enterprise: dict) -> dict | None:
+    years = sorted_financials(enterprise)
+    return years[-1] if years else None
+
+
+def revenue_growth(enterprise: dict) -> float | None:
+    """Revenue growth of the latest year over the year before it, as a fraction."""
+    years = sorted_financials(enterprise)
+    if len(years) < 2 or years[-2]["year"] != years[-1]["year"] - 1:
+        return None
+    before, latest = years[-2].get("revenue"), years[-1].get("revenue")
+    if not before or latest is None or before <= 0:
+        return None
+    return round((latest - before) / before, 4)
+
+
+def derive_tier(enterprise: dict) -> str:
+    """``excel`` from 100M revenue in the latest year; ``nest`` for start-ups; else ``grow``."""
+    latest = latest_financials(enterprise)
+    revenue = latest.get("revenue") if latest else None
+    if revenue is not None and revenue >= EXCEL_REVENUE:
+        return "excel"
+    if revenue is None or enterprise.get("stage") in NEST_STAGES:
+        return "nest"
+    return "grow"
+
+
+def derived_fields(enterprise: dict) -> dict:
+    """The read-only fields stored with an enterprise document."""
+    latest = latest_financials(enterprise)
+    return {
+        "tier": derive_tier(enterprise),
+        "latest_year": latest["year"] if latest else None,
+        "latest_revenue": latest.get("revenue") if latest else None,
+    }
+
+
+def summary(enterprise: dict) -> dict:
+    """What a need carries of its enterprise: the fields deal flow filters and ranks on."""
+    latest = latest_financials(enterprise)
+    return {
+        "founded": enterprise.get("founded"),
+        "latest_revenue": latest.get("revenue") if latest else None,
+        "revenue_growth": revenue_growth(enterprise),
+        "has_collateral": bool(enterprise.get("has_collateral")),
+        "high_tech_certified": bool(enterprise.get("high_tech_certified")),
+        "little_giant": bool(enterprise.get("little_giant")),
+        "invention_patents": enterprise.get("invention_patents") or 0,
+        "tier": derive_tier(enterprise),
+    }
