@@ -1,0 +1,52 @@
+"""The investor–enterprise matchmaker: a Flask application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as defaults
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then ``MATCHMAKER_*`` variables, then ``test_config``."""
+    app = Flask(__name__, template_folder=str(Path(__file__).resolve().parent.parent / "templates"))
+    app.config.from_mapping(defaults.DEFAULTS)
+    app.config.from_prefixed_env("MATCHMAKER")
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["DATA_DIR"] = str(app.config.get("DATA_DIR") or defaults.default_data_dir())
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = defaults.load_secret_key(app.config["DATA_DIR"])
+
+    from . import storage
+    from .accounts import loaders
+    from .http_errors import register_error_handlers
+
+    storage.init_app(app)
+    loaders.init_app(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.routes import auth_blp, users_blp
+    from .enterprises.routes import blp as enterprises_blp
+    from flask_smorest import Api
+    from .institutions.routes import blp as institutions_blp
+    from .needs.routes import blp as needs_blp
+
+    api = Api(app)  # one per app: its OpenAPI document describes this app's routes
+    app.extensions["matchmaker.api"] = api
+    for blp in (auth_blp, users_blp, institutions_blp, enterprises_blp, needs_blp):
+        api.register_blueprint(blp)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

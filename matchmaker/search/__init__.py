@@ -10,10 +10,10 @@ from pathlib import Path
 from ..errors import ConfigurationError
 from .base import SearchBackend
 from .mappings import MAPPINGS_DIR, load_indexes
-from .query import AnyOf, Boost, Missing, Not, Query, Range, SearchResult, Sort, SumAggregation, Terms
+from .query import AnyOf, Boost, Filter, Missing, Not, Query, Range, SearchResult, Sort, SumAggregation, Terms
 
 __all__ = [
-    "SearchBackend", "Query", "Terms", "Range", "Missing", "AnyOf", "Not", "Sort",
+    "SearchBackend", "Query", "Filter", "Terms", "Range", "Missing", "AnyOf", "Not", "Sort",
     "SumAggregation", "Boost", "SearchResult", "create_backend",
 ]
 

@@ -1,0 +1,57 @@
+"""Who may read and change what.  Every service calls these; views never decide alone.
+
+The rules (issue 2):
+- institutions: everyone signed in reads; staff and admin create and delete; an
+  institution user edits only its own institution (and not its zone recruitment status);
+- enterprises and their financials: the owner and staff/admin; institutions see an
+  enterprise's profile only through its open needs;
+- needs: the owner sees all of its own; institutions see only open needs; staff see all;
+  only the owning enterprise (or staff/admin) creates and changes a need.
+"""
+from __future__ import annotations
+
+from .accounts.models import User
+from .errors import Forbidden, NotAuthenticated
+
+
+def require_user(user: User | None) -> User:
+    if user is None or not user.is_authenticated:
+        raise NotAuthenticated("sign in first: send 'Authorization: Bearer <token>' or use a session")
+    return user
+
+
+def require_staff(user: User, action: str) -> None:
+    if not require_user(user).is_staff:
+        raise Forbidden(f"only zone staff and admins may {action}")
+
+
+def require_admin(user: User, action: str) -> None:
+    if not require_user(user).is_admin:
+        raise Forbidden(f"only admins may {action}")
+
+
+def owns_enterprise(user: User, enterprise_id: str) -> bool:
+    return user.role == "enterprise" and user.enterprise_id == enterprise_id
+
+
+def owns_institution(user: User, institution_id: str) -> bool:
+    return user.role == "institution" and user.institution_id == institution_id
+
+
+def can_edit_institution(user: User, institution_id: str) -> bool:
+    return user.is_staff or owns_institution(user, institution_id)
+
+
+def can_read_enterprise(user: User, enterprise_id: str) -> bool:
+    """Full profile with financials: the owner and staff."""
+    return user.is_staff or owns_enterprise(user, enterprise_id)
+
+
+def can_read_need(user: User, need: dict) -> bool:
+    if user.is_staff or owns_enterprise(user, need["enterprise_id"]):
+        return True
+    return user.role == "institution" and need.get("status") == "open"
+
+
+def can_edit_need(user: User, need: dict) -> bool:
+    return user.is_staff or owns_enterprise(user, need["enterprise_id"])

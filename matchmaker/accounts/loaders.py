@@ -1,0 +1,42 @@
+"""How flask-login finds the user: a session cookie or a bearer token."""
+from __future__ import annotations
+
+from flask import Flask, request
+
+from ..errors import NotAuthenticated
+from ..extensions import login_manager
+from ..storage import get_backend
+from .models import User
+from .service import USERS, user_for_token
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "web.sign_in"
+
+    @login_manager.user_loader
+    def load_session_user(session_id: str) -> User | None:
+        user_id, _, generation = session_id.rpartition(":")
+        doc = get_backend().get(USERS, user_id)
+        if doc is None or not doc.get("active", True):
+            return None
+        if str(doc.get("session_generation", 0)) != generation:
+            return None  # signed out everywhere, password or role changed since
+        return User(doc)
+
+    @login_manager.request_loader
+    def load_token_user(req) -> User | None:
+        header = req.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return user_for_token(get_backend(), token.strip())
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.path.startswith("/api/"):
+            raise NotAuthenticated("sign in first: send 'Authorization: Bearer <token>'")
+        from flask import redirect, url_for
+
+        return redirect(url_for(login_manager.login_view, next=request.full_path))

@@ -1,0 +1,97 @@
+"""/api/v1/auth (tokens) and /api/v1/users (accounts, admins only)."""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from ..access import require_admin, require_user
+from ..common.api import actor, backend, if_match, page_schema, with_etag
+from ..common.schemas import StrictSchema
+from ..errors import NotAuthenticated
+from ..search import Query, Terms
+from .schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
+from . import service
+
+auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="API tokens")
+users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Accounts and roles (admins)")
+
+
+@auth_blp.route("/token")
+class Token(MethodView):
+    @auth_blp.arguments(TokenRequestSchema)
+    @auth_blp.response(200, TokenSchema)
+    def post(self, credentials):
+        """Exchange a username and password for a bearer token."""
+        user = service.authenticate(backend(), credentials["username"], credentials["password"])
+        if user is None:
+            raise NotAuthenticated("wrong username or password")
+        return service.issue_token(backend(), user, current_app.config["TOKEN_TTL_HOURS"])
+
+    @auth_blp.response(204)
+    def delete(self):
+        """Revoke the token this request is signed with."""
+        user = require_user(actor())
+        if user.token_id:
+            service.revoke_token(backend(), user.token_id)
+
+
+@auth_blp.route("/me")
+class Me(MethodView):
+    @auth_blp.response(200, UserSchema)
+    def get(self):
+        """The signed-in user."""
+        return require_user(actor()).doc
+
+
+@auth_blp.route("/password")
+class Password(MethodView):
+    @auth_blp.arguments(PasswordChangeSchema)
+    @auth_blp.response(204)
+    def post(self, data):
+        """Change your password; every other session and token of yours ends."""
+        user = require_user(actor())
+        service.change_password(backend(), user, data["current_password"], data["new_password"])
+        service.revoke_all_tokens(backend(), user.id)
+
+
+class UserSearchSchema(StrictSchema):
+    role = fields.List(fields.String(validate=validate.OneOf(("enterprise", "institution", "staff", "admin"))))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+@users_blp.route("")
+class Users(MethodView):
+    @users_blp.arguments(UserSearchSchema, location="query")
+    @users_blp.response(200, page_schema(UserSchema, "UserPage"))
+    def get(self, args):
+        require_admin(actor(), "list accounts")
+        filters = [Terms("role", args["role"])] if args.get("role") else []
+        query = Query(filters=filters, page=args["page"], per_page=args["per_page"], facets=["role"])
+        result = backend().search("users", query)
+        return {"items": result.items, "total": result.total, "page": query.page, "per_page": query.per_page, "facets": result.facets}
+
+    @users_blp.arguments(UserCreateSchema)
+    @users_blp.response(201, UserSchema)
+    def post(self, data):
+        require_admin(actor(), "create accounts")
+        return service.create_user(backend(), data), 201
+
+
+@users_blp.route("/<user_id>")
+class UserItem(MethodView):
+    @users_blp.response(200, UserSchema)
+    def get(self, user_id):
+        require_admin(actor(), "read accounts")
+        return with_etag(service.get_user(backend(), user_id))
+
+    @users_blp.arguments(UserUpdateSchema(partial=True))
+    @users_blp.response(200, UserSchema)
+    def patch(self, changes, user_id):
+        require_admin(actor(), "change accounts")
+        doc = service.update_user(backend(), user_id, changes, if_match())
+        if "password" in changes or changes.get("active") is False:
+            service.revoke_all_tokens(backend(), user_id)
+        return with_etag(doc)

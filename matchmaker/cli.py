@@ -1,0 +1,205 @@
+"""The ``matchmaker`` command line (API.md): init, seed, users, import, export, reindex, serve.
+
+Every command exits 0 on success and otherwise prints one line saying what went wrong
+and what to do, and exits non-zero.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .errors import MatchmakerError
+from .storage import get_backend
+
+
+def fail_cleanly(command):
+    """Turn our errors (and a few predictable OS ones) into one line and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except MatchmakerError as exc:
+            details = ""
+            if exc.fields:
+                details = " (" + "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in exc.fields.items()) + ")"
+            raise click.ClickException(exc.message + details) from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+    return wrapper
+
+
+class Progress:
+    """Progress of long work on stderr: a line every few seconds and one at the end."""
+
+    def __init__(self, label: str, every: float = 2.0):
+        self.label, self.every = label, every
+        self.started = self.last = time.monotonic()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every and (total is None or done < total):
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-9)
+        of = f"/{total} ({100 * done // max(total, 1)}%)" if total else ""
+        click.echo(f"{self.label}: {done}{of}, {rate:,.0f}/s", err=True)
+
+
+@click.command("init")
+@with_appcontext
+@fail_cleanly
+def init_command():
+    """Create the database or indices (safe to run again)."""
+    get_backend().init()
+    click.echo(f"ready: {current_app.config['SEARCH_BACKEND']} storage, data folder {current_app.config['DATA_DIR']}")
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Load the demo data set of the zone's 2012 plan.")
+@with_appcontext
+@fail_cleanly
+def seed_command(demo: bool):
+    """Load the demo data (running it twice leaves one copy) and print the demo accounts."""
+    if not demo:
+        raise click.UsageError("say what to seed: --demo")
+    from .seeding import seed_demo
+
+    backend = get_backend()
+    backend.init()
+    report, accounts = seed_demo(backend, progress=Progress("seeding"))
+    click.echo(report.summary())
+    click.echo("demo accounts (username / password / role / bound to):")
+    for account in accounts:
+        bound = account.get("enterprise_id") or account.get("institution_id") or "-"
+        click.echo(f"  {account['username']:<14} {account['password']:<24} {account['role']:<12} {bound}")
+
+
+@click.group("users")
+def users_group():
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["enterprise", "institution", "staff", "admin"]))
+@click.option("--enterprise", "enterprise_id", help="Enterprise id, for the enterprise role.")
+@click.option("--institution", "institution_id", help="Institution id, for the institution role.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+@click.option("--display-name", help="Name shown in the interface.")
+@with_appcontext
+@fail_cleanly
+def users_create(username, role, enterprise_id, institution_id, password_stdin, display_name):
+    """Create a user; the password is read from standard input."""
+    from .accounts.service import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.ClickException("no password on standard input: pipe it in, e.g. `echo \"$PW\" | matchmaker users create ...`")
+    data = {"username": username, "role": role, "password": password}
+    if enterprise_id:
+        data["enterprise_id"] = enterprise_id
+    if institution_id:
+        data["institution_id"] = institution_id
+    if display_name:
+        data["display_name"] = display_name
+    backend = get_backend()
+    backend.init()
+    user = create_user(backend, data)
+    click.echo(f"created {user['username']} ({user['role']})")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+@fail_cleanly
+def import_command(file: Path):
+    """Import institutions, enterprises and needs from a JSON Lines file."""
+    from .importexport import import_file
+
+    if not file.exists():
+        raise click.ClickException(f"{file}: no such file")
+    backend = get_backend()
+    backend.init()
+    report = import_file(backend, file, progress=Progress("importing"))
+    for rejection in report.rejected[:200]:
+        click.echo(f"{file}:{rejection.line}: {rejection.message}", err=True)
+    if report.rejected:
+        raise click.ClickException(report.summary())
+    click.echo(report.summary())
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+@fail_cleanly
+def export_command(file: Path):
+    """Write every institution, enterprise and need to a JSON Lines file."""
+    from .importexport import export_documents, write_jsonl
+
+    tmp = file.with_name(file.name + ".partial")
+    with tmp.open("w", encoding="utf-8") as out:
+        count = write_jsonl(export_documents(get_backend()), out)
+    tmp.replace(file)  # a file that exists is a whole export
+    click.echo(f"exported {count} documents to {file}")
+
+
+@click.command("reindex")
+@with_appcontext
+@fail_cleanly
+def reindex_command():
+    """Rebuild the search indices from the stored documents."""
+    backend = get_backend()
+    backend.init()
+    counts = backend.reindex(progress=Progress("reindexing"))
+    click.echo("reindexed " + ", ".join(f"{n} {index}" for index, n in counts.items()))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+@fail_cleanly
+def serve_command(host: str, port: int, threads: int):
+    """Serve the application with waitress, a production WSGI server."""
+    from waitress import serve
+
+    get_backend().init()
+    app = current_app._get_current_object()
+    click.echo(f"serving on http://{host}:{port}/ (data: {app.config['DATA_DIR']}, storage: {app.config['SEARCH_BACKEND']})")
+    serve(app, host=host, port=port, threads=threads, ident="matchmaker")
+
+
+COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command)
+
+
+def register(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app(*args, **kwargs):
+    from . import create_app
+
+    try:
+        return create_app()
+    except MatchmakerError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False)
+def main():
+    """Matchmaker: technology SMEs and the institutions that fund them."""
+
+
+if __name__ == "__main__":
+    main()

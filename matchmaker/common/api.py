@@ -1,0 +1,94 @@
+"""Helpers the API views share: the signed-in user, versions from headers, page schemas."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import request
+from flask_login import current_user
+from marshmallow import fields
+
+from ..accounts.models import User
+from ..storage import get_backend
+
+
+def actor() -> User | None:
+    """The signed-in user (session or bearer token), or None."""
+    user = current_user._get_current_object()
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def if_match() -> str | None:
+    """The version the client last read, from ``If-Match`` (an ETag) if it sent one."""
+    value = request.headers.get("If-Match")
+    if not value or value.strip() == "*":
+        return None
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    return value.strip('"')
+
+
+def with_etag(doc: dict):
+    """A (body, status, headers) tuple that also tells the version in an ETag header."""
+    return doc, 200, {"ETag": f'"{doc["version"]}"'}
+
+
+def page_schema(item_schema: type[ma.Schema], name: str, with_facets: bool = True) -> type[ma.Schema]:
+    """The list envelope of API.md: items, total, page, per_page (and facets for searches)."""
+    attrs = {
+        "items": fields.List(fields.Nested(item_schema)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+    }
+    if with_facets:
+        attrs["facets"] = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))
+    return ma.Schema.from_dict(attrs, name=name)
+
+
+def backend():
+    return get_backend()
+
+
+def register_crud(blp, make_service, schema, update_schema, search_schema, *, noun: str) -> None:
+    """The five document endpoints of API.md on ``blp``: search, create, read, patch, delete.
+
+    Views stay thin: parse with the schemas, call the service (which checks access),
+    answer.  Every document kind gets exactly the same shape of API.
+    """
+    from flask.views import MethodView
+
+    page = page_schema(schema, f"{schema.__name__.replace('Schema', '')}Page")
+
+    class Collection(MethodView):
+        @blp.arguments(search_schema, location="query")
+        @blp.response(200, page)
+        def get(self, args):
+            return make_service().search(actor(), args)
+
+        @blp.arguments(schema)
+        @blp.response(201, schema)
+        def post(self, data):
+            doc = make_service().create(actor(), data)
+            return doc, 201, {"ETag": f'"{doc["version"]}"'}
+
+    class Item(MethodView):
+        @blp.response(200, schema)
+        def get(self, doc_id):
+            return with_etag(make_service().get(actor(), doc_id))
+
+        @blp.arguments(update_schema)
+        @blp.response(200, schema)
+        def patch(self, changes, doc_id):
+            return with_etag(make_service().update(actor(), doc_id, changes, if_match()))
+
+        @blp.response(204)
+        def delete(self, doc_id):
+            make_service().delete(actor(), doc_id, if_match())
+
+    Collection.get.__doc__ = f"Search {noun}s"
+    Collection.post.__doc__ = f"Create a {noun}"
+    Item.get.__doc__ = f"Read one {noun}"
+    Item.patch.__doc__ = f"Change some fields of a {noun}; send the version you read (If-Match or `version`) to refuse stale updates"
+    Item.delete.__doc__ = f"Delete a {noun}"
+    blp.route("")(Collection)
+    blp.route("/<doc_id>")(Item)

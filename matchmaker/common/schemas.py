@@ -1,0 +1,85 @@
+"""Schema building blocks shared by every document type."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ..errors import ValidationError
+
+#: The largest sum of money a document may carry: 10,000 亿 yuan, far above any real ticket.
+MAX_MONEY = 10**12
+
+
+class StrictSchema(ma.Schema):
+    """Unknown fields are refused with a message, never silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+def Money(validate_also=None, **kwargs) -> fields.Integer:
+    """A non-negative amount in yuan, a whole number (``validate_also``: a further rule)."""
+    rules = [validate.Range(min=0, max=MAX_MONEY)] + ([validate_also] if validate_also else [])
+    return fields.Integer(strict=True, validate=rules, **kwargs)
+
+
+def SignedMoney(**kwargs) -> fields.Integer:
+    """An amount in yuan that may be negative (a loss, an outflow)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=-MAX_MONEY, max=MAX_MONEY), **kwargs)
+
+
+def Text(max_length: int, required: bool = False, **kwargs) -> fields.String:
+    min_length = 1 if required else 0
+    return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+
+def Code(choices, **kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(choices), **kwargs)
+
+
+def Codes(choices, min_length: int = 0, **kwargs) -> fields.List:
+    """A list of codes from ``choices``, without repeats."""
+    rules = [lambda values: len(set(values)) == len(values) or _fail("must not repeat a value")]
+    if min_length:
+        rules.append(validate.Length(min=min_length, error=f"name at least {min_length}"))
+    return fields.List(fields.String(validate=validate.OneOf(choices)), validate=rules, **kwargs)
+
+
+def _fail(message: str):
+    raise ma.ValidationError(message)
+
+
+class DocumentSchema(StrictSchema):
+    """Fields the server manages on every document."""
+
+    id = fields.String(dump_only=True)
+    version = fields.String(dump_only=True, metadata={"description": "changes with every write; send it back (If-Match header or `version`) to refuse stale updates"})
+    created_at = fields.String(dump_only=True)
+    updated_at = fields.String(dump_only=True)
+
+
+def validate_with(schema: ma.Schema, data, *, partial: bool = False) -> dict:
+    """Load ``data`` with ``schema``; marshmallow's errors become our ValidationError."""
+    if not isinstance(data, dict):
+        raise ValidationError("the body must be a JSON object", fields={"_schema": ["must be a JSON object"]})
+    try:
+        return schema.load(data, partial=partial)
+    except ma.ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationError("the document has invalid fields", fields=messages) from None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class IsoDate(fields.Date):
+    """A date: parsed and checked on load, stored and answered as ``YYYY-MM-DD`` text."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)

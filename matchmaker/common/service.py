@@ -1,0 +1,106 @@
+"""What every document service does the same way: validate, stamp, store, page."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+import marshmallow as ma
+
+from ..errors import NotFound, ValidationError
+from ..search import Query, SearchBackend, SearchResult, Sort
+from ..search.base import new_id
+from .schemas import now_iso, validate_with
+
+MANAGED_FIELDS = ("id", "version", "created_at", "updated_at")
+
+
+class DocumentService:
+    """CRUD for one index, with validation through one schema.
+
+    Subclasses name the ``index`` and ``schema``, add derived fields in ``derive`` and
+    check access in their public methods; updates are validated as the whole merged
+    document, so a rule across fields (``ticket_min <= ticket_max``) holds after a
+    partial change too.
+    """
+
+    index: ClassVar[str]
+    schema: ClassVar[type[ma.Schema]]
+    #: Fields the server computes; they are refused in input and recomputed on every write.
+    derived_fields: ClassVar[tuple[str, ...]] = ()
+    label: ClassVar[str] = "document"
+
+    def __init__(self, backend: SearchBackend):
+        self.backend = backend
+
+    # -- hooks ----------------------------------------------------------------------------
+    def derive(self, doc: dict) -> dict:
+        """Fields computed from the document (tier, copies of related documents)."""
+        return {}
+
+    def check_references(self, doc: dict) -> None:
+        """Raise ValidationError when the document points at something that does not exist."""
+
+    # -- helpers --------------------------------------------------------------------------
+    def fetch(self, doc_id: str) -> dict:
+        doc = self.backend.get(self.index, doc_id)
+        if doc is None:
+            raise NotFound(f"{self.label} {doc_id} not found")
+        return doc
+
+    def editable(self, doc: dict) -> dict:
+        """The part of a stored document a client may send back."""
+        return {k: v for k, v in doc.items() if k not in MANAGED_FIELDS and k not in self.derived_fields}
+
+    def validate(self, data: dict) -> dict:
+        refused = sorted(set(data) & set(self.derived_fields))
+        if refused:
+            raise ValidationError(
+                "these fields are computed by the server", fields={f: ["is read-only"] for f in refused}
+            )
+        return validate_with(self.schema(), data)
+
+    def _complete(self, data: dict, created_at: str) -> dict:
+        self.check_references(data)
+        doc = {**data, "created_at": created_at, "updated_at": now_iso()}
+        doc.update(self.derive(doc))
+        return doc
+
+    # -- operations -----------------------------------------------------------------------
+    def insert(self, data: dict, doc_id: str | None = None) -> dict:
+        doc = self._complete(self.validate(data), now_iso())
+        return self.backend.create(self.index, doc, doc_id=doc_id)
+
+    def modify(self, doc_id: str, changes: dict, expected_version: str | None = None) -> dict:
+        """Apply a partial change; ``version`` in the changes wins over ``expected_version``."""
+        current = self.fetch(doc_id)
+        changes = dict(changes)
+        expected_version = changes.pop("version", None) or expected_version
+        merged = {**self.editable(current), **changes}
+        merged = {k: v for k, v in merged.items() if v is not None or k in changes}
+        doc = self._complete(self.validate(merged), current.get("created_at") or now_iso())
+        return self.backend.replace(self.index, doc_id, doc, expected_version=expected_version)
+
+    def remove(self, doc_id: str, expected_version: str | None = None) -> None:
+        self.fetch(doc_id)
+        self.backend.delete(self.index, doc_id, expected_version=expected_version)
+
+    def prepare_for_import(self, data: dict) -> dict:
+        """Validate a document from a file (it may bring its id and timestamps)."""
+        data = dict(data)
+        doc_id = data.pop("id", None)
+        created_at = data.pop("created_at", None) or now_iso()
+        for key in ("updated_at", "version", *self.derived_fields):
+            data.pop(key, None)
+        doc = self._complete(self.validate(data), created_at)
+        doc["id"] = str(doc_id) if doc_id else new_id()
+        return doc
+
+
+def page_query(args: dict, text: str | None = None, sort: list[Sort] | None = None, **kwargs) -> Query:
+    return Query(text=text, page=args.get("page", 1), per_page=args.get("per_page", 20), sort=sort or [], **kwargs)
+
+
+def envelope(result: SearchResult, query: Query, with_facets: bool = True) -> dict:
+    body = {"items": result.items, "total": result.total, "page": query.page, "per_page": query.per_page}
+    if with_facets:
+        body["facets"] = result.facets
+    return body

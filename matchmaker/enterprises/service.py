@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from ..access import can_read_enterprise, owns_enterprise, require_staff, require_user
+from ..accounts.models import User
+from ..common.search_params import sort_from, terms_filters
+from ..common.service import DocumentService, envelope, page_query
+from ..errors import Forbidden
+from ..needs.service import NeedService
+from ..search import Query, Terms
+from .facts import derived_fields
+from .schemas import EnterpriseSchema
+
+FILTER_FIELDS = {"industry": "industry", "stage": "stage", "tier": "tier"}
+FACETS = ["industry", "stage", "tier"]
+#: What an institution sees of an enterprise that has an open need: no financial history.
+PRIVATE_FIELDS = ("financials", "registered_capital", "has_collateral")
+
+
+class EnterpriseService(DocumentService):
+    index = "enterprises"
+    schema = EnterpriseSchema
+    derived_fields = ("tier", "latest_year", "latest_revenue")
+    label = "enterprise"
+
+    def derive(self, doc: dict) -> dict:
+        return derived_fields(doc)
+
+    def has_open_need(self, enterprise_id: str) -> bool:
+        query = Query(filters=[Terms("enterprise_id", [enterprise_id]), Terms("status", ["open"])], per_page=0)
+        return self.backend.search("needs", query).total > 0
+
+    def get(self, user: User, doc_id: str) -> dict:
+        user = require_user(user)
+        doc = self.fetch(doc_id)
+        if can_read_enterprise(user, doc_id):
+            return doc
+        if user.role == "institution" and self.has_open_need(doc_id):
+            return {k: v for k, v in doc.items() if k not in PRIVATE_FIELDS}
+        raise Forbidden("you may see an enterprise only through its open funding needs")
+
+    def create(self, user: User, data: dict) -> dict:
+        require_staff(user, "register enterprises")
+        return self.insert(data)
+
+    def update(self, user: User, doc_id: str, changes: dict, expected_version: str | None = None) -> dict:
+        user = require_user(user)
+        if not (user.is_staff or owns_enterprise(user, doc_id)):
+            raise Forbidden("you may edit only your own enterprise")
+        with self.backend.transaction():
+            doc = self.modify(doc_id, changes, expected_version)
+            NeedService(self.backend).refresh_enterprise_copies(doc)
+        return doc
+
+    def delete(self, user: User, doc_id: str, expected_version: str | None = None) -> None:
+        require_staff(user, "delete enterprises")
+        self.fetch(doc_id)
+        with self.backend.transaction():
+            NeedService(self.backend).delete_for_enterprise(doc_id)
+            self.remove(doc_id, expected_version)
+
+    def search(self, user: User, args: dict) -> dict:
+        user = require_user(user)
+        if user.role == "institution":
+            raise Forbidden("institutions find enterprises through their open needs: search /api/v1/needs")
+        filters = terms_filters(args, FILTER_FIELDS)
+        for flag in ("little_giant", "high_tech_certified"):
+            if args.get(flag) is not None:
+                filters.append(Terms(flag, [args[flag]]))
+        if user.role == "enterprise":
+            filters.append(Terms("id", [user.enterprise_id]))
+        query = page_query(args, text=args.get("q"), sort=sort_from(args.get("sort")), filters=filters, facets=FACETS)
+        return envelope(self.backend.search(self.index, query), query)

@@ -1,0 +1,68 @@
+"""One place that turns errors into responses: JSON under /api, HTML pages elsewhere.
+
+The JSON shape is flask-smorest's own, so validation errors raised by webargs and those
+raised by the services look alike: ``{"code", "status", "message", "errors"}`` where
+``errors.json`` maps each field to its messages.
+"""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import MatchmakerError, SearchUnavailable
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_body(code: int, message: str | None = None, errors: dict | None = None) -> dict:
+    """``errors`` maps a request location (``json``, ``query``) to per-field messages."""
+    body = {"code": code, "status": HTTPStatus(code).phrase}
+    if message:
+        body["message"] = message
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def render_error(code: int, message: str | None = None, errors: dict | None = None, headers: dict | None = None):
+    if wants_json():
+        response = jsonify(error_body(code, message, errors))
+    else:
+        try:
+            html = render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=message, errors=errors)
+        except Exception:  # the page itself failed: still answer with the status, never a 500 of our own making
+            html = f"<h1>{code} {HTTPStatus(code).phrase}</h1><p>{message or ''}</p>"
+        response = html
+        return response, code, headers or {}
+    response.status_code = code
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(MatchmakerError)
+    def handle_matchmaker_error(exc: MatchmakerError):
+        headers = {}
+        if isinstance(exc, SearchUnavailable):
+            headers["Retry-After"] = str(exc.retry_after)
+        if exc.status_code >= 500 and not isinstance(exc, SearchUnavailable):
+            app.logger.error("configuration error: %s", exc.message)
+        return render_error(exc.status_code, exc.message, {"json": exc.fields} if exc.fields else None, headers)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException):
+        data = getattr(exc, "data", None) or {}
+        messages = data.get("messages")  # webargs: {"json": {field: [...]}, "query": {...}}
+        headers = dict(data.get("headers") or {})
+        message = "the request has invalid fields" if messages else exc.description
+        return render_error(exc.code or 500, message, messages, headers)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        app.logger.exception("unexpected error")
+        return render_error(500, "an unexpected error occurred; it has been logged")

@@ -1,0 +1,160 @@
+"""JSON Lines import and export: one document a line, each with a ``kind``.
+
+Import reads the file twice: institutions and enterprises first, then needs, so a need
+may come before its enterprise in the file.  Every line is validated; rejected lines are
+reported by number and the rest is loaded in batches through the backend's bulk API.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, TextIO
+
+from .common.service import DocumentService
+from .enterprises.service import EnterpriseService
+from .errors import MatchmakerError, ValidationError
+from .institutions.service import InstitutionService
+from .needs.service import NeedService
+from .search import SearchBackend
+
+KINDS = {"institution": "institutions", "enterprise": "enterprises", "need": "needs"}
+BATCH = 1000
+Progress = Callable[[int, int], None]  # (lines done, lines in all)
+
+
+@dataclass
+class Rejection:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportReport:
+    imported: dict[str, int] = field(default_factory=lambda: {kind: 0 for kind in KINDS})
+    rejected: list[Rejection] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.imported.values())
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {kind}s" for kind, n in self.imported.items())
+        text = f"imported {counts}"
+        if self.rejected:
+            lines = ", ".join(str(r.line) for r in self.rejected[:20])
+            more = f" and {len(self.rejected) - 20} more" if len(self.rejected) > 20 else ""
+            text += f"; rejected {len(self.rejected)} line(s): {lines}{more}"
+        return text
+
+
+def _describe(exc: MatchmakerError) -> str:
+    if exc.fields:
+        parts = [f"{name}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}" for name, msgs in exc.fields.items()]
+        return "; ".join(parts)
+    return exc.message
+
+
+class _CachedNeedService(NeedService):
+    """Looks each enterprise up once per import instead of once per need."""
+
+    def __init__(self, backend: SearchBackend):
+        super().__init__(backend)
+        self.enterprise = lru_cache(maxsize=100_000)(super().enterprise)
+
+
+def _parse(number: int, line: str) -> tuple[str, dict]:
+    try:
+        doc = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(doc, dict):
+        raise ValidationError("each line must be a JSON object")
+    kind = doc.pop("kind", None)
+    if kind not in KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    return kind, doc
+
+
+def import_file(backend: SearchBackend, path: str | Path, progress: Progress | None = None) -> ImportReport:
+    path = Path(path)
+    with path.open(encoding="utf-8") as f:
+        total = sum(1 for line in f if line.strip())
+    services: dict[str, DocumentService] = {
+        "institution": InstitutionService(backend),
+        "enterprise": EnterpriseService(backend),
+        "need": _CachedNeedService(backend),
+    }
+    report = ImportReport()
+    changed_enterprises: set[str] = set()
+    done = 0
+    for first_pass, kinds in ((True, ("institution", "enterprise")), (False, ("need",))):
+        batches: dict[str, list[tuple[int, dict]]] = {kind: [] for kind in kinds}
+        with path.open(encoding="utf-8") as f:
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    kind, doc = _parse(number, line)
+                except MatchmakerError as exc:
+                    if first_pass:  # a broken line is reported once
+                        report.rejected.append(Rejection(number, _describe(exc)))
+                        done += 1
+                    continue
+                if kind not in kinds:
+                    continue
+                try:
+                    batches[kind].append((number, services[kind].prepare_for_import(doc)))
+                except MatchmakerError as exc:
+                    report.rejected.append(Rejection(number, _describe(exc)))
+                    done += 1
+                    continue
+                if len(batches[kind]) >= BATCH:
+                    done += _flush(backend, kind, batches[kind], report, changed_enterprises)
+                    if progress:
+                        progress(done, total)
+            for kind in kinds:
+                done += _flush(backend, kind, batches[kind], report, changed_enterprises)
+        if first_pass:
+            _refresh_copies(backend, changed_enterprises)
+    if progress:
+        progress(total, total)
+    report.rejected.sort(key=lambda r: r.line)
+    return report
+
+
+def _flush(backend, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
+    if not batch:
+        return 0
+    docs = [doc for _, doc in batch]
+    if kind == "enterprise":  # needs already stored carry copies of these enterprises' facts
+        changed_enterprises.update(backend.get_many("enterprises", [d["id"] for d in docs if d.get("id")]))
+    result = backend.bulk_upsert(KINDS[kind], docs)
+    report.imported[kind] += result.indexed
+    for error in result.errors:
+        report.rejected.append(Rejection(batch[error.position][0], f"not stored: {error.message}"))
+    size = len(batch)
+    batch.clear()
+    return size
+
+
+def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:
+    needs = NeedService(backend)
+    for enterprise in backend.get_many("enterprises", enterprise_ids).values():
+        needs.refresh_enterprise_copies(enterprise)
+
+
+def export_documents(backend: SearchBackend) -> Iterator[dict]:
+    for kind, index in KINDS.items():
+        for doc in backend.scan(index):
+            doc = {k: v for k, v in doc.items() if k != "version"}
+            yield {"kind": kind, **doc}
+
+
+def write_jsonl(docs: Iterable[dict], out: TextIO) -> int:
+    count = 0
+    for doc in docs:
+        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        count += 1
+    return count

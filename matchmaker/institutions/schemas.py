@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate, validates_schema
+
+from ..common.schemas import Code, Codes, DocumentSchema, Money, StrictSchema, Text
+from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, STAGES
+
+
+class RequirementsSchema(StrictSchema):
+    min_revenue = Money(allow_none=True, metadata={"description": "minimum revenue in the latest year, yuan"})
+    min_years = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100))
+    collateral_required = fields.Boolean(load_default=False)
+    high_tech_required = fields.Boolean(load_default=False)
+
+
+class InstitutionSchema(DocumentSchema):
+    name = Text(200, required=True)
+    name_en = Text(200)
+    type = Code(INSTITUTION_TYPES, required=True)
+    instruments = Codes(INSTRUMENTS, required=True, min_length=1)
+    industries = Codes(INDUSTRIES, load_default=list)
+    stages = Codes(STAGES, required=True, min_length=1)
+    ticket_min = Money(required=True)
+    ticket_max = Money(required=True)
+    description = Text(5000)
+    status = Code(INSTITUTION_STATUSES, load_default="target")
+    requirements = fields.Nested(RequirementsSchema, load_default=dict)
+
+    @validates_schema
+    def ticket_range_is_ordered(self, data, **kwargs):
+        low, high = data.get("ticket_min"), data.get("ticket_max")
+        if low is not None and high is not None and low > high:
+            raise ma.ValidationError("must not be above ticket_max", "ticket_min")
+
+
+class InstitutionUpdateSchema(InstitutionSchema):
+    version = fields.String(load_only=True)
+
+    class Meta:
+        partial = True
+
+
+class InstitutionSearchSchema(StrictSchema):
+    q = fields.String(validate=validate.Length(max=500))
+    type = fields.List(Code(INSTITUTION_TYPES))
+    industry = fields.List(Code(INDUSTRIES))
+    instrument = fields.List(Code(INSTRUMENTS))
+    stage = fields.List(Code(STAGES))
+    status = fields.List(Code(INSTITUTION_STATUSES))
+    amount = Money(metadata={"description": "institutions whose ticket range holds this amount"})
+    sort = Code(("relevance", "ticket_min", "-ticket_min", "ticket_max", "-ticket_max", "-created_at", "created_at"))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from ..access import can_edit_need, can_read_need, owns_enterprise, require_user
+from ..accounts.models import User
+from ..common.search_params import amount_range, sort_from, terms_filters
+from ..common.service import DocumentService, envelope, page_query
+from ..enterprises.facts import summary
+from ..errors import Forbidden, ValidationError
+from ..search import Query, Terms
+from .schemas import NeedSchema
+
+FILTER_FIELDS = {"industry": "industry", "instrument": "instrument", "stage": "stage", "status": "status", "enterprise_id": "enterprise_id"}
+FACETS = ["industry", "instrument", "stage"]
+DERIVED = ("industry", "stage", "enterprise_name", "enterprise")
+
+#: Which status a need may move to from each status.
+TRANSITIONS = {
+    "draft": {"open", "withdrawn"},
+    "open": {"draft", "in_talks", "funded", "closed", "withdrawn"},
+    "in_talks": {"open", "funded", "closed", "withdrawn"},
+    "funded": {"closed"},
+    "closed": {"open"},
+    "withdrawn": {"draft", "open"},
+}
+
+
+def enterprise_copy(enterprise: dict) -> dict:
+    """The fields a need carries of its enterprise, for search filters and deal flow."""
+    return {
+        "industry": enterprise["industry"],
+        "stage": enterprise["stage"],
+        "enterprise_name": enterprise["name"],
+        "enterprise": summary(enterprise),
+    }
+
+
+class NeedService(DocumentService):
+    index = "needs"
+    schema = NeedSchema
+    derived_fields = DERIVED
+    label = "need"
+
+    def enterprise(self, enterprise_id: str) -> dict | None:
+        """The need's enterprise (the importer overrides this with a cache)."""
+        return self.backend.get("enterprises", enterprise_id)
+
+    def check_references(self, doc: dict) -> None:
+        if not doc.get("enterprise_id"):
+            raise ValidationError("a need belongs to an enterprise", fields={"enterprise_id": ["required"]})
+        if self.enterprise(doc["enterprise_id"]) is None:
+            raise ValidationError(
+                f"enterprise {doc['enterprise_id']} does not exist", fields={"enterprise_id": ["no such enterprise"]}
+            )
+
+    def derive(self, doc: dict) -> dict:
+        return enterprise_copy(self.enterprise(doc["enterprise_id"]))
+
+    def get(self, user: User, doc_id: str) -> dict:
+        need = self.fetch(doc_id)
+        if not can_read_need(require_user(user), need):
+            raise Forbidden("you may not see this need")
+        return need
+
+    def create(self, user: User, data: dict) -> dict:
+        require_user(user)
+        data = dict(data)
+        if user.role == "enterprise":
+            data.setdefault("enterprise_id", user.enterprise_id)
+        if not (user.is_staff or owns_enterprise(user, data.get("enterprise_id"))):
+            raise Forbidden("only the enterprise itself or zone staff may post its needs")
+        return self.insert(data)
+
+    def update(self, user: User, doc_id: str, changes: dict, expected_version: str | None = None) -> dict:
+        current = self.fetch(doc_id)
+        if not can_edit_need(require_user(user), current):
+            raise Forbidden("only the enterprise itself or zone staff may change this need")
+        if "enterprise_id" in changes and changes["enterprise_id"] != current["enterprise_id"]:
+            raise ValidationError("a need cannot move to another enterprise", fields={"enterprise_id": ["cannot be changed"]})
+        new_status = changes.get("status", current["status"])
+        if new_status != current["status"] and new_status not in TRANSITIONS[current["status"]]:
+            allowed = ", ".join(sorted(TRANSITIONS[current["status"]])) or "none"
+            raise ValidationError(
+                f"a need cannot go from {current['status']} to {new_status}",
+                fields={"status": [f"from {current['status']} it can go to: {allowed}"]},
+            )
+        return self.modify(doc_id, changes, expected_version)
+
+    def delete(self, user: User, doc_id: str, expected_version: str | None = None) -> None:
+        current = self.fetch(doc_id)
+        if not can_edit_need(require_user(user), current):
+            raise Forbidden("only the enterprise itself or zone staff may delete this need")
+        self.remove(doc_id, expected_version)
+
+    def visibility_filters(self, user: User) -> list:
+        """What a user may see of the needs: institutions open ones, enterprises their own."""
+        if user.is_staff:
+            return []
+        if user.role == "enterprise":
+            return [Terms("enterprise_id", [user.enterprise_id])]
+        if user.role == "institution":
+            return [Terms("status", ["open"])]
+        return [Terms("id", [])]
+
+    def search_query(self, user: User, args: dict) -> Query:
+        filters = self.visibility_filters(require_user(user))
+        filters += terms_filters(args, FILTER_FIELDS)
+        filters += amount_range("amount", args.get("min_amount"), args.get("max_amount"))
+        return page_query(args, text=args.get("q"), sort=sort_from(args.get("sort")), filters=filters, facets=FACETS)
+
+    def search(self, user: User, args: dict) -> dict:
+        query = self.search_query(user, args)
+        return envelope(self.backend.search(self.index, query), query)
+
+    def refresh_enterprise_copies(self, enterprise: dict) -> int:
+        """Rewrite the enterprise's facts in each of its needs; returns how many changed."""
+        copy = enterprise_copy(enterprise)
+        changed = 0
+        for need in self.backend.scan(self.index, Query(filters=[Terms("enterprise_id", [enterprise["id"]])])):
+            if any(need.get(k) != v for k, v in copy.items()):
+                self.backend.replace(self.index, need["id"], {**need, **copy})
+                changed += 1
+        return changed
+
+    def delete_for_enterprise(self, enterprise_id: str) -> int:
+        ids = [n["id"] for n in self.backend.scan(self.index, Query(filters=[Terms("enterprise_id", [enterprise_id])]))]
+        for need_id in ids:
+            self.backend.delete(self.index, need_id)
+        return len(ids)
