@@ -1,0 +1,175 @@
+"""Shared fixtures: an app on a fresh data folder, clients, users of every role, factories."""
+from __future__ import annotations
+
+import copy
+import itertools
+
+import pytest
+
+from matchmaker import create_app
+from matchmaker.accounts.models import User
+from matchmaker.accounts.passwords import hash_password
+from matchmaker.accounts.service import issue_token
+from matchmaker.storage import get_backend
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    """Argon2id is slow on purpose: hash the test password once per run."""
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret"})
+    get_backend(app).init()
+    yield app
+    get_backend(app).close()
+
+
+@pytest.fixture
+def backend(app):
+    return get_backend(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_counter = itertools.count(1)
+
+
+def institution_doc(**overrides) -> dict:
+    doc = {
+        "name": "滨海新能源创业投资有限公司",
+        "name_en": "Binhai New Energy Ventures",
+        "type": "venture_capital",
+        "instruments": ["equity"],
+        "industries": ["new_energy"],
+        "stages": ["startup", "growth"],
+        "ticket_min": 2_000_000,
+        "ticket_max": 50_000_000,
+        "description": "专注新能源汽车电池与光伏的股权投资。Equity for battery and solar companies.",
+        "status": "entered",
+        "requirements": {"min_revenue": None, "min_years": 1, "collateral_required": False, "high_tech_required": False},
+    }
+    doc.update(copy.deepcopy(overrides))
+    return doc
+
+
+def enterprise_doc(**overrides) -> dict:
+    doc = {
+        "name": f"天津测试科技有限公司{next(_counter)}",
+        "name_en": "Tianjin Test Technology Co.",
+        "industry": "new_energy",
+        "stage": "growth",
+        "founded": "2008-03-01",
+        "registered_capital": 10_000_000,
+        "employees": 80,
+        "description": "锂电池管理系统 battery management systems",
+        "high_tech_certified": True,
+        "little_giant": False,
+        "invention_patents": 6,
+        "joint_stock": False,
+        "sponsor_engaged": False,
+        "has_collateral": True,
+        "financials": [
+            {"year": 2010, "revenue": 40_000_000, "net_profit": 3_000_000, "operating_cash_flow": 2_000_000,
+             "net_assets": 25_000_000, "intangible_assets": 2_000_000, "share_capital": 10_000_000},
+            {"year": 2011, "revenue": 60_000_000, "net_profit": 5_000_000, "operating_cash_flow": 4_000_000,
+             "net_assets": 30_000_000, "intangible_assets": 2_500_000, "share_capital": 10_000_000},
+        ],
+    }
+    doc.update(copy.deepcopy(overrides))
+    return doc
+
+
+def need_doc(enterprise_id: str, **overrides) -> dict:
+    doc = {
+        "enterprise_id": enterprise_id,
+        "title": "扩大锂电池产能 Expand battery capacity",
+        "description": "新建一条电池生产线,需要股权融资。",
+        "amount": 10_000_000,
+        "instrument": "equity",
+        "purpose": "产能扩张 capacity expansion",
+        "equity_offered_pct": 10.0,
+        "status": "open",
+    }
+    doc.update(copy.deepcopy(overrides))
+    return doc
+
+
+class Actors:
+    """Users of every role with bearer tokens, and helpers to call the API as them."""
+
+    def __init__(self, app, client, password_hash):
+        self.app, self.client, self.password_hash = app, client, password_hash
+        self.backend = get_backend(app)
+
+    def user(self, username: str, role: str, **binding) -> dict:
+        doc = {"username": username, "display_name": username, "role": role, "active": True,
+               "password_hash": self.password_hash, "session_generation": 0, **binding}
+        return self.backend.create("users", doc, doc_id=username.lower())
+
+    def token(self, user_doc: dict) -> str:
+        return issue_token(self.backend, User(user_doc), ttl_hours=1)["token"]
+
+    def headers(self, username: str, role: str, **binding) -> dict:
+        return {"Authorization": f"Bearer {self.token(self.user(username, role, **binding))}"}
+
+    def as_staff(self):
+        return self.headers(f"staff{next(_counter)}", "staff")
+
+    def as_admin(self):
+        return self.headers(f"admin{next(_counter)}", "admin")
+
+    def as_enterprise(self, enterprise_id: str):
+        return self.headers(f"ent{next(_counter)}", "enterprise", enterprise_id=enterprise_id)
+
+    def as_institution(self, institution_id: str):
+        return self.headers(f"inst{next(_counter)}", "institution", institution_id=institution_id)
+
+
+@pytest.fixture
+def actors(app, client, password_hash):
+    return Actors(app, client, password_hash)
+
+
+@pytest.fixture
+def world(client, actors):
+    """Two institutions, two enterprises with one open and one draft need each, and users."""
+    staff = actors.as_staff()
+
+    def post(path, body):
+        r = client.post(path, json=body, headers=staff)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    inst_a = post("/api/v1/institutions", institution_doc())
+    inst_b = post("/api/v1/institutions", institution_doc(name="华苑科技融资担保有限公司", name_en="Huayuan Guarantee",
+                                                          type="guarantee", instruments=["guarantee"], industries=[],
+                                                          stages=["growth", "expansion"], ticket_min=1_000_000,
+                                                          ticket_max=20_000_000, description="为科技企业银行贷款提供担保"))
+    ent_a = post("/api/v1/enterprises", enterprise_doc())
+    ent_b = post("/api/v1/enterprises", enterprise_doc(industry="biomedicine", description="生物制药 biopharma"))
+    needs = {}
+    for ent in (ent_a, ent_b):
+        needs[ent["id"]] = {
+            "open": post("/api/v1/needs", need_doc(ent["id"])),
+            "draft": post("/api/v1/needs", need_doc(ent["id"], status="draft", title="草稿 draft need")),
+        }
+    return {
+        "staff": staff,
+        "admin": actors.as_admin(),
+        "inst_a": inst_a, "inst_b": inst_b, "ent_a": ent_a, "ent_b": ent_b, "needs": needs,
+        "as_inst_a": actors.as_institution(inst_a["id"]),
+        "as_ent_a": actors.as_enterprise(ent_a["id"]),
+    }
