@@ -76,7 +76,8 @@ def register_crud(blp, make_service, schema, update_schema, search_schema, *, no
         def get(self, doc_id):
             return with_etag(make_service().get(actor(), doc_id))
 
-        @blp.arguments(update_schema)
+        # partial: a PATCH names only the fields it changes (marshmallow has no Meta.partial)
+        @blp.arguments(update_schema(partial=True))
         @blp.response(200, schema)
         def patch(self, changes, doc_id):
             return with_etag(make_service().update(actor(), doc_id, changes, if_match()))
