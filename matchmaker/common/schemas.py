@@ -20,10 +20,13 @@ class StrictSchema(ma.Schema):
         ordered = True
 
 
-def Money(validate_also=None, **kwargs) -> fields.Integer:
-    """A non-negative amount in yuan, a whole number (``validate_also``: a further rule)."""
+def Money(validate_also=None, strict: bool = True, **kwargs) -> fields.Integer:
+    """A non-negative amount in yuan, a whole number (``validate_also``: a further rule).
+
+    ``strict=False`` for query-string parameters, which arrive as text ("5000000").
+    """
     rules = [validate.Range(min=0, max=MAX_MONEY)] + ([validate_also] if validate_also else [])
-    return fields.Integer(strict=True, validate=rules, **kwargs)
+    return fields.Integer(strict=strict, validate=rules, **kwargs)
 
 
 def SignedMoney(**kwargs) -> fields.Integer:

@@ -48,7 +48,7 @@ class InstitutionSearchSchema(StrictSchema):
     instrument = fields.List(Code(INSTRUMENTS))
     stage = fields.List(Code(STAGES))
     status = fields.List(Code(INSTITUTION_STATUSES))
-    amount = Money(metadata={"description": "institutions whose ticket range holds this amount"})
+    amount = Money(strict=False, metadata={"description": "institutions whose ticket range holds this amount"})
     sort = Code(("relevance", "ticket_min", "-ticket_min", "ticket_max", "-ticket_max", "-created_at", "created_at"))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
