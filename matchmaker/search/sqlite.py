@@ -339,10 +339,10 @@ class SQLiteBackend(SearchBackend):
             for position, doc in enumerate(docs):
                 doc_id = doc.get("id")
                 try:
+                    self.db.execute("SAVEPOINT item")  # before anything can fail: the except rolls back to it
                     if not doc_id:
                         raise ValueError("document has no id")
                     body = strip_meta(doc)
-                    self.db.execute("SAVEPOINT item")
                     row = self._current(spec, doc_id)
                     if row is None:
                         rid = self._insert(spec, doc_id, body)
