@@ -409,7 +409,8 @@ class SQLiteBackend(SearchBackend):
             if not clause.values:
                 return "0"
             params.extend(_to_sql(v) for v in clause.values)
-            return f"{col} IN ({', '.join('?' * len(clause.values))})"
+            # NULL IN (...) is NULL, and NOT NULL would drop the row: say false instead.
+            return f"({col} IS NOT NULL AND {col} IN ({', '.join('?' * len(clause.values))}))"
         if isinstance(clause, Range):
             return self._range_sql(col, clause, params)
         raise TypeError(f"unknown filter {clause!r}")
