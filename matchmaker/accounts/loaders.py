@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_login import current_user
 
 from ..errors import NotAuthenticated
 from ..extensions import login_manager
@@ -32,6 +33,21 @@ def init_app(app: Flask) -> None:
         if scheme.lower() != "bearer" or not token.strip():
             return None
         return user_for_token(get_backend(), token.strip())
+
+    @app.before_request
+    def api_requires_sign_in():
+        """Deny by default: every API call needs a signed-in user, except signing in and
+        the OpenAPI document.  Checked before the body is parsed or anything is looked
+        up, so an anonymous caller learns neither the schemas nor which ids exist."""
+        if not request.path.startswith("/api/") or request.method == "OPTIONS":
+            return None
+        openapi = "/".join((app.config["OPENAPI_URL_PREFIX"].rstrip("/"), app.config["OPENAPI_JSON_PATH"]))
+        if (request.method, request.path) in {("POST", "/api/v1/auth/token"), ("GET", openapi), ("HEAD", openapi)}:
+            return None
+        user = current_user._get_current_object()
+        if not getattr(user, "is_authenticated", False):
+            raise NotAuthenticated("sign in first: send 'Authorization: Bearer <token>'")
+        return None
 
     @login_manager.unauthorized_handler
     def unauthorized():
