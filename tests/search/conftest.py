@@ -1,0 +1,44 @@
+"""Fixtures of the backend contract suite: one ``backend`` per search backend.
+
+SQLite gets a fresh data folder per test.  Elasticsearch runs only when
+``MATCHMAKER_ES_URL`` names a cluster; its indices get ``MATCHMAKER_INDEX_PREFIX`` or a
+random prefix for this run, are emptied before each test and deleted at the end.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from matchmaker.search import create_backend
+
+ES_URL = os.environ.get("MATCHMAKER_ES_URL")
+
+
+@pytest.fixture(scope="session")
+def es_backend():
+    if not ES_URL:
+        pytest.skip("MATCHMAKER_ES_URL is not set: no Elasticsearch cluster to run the contract suite against")
+    prefix = os.environ.get("MATCHMAKER_INDEX_PREFIX") or f"mmtest-{uuid.uuid4().hex[:10]}"
+    backend = create_backend({"SEARCH_BACKEND": "elasticsearch", "ES_URL": ES_URL, "INDEX_PREFIX": prefix})
+    backend.init()
+    yield backend
+    for name in backend.indexes:
+        # Concrete names: clusters refuse wildcard deletes (action.destructive_requires_name).
+        for index in backend.es.indices.get_alias(name=backend.alias(name)):
+            backend.es.indices.delete(index=index)
+    backend.close()
+
+
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def backend(request, tmp_path):
+    if request.param == "elasticsearch":
+        es = request.getfixturevalue("es_backend")
+        es.reset()
+        yield es
+        return
+    sqlite = create_backend({"DATA_DIR": tmp_path})
+    sqlite.init()
+    yield sqlite
+    sqlite.close()
