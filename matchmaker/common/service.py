@@ -50,13 +50,22 @@ class DocumentService:
         """The part of a stored document a client may send back."""
         return {k: v for k, v in doc.items() if k not in MANAGED_FIELDS and k not in self.derived_fields}
 
+    @classmethod
+    def schema_instance(cls) -> ma.Schema:
+        """One schema object per service class: building one costs more than a load."""
+        instance = cls.__dict__.get("_schema_instance")
+        if instance is None:
+            instance = cls.schema()
+            setattr(cls, "_schema_instance", instance)
+        return instance
+
     def validate(self, data: dict) -> dict:
         refused = sorted(set(data) & set(self.derived_fields))
         if refused:
             raise ValidationError(
                 "these fields are computed by the server", fields={f: ["is read-only"] for f in refused}
             )
-        return validate_with(self.schema(), data)
+        return validate_with(self.schema_instance(), data)
 
     def _complete(self, data: dict, created_at: str) -> dict:
         self.check_references(data)

@@ -30,9 +30,10 @@ _CJK = (
     "\uac00-\ud7af"  # Hangul syllables
     "\uf900-\ufaff"  # CJK compatibility ideographs
 )
-# A token is one CJK character, or a run of letters and digits in any other script.
-# Underscores and apostrophes split words, as FTS5's unicode61 tokenizer would.
-_TOKEN = re.compile(rf"([{_CJK}])|((?:(?![{_CJK}_])\w)+)")
+# A token is a run of CJK characters (made into bigrams below), or a run of letters and
+# digits in any other script.  Underscores and apostrophes split words, as FTS5's
+# unicode61 tokenizer would.
+_TOKEN = re.compile(rf"([{_CJK}]+)|((?:(?![{_CJK}_])\w)+)")
 
 _stemmer = snowballstemmer.stemmer("porter")
 
@@ -45,38 +46,26 @@ def _stem(word: str) -> str:
 
 
 def tokenize(text: str | None) -> list[str]:
-    """Split text into the tokens both backends index: CJK bigrams and stemmed words."""
+    """Split text into the tokens both backends index: CJK bigrams and stemmed words.
+
+    A run of CJK characters gives its overlapping bigrams (a lone character stands for
+    itself), as ``cjk_bigram`` does; other words are lower-cased, stop words dropped, and
+    ASCII words Porter-stemmed.
+    """
     if not text:
         return []
     text = unicodedata.normalize("NFKC", text).lower()
     tokens: list[str] = []
-    cjk_run: list[str] = []
-    last_end = -1
-
-    def flush_run() -> None:
-        if len(cjk_run) == 1:
-            tokens.append(cjk_run[0])
-        else:
-            tokens.extend(a + b for a, b in zip(cjk_run, cjk_run[1:]))
-        cjk_run.clear()
-
-    for match in _TOKEN.finditer(text):
-        cjk_char, word = match.groups()
-        if cjk_char:
-            # Characters are bigrammed only when nothing stands between them.
-            if cjk_run and match.start() != last_end:
-                flush_run()
-            cjk_run.append(cjk_char)
-            last_end = match.end()
-            continue
+    for cjk_run, word in _TOKEN.findall(text):
         if cjk_run:
-            flush_run()
-        if word not in ENGLISH_STOP_WORDS:
+            if len(cjk_run) == 1:
+                tokens.append(cjk_run)
+            else:
+                tokens.extend(cjk_run[i : i + 2] for i in range(len(cjk_run) - 1))
+        elif word not in ENGLISH_STOP_WORDS:
             stem = _stem(word)
             if stem:
                 tokens.append(stem)
-    if cjk_run:
-        flush_run()
     return tokens
 
 

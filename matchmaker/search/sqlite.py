@@ -1,8 +1,10 @@
 """The embedded backend: one SQLite file, WAL, FTS5 for full text.
 
 For each index of ``search_mappings/`` it keeps
-- ``<index>``: one row a document: ``rid`` (integer key), ``id``, ``version``, the
-  JSON ``source``, and one column per scalar field of the mapping (``a.b`` -> ``a__b``);
+- ``<index>``: one row a document: ``rid`` (integer key), ``id``, ``version`` and one
+  column per scalar field of the mapping (``a.b`` -> ``a__b``).  The row stays narrow so
+  that filters, sorts and facet counts scan little;
+- ``<index>__source``: the JSON document, read only for the hits of a page;
 - ``<index>__<field>``: one row per value of each array field;
 - ``<index>__fts``: an FTS5 table whose rowid is ``rid``, holding the text fields as
   the tokens :mod:`matchmaker.search.analysis` makes of them.
@@ -20,7 +22,7 @@ from typing import Iterator
 from ..errors import ConfigurationError, Conflict, NotFound, ValidationError
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
-from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec, get_value
+from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
 from .query import (
     MAX_RESULT_WINDOW,
     AnyOf,
@@ -76,6 +78,8 @@ class SQLiteBackend(SearchBackend):
         super().__init__(indexes)
         self.path = str(path)
         self._local = threading.local()
+        self._tables: dict[str, _Table] = {}
+        self._grown: dict[str, int] = {}
 
     # -- connections and transactions ---------------------------------------------------
     @property
@@ -169,11 +173,17 @@ class SQLiteBackend(SearchBackend):
         columns = "".join(f", {_q(f.column)} {_sql_type(f)}" for f in self._columns(spec))
         db.execute(
             f"CREATE TABLE IF NOT EXISTS {t} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
-            f"version INTEGER NOT NULL, source TEXT NOT NULL{columns})"
+            f"version INTEGER NOT NULL{columns})"
         )
+        db.execute(f"CREATE TABLE IF NOT EXISTS {_q(spec.name + '__source')} (rid INTEGER PRIMARY KEY, source TEXT NOT NULL)")
         for f in self._columns(spec):
-            if f.indexed:
+            if f.indexed and not (f.type == "boolean" or f.path in spec.facets):
                 db.execute(f"CREATE INDEX IF NOT EXISTS {_q(spec.name + '_' + f.column)} ON {t}({_q(f.column)})")
+        facet_columns = self._facet_index_columns(spec)
+        if facet_columns:
+            db.execute(
+                f"CREATE INDEX IF NOT EXISTS {_q(spec.name + '__facets')} ON {t}({', '.join(map(_q, facet_columns))})"
+            )
         for f in spec.array_fields:
             db.execute(
                 f"CREATE TABLE IF NOT EXISTS {_q(spec.name + '__' + f.column)} "
@@ -191,6 +201,17 @@ class SQLiteBackend(SearchBackend):
             )
 
     @staticmethod
+    def _facet_index_columns(spec: IndexSpec) -> list[str]:
+        """One covering index that leads with the facet fields and holds every indexed
+        column: facet counts then stream through it in order, without a sort and without
+        reading the table, whatever the filters are."""
+        facets = [spec.fields[p] for p in spec.facets if not spec.fields[p].array]
+        if not facets:
+            return []
+        rest = [f for f in spec.scalar_fields if f.indexed and f.path != "id" and f not in facets]
+        return [f.column for f in facets + rest]
+
+    @staticmethod
     def _columns(spec: IndexSpec) -> list[FieldSpec]:
         return [f for f in spec.scalar_fields if f.path != "id"]
 
@@ -198,6 +219,7 @@ class SQLiteBackend(SearchBackend):
         with self.transaction():
             for spec in self.indexes.values():
                 self.db.execute(f"DELETE FROM {_q(spec.name)}")
+                self.db.execute(f"DELETE FROM {_q(spec.name + '__source')}")
                 for f in spec.array_fields:
                     self.db.execute(f"DELETE FROM {_q(spec.name + '__' + f.column)}")
                 if spec.text_fields:
@@ -218,71 +240,60 @@ class SQLiteBackend(SearchBackend):
                     self.db.execute(f"DELETE FROM {_q(name + '__' + f.column)}")
                 if spec.text_fields:
                     self.db.execute(f"DELETE FROM {_q(name + '__fts')}")
-                rows = self.db.execute(f"SELECT rid, source FROM {_q(name)}").fetchall()
+                table = self._table(spec)
+                rows = self.db.execute(f"SELECT rid, source FROM {table.source}").fetchall()
                 for start in range(0, len(rows), _BATCH):
-                    for rid, source in rows[start : start + _BATCH]:
-                        self._write_derived(spec, rid, json.loads(source), update_columns=True)
-                    done += len(rows[start : start + _BATCH])
+                    written = [(rid, json.loads(source)) for rid, source in rows[start : start + _BATCH]]
+                    if table.columns:
+                        self.db.executemany(
+                            table.update_columns, [(*table.column_values(body), rid) for rid, body in written]
+                        )
+                    self._write_derived(table, written)
+                    done += len(written)
                     if progress:
                         progress(done, total)
                 counts[name] = len(rows)
+                self.db.execute(f"ANALYZE {table.main}")
         return counts
 
     # -- writes -------------------------------------------------------------------------
-    def _write_derived(self, spec: IndexSpec, rid: int, doc: dict, update_columns: bool = False) -> None:
-        db = self.db
-        if update_columns:
-            cols = self._columns(spec)
-            if cols:
-                sets = ", ".join(f"{_q(f.column)} = ?" for f in cols)
-                db.execute(
-                    f"UPDATE {_q(spec.name)} SET {sets} WHERE rid = ?",
-                    [_to_sql(get_value(doc, f.path)) for f in cols] + [rid],
-                )
-        for f in spec.array_fields:
-            values = get_value(doc, f.path) or []
-            if not isinstance(values, list):
-                values = [values]
-            db.executemany(
-                f"INSERT OR IGNORE INTO {_q(spec.name + '__' + f.column)} (value, rid) VALUES (?, ?)",
-                [(_to_sql(v), rid) for v in values],
-            )
-        if spec.text_fields:
-            texts = [" ".join(tokenize(self._text(get_value(doc, p)))) for p in spec.text_fields]
-            db.execute(
-                f"INSERT INTO {_q(spec.name + '__fts')} (rowid, {', '.join(_q(p.replace('.', '__')) for p in spec.text_fields)}) "
-                f"VALUES (?{', ?' * len(texts)})",
-                [rid, *texts],
-            )
+    def _table(self, spec: IndexSpec) -> "_Table":
+        table = self._tables.get(spec.name)
+        if table is None:
+            table = self._tables[spec.name] = _Table(spec)
+        return table
 
-    @staticmethod
-    def _text(value) -> str:
-        if isinstance(value, list):
-            return " ".join(str(v) for v in value if v is not None)
-        return "" if value is None else str(value)
+    def _store(self, spec: IndexSpec, items: list[tuple[str, dict, tuple[int, int] | None]]) -> list[int]:
+        """Insert or overwrite documents with few statements: ``items`` are (id, body,
+        (rid, version) of the stored copy or None).  Returns the new versions."""
+        table, db = self._table(spec), self.db
+        new = [(doc_id, body) for doc_id, body, row in items if row is None]
+        old = [(row, body) for _, body, row in items if row is not None]
+        next_rid = db.execute(f"SELECT coalesce(max(rid), 0) + 1 FROM {table.main}").fetchone()[0]
+        new_rids = list(range(next_rid, next_rid + len(new)))
+        if new:
+            db.executemany(table.insert_main, [(rid, doc_id, 1, *table.column_values(body)) for rid, (doc_id, body) in zip(new_rids, new)])
+            db.executemany(table.insert_source, [(rid, _dump(body)) for rid, (_, body) in zip(new_rids, new)])
+        if old:
+            old_rids = [(rid,) for (rid, _), _ in old]
+            db.executemany(table.update_main, [(version + 1, *table.column_values(body), rid) for (rid, version), body in old])
+            db.executemany(table.update_source, [(_dump(body), rid) for (rid, _), body in old])
+            self._clear_derived(table, old_rids)
+        written = list(zip(new_rids, (body for _, body in new))) + [(rid, body) for (rid, _), body in old]
+        self._write_derived(table, written)
+        return [1 if row is None else row[1] + 1 for _, _, row in items]
 
-    def _clear_derived(self, spec: IndexSpec, rid: int) -> None:
-        for f in spec.array_fields:
-            self.db.execute(f"DELETE FROM {_q(spec.name + '__' + f.column)} WHERE rid = ?", (rid,))
-        if spec.text_fields:
-            self.db.execute(f"DELETE FROM {_q(spec.name + '__fts')} WHERE rowid = ?", (rid,))
+    def _write_derived(self, table: "_Table", written: list[tuple[int, dict]]) -> None:
+        for field, sql in table.insert_arrays:
+            self.db.executemany(sql, [(v, rid) for rid, body in written for v in table.array_values(body, field)])
+        if table.insert_fts:
+            self.db.executemany(table.insert_fts, [(rid, *table.fts_values(body)) for rid, body in written])
 
-    def _insert(self, spec: IndexSpec, doc_id: str, body: dict, version: int = 1) -> int:
-        cols = self._columns(spec)
-        names = "".join(f", {_q(f.column)}" for f in cols)
-        cur = self.db.execute(
-            f"INSERT INTO {_q(spec.name)} (id, version, source{names}) VALUES (?, ?, ?{', ?' * len(cols)})",
-            [doc_id, version, json.dumps(body, ensure_ascii=False)] + [_to_sql(get_value(body, f.path)) for f in cols],
-        )
-        return cur.lastrowid
-
-    def _update(self, spec: IndexSpec, rid: int, body: dict, version: int) -> None:
-        cols = self._columns(spec)
-        sets = "".join(f", {_q(f.column)} = ?" for f in cols)
-        self.db.execute(
-            f"UPDATE {_q(spec.name)} SET version = ?, source = ?{sets} WHERE rid = ?",
-            [version, json.dumps(body, ensure_ascii=False)] + [_to_sql(get_value(body, f.path)) for f in cols] + [rid],
-        )
+    def _clear_derived(self, table: "_Table", rids: list[tuple[int]]) -> None:
+        for sql in table.delete_arrays:
+            self.db.executemany(sql, rids)
+        if table.delete_fts:
+            self.db.executemany(table.delete_fts, rids)
 
     def _current(self, spec: IndexSpec, doc_id: str):
         return self.db.execute(f"SELECT rid, version FROM {_q(spec.name)} WHERE id = ?", (doc_id,)).fetchone()
@@ -303,8 +314,7 @@ class SQLiteBackend(SearchBackend):
         with self.transaction():
             if self._current(spec, doc_id) is not None:
                 raise Conflict(f"{index} {doc_id} already exists", fields={"id": ["already exists"]})
-            rid = self._insert(spec, doc_id, body)
-            self._write_derived(spec, rid, body)
+            self._store(spec, [(doc_id, body, None)])
         return {"id": doc_id, **body, "version": "1"}
 
     def replace(self, index: str, doc_id: str, doc: dict, expected_version: str | None = None) -> dict:
@@ -314,51 +324,77 @@ class SQLiteBackend(SearchBackend):
             row = self._current(spec, doc_id)
             if row is None:
                 raise NotFound(f"{index} {doc_id} not found")
-            rid, version = row
-            self._check_version(doc_id, version, expected_version)
-            self._update(spec, rid, body, version + 1)
-            self._clear_derived(spec, rid)
-            self._write_derived(spec, rid, body)
-        return {"id": doc_id, **body, "version": str(version + 1)}
+            self._check_version(doc_id, row[1], expected_version)
+            (version,) = self._store(spec, [(doc_id, body, tuple(row))])
+        return {"id": doc_id, **body, "version": str(version)}
 
     def delete(self, index: str, doc_id: str, expected_version: str | None = None) -> None:
         spec = self.spec(index)
+        table = self._table(spec)
         with self.transaction():
             row = self._current(spec, doc_id)
             if row is None:
                 raise NotFound(f"{index} {doc_id} not found")
             rid, version = row
             self._check_version(doc_id, version, expected_version)
-            self._clear_derived(spec, rid)
-            self.db.execute(f"DELETE FROM {_q(index)} WHERE rid = ?", (rid,))
+            self._clear_derived(table, [(rid,)])
+            self.db.execute(f"DELETE FROM {table.source} WHERE rid = ?", (rid,))
+            self.db.execute(f"DELETE FROM {table.main} WHERE rid = ?", (rid,))
 
     def bulk_upsert(self, index: str, docs: list[dict]) -> BulkResult:
+        """All in one transaction; if any document fails, the batch is redone one by one
+        (each in a savepoint) so that exactly the failing documents are left out."""
         spec = self.spec(index)
-        result = BulkResult()
         with self.transaction():
+            self.db.execute("SAVEPOINT batch")
+            try:
+                self._upsert_all(spec, docs)
+            except (sqlite3.Error, ValueError, TypeError):
+                self.db.execute("ROLLBACK TO batch")
+            else:
+                self.db.execute("RELEASE batch")
+                self._analyze_if_grown(spec, len(docs))
+                return BulkResult(indexed=len(docs))
+            self.db.execute("RELEASE batch")
+            result = BulkResult()
             for position, doc in enumerate(docs):
-                doc_id = doc.get("id")
+                self.db.execute("SAVEPOINT item")
                 try:
-                    self.db.execute("SAVEPOINT item")  # before anything can fail: the except rolls back to it
-                    if not doc_id:
-                        raise ValueError("document has no id")
-                    body = strip_meta(doc)
-                    row = self._current(spec, doc_id)
-                    if row is None:
-                        rid = self._insert(spec, doc_id, body)
-                    else:
-                        rid = row[0]
-                        self._update(spec, rid, body, row[1] + 1)
-                        self._clear_derived(spec, rid)
-                    self._write_derived(spec, rid, body)
-                    self.db.execute("RELEASE item")
-                    result.indexed += 1
+                    self._upsert_all(spec, [doc])
                 except (sqlite3.Error, ValueError, TypeError) as exc:
-                    if self.db.in_transaction:
-                        self.db.execute("ROLLBACK TO item")
-                        self.db.execute("RELEASE item")
-                    result.errors.append(BulkError(position, doc_id, str(exc)))
+                    self.db.execute("ROLLBACK TO item")
+                    result.errors.append(BulkError(position, doc.get("id"), str(exc)))
+                else:
+                    result.indexed += 1
+                self.db.execute("RELEASE item")
         return result
+
+    def _upsert_all(self, spec: IndexSpec, docs: list[dict]) -> None:
+        ids = [doc.get("id") for doc in docs]
+        if not all(isinstance(doc_id, str) and doc_id for doc_id in ids):
+            raise ValueError("document has no id")
+        if len(set(ids)) != len(ids):
+            raise ValueError("the same id twice in one batch")
+        current = self._current_many(spec, ids)
+        self._store(spec, [(doc_id, strip_meta(doc), current.get(doc_id)) for doc_id, doc in zip(ids, docs)])
+
+    def _current_many(self, spec: IndexSpec, ids: list[str]) -> dict[str, tuple[int, int]]:
+        found = {}
+        for start in range(0, len(ids), _BATCH):
+            chunk = ids[start : start + _BATCH]
+            rows = self.db.execute(
+                f"SELECT id, rid, version FROM {_q(spec.name)} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            found.update((doc_id, (rid, version)) for doc_id, rid, version in rows)
+        return found
+
+    def _analyze_if_grown(self, spec: IndexSpec, added: int) -> None:
+        """Refresh the planner's statistics after a big load; its index choices depend on them."""
+        grown = self._grown.get(spec.name, 0) + added
+        if grown >= 10_000:
+            self.db.execute(f"ANALYZE {_q(spec.name)}")
+            grown = 0
+        self._grown[spec.name] = grown
 
     # -- reads --------------------------------------------------------------------------
     @staticmethod
@@ -368,7 +404,7 @@ class SQLiteBackend(SearchBackend):
 
     def get(self, index: str, doc_id: str) -> dict | None:
         spec = self.spec(index)
-        row = self.db.execute(f"SELECT id, version, source FROM {_q(spec.name)} WHERE id = ?", (doc_id,)).fetchone()
+        row = self.db.execute(f"SELECT m.id, m.version, s.source FROM {self._with_source(spec)} WHERE m.id = ?", (doc_id,)).fetchone()
         return self._doc(row) if row else None
 
     def get_many(self, index, ids) -> dict[str, dict]:
@@ -377,11 +413,16 @@ class SQLiteBackend(SearchBackend):
         for start in range(0, len(ids), _BATCH):
             chunk = ids[start : start + _BATCH]
             rows = self.db.execute(
-                f"SELECT id, version, source FROM {_q(spec.name)} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                f"SELECT m.id, m.version, s.source FROM {self._with_source(spec)} WHERE m.id IN ({', '.join('?' * len(chunk))})",
+                chunk,
             )
             for row in rows:
                 found[row[0]] = self._doc(row)
         return found
+
+    @staticmethod
+    def _with_source(spec: IndexSpec) -> str:
+        return f"{_q(spec.name)} m JOIN {_q(spec.name + '__source')} s ON s.rid = m.rid"
 
     # -- search -------------------------------------------------------------------------
     def _filter_sql(self, spec: IndexSpec, clause, params: list) -> str:
@@ -412,7 +453,9 @@ class SQLiteBackend(SearchBackend):
             # NULL IN (...) is NULL, and NOT NULL would drop the row: say false instead.
             return f"({col} IS NOT NULL AND {col} IN ({', '.join('?' * len(clause.values))}))"
         if isinstance(clause, Range):
-            return self._range_sql(col, clause, params)
+            # "+col": a range rarely narrows enough to pay for an index walk with a table
+            # lookup per row; let the planner use the covering facet index instead.
+            return self._range_sql("+" + col, clause, params)
         raise TypeError(f"unknown filter {clause!r}")
 
     @staticmethod
@@ -480,13 +523,25 @@ class SQLiteBackend(SearchBackend):
         if query.per_page > 0:
             order_params: list = []
             order = self._order(spec, query, match, order_params)
-            rows = self.db.execute(
-                f"SELECT m.id, m.version, m.source FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            page = self.db.execute(
+                f"SELECT m.rid, m.id, m.version FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*params, *order_params, query.per_page, query.offset],
-            )
-            items = [self._doc(r) for r in rows]
+            ).fetchall()
+            items = self._page_documents(spec, page)
         sums = {agg.name: self._sum(spec, agg, source, where, params) for agg in query.sums}
         return SearchResult(items=items, total=total, facets=facets, sums=sums)
+
+    def _page_documents(self, spec: IndexSpec, page: list[tuple]) -> list[dict]:
+        """The stored documents of a page of hits, read after ordering and paging."""
+        if not page:
+            return []
+        sources = dict(
+            self.db.execute(
+                f"SELECT rid, source FROM {_q(spec.name + '__source')} WHERE rid IN ({', '.join('?' * len(page))})",
+                [rid for rid, _, _ in page],
+            )
+        )
+        return [{"id": doc_id, **json.loads(sources[rid]), "version": str(version)} for rid, doc_id, version in page]
 
     def _facets(self, spec, query: Query, source: str, where: str, params: list):
         """Facet counts and the total number of hits, in as few scans as possible.
@@ -541,7 +596,8 @@ class SQLiteBackend(SearchBackend):
         last = ""
         while True:
             rows = self.db.execute(
-                f"SELECT m.id, m.version, m.source FROM {self._from(spec, match)} WHERE {where} AND m.id > ? "
+                f"SELECT m.id, m.version, s.source FROM {self._from(spec, match)} "
+                f"JOIN {_q(spec.name + '__source')} s ON s.rid = m.rid WHERE {where} AND m.id > ? "
                 f"ORDER BY m.id LIMIT {_BATCH}",
                 [*params, last],
             ).fetchall()
@@ -550,3 +606,65 @@ class SQLiteBackend(SearchBackend):
             for row in rows:
                 yield self._doc(row)
             last = rows[-1][0]
+
+
+def _dump(body: dict) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value if v is not None)
+    return "" if value is None else str(value)
+
+
+class _Table:
+    """The SQL statements and value extractors of one index, prepared once."""
+
+    def __init__(self, spec: IndexSpec):
+        self.main, self.source = _q(spec.name), _q(spec.name + "__source")
+        self.columns = [f for f in spec.scalar_fields if f.path != "id"]
+        self._column_paths = [tuple(f.path.split(".")) for f in self.columns]
+        names = "".join(f", {_q(f.column)}" for f in self.columns)
+        marks = ", ?" * len(self.columns)
+        sets = "".join(f", {_q(f.column)} = ?" for f in self.columns)
+        self.insert_main = f"INSERT INTO {self.main} (rid, id, version{names}) VALUES (?, ?, ?{marks})"
+        self.update_main = f"UPDATE {self.main} SET version = ?{sets} WHERE rid = ?"
+        self.update_columns = f"UPDATE {self.main} SET {sets[2:]} WHERE rid = ?" if self.columns else ""
+        self.insert_source = f"INSERT INTO {self.source} (rid, source) VALUES (?, ?)"
+        self.update_source = f"UPDATE {self.source} SET source = ? WHERE rid = ?"
+        self.arrays = {f.path: tuple(f.path.split(".")) for f in spec.array_fields}
+        self.insert_arrays = [
+            (f.path, f"INSERT OR IGNORE INTO {_q(spec.name + '__' + f.column)} (value, rid) VALUES (?, ?)")
+            for f in spec.array_fields
+        ]
+        self.delete_arrays = [f"DELETE FROM {_q(spec.name + '__' + f.column)} WHERE rid = ?" for f in spec.array_fields]
+        self._text_paths = [tuple(p.split(".")) for p in spec.text_fields]
+        if spec.text_fields:
+            fts = _q(spec.name + "__fts")
+            cols = ", ".join(_q(p.replace(".", "__")) for p in spec.text_fields)
+            self.insert_fts = f"INSERT INTO {fts} (rowid, {cols}) VALUES (?{', ?' * len(spec.text_fields)})"
+            self.delete_fts = f"DELETE FROM {fts} WHERE rowid = ?"
+        else:
+            self.insert_fts = self.delete_fts = ""
+
+    @staticmethod
+    def _get(doc: dict, path: tuple[str, ...]):
+        value = doc
+        for part in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(part)
+        return value
+
+    def column_values(self, doc: dict) -> list:
+        return [_to_sql(self._get(doc, path)) for path in self._column_paths]
+
+    def array_values(self, doc: dict, field: str) -> list:
+        values = self._get(doc, self.arrays[field])
+        if values is None:
+            return []
+        return [_to_sql(v) for v in (values if isinstance(values, list) else [values])]
+
+    def fts_values(self, doc: dict) -> list[str]:
+        return [" ".join(tokenize(_text(self._get(doc, path)))) for path in self._text_paths]
