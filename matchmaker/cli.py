@@ -196,7 +196,24 @@ def _create_app(*args, **kwargs):
         sys.exit(1)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False)
+class _UsageError(click.ClickException):
+    exit_code = 2  # click's status for usage mistakes
+
+
+class MatchmakerGroup(FlaskGroup):
+    """Usage mistakes (a bad --role, an unknown command) are reported in one line too."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except getattr(click.exceptions, "NoArgsIsHelpError", ()):
+            raise  # `matchmaker users` alone: show the help
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else ctx.command_path
+            raise _UsageError(f"{exc.format_message()} (see '{where} --help')") from None
+
+
+@click.group(cls=MatchmakerGroup, create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False)
 def main():
     """Matchmaker: technology SMEs and the institutions that fund them."""
 
