@@ -1,0 +1,604 @@
+"""The zone-editable files scoring runs on, read and checked once.
+
+- ``defaults/scoring.json``: factor weights, factor parameters, which hard rules apply,
+  the enterprise signals the needs index carries, labels and message templates.  A zone
+  file (``MATCHMAKER_SCORING_FILE``) is merged over the defaults, so it holds only what
+  it changes.
+- ``defaults/boards/*.json``: one listing rule set per file (board, the year it took
+  effect, its criteria and milestone weights).  ``defaults/readiness.json`` holds the
+  wording shared by every rule set and the projection settings.  A zone folder adds rule
+  sets (say ``neeq-2023.json``) or replaces a default one with the same board and year.
+
+Every problem is reported as a :class:`~matchmaker.errors.ConfigurationError` naming the
+file and the key, e.g. ``scoring.json: weights.industry: must be a number >= 0``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigurationError
+from ..search.analysis import tokenize
+from ..search.mappings import load_indexes
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+SCORING_FILE = DEFAULTS_DIR / "scoring.json"
+BOARDS_DIR = DEFAULTS_DIR / "boards"
+READINESS_FILE = DEFAULTS_DIR / "readiness.json"
+
+#: The factors the scorer computes; ``weights`` gives each its share of 100 points.
+FACTORS = ("industry", "stage", "ticket", "text", "strength", "designations", "term", "presence", "cost")
+#: The hard rules; ``rules`` switches each on or off.
+RULES = ("instrument", "ticket_range", "stage", "min_revenue", "min_years", "collateral", "high_tech")
+#: Messages the scorer uses; each needs ``en`` and ``zh``.
+MATCH_MESSAGES = (
+    "rule.instrument", "rule.ticket_range.below", "rule.ticket_range.above", "rule.ticket_range.missing",
+    "rule.stage", "rule.min_revenue", "rule.min_years", "rule.min_years.missing", "rule.collateral",
+    "rule.high_tech",
+    "factor.industry.match", "factor.industry.miss", "factor.industry.any",
+    "factor.stage.match", "factor.stage.miss", "factor.stage.any",
+    "factor.ticket.band", "factor.ticket.outside", "factor.ticket.open",
+    "factor.text.shared", "factor.text.none", "factor.strength",
+    "factor.designations.some", "factor.designations.none",
+    "factor.term.within", "factor.term.outside", "factor.term.missing", "factor.term.any",
+    "factor.presence", "factor.cost.default", "status.unknown", "value.missing", "value.yes", "value.no",
+)
+
+SIGNAL_FORMATS = ("money", "percent", "count", "flag")
+
+# -- the criterion vocabulary of board rule sets --------------------------------------
+YEARS, NUMBER, FRACTION, BOOL = "years", "number", "fraction", "bool"
+
+
+@dataclass(frozen=True)
+class Param:
+    type: str
+    required: bool = True
+    default: Any = None
+
+
+#: Criterion kinds the readiness engine evaluates, and the parameters each takes.
+#: A new rule set with other figures is a new JSON file; a new *kind* of rule is code.
+CRITERION_KINDS: dict[str, dict[str, Param]] = {
+    "joint_stock": {},
+    "sponsor_engaged": {},
+    "years_in_operation": {"min": Param(NUMBER)},
+    "profitable_years": {"years": Param(YEARS)},
+    "net_profit_total": {"years": Param(YEARS), "min": Param(NUMBER), "strict": Param(BOOL, False, False)},
+    "net_profit_growing": {"years": Param(YEARS)},
+    "revenue_total": {"years": Param(YEARS), "min": Param(NUMBER), "strict": Param(BOOL, False, False)},
+    "revenue_growth_min": {"years": Param(YEARS), "min_rate": Param(NUMBER)},
+    "cash_flow_or_revenue_total": {
+        "years": Param(YEARS), "min_cash_flow": Param(NUMBER), "min_revenue": Param(NUMBER),
+        "strict": Param(BOOL, False, False),
+    },
+    "share_capital_min": {
+        "min": Param(NUMBER), "after_offering": Param(BOOL, False, False),
+        "new_issue_share": Param(FRACTION, False, 0.25),
+    },
+    "intangible_ratio_max": {"max": Param(FRACTION)},
+    "no_uncovered_losses": {},
+    "net_assets_min": {"min": Param(NUMBER)},
+    "going_concern": {"max_consecutive_losses": Param(YEARS, False, 2)},
+    "any_of": {},  # its ``options`` are checked by _parse_options
+}
+#: Milestones that add to a readiness score (DOMAIN.md's listing steps).
+MILESTONES = ("sponsor_engaged", "tutoring_filed", "application_filed", "approved")
+_CRITERION_KEYS = ("id", "kind", "title_en", "title_zh", "weight", "messages")
+_BOARD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# -- reading and checking ---------------------------------------------------------------
+class _Checker:
+    """Reads typed values out of one file's data; every failure names file and key."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, problem: str):
+        raise ConfigurationError(f"{self.source}: {key}: {problem}")
+
+    def get(self, data: dict, key: str, path: str, *, required: bool = True, default=None):
+        if not isinstance(data, dict):
+            self.fail(path.rsplit(".", 1)[0] if "." in path else path, "must be an object")
+        if key not in data or data[key] is None:
+            if required:
+                self.fail(path, "is missing")
+            return default
+        return data[key]
+
+    def mapping(self, data: dict, key: str, path: str, *, required: bool = True) -> dict:
+        value = self.get(data, key, path, required=required, default={})
+        if not isinstance(value, dict):
+            self.fail(path, "must be an object")
+        return value
+
+    def number(self, data: dict, key: str, path: str, *, low=None, high=None, required=True, default=None) -> float:
+        value = self.get(data, key, path, required=required, default=default)
+        if value is None:
+            return value
+        self.check_number(value, path, low=low, high=high)
+        return value
+
+    def check_number(self, value, path: str, *, low=None, high=None) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(path, f"must be a number, not {value!r}")
+        if low is not None and value < low:
+            self.fail(path, f"must be >= {low}, not {value!r}")
+        if high is not None and value > high:
+            self.fail(path, f"must be <= {high}, not {value!r}")
+
+    def integer(self, data: dict, key: str, path: str, *, low=None, high=None, required=True, default=None) -> int:
+        value = self.number(data, key, path, low=low, high=high, required=required, default=default)
+        if value is not None and not isinstance(value, int):
+            self.fail(path, f"must be a whole number, not {value!r}")
+        return value
+
+    def boolean(self, data: dict, key: str, path: str, *, required=True, default=None) -> bool:
+        value = self.get(data, key, path, required=required, default=default)
+        if value is not None and not isinstance(value, bool):
+            self.fail(path, f"must be true or false, not {value!r}")
+        return value
+
+    def string(self, data: dict, key: str, path: str, *, required=True, default=None) -> str:
+        value = self.get(data, key, path, required=required, default=default)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            self.fail(path, f"must be a non-empty string, not {value!r}")
+        return value
+
+    def listing(self, data: dict, key: str, path: str, *, required=True) -> list:
+        value = self.get(data, key, path, required=required, default=[])
+        if not isinstance(value, list):
+            self.fail(path, "must be a list")
+        return value
+
+    def bilingual(self, data: dict, key: str, path: str) -> dict:
+        value = self.mapping(data, key, path)
+        for lang in ("en", "zh"):
+            self.string(value, lang, f"{path}.{lang}")
+        return {"en": value["en"], "zh": value["zh"]}
+
+    def known_keys(self, data: dict, allowed, path: str, what: str) -> None:
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            self.fail(f"{path}.{unknown[0]}" if path else unknown[0], f"unknown {what}; known: {', '.join(allowed)}")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path}: must hold a JSON object")
+    return data
+
+
+def _without_comments(value):
+    """The data with every ``_comment``-style key (a leading underscore) left out."""
+    if isinstance(value, dict):
+        return {k: _without_comments(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [_without_comments(v) for v in value]
+    return value
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """``override`` over ``base``: objects merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+# -- match scoring ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Signal:
+    """A fact about the enterprise, read from the need's ``enterprise`` copy.
+
+    Numeric signals climb ``steps`` ([threshold, share] pairs: the share reached at or
+    above each threshold); boolean ones give share 1 when the field ``equals`` the value.
+    """
+
+    name: str
+    field: str
+    format: str = "flag"  # how a value reads in a message: money, percent, count or flag
+    steps: tuple[tuple[float, float], ...] = ()
+    equals: Any = None
+    missing_share: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    points: dict[str, float]  # factor -> the points it is worth; they add up to 100
+    rules: dict[str, bool]
+    ineligible_multipliers: dict[str, float]  # rule -> what a broken rule multiplies the score by
+    factors: dict[str, dict]
+    signals: dict[str, Signal]
+    labels: dict[str, dict[str, dict[str, str]]]
+    messages: dict[str, dict[str, str]]
+    ignored_tokens: frozenset[str] = frozenset()  # text-relevance tokens too common to count
+    source: str = "scoring.json"
+
+    def rule_applies(self, rule: str) -> bool:
+        return self.rules.get(rule, True)
+
+    def label(self, group: str, code) -> dict[str, str]:
+        """``{"en", "zh"}`` words for a code; the code itself when the file has none."""
+        found = self.labels.get(group, {}).get(code)
+        return found or {"en": str(code), "zh": str(code)}
+
+
+def load_scoring_config(path: str | Path | None = None) -> ScoringConfig:
+    """The defaults, with the zone's file at ``path`` (if any) merged over them."""
+    data = _read_json(SCORING_FILE)
+    source = SCORING_FILE.name
+    if path:
+        data = _merge(data, _read_json(Path(path)))
+        source = str(path)
+    return parse_scoring_config(data, source)
+
+
+def parse_scoring_config(data: dict, source: str = "scoring.json") -> ScoringConfig:
+    check = _Checker(source)
+    data = _without_comments(data)
+    weights = check.mapping(data, "weights", "weights")
+    check.known_keys(weights, FACTORS, "weights", "factor")
+    for name in FACTORS:
+        check.number(weights, name, f"weights.{name}", low=0)
+    total = sum(weights.values())
+    if total <= 0:
+        check.fail("weights", "at least one factor needs a weight above 0")
+    rules = check.mapping(data, "rules", "rules")
+    check.known_keys(rules, RULES, "rules", "rule")
+    for name in RULES:
+        check.boolean(rules, name, f"rules.{name}")
+    ineligible = check.mapping(data, "ineligible", "ineligible")
+    default_multiplier = check.number(ineligible, "multiplier_per_broken_rule", "ineligible.multiplier_per_broken_rule", low=0, high=1)
+    rule_multipliers = check.mapping(ineligible, "rule_multipliers", "ineligible.rule_multipliers", required=False)
+    check.known_keys(rule_multipliers, RULES, "ineligible.rule_multipliers", "rule")
+    for rule in rule_multipliers:
+        check.number(rule_multipliers, rule, f"ineligible.rule_multipliers.{rule}", low=0, high=1)
+    labels = _parse_labels(check, data)
+    signals = _parse_signals(check, data)
+    factors = _parse_factors(check, data, signals, labels)
+    messages = check.mapping(data, "messages", "messages")
+    for key in MATCH_MESSAGES:
+        check.bilingual(messages, key, f"messages.{key}")
+    return ScoringConfig(
+        points={name: 100.0 * weights[name] / total for name in FACTORS},
+        rules=dict(rules),
+        ineligible_multipliers={rule: rule_multipliers.get(rule, default_multiplier) for rule in RULES},
+        factors=factors,
+        signals=signals,
+        labels=labels,
+        messages={k: {"en": v["en"], "zh": v["zh"]} for k, v in messages.items() if isinstance(v, dict)},
+        ignored_tokens=frozenset(t for word in factors["text"].get("ignore", []) for t in tokenize(word)),
+        source=source,
+    )
+
+
+def _parse_labels(check: _Checker, data: dict) -> dict:
+    labels = check.mapping(data, "labels", "labels")
+    parsed = {}
+    for group, entries in labels.items():
+        entries = check.mapping(labels, group, f"labels.{group}")
+        parsed[group] = {code: check.bilingual(entries, code, f"labels.{group}.{code}") for code in entries}
+    return parsed
+
+
+def _needs_fields() -> set[str]:
+    return set(load_indexes()["needs"].fields)
+
+
+def _parse_signals(check: _Checker, data: dict) -> dict[str, Signal]:
+    signals = check.mapping(data, "signals", "signals")
+    fields = _needs_fields()
+    parsed = {}
+    for name in signals:
+        path = f"signals.{name}"
+        spec = check.mapping(signals, name, path)
+        field_path = check.string(spec, "field", f"{path}.field")
+        if field_path not in fields:
+            check.fail(f"{path}.field", f"the needs index has no field {field_path!r}")
+        value_format = check.string(spec, "format", f"{path}.format", required=False, default="flag")
+        if value_format not in SIGNAL_FORMATS:
+            check.fail(f"{path}.format", f"must be one of {', '.join(SIGNAL_FORMATS)}")
+        if "equals" in spec:
+            parsed[name] = Signal(name, field_path, format=value_format, equals=spec["equals"])
+            continue
+        steps = check.listing(spec, "steps", f"{path}.steps")
+        if not steps:
+            check.fail(f"{path}.steps", "needs at least one [threshold, share] pair (or give 'equals')")
+        previous = None
+        for i, step in enumerate(steps):
+            if not (isinstance(step, list) and len(step) == 2):
+                check.fail(f"{path}.steps[{i}]", "must be a [threshold, share] pair")
+            check.check_number(step[0], f"{path}.steps[{i}][0]")
+            check.check_number(step[1], f"{path}.steps[{i}][1]", low=0, high=1)
+            if previous is not None and step[0] <= previous:
+                check.fail(f"{path}.steps[{i}]", "thresholds must rise")
+            previous = step[0]
+        missing = check.number(spec, "missing_share", f"{path}.missing_share", low=0, high=1, required=False, default=0.0)
+        parsed[name] = Signal(name, field_path, format=value_format, steps=tuple((s[0], s[1]) for s in steps), missing_share=missing)
+    return parsed
+
+
+def _parse_factors(check: _Checker, data: dict, signals: dict[str, Signal], labels: dict) -> dict[str, dict]:
+    factors = check.mapping(data, "factors", "factors")
+    messages = check.mapping(data, "messages", "messages")
+    share = {"low": 0, "high": 1}
+    for name in ("industry", "stage"):
+        spec = check.mapping(factors, name, f"factors.{name}")
+        for key in ("focus_discount", "min_share", "any_share"):
+            check.number(spec, key, f"factors.{name}.{key}", **share)
+    _parse_ticket(check, check.mapping(factors, "ticket", "factors.ticket"), labels)
+    text = check.mapping(factors, "text", "factors.text")
+    check.number(text, "saturation", "factors.text.saturation", low=1)
+    for i, word in enumerate(check.listing(text, "ignore", "factors.text.ignore", required=False)):
+        if not isinstance(word, str):
+            check.fail(f"factors.text.ignore[{i}]", "must be a string")
+    strength = check.mapping(factors, "strength", "factors.strength")
+    profiles = check.mapping(strength, "profiles", "factors.strength.profiles")
+    if "default" not in profiles:
+        check.fail("factors.strength.profiles.default", "is missing (used for institution types not listed)")
+    for type_name in profiles:
+        _parse_signal_weights(check, profiles, type_name, f"factors.strength.profiles.{type_name}", signals)
+    _parse_signal_weights(check, factors, "designations", "factors.designations", signals)
+    term = check.mapping(factors, "term", "factors.term")
+    months = check.mapping(term, "typical_months", "factors.term.typical_months")
+    for type_name, span in months.items():
+        path = f"factors.term.typical_months.{type_name}"
+        if not (isinstance(span, list) and len(span) == 2 and all(isinstance(m, int) and m >= 0 for m in span) and span[0] <= span[1]):
+            check.fail(path, "must be [shortest, longest] whole months")
+    check.number(term, "missing_share", "factors.term.missing_share", **share)
+    presence = check.mapping(factors, "presence", "factors.presence")
+    for status in presence:
+        check.number(presence, status, f"factors.presence.{status}", **share)
+    cost = check.mapping(factors, "cost", "factors.cost")
+    types = check.mapping(cost, "types", "factors.cost.types")
+    for type_name in types:
+        _parse_cost(check, types, type_name, f"factors.cost.types.{type_name}", messages)
+    _parse_cost(check, cost, "default", "factors.cost.default", messages)
+    return factors
+
+
+def _parse_cost(check: _Checker, parent: dict, key: str, path: str, messages: dict) -> None:
+    entry = check.mapping(parent, key, path)
+    check.number(entry, "share", f"{path}.share", low=0, high=1)
+    message = check.string(entry, "message", f"{path}.message")
+    if message not in messages:
+        check.fail(f"{path}.message", f"no message {message!r} in messages")
+    check.bilingual(messages, message, f"messages.{message}")
+
+
+def _parse_ticket(check: _Checker, ticket: dict, labels: dict) -> None:
+    bands = check.listing(ticket, "bands", "factors.ticket.bands")
+    if not bands:
+        check.fail("factors.ticket.bands", "needs at least one band")
+    previous = None
+    for i, band in enumerate(bands):
+        path = f"factors.ticket.bands[{i}]"
+        start = check.number(band, "from", f"{path}.from", low=0, high=1)
+        check.number(band, "share", f"{path}.share", low=0, high=1)
+        name = check.string(band, "name", f"{path}.name")
+        if name not in labels.get("band", {}):
+            check.fail(f"{path}.name", f"needs a label in labels.band.{name}")
+        if i == 0 and start != 0:
+            check.fail(f"{path}.from", "the first band must start at 0")
+        if previous is not None and start <= previous:
+            check.fail(f"{path}.from", "bands must start at rising positions")
+        previous = start
+    check.number(ticket, "open_range_share", "factors.ticket.open_range_share", low=0, high=1)
+
+
+def _parse_signal_weights(check: _Checker, parent: dict, key: str, path: str, signals: dict) -> None:
+    weights = check.mapping(parent, key, path)
+    for signal in weights:
+        if signal not in signals:
+            check.fail(f"{path}.{signal}", f"unknown signal; known: {', '.join(signals)}")
+        check.number(weights, signal, f"{path}.{signal}", low=0)
+
+
+# -- listing rule sets ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class CriterionSpec:
+    """One criterion of a rule set: what the readiness engine evaluates and how it reads."""
+
+    id: str
+    kind: str
+    params: dict[str, Any]
+    title: dict[str, str]  # {"en", "zh"}
+    messages: dict[str, dict[str, str]]  # template name -> {"en", "zh"}
+    weight: float = 1.0
+    options: tuple["Option", ...] = ()  # for ``any_of``
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way of meeting an ``any_of`` criterion: every criterion in it must be met."""
+
+    id: str
+    title: dict[str, str]
+    criteria: tuple[CriterionSpec, ...]
+
+
+@dataclass(frozen=True)
+class BoardRules:
+    board: str
+    effective_year: int
+    name: dict[str, str]  # {"en", "zh"}
+    criteria: tuple[CriterionSpec, ...]
+    milestones: dict[str, float]  # milestone -> points it adds when done
+    financials_max_age_months: int
+    projection: dict[str, float]  # horizon_years, max_growth, min_growth
+    wording: dict[str, dict[str, str]]  # notes, projection and milestone templates
+    source: str = ""
+
+    @property
+    def name_en(self) -> str:
+        return self.name["en"]
+
+    @property
+    def name_zh(self) -> str:
+        return self.name["zh"]
+
+
+def load_board_rules(directory: str | Path | None = None, year: int | None = None) -> dict[str, BoardRules]:
+    """The rule set in effect for each board: the newest whose ``effective_year <= year``.
+
+    The default rule sets are always read; files in ``directory`` add to them, and one
+    with the same board and year replaces the default.  With ``year=None`` the newest
+    rule set of each board is taken.  A board with no rule set in effect yet is left out.
+    """
+    wording = _load_readiness_wording()
+    rule_sets: dict[tuple[str, int], BoardRules] = {}
+    folders = [BOARDS_DIR] + ([Path(directory)] if directory else [])
+    for folder in folders:
+        if not folder.is_dir():
+            raise ConfigurationError(f"{folder}: board rules folder not found")
+        for path in sorted(folder.glob("*.json")):
+            rules = parse_board_rules(_read_json(path), wording, source=path.name)
+            rule_sets[(rules.board, rules.effective_year)] = rules
+    in_effect: dict[str, BoardRules] = {}
+    for (board, effective), rules in sorted(rule_sets.items()):
+        if year is None or effective <= year:
+            in_effect[board] = rules  # sorted by year: the newest wins
+    return in_effect
+
+
+def _load_readiness_wording() -> dict:
+    data = _without_comments(_read_json(READINESS_FILE))
+    check = _Checker(READINESS_FILE.name)
+    criteria = check.mapping(data, "criteria", "criteria")
+    for kind in CRITERION_KINDS:
+        templates = check.mapping(criteria, kind, f"criteria.{kind}")
+        for name in ("met", "unmet"):
+            check.bilingual(templates, name, f"criteria.{kind}.{name}")
+    wording = {}
+    for section in ("notes", "projection", "milestones"):
+        entries = check.mapping(data, section, section)
+        wording.update({f"{section}.{k}": check.bilingual(entries, k, f"{section}.{k}") for k in entries})
+    settings = check.mapping(data, "settings", "settings")
+    check.integer(settings, "financials_max_age_months", "settings.financials_max_age_months", low=1)
+    check.integer(settings, "horizon_years", "settings.horizon_years", low=1, high=50)
+    check.number(settings, "max_growth", "settings.max_growth", low=0)
+    check.number(settings, "min_growth", "settings.min_growth", low=-1, high=0)
+    return {"criteria": criteria, "templates": wording, "settings": settings}
+
+
+def parse_board_rules(data: dict, wording: dict | None = None, source: str = "board rules") -> BoardRules:
+    """A rule set from its JSON data (``wording`` defaults to ``defaults/readiness.json``)."""
+    wording = wording or _load_readiness_wording()
+    check = _Checker(source)
+    data = _without_comments(data)
+    board = check.string(data, "board", "board")
+    if not _BOARD_CODE.match(board):
+        check.fail("board", f"must be a lower-case code such as 'chinext', not {board!r}")
+    effective_year = check.integer(data, "effective_year", "effective_year", low=1990, high=2100)
+    name = {"en": check.string(data, "name_en", "name_en"), "zh": check.string(data, "name_zh", "name_zh")}
+    criteria = _parse_criteria(check, check.listing(data, "criteria", "criteria"), "criteria", wording["criteria"])
+    if not criteria:
+        check.fail("criteria", "a rule set needs at least one criterion")
+    milestones = check.mapping(data, "milestones", "milestones", required=False)
+    check.known_keys(milestones, MILESTONES, "milestones", "milestone")
+    for key in milestones:
+        check.number(milestones, key, f"milestones.{key}", low=0)
+    if sum(milestones.values()) >= 100:
+        check.fail("milestones", "milestone points must add up to less than 100")
+    settings = wording["settings"]
+    max_age = check.integer(
+        data, "financials_max_age_months", "financials_max_age_months", low=1, required=False,
+        default=settings["financials_max_age_months"],
+    )
+    return BoardRules(
+        board=board,
+        effective_year=effective_year,
+        name=name,
+        criteria=criteria,
+        milestones=dict(milestones),
+        financials_max_age_months=max_age,
+        projection={k: settings[k] for k in ("horizon_years", "max_growth", "min_growth")},
+        wording=wording["templates"],
+        source=source,
+    )
+
+
+def _parse_criteria(check: _Checker, items: list, path: str, kind_wording: dict) -> tuple[CriterionSpec, ...]:
+    parsed, seen = [], set()
+    for i, item in enumerate(items):
+        here = f"{path}[{i}]"
+        if not isinstance(item, dict):
+            check.fail(here, "must be an object")
+        criterion_id = check.string(item, "id", f"{here}.id")
+        if criterion_id in seen:
+            check.fail(f"{here}.id", f"{criterion_id!r} is used twice")
+        seen.add(criterion_id)
+        here = f"{path}.{criterion_id}"
+        kind = check.string(item, "kind", f"{here}.kind")
+        if kind not in CRITERION_KINDS:
+            check.fail(f"{here}.kind", f"unknown kind {kind!r}; known: {', '.join(CRITERION_KINDS)}")
+        allowed = _CRITERION_KEYS + tuple(CRITERION_KINDS[kind]) + (("options",) if kind == "any_of" else ())
+        check.known_keys(item, allowed, here, f"key for a {kind} criterion")
+        overrides = check.mapping(item, "messages", f"{here}.messages", required=False)
+        messages = dict(kind_wording[kind])
+        for name in overrides:
+            messages[name] = check.bilingual(overrides, name, f"{here}.messages.{name}")
+        parsed.append(
+            CriterionSpec(
+                id=criterion_id,
+                kind=kind,
+                params=_parse_params(check, item, kind, here),
+                title={"en": check.string(item, "title_en", f"{here}.title_en"),
+                       "zh": check.string(item, "title_zh", f"{here}.title_zh")},
+                messages=messages,
+                weight=check.number(item, "weight", f"{here}.weight", low=0, required=False, default=1.0),
+                options=_parse_options(check, item, here, kind_wording) if kind == "any_of" else (),
+            )
+        )
+    return tuple(parsed)
+
+
+def _parse_params(check: _Checker, item: dict, kind: str, path: str) -> dict[str, Any]:
+    params = {}
+    for key, spec in CRITERION_KINDS[kind].items():
+        where = f"{path}.{key}"
+        if spec.type == BOOL:
+            value = check.boolean(item, key, where, required=spec.required, default=spec.default)
+        elif spec.type == YEARS:
+            value = check.integer(item, key, where, low=1, high=20, required=spec.required, default=spec.default)
+        elif spec.type == FRACTION:
+            value = check.number(item, key, where, low=0, high=1, required=spec.required, default=spec.default)
+        else:
+            value = check.number(item, key, where, required=spec.required, default=spec.default)
+        params[key] = value
+    return params
+
+
+def _parse_options(check: _Checker, item: dict, path: str, kind_wording: dict) -> tuple[Option, ...]:
+    options = check.listing(item, "options", f"{path}.options")
+    if len(options) < 2:
+        check.fail(f"{path}.options", "an any_of criterion needs at least two options")
+    parsed = []
+    for i, option in enumerate(options):
+        here = f"{path}.options[{i}]"
+        criteria = _parse_criteria(check, check.listing(option, "criteria", f"{here}.criteria"), f"{here}.criteria", kind_wording)
+        if not criteria:
+            check.fail(f"{here}.criteria", "an option needs at least one criterion")
+        parsed.append(
+            Option(
+                id=check.string(option, "id", f"{here}.id"),
+                title={"en": check.string(option, "title_en", f"{here}.title_en"),
+                       "zh": check.string(option, "title_zh", f"{here}.title_zh")},
+                criteria=criteria,
+            )
+        )
+    return tuple(parsed)

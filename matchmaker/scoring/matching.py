@@ -1,0 +1,444 @@
+"""How well a funding need fits an institution, in both directions.
+
+A match is **eligible** unless the institution's hard rules exclude the need (it does not
+offer the instrument, the amount is outside its ticket range, the stage is not one it
+works with, or an explicit requirement is unmet).  Its **score** (0–100) adds up weighted
+factors; every factor and every broken rule appears in ``reasons`` with its points and a
+sentence in English and Chinese.
+
+Each hard rule and each step of a structured factor is written once, as a filter on the
+needs index.  :func:`score_match` evaluates those filters in Python
+(:func:`~matchmaker.scoring.clauses.holds`); :func:`dealflow_filters` and
+:func:`dealflow_boosts` hand the same filters to the search engine.  So for an
+institution's deal flow the engine keeps exactly the eligible needs and orders them by
+exactly the Python score without its text factor; re-sorting a page by the full score
+can move a need by at most the text factor's points (:func:`text_points`).
+
+Scoring works from the need as the needs index stores it: the ``industry``, ``stage`` and
+``enterprise`` fields are the copy :func:`matchmaker.enterprises.facts.summary` makes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from ..search.analysis import tokenize
+from ..search.mappings import get_value
+from ..search.query import Boost, Filter, Missing, Not, Range, Terms
+from . import wording
+from .clauses import holds
+from .config import ScoringConfig, Signal
+from .dates import as_date, founded_cutoff, years_between
+from .wording import Text
+
+#: A filter every stored need satisfies: carries the boosts that do not depend on the need.
+EVERY_NEED = Not(Missing("id"))
+
+
+@dataclass
+class Reason:
+    factor: str  # a factor name, or the id of a broken hard rule
+    score: float  # points this factor adds to the score (0 for a broken rule)
+    message: str
+    message_zh: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class MatchResult:
+    score: int
+    eligible: bool
+    reasons: list[Reason] = field(default_factory=list)
+    broken_rules: list[str] = field(default_factory=list)  # the first reasons, one per broken rule
+
+    def to_dict(self) -> dict:
+        return {
+            "score": self.score,
+            "eligible": self.eligible,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "broken_rules": list(self.broken_rules),
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """Part of a factor: ``share`` of its points when ``clause`` holds (always, if None)."""
+
+    clause: Filter | None
+    share: float
+
+
+@dataclass(frozen=True)
+class HardRule:
+    rule: str  # the reason's factor when broken: instrument, ticket_range, stage, ...
+    clause: Filter  # what an eligible need satisfies
+
+
+# -- hard rules ----------------------------------------------------------------------------
+def hard_rules(institution: dict, config: ScoringConfig, as_of: date) -> list[HardRule]:
+    """The rules the institution sets, as filters a need must satisfy (rules switched off are left out)."""
+    requirements = institution.get("requirements") or {}
+    rules = [HardRule("instrument", Terms("instrument", institution.get("instruments") or []))]
+    low, high = institution.get("ticket_min"), institution.get("ticket_max")
+    if low is not None or high is not None:
+        rules.append(HardRule("ticket_range", Range("amount", gte=low, lte=high)))
+    if institution.get("stages"):
+        rules.append(HardRule("stage", Terms("stage", institution["stages"])))
+    if requirements.get("min_revenue"):
+        rules.append(HardRule("min_revenue", Range("enterprise.latest_revenue", gte=requirements["min_revenue"])))
+    if requirements.get("min_years"):
+        cutoff = founded_cutoff(as_of, requirements["min_years"])
+        rules.append(HardRule("min_years", Range("enterprise.founded", lte=cutoff.isoformat())))
+    if requirements.get("collateral_required"):
+        rules.append(HardRule("collateral", Terms("enterprise.has_collateral", [True])))
+    if requirements.get("high_tech_required"):
+        rules.append(HardRule("high_tech", Terms("enterprise.high_tech_certified", [True])))
+    return [rule for rule in rules if config.rule_applies(rule.rule)]
+
+
+# -- structured factors: steps on the needs index ----------------------------------------
+def _focus_share(count: int, params: dict) -> float:
+    """A specialist (few industries or stages) fits better than a generalist."""
+    return max(params["min_share"], 1.0 - params["focus_discount"] * (count - 1))
+
+
+def _listed_steps(field_name: str, listed: list, params: dict) -> list[Step]:
+    if not listed:
+        return [Step(None, params["any_share"])]
+    return [Step(Terms(field_name, listed), _focus_share(len(listed), params))]
+
+
+def ticket_band_starts(institution: dict, config: ScoringConfig) -> list[tuple[int, dict]] | None:
+    """(first amount, band) for each band of the ticket range; None when the range is open."""
+    low, high = institution.get("ticket_min"), institution.get("ticket_max")
+    if low is None or high is None or high < low:
+        return None
+    base = max(low, 1)
+    starts = []
+    for band in config.factors["ticket"]["bands"]:
+        start = low if band["from"] == 0 else math.ceil(base * (high / base) ** band["from"])
+        starts.append((start, band))
+    return starts
+
+
+def _ticket_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    low, high = institution.get("ticket_min"), institution.get("ticket_max")
+    starts = ticket_band_starts(institution, config)
+    if starts is None:
+        return [Step(Range("amount", gte=low, lte=high), config.factors["ticket"]["open_range_share"])]
+    steps, previous_share = [], 0.0
+    for start, band in starts:  # each band adds what it gives beyond the band below it
+        steps.append(Step(Range("amount", gte=start, lte=high), band["share"] - previous_share))
+        previous_share = band["share"]
+    return steps
+
+
+def _signal_steps(signal: Signal, scale: float) -> list[Step]:
+    if signal.equals is not None:
+        return [Step(Terms(signal.field, [signal.equals]), scale)]
+    steps, previous_share = [], 0.0
+    for threshold, share in signal.steps:
+        steps.append(Step(Range(signal.field, gte=threshold), (share - previous_share) * scale))
+        previous_share = share
+    if signal.missing_share:
+        steps.append(Step(Missing(signal.field), signal.missing_share * scale))
+    return steps
+
+
+def strength_profile(institution: dict, config: ScoringConfig) -> dict[str, float]:
+    """Signal -> weight (adding up to 1) for what this type of institution looks at."""
+    profiles = config.factors["strength"]["profiles"]
+    profile = profiles.get(institution.get("type")) or profiles["default"]
+    total = sum(profile.values()) or 1.0
+    return {name: weight / total for name, weight in profile.items()}
+
+
+def _strength_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    profile = strength_profile(institution, config)
+    return [step for name, weight in profile.items() for step in _signal_steps(config.signals[name], weight)]
+
+
+def _designation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    shares = config.factors["designations"]
+    return [step for name, share in shares.items() for step in _signal_steps(config.signals[name], share)]
+
+
+def _typical_term(institution: dict, config: ScoringConfig) -> list[int] | None:
+    return config.factors["term"]["typical_months"].get(institution.get("type"))
+
+
+def _term_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    span = _typical_term(institution, config)
+    if span is None:
+        return [Step(None, 1.0)]
+    return [
+        Step(Range("term_months", gte=span[0], lte=span[1]), 1.0),
+        Step(Missing("term_months"), config.factors["term"]["missing_share"]),
+    ]
+
+
+def _presence_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    return [Step(None, config.factors["presence"].get(institution.get("status"), 0.0))]
+
+
+def _cost_entry(institution: dict, config: ScoringConfig) -> dict:
+    cost = config.factors["cost"]
+    return cost["types"].get(institution.get("type")) or cost["default"]
+
+
+def _cost_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    return [Step(None, _cost_entry(institution, config)["share"])]
+
+
+_STRUCTURED_FACTORS = {
+    "industry": lambda inst, cfg: _listed_steps("industry", inst.get("industries") or [], cfg.factors["industry"]),
+    "stage": lambda inst, cfg: _listed_steps("stage", inst.get("stages") or [], cfg.factors["stage"]),
+    "ticket": _ticket_steps,
+    "strength": _strength_steps,
+    "designations": _designation_steps,
+    "term": _term_steps,
+    "presence": _presence_steps,
+    "cost": _cost_steps,
+}
+
+
+def structured_steps(institution: dict, config: ScoringConfig) -> dict[str, list[Step]]:
+    """Every factor except text relevance, as steps the engine can add up."""
+    return {name: build(institution, config) for name, build in _STRUCTURED_FACTORS.items()}
+
+
+def _share(steps: list[Step], need: dict) -> float:
+    return sum(step.share for step in steps if step.clause is None or holds(step.clause, need))
+
+
+# -- text relevance ------------------------------------------------------------------------
+def _need_text(need: dict) -> str:
+    return " ".join(str(need.get(k) or "") for k in ("title", "description", "purpose"))
+
+
+def _institution_text(institution: dict) -> str:
+    return " ".join(str(institution.get(k) or "") for k in ("name", "name_en", "description"))
+
+
+def shared_terms(need: dict, institution: dict, config: ScoringConfig) -> list[str]:
+    """Distinct tokens (CJK bigrams, stemmed English words) both texts use, minus the ignored ones."""
+    institution_tokens = set(tokenize(_institution_text(institution)))
+    need_tokens = dict.fromkeys(tokenize(_need_text(need)))  # keeps the need's order
+    return [t for t in need_tokens if t in institution_tokens and t not in config.ignored_tokens]
+
+
+def text_points(config: ScoringConfig) -> float:
+    """The most the text factor can add: how far re-sorting an engine-ordered page can move a need."""
+    return config.points["text"]
+
+
+def _text_share(terms: list[str], config: ScoringConfig) -> float:
+    return min(1.0, len(terms) / config.factors["text"]["saturation"])
+
+
+# -- messages ------------------------------------------------------------------------------
+def _label(config: ScoringConfig, group: str, code) -> Text:
+    words = config.label(group, code)
+    return Text(words["en"], words["zh"])
+
+
+def _labels(config: ScoringConfig, group: str, codes) -> Text:
+    return wording.join([_label(config, group, c) for c in codes or []], last_en="or")
+
+
+def _say(config: ScoringConfig, key: str, **values) -> Text:
+    return wording.render(config.messages[key], values)
+
+
+def _explain_rule(rule: str, need: dict, institution: dict, config: ScoringConfig, as_of: date) -> Text:
+    requirements = institution.get("requirements") or {}
+    enterprise = need.get("enterprise") or {}
+    if rule == "instrument":
+        return _say(config, "rule.instrument", offered=_labels(config, "instrument", institution.get("instruments")),
+                    asked=_label(config, "instrument", need.get("instrument")))
+    if rule == "ticket_range":
+        amount, low, high = need.get("amount"), institution.get("ticket_min"), institution.get("ticket_max")
+        bounds = {"amount": wording.money(amount), "min": wording.money(low), "max": wording.money(high)}
+        if amount is None:
+            return _say(config, "rule.ticket_range.missing", **bounds)
+        return _say(config, "rule.ticket_range.below" if low is not None and amount < low else "rule.ticket_range.above", **bounds)
+    if rule == "stage":
+        return _say(config, "rule.stage", stages=_labels(config, "stage", institution.get("stages")),
+                    stage=_label(config, "stage", need.get("stage")))
+    if rule == "min_revenue":
+        return _say(config, "rule.min_revenue", min=wording.money(requirements.get("min_revenue")),
+                    actual=wording.money(enterprise.get("latest_revenue")))
+    if rule == "min_years":
+        minimum = wording.years(requirements.get("min_years"))
+        founded = enterprise.get("founded")
+        if not founded:
+            return _say(config, "rule.min_years.missing", min=minimum)
+        age = years_between(as_date(founded), as_of)
+        return _say(config, "rule.min_years", min=minimum, founded=str(founded)[:10], actual=wording.years(round(age, 1)))
+    return _say(config, f"rule.{rule}")
+
+
+def _signal_value(signal: Signal, value, config: ScoringConfig) -> Text:
+    if value is None:
+        return _say(config, "value.missing")
+    if signal.format == "money":
+        return wording.money(value)
+    if signal.format == "percent":
+        return wording.percent(value)
+    if signal.format == "count":
+        return wording.number(value)
+    held = value == signal.equals if signal.equals is not None else bool(value)
+    return _say(config, "value.yes" if held else "value.no")
+
+
+def _signal_summary(names, need: dict, config: ScoringConfig) -> Text:
+    parts = []
+    for name in names:
+        signal = config.signals[name]
+        label = _label(config, "signal", name)
+        value = _signal_value(signal, get_value(need, signal.field), config)
+        parts.append(Text(f"{label.en}: {value.en}", f"{label.zh}{value.zh}"))
+    return wording.join(parts)
+
+
+def _explain_listed(kind: str, need: dict, listed: list, config: ScoringConfig) -> Text:
+    code = need.get(kind)
+    if not listed:
+        return _say(config, f"factor.{kind}.any")
+    if code in listed:
+        return _say(config, f"factor.{kind}.match", **{kind: _label(config, kind, code)}, count=len(listed))
+    return _say(config, f"factor.{kind}.miss", **{kind: _label(config, kind, code)}, **{f"{kind}s": _labels(config, kind, listed)})
+
+
+def _explain_ticket(need: dict, institution: dict, config: ScoringConfig) -> Text:
+    amount, low, high = need.get("amount"), institution.get("ticket_min"), institution.get("ticket_max")
+    values = {"amount": wording.money(amount), "min": wording.money(low), "max": wording.money(high)}
+    starts = ticket_band_starts(institution, config)
+    if starts is None:
+        return _say(config, "factor.ticket.open", **values)
+    if amount is None or amount < low or amount > high:
+        return _say(config, "factor.ticket.outside", **values)
+    band = [b for start, b in starts if amount >= start][-1]
+    return _say(config, "factor.ticket.band", band=_label(config, "band", band["name"]), **values)
+
+
+def _explain_term(need: dict, institution: dict, config: ScoringConfig) -> Text:
+    span = _typical_term(institution, config)
+    kind = _label(config, "type", institution.get("type") or "default")
+    if span is None:
+        return _say(config, "factor.term.any", type=kind)
+    term = need.get("term_months")
+    values = {"type": kind, "low": span[0], "high": span[1], "term": term}
+    if term is None:
+        return _say(config, "factor.term.missing", **values)
+    return _say(config, "factor.term.within" if span[0] <= term <= span[1] else "factor.term.outside", **values)
+
+
+def _explain_text(terms: list[str], config: ScoringConfig) -> Text:
+    if not terms:
+        return _say(config, "factor.text.none")
+    return _say(config, "factor.text.shared", count=len(terms), terms=wording.plain(", ".join(terms[:8])))
+
+
+def _explain_strength(need: dict, institution: dict, config: ScoringConfig) -> Text:
+    kind = _label(config, "type", institution.get("type") or "default")
+    signals = _signal_summary(strength_profile(institution, config), need, config)
+    return _say(config, "factor.strength", type=kind, signals=signals)
+
+
+def _explain_designations(need: dict, config: ScoringConfig) -> Text:
+    held = [n for n in config.factors["designations"] if _share(_signal_steps(config.signals[n], 1.0), need) > 0]
+    if not held:
+        return _say(config, "factor.designations.none")
+    return _say(config, "factor.designations.some", designations=wording.join([_label(config, "signal", n) for n in held]))
+
+
+def _explain_presence(institution: dict, config: ScoringConfig) -> Text:
+    status_key = f"status.{institution.get('status')}"
+    return _say(config, "factor.presence", status=_say(config, status_key if status_key in config.messages else "status.unknown"))
+
+
+#: factor -> its sentence, from (need, institution, config, shared terms).
+_EXPLAINERS = {
+    "industry": lambda need, inst, cfg, terms: _explain_listed("industry", need, inst.get("industries") or [], cfg),
+    "stage": lambda need, inst, cfg, terms: _explain_listed("stage", need, inst.get("stages") or [], cfg),
+    "ticket": lambda need, inst, cfg, terms: _explain_ticket(need, inst, cfg),
+    "text": lambda need, inst, cfg, terms: _explain_text(terms, cfg),
+    "strength": lambda need, inst, cfg, terms: _explain_strength(need, inst, cfg),
+    "designations": lambda need, inst, cfg, terms: _explain_designations(need, cfg),
+    "term": lambda need, inst, cfg, terms: _explain_term(need, inst, cfg),
+    "presence": lambda need, inst, cfg, terms: _explain_presence(inst, cfg),
+    "cost": lambda need, inst, cfg, terms: _say(cfg, _cost_entry(inst, cfg)["message"]),
+}
+
+
+# -- scoring -------------------------------------------------------------------------------
+def factor_points(need: dict, institution: dict, config: ScoringConfig, terms: list[str] | None = None) -> dict[str, float]:
+    """The points each factor earns before any ineligibility reduction (unrounded).
+
+    Without ``text`` they add up to what :func:`dealflow_boosts` gives the need in the engine.
+    ``terms`` are the :func:`shared_terms`, when the caller has them already.
+    """
+    points = {
+        name: config.points[name] * _share(steps, need)
+        for name, steps in structured_steps(institution, config).items()
+    }
+    if terms is None:
+        terms = shared_terms(need, institution, config)
+    points["text"] = config.points["text"] * _text_share(terms, config)
+    return {name: points[name] for name in config.points}
+
+
+def broken_rules(need: dict, institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[str]:
+    """The hard rules the need breaks for this institution, in rule order."""
+    return [rule.rule for rule in hard_rules(institution, config, as_date(as_of)) if not holds(rule.clause, need)]
+
+
+def score_match(need: dict, institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> MatchResult:
+    """Score one need against one institution (``as_of``, default today, dates "years since founding")."""
+    as_of = as_date(as_of)
+    broken = broken_rules(need, institution, config, as_of)
+    terms = shared_terms(need, institution, config)
+    points = factor_points(need, institution, config, terms)
+    # An ineligible match keeps a reduced score, so "nearly eligible" still sorts before "far off".
+    multiplier = math.prod(config.ineligible_multipliers[rule] for rule in broken)
+    reasons = [Reason(rule, 0, *_explain_rule(rule, need, institution, config, as_of)) for rule in broken]
+    for name, earned in points.items():
+        sentence = _EXPLAINERS[name](need, institution, config, terms)
+        reasons.append(Reason(name, round(earned * multiplier, 1), *sentence))
+    total = sum(points.values()) * multiplier
+    return MatchResult(score=max(0, min(100, round(total))), eligible=not broken, reasons=reasons, broken_rules=broken)
+
+
+def rank_institutions(
+    need: dict, institutions: list[dict], config: ScoringConfig, as_of: date | str | None = None
+) -> list[tuple[dict, MatchResult]]:
+    """Every institution scored for the need: eligible ones first, then best score, then id."""
+    as_of = as_date(as_of)
+    scored = [(institution, score_match(need, institution, config, as_of)) for institution in institutions]
+    return sorted(scored, key=lambda pair: (not pair[1].eligible, -pair[1].score, str(pair[0].get("id", ""))))
+
+
+def dealflow_filters(institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[Filter]:
+    """Filters on the needs index that keep exactly the open needs the institution may take."""
+    rules = hard_rules(institution, config, as_date(as_of))
+    return [Terms("status", ["open"])] + [rule.clause for rule in rules]
+
+
+def dealflow_boosts(institution: dict, config: ScoringConfig) -> list[Boost]:
+    """Boosts whose total for a need is its Python score without the text factor.
+
+    Steps that hold for every need (the institution's own presence, say) carry the
+    :data:`EVERY_NEED` filter: they do not change the order, but keep the engine's total
+    equal to the structured score.
+    """
+    boosts = []
+    for name, steps in structured_steps(institution, config).items():
+        for step in steps:
+            weight = config.points[name] * step.share
+            if weight:
+                boosts.append(Boost(step.clause if step.clause is not None else EVERY_NEED, weight))
+    return boosts
