@@ -3,7 +3,8 @@
 Each file is ``<index>-v<N>.json`` and holds what Elasticsearch's create-index API takes
 (``settings`` and ``mappings``).  ``mappings._meta`` adds what a mapping cannot say:
 ``search_fields`` (text fields searched by ``q``, with their weights), ``arrays`` (fields
-that hold lists of values) and ``facets``.  The SQLite backend derives its tables from
+that hold lists of values), ``facets`` and ``sortable`` (fields results are often sorted
+by: the SQLite backend gives each an index of its own).  The SQLite backend derives its tables from
 the same file through :class:`IndexSpec`.
 """
 from __future__ import annotations
@@ -45,6 +46,7 @@ class IndexSpec:
     text_fields: tuple[str, ...] = ()
     search_fields: dict[str, float] = field(default_factory=dict)
     facets: tuple[str, ...] = ()
+    sortable: tuple[str, ...] = ()
 
     @property
     def scalar_fields(self) -> list[FieldSpec]:
@@ -85,7 +87,7 @@ def parse_index(name: str, version: int, body: dict) -> IndexSpec:
         elif ftype not in SCALAR_TYPES:
             raise ConfigurationError(f"{name}: field {path} has unsupported type {ftype!r}")
         fields[path] = FieldSpec(path, ftype, spec.get("index", True), path in arrays)
-    unknown = (arrays | set(meta.get("facets", [])) | set(meta.get("search_fields", {}))) - set(fields)
+    unknown = (arrays | set(meta.get("facets", [])) | set(meta.get("search_fields", {})) | set(meta.get("sortable", []))) - set(fields)
     if unknown:
         raise ConfigurationError(f"{name}: _meta names unknown fields {sorted(unknown)}")
     return IndexSpec(
@@ -96,6 +98,7 @@ def parse_index(name: str, version: int, body: dict) -> IndexSpec:
         text_fields=tuple(text_fields),
         search_fields={k: float(v) for k, v in meta.get("search_fields", {}).items()},
         facets=tuple(meta.get("facets", [])),
+        sortable=tuple(meta.get("sortable", [])),
     )
 
 

@@ -177,7 +177,7 @@ class SQLiteBackend(SearchBackend):
         )
         db.execute(f"CREATE TABLE IF NOT EXISTS {_q(spec.name + '__source')} (rid INTEGER PRIMARY KEY, source TEXT NOT NULL)")
         for f in self._columns(spec):
-            if f.indexed and not (f.type == "boolean" or f.path in spec.facets):
+            if self._own_index(spec, f):
                 db.execute(f"CREATE INDEX IF NOT EXISTS {_q(spec.name + '_' + f.column)} ON {t}({_q(f.column)})")
         facet_columns = self._facet_index_columns(spec)
         if facet_columns:
@@ -199,6 +199,14 @@ class SQLiteBackend(SearchBackend):
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {_q(spec.name + '__fts')} "
                 f"USING fts5({cols}, tokenize='unicode61 remove_diacritics 0')"
             )
+
+    @staticmethod
+    def _own_index(spec: IndexSpec, f: FieldSpec) -> bool:
+        """Keys looked up by value (``enterprise_id``) and sortable fields get an index each;
+        every other filter is answered from the covering facet index."""
+        if not f.indexed:
+            return False
+        return f.path in spec.sortable or (f.type == "keyword" and f.path not in spec.facets)
 
     @staticmethod
     def _facet_index_columns(spec: IndexSpec) -> list[str]:
