@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
 
@@ -16,7 +15,7 @@ from .common.service import DocumentService
 from .enterprises.service import EnterpriseService
 from .errors import MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
-from .needs.service import NeedService
+from .needs.service import NeedService, enterprise_copy
 from .search import SearchBackend
 
 KINDS = {"institution": "institutions", "enterprise": "enterprises", "need": "needs"}
@@ -56,12 +55,28 @@ def _describe(exc: MatchmakerError) -> str:
     return exc.message
 
 
-class _CachedNeedService(NeedService):
-    """Looks each enterprise up once per import instead of once per need."""
+class _ImportNeedService(NeedService):
+    """Reads each enterprise's facts once per import, in batches, instead of once per need."""
 
     def __init__(self, backend: SearchBackend):
         super().__init__(backend)
-        self.enterprise = lru_cache(maxsize=100_000)(super().enterprise)
+        self.facts: dict[str, dict | None] = {}
+
+    def remember(self, enterprise: dict) -> None:
+        self.facts[enterprise["id"]] = enterprise_copy(enterprise)
+
+    def prefetch(self, enterprise_ids) -> None:
+        missing = {i for i in enterprise_ids if isinstance(i, str) and i not in self.facts}
+        if not missing:
+            return
+        found = self.backend.get_many("enterprises", missing)
+        for enterprise_id in missing:
+            self.facts[enterprise_id] = enterprise_copy(found[enterprise_id]) if enterprise_id in found else None
+
+    def enterprise_facts(self, enterprise_id: str) -> dict | None:
+        if enterprise_id not in self.facts:
+            self.prefetch([enterprise_id])
+        return self.facts[enterprise_id]
 
 
 def _parse(number: int, line: str) -> tuple[str, dict]:
@@ -84,7 +99,7 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
     services: dict[str, DocumentService] = {
         "institution": InstitutionService(backend),
         "enterprise": EnterpriseService(backend),
-        "need": _CachedNeedService(backend),
+        "need": _ImportNeedService(backend),
     }
     report = ImportReport()
     changed_enterprises: set[str] = set()
@@ -104,18 +119,13 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
                     continue
                 if kind not in kinds:
                     continue
-                try:
-                    batches[kind].append((number, services[kind].prepare_for_import(doc)))
-                except MatchmakerError as exc:
-                    report.rejected.append(Rejection(number, _describe(exc)))
-                    done += 1
-                    continue
+                batches[kind].append((number, doc))
                 if len(batches[kind]) >= BATCH:
-                    done += _flush(backend, kind, batches[kind], report, changed_enterprises)
+                    done += _flush(backend, services, kind, batches[kind], report, changed_enterprises)
                     if progress:
                         progress(done, total)
             for kind in kinds:
-                done += _flush(backend, kind, batches[kind], report, changed_enterprises)
+                done += _flush(backend, services, kind, batches[kind], report, changed_enterprises)
         if first_pass:
             _refresh_copies(backend, changed_enterprises)
     if progress:
@@ -124,18 +134,32 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
     return report
 
 
-def _flush(backend, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
+def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
+    """Validate a batch of raw documents, store the valid ones; returns the lines handled."""
+    size = len(batch)
     if not batch:
         return 0
-    docs = [doc for _, doc in batch]
-    if kind == "enterprise":  # needs already stored carry copies of these enterprises' facts
-        changed_enterprises.update(backend.get_many("enterprises", [d["id"] for d in docs if d.get("id")]))
-    result = backend.bulk_upsert(KINDS[kind], docs)
-    report.imported[kind] += result.indexed
-    for error in result.errors:
-        report.rejected.append(Rejection(batch[error.position][0], f"not stored: {error.message}"))
-    size = len(batch)
+    service = services[kind]
+    if kind == "need":
+        service.prefetch(doc.get("enterprise_id") for _, doc in batch)
+    prepared = []
+    for number, doc in batch:
+        try:
+            prepared.append((number, service.prepare_for_import(doc)))
+        except MatchmakerError as exc:
+            report.rejected.append(Rejection(number, _describe(exc)))
     batch.clear()
+    docs = [doc for _, doc in prepared]
+    if kind == "enterprise":
+        # needs already stored carry copies of these enterprises' facts: refresh them later
+        changed_enterprises.update(backend.get_many("enterprises", [d["id"] for d in docs]))
+        for doc in docs:
+            services["need"].remember(doc)
+    if docs:
+        result = backend.bulk_upsert(KINDS[kind], docs)
+        report.imported[kind] += result.indexed
+        for error in result.errors:
+            report.rejected.append(Rejection(prepared[error.position][0], f"not stored: {error.message}"))
     return size
 
 

@@ -40,20 +40,23 @@ class NeedService(DocumentService):
     derived_fields = DERIVED
     label = "need"
 
-    def enterprise(self, enterprise_id: str) -> dict | None:
-        """The need's enterprise (the importer overrides this with a cache)."""
-        return self.backend.get("enterprises", enterprise_id)
+    def enterprise_facts(self, enterprise_id: str) -> dict | None:
+        """What a need copies of its enterprise, or None when there is no such enterprise.
+
+        The importer overrides this with a cache filled in batches."""
+        enterprise = self.backend.get("enterprises", enterprise_id)
+        return enterprise_copy(enterprise) if enterprise is not None else None
 
     def check_references(self, doc: dict) -> None:
         if not doc.get("enterprise_id"):
             raise ValidationError("a need belongs to an enterprise", fields={"enterprise_id": ["required"]})
-        if self.enterprise(doc["enterprise_id"]) is None:
+        if self.enterprise_facts(doc["enterprise_id"]) is None:
             raise ValidationError(
                 f"enterprise {doc['enterprise_id']} does not exist", fields={"enterprise_id": ["no such enterprise"]}
             )
 
     def derive(self, doc: dict) -> dict:
-        return enterprise_copy(self.enterprise(doc["enterprise_id"]))
+        return self.enterprise_facts(doc["enterprise_id"])
 
     def get(self, user: User, doc_id: str) -> dict:
         need = self.fetch(doc_id)
