@@ -1,8 +1,9 @@
 """Text analysis shared by both search backends.
 
 Elasticsearch analyses text with the ``cjk_en`` analyzer declared in
-``search_mappings/*.json``: the standard tokenizer, ``cjk_width``, ``lowercase``,
-``cjk_bigram``, the English stop list and the English (Porter) stemmer.  SQLite's FTS5
+``search_mappings/*.json``: a char filter that turns apostrophes and underscores into
+spaces, the standard tokenizer, ``cjk_width``, ``lowercase``, ``cjk_bigram``, the
+English stop list and the English (Porter) stemmer.  SQLite's FTS5
 cannot do that (its ``unicode61`` tokenizer keeps a whole run of Chinese as one token,
 so "新能源汽车电池" would never match "电池"), so the embedded backend runs this module
 on the text first and hands FTS5 the resulting tokens separated by spaces.  Queries go
@@ -40,7 +41,8 @@ _stemmer = snowballstemmer.stemmer("porter")
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    if word.isascii() and word.isalpha():
+    # Lucene's Porter stemmer leaves words of one or two letters alone; so do we.
+    if len(word) > 2 and word.isascii() and word.isalpha():
         return _stemmer.stemWord(word)
     return word
 

@@ -1,0 +1,63 @@
+"""Running the real ``matchmaker`` command and server in subprocesses, for end-to-end tests."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+CLI = [sys.executable, "-m", "matchmaker.cli"]
+
+
+def cli(data_dir: Path, *args: str, input: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir)}
+    return subprocess.run([*CLI, *args], input=input, capture_output=True, text=True, env=env, timeout=300)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``matchmaker serve`` on a free loopback port, stopped when the block ends."""
+
+    def __init__(self, data_dir: Path, extra_env: dict | None = None):
+        self.data_dir, self.port = data_dir, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir), **(extra_env or {})}
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        self.process = subprocess.Popen(
+            [*CLI, "serve", "--port", str(self.port)], env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stdout.read()}")
+            try:
+                requests.get(self.url + "/api/v1/openapi.json", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start within 30 s")
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.process.stdout.close()
+
+    def token(self, username: str, password: str) -> dict:
+        r = requests.post(self.url + "/api/v1/auth/token", json={"username": username, "password": password}, timeout=10)
+        r.raise_for_status()
+        return {"Authorization": f"Bearer {r.json()['token']}"}
