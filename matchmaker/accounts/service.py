@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -80,7 +81,7 @@ def authenticate(backend: SearchBackend, username: str, password: str) -> User |
     doc = backend.get(USERS, user_id_for(username or ""))
     if doc is None or not doc.get("active", True):
         # Spend the same time as a real check, so timing does not tell which names exist.
-        verify_password(_DUMMY_HASH, password or "")
+        verify_password(_dummy_hash(), password or "")
         return None
     if not verify_password(doc["password_hash"], password or ""):
         return None
@@ -95,7 +96,10 @@ def change_password(backend: SearchBackend, user: User, current_password: str, n
     return update_user(backend, user.id, {"password": new_password})
 
 
-_DUMMY_HASH = hash_password("not-a-real-password-for-timing")
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist (made on first need)."""
+    return hash_password("not-a-real-password-for-timing")
 
 
 # -- API tokens ---------------------------------------------------------------------------
