@@ -1,7 +1,8 @@
 """What every document service does the same way: validate, stamp, store, page."""
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Callable, ClassVar, Iterable
 
 import marshmallow as ma
 
@@ -11,6 +12,22 @@ from ..search.base import new_id
 from .schemas import now_iso, validate_with
 
 MANAGED_FIELDS = ("id", "version", "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write through a document service, as its observers see it."""
+
+    kind: str  # the service's ``label``: "need", "institution", ...
+    action: str  # "create", "update" or "delete"
+    doc_id: str
+    before: dict | None  # the stored copy before the write (None for a create)
+    after: dict | None  # the stored copy after it (None for a delete)
+
+
+#: Called after each write (the audit log, features that react to changes); an observer
+#: that needs to know who acted is built for that user (see ``matchmaker.audit``).
+Observer = Callable[[Change], None]
 
 
 class DocumentService:
@@ -26,10 +43,14 @@ class DocumentService:
     schema: ClassVar[type[ma.Schema]]
     #: Fields the server computes; they are refused in input and recomputed on every write.
     derived_fields: ClassVar[tuple[str, ...]] = ()
+    #: Fields the server keeps from a document's history (``published_at``): refused in
+    #: input, carried across changes, set by ``stamp``, and taken from a file on import.
+    kept_fields: ClassVar[tuple[str, ...]] = ()
     label: ClassVar[str] = "document"
 
-    def __init__(self, backend: SearchBackend):
+    def __init__(self, backend: SearchBackend, observers: Iterable[Observer] = ()):
         self.backend = backend
+        self.observers = list(observers)
 
     # -- hooks ----------------------------------------------------------------------------
     def derive(self, doc: dict) -> dict:
@@ -38,6 +59,15 @@ class DocumentService:
 
     def check_references(self, doc: dict) -> None:
         """Raise ValidationError when the document points at something that does not exist."""
+
+    def stamp(self, doc: dict, before: dict | None) -> dict:
+        """Values of ``kept_fields`` this write sets; ``before`` is the stored copy (None when new)."""
+        return {}
+
+    def notify(self, action: str, doc_id: str, before: dict | None, after: dict | None) -> None:
+        change = Change(self.label, action, doc_id, before, after)
+        for observer in self.observers:
+            observer(change)
 
     # -- helpers --------------------------------------------------------------------------
     def fetch(self, doc_id: str) -> dict:
@@ -48,7 +78,8 @@ class DocumentService:
 
     def editable(self, doc: dict) -> dict:
         """The part of a stored document a client may send back."""
-        return {k: v for k, v in doc.items() if k not in MANAGED_FIELDS and k not in self.derived_fields}
+        server_side = (*MANAGED_FIELDS, *self.derived_fields, *self.kept_fields)
+        return {k: v for k, v in doc.items() if k not in server_side}
 
     @classmethod
     def schema_instance(cls) -> ma.Schema:
@@ -60,7 +91,7 @@ class DocumentService:
         return instance
 
     def validate(self, data: dict) -> dict:
-        refused = sorted(set(data) & set(self.derived_fields))
+        refused = sorted(set(data) & {*self.derived_fields, *self.kept_fields})
         if refused:
             raise ValidationError(
                 "these fields are computed by the server", fields={f: ["is read-only"] for f in refused}
@@ -76,7 +107,10 @@ class DocumentService:
     # -- operations -----------------------------------------------------------------------
     def insert(self, data: dict, doc_id: str | None = None) -> dict:
         doc = self._complete(self.validate(data), now_iso())
-        return self.backend.create(self.index, doc, doc_id=doc_id)
+        doc.update(self.stamp(doc, None))
+        stored = self.backend.create(self.index, doc, doc_id=doc_id)
+        self.notify("create", stored["id"], None, stored)
+        return stored
 
     def modify(self, doc_id: str, changes: dict, expected_version: str | None = None) -> dict:
         """Apply a partial change; ``version`` in the changes wins over ``expected_version``."""
@@ -86,11 +120,16 @@ class DocumentService:
         merged = {**self.editable(current), **changes}
         merged = {k: v for k, v in merged.items() if v is not None or k in changes}
         doc = self._complete(self.validate(merged), current.get("created_at") or now_iso())
-        return self.backend.replace(self.index, doc_id, doc, expected_version=expected_version)
+        doc.update({k: current[k] for k in self.kept_fields if k in current})
+        doc.update(self.stamp(doc, current))
+        stored = self.backend.replace(self.index, doc_id, doc, expected_version=expected_version)
+        self.notify("update", doc_id, current, stored)
+        return stored
 
     def remove(self, doc_id: str, expected_version: str | None = None) -> None:
-        self.fetch(doc_id)
+        current = self.fetch(doc_id)
         self.backend.delete(self.index, doc_id, expected_version=expected_version)
+        self.notify("delete", doc_id, current, None)
 
     def prepare_for_import(self, data: dict) -> dict:
         """Validate a document from a file (it may bring its id and timestamps)."""
@@ -99,7 +138,10 @@ class DocumentService:
         created_at = data.pop("created_at", None) or now_iso()
         for key in ("updated_at", "version", *self.derived_fields):
             data.pop(key, None)
+        kept = {key: data.pop(key) for key in self.kept_fields if key in data}
         doc = self._complete(self.validate(data), created_at)
+        doc.update(kept)
+        doc.update(self.stamp(doc, None))
         doc["id"] = str(doc_id) if doc_id else new_id()
         return doc
 

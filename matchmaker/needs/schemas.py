@@ -21,6 +21,18 @@ class EnterpriseSummarySchema(ma.Schema):
     tier = fields.String()
 
 
+class BrokeringFactsSchema(ma.Schema):
+    """How far the need got through brokering; written by the server as it happens."""
+
+    first_response_at = fields.String(metadata={"description": "first institution answer (interest, decline, meeting answer)"})
+    answered_in_time = fields.Boolean(metadata={"description": "the first answer came before the response deadline"})
+    interested_at = fields.String()
+    meeting_held_at = fields.String()
+    funded_at = fields.String()
+    funded_amount = fields.Integer(metadata={"description": "sum of the funded outcomes of its meetings, yuan"})
+    deadline_notified_at = fields.String()
+
+
 class NeedSchema(DocumentSchema):
     enterprise_id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "defaults to the signed-in enterprise"})
     title = Text(200, required=True)
@@ -36,6 +48,10 @@ class NeedSchema(DocumentSchema):
     stage = Code(STAGES, dump_only=True)
     enterprise_name = fields.String(dump_only=True)
     enterprise = fields.Nested(EnterpriseSummarySchema, dump_only=True)
+    # kept by the server: publication and brokering history
+    published_at = fields.String(dump_only=True, metadata={"description": "when the need last became open; its response deadline runs from here"})
+    published_month = fields.String(dump_only=True, metadata={"description": "month of publication in the zone's time (YYYY-MM)"})
+    brokering = fields.Nested(BrokeringFactsSchema, dump_only=True)
 
     @validates_schema
     def terms_fit_instrument(self, data, **kwargs):

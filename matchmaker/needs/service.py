@@ -3,8 +3,10 @@ from __future__ import annotations
 from ..access import can_edit_need, can_read_need, owns_enterprise, require_user
 from ..accounts.models import User
 from ..common.search_params import amount_range, sort_from, terms_filters
+from ..common.schemas import now_iso
 from ..common.service import DocumentService, envelope, page_query
 from ..enterprises.facts import summary
+from ..brokering.calendar import local_month, utc_iso
 from ..errors import Forbidden, ValidationError
 from ..search import Query, Terms
 from .schemas import NeedSchema
@@ -12,6 +14,11 @@ from .schemas import NeedSchema
 FILTER_FIELDS = {"industry": "industry", "instrument": "instrument", "stage": "stage", "status": "status", "enterprise_id": "enterprise_id"}
 FACETS = ["industry", "instrument", "stage"]
 DERIVED = ("industry", "stage", "enterprise_name", "enterprise")
+#: Kept across changes: when the need was last published, and what brokering made of it
+#: (``matchmaker.brokering.facts`` writes ``brokering``).
+KEPT = ("published_at", "published_month", "brokering")
+#: Statuses a need reaches only after it was open.
+PAST_OPEN = ("in_talks", "funded", "closed")
 
 #: Which status a need may move to from each status.
 TRANSITIONS = {
@@ -38,6 +45,7 @@ class NeedService(DocumentService):
     index = "needs"
     schema = NeedSchema
     derived_fields = DERIVED
+    kept_fields = KEPT
     label = "need"
 
     def enterprise_facts(self, enterprise_id: str) -> dict | None:
@@ -57,6 +65,20 @@ class NeedService(DocumentService):
 
     def derive(self, doc: dict) -> dict:
         return self.enterprise_facts(doc["enterprise_id"])
+
+    def stamp(self, doc: dict, before: dict | None) -> dict:
+        """``published_at``: when the need last became open (its response deadline runs
+        from then).  A new need counts from its creation, so an imported need that is
+        already past ``open`` keeps a date in the statistics."""
+        published = doc.get("published_at")
+        if before is not None and doc["status"] == "open" and before.get("status") != "open":
+            published = now_iso()
+        elif before is None and not published and (doc["status"] == "open" or doc["status"] in PAST_OPEN):
+            published = doc["created_at"]
+        if not published:
+            return {}
+        published = utc_iso(published, "published_at")
+        return {"published_at": published, "published_month": local_month(published)}
 
     def get(self, user: User, doc_id: str) -> dict:
         need = self.fetch(doc_id)
