@@ -1,0 +1,49 @@
+"""An Elasticsearch cluster that cannot be reached: 503 with Retry-After, never a 500.
+
+No mock: the backend really connects to a loopback port where nothing listens.
+"""
+import pytest
+
+from matchmaker import create_app
+from tests.server import cli, free_port
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app({"DATA_DIR": str(tmp_path), "SEARCH_BACKEND": "elasticsearch",
+                       "ES_URL": f"http://127.0.0.1:{free_port()}", "TESTING": True})
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("get", "/api/v1/institutions", None),
+    ("get", "/api/v1/needs/abc", None),
+    ("post", "/api/v1/auth/token", {"username": "staff", "password": "whatever password"}),
+])
+def test_api_answers_503_with_retry_after(app, method, path, body):
+    client = app.test_client()
+    r = getattr(client, method)(path, json=body, headers={"Authorization": "Bearer some-token"})
+    assert r.status_code == 503
+    assert int(r.headers["Retry-After"]) > 0
+    assert r.get_json()["code"] == 503 and "search engine" in r.get_json()["message"]
+
+
+def test_cli_says_so_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "elasticsearch")
+    monkeypatch.setenv("MATCHMAKER_ES_URL", f"http://127.0.0.1:{free_port()}")
+    result = cli(tmp_path, "init")
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1 and "search engine cannot be reached" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_elasticsearch_backend_needs_a_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "elasticsearch")
+    monkeypatch.delenv("MATCHMAKER_ES_URL", raising=False)
+    result = cli(tmp_path, "init")
+    assert result.returncode != 0 and "MATCHMAKER_ES_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_backend_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "mongo")
+    result = cli(tmp_path, "init")
+    assert result.returncode != 0 and "sqlite, elasticsearch" in result.stderr
