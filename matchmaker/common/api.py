@@ -42,6 +42,9 @@ def page_schema(item_schema: type[ma.Schema], name: str, with_facets: bool = Tru
     }
     if with_facets:
         attrs["facets"] = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))
+        attrs["relaxed"] = fields.Boolean(
+            metadata={"description": "present and true when no hit had every word of q, so hits with some of them are shown"}
+        )
     return ma.Schema.from_dict(attrs, name=name)
 
 

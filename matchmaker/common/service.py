@@ -1,6 +1,7 @@
 """What every document service does the same way: validate, stamp, store, page."""
 from __future__ import annotations
 
+from dataclasses import replace
 from dataclasses import dataclass
 from typing import Callable, ClassVar, Iterable
 
@@ -8,6 +9,7 @@ import marshmallow as ma
 
 from ..errors import NotFound, ValidationError
 from ..search import Query, SearchBackend, SearchResult, Sort
+from ..search.analysis import tokenize
 from ..search.base import new_id
 from .schemas import now_iso, validate_with
 
@@ -131,6 +133,11 @@ class DocumentService:
         self.backend.delete(self.index, doc_id, expected_version=expected_version)
         self.notify("delete", doc_id, current, None)
 
+    def search_page(self, query: Query) -> dict:
+        """One page of hits in the list envelope of the API, with facets."""
+        result, relaxed = search_relaxed(self.backend, self.index, query)
+        return envelope(result, query, relaxed=relaxed)
+
     def prepare_for_import(self, data: dict) -> dict:
         """Validate a document from a file (it may bring its id and timestamps)."""
         data = dict(data)
@@ -150,8 +157,23 @@ def page_query(args: dict, text: str | None = None, sort: list[Sort] | None = No
     return Query(text=text, page=args.get("page", 1), per_page=args.get("per_page", 20), sort=sort or [], **kwargs)
 
 
-def envelope(result: SearchResult, query: Query, with_facets: bool = True) -> dict:
+def search_relaxed(backend: SearchBackend, index: str, query: Query) -> tuple[SearchResult, bool]:
+    """Search; when a text query with several words finds nothing, find what has any of them.
+
+    Chinese queries are bigrams, so "融资担保公司" needs "保公" and would miss
+    "融资担保有限公司"; answering with the best partial matches beats an empty page.
+    Returns the result and whether it was relaxed.
+    """
+    result = backend.search(index, query)
+    if result.total or not query.text or len(set(tokenize(query.text))) < 2:
+        return result, False
+    return backend.search(index, replace(query, all_tokens=False)), True
+
+
+def envelope(result: SearchResult, query: Query, with_facets: bool = True, relaxed: bool = False) -> dict:
     body = {"items": result.items, "total": result.total, "page": query.page, "per_page": query.per_page}
     if with_facets:
         body["facets"] = result.facets
+    if relaxed:
+        body["relaxed"] = True
     return body

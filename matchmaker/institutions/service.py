@@ -3,7 +3,7 @@ from __future__ import annotations
 from ..access import can_edit_institution, require_staff, require_user
 from ..accounts.models import User
 from ..common.search_params import sort_from, terms_filters
-from ..common.service import DocumentService, envelope, page_query
+from ..common.service import DocumentService, page_query
 from ..errors import Forbidden
 from ..search import Range
 from .schemas import InstitutionSchema
@@ -44,4 +44,4 @@ class InstitutionService(DocumentService):
         if args.get("amount") is not None:
             filters += [Range("ticket_min", lte=args["amount"]), Range("ticket_max", gte=args["amount"])]
         query = page_query(args, text=args.get("q"), sort=sort_from(args.get("sort")), filters=filters, facets=FACETS)
-        return envelope(self.backend.search(self.index, query), query)
+        return self.search_page(query)

@@ -4,7 +4,7 @@ from ..access import can_edit_need, can_read_need, owns_enterprise, require_user
 from ..accounts.models import User
 from ..common.search_params import amount_range, sort_from, terms_filters
 from ..common.schemas import now_iso
-from ..common.service import DocumentService, envelope, page_query
+from ..common.service import DocumentService, page_query
 from ..enterprises.facts import summary
 from ..brokering.calendar import local_month, utc_iso
 from ..errors import Forbidden, ValidationError
@@ -134,7 +134,7 @@ class NeedService(DocumentService):
 
     def search(self, user: User, args: dict) -> dict:
         query = self.search_query(user, args)
-        return envelope(self.backend.search(self.index, query), query)
+        return self.search_page(query)
 
     def refresh_enterprise_copies(self, enterprise: dict) -> int:
         """Rewrite the enterprise's facts in each of its needs; returns how many changed."""

@@ -599,7 +599,7 @@ class ElasticsearchBackend(SearchBackend):
             # the rule the SQLite backend's FTS5 query follows.
             fields = [f"{name}^{weight:g}" for name, weight in spec.search_fields.items()]
             clauses["must"] = [
-                {"multi_match": {"query": text, "type": "cross_fields", "operator": "and", "fields": fields}}
+                {"multi_match": {"query": text, "type": "cross_fields", "operator": "and" if query.all_tokens else "or", "fields": fields}}
             ]
         if query.filters:
             clauses["filter"] = [self._filter(spec, clause) for clause in query.filters]

@@ -92,12 +92,15 @@ class Query:
     """What to find, how to order it, which page, and which facets to count.
 
     ``text`` is matched against the index's search fields (``_meta.search_fields`` in the
-    mapping): every token must occur in at least one of them.  With text and no ``sort``
+    mapping): every token must occur in at least one of them (any token, with
+    ``all_tokens=False``).  With text and no ``sort``
     the best BM25 match comes first; otherwise ``sort`` orders the hits, and the
     document id breaks ties so that pages are stable.
     """
 
     text: str | None = None
+    #: False: a hit needs only one of the tokens (ranked by how many and how rare).
+    all_tokens: bool = True
     filters: list[Filter] = field(default_factory=list)
     sort: list[Sort] = field(default_factory=list)
     page: int = 1

@@ -61,8 +61,9 @@ def _facet_key(f: FieldSpec, value) -> str:
     return str(value)
 
 
-def match_expression(text: str | None) -> str | None:
-    """An FTS5 query in which every token of ``text`` must occur; None if it has none.
+def match_expression(text: str | None, all_tokens: bool = True) -> str | None:
+    """An FTS5 query in which every token of ``text`` (or any, with ``all_tokens=False``)
+    must occur; None if it has none.
 
     Each token is quoted, so FTS5 syntax in what a user typed (quotes, ``*``, ``NEAR(``,
     ``AND``, parentheses) is never interpreted.
@@ -70,7 +71,8 @@ def match_expression(text: str | None) -> str | None:
     tokens = tokenize(text)
     if not tokens:
         return None
-    return " ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(tokens))
+    joiner = " " if all_tokens else " OR "
+    return joiner.join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(tokens))
 
 
 class SQLiteBackend(SearchBackend):
@@ -481,7 +483,7 @@ class SQLiteBackend(SearchBackend):
         """The WHERE clause of a query, and its FTS5 expression (None without text)."""
         parts = []
         # Text of only stop words or punctuation has no tokens: it narrows nothing.
-        match = match_expression(query.text) if spec.text_fields else None
+        match = match_expression(query.text, query.all_tokens) if spec.text_fields else None
         if match:
             columns = [p.replace(".", "__") for p in spec.search_fields]
             if set(spec.search_fields) != set(spec.text_fields):

@@ -450,6 +450,24 @@ def test_search_compiles_text_filters_facets_sort_and_page(es, recorder):
     }
 
 
+def test_search_for_any_token_uses_the_or_operator(es, recorder):
+    es.search("institutions", Query(text="融资担保公司", all_tokens=False))
+    assert recorder.requests[0].body["query"] == {
+        "bool": {
+            "must": [
+                {
+                    "multi_match": {
+                        "query": "融资担保公司",
+                        "type": "cross_fields",
+                        "operator": "or",
+                        "fields": ["name^3", "name_en^3", "description^1"],
+                    }
+                }
+            ]
+        }
+    }
+
+
 def test_search_by_text_alone_orders_by_score_then_id(es, recorder):
     es.search("institutions", Query(text="bank"))
     assert recorder.requests[0].body == {
