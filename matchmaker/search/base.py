@@ -7,11 +7,15 @@ that raises :class:`~matchmaker.errors.Conflict` when someone else wrote in betw
 """
 from __future__ import annotations
 
+import gzip
+import json
 import uuid
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from ..errors import ValidationError
 from .mappings import IndexSpec
 from .query import BulkResult, Query, SearchResult
 
@@ -21,6 +25,10 @@ ProgressCallback = Callable[[int, int | None], None]  # (done, total or None)
 def new_id() -> str:
     """A short random id; documents loaded from files may bring their own."""
     return uuid.uuid4().hex[:16]
+
+
+def strip_version(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "version"}
 
 
 def strip_meta(doc: dict) -> dict:
@@ -55,6 +63,66 @@ class SearchBackend(ABC):
     @abstractmethod
     def reindex(self, progress: ProgressCallback | None = None) -> dict[str, int]:
         """Rebuild the search structures from the stored documents; counts per index."""
+
+    def backup(self, path: str | Path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """Write every document of every index to ``path`` while the service runs.
+
+        This generic form is gzipped JSON Lines (``{"index", "doc"}`` a line), which any
+        backend can read back; SQLite overrides it with its online backup API.
+        """
+        path = Path(path)
+        tmp = path.with_name(path.name + ".partial")
+        counts = {name: 0 for name in self.indexes}
+        done = 0
+        with gzip.open(tmp, "wt", encoding="utf-8") as out:
+            out.write(json.dumps({"matchmaker_backup": 1, "indexes": sorted(self.indexes)}) + "\n")
+            for name in self.indexes:
+                for doc in self.scan(name):
+                    out.write(json.dumps({"index": name, "doc": strip_version(doc)}, ensure_ascii=False) + "\n")
+                    counts[name] += 1
+                    done += 1
+                    if progress and done % 1000 == 0:
+                        progress(done, None)
+        tmp.replace(path)  # a file that exists is a whole backup
+        return counts
+
+    def restore(self, path: str | Path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """Replace every document with those of a backup made by ``backup``."""
+        path = Path(path)
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                header = json.loads(f.readline() or "{}")
+        except (OSError, ValueError, EOFError) as exc:
+            raise ValidationError(f"{path} is not a matchmaker backup ({exc})") from None
+        if header.get("matchmaker_backup") != 1:
+            raise ValidationError(f"{path} is not a matchmaker backup")
+        self.reset()
+        counts = {name: 0 for name in self.indexes}
+        batch: dict[str, list[dict]] = {name: [] for name in self.indexes}
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            f.readline()
+            for line in f:
+                entry = json.loads(line)
+                if entry["index"] not in batch:
+                    continue  # an index this version no longer has
+                batch[entry["index"]].append(entry["doc"])
+                if len(batch[entry["index"]]) >= 1000:
+                    counts[entry["index"]] += self._restore_batch(entry["index"], batch[entry["index"]])
+                    if progress:
+                        progress(sum(counts.values()), None)
+        for name, docs in batch.items():
+            counts[name] += self._restore_batch(name, docs)
+        return counts
+
+    def _restore_batch(self, index: str, docs: list[dict]) -> int:
+        if not docs:
+            return 0
+        result = self.bulk_upsert(index, docs)
+        docs.clear()
+        if result.errors:
+            first = result.errors[0]
+            raise ValidationError(f"restore failed: {index} {first.id}: {first.message}")
+        return result.indexed
 
     def close(self) -> None:
         """Release connections."""

@@ -235,6 +235,43 @@ class SQLiteBackend(SearchBackend):
                 if spec.text_fields:
                     self.db.execute(f"DELETE FROM {_q(spec.name + '__fts')}")
 
+    def backup(self, path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """A consistent copy of the database file, taken online with SQLite's backup API.
+
+        Writers go on meanwhile: the copy proceeds in steps and restarts a step when a
+        write lands, so what is copied is one committed state.
+        """
+        path = Path(path)
+        tmp = path.with_name(path.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        target = sqlite3.connect(tmp)
+        try:
+            self.db.backup(target, pages=1024, progress=(lambda _s, left, total: progress(total - left, total)) if progress else None)
+        finally:
+            target.close()
+        tmp.replace(path)
+        return self._counts()
+
+    def restore(self, path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """Replace the database's content with a backup file (one made by ``backup``)."""
+        path = Path(path)
+        try:
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            source.execute("SELECT name FROM _indexes").fetchall()
+        except sqlite3.Error:
+            if path.exists() and path.read_bytes()[:2] == b"\x1f\x8b":  # a gzipped generic backup
+                return super().restore(path, progress)
+            raise ValidationError(f"{path} is not a matchmaker backup") from None
+        try:
+            source.backup(self.db, pages=1024)
+        finally:
+            source.close()
+        self.init()  # the backup may come from an older mapping: apply additions
+        return self._counts()
+
+    def _counts(self) -> dict[str, int]:
+        return {name: self.db.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0] for name in self.indexes}
+
     def reindex(self, progress: ProgressCallback | None = None) -> dict[str, int]:
         return self._rebuild(list(self.indexes), progress)
 
