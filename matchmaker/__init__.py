@@ -37,10 +37,12 @@ def register_blueprints(app: Flask) -> None:
     from flask_smorest import Api
     from .institutions.routes import blp as institutions_blp
     from .needs.routes import blp as needs_blp
+    from .matches.routes import blp as matches_blp
+    from .readiness.routes import blp as readiness_blp
 
     api = Api(app)  # one per app: its OpenAPI document describes this app's routes
     app.extensions["matchmaker.api"] = api
-    for blp in (auth_blp, users_blp, institutions_blp, enterprises_blp, needs_blp):
+    for blp in (auth_blp, users_blp, institutions_blp, enterprises_blp, needs_blp, matches_blp, readiness_blp):
         api.register_blueprint(blp)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]

@@ -162,6 +162,41 @@ def reindex_command():
     click.echo("reindexed " + ", ".join(f"{n} {index}" for index, n in counts.items()))
 
 
+@click.command("readiness-snapshot")
+@with_appcontext
+@fail_cleanly
+def readiness_snapshot_command():
+    """Record listing-readiness snapshots where an enterprise's readiness moved (run after changing board rules)."""
+    from .readiness.service import ReadinessTracker
+    from .scoring.settings import get_settings
+
+    backend = get_backend()
+    backend.init()
+    seen, added = ReadinessTracker(backend, get_settings()).record_all(progress=Progress("readiness"))
+    click.echo(f"looked at {seen} enterprises; recorded {added} readiness snapshots")
+
+
+@click.command("evaluate")
+@click.option("--cases", "cases_dir", type=click.Path(path_type=Path), help="Folder of labelled case files (default: tests/scoring_cases).")
+@with_appcontext
+@fail_cleanly
+def evaluate_command(cases_dir: Path | None):
+    """Print precision@1, precision@3 and NDCG@5 of the match ranking on labelled cases."""
+    from .scoring.evaluate import DEFAULT_CASES_DIR, evaluate, format_report, load_cases
+    from .scoring.settings import get_settings
+
+    cases_dir = cases_dir or DEFAULT_CASES_DIR
+    if not cases_dir.is_dir():
+        raise click.ClickException(f"{cases_dir}: no such folder of labelled cases")
+    try:
+        cases = load_cases(cases_dir)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # a case file that is not what evaluate reads
+        raise click.ClickException(f"{cases_dir}: cannot read the cases: {exc}") from None
+    if not cases:
+        raise click.ClickException(f"{cases_dir}: no case files (*.json) in it")
+    click.echo(format_report(evaluate(cases, get_settings().config)))
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -178,7 +213,8 @@ def serve_command(host: str, port: int, threads: int):
     serve(app, host=host, port=port, threads=threads, ident="matchmaker")
 
 
-COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command)
+COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,
+            readiness_snapshot_command, evaluate_command)
 
 
 def register(app: Flask) -> None:

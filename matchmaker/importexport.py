@@ -16,6 +16,7 @@ from .enterprises.service import EnterpriseService
 from .errors import MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
 from .needs.service import NeedService, enterprise_copy
+from .readiness.service import track_readiness
 from .search import SearchBackend
 
 KINDS = {"institution": "institutions", "enterprise": "enterprises", "need": "needs"}
@@ -152,7 +153,8 @@ def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: 
     docs = [doc for _, doc in prepared]
     if kind == "enterprise":
         # needs already stored carry copies of these enterprises' facts: refresh them later
-        changed_enterprises.update(backend.get_many("enterprises", [d["id"] for d in docs]))
+        stored_before = backend.get_many("enterprises", [d["id"] for d in docs])
+        changed_enterprises.update(stored_before)
         for doc in docs:
             services["need"].remember(doc)
     if docs:
@@ -160,7 +162,17 @@ def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: 
         report.imported[kind] += result.indexed
         for error in result.errors:
             report.rejected.append(Rejection(prepared[error.position][0], f"not stored: {error.message}"))
+        if kind == "enterprise":
+            _track_readiness(backend, docs, result, stored_before)
     return size
+
+
+def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict) -> None:
+    """Readiness snapshots for a batch of enterprises; the new ones have nothing to compare with."""
+    failed = {error.position for error in result.errors}
+    stored = [doc for position, doc in enumerate(docs) if position not in failed]
+    track_readiness(backend, [doc for doc in stored if doc["id"] not in stored_before], new=True)
+    track_readiness(backend, [doc for doc in stored if doc["id"] in stored_before])
 
 
 def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:

@@ -6,6 +6,7 @@ from ..common.search_params import sort_from, terms_filters
 from ..common.service import DocumentService, envelope, page_query
 from ..errors import Forbidden
 from ..needs.service import NeedService
+from ..readiness.service import forget_readiness, track_readiness
 from ..search import Query, Terms
 from .facts import derived_fields
 from .schemas import EnterpriseSchema
@@ -40,7 +41,10 @@ class EnterpriseService(DocumentService):
 
     def create(self, user: User, data: dict) -> dict:
         require_staff(user, "register enterprises")
-        return self.insert(data)
+        with self.backend.transaction():
+            doc = self.insert(data)
+            track_readiness(self.backend, [doc], new=True)
+        return doc
 
     def update(self, user: User, doc_id: str, changes: dict, expected_version: str | None = None) -> dict:
         user = require_user(user)
@@ -49,6 +53,7 @@ class EnterpriseService(DocumentService):
         with self.backend.transaction():
             doc = self.modify(doc_id, changes, expected_version)
             NeedService(self.backend).refresh_enterprise_copies(doc)
+            track_readiness(self.backend, [doc])
         return doc
 
     def delete(self, user: User, doc_id: str, expected_version: str | None = None) -> None:
@@ -56,6 +61,7 @@ class EnterpriseService(DocumentService):
         self.fetch(doc_id)
         with self.backend.transaction():
             NeedService(self.backend).delete_for_enterprise(doc_id)
+            forget_readiness(self.backend, doc_id)
             self.remove(doc_id, expected_version)
 
     def search(self, user: User, args: dict) -> dict:

@@ -25,7 +25,7 @@ from datetime import date
 
 from ..search.analysis import tokenize
 from ..search.mappings import get_value
-from ..search.query import Boost, Filter, Missing, Not, Range, Terms
+from ..search.query import AnyOf, Boost, Filter, Missing, Not, Range, Terms
 from . import wording
 from .clauses import holds
 from .config import ScoringConfig, Signal
@@ -226,8 +226,8 @@ def _institution_text(institution: dict) -> str:
 def shared_terms(need: dict, institution: dict, config: ScoringConfig) -> list[str]:
     """Distinct tokens (CJK bigrams, stemmed English words) both texts use, minus the ignored ones."""
     institution_tokens = set(tokenize(_institution_text(institution)))
-    need_tokens = dict.fromkeys(tokenize(_need_text(need)))  # keeps the need's order
-    return [t for t in need_tokens if t in institution_tokens and t not in config.ignored_tokens]
+    tokens = dict.fromkeys(tokenize(_need_text(need)))  # keeps the need's order
+    return [t for t in tokens if t in institution_tokens and t not in config.ignored_tokens]
 
 
 def text_points(config: ScoringConfig) -> float:
@@ -376,6 +376,66 @@ _EXPLAINERS = {
 
 
 # -- scoring -------------------------------------------------------------------------------
+def need_tokens(need: dict) -> tuple[str, ...]:
+    """The distinct tokens of what the need says, in order (tokenize once, score against many)."""
+    return tuple(dict.fromkeys(tokenize(_need_text(need))))
+
+
+class InstitutionScorer:
+    """One institution's side of every match, prepared once: its hard rules, the steps of
+    its factors and the tokens of its text.
+
+    Scoring many needs against one institution (deal flow) or one need against every
+    institution (matches) reuses it; :func:`score_match` is ``InstitutionScorer(...).match``.
+    """
+
+    def __init__(self, institution: dict, config: ScoringConfig, as_of: date | str | None = None):
+        self.institution = institution
+        self.config = config
+        self.as_of = as_date(as_of)
+        self.rules = hard_rules(institution, config, self.as_of)
+        self.steps = structured_steps(institution, config)
+        self.tokens = frozenset(tokenize(_institution_text(institution)))
+
+    def shared_terms(self, need: dict, tokens: tuple[str, ...] | None = None) -> list[str]:
+        tokens = need_tokens(need) if tokens is None else tokens
+        ignored = self.config.ignored_tokens
+        return [t for t in tokens if t in self.tokens and t not in ignored]
+
+    def broken_rules(self, need: dict) -> list[str]:
+        return [rule.rule for rule in self.rules if not holds(rule.clause, need)]
+
+    def points(self, need: dict, terms: list[str]) -> dict[str, float]:
+        """What :func:`factor_points` gives, from the prepared steps."""
+        config = self.config
+        points = {name: config.points[name] * _share(steps, need) for name, steps in self.steps.items()}
+        points["text"] = config.points["text"] * _text_share(terms, config)
+        return {name: points[name] for name in config.points}
+
+    def _multiplier(self, broken: list[str]) -> float:
+        return math.prod(self.config.ineligible_multipliers[rule] for rule in broken)
+
+    def score(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[int, bool]:
+        """``(score, eligible)`` as :meth:`match` gives them, without the sentences: for sorting."""
+        broken = self.broken_rules(need)
+        total = sum(self.points(need, self.shared_terms(need, tokens)).values()) * self._multiplier(broken)
+        return max(0, min(100, round(total))), not broken
+
+    def match(self, need: dict, tokens: tuple[str, ...] | None = None) -> MatchResult:
+        config, institution = self.config, self.institution
+        broken = self.broken_rules(need)
+        terms = self.shared_terms(need, tokens)
+        points = self.points(need, terms)
+        # An ineligible match keeps a reduced score, so "nearly eligible" still sorts before "far off".
+        multiplier = self._multiplier(broken)
+        reasons = [Reason(rule, 0, *_explain_rule(rule, need, institution, config, self.as_of)) for rule in broken]
+        for name, earned in points.items():
+            sentence = _EXPLAINERS[name](need, institution, config, terms)
+            reasons.append(Reason(name, round(earned * multiplier, 1), *sentence))
+        total = sum(points.values()) * multiplier
+        return MatchResult(score=max(0, min(100, round(total))), eligible=not broken, reasons=reasons, broken_rules=broken)
+
+
 def factor_points(need: dict, institution: dict, config: ScoringConfig, terms: list[str] | None = None) -> dict[str, float]:
     """The points each factor earns before any ineligibility reduction (unrounded).
 
@@ -399,26 +459,22 @@ def broken_rules(need: dict, institution: dict, config: ScoringConfig, as_of: da
 
 def score_match(need: dict, institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> MatchResult:
     """Score one need against one institution (``as_of``, default today, dates "years since founding")."""
-    as_of = as_date(as_of)
-    broken = broken_rules(need, institution, config, as_of)
-    terms = shared_terms(need, institution, config)
-    points = factor_points(need, institution, config, terms)
-    # An ineligible match keeps a reduced score, so "nearly eligible" still sorts before "far off".
-    multiplier = math.prod(config.ineligible_multipliers[rule] for rule in broken)
-    reasons = [Reason(rule, 0, *_explain_rule(rule, need, institution, config, as_of)) for rule in broken]
-    for name, earned in points.items():
-        sentence = _EXPLAINERS[name](need, institution, config, terms)
-        reasons.append(Reason(name, round(earned * multiplier, 1), *sentence))
-    total = sum(points.values()) * multiplier
-    return MatchResult(score=max(0, min(100, round(total))), eligible=not broken, reasons=reasons, broken_rules=broken)
+    return InstitutionScorer(institution, config, as_of).match(need)
 
 
 def rank_institutions(
-    need: dict, institutions: list[dict], config: ScoringConfig, as_of: date | str | None = None
+    need: dict, institutions: list[dict], config: ScoringConfig, as_of: date | str | None = None,
+    scorers: list[InstitutionScorer] | None = None,
 ) -> list[tuple[dict, MatchResult]]:
-    """Every institution scored for the need: eligible ones first, then best score, then id."""
+    """Every institution scored for the need: eligible ones first, then best score, then id.
+
+    ``scorers`` (one per institution, in the same order) are used when the caller keeps them.
+    """
     as_of = as_date(as_of)
-    scored = [(institution, score_match(need, institution, config, as_of)) for institution in institutions]
+    if scorers is None:
+        scorers = [InstitutionScorer(institution, config, as_of) for institution in institutions]
+    tokens = need_tokens(need)
+    scored = [(institution, scorer.match(need, tokens)) for institution, scorer in zip(institutions, scorers)]
     return sorted(scored, key=lambda pair: (not pair[1].eligible, -pair[1].score, str(pair[0].get("id", ""))))
 
 
@@ -442,3 +498,35 @@ def dealflow_boosts(institution: dict, config: ScoringConfig) -> list[Boost]:
             if weight:
                 boosts.append(Boost(step.clause if step.clause is not None else EVERY_NEED, weight))
     return boosts
+
+
+#: The points of a typical match: the scale on which the engine weighs a broken rule (below).
+TYPICAL_POINTS = 60.0
+#: A multiplier of 0 would weigh infinitely: rules are weighed as if it were this at least.
+_MIN_MULTIPLIER = 1e-3
+
+
+def dealflow_complement(
+    institution: dict, config: ScoringConfig, as_of: date | str | None = None
+) -> tuple[list[Filter], list[Boost]]:
+    """Filters and boosts for the open needs the institution may *not* take.
+
+    The filters are the complement of :func:`dealflow_filters` among open needs: status
+    open and at least one hard rule broken (``NOT (r1 AND r2 ...)`` written as
+    ``ANY OF (NOT r1, NOT r2, ...)``), so the two queries split the open needs between them.
+
+    An ineligible need scores its points times a multiplier per broken rule.  A product
+    is no sum of boosts, so the engine orders by a first-order stand-in: the structured
+    boosts plus, for each rule the need keeps, what breaking it would cost a typical match
+    on a log scale (``-ln(multiplier) * TYPICAL_POINTS``).  Re-sorting by the Python
+    score corrects the order locally.
+    """
+    rules = hard_rules(institution, config, as_date(as_of))
+    filters: list[Filter] = [Terms("status", ["open"]), AnyOf(tuple(Not(rule.clause) for rule in rules))]
+    boosts = dealflow_boosts(institution, config)
+    for rule in rules:
+        multiplier = max(config.ineligible_multipliers[rule.rule], _MIN_MULTIPLIER)
+        weight = -math.log(multiplier) * TYPICAL_POINTS
+        if weight:
+            boosts.append(Boost(rule.clause, weight))
+    return filters, boosts

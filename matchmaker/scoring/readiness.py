@@ -428,11 +428,15 @@ def _milestones(enterprise: dict, rules: BoardRules) -> list[dict]:
 
 
 def _score(criteria: list[Criterion], rules: BoardRules, milestones: list[dict]) -> int:
-    weights = [spec.weight for spec in rules.criteria]
-    share = sum(w * c.progress for w, c in zip(weights, criteria)) / (sum(weights) or 1)
-    criteria_points = 100 - sum(rules.milestones.values())
     done = sum(m["points"] for m in milestones if m["done"])
-    return max(0, min(100, round(share * criteria_points + done)))
+    return _points([c.progress for c in criteria], rules, done)
+
+
+def _points(progress: list[float], rules: BoardRules, milestone_points: float) -> int:
+    weights = [spec.weight for spec in rules.criteria]
+    share = sum(w * p for w, p in zip(weights, progress)) / (sum(weights) or 1)
+    criteria_points = 100 - sum(rules.milestones.values())
+    return max(0, min(100, round(share * criteria_points + milestone_points)))
 
 
 def _notes(figures: Figures, rules: BoardRules) -> list[dict]:
@@ -472,6 +476,21 @@ def assess(enterprise: dict, board_rules: BoardRules, as_of: date | str | None =
         rules_year=board_rules.effective_year,
         as_of=as_of.isoformat(),
     )
+
+
+def summarize(enterprise: dict, board_rules: BoardRules, as_of: date | str | None = None) -> tuple[int, bool]:
+    """``(score, ready)`` as :func:`assess` gives them, without sentences or projection.
+
+    Cheap enough to run for every enterprise of a bulk import (readiness snapshots).
+    """
+    figures = Figures(enterprise, as_date(as_of))
+    progress, ready = [], True
+    for spec in board_rules.criteria:
+        outcome = EVALUATORS[spec.kind](spec, figures)
+        progress.append(round(max(0.0, min(1.0, outcome.progress)), 4))
+        ready = ready and outcome.met
+    done = sum(points for name, points in board_rules.milestones.items() if enterprise.get(name))
+    return _points(progress, board_rules, done), ready
 
 
 def assess_all(enterprise: dict, rules_by_board: dict[str, BoardRules], as_of: date | str | None = None) -> dict[str, Readiness]:

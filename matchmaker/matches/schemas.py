@@ -1,0 +1,68 @@
+"""Query parameters and answers of the match endpoints."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate, validates_schema
+
+from ..common.schemas import Code, Money, StrictSchema
+from ..institutions.schemas import InstitutionSchema
+from ..needs.schemas import NeedSchema
+from ..vocabulary import INDUSTRIES, INSTRUMENTS, STAGES
+
+
+class MatchArgsSchema(StrictSchema):
+    eligible_only = fields.Boolean(load_default=False, metadata={"description": "leave out the ineligible items"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class DealflowArgsSchema(MatchArgsSchema):
+    q = fields.String(validate=validate.Length(max=500))
+    industry = fields.List(Code(INDUSTRIES))
+    instrument = fields.List(Code(INSTRUMENTS))
+    stage = fields.List(Code(STAGES))
+    min_amount = Money(strict=False)
+    max_amount = Money(strict=False)
+
+    @validates_schema
+    def amounts_ordered(self, data, **kwargs):
+        if data.get("min_amount") is not None and data.get("max_amount") is not None and data["min_amount"] > data["max_amount"]:
+            raise ma.ValidationError("must not be above max_amount", "min_amount")
+
+
+class ReasonSchema(ma.Schema):
+    factor = fields.String(metadata={"description": "a factor (industry, stage, ticket, text, ...) or the hard rule broken"})
+    score = fields.Float(metadata={"description": "points this factor adds; 0 for a broken rule"})
+    message = fields.String(metadata={"description": "in the language of the request (Accept-Language)"})
+    message_zh = fields.String()
+
+
+class _MatchFields(ma.Schema):
+    score = fields.Integer(metadata={"description": "0-100"})
+    eligible = fields.Boolean()
+    reasons = fields.List(fields.Nested(ReasonSchema))
+    broken_rules = fields.List(fields.String(), metadata={"description": "the hard rules broken, if any"})
+
+
+class InstitutionMatchSchema(_MatchFields):
+    institution = fields.Nested(InstitutionSchema)
+
+
+class NeedMatchSchema(_MatchFields):
+    need = fields.Nested(NeedSchema)
+
+
+class _Page(ma.Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    eligible_total = fields.Integer(metadata={"description": "how many of the items are eligible (they come first)"})
+
+
+class InstitutionMatchPageSchema(_Page):
+    items = fields.List(fields.Nested(InstitutionMatchSchema))
+
+
+class DealflowPageSchema(_Page):
+    items = fields.List(fields.Nested(NeedMatchSchema))
+    facets = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))

@@ -1,0 +1,142 @@
+"""Matches in both directions: the institutions for one need, the deal flow of one institution.
+
+Scoring is :mod:`matchmaker.scoring`; this module finds the documents, checks who may
+ask, and pages the answer.
+
+Deal flow splits the open needs in two with the search engine:
+
+- the **eligible** ones: the institution's hard rules as engine filters
+  (:func:`~matchmaker.scoring.matching.dealflow_filters`), ordered by the engine with
+  boosts that add up to the Python score without its text factor
+  (:func:`~matchmaker.scoring.matching.dealflow_boosts`);
+- the **ineligible** ones: status open and not every hard rule
+  (:func:`~matchmaker.scoring.matching.dealflow_complement`).
+
+The answer lists all the eligible needs, then all the ineligible ones.  Within each part
+the engine's order is cut into fixed blocks of :data:`RESCORE_BLOCK` hits and each block
+is re-sorted by the exact Python score (text relevance moves a need by at most
+:func:`~matchmaker.scoring.matching.text_points`).  The blocks do not depend on the page
+asked for, so the order is one fixed list: consecutive pages neither repeat nor skip a
+need, whatever ``per_page`` is, and a page that spans the boundary takes the last
+eligible needs and the first ineligible ones.  Only the blocks a page touches are
+fetched and scored.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from ..access import owns_enterprise, owns_institution, require_user
+from ..accounts.models import User
+from ..common.language import localize
+from ..common.search_params import amount_range, terms_filters
+from ..errors import Forbidden, NotFound
+from ..scoring.matching import (
+    InstitutionScorer,
+    dealflow_boosts,
+    dealflow_complement,
+    dealflow_filters,
+    need_tokens,
+    rank_institutions,
+)
+from ..scoring.settings import ScoringSettings
+from ..search import Query, SearchBackend, Terms
+
+#: Hits re-sorted together by the exact score; pages of 10, 20, 25, 50 and 100 fall inside blocks.
+RESCORE_BLOCK = 100
+DEALFLOW_FILTERS = {"industry": "industry", "instrument": "instrument", "stage": "stage"}
+DEALFLOW_FACETS = ["industry", "instrument", "stage"]
+
+
+def _item(kind: str, doc: dict, result, language: str) -> dict:
+    data = result.to_dict()
+    data["reasons"] = localize(data["reasons"], language)
+    return {kind: doc, **data}
+
+
+class MatchService:
+    def __init__(self, backend: SearchBackend, settings: ScoringSettings):
+        self.backend = backend
+        self.settings = settings
+
+    # -- one need, every institution ------------------------------------------------------
+    def matches(self, user: User, need_id: str, args: dict, language: str = "en", as_of: date | None = None) -> dict:
+        """Every institution for the need, eligible first, best first: the owner and staff only."""
+        user = require_user(user)
+        need = self.backend.get("needs", need_id)
+        if need is None:
+            raise NotFound(f"need {need_id} not found")
+        if not (user.is_staff or owns_enterprise(user, need["enterprise_id"])):
+            raise Forbidden("only the enterprise itself and zone staff see the matches of a need")
+        institutions = list(self.backend.scan("institutions"))
+        ranking = rank_institutions(need, institutions, self.settings.config, as_of)
+        eligible_total = sum(1 for _, result in ranking if result.eligible)
+        if args.get("eligible_only"):
+            ranking = ranking[:eligible_total]
+        page, per_page = args.get("page", 1), args.get("per_page", 20)
+        start = (page - 1) * per_page
+        items = [_item("institution", inst, result, language) for inst, result in ranking[start : start + per_page]]
+        return {"items": items, "total": len(ranking), "page": page, "per_page": per_page, "eligible_total": eligible_total}
+
+    # -- one institution, the open needs ---------------------------------------------------
+    def dealflow(self, user: User, institution_id: str, args: dict, language: str = "en", as_of: date | None = None) -> dict:
+        """Open needs for the institution, eligible first, best fit first: the institution itself and staff only."""
+        user = require_user(user)
+        institution = self.backend.get("institutions", institution_id)
+        if institution is None:
+            raise NotFound(f"institution {institution_id} not found")
+        if not (user.is_staff or owns_institution(user, institution_id)):
+            raise Forbidden("only the institution itself and zone staff see its deal flow")
+        config = self.settings.config
+        scorer = InstitutionScorer(institution, config, as_of)
+        text = args.get("q")
+        narrowing = terms_filters(args, DEALFLOW_FILTERS)
+        narrowing += amount_range("amount", args.get("min_amount"), args.get("max_amount"))
+        eligible = Query(text=text, filters=dealflow_filters(institution, config, scorer.as_of) + narrowing,
+                         boosts=dealflow_boosts(institution, config))
+        complement_filters, complement_boosts = dealflow_complement(institution, config, scorer.as_of)
+        ineligible = Query(text=text, filters=complement_filters + narrowing, boosts=complement_boosts)
+        eligible_only = bool(args.get("eligible_only"))
+        page, per_page = args.get("page", 1), args.get("per_page", 20)
+        start, stop = (page - 1) * per_page, page * per_page
+
+        if eligible_only:
+            # one query: the facets and total of the eligible needs, and the first block the page needs
+            eligible.facets = DEALFLOW_FACETS
+            first, eligible_total, facets = self._block(eligible, start // RESCORE_BLOCK, scorer)
+            total = eligible_total
+        else:
+            every_open = Query(text=text, filters=[Terms("status", ["open"])] + narrowing, facets=DEALFLOW_FACETS, per_page=0)
+            counted = self.backend.search("needs", every_open)
+            total, facets = counted.total, counted.facets
+            first, eligible_total, _ = self._block(eligible, start // RESCORE_BLOCK, scorer) if start < total else ([], 0, {})
+        hits = self._part(eligible, scorer, start, min(stop, eligible_total), first, start // RESCORE_BLOCK)
+        if not eligible_only and stop > eligible_total and total > eligible_total:
+            offset = max(start, eligible_total) - eligible_total
+            hits += self._part(ineligible, scorer, offset, min(stop, total) - eligible_total)
+        items = [_item("need", need, scorer.match(need), language) for need, _ in hits]
+        return {"items": items, "total": total, "page": page, "per_page": per_page,
+                "eligible_total": eligible_total, "facets": facets}
+
+    def _block(self, query: Query, block: int, scorer: InstitutionScorer) -> tuple[list[tuple[dict, int]], int, dict]:
+        """Block number ``block`` of the engine's order, re-sorted by the exact score; and the total and facets."""
+        query.page, query.per_page = block + 1, RESCORE_BLOCK
+        result = self.backend.search("needs", query)
+        scored = [(need, scorer.score(need, need_tokens(need))[0]) for need in result.items]
+        scored.sort(key=lambda pair: -pair[1])  # stable: equal scores keep the engine's order
+        return scored, result.total, result.facets
+
+    def _part(self, query: Query, scorer: InstitutionScorer, low: int, high: int,
+              first: list | None = None, first_block: int | None = None) -> list[tuple[dict, int]]:
+        """Positions ``low`` to ``high`` (exclusive) of one part, block by block."""
+        hits: list[tuple[dict, int]] = []
+        if high <= low:
+            return hits
+        query.facets = []
+        for block in range(low // RESCORE_BLOCK, (high - 1) // RESCORE_BLOCK + 1):
+            if first is not None and block == first_block:
+                scored = first
+            else:
+                scored = self._block(query, block, scorer)[0]
+            base = block * RESCORE_BLOCK
+            hits += scored[max(low - base, 0) : max(high - base, 0)]
+        return hits

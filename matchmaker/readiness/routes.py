@@ -1,0 +1,42 @@
+"""/api/v1/enterprises/<id>/readiness and /api/v1/reserve-pool."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..common.api import actor, backend
+from ..common.language import request_language
+from ..scoring.settings import get_settings
+from .schemas import ReadinessArgsSchema, ReadinessSchema, ReservePoolArgsSchema, ReservePoolPageSchema
+from .service import ReadinessService
+
+blp = Blueprint("readiness", __name__, url_prefix="/api/v1", description="Listing readiness and the listing reserve pool (上市后备企业库)")
+
+
+def service() -> ReadinessService:
+    return ReadinessService(backend(), get_settings())
+
+
+@blp.route("/enterprises/<enterprise_id>/readiness")
+class Readiness(MethodView):
+    @blp.arguments(ReadinessArgsSchema, location="query")
+    @blp.response(200, ReadinessSchema)
+    def get(self, args, enterprise_id):
+        """How ready an enterprise is to list on a board, criterion by criterion, with its history
+
+        For the enterprise itself and zone staff.  `history` holds the snapshots recorded
+        whenever the enterprise's financials or milestones moved its score; `projection`
+        the first fiscal year it could meet the board at its recent growth.
+        """
+        return service().readiness(actor(), enterprise_id, args["board"], request_language())
+
+
+@blp.route("/reserve-pool")
+class ReservePool(MethodView):
+    @blp.arguments(ReservePoolArgsSchema, location="query")
+    @blp.response(200, ReservePoolPageSchema)
+    def get(self, args):
+        """The listing reserve pool: enterprises by board, readiness and pipeline stage (zone staff)
+
+        One item per enterprise and board, most ready first, from the latest readiness
+        snapshot of each.
+        """
+        return service().reserve_pool(actor(), args)

@@ -1,0 +1,121 @@
+"""Query parameters and answers of the readiness endpoints."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate, validates
+
+from ..common.schemas import Code, StrictSchema
+from ..scoring.settings import get_settings
+from ..vocabulary import INDUSTRIES
+from .service import PIPELINE_STAGES
+
+BOARD_HELP = "main (主板), sme (中小板), chinext (创业板) or neeq (新三板), or a board the zone's rule files add"
+
+
+def _known_board(value: str) -> None:
+    boards = get_settings().boards
+    if value not in boards:
+        raise ma.ValidationError(f"unknown board {value!r}; one of: {', '.join(boards)}")
+
+
+class ReadinessArgsSchema(StrictSchema):
+    board = fields.String(required=True, metadata={"description": BOARD_HELP})
+
+    @validates("board")
+    def board_is_known(self, value, **kwargs):
+        _known_board(value)
+
+
+class ReservePoolArgsSchema(StrictSchema):
+    board = fields.List(fields.String(), metadata={"description": BOARD_HELP + "; may repeat; default every board"})
+    stage = fields.List(Code(PIPELINE_STAGES), metadata={"description": "pipeline stage: cultivation 培育, shareholding_reform 股改, tutoring 辅导, filed 申报, listed 上市"})
+    industry = fields.List(Code(INDUSTRIES))
+    min_score = fields.Integer(validate=validate.Range(min=0, max=100))
+    ready = fields.Boolean()
+    sort = Code(("-score", "score", "-at", "at"), metadata={"description": "default -score (most ready first)"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+    @validates("board")
+    def boards_are_known(self, value, **kwargs):
+        for board in value:
+            _known_board(board)
+
+
+class _Bilingual(ma.Schema):
+    en = fields.String()
+    zh = fields.String()
+
+
+class CriterionSchema(ma.Schema):
+    id = fields.String()
+    met = fields.Boolean()
+    actual = fields.Raw(allow_none=True, metadata={"description": "the enterprise's figure (a number, a flag or a list of yearly figures)"})
+    required = fields.Raw(allow_none=True)
+    message = fields.String(metadata={"description": "in the language of the request; says by how much an unmet criterion falls short"})
+    message_zh = fields.String()
+    progress = fields.Float(metadata={"description": "0-1: how close the enterprise is"})
+    parts = fields.List(fields.Nested(lambda: CriterionSchema()), metadata={"description": "the options of an either/or criterion"})
+
+
+class MilestoneSchema(ma.Schema):
+    id = fields.String()
+    done = fields.Boolean()
+    points = fields.Float()
+    message = fields.String()
+    message_zh = fields.String()
+
+
+class ProjectionSchema(ma.Schema):
+    year = fields.Integer(allow_none=True, metadata={"description": "first fiscal year whose figures would meet the board at the recent growth; null if none within the horizon"})
+    message = fields.String()
+    message_zh = fields.String()
+
+
+class NoteSchema(ma.Schema):
+    code = fields.String()
+    message = fields.String()
+    message_zh = fields.String()
+
+
+class SnapshotSchema(ma.Schema):
+    at = fields.String()
+    score = fields.Integer()
+    ready = fields.Boolean()
+    rules_year = fields.Integer(allow_none=True)
+
+
+class ReadinessSchema(ma.Schema):
+    board = fields.String()
+    board_name = fields.Nested(_Bilingual)
+    score = fields.Integer(metadata={"description": "0-100"})
+    ready = fields.Boolean(metadata={"description": "every criterion of the board is met"})
+    criteria = fields.List(fields.Nested(CriterionSchema))
+    milestones = fields.List(fields.Nested(MilestoneSchema))
+    projection = fields.Nested(ProjectionSchema)
+    notes = fields.List(fields.Nested(NoteSchema))
+    history = fields.List(fields.Nested(SnapshotSchema), metadata={"description": "recorded snapshots, oldest first"})
+    pipeline_stage = fields.String()
+    rules_year = fields.Integer(allow_none=True)
+    as_of = fields.String()
+
+
+class ReservePoolItemSchema(ma.Schema):
+    enterprise_id = fields.String()
+    enterprise_name = fields.String(allow_none=True)
+    industry = fields.String(allow_none=True)
+    board = fields.String()
+    board_name = fields.Nested(_Bilingual, allow_none=True)
+    score = fields.Integer()
+    ready = fields.Boolean()
+    stage = fields.String(metadata={"description": "pipeline stage from the milestones"})
+    assessed_at = fields.String(metadata={"description": "when this readiness was recorded"})
+    rules_year = fields.Integer(allow_none=True)
+
+
+class ReservePoolPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(ReservePoolItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    facets = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))

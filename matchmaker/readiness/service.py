@@ -1,0 +1,228 @@
+"""Listing readiness over time: snapshots, one board's answer with its history, the reserve pool.
+
+Snapshots live in the ``readiness`` index, one document per enterprise, board and change:
+``{enterprise_id, board, at, score, ready, rules_year, latest, pipeline_stage,
+enterprise_name, industry}``.  A snapshot is recorded when an enterprise is created and
+whenever its score or ready state on a board moves: after a change over the API, an
+import, or ``matchmaker readiness-snapshot`` (run it after changing the board rules).
+Exactly one snapshot per enterprise and board has ``latest: true``; the listing reserve
+pool (上市后备企业库) is a search on those, so its filters, order and paging stay in the
+engine.  When only what the pool shows of the enterprise changes (its name, industry or
+pipeline stage) the latest snapshot is updated in place and history does not grow.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Iterable
+
+from ..access import can_read_enterprise, require_staff, require_user
+from ..accounts.models import User
+from ..common.language import localize
+from ..common.search_params import sort_from, terms_filters
+from ..common.service import envelope, page_query
+from ..errors import Forbidden, MatchmakerError, NotFound, ValidationError
+from ..scoring.readiness import assess, summarize
+from ..scoring.settings import ScoringSettings
+from ..search import Query, Range, SearchBackend, Terms
+from ..search.base import new_id
+
+INDEX = "readiness"
+#: The pipeline of a listing candidate, from its milestones (DOMAIN.md's listing steps).
+PIPELINE_STAGES = ("cultivation", "shareholding_reform", "tutoring", "filed", "listed")
+POOL_FACETS = ["board", "pipeline_stage", "ready"]
+#: Enterprises per lookup of their latest snapshots (and per write of new ones).
+BATCH = 500
+
+
+def pipeline_stage(enterprise: dict) -> str:
+    """培育 cultivation → 股改 shareholding reform → 辅导 tutoring → 申报 filed → 上市 listed.
+
+    The furthest step the enterprise has reached: listed; an application filed (or
+    approved); tutoring filed or a sponsor engaged (the sponsor does the tutoring); the
+    shareholding reform done; otherwise cultivation.
+    """
+    if enterprise.get("listed"):
+        return "listed"
+    if enterprise.get("application_filed") or enterprise.get("approved"):
+        return "filed"
+    if enterprise.get("tutoring_filed") or enterprise.get("sponsor_engaged"):
+        return "tutoring"
+    if enterprise.get("joint_stock"):
+        return "shareholding_reform"
+    return "cultivation"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _shown(enterprise: dict) -> dict:
+    """What the reserve pool shows of the enterprise, copied into its latest snapshots."""
+    return {"enterprise_name": enterprise.get("name"), "industry": enterprise.get("industry"),
+            "pipeline_stage": pipeline_stage(enterprise)}
+
+
+class ReadinessTracker:
+    """Records readiness snapshots for enterprises that were created or changed."""
+
+    def __init__(self, backend: SearchBackend, settings: ScoringSettings):
+        self.backend = backend
+        self.settings = settings
+
+    def latest(self, enterprise_ids: Iterable[str]) -> dict[tuple[str, str], dict]:
+        """(enterprise id, board) -> the latest snapshot."""
+        ids = list(dict.fromkeys(enterprise_ids))
+        found = {}
+        for start in range(0, len(ids), BATCH):
+            query = Query(filters=[Terms("enterprise_id", ids[start : start + BATCH]), Terms("latest", [True])])
+            for snapshot in self.backend.scan(INDEX, query):
+                found[(snapshot["enterprise_id"], snapshot["board"])] = snapshot
+        return found
+
+    def record(self, enterprises: list[dict], *, new: bool = False, as_of: date | None = None) -> int:
+        """Snapshot each enterprise on each board where its score or ready state moved.
+
+        ``new``: the enterprises were just created, so there is nothing to compare with
+        (spares a lookup during a bulk import).  Returns how many snapshots were added.
+        """
+        if not enterprises:
+            return 0
+        latest = {} if new else self.latest(e["id"] for e in enterprises)
+        now, as_of = _now(), as_of or date.today()
+        writes, added = [], 0
+        for enterprise in enterprises:
+            shown = _shown(enterprise)
+            for board, rules in self.settings.boards.items():
+                score, ready = summarize(enterprise, rules, as_of)
+                before = latest.get((enterprise["id"], board))
+                if before is not None and before["score"] == score and before["ready"] == ready:
+                    current = {**shown, "rules_year": rules.effective_year}
+                    if any(before.get(k) != v for k, v in current.items()):
+                        writes.append({**before, **current, "updated_at": now})
+                    continue
+                if before is not None:
+                    writes.append({**before, "latest": False, "updated_at": now})
+                writes.append({
+                    "id": new_id(), "enterprise_id": enterprise["id"], "board": board, "at": now, "score": score,
+                    "ready": ready, "rules_year": rules.effective_year, "latest": True, **shown,
+                    "created_at": now, "updated_at": now,
+                })
+                added += 1
+        self._write(writes)
+        return added
+
+    def _write(self, docs: list[dict]) -> None:
+        for start in range(0, len(docs), BATCH):
+            result = self.backend.bulk_upsert(INDEX, docs[start : start + BATCH])
+            if result.errors:
+                raise MatchmakerError(f"readiness snapshots not stored: {result.errors[0].message}")
+
+    def forget(self, enterprise_id: str) -> int:
+        """Delete every snapshot of an enterprise (it is being deleted)."""
+        ids = [s["id"] for s in self.backend.scan(INDEX, Query(filters=[Terms("enterprise_id", [enterprise_id])]))]
+        for snapshot_id in ids:
+            self.backend.delete(INDEX, snapshot_id)
+        return len(ids)
+
+    def record_all(self, progress=None) -> tuple[int, int]:
+        """Snapshot every enterprise whose readiness moved (after the rules changed, or time
+        passed); returns (enterprises looked at, snapshots added)."""
+        seen = added = 0
+        batch: list[dict] = []
+        total = self.backend.count("enterprises")
+        for enterprise in self.backend.scan("enterprises"):
+            batch.append(enterprise)
+            if len(batch) >= BATCH:
+                added += self.record(batch)
+                seen += len(batch)
+                batch = []
+                if progress:
+                    progress(seen, total)
+        added += self.record(batch)
+        seen += len(batch)
+        if progress:
+            progress(seen, total)
+        return seen, added
+
+
+class ReadinessService:
+    """What the API answers: one enterprise on one board, and the reserve pool."""
+
+    def __init__(self, backend: SearchBackend, settings: ScoringSettings):
+        self.backend = backend
+        self.settings = settings
+
+    def board_rules(self, board: str | None):
+        rules = self.settings.board(board) if board else None
+        if rules is None:
+            known = ", ".join(self.settings.boards)
+            problem = "required" if not board else f"unknown board {board!r}"
+            raise ValidationError(f"say which board: one of {known}", fields={"board": [f"{problem}; one of: {known}"]})
+        return rules
+
+    def history(self, enterprise_id: str, board: str) -> list[dict]:
+        query = Query(filters=[Terms("enterprise_id", [enterprise_id]), Terms("board", [board])])
+        snapshots = sorted(self.backend.scan(INDEX, query), key=lambda s: (s["at"], s["id"]))
+        return [{"at": s["at"], "score": s["score"], "ready": s["ready"], "rules_year": s.get("rules_year")} for s in snapshots]
+
+    def readiness(self, user: User, enterprise_id: str, board: str | None, language: str = "en",
+                  as_of: date | None = None) -> dict:
+        """The enterprise against the board's rules today, with its history: the owner and staff only."""
+        user = require_user(user)
+        enterprise = self.backend.get("enterprises", enterprise_id)
+        if enterprise is None:
+            raise NotFound(f"enterprise {enterprise_id} not found")
+        if not can_read_enterprise(user, enterprise_id):
+            raise Forbidden("only the enterprise itself and zone staff see its listing readiness")
+        rules = self.board_rules(board)
+        answer = assess(enterprise, rules, as_of).to_dict()
+        answer["board_name"] = dict(rules.name)
+        answer["pipeline_stage"] = pipeline_stage(enterprise)
+        answer["history"] = self.history(enterprise_id, rules.board)
+        return localize(answer, language)
+
+    def reserve_pool(self, user: User, args: dict) -> dict:
+        """The listing reserve pool: each enterprise's latest readiness per board (staff only)."""
+        require_staff(user, "see the listing reserve pool")
+        for board in args.get("board") or []:
+            self.board_rules(board)
+        filters = [Terms("latest", [True])]
+        filters += terms_filters(args, {"board": "board", "stage": "pipeline_stage", "industry": "industry"})
+        if args.get("min_score") is not None:
+            filters.append(Range("score", gte=args["min_score"]))
+        if args.get("ready") is not None:
+            filters.append(Terms("ready", [args["ready"]]))
+        query = page_query(args, sort=sort_from(args.get("sort") or "-score"), filters=filters, facets=POOL_FACETS)
+        body = envelope(self.backend.search(INDEX, query), query)
+        body["items"] = [self._pool_item(s) for s in body["items"]]
+        return body
+
+    def _pool_item(self, snapshot: dict) -> dict:
+        rules = self.settings.board(snapshot["board"])
+        return {
+            "enterprise_id": snapshot["enterprise_id"],
+            "enterprise_name": snapshot.get("enterprise_name"),
+            "industry": snapshot.get("industry"),
+            "board": snapshot["board"],
+            "board_name": dict(rules.name) if rules else None,
+            "score": snapshot["score"],
+            "ready": snapshot["ready"],
+            "stage": snapshot.get("pipeline_stage"),
+            "assessed_at": snapshot["at"],
+            "rules_year": snapshot.get("rules_year"),
+        }
+
+
+
+# -- the hooks document services call -------------------------------------------------------
+def track_readiness(backend: SearchBackend, enterprises: list[dict], *, new: bool = False) -> int:
+    """Snapshot enterprises that were created or changed, with the current app's rules."""
+    from ..scoring.settings import get_settings
+
+    return ReadinessTracker(backend, get_settings()).record(enterprises, new=new)
+
+
+def forget_readiness(backend: SearchBackend, enterprise_id: str) -> int:
+    from ..scoring.settings import get_settings
+
+    return ReadinessTracker(backend, get_settings()).forget(enterprise_id)
