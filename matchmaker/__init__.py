@@ -22,10 +22,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import storage
     from .accounts import loaders
     from .http_errors import register_error_handlers
+    from . import web
 
     storage.init_app(app)
     loaders.init_app(app)
     register_blueprints(app)
+    web.init_app(app)  # the pages: sessions, CSRF, security headers, languages (issue 5)
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -44,6 +46,20 @@ def register_blueprints(app: Flask) -> None:
     app.extensions["matchmaker.api"] = api
     for blp in (auth_blp, users_blp, institutions_blp, enterprises_blp, needs_blp, matches_blp, readiness_blp):
         api.register_blueprint(blp)
+    # brokering (issue 4): interest, meetings, notifications, statistics, exports, audit
+    from .audit.routes import blp as audit_blp
+    from .audit.service import audit_observer
+    from .brokering.routes import blp as brokering_blp
+    from .exports.routes import blp as exports_blp
+    from .meetings.routes import blp as meetings_blp
+    from .notifications.routes import blp as notifications_blp, saved_blp
+    from .notifications.saved_searches import need_published_observer
+    from .statistics.routes import blp as statistics_blp
+
+    for blp in (brokering_blp, meetings_blp, notifications_blp, saved_blp, statistics_blp, exports_blp, audit_blp):
+        api.register_blueprint(blp)
+    # what watches writes made through the API (common.api.observers): the audit log first
+    app.extensions["matchmaker.observers"] = [audit_observer, need_published_observer]
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
 

@@ -112,7 +112,9 @@ def users_create(username, role, enterprise_id, institution_id, password_stdin, 
         data["display_name"] = display_name
     backend = get_backend()
     backend.init()
-    user = create_user(backend, data)
+    from .audit.service import audit_observer
+
+    user = create_user(backend, data, observers=[audit_observer(backend, None, via="cli")])
     click.echo(f"created {user['username']} ({user['role']})")
 
 
@@ -213,8 +215,23 @@ def serve_command(host: str, port: int, threads: int):
     serve(app, host=host, port=port, threads=threads, ident="matchmaker")
 
 
+@click.command("notify-deadlines")
+@with_appcontext
+@fail_cleanly
+def notify_deadlines_command():
+    """Tell staff and enterprises of open needs no institution answered by their deadline (for cron;
+    reading a notification feed or the waiting list does the same a few at a time)."""
+    from .brokering import settings
+    from .brokering.deadlines import sweep
+
+    backend = get_backend()
+    backend.init()
+    count = sweep(backend, settings.working_days(current_app.config))
+    click.echo(f"notified {count} late need(s)")
+
+
 COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,
-            readiness_snapshot_command, evaluate_command)
+            readiness_snapshot_command, evaluate_command, notify_deadlines_command)
 
 
 def register(app: Flask) -> None:

@@ -20,9 +20,25 @@ DEFAULTS = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "JSON_SORT_KEYS": False,
+    # brokering (issue 4)
+    "RESPONSE_DEADLINE_WORKING_DAYS": 3,  # institutions answer an open need within this many working days (Mon-Fri)
+    "DEADLINE_SWEEP_LIMIT": 200,  # late needs notified per read of a feed or the waiting list (the CLI does all)
+    "TARGETS_FILE": None,  # the zone's yearly targets; default: <data dir>/targets.json if present, else the 2012 plan
+    "ICS_ATTENDEE_DOMAIN": "matchmaker.invalid",  # calendar addresses of the parties (never delivered to)
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    # browser sessions and sign-in (issue 5; matchmaker.web.sessions, matchmaker.accounts.throttle)
+    # SESSION_COOKIE_SECURE False: Secure whenever the request came over HTTPS; True: always
+    # (set it behind a proxy that terminates TLS, where the app sees plain HTTP)
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": 30 * 60,  # idle timeout, seconds; every request starts it again
+    "SIGNIN_MAX_FAILURES": 5,  # failed sign-ins of one account within the window before it is locked
+    "SIGNIN_MAX_FAILURES_PER_ADDRESS": 20,  # the same for one client address
+    "SIGNIN_WINDOW_SECONDS": 15 * 60,
+    "SIGNIN_LOCKOUT_SECONDS": 15 * 60,
+    "BABEL_DEFAULT_LOCALE": "zh",  # the pages' language until the user picks English
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
 }
 
 

@@ -22,4 +22,7 @@ def seed_demo(backend: SearchBackend, enterprise_count: int = 1000, progress=Non
         if backend.get(USERS, user_id_for(account["username"])) is None:
             fields = {k: v for k, v in account.items() if v is not None}
             create_user(backend, fields)
+    from .brokering.demo import seed_history
+
+    seed_history(backend)  # answers, meetings and outcomes to go with the needs
     return report, data.accounts

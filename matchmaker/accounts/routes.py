@@ -1,18 +1,19 @@
 """/api/v1/auth (tokens) and /api/v1/users (accounts, admins only)."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from ..access import require_admin, require_user
-from ..common.api import actor, backend, if_match, page_schema, with_etag
+from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
 from ..common.schemas import StrictSchema
-from ..errors import NotAuthenticated
+from ..errors import NotAuthenticated, TooManyAttempts
 from ..search import Query, Terms
 from .schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
 from . import service
+from .throttle import throttle
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="API tokens")
 users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Accounts and roles (admins)")
@@ -23,10 +24,19 @@ class Token(MethodView):
     @auth_blp.arguments(TokenRequestSchema)
     @auth_blp.response(200, TokenSchema)
     def post(self, credentials):
-        """Exchange a username and password for a bearer token."""
+        """Exchange a username and password for a bearer token.
+
+        Failed attempts count against the account and the address (5 and 20 in 15
+        minutes by default, shared with the sign-in page); past that, 429 with Retry-After."""
+        limiter, address = throttle(), request.remote_addr
+        wait = limiter.locked_for(credentials["username"], address)
+        if wait:
+            raise TooManyAttempts(f"too many failed sign-ins; try again in {wait} seconds", retry_after=wait)
         user = service.authenticate(backend(), credentials["username"], credentials["password"])
         if user is None:
+            limiter.failed(credentials["username"], address)
             raise NotAuthenticated("wrong username or password")
+        limiter.succeeded(credentials["username"], address)
         return service.issue_token(backend(), user, current_app.config["TOKEN_TTL_HOURS"])
 
     @auth_blp.response(204)
@@ -52,7 +62,7 @@ class Password(MethodView):
     def post(self, data):
         """Change your password; every other session and token of yours ends."""
         user = require_user(actor())
-        service.change_password(backend(), user, data["current_password"], data["new_password"])
+        service.change_password(backend(), user, data["current_password"], data["new_password"], observers=observers())
         service.revoke_all_tokens(backend(), user.id)
 
 
@@ -77,7 +87,7 @@ class Users(MethodView):
     @users_blp.response(201, UserSchema)
     def post(self, data):
         require_admin(actor(), "create accounts")
-        return service.create_user(backend(), data), 201
+        return service.create_user(backend(), data, observers()), 201
 
 
 @users_blp.route("/<user_id>")
@@ -91,7 +101,7 @@ class UserItem(MethodView):
     @users_blp.response(200, UserSchema)
     def patch(self, changes, user_id):
         require_admin(actor(), "change accounts")
-        doc = service.update_user(backend(), user_id, changes, if_match())
+        doc = service.update_user(backend(), user_id, changes, if_match(), observers=observers())
         if "password" in changes or changes.get("active") is False:
             service.revoke_all_tokens(backend(), user_id)
         return with_etag(doc)

@@ -5,8 +5,10 @@ import hashlib
 from functools import lru_cache
 import secrets
 from datetime import datetime, timedelta, timezone
+from typing import Iterable
 
 from ..common.schemas import now_iso, validate_with
+from ..common.service import Change, Observer
 from ..errors import Conflict, NotFound, ValidationError
 from ..search import Query, SearchBackend, Terms
 from .models import User
@@ -27,7 +29,13 @@ def _check_binding(backend: SearchBackend, data: dict) -> None:
             raise ValidationError(f"{index[:-1]} {data[field]} does not exist", fields={field: ["no such " + index[:-1]]})
 
 
-def create_user(backend: SearchBackend, data: dict) -> dict:
+def _tell(observers, action: str, user_id: str, before: dict | None, after: dict | None) -> None:
+    """Observers (the audit log) see account writes as ``account`` changes."""
+    for observer in observers:
+        observer(Change("account", action, user_id, before, after))
+
+
+def create_user(backend: SearchBackend, data: dict, observers: Iterable[Observer] = ()) -> dict:
     """Validate and store a new user; the password is kept only as an Argon2id hash."""
     data = validate_with(UserCreateSchema(), data)
     _check_binding(backend, data)
@@ -42,9 +50,11 @@ def create_user(backend: SearchBackend, data: dict) -> dict:
         "updated_at": stamp,
     }
     try:
-        return backend.create(USERS, doc, doc_id=user_id_for(data["username"]))
+        stored = backend.create(USERS, doc, doc_id=user_id_for(data["username"]))
     except Conflict:
         raise Conflict(f"user {data['username']} already exists", fields={"username": ["already taken"]}) from None
+    _tell(observers, "create", stored["id"], None, stored)
+    return stored
 
 
 def get_user(backend: SearchBackend, user_id: str) -> dict:
@@ -54,7 +64,8 @@ def get_user(backend: SearchBackend, user_id: str) -> dict:
     return doc
 
 
-def update_user(backend: SearchBackend, user_id: str, changes: dict, expected_version: str | None = None) -> dict:
+def update_user(backend: SearchBackend, user_id: str, changes: dict, expected_version: str | None = None,
+                observers: Iterable[Observer] = ()) -> dict:
     current = get_user(backend, user_id)
     changes = dict(changes)
     expected_version = changes.pop("version", None) or expected_version
@@ -73,7 +84,9 @@ def update_user(backend: SearchBackend, user_id: str, changes: dict, expected_ve
             doc.pop(key, None)
     if not data.get("active", True) or data.get("role") != current.get("role"):
         doc["session_generation"] = current.get("session_generation", 0) + 1
-    return backend.replace(USERS, user_id, doc, expected_version=expected_version)
+    stored = backend.replace(USERS, user_id, doc, expected_version=expected_version)
+    _tell(observers, "update", user_id, current, stored)
+    return stored
 
 
 def authenticate(backend: SearchBackend, username: str, password: str) -> User | None:
@@ -90,10 +103,12 @@ def authenticate(backend: SearchBackend, username: str, password: str) -> User |
     return User(doc)
 
 
-def change_password(backend: SearchBackend, user: User, current_password: str, new_password: str) -> dict:
+def change_password(backend: SearchBackend, user: User, current_password: str, new_password: str,
+                    observers: Iterable[Observer] = ()) -> dict:
     if not verify_password(user.doc["password_hash"], current_password):
         raise ValidationError("the current password is wrong", fields={"current_password": ["is wrong"]})
-    return update_user(backend, user.id, {"password": new_password})
+    return update_user(backend, user.id, {"password": new_password}, observers=observers)
+
 
 
 @lru_cache(maxsize=1)

@@ -52,6 +52,16 @@ def backend():
     return get_backend()
 
 
+def observers() -> list:
+    """Observers of the writes this request makes (``DocumentService(backend, observers)``):
+    each factory in ``app.extensions["matchmaker.observers"]`` — the audit log first —
+    built for the signed-in user."""
+    from flask import current_app
+
+    user = actor()
+    return [make(backend(), user) for make in current_app.extensions.get("matchmaker.observers", ())]
+
+
 def register_crud(blp, make_service, schema, update_schema, search_schema, *, noun: str) -> None:
     """The five document endpoints of API.md on ``blp``: search, create, read, patch, delete.
 

@@ -1,9 +1,9 @@
 """/api/v1/institutions."""
 from flask_smorest import Blueprint
 
-from ..common.api import backend, register_crud
+from ..common.api import backend, observers, register_crud
 from .schemas import InstitutionSchema, InstitutionSearchSchema, InstitutionUpdateSchema
 from .service import InstitutionService
 
 blp = Blueprint("institutions", __name__, url_prefix="/api/v1/institutions", description="Financial institutions and their offers")
-register_crud(blp, lambda: InstitutionService(backend()), InstitutionSchema, InstitutionUpdateSchema, InstitutionSearchSchema, noun="institution")
+register_crud(blp, lambda: InstitutionService(backend(), observers()), InstitutionSchema, InstitutionUpdateSchema, InstitutionSearchSchema, noun="institution")

@@ -1,0 +1,63 @@
+"""Response deadlines: which open needs are late, and telling staff and the enterprise once.
+
+A need is late when it is open, was published before the cutoff of
+:func:`~matchmaker.brokering.calendar.overdue_cutoff`, and no institution has answered it
+(``brokering.first_response_at`` is missing) — one query in the search engine.
+
+"Deadline passed" notifications are made by :func:`sweep`, which runs when anyone reads
+their notification feed or staff read the waiting list (a bounded number per call, so a
+read stays fast), and in full by ``matchmaker notify-deadlines`` (for cron).  Each need is
+notified once per publication: ``brokering.deadline_notified_at`` marks it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..search import Missing, Query, Range, SearchBackend, Sort, Terms
+from . import facts
+from .calendar import now_utc, overdue_cutoff, response_deadline, utc_iso
+
+NEEDS = "needs"
+
+
+def late_filters(now: datetime, working_days: int) -> list:
+    return [
+        Terms("status", ["open"]),
+        Range("published_at", lte=overdue_cutoff(now, working_days)),
+        Missing("brokering.first_response_at"),
+    ]
+
+
+def waiting_query(now: datetime, working_days: int, page: int = 1, per_page: int = 20, filters=()) -> Query:
+    """Late needs, longest waiting first."""
+    return Query(filters=[*late_filters(now, working_days), *filters], sort=[Sort("published_at")],
+                 page=page, per_page=per_page, facets=["industry", "instrument"])
+
+
+def sweep(backend: SearchBackend, working_days: int, now: datetime | None = None, limit: int | None = None) -> int:
+    """Notify staff and the enterprise of each late need not yet notified; how many."""
+    from ..notifications.service import Notifications
+
+    now = now or now_utc()
+    query = Query(filters=[*late_filters(now, working_days), Missing("brokering.deadline_notified_at")],
+                  sort=[Sort("published_at")], per_page=limit or 500)
+    notifications = Notifications(backend)
+    done = 0
+    while True:
+        batch = backend.search(NEEDS, query).items
+        if not batch:
+            return done
+        for need in batch:
+            deadline = response_deadline(need["published_at"], working_days)
+            notifications.send(
+                ["staff", f"enterprise:{need['enterprise_id']}"], "deadline_passed",
+                subject_kind="need", subject_id=need["id"], need_id=need["id"],
+                doc_id=f"deadline-{need['id']}-{need['published_at'][:19].replace(':', '')}",
+                message=f"No institution has answered \"{need['title']}\" by its deadline ({deadline}).",
+                message_zh=f"融资需求“{need['title']}”在回复期限（{deadline}）内尚无机构回应。",
+                data={"deadline": deadline, "published_at": need["published_at"]},
+            )
+            facts.mark(backend, need["id"], always={"deadline_notified_at": utc_iso(now)})
+            done += 1
+            if limit is not None and done >= limit:
+                return done

@@ -1,0 +1,320 @@
+"""Institutions' answers to open needs, enterprises' requests for introductions, the
+waiting list of late needs and how often each institution answers in time.
+
+An institution answers a need once (``interested`` with a note, or ``declined`` with a
+reason from :data:`DECLINE_REASONS` and free text) and may change its answer later; the
+record keeps when it first answered and whether that was before the need's response
+deadline (``RESPONSE_DEADLINE_WORKING_DAYS`` working days after publication).
+Who sees an answer: the institution, the enterprise whose need it is, staff and admins.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..access import require_staff, require_user
+from ..accounts.models import User
+from ..common.schemas import now_iso
+from ..common.service import Change, Observer, envelope
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..notifications.service import Notifications
+from ..search import Query, SearchBackend, Sort, Terms
+from . import deadlines, facts
+from .calendar import answered_in_time, now_utc, response_deadline, utc_iso
+
+INTERESTS, INTRODUCTIONS, NEEDS, INSTITUTIONS = "interests", "introductions", "needs", "institutions"
+RESPONSES = ("interested", "declined")
+DECLINE_REASONS = (
+    "outside_mandate",  # 不在投资/业务范围
+    "amount_out_of_range",  # 金额不符
+    "stage_not_fit",  # 阶段不符
+    "industry_not_fit",  # 行业不符
+    "insufficient_information",  # 信息不足
+    "risk_too_high",  # 风险过高
+    "no_capacity",  # 额度已满
+    "other",
+)
+INTRODUCTION_STATUSES = ("requested", "arranged", "declined")
+ATTEMPTS = 8
+
+
+def emit(observers, kind: str, action: str, doc_id: str, before: dict | None, after: dict | None) -> None:
+    for observer in observers:
+        observer(Change(kind, action, doc_id, before, after))
+
+
+def pair_id(need_id: str, institution_id: str) -> str:
+    """One answer (and one open request) per need and institution."""
+    return f"{need_id}--{institution_id}"
+
+
+def acting_institution(user: User, data: dict, what: str) -> str:
+    """The institution a user acts for: its own, or (staff) the one named in the body."""
+    if user.role == "institution":
+        if data.get("institution_id", user.institution_id) != user.institution_id:
+            raise Forbidden(f"you may {what} for your own institution only")
+        return user.institution_id
+    if user.is_staff:
+        if not data.get("institution_id"):
+            raise ValidationError("name the institution", fields={"institution_id": ["required when staff act for an institution"]})
+        return data["institution_id"]
+    raise Forbidden(f"only institutions (or staff for them) {what}")
+
+
+class InterestService:
+    def __init__(self, backend: SearchBackend, observers: list[Observer] = (), working_days: int = 3):
+        self.backend = backend
+        self.observers = list(observers)
+        self.working_days = working_days
+
+    # -- access -------------------------------------------------------------------------
+    @staticmethod
+    def can_read(user: User, interest: dict) -> bool:
+        return (user.is_staff
+                or (user.role == "institution" and user.institution_id == interest["institution_id"])
+                or (user.role == "enterprise" and user.enterprise_id == interest["enterprise_id"]))
+
+    @staticmethod
+    def visibility_filters(user: User) -> list:
+        if user.is_staff:
+            return []
+        if user.role == "institution":
+            return [Terms("institution_id", [user.institution_id])]
+        if user.role == "enterprise":
+            return [Terms("enterprise_id", [user.enterprise_id])]
+        return [Terms("id", [])]
+
+    def get(self, user: User, interest_id: str) -> dict:
+        interest = self.backend.get(INTERESTS, interest_id)
+        if interest is None:
+            raise NotFound(f"interest {interest_id} not found")
+        if not self.can_read(require_user(user), interest):
+            raise Forbidden("you may see only answers to your own needs or by your own institution")
+        return interest
+
+    def search(self, user: User, args: dict) -> dict:
+        filters = self.visibility_filters(require_user(user))
+        for param in ("need_id", "institution_id", "enterprise_id", "response"):
+            if args.get(param):
+                filters.append(Terms(param, args[param]))
+        query = Query(filters=filters, sort=[Sort("responded_at", descending=True)], facets=["response", "institution_type"],
+                      page=args.get("page", 1), per_page=args.get("per_page", 20))
+        return envelope(self.backend.search(INTERESTS, query), query)
+
+    # -- answering ----------------------------------------------------------------------
+    def respond(self, user: User, data: dict) -> tuple[dict, bool]:
+        """Record an institution's answer; returns it and whether it is the first one."""
+        user = require_user(user)
+        institution_id = acting_institution(user, data, "answer needs")
+        need = self.backend.get(NEEDS, data["need_id"])
+        if need is None:
+            raise NotFound(f"need {data['need_id']} not found")
+        if need["status"] != "open":
+            raise Conflict(f"only open needs take answers; this one is {need['status']}", fields={"need_id": ["not open"]})
+        institution = self.backend.get(INSTITUTIONS, institution_id)
+        if institution is None:
+            raise ValidationError(f"institution {institution_id} does not exist", fields={"institution_id": ["no such institution"]})
+        response = data["response"]
+        if response == "declined" and not data.get("reason"):
+            raise ValidationError("say why you decline", fields={"reason": [f"required: one of {', '.join(DECLINE_REASONS)}"]})
+        if response == "interested" and (data.get("reason") or data.get("reason_text")):
+            raise ValidationError("a reason is for declining", fields={"reason": ["only with response 'declined'"]})
+
+        stamp = utc_iso(now_utc())
+        doc_id = pair_id(need["id"], institution_id)
+        answer = {
+            "response": response, "note": data.get("note") or None, "reason": data.get("reason"),
+            "reason_text": data.get("reason_text") or None, "responded_at": stamp, "responded_by": user.id,
+        }
+        for _ in range(ATTEMPTS):
+            current = self.backend.get(INTERESTS, doc_id)
+            if current is None:
+                doc = interest_doc(need, institution, answer, stamp, self.working_days)
+                try:
+                    stored = self.backend.create(INTERESTS, doc, doc_id=doc_id)
+                except Conflict:
+                    continue
+                break
+            doc = {**current, **answer, "updated_at": stamp}
+            try:
+                stored = self.backend.replace(INTERESTS, doc_id, _compact(doc), expected_version=current["version"])
+            except Conflict:
+                continue
+            break
+        else:
+            raise Conflict("this answer is being changed by someone else right now; try again")
+        first = current is None
+        emit(self.observers, "interest", "create" if first else "update", doc_id, current, stored)
+        facts.record_answer(self.backend, need["id"], stamp, stored["in_time"], interested=response == "interested")
+        if current is None or current.get("response") != response:
+            self._tell_enterprise(stored, need, user)
+        return stored, first
+
+    def _tell_enterprise(self, interest: dict, need: dict, user: User) -> None:
+        name = interest["institution_name"]
+        if interest["response"] == "interested":
+            message, message_zh = f"{name} is interested in your need \"{need['title']}\".", f"{name}对您的融资需求“{need['title']}”有意向。"
+        else:
+            message, message_zh = f"{name} declined your need \"{need['title']}\".", f"{name}婉拒了您的融资需求“{need['title']}”。"
+        Notifications(self.backend).send(
+            [f"enterprise:{need['enterprise_id']}"], "interest", subject_kind="interest", subject_id=interest["id"],
+            need_id=need["id"], message=message, message_zh=message_zh, actor=user,
+            data={"response": interest["response"], "institution_id": interest["institution_id"], "reason": interest.get("reason")},
+        )
+
+    # -- how often an institution answers in time ---------------------------------------
+    def responsiveness(self, user: User, institution_id: str) -> dict:
+        user = require_user(user)
+        if not (user.is_staff or (user.role == "institution" and user.institution_id == institution_id)):
+            raise Forbidden("an institution's answer record is for itself and zone staff")
+        if self.backend.get(INSTITUTIONS, institution_id) is None:
+            raise NotFound(f"institution {institution_id} not found")
+        result = self.backend.search(INTERESTS, Query(filters=[Terms("institution_id", [institution_id])],
+                                                      facets=["in_time", "response"], per_page=0))
+        return rate_entry(institution_id, result.total, result.facets["in_time"].get("true", 0), result.facets["response"])
+
+    def responsiveness_all(self, user: User) -> list[dict]:
+        require_staff(user, "compare institutions' answer records")
+        every = self.backend.search(INTERESTS, Query(facets=["institution_id"], per_page=0)).facets["institution_id"]
+        in_time = self.backend.search(INTERESTS, Query(filters=[Terms("in_time", [True])], facets=["institution_id"], per_page=0)).facets["institution_id"]
+        names = self.backend.get_many(INSTITUTIONS, list(every))
+        rows = []
+        for institution_id, total in every.items():
+            entry = rate_entry(institution_id, total, in_time.get(institution_id, 0))
+            entry["institution_name"] = names.get(institution_id, {}).get("name")
+            rows.append(entry)
+        return sorted(rows, key=lambda r: (-(r["rate"] or 0), r["institution_id"]))
+
+
+def rate_entry(institution_id: str, answers: int, in_time: int, responses: dict | None = None) -> dict:
+    entry = {"institution_id": institution_id, "answers": answers, "in_time": in_time, "late": answers - in_time,
+             "rate": round(in_time / answers, 4) if answers else None}
+    if responses is not None:
+        entry["interested"] = responses.get("interested", 0)
+        entry["declined"] = responses.get("declined", 0)
+    return entry
+
+
+def interest_doc(need: dict, institution: dict, answer: dict, stamp: str, working_days: int) -> dict:
+    """A first answer as stored: the answer, whether it was in time, copies for the statistics."""
+    published = published_at(need)
+    return _compact({
+        "need_id": need["id"], "institution_id": institution["id"], "enterprise_id": need["enterprise_id"],
+        **answer, "in_time": answered_in_time(published, stamp, working_days),
+        "deadline": response_deadline(published, working_days), "need_title": need["title"], "need_published_at": published,
+        "need_month": need.get("published_month"), "industry": need.get("industry"),
+        "instrument": need["instrument"], "amount": need["amount"], "enterprise_name": need.get("enterprise_name"),
+        "institution_name": institution["name"], "institution_type": institution["type"],
+        "created_at": stamp, "updated_at": stamp,
+    })
+
+
+def published_at(need: dict) -> str:
+    """When the need was published (a need stored before publication was kept: its creation)."""
+    return need.get("published_at") or need["created_at"]
+
+
+def _compact(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+class IntroductionService:
+    """An enterprise asks staff to introduce it to an institution from its matches.
+
+    Seen by the enterprise and staff (the request is addressed to staff; the institution
+    hears of it when staff propose a meeting).  Staff mark it ``arranged`` (proposing a
+    meeting with its ``introduction_id`` does so) or ``declined``.
+    """
+
+    def __init__(self, backend: SearchBackend, observers: list[Observer] = ()):
+        self.backend = backend
+        self.observers = list(observers)
+
+    @staticmethod
+    def can_read(user: User, intro: dict) -> bool:
+        return user.is_staff or (user.role == "enterprise" and user.enterprise_id == intro["enterprise_id"])
+
+    def get(self, user: User, intro_id: str) -> dict:
+        intro = self.backend.get(INTRODUCTIONS, intro_id)
+        if intro is None:
+            raise NotFound(f"introduction request {intro_id} not found")
+        if not self.can_read(require_user(user), intro):
+            raise Forbidden("introduction requests are seen by the enterprise that asked and zone staff")
+        return intro
+
+    def search(self, user: User, args: dict) -> dict:
+        user = require_user(user)
+        filters = []
+        if user.role == "enterprise":
+            filters.append(Terms("enterprise_id", [user.enterprise_id]))
+        elif not user.is_staff:
+            raise Forbidden("introduction requests are seen by the enterprise that asked and zone staff")
+        for param in ("need_id", "institution_id", "status"):
+            if args.get(param):
+                filters.append(Terms(param, args[param]))
+        query = Query(filters=filters, sort=[Sort("created_at", descending=True)], facets=["status"],
+                      page=args.get("page", 1), per_page=args.get("per_page", 20))
+        return envelope(self.backend.search(INTRODUCTIONS, query), query)
+
+    def request(self, user: User, data: dict) -> dict:
+        user = require_user(user)
+        need = self.backend.get(NEEDS, data["need_id"])
+        if need is None:
+            raise NotFound(f"need {data['need_id']} not found")
+        if not (user.is_staff or (user.role == "enterprise" and user.enterprise_id == need["enterprise_id"])):
+            raise Forbidden("an enterprise asks for introductions for its own needs")
+        if need["status"] not in ("open", "in_talks"):
+            raise Conflict(f"introductions are for open needs; this one is {need['status']}", fields={"need_id": ["not open"]})
+        institution = self.backend.get(INSTITUTIONS, data["institution_id"])
+        if institution is None:
+            raise ValidationError(f"institution {data['institution_id']} does not exist", fields={"institution_id": ["no such institution"]})
+        doc_id = pair_id(need["id"], institution["id"])
+        current = self.backend.get(INTRODUCTIONS, doc_id)
+        if current is not None and current["status"] == "requested":
+            raise Conflict("you have already asked for this introduction; staff will answer", fields={"institution_id": ["already requested"]})
+        stamp = now_iso()
+        doc = _compact({
+            "need_id": need["id"], "enterprise_id": need["enterprise_id"], "institution_id": institution["id"],
+            "status": "requested", "note": data.get("note") or None, "requested_by": user.id,
+            "need_title": need["title"], "enterprise_name": need.get("enterprise_name"), "institution_name": institution["name"],
+            "created_at": stamp, "updated_at": stamp,
+        })
+        if current is None:
+            stored = self.backend.create(INTRODUCTIONS, doc, doc_id=doc_id)
+        else:
+            stored = self.backend.replace(INTRODUCTIONS, doc_id, doc, expected_version=current["version"])
+        emit(self.observers, "introduction", "create" if current is None else "update", doc_id, current, stored)
+        Notifications(self.backend).send(
+            ["staff"], "introduction_requested", subject_kind="introduction", subject_id=doc_id, need_id=need["id"],
+            message=f"{stored.get('enterprise_name')} asks to be introduced to {institution['name']} for \"{need['title']}\".",
+            message_zh=f"{stored.get('enterprise_name')}希望就“{need['title']}”对接{institution['name']}。",
+            actor=user, data={"institution_id": institution["id"]},
+        )
+        return stored
+
+    def handle(self, user: User, intro_id: str, changes: dict, meeting_id: str | None = None) -> dict:
+        require_staff(user, "answer introduction requests")
+        current = self.get(user, intro_id)
+        doc = {**current, "status": changes["status"], "handled_by": user.id, "handled_at": now_iso(), "updated_at": now_iso()}
+        if changes.get("staff_note") is not None:
+            doc["staff_note"] = changes["staff_note"]
+        if meeting_id:
+            doc["meeting_id"] = meeting_id
+        stored = self.backend.replace(INTRODUCTIONS, intro_id, doc)
+        emit(self.observers, "introduction", "update", intro_id, current, stored)
+        return stored
+
+
+def waiting_list(backend: SearchBackend, user: User, args: dict, working_days: int, now: datetime | None = None,
+                 sweep_limit: int | None = 200) -> dict:
+    """Staff: open needs nobody answered by their deadline, longest waiting first."""
+    require_staff(user, "see the waiting list")
+    now = now or now_utc()
+    deadlines.sweep(backend, working_days, now=now, limit=sweep_limit)
+    filters = []
+    for param in ("industry", "instrument"):
+        if args.get(param):
+            filters.append(Terms(param, args[param]))
+    query = deadlines.waiting_query(now, working_days, args.get("page", 1), args.get("per_page", 20), filters)
+    result = backend.search(NEEDS, query)
+    items = [{"need": need, "deadline": response_deadline(need["published_at"], working_days)} for need in result.items]
+    return {"items": items, "total": result.total, "page": query.page, "per_page": query.per_page, "facets": result.facets}

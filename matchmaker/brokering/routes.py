@@ -1,0 +1,99 @@
+"""/api/v1/interests, /api/v1/introductions, /api/v1/waiting and each institution's answer record."""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..access import require_user
+from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
+from . import settings
+from .interests import InterestService, IntroductionService, waiting_list
+from .schemas import (
+    InterestCreateSchema, InterestSchema, InterestSearchSchema, IntroductionCreateSchema, IntroductionSchema,
+    IntroductionSearchSchema, IntroductionUpdateSchema, ResponsivenessSchema, WaitingItemSchema, WaitingSearchSchema,
+)
+
+blp = Blueprint("brokering", __name__, url_prefix="/api/v1",
+                description="Institutions' interest in needs, introductions, response deadlines")
+
+
+def interests() -> InterestService:
+    return InterestService(backend(), observers(), settings.working_days(current_app.config))
+
+
+def introductions() -> IntroductionService:
+    return IntroductionService(backend(), observers())
+
+
+@blp.route("/interests")
+class Interests(MethodView):
+    @blp.arguments(InterestSearchSchema, location="query")
+    @blp.response(200, page_schema(InterestSchema, "InterestPage"))
+    def get(self, args):
+        """Answers to needs: an institution sees its own, an enterprise those to its needs, staff all"""
+        return interests().search(actor(), args)
+
+    @blp.arguments(InterestCreateSchema)
+    @blp.response(201, InterestSchema)
+    @blp.alt_response(200, schema=InterestSchema, description="the institution had answered before: its answer changed")
+    def post(self, data):
+        """Answer an open need: `interested` (with a note) or `declined` (with a reason)"""
+        interest, first = interests().respond(actor(), data)
+        return interest, 201 if first else 200
+
+
+@blp.route("/interests/<interest_id>")
+class Interest(MethodView):
+    @blp.response(200, InterestSchema)
+    def get(self, interest_id):
+        """One answer (the institution, the enterprise, staff)"""
+        return with_etag(interests().get(actor(), interest_id))
+
+
+@blp.route("/introductions")
+class Introductions(MethodView):
+    @blp.arguments(IntroductionSearchSchema, location="query")
+    @blp.response(200, page_schema(IntroductionSchema, "IntroductionPage"))
+    def get(self, args):
+        """Requests for introductions: an enterprise sees its own, staff all"""
+        return introductions().search(actor(), args)
+
+    @blp.arguments(IntroductionCreateSchema)
+    @blp.response(201, IntroductionSchema)
+    def post(self, data):
+        """Ask zone staff to introduce the enterprise to an institution (from its matches)"""
+        return introductions().request(actor(), data), 201
+
+
+@blp.route("/introductions/<intro_id>")
+class Introduction(MethodView):
+    @blp.response(200, IntroductionSchema)
+    def get(self, intro_id):
+        """One introduction request"""
+        return with_etag(introductions().get(actor(), intro_id))
+
+    @blp.arguments(IntroductionUpdateSchema)
+    @blp.response(200, IntroductionSchema)
+    def patch(self, changes, intro_id):
+        """Staff: mark a request arranged or declined"""
+        return with_etag(introductions().handle(actor(), intro_id, changes))
+
+
+@blp.route("/waiting")
+class Waiting(MethodView):
+    @blp.arguments(WaitingSearchSchema, location="query")
+    @blp.response(200, page_schema(WaitingItemSchema, "WaitingPage"))
+    def get(self, args):
+        """Staff: open needs no institution answered by their deadline, longest waiting first"""
+        config = current_app.config
+        return waiting_list(backend(), require_user(actor()), args, settings.working_days(config),
+                            sweep_limit=settings.sweep_limit(config))
+
+
+@blp.route("/institutions/<institution_id>/responsiveness")
+class Responsiveness(MethodView):
+    @blp.response(200, ResponsivenessSchema)
+    def get(self, institution_id):
+        """How often the institution answered needs by their deadline (the institution, staff)"""
+        return interests().responsiveness(actor(), institution_id)

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ..common.schemas import Code, StrictSchema, Text
+from ..needs.schemas import NeedSchema
+from ..vocabulary import INDUSTRIES, INSTRUMENTS
+from .interests import DECLINE_REASONS, INTRODUCTION_STATUSES, RESPONSES
+
+ID = validate.Length(min=1, max=200)
+
+
+class PagedSchema(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class InterestSchema(ma.Schema):
+    id = fields.String()
+    version = fields.String()
+    need_id = fields.String()
+    institution_id = fields.String()
+    enterprise_id = fields.String()
+    response = fields.String(metadata={"description": "interested or declined"})
+    note = fields.String()
+    reason = fields.String(metadata={"description": "why declined: " + ", ".join(DECLINE_REASONS)})
+    reason_text = fields.String()
+    responded_at = fields.String(metadata={"description": "the latest answer"})
+    responded_by = fields.String()
+    in_time = fields.Boolean(metadata={"description": "the first answer came before the need's response deadline"})
+    deadline = fields.String()
+    need_title = fields.String()
+    need_published_at = fields.String()
+    need_month = fields.String()
+    industry = fields.String()
+    instrument = fields.String()
+    amount = fields.Integer()
+    enterprise_name = fields.String()
+    institution_name = fields.String()
+    institution_type = fields.String()
+    created_at = fields.String(metadata={"description": "the first answer"})
+    updated_at = fields.String()
+
+
+class InterestCreateSchema(StrictSchema):
+    need_id = fields.String(required=True, validate=ID)
+    response = Code(RESPONSES, required=True)
+    note = Text(2000)
+    reason = Code(DECLINE_REASONS, metadata={"description": "required when declining"})
+    reason_text = Text(2000)
+    institution_id = fields.String(validate=ID, metadata={"description": "staff answering for an institution; institutions answer for their own"})
+
+
+class InterestSearchSchema(PagedSchema):
+    need_id = fields.List(fields.String(validate=ID))
+    institution_id = fields.List(fields.String(validate=ID))
+    enterprise_id = fields.List(fields.String(validate=ID))
+    response = fields.List(Code(RESPONSES))
+
+
+class IntroductionSchema(ma.Schema):
+    id = fields.String()
+    version = fields.String()
+    need_id = fields.String()
+    enterprise_id = fields.String()
+    institution_id = fields.String()
+    status = fields.String(metadata={"description": "requested, arranged or declined"})
+    note = fields.String()
+    requested_by = fields.String()
+    staff_note = fields.String()
+    handled_by = fields.String()
+    handled_at = fields.String()
+    meeting_id = fields.String()
+    need_title = fields.String()
+    enterprise_name = fields.String()
+    institution_name = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class IntroductionCreateSchema(StrictSchema):
+    need_id = fields.String(required=True, validate=ID)
+    institution_id = fields.String(required=True, validate=ID)
+    note = Text(2000)
+
+
+class IntroductionUpdateSchema(StrictSchema):
+    status = Code(("arranged", "declined"), required=True)
+    staff_note = Text(2000)
+
+
+class IntroductionSearchSchema(PagedSchema):
+    need_id = fields.List(fields.String(validate=ID))
+    institution_id = fields.List(fields.String(validate=ID))
+    status = fields.List(Code(INTRODUCTION_STATUSES))
+
+
+class WaitingItemSchema(ma.Schema):
+    need = fields.Nested(NeedSchema)
+    deadline = fields.String(metadata={"description": "when an answer was due"})
+
+
+class WaitingSearchSchema(PagedSchema):
+    industry = fields.List(Code(INDUSTRIES))
+    instrument = fields.List(Code(INSTRUMENTS))
+
+
+class ResponsivenessSchema(ma.Schema):
+    institution_id = fields.String()
+    institution_name = fields.String()
+    answers = fields.Integer(metadata={"description": "needs it answered (interest or decline)"})
+    in_time = fields.Integer(metadata={"description": "first answers given by the response deadline"})
+    late = fields.Integer()
+    rate = fields.Float(allow_none=True, metadata={"description": "in_time / answers; null without answers"})
+    interested = fields.Integer()
+    declined = fields.Integer()
+
+
+class ResponsivenessListSchema(ma.Schema):
+    items = fields.List(fields.Nested(ResponsivenessSchema))

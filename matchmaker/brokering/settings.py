@@ -1,0 +1,29 @@
+"""Brokering's configuration keys, read and checked (views pass the values to services)."""
+from __future__ import annotations
+
+from ..errors import ConfigurationError
+
+
+def _whole(config, key: str, minimum: int) -> int:
+    value = config.get(key)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(f"{key} must be a whole number >= {minimum}, not {value!r}")
+    return value
+
+
+def working_days(config) -> int:
+    """``RESPONSE_DEADLINE_WORKING_DAYS``: institutions answer an open need within it."""
+    return _whole(config, "RESPONSE_DEADLINE_WORKING_DAYS", 1)
+
+
+def sweep_limit(config) -> int:
+    return _whole(config, "DEADLINE_SWEEP_LIMIT", 0)
+
+
+def targets(config):
+    """The yearly targets: ``TARGETS_FILE``, else ``<DATA_DIR>/targets.json``, over the 2012 plan."""
+    from ..statistics.targets import load_targets
+
+    return load_targets(config.get("TARGETS_FILE"), config.get("DATA_DIR"))

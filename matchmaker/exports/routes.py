@@ -1,0 +1,82 @@
+"""/api/v1/exports/<report>.<csv|xlsx>: needs, meetings with outcomes, statistics (staff)."""
+from __future__ import annotations
+
+from datetime import date
+
+import marshmallow as ma
+from flask import Response, current_app, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from ..access import require_staff
+from ..brokering import settings
+from ..common.api import actor, backend
+from ..common.schemas import Code, StrictSchema
+from ..vocabulary import NEED_STATUSES
+from . import tables
+from .writers import csv_chunks, xlsx_bytes
+
+blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
+                description="Reports as CSV (UTF-8 with BOM, for Excel) and .xlsx, with Chinese headings (staff)")
+
+CSV, XLSX = "text/csv; charset=utf-8", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEETING_STATUSES = ("proposed", "confirmed", "held", "cancelled")
+
+
+class ExportArgsSchema(StrictSchema):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100),
+                          metadata={"description": "needs published / meetings starting in that year; statistics: default this year"})
+    status = fields.List(fields.String(validate=validate.Length(max=20)), metadata={"description": "need or meeting statuses"})
+
+
+def _report(report: str, args: dict):
+    config = current_app.config
+    status = args.get("status")
+    if report == "needs":
+        _check(status, NEED_STATUSES)
+        return "融资需求", tables.NEED_HEADINGS, tables.need_rows(backend(), settings.working_days(config), status, args.get("year"))
+    if report == "meetings":
+        _check(status, MEETING_STATUSES)
+        return "对接会面", tables.MEETING_HEADINGS, tables.meeting_rows(backend(), status, args.get("year"))
+    from ..statistics.routes import statistics_for
+
+    return "统计", tables.STATISTICS_HEADINGS, tables.statistics_rows(statistics_for(args.get("year")))
+
+
+def _check(values, allowed) -> None:
+    from ..errors import ValidationError
+
+    wrong = sorted(set(values or ()) - set(allowed))
+    if wrong:
+        raise ValidationError("unknown status", fields={"status": [f"one of {', '.join(allowed)}; not {', '.join(wrong)}"]})
+
+
+def _send(report: str, fmt: str, args: dict):
+    require_staff(actor(), "export reports")
+    title, headings, rows = _report(report, args)
+    name = f"{report}-{date.today().isoformat()}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        return Response(stream_with_context(csv_chunks(headings, rows)), mimetype="text/csv", headers=disposition,
+                        content_type=CSV)
+    return Response(xlsx_bytes(title, headings, rows), mimetype=XLSX, headers=disposition)
+
+
+def _route(report: str, fmt: str):
+    content_type = CSV if fmt == "csv" else XLSX
+
+    class Export(MethodView):
+        @blp.arguments(ExportArgsSchema, location="query")
+        @blp.response(200, description=f"the {report} report as {fmt}", content_type=content_type)
+        def get(self, args):
+            return _send(report, fmt, args)
+
+    Export.get.__doc__ = f"{report.capitalize()} as {fmt.upper()}"
+    Export.__name__ = f"Export{report.capitalize()}{fmt.capitalize()}"
+    blp.route(f"/{report}.{fmt}")(Export)
+
+
+for _report_name in ("needs", "meetings", "statistics"):
+    for _fmt in ("csv", "xlsx"):
+        _route(_report_name, _fmt)

@@ -1,0 +1,124 @@
+"""The rows of each report, with Chinese column headings and Chinese labels for codes."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..brokering.calendar import ZONE_TIME, parse_time, response_deadline, year_months
+from ..search import Query, SearchBackend, Terms
+
+LABELS = {
+    "instrument": {"equity": "股权", "convertible": "可转债", "debt": "贷款", "guarantee": "担保", "leasing": "融资租赁"},
+    "industry": {"new_energy": "新能源", "advanced_manufacturing": "先进制造", "modern_services": "现代服务业",
+                 "software_it": "软件与高端IT", "biomedicine": "生物医药", "other": "其他"},
+    "stage": {"seed": "种子期", "startup": "初创期", "growth": "成长期", "expansion": "扩张期", "pre_ipo": "上市前"},
+    "need_status": {"draft": "草稿", "open": "征集中", "in_talks": "洽谈中", "funded": "已融资", "closed": "已关闭",
+                    "withdrawn": "已撤回"},
+    "meeting_status": {"proposed": "待确认", "confirmed": "已确认", "held": "已举行", "cancelled": "已取消"},
+    "answer": {"pending": "待答复", "confirmed": "确认", "declined": "婉拒"},
+    "outcome": {"no_further_contact": "不再跟进", "follow_up": "继续跟进", "term_sheet": "签署投资意向书",
+                "funded": "完成融资", "declined": "婉拒"},
+    "institution_type": {"venture_capital": "创投", "angel": "天使投资", "guarantee": "融资担保", "microcredit": "小额贷款",
+                         "industry_fund": "产业基金", "bank": "银行/科技支行", "leasing": "融资租赁"},
+    "institution_status": {"target": "目标", "negotiating": "洽谈中", "entered": "已入驻"},
+    "tier": {"nest": "筑巢计划", "grow": "培增计划", "excel": "卓越计划"},
+    "pool": {"listed": "已上市", "filed": "已申报", "tutoring": "辅导期", "shareholding_reform": "已股改", "cultivation": "培育期"},
+    "funnel": {"suggested": "推荐", "interested": "有意向", "meeting_held": "已会面", "funded": "已融资"},
+    "measure": {"posted": "发布需求", "answered": "获回应", "answered_in_time": "按时回应", "interested": "有意向",
+                "met": "已会面", "funded": "已融资", "amount_funded": "融资金额（元）", "answers": "回应次数",
+                "meetings_held": "举行会面"},
+}
+
+
+def label(group: str, code) -> str:
+    if code is None:
+        return ""
+    return LABELS.get(group, {}).get(code, str(code))
+
+
+def local(value) -> str:
+    if not value:
+        return ""
+    return parse_time(value).astimezone(ZONE_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def yes_no(value) -> str:
+    return "" if value is None else ("是" if value else "否")
+
+
+NEED_HEADINGS = ["编号", "企业", "需求标题", "金额（元）", "融资方式", "行业", "阶段", "状态", "发布时间", "回复期限",
+                 "首次回应时间", "按时回应", "有意向时间", "会面时间", "融资完成时间", "到位金额（元）"]
+
+
+def need_rows(backend: SearchBackend, working_days: int, statuses=None, year: int | None = None) -> Iterator[list]:
+    filters = []
+    if statuses:
+        filters.append(Terms("status", statuses))
+    if year:
+        filters.append(Terms("published_month", year_months(year)))
+    for need in backend.scan("needs", Query(filters=filters)):
+        facts = need.get("brokering") or {}
+        published = need.get("published_at")
+        yield [
+            need["id"], need.get("enterprise_name") or "", need["title"], need["amount"], label("instrument", need["instrument"]),
+            label("industry", need.get("industry")), label("stage", need.get("stage")), label("need_status", need["status"]),
+            local(published), local(response_deadline(published, working_days)) if published else "",
+            local(facts.get("first_response_at")), yes_no(facts.get("answered_in_time")), local(facts.get("interested_at")),
+            local(facts.get("meeting_held_at")), local(facts.get("funded_at")), facts.get("funded_amount") or "",
+        ]
+
+
+MEETING_HEADINGS = ["编号", "需求编号", "需求标题", "企业", "机构", "机构类型", "开始时间", "结束时间", "地点", "状态",
+                    "企业答复", "机构答复", "结果", "融资金额（元）", "融资方式", "结果说明", "备注"]
+
+
+def meeting_rows(backend: SearchBackend, statuses=None, year: int | None = None) -> Iterator[list]:
+    filters = []
+    if statuses:
+        filters.append(Terms("status", statuses))
+    if year:
+        filters.append(Terms("month", year_months(year)))
+    for m in backend.scan("meetings", Query(filters=filters)):
+        yield [
+            m["id"], m["need_id"], m.get("need_title") or "", m.get("enterprise_name") or "", m.get("institution_name") or "",
+            label("institution_type", m.get("institution_type")), local(m["starts_at"]), local(m["ends_at"]),
+            m.get("location") or "", label("meeting_status", m["status"]), label("answer", m.get("enterprise_answer")),
+            label("answer", m.get("institution_answer")), label("outcome", m.get("outcome")), m.get("amount") or "",
+            label("instrument", m.get("instrument")), m.get("outcome_notes") or "", m.get("notes") or "",
+        ]
+
+
+STATISTICS_HEADINGS = ["类别", "项目", "指标", "数值", "目标"]
+
+
+def statistics_rows(stats: dict) -> Iterator[list]:
+    """The statistics answer as flat rows: one figure a row."""
+    year = stats["year"]
+    totals = stats["needs"]["totals"]
+    for measure in totals:
+        yield [f"{year}年融资需求", "合计", label("measure", measure), totals[measure], ""]
+    for dim, group, title in (("by_month", None, "按月份"), ("by_industry", "industry", "按行业"), ("by_instrument", "instrument", "按融资方式")):
+        for key, row in stats["needs"][dim].items():
+            for measure, value in row.items():
+                yield [f"{year}年融资需求（{title}）", label(group, key) if group else key, label("measure", measure), value, ""]
+    for key, row in stats["by_institution_type"]["rows"].items():
+        for measure, value in row.items():
+            yield ["按机构类型（需求×机构）", label("institution_type", key), label("measure", measure), value, ""]
+    for stage in stats["funnel"]:
+        yield ["对接漏斗", label("funnel", stage["stage"]), "数量", stage["count"], ""]
+    inst = stats["institutions"]
+    for status, count in inst["by_status"].items():
+        yield ["金融机构", label("institution_status", status), "数量", count, inst["target"] if status == "entered" else ""]
+    ent = stats["enterprises"]
+    yield ["科技型中小企业", "合计", "数量", ent["total"], ent["target"]]
+    for tier, count in ent["by_tier"].items():
+        yield ["科技型中小企业", label("tier", tier), "数量", count, ""]
+    yield ["科技型中小企业", "注册资本2000万元以上", "数量", ent["big_capital"]["count"], ent["big_capital"]["target"]]
+    yield ["科技型中小企业", "科技小巨人", "数量", ent["little_giants"]["count"], ent["little_giants"]["target"]]
+    yield ["科技型中小企业", "国家级高新技术企业", "数量", ent["high_tech"]["count"], ent["high_tech"]["target"]]
+    yield ["科技型中小企业", "发明专利（持有）", "数量", ent["invention_patents"]["count"], ent["invention_patents"]["target_patent_applications"]]
+    listings = stats["listings"]
+    yield ["上市", "已上市", "数量", listings["listed"], f"{listings['target']}（力争{listings['aim']}）"]
+    for stage, count in listings["reserve_pool"].items():
+        yield ["上市后备企业库", label("pool", stage), "数量", count, ""]
+    for status, count in stats["meetings"]["by_status"].items():
+        yield ["会面", label("meeting_status", status), "数量", count, ""]

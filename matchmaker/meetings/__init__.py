@@ -1,0 +1,1 @@
+"""Meetings between an enterprise and an institution, brokered by zone staff."""

@@ -1,0 +1,55 @@
+"""A meeting as an iCalendar file (RFC 5545), made with the ``icalendar`` library.
+
+Both parties are attendees (organisations: ``CUTYPE=GROUP``) with their answer as
+``PARTSTAT``; zone staff organise.  Nobody has e-mail addresses here, so the calendar
+addresses are ``mailto:`` under a domain that never delivers (``ICS_ATTENDEE_DOMAIN``,
+default ``matchmaker.invalid``): calendars show the names and never write to them.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from ..brokering.calendar import parse_time
+
+STATUS = {"proposed": "TENTATIVE", "confirmed": "CONFIRMED", "held": "CONFIRMED", "cancelled": "CANCELLED"}
+PARTSTAT = {"pending": "NEEDS-ACTION", "confirmed": "ACCEPTED", "declined": "DECLINED"}
+
+
+def _address(kind: str, party_id: str, name: str | None, domain: str, answer: str | None = None) -> vCalAddress:
+    address = vCalAddress(f"mailto:{kind}-{party_id}@{domain}")
+    address.params["CN"] = vText(name or f"{kind} {party_id}")
+    address.params["CUTYPE"] = vText("GROUP")
+    if answer is not None:
+        address.params["ROLE"] = vText("REQ-PARTICIPANT")
+        address.params["PARTSTAT"] = vText(PARTSTAT.get(answer, "NEEDS-ACTION"))
+    return address
+
+
+def meeting_calendar(meeting: dict, domain: str = "matchmaker.invalid") -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Matchmaker//Tianjin Binhai tech-finance brokering//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"meeting-{meeting['id']}@{domain}")
+    event.add("dtstamp", datetime.now(timezone.utc).replace(microsecond=0))
+    event.add("dtstart", parse_time(meeting["starts_at"]).astimezone(timezone.utc))
+    event.add("dtend", parse_time(meeting["ends_at"]).astimezone(timezone.utc))
+    event.add("summary", f"融资对接会 Funding meeting: {meeting.get('enterprise_name')} × {meeting.get('institution_name')}")
+    if meeting.get("location"):
+        event.add("location", meeting["location"])
+    lines = [f"需求 Need: {meeting.get('need_title')} ({meeting.get('need_amount'):,} 元 yuan, {meeting.get('need_instrument')})"]
+    if meeting.get("notes"):
+        lines.append(meeting["notes"])
+    event.add("description", "\n".join(lines))
+    event.add("status", STATUS[meeting["status"]])
+    event.add("sequence", max(int(meeting.get("version") or 1) - 1, 0))
+    event.add("organizer", _address("zone-staff", "office", "园区工作人员 Zone staff", domain))
+    event.add("attendee", _address("enterprise", meeting["enterprise_id"], meeting.get("enterprise_name"), domain,
+                                   meeting.get("enterprise_answer")))
+    event.add("attendee", _address("institution", meeting["institution_id"], meeting.get("institution_name"), domain,
+                                   meeting.get("institution_answer")))
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,377 @@
+"""Meetings: staff propose, both parties answer, staff record that it was held and how it ended.
+
+States (API.md): ``proposed`` → ``confirmed`` (both parties confirmed) → ``held``; a
+proposed or confirmed meeting may be ``cancelled`` (by staff, or by a party declining).
+Moving the time sends it back to ``proposed`` with both answers pending.  A cancelled
+meeting cannot be held, a meeting is held only once both parties confirmed, and an
+outcome is recorded only after it was held (``funded`` is final).  Illegal steps are 409.
+
+A meeting may not overlap another meeting of the same enterprise or institution that is
+not cancelled (other.starts_at < this.ends_at and other.ends_at > this.starts_at): 409.
+
+Only the two parties (the enterprise's users, the institution's users), staff and admins
+read a meeting.  The outcome ``funded`` moves the need to ``funded`` through
+:class:`~matchmaker.needs.service.NeedService` (its transition rules and audit apply) and
+records the funding in the need's brokering facts once.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..access import require_staff, require_user
+from ..accounts.models import User
+from ..brokering import facts
+from ..brokering.calendar import ZONE_TIME, answered_in_time, local_month, now_utc, parse_time, utc_iso
+from ..brokering.interests import INTRODUCTIONS, IntroductionService, emit, published_at
+from ..common.service import Observer, envelope
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..needs.service import TRANSITIONS, NeedService
+from ..notifications.service import Notifications
+from ..search import AnyOf, Not, Query, Range, SearchBackend, Sort, SumAggregation, Terms
+
+MEETINGS, NEEDS, INSTITUTIONS = "meetings", "needs", "institutions"
+STATUSES = ("proposed", "confirmed", "held", "cancelled")
+OUTCOMES = ("no_further_contact", "follow_up", "term_sheet", "funded", "declined")
+ANSWERS = ("pending", "confirmed", "declined")
+SIDES = ("enterprise", "institution")
+#: Needs staff may broker a meeting for.
+BROKERABLE = ("open", "in_talks")
+MAX_LENGTH = timedelta(hours=12)
+SIDE_ZH = {"enterprise": "企业", "institution": "机构"}
+
+
+def party_side(user: User, meeting: dict) -> str | None:
+    """Which side of the meeting this user is on, if any."""
+    if user.role == "enterprise" and user.enterprise_id == meeting["enterprise_id"]:
+        return "enterprise"
+    if user.role == "institution" and user.institution_id == meeting["institution_id"]:
+        return "institution"
+    return None
+
+
+def can_read(user: User, meeting: dict) -> bool:
+    return user.is_staff or party_side(user, meeting) is not None
+
+
+class MeetingService:
+    def __init__(self, backend: SearchBackend, observers: list[Observer] = (), working_days: int = 3):
+        self.backend = backend
+        self.observers = list(observers)
+        self.working_days = working_days
+
+    # -- reading ------------------------------------------------------------------------
+    def fetch(self, meeting_id: str) -> dict:
+        meeting = self.backend.get(MEETINGS, meeting_id)
+        if meeting is None:
+            raise NotFound(f"meeting {meeting_id} not found")
+        return meeting
+
+    def get(self, user: User, meeting_id: str) -> dict:
+        meeting = self.fetch(meeting_id)
+        if not can_read(require_user(user), meeting):
+            raise Forbidden("only the two parties and zone staff see a meeting")
+        return meeting
+
+    @staticmethod
+    def visibility_filters(user: User) -> list:
+        if user.is_staff:
+            return []
+        if user.role == "enterprise":
+            return [Terms("enterprise_id", [user.enterprise_id])]
+        if user.role == "institution":
+            return [Terms("institution_id", [user.institution_id])]
+        return [Terms("id", [])]
+
+    def search(self, user: User, args: dict) -> dict:
+        filters = self.visibility_filters(require_user(user))
+        for param in ("status", "outcome", "need_id", "institution_id", "enterprise_id"):
+            if args.get(param):
+                filters.append(Terms(param, args[param]))
+        if args.get("starts_from") or args.get("starts_until"):
+            filters.append(Range("starts_at", gte=_bound(args.get("starts_from")), lte=_bound(args.get("starts_until"))))
+        descending = args.get("sort") == "-starts_at"
+        query = Query(filters=filters, sort=[Sort("starts_at", descending=descending)], facets=["status", "outcome"],
+                      page=args.get("page", 1), per_page=args.get("per_page", 20))
+        return envelope(self.backend.search(MEETINGS, query), query)
+
+    # -- proposing and changing ---------------------------------------------------------
+    def propose(self, user: User, data: dict) -> dict:
+        require_staff(user, "propose meetings")
+        need = self.backend.get(NEEDS, data["need_id"])
+        if need is None:
+            raise ValidationError(f"need {data['need_id']} does not exist", fields={"need_id": ["no such need"]})
+        if need["status"] not in BROKERABLE:
+            raise Conflict(f"meetings are brokered for open needs; this one is {need['status']}", fields={"need_id": ["not open"]})
+        institution = self.backend.get(INSTITUTIONS, data["institution_id"])
+        if institution is None:
+            raise ValidationError(f"institution {data['institution_id']} does not exist", fields={"institution_id": ["no such institution"]})
+        intro = None
+        if data.get("introduction_id"):
+            intro = self.backend.get(INTRODUCTIONS, data["introduction_id"])
+            if intro is None or intro["need_id"] != need["id"] or intro["institution_id"] != institution["id"]:
+                raise ValidationError("the introduction request is for another need or institution",
+                                      fields={"introduction_id": ["does not match need_id and institution_id"]})
+        starts, ends = _times(data["starts_at"], data["ends_at"])
+        doc = meeting_doc(need, institution, starts, ends, proposed_by=user.id, stamp=utc_iso(now_utc()),
+                          location=data.get("location"), notes=data.get("notes"), introduction_id=data.get("introduction_id"))
+        with self.backend.transaction():
+            self.check_overlap(doc)
+            meeting = self.backend.create(MEETINGS, doc)
+        emit(self.observers, "meeting", "create", meeting["id"], None, meeting)
+        if intro is not None:
+            IntroductionService(self.backend, self.observers).handle(user, intro["id"], {"status": "arranged"}, meeting_id=meeting["id"])
+        self._tell(meeting, ["enterprise", "institution"], "meeting_proposed", user,
+                   f"Zone staff propose a meeting: {_when(meeting)}.", f"园区工作人员提议会面：{_when(meeting)}。")
+        return meeting
+
+    def check_overlap(self, meeting: dict, exclude: str | None = None) -> None:
+        """409 when another live meeting of either party overlaps this one's time."""
+        starts, ends = parse_time(meeting["starts_at"]), parse_time(meeting["ends_at"])
+        filters = [
+            Not(Terms("status", ["cancelled"])),
+            AnyOf((Terms("enterprise_id", [meeting["enterprise_id"]]), Terms("institution_id", [meeting["institution_id"]]))),
+            Range("starts_at", lte=utc_iso(ends - timedelta(seconds=1))),  # other starts before this ends
+            Range("ends_at", gte=utc_iso(starts + timedelta(seconds=1))),  # and ends after this starts
+        ]
+        if exclude:
+            filters.append(Not(Terms("id", [exclude])))
+        clash = self.backend.search(MEETINGS, Query(filters=filters, sort=[Sort("starts_at")], per_page=1))
+        if clash.total:
+            other = clash.items[0]
+            party = "enterprise" if other["enterprise_id"] == meeting["enterprise_id"] else "institution"
+            raise Conflict(
+                f"the {party} already has meeting {other['id']} from {other['starts_at']} to {other['ends_at']}",
+                fields={"starts_at": [f"overlaps meeting {other['id']} of the same {party}"]},
+            )
+
+    def change(self, user: User, meeting_id: str, changes: dict, expected_version: str | None = None) -> dict:
+        """Staff move the time or place, or edit notes; ``status`` cancelled/held does those steps."""
+        require_staff(user, "change meetings")
+        changes = dict(changes)
+        status = changes.pop("status", None)
+        expected_version = changes.pop("version", None) or expected_version
+        meeting = self.fetch(meeting_id)
+        if changes:
+            meeting = self._edit(user, meeting, changes, expected_version)
+            expected_version = None
+        if status is None or status == meeting["status"]:
+            return meeting
+        if status == "cancelled":
+            return self.cancel(user, meeting_id, changes.get("cancel_reason"))
+        if status == "held":
+            return self.mark_held(user, meeting_id)
+        raise Conflict(f"a meeting becomes {status} through its parties' answers, not by setting it",
+                       fields={"status": ["staff may set cancelled or held"]})
+
+    def _edit(self, user: User, meeting: dict, changes: dict, expected_version: str | None) -> dict:
+        if meeting["status"] not in ("proposed", "confirmed"):
+            raise Conflict(f"a {meeting['status']} meeting cannot be changed", fields={"status": [meeting["status"]]})
+        doc = dict(meeting)
+        moved = "starts_at" in changes or "ends_at" in changes
+        if moved:
+            starts, ends = _times(changes.get("starts_at", meeting["starts_at"]), changes.get("ends_at", meeting["ends_at"]))
+            moved = (starts, ends) != (meeting["starts_at"], meeting["ends_at"])
+            doc.update(starts_at=starts, ends_at=ends, month=local_month(starts))
+        for key in ("location", "notes"):
+            if key in changes:
+                doc[key] = changes[key] or None
+        if moved:  # a new time needs both parties' answers again
+            doc.update(status="proposed", enterprise_answer="pending", institution_answer="pending")
+            for side in SIDES:
+                for suffix in ("answered_at", "answered_by", "answer_note"):
+                    doc.pop(f"{side}_{suffix}", None)
+        doc["updated_at"] = utc_iso(now_utc())
+        with self.backend.transaction():
+            if moved:
+                self.check_overlap(doc, exclude=meeting["id"])
+            stored = self.backend.replace(MEETINGS, meeting["id"], _compact(doc), expected_version=expected_version)
+        emit(self.observers, "meeting", "update", meeting["id"], meeting, stored)
+        what = f"moved to {_when(stored)}" if moved else "changed"
+        what_zh = f"改到{_when(stored)}" if moved else "有变更"
+        self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
+                   f"Your meeting was {what}.", f"您的会面{what_zh}。")
+        return stored
+
+    # -- the parties answer -------------------------------------------------------------
+    def answer(self, user: User, meeting_id: str, answer: str, note: str | None = None, side: str | None = None) -> dict:
+        user = require_user(user)
+        meeting = self.fetch(meeting_id)
+        own_side = party_side(user, meeting)
+        if own_side is None:
+            if not user.is_staff:
+                raise Forbidden("only the two parties answer a meeting")
+            if side not in SIDES:
+                raise ValidationError("say which party you answer for", fields={"side": ["enterprise or institution"]})
+            own_side = side
+        elif side not in (None, own_side):
+            raise Forbidden(f"you answer for the {own_side} only")
+        if meeting["status"] not in ("proposed", "confirmed"):
+            raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+        if meeting.get(f"{own_side}_answer") == answer:
+            return meeting
+        stamp = utc_iso(now_utc())
+        doc = {**meeting, f"{own_side}_answer": answer, f"{own_side}_answered_at": stamp,
+               f"{own_side}_answered_by": user.id, f"{own_side}_answer_note": note or None, "updated_at": stamp}
+        other = "institution" if own_side == "enterprise" else "enterprise"
+        if answer == "declined":
+            doc.update(status="cancelled", cancelled_at=stamp, cancelled_by=user.id,
+                       cancel_reason=f"declined by the {own_side}" + (f": {note}" if note else ""))
+        elif doc[f"{other}_answer"] == "confirmed":
+            doc["status"] = "confirmed"
+        stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
+        emit(self.observers, "meeting", "confirm" if answer == "confirmed" else "decline", meeting_id, meeting, stored)
+        if own_side == "institution":
+            need = self.backend.get(NEEDS, meeting["need_id"])
+            if need is not None:
+                facts.record_answer(self.backend, need["id"], stamp,
+                                    answered_in_time(published_at(need), stamp, self.working_days),
+                                    interested=answer == "confirmed")
+        verb, verb_zh = ("confirmed", "确认") if answer == "confirmed" else ("declined", "婉拒")
+        party = stored.get(f"{own_side}_name") or own_side
+        message = f"The {own_side} ({party}) {verb} the meeting of {_when(stored)}."
+        message_zh = f"{SIDE_ZH[own_side]}（{party}）{verb_zh}了{_when(stored)}的会面。"
+        if stored["status"] == "confirmed":
+            message += " Both parties have confirmed."
+            message_zh += "双方均已确认。"
+        self._tell(stored, [other, "staff"], "meeting_changed", user, message, message_zh)
+        return stored
+
+    # -- staff steps --------------------------------------------------------------------
+    def cancel(self, user: User, meeting_id: str, reason: str | None = None) -> dict:
+        require_staff(user, "cancel meetings")
+        meeting = self.fetch(meeting_id)
+        if meeting["status"] not in ("proposed", "confirmed"):
+            raise Conflict(f"a {meeting['status']} meeting cannot be cancelled", fields={"status": [meeting["status"]]})
+        stamp = utc_iso(now_utc())
+        doc = {**meeting, "status": "cancelled", "cancelled_at": stamp, "cancelled_by": user.id,
+               "cancel_reason": reason or "cancelled by zone staff", "updated_at": stamp}
+        stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
+        emit(self.observers, "meeting", "cancel", meeting_id, meeting, stored)
+        self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
+                   f"The meeting of {_when(stored)} is cancelled.", f"{_when(stored)}的会面已取消。")
+        return stored
+
+    def mark_held(self, user: User, meeting_id: str) -> dict:
+        require_staff(user, "record that meetings were held")
+        meeting = self.fetch(meeting_id)
+        if meeting["status"] == "cancelled":
+            raise Conflict("a cancelled meeting cannot be held", fields={"status": ["cancelled"]})
+        if meeting["status"] == "proposed":
+            raise Conflict("both parties must confirm before the meeting is held", fields={"status": ["proposed"]})
+        if meeting["status"] == "held":
+            raise Conflict("the meeting is already recorded as held", fields={"status": ["held"]})
+        stamp = utc_iso(now_utc())
+        doc = {**meeting, "status": "held", "held_at": stamp, "held_by": user.id, "updated_at": stamp}
+        stored = self.backend.replace(MEETINGS, meeting_id, doc, expected_version=meeting["version"])
+        emit(self.observers, "meeting", "held", meeting_id, meeting, stored)
+        # held: both confirmed, so the institution showed interest too
+        facts.mark(self.backend, meeting["need_id"], first={"interested_at": stamp, "meeting_held_at": stamp})
+        self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
+                   f"The meeting of {_when(stored)} is recorded as held.", f"{_when(stored)}的会面已记录为已举行。")
+        return stored
+
+    def record_outcome(self, user: User, meeting_id: str, data: dict) -> dict:
+        require_staff(user, "record meeting outcomes")
+        meeting = self.fetch(meeting_id)
+        if meeting["status"] != "held":
+            raise Conflict(f"an outcome is recorded after the meeting is held; this one is {meeting['status']}",
+                           fields={"status": [meeting["status"]]})
+        if meeting.get("outcome") == "funded":
+            raise Conflict("a funded outcome is final", fields={"outcome": ["already funded"]})
+        outcome = data["outcome"]
+        if outcome == "funded":
+            missing = {k: ["required for a funded outcome"] for k in ("amount", "instrument") if data.get(k) is None}
+            if missing:
+                raise ValidationError("say how much was funded and how", fields=missing)
+        elif data.get("amount") is not None or data.get("instrument") is not None:
+            raise ValidationError("amount and instrument are for a funded outcome",
+                                  fields={k: ["only with outcome 'funded'"] for k in ("amount", "instrument") if data.get(k) is not None})
+        stamp = utc_iso(now_utc())
+        doc = {**meeting, "outcome": outcome, "amount": data.get("amount"), "instrument": data.get("instrument"),
+               "outcome_notes": data.get("notes") or None, "outcome_at": stamp, "outcome_by": user.id, "updated_at": stamp}
+        with self.backend.transaction():
+            if outcome == "funded":
+                self._fund_need(user, meeting["need_id"])
+            stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
+            emit(self.observers, "meeting", "outcome", meeting_id, meeting, stored)
+            if outcome == "funded":
+                facts.mark(self.backend, meeting["need_id"], first={"funded_at": stamp},
+                           always={"funded_amount": self.funded_total(meeting["need_id"])})
+        label = outcome.replace("_", " ")
+        self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
+                   f"Outcome of the meeting of {_when(stored)}: {label}.", f"{_when(stored)}会面的结果：{OUTCOME_ZH[outcome]}。")
+        return stored
+
+    def _fund_need(self, user: User, need_id: str) -> None:
+        """Move the need to funded, through the need service (its rules and audit apply)."""
+        need = self.backend.get(NEEDS, need_id)
+        if need is None:
+            raise Conflict(f"need {need_id} no longer exists")
+        if need["status"] == "funded":
+            return  # funded already (another institution's meeting): counted once
+        if "funded" not in TRANSITIONS[need["status"]]:
+            raise Conflict(f"the need is {need['status']}: it cannot become funded", fields={"outcome": [f"the need is {need['status']}"]})
+        NeedService(self.backend, self.observers).update(user, need_id, {"status": "funded"})
+
+    def funded_total(self, need_id: str) -> int:
+        query = Query(filters=[Terms("need_id", [need_id]), Terms("outcome", ["funded"])], per_page=0,
+                      sums=[SumAggregation("amount", "need_id", "amount")])
+        return int(self.backend.search(MEETINGS, query).sums["amount"].get(need_id, {}).get("sum", 0))
+
+    # -- telling the parties ------------------------------------------------------------
+    def _tell(self, meeting: dict, to: list[str], kind: str, user: User, message: str, message_zh: str) -> None:
+        recipients = []
+        for who in to:
+            if who == "staff":
+                recipients.append("staff")
+            else:
+                recipients.append(f"{who}:{meeting[f'{who}_id']}")
+        Notifications(self.backend).send(
+            recipients, kind, subject_kind="meeting", subject_id=meeting["id"], need_id=meeting["need_id"],
+            meeting_id=meeting["id"], message=message, message_zh=message_zh, actor=user,
+            data={"status": meeting["status"], "starts_at": meeting["starts_at"], "ends_at": meeting["ends_at"],
+                  "enterprise_name": meeting.get("enterprise_name"), "institution_name": meeting.get("institution_name")},
+        )
+
+
+def meeting_doc(need: dict, institution: dict, starts: str, ends: str, *, proposed_by: str, stamp: str,
+                location: str | None = None, notes: str | None = None, introduction_id: str | None = None) -> dict:
+    """A newly proposed meeting as stored, with the copies lists and statistics use."""
+    return _compact({
+        "need_id": need["id"], "institution_id": institution["id"], "enterprise_id": need["enterprise_id"],
+        "introduction_id": introduction_id,
+        "need_title": need["title"], "enterprise_name": need.get("enterprise_name"), "institution_name": institution["name"],
+        "institution_type": institution["type"], "industry": need.get("industry"), "need_instrument": need["instrument"],
+        "need_amount": need["amount"], "need_month": need.get("published_month"),
+        "starts_at": starts, "ends_at": ends, "month": local_month(starts),
+        "location": location or None, "notes": notes or None, "status": "proposed",
+        "enterprise_answer": "pending", "institution_answer": "pending",
+        "proposed_by": proposed_by, "created_at": stamp, "updated_at": stamp,
+    })
+
+
+OUTCOME_ZH = {"no_further_contact": "不再跟进", "follow_up": "继续跟进", "term_sheet": "签署投资意向书",
+              "funded": "完成融资", "declined": "婉拒"}
+
+
+def _times(starts_at, ends_at) -> tuple[str, str]:
+    starts, ends = parse_time(starts_at, "starts_at"), parse_time(ends_at, "ends_at")
+    if ends <= starts:
+        raise ValidationError("a meeting ends after it starts", fields={"ends_at": ["must be after starts_at"]})
+    if ends - starts > MAX_LENGTH:
+        raise ValidationError("a meeting lasts at most 12 hours", fields={"ends_at": ["at most 12 hours after starts_at"]})
+    return utc_iso(starts), utc_iso(ends)
+
+
+def _bound(value) -> str | None:
+    return utc_iso(value) if value is not None else None
+
+
+def _when(meeting: dict) -> str:
+    starts = parse_time(meeting["starts_at"]).astimezone(ZONE_TIME)
+    ends = parse_time(meeting["ends_at"]).astimezone(ZONE_TIME)
+    return f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M} (UTC+8)"
+
+
+def _compact(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if v is not None}

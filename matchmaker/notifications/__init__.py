@@ -1,0 +1,1 @@
+"""Notifications inside the product: each user's feed, and institutions' saved searches."""

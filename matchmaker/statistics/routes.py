@@ -1,0 +1,60 @@
+"""/api/v1/statistics: the zone's numbers for a year, its targets, institutions' answer records."""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..access import require_staff, require_user
+from ..brokering import settings
+from ..brokering.calendar import ZONE_TIME, now_utc
+from ..brokering.interests import InterestService
+from ..brokering.schemas import ResponsivenessListSchema
+from ..common.api import actor, backend
+from .schemas import StatisticsSchema, TargetsSchema, YearArgsSchema
+from .service import StatisticsService
+from .targets import TARGETS
+
+blp = Blueprint("statistics", __name__, url_prefix="/api/v1/statistics",
+                description="The zone's yearly numbers against its targets (staff and admins)")
+
+
+def this_year() -> int:
+    return now_utc().astimezone(ZONE_TIME).year
+
+
+def statistics_for(year: int | None) -> dict:
+    service = StatisticsService(backend(), settings.targets(current_app.config))
+    return service.compute(require_user(actor()), year or this_year())
+
+
+@blp.route("")
+class Statistics(MethodView):
+    @blp.arguments(YearArgsSchema, location="query")
+    @blp.response(200, StatisticsSchema)
+    def get(self, args):
+        """Needs (posted, answered in time, met, funded, amount) by month, industry and instrument; the
+        funnel; answers, meetings and funding by institution type; institutions, enterprises and
+        listings against the year's targets"""
+        return statistics_for(args.get("year"))
+
+
+@blp.route("/targets")
+class Targets(MethodView):
+    @blp.arguments(YearArgsSchema, location="query")
+    @blp.response(200, TargetsSchema)
+    def get(self, args):
+        """The targets that apply to a year"""
+        require_staff(actor(), "see the zone's targets")
+        year = args.get("year") or this_year()
+        chosen = settings.targets(current_app.config).for_year(year)
+        return {"year": year, "targets_year": chosen.year, "targets": chosen.figures, "descriptions": TARGETS}
+
+
+@blp.route("/responsiveness")
+class Responsiveness(MethodView):
+    @blp.response(200, ResponsivenessListSchema)
+    def get(self):
+        """Every institution's answer record: how often it answered needs by their deadline"""
+        service = InterestService(backend(), working_days=settings.working_days(current_app.config))
+        return {"items": service.responsiveness_all(require_user(actor()))}

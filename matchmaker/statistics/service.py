@@ -1,0 +1,170 @@
+"""The zone's numbers for a year, counted in the search engine (facets and sums).
+
+Needs are counted as a *cohort*: the needs published in the year, by the month they were
+published in (zone time), by industry and by instrument.  For each: ``posted``,
+``answered`` (some institution answered), ``answered_in_time`` (the first answer came by
+the deadline), ``interested``, ``met`` (a meeting was held), ``funded`` and
+``amount_funded`` — from the facts each need keeps (``need.brokering``), each set once, so
+a need funded by two institutions counts once (its amount is the sum of both).
+
+The funnel follows the same needs: suggested (published: put in the deal flow and the
+saved searches of the institutions it fits) → interested → meeting held → funded.  A
+later stage implies the earlier ones (a meeting is held only after the institution
+confirmed it, which counts as interest), so the funnel never grows downstream.
+
+By institution type the unit is the pair (need × institution): answers, answers in time,
+meetings held, funded outcomes and their amounts.
+
+Enterprises, institutions and listings are counted as they stand today, against the
+year's targets (``matchmaker.statistics.targets``).
+"""
+from __future__ import annotations
+
+from ..access import require_staff
+from ..accounts.models import User
+from ..brokering.calendar import year_months
+from ..search import AnyOf, Not, Query, Range, SearchBackend, SumAggregation, Terms
+from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS
+from .targets import Targets
+
+NEED_MEASURES = ("posted", "answered", "answered_in_time", "interested", "met", "funded", "amount_funded")
+FUNNEL = ("suggested", "interested", "meeting_held", "funded")
+PAIR_MEASURES = ("answers", "answered_in_time", "meetings_held", "funded", "amount_funded")
+#: Stages of the listing reserve pool, furthest first; each enterprise is in one.
+POOL_STAGES = ("listed", "filed", "tutoring", "shareholding_reform", "cultivation")
+BIG_CAPITAL = 20_000_000
+DIMENSIONS = {"month": "published_month", "industry": "industry", "instrument": "instrument"}
+
+
+def _exists(field: str) -> Range:
+    return Range(field)  # no bounds: the field has a value
+
+
+def _true(field: str) -> Terms:
+    return Terms(field, [True])
+
+
+class StatisticsService:
+    def __init__(self, backend: SearchBackend, targets: Targets):
+        self.backend = backend
+        self.targets = targets
+
+    def compute(self, user: User, year: int) -> dict:
+        require_staff(user, "see the zone's statistics")
+        targets = self.targets.for_year(year)
+        months = year_months(year)
+        needs = self.needs(months)
+        return {
+            "year": year,
+            "targets_year": targets.year,
+            "targets": targets.figures,
+            "needs": needs,
+            "funnel": self.funnel(needs["totals"]),
+            "by_institution_type": self.by_institution_type(months),
+            "institutions": self.institutions(targets.figures),
+            "enterprises": self.enterprises(targets.figures),
+            "listings": self.listings(targets.figures),
+            "meetings": self.meetings(months),
+        }
+
+    # -- needs --------------------------------------------------------------------------
+    def needs(self, months: list[str]) -> dict:
+        cohort = [Terms("published_month", months)]
+        stages = {
+            "posted": [],
+            "answered": [_exists("brokering.first_response_at")],
+            "answered_in_time": [_true("brokering.answered_in_time")],
+            "interested": [_exists("brokering.interested_at")],
+            "met": [_exists("brokering.meeting_held_at")],
+            "funded": [_exists("brokering.funded_at")],
+        }
+        facets = list(DIMENSIONS.values())
+        keys = {"month": months, "industry": list(INDUSTRIES), "instrument": list(INSTRUMENTS)}
+        rows = {dim: {key: dict.fromkeys(NEED_MEASURES, 0) for key in keys[dim]} for dim in DIMENSIONS}
+        totals = dict.fromkeys(NEED_MEASURES, 0)
+        for measure, extra in stages.items():
+            sums = [SumAggregation(dim, field, "brokering.funded_amount") for dim, field in DIMENSIONS.items()] if measure == "funded" else []
+            result = self.backend.search("needs", Query(filters=cohort + extra, facets=facets, sums=sums, per_page=0))
+            totals[measure] = result.total
+            for dim, field in DIMENSIONS.items():
+                for key, count in result.facets[field].items():
+                    rows[dim].setdefault(key, dict.fromkeys(NEED_MEASURES, 0))[measure] = count
+                for key, bucket in result.sums.get(dim, {}).items():
+                    rows[dim][key]["amount_funded"] = int(bucket["sum"])
+            if measure == "funded":
+                totals["amount_funded"] = sum(int(b["sum"]) for b in result.sums.get("month", {}).values())
+        return {"cohort": "needs published in the year, by month of publication (UTC+8)", "totals": totals,
+                "by_month": rows["month"], "by_industry": rows["industry"], "by_instrument": rows["instrument"]}
+
+    @staticmethod
+    def funnel(totals: dict) -> list[dict]:
+        counts = [totals["posted"], totals["interested"], totals["met"], totals["funded"]]
+        stages = []
+        for position, (stage, count) in enumerate(zip(FUNNEL, counts)):
+            previous = counts[position - 1] if position else None
+            share = round(count / previous, 4) if previous else None
+            stages.append({"stage": stage, "count": count, "share_of_previous": share})
+        return stages
+
+    def by_institution_type(self, months: list[str]) -> dict:
+        rows = {t: dict.fromkeys(PAIR_MEASURES, 0) for t in INSTITUTION_TYPES}
+        cohort = [Terms("need_month", months)]
+        answers = self.backend.search("interests", Query(filters=cohort, facets=["institution_type"], per_page=0))
+        in_time = self.backend.search("interests", Query(filters=cohort + [_true("in_time")], facets=["institution_type"], per_page=0))
+        held = self.backend.search("meetings", Query(filters=cohort + [Terms("status", ["held"])], facets=["institution_type"], per_page=0))
+        funded = self.backend.search("meetings", Query(
+            filters=cohort + [Terms("outcome", ["funded"])], per_page=0,
+            sums=[SumAggregation("funded", "institution_type", "amount")]))
+        for measure, result in (("answers", answers), ("answered_in_time", in_time), ("meetings_held", held)):
+            for key, count in result.facets["institution_type"].items():
+                rows.setdefault(key, dict.fromkeys(PAIR_MEASURES, 0))[measure] = count
+        for key, bucket in funded.sums["funded"].items():
+            row = rows.setdefault(key, dict.fromkeys(PAIR_MEASURES, 0))
+            row["funded"], row["amount_funded"] = bucket["count"], int(bucket["sum"])
+        totals = {m: sum(r[m] for r in rows.values()) for m in PAIR_MEASURES}
+        return {"unit": "need × institution", "totals": totals, "rows": rows}
+
+    # -- institutions, enterprises, listings (as they stand) ---------------------------
+    def institutions(self, targets: dict) -> dict:
+        result = self.backend.search("institutions", Query(facets=["status", "type"], per_page=0))
+        by_status = {s: result.facets["status"].get(s, 0) for s in INSTITUTION_STATUSES}
+        by_type = {t: result.facets["type"].get(t, 0) for t in INSTITUTION_TYPES}
+        return {"total": result.total, "by_status": by_status, "by_type": by_type,
+                "entered": by_status["entered"], "target": targets["institutions_entered"]}
+
+    def enterprises(self, targets: dict) -> dict:
+        result = self.backend.search("enterprises", Query(
+            facets=["tier", "little_giant", "high_tech_certified"], per_page=0,
+            sums=[SumAggregation("patents", "tier", "invention_patents")]))
+        big = self.backend.count("enterprises", Query(filters=[Range("registered_capital", gte=BIG_CAPITAL)]))
+        return {
+            "total": result.total,
+            "target": targets["new_smes"],
+            "by_tier": {t: result.facets["tier"].get(t, 0) for t in TIERS},
+            "big_capital": {"count": big, "target": targets["new_smes_big_capital"], "threshold": BIG_CAPITAL},
+            "little_giants": {"count": result.facets["little_giant"].get("true", 0), "target": targets["little_giants"]},
+            "high_tech": {"count": result.facets["high_tech_certified"].get("true", 0), "target": targets["high_tech_enterprises"]},
+            "invention_patents": {"count": int(sum(b["sum"] for b in result.sums["patents"].values())),
+                                  "target_patent_applications": targets["patent_applications"],
+                                  "note": "invention patents the enterprises hold, as they report them"},
+        }
+
+    def listings(self, targets: dict) -> dict:
+        listed, filed = _true("listed"), AnyOf((_true("application_filed"), _true("approved")))
+        tutoring, reform = AnyOf((_true("tutoring_filed"), _true("sponsor_engaged"))), _true("joint_stock")
+        furthest = {"listed": listed, "filed": filed, "tutoring": tutoring, "shareholding_reform": reform}
+        pool, before = {}, []
+        for stage in POOL_STAGES:
+            clause = furthest.get(stage)
+            filters = [Not(c) for c in before] + ([clause] if clause is not None else [])
+            pool[stage] = self.backend.count("enterprises", Query(filters=filters))
+            if clause is not None:
+                before.append(clause)
+        return {"listed": pool["listed"], "target": targets["listings"], "aim": targets["listings_aim"],
+                "reserve_pool": pool, "reserve_pool_total": sum(pool.values())}
+
+    def meetings(self, months: list[str]) -> dict:
+        result = self.backend.search("meetings", Query(filters=[Terms("month", months)], facets=["status", "outcome"], per_page=0))
+        return {"scope": "meetings starting in the year (UTC+8)", "total": result.total,
+                "by_status": {s: result.facets["status"].get(s, 0) for s in ("proposed", "confirmed", "held", "cancelled")},
+                "by_outcome": result.facets["outcome"]}
