@@ -47,6 +47,16 @@ class SearchUnavailable(MatchmakerError):
         self.retry_after = retry_after
 
 
+class TooManyAttempts(MatchmakerError):
+    """Too many failed sign-ins for this account or address; retry after a while."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConfigurationError(MatchmakerError):
     """The service is configured in a way it cannot run with."""
 

@@ -48,7 +48,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(MatchmakerError)
     def handle_matchmaker_error(exc: MatchmakerError):
         headers = {}
-        if isinstance(exc, SearchUnavailable):
+        if getattr(exc, "retry_after", None) is not None:  # SearchUnavailable, TooManyAttempts
             headers["Retry-After"] = str(exc.retry_after)
         if exc.status_code >= 500 and not isinstance(exc, SearchUnavailable):
             app.logger.error("configuration error: %s", exc.message)

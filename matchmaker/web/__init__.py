@@ -1,0 +1,33 @@
+"""The web application: server-rendered pages for enterprises, institutions, staff, admins.
+
+One ``web`` blueprint (``base.bp``: sign in and out, password, language) with a child
+blueprint per concern — ``enterprises``, ``needs``, ``institutions``, ``staff``,
+``admin``, ``brokering`` — so endpoints read ``web.needs.matches``.  Views are thin:
+they read the query string or the form, call the same services as the API with
+``current_user`` (the services decide who may see and change what) and render a
+template from ``templates/``.  Every asset is served from ``matchmaker/static``.
+
+``init_app`` binds what the pages need: the session cookie (``sessions``), CSRF and the
+security headers (``security``), Flask-Babel (``i18n``), and the template helpers.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import admin, auth, brokering, enterprises, institutions, needs, staff  # noqa: F401  (auth: routes on base.bp)
+from .base import bp
+
+for _child in (enterprises.bp, needs.bp, institutions.bp, staff.bp, admin.bp, brokering.bp):
+    bp.register_blueprint(_child)
+
+
+def init_app(app: Flask) -> None:
+    from ..extensions import babel
+    from . import security, sessions, templating
+    from .i18n import select_locale
+
+    sessions.init_app(app)
+    security.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    templating.init_app(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,97 @@
+"""Enterprise pages: the company profile with its yearly financials, its needs, its
+listing readiness; and, for staff, the list of enterprises."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..access import can_read_enterprise
+from ..enterprises.schemas import EnterpriseSearchSchema
+from ..enterprises.service import EnterpriseService
+from ..errors import ValidationError
+from ..needs.schemas import NeedSearchSchema
+from ..needs.service import NeedService
+from ..readiness.service import ReadinessService
+from ..scoring.settings import get_settings
+from . import forms
+from .base import backend, query_args, user
+from .charts import line_chart
+from .i18n import bilingual, format_when, language
+
+bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
+
+
+def service() -> EnterpriseService:
+    return EnterpriseService(backend())
+
+
+@bp.route("")
+def index():
+    """Staff: every enterprise, searchable (the service refuses institutions)."""
+    args, errors = query_args(EnterpriseSearchSchema(), {"per_page": 20})
+    result = service().search(user(), args)
+    return render_template("enterprises/index.html", result=result, args=args, errors=errors)
+
+
+@bp.route("/<enterprise_id>")
+def profile(enterprise_id):
+    enterprise = service().get(user(), enterprise_id)
+    needs = None
+    if can_read_enterprise(user(), enterprise_id):  # the owner or staff: the full profile, the needs in every status
+        needs = NeedService(backend()).search(user(), {"enterprise_id": [enterprise_id], "per_page": 5, "sort": "-created_at"})
+    return render_template("enterprises/profile.html", enterprise=enterprise, needs=needs)
+
+
+@bp.route("/<enterprise_id>/edit", methods=["GET", "POST"])
+def edit(enterprise_id):
+    svc = service()
+    enterprise = svc.get(user(), enterprise_id)
+    if not can_read_enterprise(user(), enterprise_id):  # an institution reads a part of it, edits none
+        abort(403)
+    errors: dict = {}
+    if request.method == "POST":
+        data = forms.data_from(forms.ENTERPRISE, request.form)
+        data["financials"], rows = forms.financials_from(request.form)
+        data["version"] = request.form.get("version")
+        try:
+            svc.update(user(), enterprise_id, data)
+        except ValidationError as exc:
+            errors = forms.errors_by_row(exc.fields, rows)
+        else:
+            flash(_("The company profile has been saved."), "success")
+            return redirect(url_for(".profile", enterprise_id=enterprise_id))
+        values = request.form
+    else:
+        values = forms.values_from(forms.ENTERPRISE, enterprise)
+        values.update(forms.financial_values(enterprise))
+        values["version"] = enterprise["version"]
+    rows = sorted(set(forms.financial_rows(values)))
+    spare = (max(rows) + 1) if rows else 0
+    rows += list(range(spare, spare + forms.SPARE_ROWS))
+    return render_template("enterprises/edit.html", enterprise=enterprise, values=values, errors=errors, rows=rows,
+                           columns=forms.FINANCIAL_COLUMNS), (422 if errors else 200)
+
+
+@bp.route("/<enterprise_id>/needs")
+def needs(enterprise_id):
+    enterprise = service().get(user(), enterprise_id)
+    args, errors = query_args(NeedSearchSchema(), {"per_page": 20, "sort": "-created_at"})
+    args["enterprise_id"] = [enterprise_id]
+    result = NeedService(backend()).search(user(), args)
+    return render_template("needs/list.html", enterprise=enterprise, result=result, args=args, errors=errors)
+
+
+@bp.route("/<enterprise_id>/readiness")
+def readiness(enterprise_id):
+    settings = get_settings()
+    boards = list(settings.boards)
+    board = request.args.get("board") or ("chinext" if "chinext" in boards else boards[0])
+    if board not in boards:
+        abort(404)
+    enterprise = service().get(user(), enterprise_id)
+    answer = ReadinessService(backend(), settings).readiness(user(), enterprise_id, board, language())
+    points = [(format_when(s["at"], with_time=False), s["score"]) for s in answer["history"]]
+    chart = line_chart(points, _("Readiness score over time, %(board)s", board=bilingual(answer["board_name"])), threshold=100)
+    names = {code: bilingual(rules.name) for code, rules in settings.boards.items()}
+    return render_template("enterprises/readiness.html", enterprise=enterprise, answer=answer, board=board,
+                           boards=names, chart=chart)

@@ -1,0 +1,227 @@
+"""Languages of the pages: Simplified Chinese by default, English one click away.
+
+The choice lives in a ``lang`` cookie (a year, HttpOnly, SameSite=Lax), so it outlasts
+signing in and out; there is no guessing from ``Accept-Language``: the zone's users read
+Chinese first.  Labels and messages go through Flask-Babel's catalog
+(``matchmaker/translations``); the scoring and readiness services write each sentence in
+both languages themselves (``message`` / ``message_zh``).
+
+Money is shown the way each language writes it: ``1,500万元`` and ``2.3亿元`` in Chinese,
+``CNY 15.0 million`` in English.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from flask import request
+from jinja2 import Undefined
+from flask_babel import format_datetime as babel_datetime
+from flask_babel import format_decimal, get_locale, gettext, lazy_gettext as _l
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+DEFAULT = "zh"
+COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The language of this request: the ``lang`` cookie if it names one we have, else Chinese."""
+    chosen = request.cookies.get(COOKIE) if request else None
+    return chosen if chosen in LANGUAGES else DEFAULT
+
+
+def language() -> str:
+    """``zh`` or ``en``, for the services that answer in both."""
+    return "en" if str(get_locale() or DEFAULT).startswith("en") else "zh"
+
+
+# -- numbers and money -----------------------------------------------------------------------
+def _missing(value) -> bool:
+    return value is None or value == "" or isinstance(value, Undefined)
+
+
+def _trim(value: float, digits: int) -> str:
+    text = f"{value:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_money(amount, lang: str | None = None) -> str:
+    """Yuan as each language writes it: ``1,500万元`` / ``2.3亿元`` / ``8,000元``, or
+    ``CNY 15.0 million`` / ``CNY 1.2 billion`` / ``CNY 8,000``."""
+    if _missing(amount):
+        return "—"
+    try:
+        amount = float(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    lang = lang or language()
+    sign, value = ("-" if amount < 0 else ""), abs(amount)
+    if lang == "zh":
+        if value >= 100_000_000:
+            return f"{sign}{_trim(value / 100_000_000, 2)}亿元"
+        if value >= 10_000:
+            return f"{sign}{_trim(value / 10_000, 2)}万元"
+        return f"{sign}{_trim(value, 0)}元"
+    if value >= 1_000_000_000:
+        return f"{sign}CNY {value / 1_000_000_000:,.2f} billion"
+    if value >= 1_000_000:
+        return f"{sign}CNY {value / 1_000_000:,.1f} million"
+    return f"{sign}CNY {value:,.0f}"
+
+
+def format_number(value, digits: int = 0) -> str:
+    if _missing(value):
+        return "—"
+    try:
+        return format_decimal(round(float(value), digits), format="#,##0" + ("." + "#" * digits if digits else ""))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def format_percent(value, digits: int = 1) -> str:
+    """``value`` in percent already (12.5 -> 12.5%)."""
+    if _missing(value):
+        return "—"
+    return f"{_trim(float(value), digits)}%"
+
+
+def format_when(value, with_time: bool = True) -> str:
+    """An ISO date or timestamp in the zone's time, as the language writes it."""
+    if _missing(value) or not value:
+        return "—"
+    try:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value) if ("T" in value or " " in value) else date.fromisoformat(value)
+    except ValueError:
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+        return babel_datetime(value, "yyyy-MM-dd HH:mm" if with_time else "yyyy-MM-dd")
+    return value.isoformat()
+
+
+# -- the vocabulary of DOMAIN.md ---------------------------------------------------------------
+LABELS = {
+    "type": {
+        "venture_capital": _l("Venture capital"), "angel": _l("Angel investment"), "guarantee": _l("Financing guarantee"),
+        "microcredit": _l("Microcredit"), "industry_fund": _l("Industry fund"), "bank": _l("Bank / tech sub-branch"),
+        "leasing": _l("Financial leasing"),
+    },
+    "instrument": {
+        "equity": _l("Equity"), "convertible": _l("Convertible"), "debt": _l("Loan"), "guarantee": _l("Guarantee"),
+        "leasing": _l("Leasing"),
+    },
+    "industry": {
+        "new_energy": _l("New energy"), "advanced_manufacturing": _l("Advanced manufacturing"),
+        "modern_services": _l("Modern services"), "software_it": _l("Software and IT"), "biomedicine": _l("Biomedicine"),
+        "other": _l("Other"),
+    },
+    "stage": {
+        "seed": _l("Seed"), "startup": _l("Start-up"), "growth": _l("Growth"), "expansion": _l("Expansion"),
+        "pre_ipo": _l("Pre-IPO"),
+    },
+    "need_status": {
+        "draft": _l("Draft"), "open": _l("Open"), "in_talks": _l("In talks"), "funded": _l("Funded"),
+        "closed": _l("Closed"), "withdrawn": _l("Withdrawn"),
+    },
+    "institution_status": {"target": _l("Target"), "negotiating": _l("Negotiating"), "entered": _l("Entered the zone")},
+    "tier": {"nest": _l("Nest (start-ups)"), "grow": _l("Grow (under 100 million)"), "excel": _l("Excel (100 million and more)")},
+    "role": {"enterprise": _l("Enterprise"), "institution": _l("Institution"), "staff": _l("Zone staff"), "admin": _l("Administrator")},
+    "pipeline_stage": {
+        "cultivation": _l("Cultivation"), "shareholding_reform": _l("Shareholding reform"), "tutoring": _l("Tutoring"),
+        "filed": _l("Application filed"), "listed": _l("Listed"),
+    },
+    "meeting_status": {"proposed": _l("Proposed"), "confirmed": _l("Confirmed"), "held": _l("Held"), "cancelled": _l("Cancelled")},
+    "answer": {"pending": _l("No answer yet"), "confirmed": _l("Confirmed"), "declined": _l("Declined")},
+    "outcome": {
+        "no_further_contact": _l("No further contact"), "follow_up": _l("Follow-up"), "term_sheet": _l("Term sheet"),
+        "funded": _l("Funded"), "declined": _l("Declined"),
+    },
+    "interest": {"interested": _l("Interested"), "declined": _l("Declined")},
+    "factor": {
+        "industry": _l("Industry"), "stage": _l("Stage"), "ticket": _l("Amount"), "text": _l("Description"),
+        "strength": _l("Strength"), "designations": _l("Designations"), "term": _l("Term"), "presence": _l("In the zone"),
+        "cost": _l("Cost"), "instrument": _l("Instrument"), "ticket_range": _l("Ticket range"),
+        "min_revenue": _l("Minimum revenue"), "min_years": _l("Years in business"), "collateral": _l("Collateral"),
+        "high_tech": _l("High-tech certificate"), "single_borrower": _l("Single-borrower limit"),
+    },
+    "bool": {True: _l("Yes"), False: _l("No")},
+}
+
+
+def label(kind: str, code) -> str:
+    """The translated label of a code (``label("industry", "new_energy")``); the code itself if unknown."""
+    if _missing(code):
+        return "—"
+    found = LABELS.get(kind, {}).get(code)
+    return str(found) if found is not None else str(code).replace("_", " ")
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    return [(code, str(text)) for code, text in LABELS[kind].items()]
+
+
+def pick(doc: dict | None, zh_key: str, en_key: str) -> str:
+    """The field for the language, falling back to the other (``name`` / ``name_en``)."""
+    if not doc:
+        return ""
+    first, second = (en_key, zh_key) if language() == "en" else (zh_key, en_key)
+    return doc.get(first) or doc.get(second) or ""
+
+
+def bilingual(value) -> str:
+    """``{"en": ..., "zh": ...}`` in the page's language."""
+    if isinstance(value, dict):
+        return value.get(language()) or value.get("en") or value.get("zh") or ""
+    return value or ""
+
+
+# -- messages from the services and from marshmallow ----------------------------------------
+#: Messages with values in them: a pattern and the catalog's sentence with placeholders.
+_PATTERNS = [
+    (re.compile(r"^Must be one of: (?P<choices>.*)\.$"), _l("Must be one of: %(choices)s.")),
+    (re.compile(r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$"),
+     _l("Must be between %(min)s and %(max)s.")),
+    (re.compile(r"^Must be greater than (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$"),
+     _l("Must be above %(min)s and at most %(max)s.")),
+    (re.compile(r"^Must be greater than or equal to (?P<min>\S+)\.$"), _l("Must be at least %(min)s.")),
+    (re.compile(r"^Must be less than or equal to (?P<max>\S+)\.$"), _l("Must be at most %(max)s.")),
+    (re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"), _l("Must have %(min)s to %(max)s characters.")),
+    (re.compile(r"^Shorter than minimum length 1\.$"), _l("Required.")),
+    (re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"), _l("Must have at least %(min)s characters.")),
+    (re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"), _l("Must have at most %(max)s characters.")),
+    (re.compile(r"^must have at least (?P<min>\d+) characters$"), _l("Must have at least %(min)s characters.")),
+    (re.compile(r"^must have at most (?P<max>\d+) characters$"), _l("Must have at most %(max)s characters.")),
+    (re.compile(r"^each year once; repeated: (?P<years>.*)$"), _l("Each year only once; repeated: %(years)s")),
+    (re.compile(r"^from (?P<status>\w+) it can go to: (?P<allowed>.*)$"), _l("From this status it can go to: %(allowed)s")),
+    (re.compile(r"^a need cannot go from (?P<before>\w+) to (?P<after>\w+)$"), _l("The need cannot move to that status.")),
+    (re.compile(r"^a \w+ user is not bound to an enterprise$"), _l("Only enterprise users are bound to an enterprise.")),
+    (re.compile(r"^a \w+ user is not bound to an institution$"), _l("Only institution users are bound to an institution.")),
+    (re.compile(r"^(enterprise|institution) \S+ does not exist$"), _l("There is no such enterprise or institution.")),
+    (re.compile(r"^user \S+ already exists$"), _l("This username is already taken.")),
+    (re.compile(r"^\w+ \S+ not found$"), _l("It does not exist or was deleted.")),
+    (re.compile(r"^only zone staff and admins may .*$"), _l("Only zone staff may do this.")),
+    (re.compile(r"^only admins may .*$"), _l("Only administrators may do this.")),
+    (re.compile(r"^too many failed sign-ins; try again in (?P<seconds>\d+) seconds$"),
+     _l("Too many failed sign-ins. Try again in %(seconds)s seconds.")),
+]
+
+
+def translate_message(message) -> str:
+    """A message from a service or a schema, in the page's language when the catalog has it."""
+    if message is None:
+        return ""
+    text = str(message)
+    translated = gettext(text)
+    if translated != text:
+        return translated
+    for pattern, sentence in _PATTERNS:
+        found = pattern.match(text)
+        if found:
+            values = found.groupdict()
+            if "allowed" in values:
+                separator = "、" if language() == "zh" else ", "
+                values["allowed"] = separator.join(label("need_status", s.strip()) for s in values["allowed"].split(","))
+            return str(sentence) % values if values else str(sentence)
+    return text

@@ -1,0 +1,110 @@
+"""Institution pages: the directory (everyone), a profile and its editing, the deal flow."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..access import can_edit_institution
+from ..common.language import localize
+from ..errors import ValidationError
+from ..institutions.schemas import InstitutionSearchSchema
+from ..institutions.service import InstitutionService
+from ..matches.schemas import DealflowArgsSchema
+from ..matches.service import MatchService
+from ..needs.service import NeedService
+from ..scoring.matching import InstitutionScorer
+from ..scoring.settings import get_settings
+from . import forms
+from .base import backend, query_args, user
+from .i18n import language
+
+bp = Blueprint("institutions", __name__, url_prefix="/institutions")
+
+#: Facet of the search answer -> its query parameter and its vocabulary.
+DIRECTORY_FACETS = [("type", "type", "type"), ("industries", "industry", "industry"),
+                    ("instruments", "instrument", "instrument"), ("stages", "stage", "stage")]
+DEALFLOW_FACETS = [("industry", "industry", "industry"), ("instrument", "instrument", "instrument"),
+                   ("stage", "stage", "stage")]
+#: Deal-flow orders: by fit (the scoring service's ranking) or by the needs search.
+DEALFLOW_SORTS = {"fit": None, "newest": "-created_at", "amount_desc": "-amount", "amount_asc": "amount"}
+
+
+def service() -> InstitutionService:
+    return InstitutionService(backend())
+
+
+@bp.route("")
+def directory():
+    args, errors = query_args(InstitutionSearchSchema(), {"per_page": 20})
+    result = service().search(user(), args)
+    return render_template("institutions/directory.html", result=result, args=args, errors=errors,
+                           facets=DIRECTORY_FACETS)
+
+
+@bp.route("/<institution_id>")
+def profile(institution_id):
+    institution = service().get(user(), institution_id)
+    from .brokering import responsiveness
+
+    return render_template("institutions/profile.html", institution=institution,
+                           can_edit=can_edit_institution(user(), institution_id),
+                           responsiveness=responsiveness(institution_id))
+
+
+@bp.route("/<institution_id>/edit", methods=["GET", "POST"])
+def edit(institution_id):
+    svc = service()
+    institution = svc.get(user(), institution_id)
+    if not can_edit_institution(user(), institution_id):
+        abort(403)
+    fields = forms.INSTITUTION + ([forms.INSTITUTION_STATUS] if user().is_staff else [])
+    errors: dict = {}
+    if request.method == "POST":
+        data = forms.data_from(fields, request.form)
+        data["version"] = request.form.get("version")
+        try:
+            svc.update(user(), institution_id, data)
+        except ValidationError as exc:
+            errors = exc.fields
+        else:
+            flash(_("The institution profile has been saved."), "success")
+            return redirect(url_for(".profile", institution_id=institution_id))
+        values = request.form
+    else:
+        values = forms.values_from(fields, institution)
+        values["version"] = institution["version"]
+    return render_template("institutions/edit.html", institution=institution, values=values, errors=errors,
+                           with_status=user().is_staff), (422 if errors else 200)
+
+
+@bp.route("/<institution_id>/dealflow")
+def dealflow(institution_id):
+    """Open needs, best fit first (the scoring service's order), or newest / by amount
+    with each need's fit worked out on the page."""
+    sort = request.args.get("sort", "fit")
+    if sort not in DEALFLOW_SORTS:
+        abort(400)
+    args, errors = query_args(DealflowArgsSchema(), {"per_page": 20})
+    matches = MatchService(backend(), get_settings())
+    if sort == "fit":
+        result = matches.dealflow(user(), institution_id, args, language())
+    else:
+        # the deal flow's own call checks who may look and counts the facets; the page of
+        # needs comes from the needs search in the order asked for
+        counted = matches.dealflow(user(), institution_id, {**args, "page": 1, "per_page": 1}, language())
+        search = {k: v for k, v in args.items() if k in ("q", "industry", "instrument", "stage", "min_amount", "max_amount", "page", "per_page")}
+        page = NeedService(backend()).search(user(), {**search, "status": ["open"], "sort": DEALFLOW_SORTS[sort]})
+        institution = service().get(user(), institution_id)
+        scorer = InstitutionScorer(institution, get_settings().config)
+        items = []
+        for need in page["items"]:
+            found = scorer.match(need).to_dict()
+            found["reasons"] = localize(found["reasons"], language())
+            items.append({"need": need, **found})
+        result = {**page, "items": items, "facets": counted["facets"], "eligible_total": counted["eligible_total"]}
+    institution = service().get(user(), institution_id)
+    from .brokering import dealflow_marks
+
+    return render_template("institutions/dealflow.html", institution=institution, result=result, args=args,
+                           errors=errors, sort=sort, sorts=DEALFLOW_SORTS, facets=DEALFLOW_FACETS,
+                           marks=dealflow_marks(institution_id, [i["need"]["id"] for i in result["items"]]))

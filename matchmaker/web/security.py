@@ -1,0 +1,89 @@
+"""Security headers on every response, and where CSRF tokens are checked.
+
+Headers (one ``after_request``, for pages, the API, static files and error pages alike):
+
+- ``Content-Security-Policy``: everything from this origin only, no inline scripts and
+  no inline styles (the pages' JavaScript and CSS are files under ``/static``; charts are
+  inline SVG drawn with presentation attributes), no plugins, no framing, forms post only
+  here;
+- ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``,
+  ``Referrer-Policy: same-origin``, a ``Permissions-Policy`` that turns off what the pages
+  never use;
+- ``Strict-Transport-Security`` when the request came over HTTPS;
+- ``Cache-Control: no-store`` on pages, so the back button after signing out shows
+  nothing of the session.
+
+CSRF (Flask-WTF's ``CSRFProtect``, with its automatic check switched off and made here):
+
+- every POST/PUT/PATCH/DELETE to a page must carry the form's ``csrf_token`` (the
+  sign-in form and the language switch included);
+- under ``/api/`` a call authenticated by a bearer token is exempt: a browser never adds
+  an ``Authorization`` header across origins on its own, so another site cannot forge it;
+- an API call authenticated by the **session cookie** is checked like a form: it must
+  send the page's token in an ``X-CSRFToken`` header (the token is in the pages'
+  ``<meta name="csrf-token">``), otherwise it is refused with 400 — a page on another
+  site can make the browser send the cookie, never the token;
+- anonymous API calls are left to the API's own rule (401, except asking for a token).
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+from ..extensions import csrf
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def needs_csrf_check() -> bool:
+    if request.method not in UNSAFE:
+        return False
+    if not request.path.startswith("/api/"):
+        return True
+    user = current_user._get_current_object()
+    if not getattr(user, "is_authenticated", False):
+        return False  # anonymous: the API answers 401 (or issues a token) without trusting a cookie
+    return getattr(user, "token_id", None) is None  # signed in by the session cookie
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session (idle timeout)
+    csrf.init_app(app)
+
+    @app.before_request
+    def check_csrf():
+        if app.config.get("WTF_CSRF_ENABLED", True) and needs_csrf_check():
+            csrf.protect()
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
