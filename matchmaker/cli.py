@@ -202,17 +202,53 @@ def evaluate_command(cases_dir: Path | None):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes sharing the port (each with its own connections).")
 @with_appcontext
 @fail_cleanly
-def serve_command(host: str, port: int, threads: int):
+def serve_command(host: str, port: int, threads: int, workers: int):
     """Serve the application with waitress, a production WSGI server."""
-    from waitress import serve
+    from . import create_app
+    from .serving import run
 
-    get_backend().init()
+    backend = get_backend()
+    backend.init()
+    backend.close()  # no connection may cross into the worker processes
     app = current_app._get_current_object()
-    click.echo(f"serving on http://{host}:{port}/ (data: {app.config['DATA_DIR']}, storage: {app.config['SEARCH_BACKEND']})")
-    serve(app, host=host, port=port, threads=threads, ident="matchmaker")
+    click.echo(
+        f"serving on http://{host}:{port}/ with {workers} worker(s) × {threads} threads "
+        f"(data: {app.config['DATA_DIR']}, storage: {app.config['SEARCH_BACKEND']})"
+    )
+    run(lambda: app if workers == 1 else create_app(), host, port, threads=threads, workers=workers)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+@fail_cleanly
+def backup_command(file: Path):
+    """Copy every document to FILE while the service runs (SQLite: a database file;
+    Elasticsearch: gzipped JSON Lines)."""
+    backend = get_backend()
+    backend.init()
+    counts = backend.backup(file, progress=Progress("backing up"))
+    click.echo(f"backed up {sum(counts.values())} documents to {file}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the current data.")
+@with_appcontext
+@fail_cleanly
+def restore_command(file: Path, yes: bool):
+    """Replace all data with a backup made by `matchmaker backup`."""
+    if not yes and not click.confirm("This replaces every document with the backup's. Go on?", default=False):
+        raise click.ClickException("nothing restored")
+    backend = get_backend()
+    backend.init()
+    counts = backend.restore(file, progress=Progress("restoring"))
+    click.echo(f"restored {sum(counts.values())} documents from {file}")
 
 
 @click.command("notify-deadlines")
@@ -231,7 +267,7 @@ def notify_deadlines_command():
 
 
 COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,
-            readiness_snapshot_command, evaluate_command, notify_deadlines_command)
+            readiness_snapshot_command, evaluate_command, notify_deadlines_command, backup_command, restore_command)
 
 
 def register(app: Flask) -> None:

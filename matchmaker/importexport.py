@@ -7,6 +7,7 @@ reported by number and the rest is loaded in batches through the backend's bulk 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
@@ -80,6 +81,18 @@ class _ImportNeedService(NeedService):
         return self.facts[enterprise_id]
 
 
+_KIND_HINT = re.compile(r'^\s*\{\s*"kind"\s*:\s*"(\w+)"')
+
+
+def kind_hint(line: str) -> str | None:
+    """The kind a line declares first thing (as export writes it), read without parsing it.
+
+    Lets each pass skip the other pass's lines cheaply; a line without the hint is parsed.
+    """
+    match = _KIND_HINT.match(line)
+    return match.group(1) if match and match.group(1) in KINDS else None
+
+
 def _parse(number: int, line: str) -> tuple[str, dict]:
     try:
         doc = json.loads(line)
@@ -111,12 +124,19 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
             for number, line in enumerate(f, start=1):
                 if not line.strip():
                     continue
+                hint = kind_hint(line)
+                if hint is not None and hint not in kinds:
+                    continue  # the other pass's line
                 try:
                     kind, doc = _parse(number, line)
                 except MatchmakerError as exc:
-                    if first_pass:  # a broken line is reported once
+                    # a broken line is reported once: in the pass its hint names, else the first
+                    if (hint in kinds) if hint else first_pass:
                         report.rejected.append(Rejection(number, _describe(exc)))
                         done += 1
+                    continue
+                if hint is not None and kind != hint:
+                    report.rejected.append(Rejection(number, f'"kind" appears twice ({hint!r} and {kind!r})'))
                     continue
                 if kind not in kinds:
                     continue

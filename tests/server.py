@@ -27,15 +27,15 @@ def free_port() -> int:
 class Server:
     """``matchmaker serve`` on a free loopback port, stopped when the block ends."""
 
-    def __init__(self, data_dir: Path, extra_env: dict | None = None):
-        self.data_dir, self.port = data_dir, free_port()
+    def __init__(self, data_dir: Path, extra_env: dict | None = None, workers: int = 1):
+        self.data_dir, self.port, self.workers = data_dir, free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir), **(extra_env or {})}
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
         self.process = subprocess.Popen(
-            [*CLI, "serve", "--port", str(self.port)], env=self.env,
+            [*CLI, "serve", "--port", str(self.port), "--workers", str(self.workers)], env=self.env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + 30

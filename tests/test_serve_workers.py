@@ -1,0 +1,67 @@
+"""Several worker processes on one SQLite file: no lost updates, no "database is locked"."""
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import enterprise_doc, need_doc
+from tests.server import Server, cli
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("workers")
+    assert cli(data_dir, "users", "create", "staff1", "--role", "staff", "--password-stdin", input="staff password 1\n").returncode == 0
+    with Server(data_dir, workers=2) as running:
+        yield running
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_two_worker_processes_serve(server):
+    assert len(children_of(server.process.pid)) == 2
+
+
+def test_concurrent_writers_through_two_workers_all_succeed(server):
+    staff = server.token("staff1", "staff password 1")
+    api = server.url + "/api/v1"
+    enterprise = requests.post(api + "/enterprises", json=enterprise_doc(), headers=staff, timeout=10).json()
+
+    def post(i):
+        with requests.Session() as s:  # a connection each: the kernel spreads them over the workers
+            return s.post(api + "/needs", json=need_doc(enterprise["id"], title=f"需要 {i}"), headers=staff, timeout=30).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(post, range(200)))
+    assert codes == [201] * 200
+    total = requests.get(api + "/needs", params={"enterprise_id": enterprise["id"], "per_page": 1}, headers=staff, timeout=10).json()["total"]
+    assert total == 200
+
+
+def test_two_clients_editing_the_same_need_lose_no_update(server):
+    staff = server.token("staff1", "staff password 1")
+    api = server.url + "/api/v1"
+    enterprise = requests.post(api + "/enterprises", json=enterprise_doc(), headers=staff, timeout=10).json()
+    need = requests.post(api + "/needs", json=need_doc(enterprise["id"]), headers=staff, timeout=10).json()
+
+    def edit(amount):
+        with requests.Session() as s:
+            r = s.patch(api + f"/needs/{need['id']}", json={"amount": amount}, headers={**staff, "If-Match": f'"{need["version"]}"'}, timeout=30)
+            return r.status_code, amount
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(edit, [1_000_000 + i for i in range(8)]))
+    winners = [amount for code, amount in results if code == 200]
+    assert len(winners) == 1 and sorted(code for code, _ in results) == [200] + [409] * 7
+    assert requests.get(api + f"/needs/{need['id']}", headers=staff, timeout=10).json()["amount"] == winners[0]
