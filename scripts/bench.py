@@ -2,8 +2,9 @@
 """Load and search benchmarks for the matchmaker.
 
 Loads N synthetic needs (default 100,000) and their enterprises through the same import
-path as ``matchmaker import``, then times a set of searches through the service layer the
-API calls, and prints import rates and p50/p95/p99 latencies.
+path as ``matchmaker import``, then times a set of needs searches, the matches for one
+need and the deal flow of one institution of each type through the service layer the API
+calls, and prints import rates and p50/p95/p99 latencies.
 
     .venv/bin/python scripts/bench.py                      # 100,000 needs, SQLite
     .venv/bin/python scripts/bench.py --needs 1000000 --repeat 50
@@ -28,7 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from matchmaker import create_app, demo  # noqa: E402
 from matchmaker.accounts.models import User  # noqa: E402
 from matchmaker.importexport import import_file  # noqa: E402
+from matchmaker.matches.service import MatchService  # noqa: E402
 from matchmaker.needs.service import NeedService  # noqa: E402
+from matchmaker.scoring.settings import get_settings  # noqa: E402
+from matchmaker.search import Query, Terms  # noqa: E402
 from matchmaker.storage import get_backend  # noqa: E402
 
 STAFF = User({"id": "bench", "username": "bench", "role": "staff"})
@@ -126,6 +130,33 @@ def main() -> None:
         result = service.search(STAFF, full)
         samples = time_calls(lambda: service.search(STAFF, full), args.repeat)
         report_latency(f"needs search: {label}", samples, f"({result['total']:,} hits)")
+
+    bench_matches(app, backend, args.repeat)
+
+
+def bench_matches(app, backend, repeat: int) -> None:
+    """Matches for one need (a different open need each call) and the first page of deal
+    flow for one institution of each type, through the service the API calls."""
+    service = MatchService(backend, get_settings(app))
+    args = {"page": 1, "per_page": 20}
+    sample = backend.search("needs", Query(filters=[Terms("status", ["open"])], page=7, per_page=200)).items
+    if sample:
+        needs = iter(sample * (repeat // len(sample) + 2))
+        samples = time_calls(lambda: service.matches(STAFF, next(needs)["id"], args), repeat)
+        institutions = backend.count("institutions")
+        report_latency("matches for one need", samples, f"({institutions} institutions, {len(sample)} needs in turn)")
+    first_of_type: dict[str, dict] = {}
+    for institution in backend.scan("institutions"):
+        first_of_type.setdefault(institution["type"], institution)
+    every = []
+    for kind, institution in first_of_type.items():
+        result = service.dealflow(STAFF, institution["id"], args)
+        samples = time_calls(lambda: service.dealflow(STAFF, institution["id"], args), repeat)
+        every += samples
+        report_latency(f"deal flow: {kind} ({institution['id']})", samples,
+                       f"({result['eligible_total']:,} eligible of {result['total']:,} open)")
+    if every:
+        report_latency(f"deal flow: all {len(first_of_type)} institutions", every)
 
 
 if __name__ == "__main__":

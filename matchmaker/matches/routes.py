@@ -37,6 +37,7 @@ class Dealflow(MethodView):
 
         For the institution itself and zone staff.  Eligible needs (every hard rule of the
         institution holds) come first, then the other open needs; `eligible_only=true`
-        leaves those out.  Facets count every open need the filters keep.
+        leaves those out.  Facets count every open need the filters keep (with
+        `eligible_only`, the eligible ones).
         """
         return service().dealflow(actor(), institution_id, args, request_language())

@@ -36,10 +36,12 @@ from ..scoring.matching import (
     dealflow_complement,
     dealflow_filters,
     need_tokens,
+    ordering_boosts,
     rank_institutions,
 )
 from ..scoring.settings import ScoringSettings
 from ..search import Query, SearchBackend, Terms
+from ..search.query import MAX_RESULT_WINDOW
 
 #: Hits re-sorted together by the exact score; pages of 10, 20, 25, 50 and 100 fall inside blocks.
 RESCORE_BLOCK = 100
@@ -91,25 +93,32 @@ class MatchService:
         text = args.get("q")
         narrowing = terms_filters(args, DEALFLOW_FILTERS)
         narrowing += amount_range("amount", args.get("min_amount"), args.get("max_amount"))
-        eligible = Query(text=text, filters=dealflow_filters(institution, config, scorer.as_of) + narrowing,
-                         boosts=dealflow_boosts(institution, config))
+        eligible_filters = dealflow_filters(institution, config, scorer.as_of) + narrowing
+        eligible = Query(text=text, filters=eligible_filters,
+                         boosts=ordering_boosts(dealflow_boosts(institution, config), eligible_filters))
         complement_filters, complement_boosts = dealflow_complement(institution, config, scorer.as_of)
-        ineligible = Query(text=text, filters=complement_filters + narrowing, boosts=complement_boosts)
+        ineligible = Query(text=text, filters=complement_filters + narrowing,
+                           boosts=ordering_boosts(complement_boosts, complement_filters + narrowing))
         eligible_only = bool(args.get("eligible_only"))
         page, per_page = args.get("page", 1), args.get("per_page", 20)
         start, stop = (page - 1) * per_page, page * per_page
 
         if eligible_only:
-            # one query: the facets and total of the eligible needs, and the first block the page needs
-            eligible.facets = DEALFLOW_FACETS
-            first, eligible_total, facets = self._block(eligible, start // RESCORE_BLOCK, scorer)
-            total = eligible_total
+            eligible.facets = DEALFLOW_FACETS  # the facets and total of the eligible needs only
         else:
             every_open = Query(text=text, filters=[Terms("status", ["open"])] + narrowing, facets=DEALFLOW_FACETS, per_page=0)
             counted = self.backend.search("needs", every_open)
             total, facets = counted.total, counted.facets
-            first, eligible_total, _ = self._block(eligible, start // RESCORE_BLOCK, scorer) if start < total else ([], 0, {})
-        hits = self._part(eligible, scorer, start, min(stop, eligible_total), first, start // RESCORE_BLOCK)
+        first_block, first = start // RESCORE_BLOCK, None
+        if (first_block + 1) * RESCORE_BLOCK <= MAX_RESULT_WINDOW and (eligible_only or start < total):
+            # the block the page starts in, with the number of eligible needs (and their facets)
+            first, eligible_total, eligible_facets = self._block(eligible, first_block, scorer)
+        else:  # the page lies past the eligible needs the engine can page to: count them only
+            counted = self.backend.search("needs", Query(text=text, filters=eligible.filters, facets=eligible.facets, per_page=0))
+            eligible_total, eligible_facets = counted.total, counted.facets
+        if eligible_only:
+            total, facets = eligible_total, eligible_facets
+        hits = self._part(eligible, scorer, start, min(stop, eligible_total), first, first_block)
         if not eligible_only and stop > eligible_total and total > eligible_total:
             offset = max(start, eligible_total) - eligible_total
             hits += self._part(ineligible, scorer, offset, min(stop, total) - eligible_total)

@@ -12,6 +12,7 @@ pipeline stage) the latest snapshot is updated in place and history does not gro
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 from typing import Iterable
 
@@ -62,12 +63,26 @@ def _shown(enterprise: dict) -> dict:
             "pipeline_stage": pipeline_stage(enterprise)}
 
 
+def _scoring_key(rules) -> str:
+    """What a rule set's score and ready state depend on: its criteria's kinds, figures and
+    weights, and its milestone points (not their wording)."""
+    def criterion(spec) -> list:
+        return [spec.kind, spec.params, spec.weight, [[criterion(c) for c in o.criteria] for o in spec.options]]
+
+    return json.dumps([[criterion(c) for c in rules.criteria], rules.milestones], sort_keys=True, default=str)
+
+
 class ReadinessTracker:
     """Records readiness snapshots for enterprises that were created or changed."""
 
     def __init__(self, backend: SearchBackend, settings: ScoringSettings):
         self.backend = backend
         self.settings = settings
+        # boards whose rules score alike (the main and SME boards share the 2006 rules) are assessed once
+        self._twin: dict[str, str] = {}
+        first_by_key: dict = {}
+        for board, rules in settings.boards.items():
+            self._twin[board] = first_by_key.setdefault(_scoring_key(rules), board)
 
     def latest(self, enterprise_ids: Iterable[str]) -> dict[tuple[str, str], dict]:
         """(enterprise id, board) -> the latest snapshot."""
@@ -92,8 +107,12 @@ class ReadinessTracker:
         writes, added = [], 0
         for enterprise in enterprises:
             shown = _shown(enterprise)
+            assessed: dict[str, tuple[int, bool]] = {}
             for board, rules in self.settings.boards.items():
-                score, ready = summarize(enterprise, rules, as_of)
+                twin = self._twin[board]
+                if twin not in assessed:
+                    assessed[twin] = summarize(enterprise, rules, as_of)
+                score, ready = assessed[twin]
                 before = latest.get((enterprise["id"], board))
                 if before is not None and before["score"] == score and before["ready"] == ready:
                     current = {**shown, "rules_year": rules.effective_year}

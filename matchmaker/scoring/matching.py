@@ -530,3 +530,18 @@ def dealflow_complement(
         if weight:
             boosts.append(Boost(rule.clause, weight))
     return filters, boosts
+
+
+def ordering_boosts(boosts: list[Boost], filters: list[Filter]) -> list[Boost]:
+    """The boosts that order a query's hits differently, for the engine to evaluate.
+
+    A boost every hit satisfies (:data:`EVERY_NEED`, or a clause that is also one of the
+    query's filters) adds the same to every hit and is left out; boosts on the same clause
+    are merged.  The order of the hits is unchanged; the engine computes less.
+    """
+    constant = {EVERY_NEED, *filters}
+    merged: dict = {}
+    for boost in boosts:
+        if boost.clause not in constant:
+            merged[boost.clause] = merged.get(boost.clause, 0.0) + boost.weight
+    return [Boost(clause, weight) for clause, weight in merged.items() if weight]

@@ -158,7 +158,9 @@ class Outcome:
     actual: Any
     required: Any
     progress: float
-    values: dict = field(default_factory=dict)
+    #: the template's values, or a function that makes them (the words cost more than the
+    #: figures, and :func:`summarize` never needs them)
+    values: dict | Callable[[], dict] = field(default_factory=dict)
     template: str | None = None  # default: "met" or "unmet"
     parts: list[Criterion] = field(default_factory=list)
 
@@ -188,7 +190,7 @@ def _years_in_operation(spec: CriterionSpec, figures: Figures) -> Outcome:
         return Outcome(False, None, minimum, 0.0, {"required": wording.years(minimum)}, template="unknown")
     age = round(years_between(founded, figures.as_of), 1)
     met_on = add_years(founded, minimum)
-    values = {"actual": wording.years(age), "required": wording.years(minimum),
+    values = lambda: {"actual": wording.years(age), "required": wording.years(minimum),
               "gap": wording.years(max(0.0, round(minimum - age, 1))), "date": met_on.isoformat()}
     met = founded <= founded_cutoff(figures.as_of, minimum)
     return Outcome(met, age, minimum, _ratio(age, minimum), values)
@@ -215,7 +217,7 @@ def _total(field_name: str, read: Callable[[dict], float | None]):
         total = sum(read(r) or 0 for r in rows)
         if len(rows) < count:
             return _short_history(rows, len(rows), total, minimum, _ratio(total, minimum) * _part(rows, count))
-        values = {"actual": wording.money(total), "required": wording.money(minimum), "span": _span(rows),
+        values = lambda: {"actual": wording.money(total), "required": wording.money(minimum), "span": _span(rows),
                   "comparison": _comparison(strict), "gap": wording.money(max(0, minimum - total))}
         return Outcome(_reaches(total, minimum, strict), total, minimum, _ratio(total, minimum), values)
 
@@ -231,7 +233,7 @@ def _net_profit_growing(spec: CriterionSpec, figures: Figures) -> Outcome:
     actual = {str(r["year"]): p for r, p in zip(rows, profits)}
     if len(rows) < max(2, count):
         return _short_history(rows, len(rows), actual, "rising", 0.0)
-    values = {"span": _span(rows), "figures": _yearly(rows, profits, wording.money)}
+    values = lambda: {"span": _span(rows), "figures": _yearly(rows, profits, wording.money)}
     return Outcome(all(rises), actual, "rising", sum(rises) / len(rises), values)
 
 
@@ -251,7 +253,7 @@ def _revenue_growth_min(spec: CriterionSpec, figures: Figures) -> Outcome:
     progress = sum(_ratio(r, minimum) for r in known) / count
     if len(rows) < count + 1:
         return _short_history(rows[1:], len(known), lowest, minimum, progress)
-    values = {"actual": wording.percent(lowest), "required": wording.percent(minimum), "span": _span(rows[1:]),
+    values = lambda: {"actual": wording.percent(lowest), "required": wording.percent(minimum), "span": _span(rows[1:]),
               "figures": _yearly(rows[1:], rates, wording.percent)}
     met = len(known) == count and lowest >= minimum
     return Outcome(met, lowest, minimum, progress, values)
@@ -267,7 +269,7 @@ def _cash_flow_or_revenue_total(spec: CriterionSpec, figures: Figures) -> Outcom
     progress = max(_ratio(cash_flow, p["min_cash_flow"]), _ratio(revenue, p["min_revenue"]))
     if len(rows) < p["years"]:
         return _short_history(rows, len(rows), actual, required, progress * _part(rows, p["years"]))
-    values = {
+    values = lambda: {
         "span": _span(rows), "comparison": _comparison(p["strict"]),
         "cash_flow": wording.money(cash_flow), "min_cash_flow": wording.money(p["min_cash_flow"]),
         "cash_flow_gap": wording.money(max(0, p["min_cash_flow"] - cash_flow)),
@@ -292,7 +294,7 @@ def _share_capital_min(spec: CriterionSpec, figures: Figures) -> Outcome:
         return missing
     # After the offering: the new shares make up ``new_issue_share`` of the enlarged capital.
     actual = round(current / (1 - p["new_issue_share"])) if p["after_offering"] else current
-    values = {"actual": wording.money(actual), "required": wording.money(p["min"]), "current": wording.money(current),
+    values = lambda: {"actual": wording.money(actual), "required": wording.money(p["min"]), "current": wording.money(current),
               "issue": wording.percent(p["new_issue_share"]), "gap": wording.money(max(0, p["min"] - actual))}
     met = actual >= p["min"]
     template = ("met" if met else "unmet") + ("_after_offering" if p["after_offering"] else "")
@@ -308,7 +310,7 @@ def _intangible_ratio_max(spec: CriterionSpec, figures: Figures) -> Outcome:
     if net_assets <= 0:
         return Outcome(False, None, maximum, 0.0, {"net_assets": wording.money(net_assets)}, template="no_net_assets")
     ratio = intangible / net_assets
-    values = {"actual": wording.percent(round(ratio, 4)), "required": wording.percent(maximum),
+    values = lambda: {"actual": wording.percent(round(ratio, 4)), "required": wording.percent(maximum),
               "gap": wording.money(max(0, intangible - maximum * net_assets))}
     progress = 1.0 if ratio <= maximum else maximum / ratio
     return Outcome(ratio <= maximum, round(ratio, 4), maximum, progress, values)
@@ -321,7 +323,7 @@ def _no_uncovered_losses(spec: CriterionSpec, figures: Figures) -> Outcome:
     share_capital = figures.latest.get("share_capital")
     if missing or share_capital is None:
         return missing or Outcome(False, None, None, 0.0, {"figure": "share_capital"}, template="unknown")
-    values = {"actual": wording.money(net_assets), "required": wording.money(share_capital),
+    values = lambda: {"actual": wording.money(net_assets), "required": wording.money(share_capital),
               "gap": wording.money(max(0, share_capital - net_assets))}
     return Outcome(net_assets >= share_capital, net_assets, share_capital, _ratio(net_assets, share_capital), values)
 
@@ -331,7 +333,7 @@ def _net_assets_min(spec: CriterionSpec, figures: Figures) -> Outcome:
     net_assets, missing = _latest(spec, figures, "net_assets")
     if missing:
         return missing
-    values = {"actual": wording.money(net_assets), "required": wording.money(minimum),
+    values = lambda: {"actual": wording.money(net_assets), "required": wording.money(minimum),
               "gap": wording.money(max(0, minimum - net_assets))}
     return Outcome(net_assets >= minimum, net_assets, minimum, _ratio(net_assets, minimum), values)
 
@@ -405,7 +407,8 @@ def evaluate_criterion(spec: CriterionSpec, figures: Figures) -> Criterion:
     outcome = EVALUATORS[spec.kind](spec, figures)
     template_name = outcome.template or ("met" if outcome.met else "unmet")
     template = spec.messages.get(template_name) or spec.messages["met" if outcome.met else "unmet"]
-    values = {"title": Text(spec.title["en"], spec.title["zh"]), "years": spec.params.get("years"), **outcome.values}
+    found = outcome.values() if callable(outcome.values) else outcome.values
+    values = {"title": Text(spec.title["en"], spec.title["zh"]), "years": spec.params.get("years"), **found}
     text = wording.render(template, values)
     return Criterion(
         id=spec.id, met=outcome.met, actual=outcome.actual, required=outcome.required,
@@ -486,11 +489,29 @@ def summarize(enterprise: dict, board_rules: BoardRules, as_of: date | str | Non
     figures = Figures(enterprise, as_date(as_of))
     progress, ready = [], True
     for spec in board_rules.criteria:
-        outcome = EVALUATORS[spec.kind](spec, figures)
-        progress.append(round(max(0.0, min(1.0, outcome.progress)), 4))
-        ready = ready and outcome.met
+        closeness, met = _progress(spec, figures)
+        progress.append(closeness)
+        ready = ready and met
     done = sum(points for name, points in board_rules.milestones.items() if enterprise.get(name))
     return _points(progress, board_rules, done), ready
+
+
+def _progress(spec: CriterionSpec, figures: Figures) -> tuple[float, bool]:
+    """(progress, met) as :func:`evaluate_criterion` finds them; an either/or criterion's
+    options are evaluated the same way, without their sentences."""
+    if spec.kind == "any_of":
+        options = []
+        for option in spec.options:
+            results = [_progress(c, figures) for c in option.criteria]
+            weights = [c.weight for c in option.criteria]
+            closeness = sum(w * p for w, (p, _) in zip(weights, results)) / (sum(weights) or 1)
+            options.append((closeness, all(met for _, met in results)))
+        met = any(met for _, met in options)
+        raw = 1.0 if met else max((p for p, _ in options), default=0.0)
+    else:
+        outcome = EVALUATORS[spec.kind](spec, figures)
+        raw, met = outcome.progress, outcome.met
+    return round(max(0.0, min(1.0, raw)), 4), met
 
 
 def assess_all(enterprise: dict, rules_by_board: dict[str, BoardRules], as_of: date | str | None = None) -> dict[str, Readiness]:

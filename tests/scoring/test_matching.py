@@ -18,10 +18,14 @@ from matchmaker.scoring import load_scoring_config, rank_institutions, score_mat
 from matchmaker.scoring.clauses import holds
 from matchmaker.scoring.config import FACTORS, RULES
 from matchmaker.scoring.matching import (
+    EVERY_NEED,
+    InstitutionScorer,
     dealflow_boosts,
+    dealflow_complement,
     dealflow_filters,
     factor_points,
     founded_cutoff,
+    ordering_boosts,
     text_points,
 )
 from matchmaker.search import Query, create_backend
@@ -259,6 +263,43 @@ def test_filters_select_and_boosts_add_up_exactly_like_the_python_score(config, 
     boost_total = sum(b.weight for b in dealflow_boosts(inst, config) if holds(b.clause, doc))
     points = factor_points(doc, inst, config)
     assert boost_total == pytest.approx(sum(points.values()) - points["text"], abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=needs_strategy, inst=st.sampled_from(POOL))
+def test_the_complement_holds_exactly_the_open_needs_that_break_a_rule(config, doc, inst):
+    eligible = all(holds(f, doc) for f in dealflow_filters(inst, config, AS_OF))
+    filters, boosts = dealflow_complement(inst, config, AS_OF)
+    ineligible = all(holds(f, doc) for f in filters)
+    assert not (eligible and ineligible)
+    assert eligible or ineligible  # the strategy's needs are all open
+    assert ineligible == (not score_match(doc, inst, config, AS_OF).eligible)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=needs_strategy, b=needs_strategy, inst=st.sampled_from(POOL))
+def test_ordering_boosts_keep_the_order_of_the_full_boosts(config, a, b, inst):
+    filters = dealflow_filters(inst, config, AS_OF)
+    lean = ordering_boosts(dealflow_boosts(inst, config), filters)
+    assert all(boost.clause != EVERY_NEED and boost.clause not in filters for boost in lean)
+    assert len({boost.clause for boost in lean}) == len(lean)
+    if not all(holds(f, a) for f in filters) or not all(holds(f, b) for f in filters):
+        return
+
+    def total(doc, boosts):
+        return sum(boost.weight for boost in boosts if holds(boost.clause, doc))
+
+    full = dealflow_boosts(inst, config)
+    assert total(a, full) - total(b, full) == pytest.approx(total(a, lean) - total(b, lean), abs=1e-6)
+
+
+def test_the_scorer_gives_what_score_match_gives(config):
+    for inst in POOL:
+        scorer = InstitutionScorer(inst, config, AS_OF)
+        for doc in _dealflow_needs():
+            result = score_match(doc, inst, config, AS_OF)
+            assert scorer.score(doc) == (result.score, result.eligible)
+            assert scorer.match(doc).to_dict() == result.to_dict()
 
 
 def _dealflow_needs() -> list[dict]:
