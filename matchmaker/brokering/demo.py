@@ -84,7 +84,7 @@ def seed_history(backend: SearchBackend, working_days: int = 3, now: datetime | 
             if outcome:
                 doc.update(outcome=outcome, outcome_at=utc_iso(ends + timedelta(days=2)), outcome_by=STAFF_ID)
                 if outcome == "funded":
-                    doc.update(amount=max(100_000, round(need["amount"] * rng.uniform(0.6, 1.0), -5)), instrument=need["instrument"])
+                    doc.update(amount=max(100_000, int(round(need["amount"] * rng.uniform(0.6, 1.0), -5))), instrument=need["instrument"])
         meetings.append({**doc, "id": f"demo-meeting-{len(meetings) + 1:04d}"})
 
     for need in needs:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..access import require_staff, require_user
+from ..access import can_read_need, require_staff, require_user
 from ..accounts.models import User
 from ..common.schemas import now_iso
 from ..common.service import Change, Observer, envelope
@@ -108,6 +108,8 @@ class InterestService:
         need = self.backend.get(NEEDS, data["need_id"])
         if need is None:
             raise NotFound(f"need {data['need_id']} not found")
+        if not can_read_need(user, need):
+            raise Forbidden("you may not see this need")
         if need["status"] != "open":
             raise Conflict(f"only open needs take answers; this one is {need['status']}", fields={"need_id": ["not open"]})
         institution = self.backend.get(INSTITUTIONS, institution_id)

@@ -5,9 +5,6 @@ import csv
 import io
 from typing import Iterable, Iterator
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 BOM = "\ufeff"
 
 
@@ -27,12 +24,14 @@ def csv_chunks(headings: list[str], rows: Iterable[list], chunk: int = 500) -> I
 
 
 def xlsx_bytes(title: str, headings: list[str], rows: Iterable[list]) -> bytes:
+    from openpyxl import Workbook  # imported when a workbook is asked for: it is slow to load
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
-
     header = []
     for heading in headings:
         cell = WriteOnlyCell(sheet, value=heading)

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 
 from ..brokering import settings
 from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
-from .ics import meeting_calendar
 from .schemas import AnswerSchema, CancelSchema, MeetingCreateSchema, MeetingSchema, MeetingSearchSchema, MeetingUpdateSchema, OutcomeSchema
 from .service import MeetingService
 
@@ -54,6 +53,8 @@ class MeetingCalendar(MethodView):
     @blp.response(200, description="an iCalendar file (text/calendar) with both parties as attendees", content_type="text/calendar")
     def get(self, meeting_id):
         """The meeting as an iCalendar file"""
+        from .ics import meeting_calendar  # icalendar is loaded when a calendar is asked for
+
         meeting = meetings().get(actor(), meeting_id)
         body = meeting_calendar(meeting, current_app.config.get("ICS_ATTENDEE_DOMAIN") or "matchmaker.invalid")
         return Response(body, mimetype="text/calendar", headers={

@@ -12,8 +12,9 @@ cancelled, held, outcome) and ``deadline_passed``.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from ..accounts.models import User
-from ..common.schemas import now_iso
 from ..errors import Conflict, Forbidden, NotFound
 from ..search import Not, Query, SearchBackend, Sort, Terms
 from ..search.base import new_id
@@ -53,7 +54,7 @@ class Notifications:
              doc_id: str | None = None) -> list[dict]:
         """One notification per recipient.  With ``doc_id`` (a key that says what it is about)
         sending the same thing twice leaves one copy."""
-        stamp = now_iso()
+        stamp = datetime.now(timezone.utc).isoformat(timespec="microseconds")  # keeps a request's notices in order
         sent = []
         for recipient in dict.fromkeys(recipients):
             doc = {
