@@ -2,6 +2,10 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // On a phone the search filters start folded, so the results come first.
+  if (window.matchMedia && window.matchMedia("(max-width: 719px)").matches) {
+    document.querySelectorAll("details.filters[open]").forEach(function (details) { details.removeAttribute("open"); });
+  }
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target && target.hasAttribute && target.hasAttribute("data-autosubmit") && target.form) {

@@ -12,7 +12,7 @@ from ..common.schemas import StrictSchema
 from ..errors import Conflict, ValidationError
 from ..search import Query, Terms
 from . import forms
-from .base import backend, query_args, user
+from .base import backend, observers, query_args, user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -56,7 +56,7 @@ def create_user():
         data["username"] = request.form.get("username", "").strip()
         data["password"] = request.form.get("password", "")
         try:
-            created = accounts.create_user(backend(), data)
+            created = accounts.create_user(backend(), data, observers())
         except (ValidationError, Conflict) as exc:
             errors = exc.fields or {"_schema": [exc.message]}
         else:
@@ -76,7 +76,7 @@ def edit_user(user_id):
         if request.form.get("password"):
             data["password"] = request.form["password"]
         try:
-            updated = accounts.update_user(backend(), user_id, data)
+            updated = accounts.update_user(backend(), user_id, data, observers=observers())
         except (ValidationError, Conflict) as exc:
             errors = exc.fields or {"_schema": [exc.message]}
         else:

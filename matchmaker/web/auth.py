@@ -12,7 +12,7 @@ from ..accounts.throttle import throttle
 from ..common.schemas import validate_with
 from ..errors import ValidationError
 from . import sessions
-from .base import backend, bp, home_url, user
+from .base import backend, bp, home_url, observers, user
 from .i18n import COOKIE, LANGUAGES
 
 
@@ -64,7 +64,8 @@ def change_password():
             validate_with(PasswordChangeSchema(), data)  # the API's rules
             if data["new_password"] != request.form.get("confirm_password", ""):
                 raise ValidationError("the passwords differ", fields={"confirm_password": ["does not match the new password"]})
-            updated = accounts.change_password(backend(), user(), data["current_password"], data["new_password"])
+            updated = accounts.change_password(backend(), user(), data["current_password"], data["new_password"],
+                                               observers=observers())
         except ValidationError as exc:
             errors = {("new_password" if k == "password" else k): v for k, v in exc.fields.items()}
         else:

@@ -38,6 +38,13 @@ def backend():
     return get_backend()
 
 
+def observers() -> list:
+    """The observers of this request's writes (the audit log first), as the API builds them."""
+    from ..common.api import observers as api_observers
+
+    return api_observers()
+
+
 def home_url(for_user: User | None = None) -> str:
     """Where each role starts."""
     who = for_user or user()

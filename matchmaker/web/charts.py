@@ -19,7 +19,7 @@ def _svg(width: int, height: int, label: str, body: list[str], css: str = "chart
 
 
 def line_chart(points: list[tuple[str, float]], label: str, ymax: float = 100, threshold: float | None = None,
-               width: int = 640, height: int = 220) -> Markup:
+               width: int = 480, height: int = 200) -> Markup:
     """A line over time (``points``: (x label, value)), y from 0 to ``ymax``; an optional
     dashed line at ``threshold``."""
     left, right, top, bottom = 40, 16, 12, 36
@@ -51,16 +51,17 @@ def line_chart(points: list[tuple[str, float]], label: str, ymax: float = 100, t
     return _svg(width, height, label, body)
 
 
-def bar_chart(rows: list[tuple[str, float, float | None]], label: str, value_text=None, width: int = 640) -> Markup:
-    """Horizontal bars (``rows``: (label, value, target or None)); a target is a tick mark
-    and the bar turns "done" when it reaches it."""
+def bar_chart(rows: list[tuple], label: str, value_text=None, width: int = 420) -> Markup:
+    """Horizontal bars (``rows``: (label, value, target or None[, text])); a target is a
+    tick mark and the bar turns "done" when it reaches it; ``text`` replaces the figures
+    printed after the bar."""
     value_text = value_text or (lambda v: f"{v:g}")
-    bar_h, gap, left, right = 22, 12, 150, 110
+    bar_h, gap, left, right = 20, 10, 132, 84
     height = len(rows) * (bar_h + gap) + gap
-    scale_max = max([max(v or 0, t or 0) for _, v, t in rows] + [1])
+    scale_max = max([max(row[1] or 0, row[2] or 0) for row in rows] + [1])
     plot_w = width - left - right
     body = []
-    for i, (name, value, target) in enumerate(rows):
+    for i, (name, value, target, *given) in enumerate(rows):
         y = gap + i * (bar_h + gap)
         w = plot_w * (value or 0) / scale_max
         done = target is not None and (value or 0) >= target
@@ -72,11 +73,13 @@ def bar_chart(rows: list[tuple[str, float, float | None]], label: str, value_tex
             tx = left + plot_w * target / scale_max
             body.append(f'<line class="target" x1="{tx:.1f}" y1="{y - 3}" x2="{tx:.1f}" y2="{y + bar_h + 3}"/>')
             text += " / " + value_text(target)
+        if given:
+            text = given[0]
         body.append(f'<text class="value" x="{left + plot_w + 8}" y="{y + bar_h * 0.7:.1f}">{escape(text)}</text>')
     return _svg(width, height, label, body)
 
 
-def funnel(stages: list[tuple[str, float]], label: str, width: int = 640) -> Markup:
+def funnel(stages: list[tuple[str, float]], label: str, width: int = 420) -> Markup:
     """Stages narrowing down (suggested → interested → met → funded), each centred, with
     its count and its share of the stage before."""
     bar_h, gap = 34, 8

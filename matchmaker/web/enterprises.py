@@ -14,7 +14,7 @@ from ..needs.service import NeedService
 from ..readiness.service import ReadinessService
 from ..scoring.settings import get_settings
 from . import forms
-from .base import backend, query_args, user
+from .base import backend, observers, query_args, user
 from .charts import line_chart
 from .i18n import bilingual, format_when, language
 
@@ -22,7 +22,7 @@ bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
 
 def service() -> EnterpriseService:
-    return EnterpriseService(backend())
+    return EnterpriseService(backend(), observers())
 
 
 @bp.route("")
@@ -38,7 +38,7 @@ def profile(enterprise_id):
     enterprise = service().get(user(), enterprise_id)
     needs = None
     if can_read_enterprise(user(), enterprise_id):  # the owner or staff: the full profile, the needs in every status
-        needs = NeedService(backend()).search(user(), {"enterprise_id": [enterprise_id], "per_page": 5, "sort": "-created_at"})
+        needs = NeedService(backend(), observers()).search(user(), {"enterprise_id": [enterprise_id], "per_page": 5, "sort": "-created_at"})
     return render_template("enterprises/profile.html", enterprise=enterprise, needs=needs)
 
 
@@ -77,7 +77,7 @@ def needs(enterprise_id):
     enterprise = service().get(user(), enterprise_id)
     args, errors = query_args(NeedSearchSchema(), {"per_page": 20, "sort": "-created_at"})
     args["enterprise_id"] = [enterprise_id]
-    result = NeedService(backend()).search(user(), args)
+    result = NeedService(backend(), observers()).search(user(), args)
     return render_template("needs/list.html", enterprise=enterprise, result=result, args=args, errors=errors)
 
 

@@ -15,7 +15,7 @@ from ..needs.service import NeedService
 from ..scoring.matching import InstitutionScorer
 from ..scoring.settings import get_settings
 from . import forms
-from .base import backend, query_args, user
+from .base import backend, observers, query_args, user
 from .i18n import language
 
 bp = Blueprint("institutions", __name__, url_prefix="/institutions")
@@ -30,7 +30,7 @@ DEALFLOW_SORTS = {"fit": None, "newest": "-created_at", "amount_desc": "-amount"
 
 
 def service() -> InstitutionService:
-    return InstitutionService(backend())
+    return InstitutionService(backend(), observers())
 
 
 @bp.route("")
@@ -93,7 +93,7 @@ def dealflow(institution_id):
         # needs comes from the needs search in the order asked for
         counted = matches.dealflow(user(), institution_id, {**args, "page": 1, "per_page": 1}, language())
         search = {k: v for k, v in args.items() if k in ("q", "industry", "instrument", "stage", "min_amount", "max_amount", "page", "per_page")}
-        page = NeedService(backend()).search(user(), {**search, "status": ["open"], "sort": DEALFLOW_SORTS[sort]})
+        page = NeedService(backend(), observers()).search(user(), {**search, "status": ["open"], "sort": DEALFLOW_SORTS[sort]})
         institution = service().get(user(), institution_id)
         scorer = InstitutionScorer(institution, get_settings().config)
         items = []

@@ -13,7 +13,7 @@ from ..needs.schemas import NeedSearchSchema
 from ..needs.service import TRANSITIONS, NeedService
 from ..scoring.settings import get_settings
 from . import forms
-from .base import backend, query_args, user
+from .base import backend, observers, query_args, user
 from .i18n import language
 
 bp = Blueprint("needs", __name__)
@@ -23,7 +23,7 @@ ACTIONS = ("open", "withdrawn", "draft", "closed")
 
 
 def service() -> NeedService:
-    return NeedService(backend())
+    return NeedService(backend(), observers())
 
 
 @bp.route("/needs")
@@ -36,7 +36,7 @@ def index():
 
 @bp.route("/enterprises/<enterprise_id>/needs/new", methods=["GET", "POST"])
 def create(enterprise_id):
-    enterprise = EnterpriseService(backend()).get(user(), enterprise_id)
+    enterprise = EnterpriseService(backend(), observers()).get(user(), enterprise_id)
     if not can_read_enterprise(user(), enterprise_id):  # only the enterprise itself and staff post its needs
         abort(403)
     errors: dict = {}
@@ -57,12 +57,18 @@ def create(enterprise_id):
 
 @bp.route("/needs/<need_id>")
 def detail(need_id):
+    return render_detail(need_id)
+
+
+def render_detail(need_id: str, interest_errors: dict | None = None, interest_values=None):
+    """The need's page; an institution's answer form comes back here with its messages."""
     need = service().get(user(), need_id)
     allowed = [s for s in ACTIONS if s in TRANSITIONS.get(need["status"], ())]
     from .brokering import need_panel  # what brokering shows on a need (interest, meetings), per role
 
     return render_template("needs/detail.html", need=need, actions=allowed, can_edit=can_edit_need(user(), need),
-                           brokering=need_panel(need))
+                           brokering=need_panel(need), interest_errors=interest_errors or {},
+                           interest_values=interest_values or {})
 
 
 @bp.route("/needs/<need_id>/edit", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD, need_doc
-from tests.web.conftest import Pages, signed_in
+from tests.web.conftest import signed_in
 
 
 def test_every_form_without_a_token_is_refused(world_app):

@@ -3,7 +3,6 @@ copy of the session, cookie flags, the idle timeout, failed sign-ins rate-limite
 account and per address, and the password page."""
 from __future__ import annotations
 
-import pytest
 from itsdangerous import TimestampSigner
 
 from matchmaker.accounts.throttle import SignInThrottle
