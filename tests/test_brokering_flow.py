@@ -34,6 +34,11 @@ def test_the_whole_path_from_need_to_funding(client, actors, world):
     # 2. the institution is interested; the enterprise sees the answer and is told
     interest = ok(client.post(f"{API}/interests", json={"need_id": need["id"], "response": "interested",
                                                          "note": "请提供近三年财务报表"}, headers=institution), 201)
+    # other institutions do not learn of it through the need (its brokering history is not theirs)
+    rival = actors.as_institution(world["inst_b"]["id"])
+    assert "brokering" not in ok(client.get(f"{API}/needs/{need['id']}", headers=rival))
+    assert all("brokering" not in n for n in ok(client.get(f"{API}/needs", headers=rival))["items"])
+    assert "brokering" in ok(client.get(f"{API}/needs/{need['id']}", headers=enterprise))
     assert interest["in_time"] is True and interest["institution_id"] == inst["id"]
     mine = ok(client.get(f"{API}/interests", query_string={"need_id": need["id"]}, headers=enterprise))
     assert [i["id"] for i in mine["items"]] == [interest["id"]]

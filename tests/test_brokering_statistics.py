@@ -109,6 +109,16 @@ def test_the_figures_agree_with_the_records(demo):
     assert all(backend.get("needs", need_id)["status"] == "funded" for need_id in by_need_funded)
 
 
+def test_the_reserve_pool_stages_are_those_of_the_readiness_service(demo):
+    from matchmaker.readiness.service import pipeline_stage
+
+    stages = Counter(pipeline_stage(e) for e in demo["backend"].scan("enterprises", Query()))
+    pool = demo["stats"][YEAR]["listings"]["reserve_pool"]
+    assert {k: v for k, v in pool.items() if v} == dict(stages)
+    ready = demo["stats"][YEAR]["listings"]["ready_by_board"]
+    assert set(ready) <= {"main", "sme", "chinext", "neeq"} and all(v <= 1000 for v in ready.values())
+
+
 def test_enterprises_and_targets_of_the_2012_plan(demo):
     stats = demo["stats"][YEAR]
     assert stats["targets_year"] == 2012  # no later year configured: the 2012 plan carries over

@@ -29,6 +29,9 @@ LABELS = {
 }
 
 
+BOARDS = {"main": "主板", "sme": "中小板", "chinext": "创业板", "neeq": "新三板"}
+
+
 def label(group: str, code) -> str:
     if code is None:
         return ""
@@ -120,5 +123,7 @@ def statistics_rows(stats: dict) -> Iterator[list]:
     yield ["上市", "已上市", "数量", listings["listed"], f"{listings['target']}（力争{listings['aim']}）"]
     for stage, count in listings["reserve_pool"].items():
         yield ["上市后备企业库", label("pool", stage), "数量", count, ""]
+    for board, count in listings.get("ready_by_board", {}).items():
+        yield ["上市后备企业库", f"{BOARDS.get(board, board)}已达标", "数量", count, ""]
     for status, count in stats["meetings"]["by_status"].items():
         yield ["会面", label("meeting_status", status), "数量", count, ""]

@@ -41,6 +41,14 @@ def enterprise_copy(enterprise: dict) -> dict:
     }
 
 
+def shown_to(user: User, need: dict) -> dict:
+    """What a user sees of a need: its brokering history (when institutions answered, met,
+    funded) is for the enterprise and staff; an institution sees the need without it."""
+    if user.role == "institution":
+        return {k: v for k, v in need.items() if k != "brokering"}
+    return need
+
+
 class NeedService(DocumentService):
     index = "needs"
     schema = NeedSchema
@@ -84,7 +92,7 @@ class NeedService(DocumentService):
         need = self.fetch(doc_id)
         if not can_read_need(require_user(user), need):
             raise Forbidden("you may not see this need")
-        return need
+        return shown_to(user, need)
 
     def create(self, user: User, data: dict) -> dict:
         require_user(user)
@@ -134,7 +142,9 @@ class NeedService(DocumentService):
 
     def search(self, user: User, args: dict) -> dict:
         query = self.search_query(user, args)
-        return self.search_page(query)
+        body = self.search_page(query)
+        body["items"] = [shown_to(user, need) for need in body["items"]]
+        return body
 
     def refresh_enterprise_copies(self, enterprise: dict) -> int:
         """Rewrite the enterprise's facts in each of its needs; returns how many changed."""

@@ -18,6 +18,7 @@ from ..common.schemas import now_iso
 from ..common.search_params import amount_range, terms_filters
 from ..common.service import Change, Observer, envelope
 from ..errors import Forbidden, NotFound, ValidationError
+from ..needs.service import shown_to
 from ..search import AnyOf, Missing, Query, Range, SearchBackend, Sort, Terms
 from .service import Notifications
 
@@ -122,6 +123,7 @@ class SavedSearchService:
         last_seen = saved.get("last_seen_at")
         query = self.needs_query(saved, args["page"], args["per_page"], since=last_seen if args.get("only_new") else None)
         body = envelope(self.backend.search(NEEDS, query), query)
+        body["items"] = [shown_to(user, need) for need in body["items"]]
         body["new"] = self.count_new(saved)
         body["last_seen_at"] = last_seen
         if args.get("mark_seen", True) and user.role == "institution":

@@ -65,6 +65,8 @@ class ListingStatisticsSchema(ma.Schema):
     aim = fields.Integer()
     reserve_pool = Counts()
     reserve_pool_total = fields.Integer()
+    ready_by_board = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                 metadata={"description": "enterprises whose latest readiness on a board is ready"})
 
 
 class MeetingStatisticsSchema(ma.Schema):

@@ -30,7 +30,8 @@ from .targets import Targets
 NEED_MEASURES = ("posted", "answered", "answered_in_time", "interested", "met", "funded", "amount_funded")
 FUNNEL = ("suggested", "interested", "meeting_held", "funded")
 PAIR_MEASURES = ("answers", "answered_in_time", "meetings_held", "funded", "amount_funded")
-#: Stages of the listing reserve pool, furthest first; each enterprise is in one.
+#: Stages of the listing reserve pool, furthest first; each enterprise is in one
+#: (the stages of ``matchmaker.readiness.service.pipeline_stage``, counted in the engine).
 POOL_STAGES = ("listed", "filed", "tutoring", "shareholding_reform", "cultivation")
 BIG_CAPITAL = 20_000_000
 DIMENSIONS = {"month": "published_month", "industry": "industry", "instrument": "instrument"}
@@ -160,8 +161,11 @@ class StatisticsService:
             pool[stage] = self.backend.count("enterprises", Query(filters=filters))
             if clause is not None:
                 before.append(clause)
+        # readiness per board: the latest snapshot of each enterprise (matchmaker.readiness)
+        latest = self.backend.search("readiness", Query(filters=[Terms("latest", [True]), _true("ready")],
+                                                        facets=["board"], per_page=0))
         return {"listed": pool["listed"], "target": targets["listings"], "aim": targets["listings_aim"],
-                "reserve_pool": pool, "reserve_pool_total": sum(pool.values())}
+                "reserve_pool": pool, "reserve_pool_total": sum(pool.values()), "ready_by_board": latest.facets["board"]}
 
     def meetings(self, months: list[str]) -> dict:
         result = self.backend.search("meetings", Query(filters=[Terms("month", months)], facets=["status", "outcome"], per_page=0))
