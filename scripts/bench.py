@@ -17,12 +17,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
+import socket
+import sqlite3
+import subprocess
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -108,6 +116,10 @@ def main() -> None:
     parser.add_argument("--needs", type=int, default=100_000, help="number of needs to load (default 100,000)")
     parser.add_argument("--repeat", type=int, default=100, help="timed runs of each search")
     parser.add_argument("--data-dir", type=Path, help="reuse this data folder instead of a temporary one")
+    parser.add_argument("--http", action="store_true", help="also time the real server over HTTP, under load")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes for --http")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients for the load in --http")
+    parser.add_argument("--seconds", type=float, default=15, help="how long the load runs in --http")
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="matchmaker-bench-"))
@@ -132,6 +144,10 @@ def main() -> None:
         report_latency(f"needs search: {label}", samples, f"({result['total']:,} hits)")
 
     bench_matches(app, backend, args.repeat)
+    raw_ratio(backend, service, NEED_SEARCHES[RATIO_SEARCH], args.repeat)
+    if args.http:
+        backend.close()
+        bench_http(data_dir, args)
 
 
 def bench_matches(app, backend, repeat: int) -> None:
@@ -157,6 +173,134 @@ def bench_matches(app, backend, repeat: int) -> None:
                        f"({result['eligible_total']:,} eligible of {result['total']:,} open)")
     if every:
         report_latency(f"deal flow: all {len(first_of_type)} institutions", every)
+
+
+RATIO_SEARCH = "text + filters + facets"
+
+
+def raw_ratio(backend, service, params: dict, repeat: int) -> None:
+    """Time the SQL statements one needs search runs, replayed on a bare connection, and
+    print how much the whole search (validation, access, JSON) costs on top of them."""
+    if not hasattr(backend, "db"):
+        return  # not the SQLite backend
+    args = {"page": 1, "per_page": 20, **params}
+    statements: list[str] = []
+    backend.db.set_trace_callback(statements.append)
+    service.search(STAFF, args)
+    backend.db.set_trace_callback(None)
+    raw = sqlite3.connect(backend.path)
+    raw.execute("PRAGMA cache_size=-65536")
+    selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    raw_samples = time_calls(lambda: [raw.execute(sql).fetchall() for sql in selects], repeat)
+    full_samples = time_calls(lambda: service.search(STAFF, args), repeat)
+    raw.close()
+    report_latency(f"raw SQL of '{RATIO_SEARCH}' ({len(selects)} statements)", raw_samples)
+    ratio = statistics.median(full_samples) / max(statistics.median(raw_samples), 1e-6)
+    print(f"needs search end-to-end (service) / raw SQL, p50: {ratio:.2f}x")
+
+
+def ensure_bench_user(data_dir: Path) -> None:
+    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir)}
+    subprocess.run([sys.executable, "-m", "matchmaker.cli", "users", "create", BENCH_USER, "--role", "staff",
+                    "--password-stdin"], input=BENCH_PASSWORD + "\n", env=env, capture_output=True, text=True)
+
+
+def peak_memory_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MB."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(stat.parent.name) != pid and int(fields[1]) != pid:
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, ValueError):
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def bench_http(data_dir: Path, args) -> None:
+    """The real server (``matchmaker serve``) over HTTP: latencies, throughput, memory."""
+    ensure_bench_user(data_dir)
+    port = free_port()
+    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir)}
+    server = subprocess.Popen([sys.executable, "-m", "matchmaker.cli", "serve", "--port", str(port), "--workers",
+                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url)
+        token = requests.post(url + "/api/v1/auth/token", json={"username": BENCH_USER, "password": BENCH_PASSWORD},
+                              timeout=10).json()["token"]
+        api = requests.Session()
+        api.headers["Authorization"] = f"Bearer {token}"
+        institutions = api.get(url + "/api/v1/institutions", params={"per_page": 100}, timeout=10).json()["items"]
+        open_needs = api.get(url + "/api/v1/needs", params={"status": "open", "per_page": 100, "page": 3}, timeout=10).json()["items"]
+        search = {"page": 1, "per_page": 20, **NEED_SEARCHES[RATIO_SEARCH]}
+        workloads = {
+            "needs search (text + filters + facets)": lambda i: ("/api/v1/needs", search),
+            "institution search (text + facets)": lambda i: ("/api/v1/institutions", {"q": "担保 贷款"}),
+            "matches for one need": lambda i: (f"/api/v1/needs/{open_needs[i % len(open_needs)]['id']}/matches", {}),
+            "deal flow for one institution": lambda i: (f"/api/v1/institutions/{institutions[i % len(institutions)]['id']}/dealflow", {}),
+        }
+        print(f"over HTTP: matchmaker serve --workers {args.workers}")
+        for label, request in workloads.items():
+            counter = iter(range(10**9))
+
+            def call():
+                path, params = request(next(counter))
+                assert api.get(url + path, params=params, timeout=30).ok
+
+            report_latency(f"HTTP {label}", time_calls(call, args.repeat))
+        web = signed_in_browser_session(url)
+        report_latency("HTTP web page: /needs (staff, HTML)", time_calls(lambda: web.get(url + "/needs", timeout=30).raise_for_status(), args.repeat))
+
+        paths = [f"/api/v1/needs?{urlencode(search, doseq=True)}", "/api/v1/institutions?q=%E6%8B%85%E4%BF%9D",
+                 *(f"/api/v1/needs/{n['id']}/matches" for n in open_needs[:20])]
+        load = subprocess.run([sys.executable, str(Path(__file__).with_name("loadgen.py")), url, token, "--seconds",
+                               str(args.seconds), "--clients", str(args.clients), *sum((["--path", p] for p in paths), [])],
+                              capture_output=True, text=True, timeout=args.seconds + 120)
+        figures = json.loads(load.stdout.strip().splitlines()[-1])
+        print(f"HTTP under load: {args.clients} clients for {args.seconds:.0f} s (searches and matches): "
+              f"{figures['per_second']} req/s, {figures['errors']} errors of {figures['requests']}, "
+              f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
+        print(f"server peak memory (all processes): {peak_memory_mb(server.pid):.0f} MB")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def signed_in_browser_session(url: str) -> requests.Session:
+    """A cookie session signed in through the sign-in form, as a browser does."""
+    session = requests.Session()
+    page = session.get(url + "/sign-in", timeout=10).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = session.post(url + "/sign-in", data={"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": csrf},
+                     headers={"Referer": url + "/sign-in"}, timeout=10)
+    r.raise_for_status()
+    return session
+
+
+def wait_for(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/api/v1/openapi.json", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+BENCH_USER, BENCH_PASSWORD = "bench-staff", "bench staff password"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""A bounded load on a matchmaker server on loopback: concurrent clients for some seconds.
+
+    scripts/loadgen.py URL TOKEN --seconds 10 --clients 16 --path '/api/v1/needs?q=电池' ...
+
+Each client thread loops over the paths with its own keep-alive connection until the time
+is up, then the process prints one JSON line: requests, errors (non-2xx or exceptions),
+requests per second and latency percentiles in milliseconds.  Only loopback hosts are
+accepted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from urllib.parse import urlsplit
+
+import requests
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("url")
+    parser.add_argument("token")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--path", action="append", required=True)
+    args = parser.parse_args()
+    if urlsplit(args.url).hostname not in LOOPBACK:
+        sys.exit("loadgen only targets a server on this machine's loopback")
+    if not 0 < args.seconds <= 300 or not 0 < args.clients <= 256:
+        sys.exit("--seconds must be in (0, 300] and --clients in (0, 256]")
+
+    deadline = time.monotonic() + args.seconds
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def client(offset: int) -> None:
+        nonlocal errors
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {args.token}"
+        mine, failed, i = [], 0, offset
+        while time.monotonic() < deadline:
+            path = args.path[i % len(args.path)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                ok = session.get(args.url + path, timeout=30).ok
+            except requests.RequestException:
+                ok = False
+            mine.append((time.perf_counter() - started) * 1000)
+            failed += not ok
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    ordered = sorted(latencies) or [0.0]
+    print(json.dumps({
+        "requests": len(latencies),
+        "errors": errors,
+        "per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
+        "p99_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()
