@@ -42,7 +42,7 @@ class ReservePoolArgsSchema(StrictSchema):
             _known_board(board)
 
 
-class _Bilingual(ma.Schema):
+class BilingualNameSchema(ma.Schema):
     en = fields.String()
     zh = fields.String()
 
@@ -87,7 +87,7 @@ class SnapshotSchema(ma.Schema):
 
 class ReadinessSchema(ma.Schema):
     board = fields.String()
-    board_name = fields.Nested(_Bilingual)
+    board_name = fields.Nested(BilingualNameSchema)
     score = fields.Integer(metadata={"description": "0-100"})
     ready = fields.Boolean(metadata={"description": "every criterion of the board is met"})
     criteria = fields.List(fields.Nested(CriterionSchema))
@@ -105,7 +105,7 @@ class ReservePoolItemSchema(ma.Schema):
     enterprise_name = fields.String(allow_none=True)
     industry = fields.String(allow_none=True)
     board = fields.String()
-    board_name = fields.Nested(_Bilingual, allow_none=True)
+    board_name = fields.Nested(BilingualNameSchema, allow_none=True)
     score = fields.Integer()
     ready = fields.Boolean()
     stage = fields.String(metadata={"description": "pipeline stage from the milestones"})
