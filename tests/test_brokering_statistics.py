@@ -229,3 +229,23 @@ def test_statistics_exports_agree_with_the_statistics(demo):
     assert figures[("科技型中小企业", "科技小巨人", "数量")] == "35"
     workbook = load_workbook(io.BytesIO(client.get(f"{API}/exports/statistics.xlsx", headers=staff).data), read_only=True)
     assert next(workbook.active.iter_rows(values_only=True)) == ("类别", "项目", "指标", "数值", "目标")
+
+
+# -- last: these change the demo data ---------------------------------------------------------
+def test_seeding_again_leaves_one_copy(demo):
+    backend, client, staff = demo["backend"], demo["client"], demo["staff"]
+    counts = {index: backend.count(index) for index in ("interests", "meetings", "needs")}
+    seed_demo(backend)
+    assert {index: backend.count(index) for index in counts} == counts
+    again = ok(client.get(f"{API}/statistics", query_string={"year": YEAR}, headers=staff))
+    assert again["funnel"] == demo["stats"][YEAR]["funnel"]
+    assert again["needs"]["totals"]["amount_funded"] == demo["stats"][YEAR]["needs"]["totals"]["amount_funded"]
+
+
+def test_a_demo_answer_is_the_one_the_institution_changes(demo, password_hash):
+    backend, client = demo["backend"], demo["client"]
+    interest = next(i for i in backend.scan("interests", Query()) if backend.get("needs", i["need_id"])["status"] == "open")
+    institution = Actors(demo["app"], client, password_hash).as_institution(interest["institution_id"])
+    changed = ok(client.post(f"{API}/interests", json={"need_id": interest["need_id"], "response": "declined", "reason": "other"},
+                             headers=institution), 200)
+    assert changed["id"] == interest["id"] and changed["created_at"] == interest["created_at"]

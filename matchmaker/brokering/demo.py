@@ -4,8 +4,9 @@ need's status, so the dashboard, feeds and waiting list have something to show.
 Deterministic (``random.Random(2012)``) apart from being placed relative to the day of
 seeding: demo needs are published over the preceding ~four months, answers follow within
 days, meetings are held in the past or confirmed for the coming days.  Records have fixed
-ids (``demo-...``), so seeding again leaves one copy; the needs' facts are then worked out
-again from the records (an import replaces the needs without them).
+ids (an answer has the id the API gives its need and institution, meetings
+``demo-meeting-N``), so seeding again leaves one copy; the needs' facts are then worked
+out again from the records (an import replaces the needs without them).
 
 - open needs: about half get one to three answers (mostly in time, a few declined), some
   a proposed meeting;
@@ -67,7 +68,7 @@ def seed_history(backend: SearchBackend, working_days: int = 3, now: datetime | 
         else:
             fields["note"] = "希望进一步了解公司经营情况 We would like to learn more."
         doc = interest_doc(need, institution, fields, utc_iso(at), working_days)
-        interests.append({**doc, "id": f"demo-{pair_id(need['id'], institution['id'])}"})
+        interests.append({**doc, "id": pair_id(need["id"], institution["id"])})  # the id the API uses for the pair
         return at
 
     def meeting(need, institution, after, state, outcome=None):

@@ -64,11 +64,12 @@ def _send(report: str, fmt: str, args: dict):
 
 
 def _route(report: str, fmt: str):
-    content_type = CSV if fmt == "csv" else XLSX
+    content_type = "text/csv" if fmt == "csv" else XLSX
 
     class Export(MethodView):
         @blp.arguments(ExportArgsSchema, location="query")
-        @blp.response(200, description=f"the {report} report as {fmt}", content_type=content_type)
+        @blp.response(200, {"type": "string", "format": "binary"}, content_type=content_type,
+                      description=f"the {report} report as {fmt}, Chinese headings")
         def get(self, args):
             return _send(report, fmt, args)
 

@@ -50,7 +50,8 @@ class Meeting(MethodView):
 
 @blp.route("/<meeting_id>.ics")
 class MeetingCalendar(MethodView):
-    @blp.response(200, description="an iCalendar file (text/calendar) with both parties as attendees", content_type="text/calendar")
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type="text/calendar",
+                  description="an iCalendar file with both parties as attendees")
     def get(self, meeting_id):
         """The meeting as an iCalendar file"""
         from .ics import meeting_calendar  # icalendar is loaded when a calendar is asked for
