@@ -17,8 +17,9 @@ CSRF (Flask-WTF's ``CSRFProtect``, with its automatic check switched off and mad
 
 - every POST/PUT/PATCH/DELETE to a page must carry the form's ``csrf_token`` (the
   sign-in form and the language switch included);
-- under ``/api/`` a call authenticated by a bearer token is exempt: a browser never adds
-  an ``Authorization`` header across origins on its own, so another site cannot forge it;
+- under ``/api/`` a call that carries a valid bearer token is exempt (also when the
+  browser sends the session cookie along): a page on another site cannot make a browser
+  add an ``Authorization`` header (that needs CORS, which this app never grants);
 - an API call authenticated by the **session cookie** is checked like a form: it must
   send the page's token in an ``X-CSRFToken`` header (the token is in the pages'
   ``<meta name="csrf-token">``), otherwise it is refused with 400 — a page on another
@@ -65,7 +66,17 @@ def needs_csrf_check() -> bool:
     user = current_user._get_current_object()
     if not getattr(user, "is_authenticated", False):
         return False  # anonymous: the API answers 401 (or issues a token) without trusting a cookie
-    return getattr(user, "token_id", None) is None  # signed in by the session cookie
+    if getattr(user, "token_id", None) is not None:
+        return False  # signed in by a bearer token
+    # signed in by the session cookie; a valid bearer token sent along still vouches for the call
+    # (flask-login reads the cookie first), since no other site can make a browser send one
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        from ..accounts.service import user_for_token
+        from ..storage import get_backend
+
+        return user_for_token(get_backend(), token.strip()) is None
+    return True
 
 
 def init_app(app: Flask) -> None:

@@ -54,6 +54,11 @@ def test_api_calls_with_the_session_cookie_need_the_csrf_header(world_app):
     r = mine.client.post("/api/v1/needs", json=body, headers={"X-CSRFToken": mine.token("/account/password")})
     assert r.status_code == 201, r.get_json()
     assert mine.client.get("/api/v1/auth/me").status_code == 200  # reading needs no token
+    # a bearer token sent along with the cookie vouches for the call; a forged one does not
+    token = mine.client.post("/api/v1/auth/token", json={"username": "ent_a_user", "password": PASSWORD},
+                             headers={"X-CSRFToken": mine.token("/account/password")}).get_json()["token"]
+    assert mine.client.post("/api/v1/needs", json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 201
+    assert mine.client.post("/api/v1/needs", json=body, headers={"Authorization": "Bearer forged"}).status_code == 400
 
 
 def test_api_calls_with_a_bearer_token_need_no_csrf_token(world_app, actors):
