@@ -94,8 +94,7 @@ def dealflow(institution_id):
         counted = matches.dealflow(user(), institution_id, {**args, "page": 1, "per_page": 1}, language())
         search = {k: v for k, v in args.items() if k in ("q", "industry", "instrument", "stage", "min_amount", "max_amount", "page", "per_page")}
         page = NeedService(backend(), observers()).search(user(), {**search, "status": ["open"], "sort": DEALFLOW_SORTS[sort]})
-        institution = service().get(user(), institution_id)
-        scorer = InstitutionScorer(institution, get_settings().config)
+        scorer = InstitutionScorer(service().get(user(), institution_id), get_settings().config)
         items = []
         for need in page["items"]:
             found = scorer.match(need).to_dict()

@@ -3,17 +3,12 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from . import charts
 from .base import page_url, pages
 from .forms import errors_for
 from .i18n import (LANGUAGES, bilingual, choices, format_money, format_number, format_percent, format_when, label,
                    language, pick, translate_message)
-
-
-def _bool_flag(value) -> bool:
-    return bool(value)
 
 
 def init_app(app: Flask) -> None:
@@ -25,7 +20,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         label=label, choices=choices, pick=pick, errors_for=errors_for, page_url=page_url, pages=pages,
-        charts=charts, LANGUAGES=LANGUAGES, csrf_token=generate_csrf,
+        charts=charts, LANGUAGES=LANGUAGES,
     )
 
     @app.context_processor
