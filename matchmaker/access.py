@@ -5,7 +5,8 @@ The rules (issue 2):
   institution user edits only its own institution (and not its zone recruitment status);
 - enterprises and their financials: the owner and staff/admin; institutions see an
   enterprise's profile only through its open needs;
-- needs: the owner sees all of its own; institutions see only open needs; staff see all;
+- needs: the owner sees all of its own; institutions see only open needs (and, one by
+  one, the needs they answered or met about, whatever their status); staff see all;
   only the owning enterprise (or staff/admin) creates and changes a need.
 """
 from __future__ import annotations

@@ -163,14 +163,19 @@ def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: 
     service = services[kind]
     if kind == "need":
         service.prefetch(doc.get("enterprise_id") for _, doc in batch)
-    prepared = []
+    prepared, lacking = [], {}
     for number, doc in batch:
         try:
             prepared.append((number, service.prepare_for_import(doc)))
         except MatchmakerError as exc:
             report.rejected.append(Rejection(number, _describe(exc)))
+            continue
+        missing = [key for key in service.kept_fields if key not in doc]
+        if missing:
+            lacking[prepared[-1][1]["id"]] = missing
     batch.clear()
     docs = [doc for _, doc in prepared]
+    _keep_history(backend, KINDS[kind], docs, lacking)
     if kind == "enterprise":
         # needs already stored carry copies of these enterprises' facts: refresh them later
         stored_before = backend.get_many("enterprises", [d["id"] for d in docs])
@@ -185,6 +190,18 @@ def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: 
         if kind == "enterprise":
             _track_readiness(backend, docs, result, stored_before)
     return size
+
+
+def _keep_history(backend: SearchBackend, index: str, docs: list[dict], lacking: dict[str, list[str]]) -> None:
+    """A file without a document's server-kept fields (a need's ``brokering`` history,
+    ``published_at``) leaves the stored values as they are instead of wiping them."""
+    if not lacking:
+        return
+    stored = backend.get_many(index, lacking)
+    for doc in docs:
+        before = stored.get(doc["id"])
+        if before is not None:
+            doc.update({key: before[key] for key in lacking.get(doc["id"], ()) if key in before})
 
 
 def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict) -> None:

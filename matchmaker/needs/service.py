@@ -90,9 +90,17 @@ class NeedService(DocumentService):
 
     def get(self, user: User, doc_id: str) -> dict:
         need = self.fetch(doc_id)
-        if not can_read_need(require_user(user), need):
+        if not (can_read_need(require_user(user), need) or self.institution_took_part(user, doc_id)):
             raise Forbidden("you may not see this need")
         return shown_to(user, need)
+
+    def institution_took_part(self, user: User, need_id: str) -> bool:
+        """An institution that answered a need or met about it keeps reading it after it
+        leaves ``open`` (in talks, funded): it is a party to that need's history."""
+        if user.role != "institution":
+            return False
+        mine = [Terms("need_id", [need_id]), Terms("institution_id", [user.institution_id])]
+        return any(self.backend.search(index, Query(filters=mine, per_page=0)).total for index in ("interests", "meetings"))
 
     def create(self, user: User, data: dict) -> dict:
         require_user(user)
