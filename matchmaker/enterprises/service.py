@@ -3,7 +3,7 @@ from __future__ import annotations
 from ..access import can_read_enterprise, owns_enterprise, require_staff, require_user
 from ..accounts.models import User
 from ..common.search_params import sort_from, terms_filters
-from ..common.service import DocumentService, envelope, page_query
+from ..common.service import DocumentService, page_query
 from ..errors import Forbidden
 from ..needs.service import NeedService
 from ..readiness.service import forget_readiness, track_readiness
@@ -75,4 +75,4 @@ class EnterpriseService(DocumentService):
         if user.role == "enterprise":
             filters.append(Terms("id", [user.enterprise_id]))
         query = page_query(args, text=args.get("q"), sort=sort_from(args.get("sort")), filters=filters, facets=FACETS)
-        return envelope(self.backend.search(self.index, query), query)
+        return self.search_page(query)
