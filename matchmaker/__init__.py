@@ -1,16 +1,15 @@
 """The investor–enterprise matchmaker: a Flask application factory."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
 from . import config as defaults
+from .resources import data_folder
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then ``MATCHMAKER_*`` variables, then ``test_config``."""
-    app = Flask(__name__, template_folder=str(Path(__file__).resolve().parent.parent / "templates"))
+    app = Flask(__name__, template_folder=str(data_folder("templates")))
     app.config.from_mapping(defaults.DEFAULTS)
     app.config.from_prefixed_env("MATCHMAKER")
     if test_config:

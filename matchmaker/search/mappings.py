@@ -16,8 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import ConfigurationError
+from ..resources import data_folder
 
-MAPPINGS_DIR = Path(__file__).resolve().parent.parent.parent / "search_mappings"
+MAPPINGS_DIR = data_folder("search_mappings")
 _FILE_NAME = re.compile(r"^(?P<index>[a-z_]+)-v(?P<version>\d+)\.json$")
 
 SCALAR_TYPES = {"keyword", "long", "integer", "short", "byte", "float", "double", "date", "boolean"}

@@ -1,0 +1,1 @@
+"""Listing readiness over time, and the listing reserve pool."""
