@@ -41,3 +41,19 @@ def test_reimporting_a_need_without_its_history_keeps_the_history(app, client, w
     after = backend.get("needs", need["id"])
     assert after["title"] == "改过的标题 retitled"
     assert after["brokering"] == before["brokering"] and after["published_at"] == before["published_at"]
+
+
+def test_deal_flow_does_not_show_other_institutions_answers(client, world, actors):
+    need = world["needs"][world["ent_a"]["id"]]["open"]
+    # institution B answers; institution A's deal flow must not reveal that
+    as_inst_b = actors.as_institution(world["inst_b"]["id"])
+    assert client.post(f"{API}/interests", json={"need_id": need["id"], "response": "declined", "reason": "outside_mandate"},
+                       headers=as_inst_b).status_code == 201
+    flow = client.get(f"{API}/institutions/{world['inst_a']['id']}/dealflow", query_string={"per_page": 100},
+                      headers=world["as_inst_a"]).get_json()
+    needs = [item["need"] for item in flow["items"]]
+    assert need["id"] in [n["id"] for n in needs]
+    assert all("brokering" not in n for n in needs)
+    staff_view = client.get(f"{API}/institutions/{world['inst_a']['id']}/dealflow", query_string={"per_page": 100},
+                            headers=world["staff"]).get_json()
+    assert any("brokering" in item["need"] for item in staff_view["items"])

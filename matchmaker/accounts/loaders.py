@@ -13,7 +13,10 @@ from .service import USERS, user_for_token
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": strong drops the session whenever the address changes, which
+    # signs out every phone that moves between networks.  Stolen cookies are dealt with by
+    # the idle timeout and by sign-out ending every copy (session_generation).
+    login_manager.session_protection = "basic"
     login_manager.login_view = "web.sign_in"
 
     @login_manager.user_loader

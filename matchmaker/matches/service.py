@@ -30,6 +30,7 @@ from ..accounts.models import User
 from ..common.language import localize
 from ..common.search_params import amount_range, terms_filters
 from ..errors import Forbidden, NotFound
+from ..needs.service import shown_to
 from ..scoring.matching import (
     InstitutionScorer,
     dealflow_boosts,
@@ -122,7 +123,8 @@ class MatchService:
         if not eligible_only and stop > eligible_total and total > eligible_total:
             offset = max(start, eligible_total) - eligible_total
             hits += self._part(ineligible, scorer, offset, min(stop, total) - eligible_total)
-        items = [_item("need", need, scorer.match(need), language) for need, _ in hits]
+        # scored on the whole need; shown as the user may see it (no other institutions' answers)
+        items = [_item("need", shown_to(user, need), scorer.match(need), language) for need, _ in hits]
         return {"items": items, "total": total, "page": page, "per_page": per_page,
                 "eligible_total": eligible_total, "facets": facets}
 

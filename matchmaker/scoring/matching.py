@@ -304,13 +304,17 @@ def _signal_summary(names, need: dict, config: ScoringConfig) -> Text:
     return wording.join(parts)
 
 
+#: The message placeholder for the institution's list of each kind ("{industries}").
+_PLURAL = {"industry": "industries", "stage": "stages"}
+
+
 def _explain_listed(kind: str, need: dict, listed: list, config: ScoringConfig) -> Text:
     code = need.get(kind)
     if not listed:
         return _say(config, f"factor.{kind}.any")
     if code in listed:
         return _say(config, f"factor.{kind}.match", **{kind: _label(config, kind, code)}, count=len(listed))
-    return _say(config, f"factor.{kind}.miss", **{kind: _label(config, kind, code)}, **{f"{kind}s": _labels(config, kind, listed)})
+    return _say(config, f"factor.{kind}.miss", **{kind: _label(config, kind, code)}, **{_PLURAL[kind]: _labels(config, kind, listed)})
 
 
 def _explain_ticket(need: dict, institution: dict, config: ScoringConfig) -> Text:

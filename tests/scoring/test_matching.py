@@ -361,3 +361,24 @@ def test_every_hard_rule_has_a_filter(config):
     assert fields == {"status", "instrument", "amount", "stage", "enterprise.latest_revenue", "enterprise.founded",
                       "enterprise.has_collateral", "enterprise.high_tech_certified"}
     assert len(RULES) == len(fields) - 1
+
+
+def test_every_reason_message_is_filled_in_for_every_factor():
+    """No reason may show a raw "{placeholder}" in either language, whatever the fit."""
+    from matchmaker.scoring import load_scoring_config, score_match
+
+    config = load_scoring_config()
+    need = {"id": "n1", "enterprise_id": "e1", "title": "软件研发", "amount": 3_000_000, "instrument": "equity",
+            "status": "open", "industry": "software_it", "stage": "seed",
+            "enterprise": {"founded": "2011-01-01", "latest_revenue": 1_000_000, "revenue_growth": 0.5,
+                           "has_collateral": False, "high_tech_certified": False, "little_giant": False,
+                           "invention_patents": 1, "tier": "nest"}}
+    institution = {"id": "i1", "name": "生物医药产业基金", "type": "industry_fund", "instruments": ["equity"],
+                   "industries": ["biomedicine"], "stages": ["growth", "pre_ipo"], "ticket_min": 10_000_000,
+                   "ticket_max": 200_000_000, "description": "生物医药", "status": "entered",
+                   "requirements": {"min_revenue": 50_000_000, "min_years": 3, "collateral_required": True,
+                                    "high_tech_required": True}}
+    result = score_match(need, institution, config)
+    assert {r.factor for r in result.reasons} >= {"industry", "stage"}
+    for reason in result.reasons:
+        assert "{" not in reason.message and "{" not in reason.message_zh, reason
