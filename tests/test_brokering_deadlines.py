@@ -9,7 +9,7 @@ import pytest
 from matchmaker import create_app
 from matchmaker.brokering import deadlines
 from matchmaker.brokering.calendar import (
-    ZONE_TIME, add_working_days, answered_in_time, local_month, overdue_cutoff, parse_time, response_deadline, utc_iso,
+    add_working_days, answered_in_time, local_month, overdue_cutoff, parse_time, response_deadline, utc_iso,
 )
 from matchmaker.search import Query, Terms
 from matchmaker.storage import get_backend

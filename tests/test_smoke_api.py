@@ -1,6 +1,3 @@
-from tests.conftest import institution_doc
-
-
 def test_world_builds_and_search_works(client, world):
     r = client.get("/api/v1/needs", headers=world["staff"])
     assert r.status_code == 200

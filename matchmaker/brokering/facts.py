@@ -100,7 +100,7 @@ def facts_from_records(need: dict, interests: list[dict], meetings: list[dict], 
 def rebuild(backend: SearchBackend, working_days: int, need_ids: list[str] | None = None) -> int:
     """Work every need's facts out again from the answers and meetings (after an import that
     replaced needs without their ``brokering``); returns how many needs changed."""
-    from ..search import Query, Terms
+    from ..search import Query
 
     wanted = set(need_ids) if need_ids is not None else None
     by_need: dict[str, tuple[list, list]] = {}

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..access import require_user
-from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
+from ..common.api import actor, backend, observers, page_schema, with_etag
 from . import settings
 from .interests import InterestService, IntroductionService, waiting_list
 from .schemas import (

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ..common.schemas import Code, StrictSchema, Text
+from ..common.schemas import Code, PageArgs, StrictSchema, Text
 from ..needs.schemas import NeedSchema
 from ..vocabulary import INDUSTRIES, INSTRUMENTS
 from .interests import DECLINE_REASONS, INTRODUCTION_STATUSES, RESPONSES
@@ -11,9 +11,8 @@ from .interests import DECLINE_REASONS, INTRODUCTION_STATUSES, RESPONSES
 ID = validate.Length(min=1, max=200)
 
 
-class PagedSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+#: The page arguments every brokering list takes.
+PagedSchema = PageArgs
 
 
 class InterestSchema(ma.Schema):

@@ -55,6 +55,19 @@ def _fail(message: str):
     raise ma.ValidationError(message)
 
 
+class PageArgs(StrictSchema):
+    """``page`` and ``per_page`` of a list: 20 a page by default, 100 at most."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class SearchArgs(PageArgs):
+    """A search's query string: full text ``q`` besides the page."""
+
+    q = fields.String(validate=validate.Length(max=500), metadata={"description": "full text, Chinese or English"})
+
+
 class DocumentSchema(StrictSchema):
     """Fields the server manages on every document."""
 

@@ -5,7 +5,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate, validates, validates_schema
 
-from ..common.schemas import Code, DocumentSchema, IsoDate, Money, SignedMoney, StrictSchema, Text
+from ..common.schemas import Code, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
 from ..vocabulary import INDUSTRIES, STAGES, TIERS
 
 
@@ -80,13 +80,10 @@ class EnterpriseUpdateSchema(EnterpriseSchema):
         partial = True
 
 
-class EnterpriseSearchSchema(StrictSchema):
-    q = fields.String(validate=validate.Length(max=500))
+class EnterpriseSearchSchema(SearchArgs):
     industry = fields.List(Code(INDUSTRIES))
     stage = fields.List(Code(STAGES))
     tier = fields.List(Code(TIERS))
     little_giant = fields.Boolean()
     high_tech_certified = fields.Boolean()
     sort = Code(("relevance", "-created_at", "created_at", "-latest_revenue", "latest_revenue", "founded", "-founded"))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import marshmallow as ma
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -12,7 +11,7 @@ from marshmallow import fields, validate
 from ..access import require_staff
 from ..brokering import settings
 from ..common.api import actor, backend
-from ..common.schemas import Code, StrictSchema
+from ..common.schemas import StrictSchema
 from ..vocabulary import NEED_STATUSES
 from . import tables
 from .writers import csv_chunks, xlsx_bytes

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from ..common.schemas import Code, Codes, DocumentSchema, Money, StrictSchema, Text
+from ..common.schemas import Code, Codes, DocumentSchema, Money, SearchArgs, StrictSchema, Text
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, STAGES
 
 
@@ -41,8 +41,7 @@ class InstitutionUpdateSchema(InstitutionSchema):
         partial = True
 
 
-class InstitutionSearchSchema(StrictSchema):
-    q = fields.String(validate=validate.Length(max=500))
+class InstitutionSearchSchema(SearchArgs):
     type = fields.List(Code(INSTITUTION_TYPES))
     industry = fields.List(Code(INDUSTRIES))
     instrument = fields.List(Code(INSTRUMENTS))
@@ -50,5 +49,3 @@ class InstitutionSearchSchema(StrictSchema):
     status = fields.List(Code(INSTITUTION_STATUSES))
     amount = Money(strict=False, metadata={"description": "institutions whose ticket range holds this amount"})
     sort = Code(("relevance", "ticket_min", "-ticket_min", "ticket_max", "-ticket_max", "-created_at", "created_at"))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

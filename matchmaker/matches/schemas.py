@@ -4,16 +4,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from ..common.schemas import Code, Money, StrictSchema
+from ..common.schemas import Code, Money, PageArgs
 from ..institutions.schemas import InstitutionSchema
 from ..needs.schemas import NeedSchema
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, STAGES
 
 
-class MatchArgsSchema(StrictSchema):
+class MatchArgsSchema(PageArgs):
     eligible_only = fields.Boolean(load_default=False, metadata={"description": "leave out the ineligible items"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class DealflowArgsSchema(MatchArgsSchema):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from ..common.schemas import Code, DocumentSchema, Money, StrictSchema, Text
+from ..common.schemas import Code, DocumentSchema, Money, SearchArgs, Text
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, NEED_STATUSES, STAGES
 
 EQUITY_LIKE = ("equity", "convertible")
@@ -69,8 +69,7 @@ class NeedUpdateSchema(NeedSchema):
         partial = True
 
 
-class NeedSearchSchema(StrictSchema):
-    q = fields.String(validate=validate.Length(max=500))
+class NeedSearchSchema(SearchArgs):
     industry = fields.List(Code(INDUSTRIES))
     instrument = fields.List(Code(INSTRUMENTS))
     stage = fields.List(Code(STAGES))
@@ -79,8 +78,6 @@ class NeedSearchSchema(StrictSchema):
     min_amount = Money(strict=False)
     max_amount = Money(strict=False)
     sort = Code(("relevance", "-created_at", "created_at", "amount", "-amount"))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
     @validates_schema
     def amounts_ordered(self, data, **kwargs):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates
 
-from ..common.schemas import Code, StrictSchema
+from ..common.schemas import Code, PageArgs, StrictSchema
 from ..scoring.settings import get_settings
 from ..vocabulary import INDUSTRIES
 from .service import PIPELINE_STAGES
@@ -26,15 +26,13 @@ class ReadinessArgsSchema(StrictSchema):
         _known_board(value)
 
 
-class ReservePoolArgsSchema(StrictSchema):
+class ReservePoolArgsSchema(PageArgs):
     board = fields.List(fields.String(), metadata={"description": BOARD_HELP + "; may repeat; default every board"})
     stage = fields.List(Code(PIPELINE_STAGES), metadata={"description": "pipeline stage: cultivation 培育, shareholding_reform 股改, tutoring 辅导, filed 申报, listed 上市"})
     industry = fields.List(Code(INDUSTRIES))
     min_score = fields.Integer(validate=validate.Range(min=0, max=100))
     ready = fields.Boolean()
     sort = Code(("-score", "score", "-at", "at"), metadata={"description": "default -score (most ready first)"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
     @validates("board")
     def boards_are_known(self, value, **kwargs):
