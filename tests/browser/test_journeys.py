@@ -77,8 +77,11 @@ def test_institution_finds_and_marks_a_need(open_browser):
     web.page.fill("[data-testid=dealflow-search]", "设备")
     web.submit(".searchbar button")
     assert web.page.locator("[data-testid=dealflow-need]").count() > 0
+    eligible_box = "input[type=checkbox][name=eligible_only]"
     with web.page.expect_navigation():
-        web.page.check("input[name=eligible_only]")
+        web.page.click(eligible_box)  # the box submits its form; the new page has it checked
+    assert "eligible_only=true" in web.page.url
+    assert web.page.is_checked(eligible_box)
     web.record_timing()
     first = web.page.locator("[data-testid=dealflow-need] h2 a").first
     title = first.inner_text()
