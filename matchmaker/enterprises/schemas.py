@@ -43,8 +43,8 @@ class EnterpriseSchema(DocumentSchema):
     has_collateral = fields.Boolean(load_default=False)
     financials = fields.List(fields.Nested(FinancialYearSchema), load_default=list, validate=validate.Length(max=50))
     tier = Code(TIERS, dump_only=True, metadata={"description": "derived from the latest year's revenue"})
-    latest_year = fields.Integer(dump_only=True)
-    latest_revenue = fields.Integer(dump_only=True)
+    latest_year = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null until a year of financials is given"})
+    latest_revenue = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null until a year of financials is given"})
 
     @validates("founded")
     def founded_not_in_future(self, value: date, **kwargs):
