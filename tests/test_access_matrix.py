@@ -14,7 +14,7 @@ institution, the other enterprise is C, which has no open need).  Staff and admi
 nothing in particular: for them "own" is A and "other" is B.  Collections have no owner:
 their "other" request filters on party B, and ``EMPTY`` means 200 with nothing shown.
 
-Expectations follow matchmaker/access.py and issues 2 and 4: a refusal of a signed-in
+A refused write must leave every stored document as it was.  Expectations follow matchmaker/access.py and issues 2 and 4: a refusal of a signed-in
 user is 403 (an object that exists but is not theirs), a missing sign-in 401.
 """
 from __future__ import annotations
@@ -401,6 +401,15 @@ def _meeting_times(body: dict) -> dict:
     return {**body, "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()}
 
 
+WATCHED = ("institutions", "enterprises", "needs", "users", "meetings", "interests", "introductions",
+           "saved_searches", "notifications")
+
+
+def snapshot(backend) -> dict:
+    """Every stored document's version: a refused write must leave them all as they were."""
+    return {index: sorted((d["id"], d["version"]) for d in backend.scan(index)) for index in WATCHED}
+
+
 # -- the tests --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, password_hash):
@@ -437,6 +446,7 @@ def test_access_row(world, method, rule):
             req = REQUESTS[(method, rule)](world, role, own, target)
             body = req.body
             headers = req.headers if req.headers is not None else world.headers[role]
+            before = snapshot(world.backend) if method != "GET" and expected != EMPTY and expected >= 400 else None
             r = world.client.open(req.path, method=method, json=body, query_string=req.query, headers=headers)
             r.get_data()  # a streamed export runs to its end inside the request
             r.close()
@@ -449,6 +459,8 @@ def test_access_row(world, method, rule):
                 problem = r.get_json(silent=True)
                 if not (problem and problem.get("code") == status):
                     failures.append(f"{what} -> {status} without a JSON problem body")
+            if before is not None and snapshot(world.backend) != before:
+                failures.append(f"{what} -> refused, yet stored documents changed")
             if expected == EMPTY and r.get_json()["items"]:
                 failures.append(f"{what} -> shows {len(r.get_json()['items'])} of the other party's objects")
     assert not failures, "\n".join(failures)
