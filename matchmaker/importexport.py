@@ -7,6 +7,8 @@ reported by number and the rest is loaded in batches through the backend's bulk 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,10 +108,42 @@ def _parse(number: int, line: str) -> tuple[str, dict]:
     return kind, doc
 
 
-def import_file(backend: SearchBackend, path: str | Path, progress: Progress | None = None) -> ImportReport:
+def _read(path: Path, kinds: tuple[str, ...], first_pass: bool, report: ImportReport) -> Iterator[tuple[int, str, dict]]:
+    """(line number, kind, document) of each line of one pass's kinds; broken lines go to
+    the report, each once: in the pass its kind hint names, else in the first pass."""
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            hint = kind_hint(line)
+            if hint is not None and hint not in kinds:
+                continue  # the other pass's line
+            try:
+                kind, doc = _parse(number, line)
+            except MatchmakerError as exc:
+                if (hint in kinds) if hint else first_pass:
+                    report.rejected.append(Rejection(number, _describe(exc)))
+                continue
+            if hint is not None and kind != hint:
+                report.rejected.append(Rejection(number, f'"kind" appears twice ({hint!r} and {kind!r})'))
+            elif kind in kinds:
+                yield number, kind, doc
+
+
+#: Below this many lines an import does not start a validation worker.
+PARALLEL_FROM = 20_000
+
+
+def import_file(backend: SearchBackend, path: str | Path, progress: Progress | None = None,
+                parallel: bool | None = None) -> ImportReport:
+    """Import a JSON Lines file; ``parallel`` (default: for big files, where the backend
+    allows) validates needs in a second process while the first stores them."""
     path = Path(path)
     with path.open(encoding="utf-8") as f:
         total = sum(1 for line in f if line.strip())
+    if parallel is None:
+        parallel = total >= PARALLEL_FROM
+    parallel = parallel and getattr(backend, "fork_safe", False) and hasattr(os, "fork")
     services: dict[str, DocumentService] = {
         "institution": InstitutionService(backend),
         "enterprise": EnterpriseService(backend),
@@ -120,33 +154,25 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
     done = 0
     for first_pass, kinds in ((True, ("institution", "enterprise")), (False, ("need",))):
         batches: dict[str, list[tuple[int, dict]]] = {kind: [] for kind in kinds}
-        with path.open(encoding="utf-8") as f:
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                hint = kind_hint(line)
-                if hint is not None and hint not in kinds:
-                    continue  # the other pass's line
-                try:
-                    kind, doc = _parse(number, line)
-                except MatchmakerError as exc:
-                    # a broken line is reported once: in the pass its hint names, else the first
-                    if (hint in kinds) if hint else first_pass:
-                        report.rejected.append(Rejection(number, _describe(exc)))
-                        done += 1
-                    continue
-                if hint is not None and kind != hint:
-                    report.rejected.append(Rejection(number, f'"kind" appears twice ({hint!r} and {kind!r})'))
-                    continue
-                if kind not in kinds:
-                    continue
+        needs = None if first_pass else _NeedPipeline(backend, services, report, changed_enterprises, parallel)
+
+        def flush(kind: str) -> int:
+            if needs is not None:
+                return needs.submit(batches[kind])
+            return _flush(backend, services, kind, batches[kind], report, changed_enterprises)
+
+        try:
+            for number, kind, doc in _read(path, kinds, first_pass, report):
                 batches[kind].append((number, doc))
                 if len(batches[kind]) >= BATCH:
-                    done += _flush(backend, services, kind, batches[kind], report, changed_enterprises)
+                    done += flush(kind)
                     if progress:
-                        progress(done, total)
+                        progress(done + len(report.rejected), total)
             for kind in kinds:
-                done += _flush(backend, services, kind, batches[kind], report, changed_enterprises)
+                done += flush(kind)
+        finally:
+            if needs is not None:
+                needs.close()
         if first_pass:
             _refresh_copies(backend, changed_enterprises)
     if progress:
@@ -155,27 +181,37 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
     return report
 
 
-def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
-    """Validate a batch of raw documents, store the valid ones; returns the lines handled."""
-    size = len(batch)
-    if not batch:
-        return 0
-    service = services[kind]
+@dataclass
+class _Prepared:
+    """A batch after validation: the documents to store (with their line numbers), the
+    rejected lines, and which server-kept fields each document's line lacked."""
+
+    docs: list[tuple[int, dict]]
+    rejected: list[Rejection]
+    lacking: dict[str, list[str]]
+
+
+def _prepare(service: DocumentService, kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     if kind == "need":
         service.prefetch(doc.get("enterprise_id") for _, doc in batch)
-    prepared, lacking = [], {}
+    prepared = _Prepared([], [], {})
     for number, doc in batch:
         try:
-            prepared.append((number, service.prepare_for_import(doc)))
+            ready = service.prepare_for_import(doc)
         except MatchmakerError as exc:
-            report.rejected.append(Rejection(number, _describe(exc)))
+            prepared.rejected.append(Rejection(number, _describe(exc)))
             continue
+        prepared.docs.append((number, ready))
         missing = [key for key in service.kept_fields if key not in doc]
         if missing:
-            lacking[prepared[-1][1]["id"]] = missing
-    batch.clear()
-    docs = [doc for _, doc in prepared]
-    _keep_history(backend, KINDS[kind], docs, lacking)
+            prepared.lacking[ready["id"]] = missing
+    return prepared
+
+
+def _store(backend, services, kind: str, prepared: _Prepared, report: ImportReport, changed_enterprises: set) -> None:
+    report.rejected.extend(prepared.rejected)
+    docs = [doc for _, doc in prepared.docs]
+    _keep_history(backend, KINDS[kind], docs, prepared.lacking)
     if kind == "enterprise":
         # needs already stored carry copies of these enterprises' facts: refresh them later
         stored_before = backend.get_many("enterprises", [d["id"] for d in docs])
@@ -186,10 +222,69 @@ def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: 
         result = backend.bulk_upsert(KINDS[kind], docs)
         report.imported[kind] += result.indexed
         for error in result.errors:
-            report.rejected.append(Rejection(prepared[error.position][0], f"not stored: {error.message}"))
+            report.rejected.append(Rejection(prepared.docs[error.position][0], f"not stored: {error.message}"))
         if kind == "enterprise":
             _track_readiness(backend, docs, result, stored_before)
+
+
+def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
+    """Validate a batch of raw documents, store the valid ones; returns the lines handled."""
+    size = len(batch)
+    if batch:
+        _store(backend, services, kind, _prepare(services[kind], kind, batch), report, changed_enterprises)
+        batch.clear()
     return size
+
+
+#: The need service a forked validation worker uses (set in the parent just before the fork).
+_worker_service: "_ImportNeedService | None" = None
+
+
+def _prepare_needs_in_worker(batch: list[tuple[int, dict]]) -> _Prepared:
+    return _prepare(_worker_service, "need", batch)
+
+
+class _NeedPipeline:
+    """Validates the next batch of needs in a second process while this one stores the
+    last: on two cores validation and storage then overlap instead of taking turns.
+
+    Used for large files on backends that can cross a fork (SQLite: the parent closes its
+    connection first and the worker opens its own); otherwise batches are done in turn.
+    """
+
+    def __init__(self, backend, services, report: ImportReport, changed_enterprises: set, parallel: bool):
+        self.backend, self.services, self.report, self.changed = backend, services, report, changed_enterprises
+        self.pool, self.pending = None, None
+        if parallel:
+            global _worker_service
+            _worker_service = services["need"]
+            backend.close()  # no connection may cross the fork
+            self.pool = multiprocessing.get_context("fork").Pool(1)
+
+    def submit(self, batch: list[tuple[int, dict]]) -> int:
+        size = len(batch)
+        if not batch:
+            return 0
+        if self.pool is None:
+            return _flush(self.backend, self.services, "need", batch, self.report, self.changed)
+        job = self.pool.apply_async(_prepare_needs_in_worker, (list(batch),))
+        batch.clear()
+        self._store_pending()
+        self.pending = job
+        return size
+
+    def _store_pending(self) -> None:
+        if self.pending is not None:
+            _store(self.backend, self.services, "need", self.pending.get(), self.report, self.changed)
+            self.pending = None
+
+    def close(self) -> None:
+        try:
+            self._store_pending()
+        finally:
+            if self.pool is not None:
+                self.pool.close()
+                self.pool.join()
 
 
 def _keep_history(backend: SearchBackend, index: str, docs: list[dict], lacking: dict[str, list[str]]) -> None:

@@ -76,6 +76,9 @@ def match_expression(text: str | None, all_tokens: bool = True) -> str | None:
 
 
 class SQLiteBackend(SearchBackend):
+    #: A forked process may use this backend once the parent closed its connection.
+    fork_safe = True
+
     def __init__(self, indexes: dict[str, IndexSpec], path: str | Path):
         super().__init__(indexes)
         self.path = str(path)
@@ -94,7 +97,9 @@ class SQLiteBackend(SearchBackend):
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA cache_size=-65536")
+            # 16 MB of page cache per connection: the server keeps one connection per
+            # thread and per worker process, and the OS page cache is shared by all of them.
+            conn.execute("PRAGMA cache_size=-16384")
             conn.execute("PRAGMA temp_store=MEMORY")
             self._local.conn = conn
             self._local.depth = 0

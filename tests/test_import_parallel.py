@@ -1,0 +1,49 @@
+"""Importing with validation in a second process gives exactly what the one-process import gives."""
+import json
+
+import pytest
+
+from matchmaker import create_app
+from matchmaker.importexport import import_file
+from matchmaker.storage import get_backend
+from tests.conftest import enterprise_doc, institution_doc, need_doc
+
+
+@pytest.fixture(scope="module")
+def jsonl(tmp_path_factory):
+    lines = [{"kind": "institution", "id": "i1", **institution_doc()}]
+    for e in range(300):
+        lines.append({"kind": "enterprise", "id": f"e{e:03d}", **enterprise_doc(name=f"企业{e}")})
+    for n in range(2500):
+        need = need_doc(f"e{n % 300:03d}", title=f"融资需求 {n}", amount=1_000_000 + n)
+        if n % 97 == 0:
+            need["amount"] = -5  # a field error
+        if n % 211 == 0:
+            need["enterprise_id"] = "nobody"  # no such enterprise
+        lines.append({"kind": "need", "id": f"n{n:05d}", **need})
+    text = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+    text += '\n{"kind": "need", broken json\n{"kind": "spaceship"}\n'
+    path = tmp_path_factory.mktemp("parallel") / "data.jsonl"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load(folder, path, parallel):
+    backend = get_backend(create_app({"DATA_DIR": str(folder)}))
+    backend.init()
+    report = import_file(backend, path, parallel=parallel)
+    needs = {d["id"]: {k: v for k, v in d.items() if k not in ("created_at", "updated_at", "published_at", "published_month")}
+             for d in backend.scan("needs")}
+    return report, needs
+
+
+def test_parallel_import_equals_the_serial_one(tmp_path, jsonl):
+    serial_report, serial_needs = load(tmp_path / "serial", jsonl, parallel=False)
+    parallel_report, parallel_needs = load(tmp_path / "parallel", jsonl, parallel=True)
+    assert parallel_report.imported == serial_report.imported
+    assert [(r.line, r.message) for r in parallel_report.rejected] == [(r.line, r.message) for r in serial_report.rejected]
+    assert parallel_needs == serial_needs
+    bad = {r.line for r in serial_report.rejected}
+    # 26 amounts below zero and 12 unknown enterprises (need 0 is both), and the two broken lines
+    assert len(bad) == len(serial_report.rejected) == 26 + 12 - 1 + 2
+    assert serial_report.imported["need"] == 2500 - (26 + 12 - 1)
