@@ -25,7 +25,7 @@ class InstitutionSchema(DocumentSchema):
     ticket_max = Money(required=True)
     description = Text(5000)
     status = Code(INSTITUTION_STATUSES, load_default="target")
-    requirements = fields.Nested(RequirementsSchema, load_default=dict)
+    requirements = fields.Nested(RequirementsSchema, load_default=lambda: RequirementsSchema().load({}))
 
     @validates_schema
     def ticket_range_is_ordered(self, data, **kwargs):
