@@ -1,14 +1,17 @@
-"""Responses that broke the OpenAPI document, found by schemathesis (tests/test_schemathesis.py).
+"""Answers that broke the OpenAPI document or were a 500, found by schemathesis (tests/test_schemathesis.py).
 
-Each test sends the request that failed and validates the answer against the app's own
-document with jsonschema-rs (what schemathesis uses), so the document and the code cannot
-drift apart again on that point.
+Each test sends the request that failed; the document's answers are validated against the
+app's own document with jsonschema-rs (what schemathesis uses), so the document and the
+code cannot drift apart again on that point.
 """
 from __future__ import annotations
 
-import jsonschema_rs
+import io
 
-from conftest import enterprise_doc
+import jsonschema_rs
+from openpyxl import load_workbook
+
+from conftest import enterprise_doc, need_doc
 
 API = "/api/v1"
 
@@ -28,3 +31,20 @@ def test_enterprise_without_financials_conforms(client, actors):
     assert body["latest_year"] is None and body["latest_revenue"] is None
     validator = jsonschema_rs.validator_for(response_schema(client, f"{API}/enterprises", "post", "201"))
     assert validator.is_valid(body), list(validator.iter_errors(body))
+
+
+def test_xlsx_export_of_text_with_control_characters(client, actors):
+    """A need whose title holds control characters (the API accepts them) still exports to .xlsx.
+
+    openpyxl refuses such characters in a cell: the export answered 500 until they were dropped.
+    """
+    staff = actors.as_staff()
+    enterprise = client.post(f"{API}/enterprises", json=enterprise_doc(name="控制\x01字符\x1c公司"), headers=staff).get_json()
+    need = client.post(f"{API}/needs", json=need_doc(enterprise["id"], title="电池\x00产线\x1b\x7f扩产 tab\there"), headers=staff)
+    assert need.status_code == 201, need.get_json()
+    response = client.get(f"{API}/exports/needs.xlsx", headers=staff)
+    assert response.status_code == 200, response.get_json(silent=True)
+    cells = [c for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True) for c in row]
+    assert any(isinstance(c, str) and c.startswith("电池产线") and "tab\there" in c for c in cells), cells
+    assert "控制字符公司" in cells
+    assert client.get(f"{API}/exports/needs.csv", headers=staff).status_code == 200

@@ -26,6 +26,7 @@ def csv_chunks(headings: list[str], rows: Iterable[list], chunk: int = 500) -> I
 def xlsx_bytes(title: str, headings: list[str], rows: Iterable[list]) -> bytes:
     from openpyxl import Workbook  # imported when a workbook is asked for: it is slow to load
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -39,7 +40,8 @@ def xlsx_bytes(title: str, headings: list[str], rows: Iterable[list]) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        # control characters (other than tab and line breaks) cannot be stored in a worksheet
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
