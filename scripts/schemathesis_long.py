@@ -5,7 +5,7 @@ Every operation of ``/api/v1/openapi.json``, positive and negative data, through
 app in-process (WSGI), signed in as staff, over seeded documents (see ``tests/api_fuzz.py``).
 Fails on any 5xx and on any answer the document does not describe.
 
-    .venv/bin/python scripts/schemathesis_long.py                    # 40 examples per operation and mode
+    .venv/bin/python scripts/schemathesis_long.py                    # 50 examples per operation and mode: over 5,000 requests
     .venv/bin/python scripts/schemathesis_long.py --examples 100 --seed 7
     .venv/bin/python scripts/schemathesis_long.py --only /needs      # operations whose label contains it
 
@@ -29,7 +29,7 @@ from matchmaker.storage import get_backend  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=40, help="examples per operation and generation mode")
+    parser.add_argument("--examples", type=int, default=50, help="examples per operation and generation mode")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--only", default=None, help="only operations whose label (METHOD /path) contains this")
     args = parser.parse_args()
