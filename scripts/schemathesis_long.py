@@ -21,9 +21,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from api_fuzz import fuzz, make_app  # noqa: E402
+from tests.api_fuzz import fuzz, make_app  # noqa: E402
 from matchmaker.storage import get_backend  # noqa: E402
 
 

@@ -61,7 +61,7 @@ def seed(app) -> tuple[dict, dict[str, list[str]], dict]:
 
     Returns the staff's headers, real ids by path-parameter name, and the staff user document.
     """
-    from conftest import enterprise_doc, institution_doc, need_doc
+    from tests.conftest import enterprise_doc, institution_doc, need_doc
 
     backend = get_backend(app)
     staff_doc = _user(backend, "fuzzstaff", "staff")

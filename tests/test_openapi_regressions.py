@@ -11,7 +11,7 @@ import io
 import jsonschema_rs
 from openpyxl import load_workbook
 
-from conftest import enterprise_doc, need_doc
+from tests.conftest import enterprise_doc, need_doc
 
 API = "/api/v1"
 

@@ -15,7 +15,7 @@ import sqlite3
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from conftest import enterprise_doc, institution_doc, need_doc
+from tests.conftest import enterprise_doc, institution_doc, need_doc
 from matchmaker.accounts.schemas import PasswordChangeSchema, TokenRequestSchema, UserCreateSchema, UserUpdateSchema
 from matchmaker.common.schemas import MAX_MONEY, validate_with
 from matchmaker.enterprises.schemas import EnterpriseSchema, EnterpriseUpdateSchema

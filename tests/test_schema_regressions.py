@@ -1,7 +1,7 @@
 """Schema behaviour found wanting by the property tests (tests/test_properties.py)."""
 from __future__ import annotations
 
-from conftest import institution_doc
+from tests.conftest import institution_doc
 from matchmaker.common.schemas import validate_with
 from matchmaker.institutions.schemas import InstitutionSchema
 

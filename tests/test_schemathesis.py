@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from api_fuzz import fuzz, make_app
+from tests.api_fuzz import fuzz, make_app
 from matchmaker.storage import get_backend
 
 #: examples per operation and generation mode; MATCHMAKER_SCHEMATHESIS_EXAMPLES for more
