@@ -61,9 +61,10 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[k]
 
 
-def write_data_files(folder: Path, needs_wanted: int) -> tuple[Path, Path, int, int]:
-    """Demo-like enterprises and needs, written as two JSON Lines files."""
-    data = demo.generate(max(1, round(needs_wanted / 1.015)))
+def write_data_files(folder: Path, needs_wanted: int, enterprises: int | None = None) -> tuple[Path, Path, int, int]:
+    """Demo-like enterprises (about one per need unless ``enterprises`` says how many) and
+    needs, written as two JSON Lines files."""
+    data = demo.generate(max(1, enterprises or round(needs_wanted / 1.015)))
     needs = data.needs
     rng = random.Random(7)
     while len(needs) < needs_wanted:  # top up with variants of existing needs
@@ -115,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--needs", type=int, default=100_000, help="number of needs to load (default 100,000)")
     parser.add_argument("--repeat", type=int, default=100, help="timed runs of each search")
+    parser.add_argument("--enterprises", type=int, help="enterprises to load (default: about one per need)")
     parser.add_argument("--data-dir", type=Path, help="reuse this data folder instead of a temporary one")
     parser.add_argument("--http", action="store_true", help="also time the real server over HTTP, under load")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes for --http")
@@ -131,7 +133,7 @@ def main() -> None:
     loaded = backend.count("needs")
     if loaded < args.needs:
         with tempfile.TemporaryDirectory() as folder:
-            enterprises_file, needs_file, n_enterprises, n_needs = write_data_files(Path(folder), args.needs)
+            enterprises_file, needs_file, n_enterprises, n_needs = write_data_files(Path(folder), args.needs, args.enterprises)
             timed_import(backend, enterprises_file, "enterprises", n_enterprises + 20)
             timed_import(backend, needs_file, "needs", n_needs)
     print(f"needs in store: {backend.count('needs'):,}")
