@@ -10,7 +10,6 @@ from ..access import require_admin, require_user
 from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
 from ..common.schemas import StrictSchema
 from ..errors import NotAuthenticated, TooManyAttempts
-from ..search import Query, Terms
 from .schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
 from . import service
 from .throttle import throttle
@@ -78,10 +77,7 @@ class Users(MethodView):
     @users_blp.response(200, page_schema(UserSchema, "UserPage"))
     def get(self, args):
         require_admin(actor(), "list accounts")
-        filters = [Terms("role", args["role"])] if args.get("role") else []
-        query = Query(filters=filters, page=args["page"], per_page=args["per_page"], facets=["role"])
-        result = backend().search("users", query)
-        return {"items": result.items, "total": result.total, "page": query.page, "per_page": query.per_page, "facets": result.facets}
+        return service.list_users(backend(), args)
 
     @users_blp.arguments(UserCreateSchema)
     @users_blp.response(201, UserSchema)

@@ -9,6 +9,7 @@ from typing import Iterable
 
 from ..common.schemas import now_iso, validate_with
 from ..common.service import Change, Observer
+from ..common.service import envelope
 from ..errors import Conflict, NotFound, ValidationError
 from ..search import Query, SearchBackend, Terms
 from .models import User
@@ -87,6 +88,13 @@ def update_user(backend: SearchBackend, user_id: str, changes: dict, expected_ve
     stored = backend.replace(USERS, user_id, doc, expected_version=expected_version)
     _tell(observers, "update", user_id, current, stored)
     return stored
+
+
+def list_users(backend: SearchBackend, args: dict) -> dict:
+    """A page of accounts (optionally of some roles), with counts per role: for admins."""
+    filters = [Terms("role", args["role"])] if args.get("role") else []
+    query = Query(filters=filters, page=args.get("page", 1), per_page=args.get("per_page", 20), facets=["role"])
+    return envelope(backend.search(USERS, query), query)
 
 
 def authenticate(backend: SearchBackend, username: str, password: str) -> User | None:

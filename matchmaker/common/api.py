@@ -32,8 +32,10 @@ def with_etag(doc: dict):
     return doc, 200, {"ETag": f'"{doc["version"]}"'}
 
 
-def page_schema(item_schema: type[ma.Schema], name: str, with_facets: bool = True) -> type[ma.Schema]:
-    """The list envelope of API.md: items, total, page, per_page (and facets for searches)."""
+def page_schema(item_schema: type[ma.Schema], name: str, with_facets: bool = True,
+                extra: dict[str, fields.Field] | None = None) -> type[ma.Schema]:
+    """The list envelope of API.md: items, total, page, per_page (and facets for searches),
+    plus ``extra`` fields a list answers besides."""
     attrs = {
         "items": fields.List(fields.Nested(item_schema)),
         "total": fields.Integer(),
@@ -45,6 +47,7 @@ def page_schema(item_schema: type[ma.Schema], name: str, with_facets: bool = Tru
         attrs["relaxed"] = fields.Boolean(
             metadata={"description": "present and true when no hit had every word of q, so hits with some of them are shown"}
         )
+    attrs.update(extra or {})
     return ma.Schema.from_dict(attrs, name=name)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
+from ..common.api import page_schema
 from ..common.schemas import Code, Money, PageArgs
 from ..institutions.schemas import InstitutionSchema
 from ..needs.schemas import NeedSchema
@@ -50,17 +51,9 @@ class NeedMatchSchema(_MatchFields):
     need = fields.Nested(NeedSchema)
 
 
-class _Page(ma.Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    eligible_total = fields.Integer(metadata={"description": "how many of the items are eligible (they come first)"})
+def _eligible_total() -> dict:
+    return {"eligible_total": fields.Integer(metadata={"description": "how many of the items are eligible (they come first)"})}
 
 
-class InstitutionMatchPageSchema(_Page):
-    items = fields.List(fields.Nested(InstitutionMatchSchema))
-
-
-class DealflowPageSchema(_Page):
-    items = fields.List(fields.Nested(NeedMatchSchema))
-    facets = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))
+InstitutionMatchPageSchema = page_schema(InstitutionMatchSchema, "InstitutionMatchPage", with_facets=False, extra=_eligible_total())
+DealflowPageSchema = page_schema(NeedMatchSchema, "DealflowPage", extra=_eligible_total())

@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
 from ..brokering.schemas import PagedSchema
+from ..common.api import page_schema
 from ..common.schemas import Code, Money, StrictSchema, Text
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, STAGES
 from .service import KINDS
@@ -28,13 +29,9 @@ class NotificationSchema(ma.Schema):
     created_at = fields.String()
 
 
-class FeedSchema(ma.Schema):
-    items = fields.List(fields.Nested(NotificationSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    facets = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))
-    unread = fields.Integer(metadata={"description": "your unread notifications, all pages"})
+FeedSchema = page_schema(NotificationSchema, "Feed", extra={
+    "unread": fields.Integer(metadata={"description": "your unread notifications, all pages"}),
+})
 
 
 class FeedArgsSchema(PagedSchema):

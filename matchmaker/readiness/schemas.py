@@ -4,6 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates
 
+from ..common.api import page_schema
 from ..common.schemas import Code, PageArgs, StrictSchema
 from ..scoring.settings import get_settings
 from ..vocabulary import INDUSTRIES
@@ -111,9 +112,4 @@ class ReservePoolItemSchema(ma.Schema):
     rules_year = fields.Integer(allow_none=True)
 
 
-class ReservePoolPageSchema(ma.Schema):
-    items = fields.List(fields.Nested(ReservePoolItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    facets = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))
+ReservePoolPageSchema = page_schema(ReservePoolItemSchema, "ReservePoolPage")

@@ -10,7 +10,6 @@ from ..accounts import service as accounts
 from ..accounts.models import ROLES
 from ..common.schemas import StrictSchema
 from ..errors import Conflict, ValidationError
-from ..search import Query, Terms
 from . import forms
 from .base import backend, observers, query_args, user
 
@@ -39,10 +38,7 @@ def _account_data(form) -> dict:
 def users():
     require_admin(user(), "list accounts")
     args, errors = query_args(UserListSchema())
-    filters = [Terms("role", args["role"])] if args.get("role") else []
-    query = Query(filters=filters, page=args["page"], per_page=args["per_page"], facets=["role"])
-    found = backend().search("users", query)
-    result = {"items": found.items, "total": found.total, "page": query.page, "per_page": query.per_page, "facets": found.facets}
+    result = accounts.list_users(backend(), args)
     return render_template("admin/users.html", result=result, args=args, errors=errors)
 
 
