@@ -53,7 +53,8 @@ from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
 from .query import (
-    MAX_RESULT_WINDOW,
+    by_count,
+    check_window,
     AnyOf,
     BulkError,
     BulkResult,
@@ -197,11 +198,6 @@ def _facet_key(f: FieldSpec, bucket: dict) -> str:
     if f.type == "boolean":
         return bucket.get("key_as_string") or ("true" if bucket["key"] else "false")
     return str(bucket["key"])
-
-
-def _by_count(counts: dict[str, int]) -> dict[str, int]:
-    """Largest count first, then by key: the order of the SQLite backend's facets."""
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -554,11 +550,7 @@ class ElasticsearchBackend(SearchBackend):
     # -- search -----------------------------------------------------------------------
     def search(self, index: str, query: Query) -> SearchResult:
         spec = self.spec(index)
-        if query.offset + query.per_page > MAX_RESULT_WINDOW:
-            raise ValidationError(
-                f"results past the first {MAX_RESULT_WINDOW} cannot be paged to; narrow the search",
-                fields={"page": [f"page * per_page must not exceed {MAX_RESULT_WINDOW}"]},
-            )
+        check_window(query)
         answer = self._call(self.es.search, index=self.alias(index), body=self._search_body(spec, query))
         aggs = answer.get("aggregations", {})
         return SearchResult(
@@ -664,7 +656,7 @@ class ElasticsearchBackend(SearchBackend):
 
     @staticmethod
     def _facet(f: FieldSpec, agg: dict) -> dict[str, int]:
-        return _by_count({_facet_key(f, b): b["doc_count"] for b in agg["buckets"]})
+        return by_count({_facet_key(f, b): b["doc_count"] for b in agg["buckets"]})
 
     @staticmethod
     def _sum(spec: IndexSpec, agg, answer: dict) -> dict[str, dict]:

@@ -9,8 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from ..errors import ValidationError
+
 #: Elasticsearch refuses to page past ``index.max_result_window``; both backends do.
 MAX_RESULT_WINDOW = 10_000
+
+
+def check_window(query: "Query") -> None:
+    """Refuse a page past the result window, the same way on every backend."""
+    if query.offset + query.per_page > MAX_RESULT_WINDOW:
+        raise ValidationError(
+            f"results past the first {MAX_RESULT_WINDOW} cannot be paged to; narrow the search",
+            fields={"page": [f"page * per_page must not exceed {MAX_RESULT_WINDOW}"]},
+        )
+
+
+def by_count(counts: dict[str, int]) -> dict[str, int]:
+    """Facet values, largest count first, then by value: the order every backend answers in."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass(frozen=True)

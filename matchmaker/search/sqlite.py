@@ -24,7 +24,8 @@ from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
 from .query import (
-    MAX_RESULT_WINDOW,
+    by_count,
+    check_window,
     AnyOf,
     BulkError,
     BulkResult,
@@ -562,11 +563,7 @@ class SQLiteBackend(SearchBackend):
 
     def search(self, index: str, query: Query) -> SearchResult:
         spec = self.spec(index)
-        if query.offset + query.per_page > MAX_RESULT_WINDOW:
-            raise ValidationError(
-                f"results past the first {MAX_RESULT_WINDOW} cannot be paged to; narrow the search",
-                fields={"page": [f"page * per_page must not exceed {MAX_RESULT_WINDOW}"]},
-            )
+        check_window(query)
         params: list = []
         where, match = self._where(spec, query, params)
         source = self._from(spec, match)
@@ -624,7 +621,7 @@ class SQLiteBackend(SearchBackend):
                     params,
                 )
                 facets[f.path] = {_facet_key(f, v): c for v, c in rows}
-        return {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in facets.items()}, total
+        return {k: by_count(v) for k, v in facets.items()}, total
 
     def _sum(self, spec, agg, source: str, where: str, params: list) -> dict[str, dict[str, int]]:
         group, summed = spec.field(agg.group_by), spec.field(agg.sum_field)
