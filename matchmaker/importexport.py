@@ -308,9 +308,7 @@ def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_be
 
 
 def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:
-    needs = NeedService(backend)
-    for enterprise in backend.get_many("enterprises", enterprise_ids).values():
-        needs.refresh_enterprise_copies(enterprise)
+    NeedService(backend).refresh_enterprise_copies(*backend.get_many("enterprises", enterprise_ids).values())
 
 
 def export_documents(backend: SearchBackend) -> Iterator[dict]:

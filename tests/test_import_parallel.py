@@ -47,3 +47,18 @@ def test_parallel_import_equals_the_serial_one(tmp_path, jsonl):
     # 26 amounts below zero and 12 unknown enterprises (need 0 is both), and the two broken lines
     assert len(bad) == len(serial_report.rejected) == 26 + 12 - 1 + 2
     assert serial_report.imported["need"] == 2500 - (26 + 12 - 1)
+
+
+def test_reimported_enterprises_update_the_copies_their_stored_needs_carry(tmp_path, jsonl):
+    backend = get_backend(create_app({"DATA_DIR": str(tmp_path)}))
+    backend.init()
+    import_file(backend, jsonl, parallel=False)
+    changed = tmp_path / "enterprises.jsonl"
+    changed.write_text("\n".join(
+        json.dumps({"kind": "enterprise", "id": f"e{e:03d}", **enterprise_doc(name=f"企业{e}", industry="biomedicine")},
+                   ensure_ascii=False) for e in range(0, 300, 2)) + "\n", encoding="utf-8")
+    assert not import_file(backend, changed).rejected
+    industries = {}
+    for need in backend.scan("needs"):
+        industries.setdefault(int(need["enterprise_id"][1:]) % 2, set()).add(need["industry"])
+    assert industries == {0: {"biomedicine"}, 1: {"new_energy"}}
