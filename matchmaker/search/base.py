@@ -13,12 +13,14 @@ import uuid
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 from ..errors import ValidationError
+from .cache import GenerationCache
 from .mappings import IndexSpec
 from .query import BulkResult, Query, SearchResult
 
+T = TypeVar("T")
 ProgressCallback = Callable[[int, int | None], None]  # (done, total or None)
 
 
@@ -47,9 +49,24 @@ class SearchBackend(ABC):
 
     def __init__(self, indexes: dict[str, IndexSpec]):
         self.indexes = indexes
+        self.derived = GenerationCache()
 
     def spec(self, index: str) -> IndexSpec:
         return self.indexes[index]
+
+    # -- derived results ----------------------------------------------------------------
+    def generation(self, index: str) -> Hashable | None:
+        """A token that changes with every committed write to ``index`` (in any process),
+        or None when the backend cannot tell cheaply -- then nothing derived is cached."""
+        return None
+
+    def memoized(self, name: str, key: Hashable, indexes: Iterable[str], compute: Callable[[], T]) -> T:
+        """``compute()``, or what it gave before for ``(name, key)`` while none of
+        ``indexes`` changed.  The value is shared: callers must not change it."""
+        generations = tuple(self.generation(index) for index in indexes)  # read before computing
+        if None in generations:
+            return compute()
+        return self.derived.get_or_compute((name, key, generations), compute)
 
     # -- life cycle -------------------------------------------------------------------
     @abstractmethod

@@ -135,11 +135,44 @@ class SQLiteBackend(SearchBackend):
         finally:
             self._local.depth = 0
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction, so that the statements of one search see one committed state."""
+        db = self.db
+        if db.in_transaction:
+            yield
+            return
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
+    # -- generations ----------------------------------------------------------------------
+    def generation(self, index: str) -> int | None:
+        """A random token each write transaction to the index replaces (random rather than a
+        counter, so that a restored backup cannot bring back a token that once meant other
+        data).  None inside a write transaction: what it sees may still be rolled back."""
+        if getattr(self._local, "depth", 0):
+            return None
+        try:
+            row = self.db.execute("SELECT token FROM _generations WHERE name = ?", (index,)).fetchone()
+        except sqlite3.OperationalError:  # a database from before generations: init adds them
+            return None
+        return row[0] if row else None
+
+    def _changed(self, *names: str) -> None:
+        self.db.executemany("UPDATE _generations SET token = random() WHERE name = ?", [(n,) for n in names])
+
     # -- schema -------------------------------------------------------------------------
     def init(self) -> None:
         with self.transaction():
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS _indexes (name TEXT PRIMARY KEY, version INTEGER NOT NULL, fields TEXT NOT NULL)"
+            )
+            self.db.execute("CREATE TABLE IF NOT EXISTS _generations (name TEXT PRIMARY KEY, token INTEGER NOT NULL)")
+            self.db.executemany(
+                "INSERT OR IGNORE INTO _generations VALUES (?, random())", [(name,) for name in self.indexes]
             )
             needs_reindex = [spec.name for spec in self.indexes.values() if self._create_or_migrate(spec)]
         if needs_reindex:
@@ -240,6 +273,7 @@ class SQLiteBackend(SearchBackend):
                     self.db.execute(f"DELETE FROM {_q(spec.name + '__' + f.column)}")
                 if spec.text_fields:
                     self.db.execute(f"DELETE FROM {_q(spec.name + '__fts')}")
+            self._changed(*self.indexes)
 
     def backup(self, path, progress: ProgressCallback | None = None) -> dict[str, int]:
         """A consistent copy of the database file, taken online with SQLite's backup API.
@@ -273,6 +307,8 @@ class SQLiteBackend(SearchBackend):
         finally:
             source.close()
         self.init()  # the backup may come from an older mapping: apply additions
+        with self.transaction():
+            self._changed(*self.indexes)
         return self._counts()
 
     def _counts(self) -> dict[str, int]:
@@ -307,6 +343,7 @@ class SQLiteBackend(SearchBackend):
                         progress(done, total)
                 counts[name] = len(rows)
                 self.db.execute(f"ANALYZE {table.main}")
+            self._changed(*names)
         return counts
 
     # -- writes -------------------------------------------------------------------------
@@ -334,6 +371,7 @@ class SQLiteBackend(SearchBackend):
             self._clear_derived(table, old_rids)
         written = list(zip(new_rids, (body for _, body in new))) + [(rid, body) for (rid, _), body in old]
         self._write_derived(table, written)
+        self._changed(spec.name)
         return [1 if row is None else row[1] + 1 for _, _, row in items]
 
     def _write_derived(self, table: "_Table", written: list[tuple[int, dict]]) -> None:
@@ -393,6 +431,7 @@ class SQLiteBackend(SearchBackend):
             self._clear_derived(table, [(rid,)])
             self.db.execute(f"DELETE FROM {table.source} WHERE rid = ?", (rid,))
             self.db.execute(f"DELETE FROM {table.main} WHERE rid = ?", (rid,))
+            self._changed(spec.name)
 
     def bulk_upsert(self, index: str, docs: list[dict]) -> BulkResult:
         """All in one transaction; if any document fails, the batch is redone one by one
@@ -554,7 +593,9 @@ class SQLiteBackend(SearchBackend):
         if query.sort:
             for s in query.sort:
                 col = "m.id" if s.field == "id" else "m." + _q(spec.field(s.field).column)
-                terms.append(f"{col} IS NULL, {col} {'DESC' if s.descending else 'ASC'}")
+                # Missing values last: SQLite sorts NULL first, so only ascending needs the
+                # extra term (which would keep a descending sort from walking its index).
+                terms.append(f"{col} DESC" if s.descending else f"{col} IS NULL, {col} ASC")
         if match and not query.sort:
             weights = ", ".join(str(spec.search_fields.get(p, 0.0)) for p in spec.text_fields)
             terms.append(f"bm25(f.{_q(spec.name + '__fts')}, {weights})")
@@ -562,23 +603,64 @@ class SQLiteBackend(SearchBackend):
         return ", ".join(terms)
 
     def search(self, index: str, query: Query) -> SearchResult:
+        """The hits' order, total, facets and sums are computed once per state of the index
+        (see :meth:`memoized`); the page's documents are read each time."""
         spec = self.spec(index)
         check_window(query)
+        with self._snapshot():
+            total, facets, page, sums = self.memoized("search", (index, repr(query)), [index], lambda: self._hits(spec, query))
+            return SearchResult(
+                items=self._page_documents(spec, page),
+                total=total,
+                facets={name: dict(counts) for name, counts in facets.items()},
+                sums={name: {key: dict(group) for key, group in groups.items()} for name, groups in sums.items()},
+            )
+
+    def _hits(self, spec: IndexSpec, query: Query) -> tuple[int, dict, list[tuple], dict]:
         params: list = []
         where, match = self._where(spec, query, params)
         source = self._from(spec, match)
         facets, total = self._facets(spec, query, source, where, params)
-        items = []
+        page: list[tuple] = []
         if query.per_page > 0:
             order_params: list = []
             order = self._order(spec, query, match, order_params)
+            walked = self._order_index(spec, query, match)
+            if walked and not self._walk_is_cheap(spec, query, total):
+                walked = None
             page = self.db.execute(
-                f"SELECT m.rid, m.id, m.version FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT m.rid, m.id, m.version FROM {source}{f' INDEXED BY {walked}' if walked else ''} "
+                f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*params, *order_params, query.per_page, query.offset],
             ).fetchall()
-            items = self._page_documents(spec, page)
         sums = {agg.name: self._sum(spec, agg, source, where, params) for agg in query.sums}
-        return SearchResult(items=items, total=total, facets=facets, sums=sums)
+        return total, facets, page, sums
+
+    #: Read a page by walking the index of its order, checking the filters row by row, when
+    #: that should visit at most this many rows; otherwise SQLite sorts every hit.  Without
+    #: it a filtered list of 100,000 hits at 1,000,000 needs is sorted whole for 20 rows.
+    walk_limit = 20_000
+
+    def _walk_is_cheap(self, spec: IndexSpec, query: Query, total: int) -> bool:
+        """Whether hits spread evenly over the order reach the page's end within ``walk_limit`` rows."""
+        if not total:
+            return False
+        rows = self.db.execute(f"SELECT coalesce(max(rid), 0) FROM {_q(spec.name)}").fetchone()[0]
+        return (query.offset + query.per_page) * rows / total <= self.walk_limit
+
+    def _order_index(self, spec: IndexSpec, query: Query, match: str | None) -> str | None:
+        """The index that lists the hits in the query's order, if one does: the id's (no
+        text, no sort, no boosts) or a sortable field's (one descending sort)."""
+        if match or query.boosts or len(query.sort) > 1:
+            return None
+        if not query.sort:
+            found = self.db.execute("SELECT name FROM pragma_index_list(?) WHERE origin = 'u'", (spec.name,)).fetchone()
+            return _q(found[0]) if found else None
+        (order,) = query.sort
+        f = spec.fields.get(order.field)
+        if order.descending and order.field != "id" and f is not None and not f.array and self._own_index(spec, f):
+            return _q(spec.name + "_" + f.column)
+        return None
 
     def _page_documents(self, spec: IndexSpec, page: list[tuple]) -> list[dict]:
         """The stored documents of a page of hits, read after ordering and paging."""
