@@ -31,6 +31,7 @@ from ..common.language import localize
 from ..common.search_params import amount_range, terms_filters
 from ..errors import Forbidden, NotFound
 from ..needs.service import shown_to
+from ..scoring.dates import as_date
 from ..scoring.matching import (
     InstitutionScorer,
     dealflow_boosts,
@@ -70,8 +71,7 @@ class MatchService:
             raise NotFound(f"need {need_id} not found")
         if not (user.is_staff or owns_enterprise(user, need["enterprise_id"])):
             raise Forbidden("only the enterprise itself and zone staff see the matches of a need")
-        institutions = list(self.backend.scan("institutions"))
-        ranking = rank_institutions(need, institutions, self.settings.config, as_of)
+        ranking = self._ranking(need, as_date(as_of))
         eligible_total = sum(1 for _, result in ranking if result.eligible)
         if args.get("eligible_only"):
             ranking = ranking[:eligible_total]
@@ -79,6 +79,16 @@ class MatchService:
         start = (page - 1) * per_page
         items = [_item("institution", inst, result, language) for inst, result in ranking[start : start + per_page]]
         return {"items": items, "total": len(ranking), "page": page, "per_page": per_page, "eligible_total": eligible_total}
+
+    def _ranking(self, need: dict, as_of: date) -> list:
+        """Every institution scored for this version of the need, kept until an institution
+        changes (the need's version is in the key; its enterprise's facts are in the need)."""
+        config = self.settings.config  # one per app, as the backend: its id names it
+        key = (need["id"], need["version"], id(config), as_of)
+        return self.backend.memoized(
+            "matches", key, ["institutions"],
+            lambda: rank_institutions(need, list(self.backend.scan("institutions")), config, as_of),
+        )
 
     # -- one institution, the open needs ---------------------------------------------------
     def dealflow(self, user: User, institution_id: str, args: dict, language: str = "en", as_of: date | None = None) -> dict:

@@ -20,7 +20,7 @@ Scoring works from the need as the needs index stores it: the ``industry``, ``st
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 
 from ..search.analysis import tokenize
@@ -44,7 +44,7 @@ class Reason:
     message_zh: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"factor": self.factor, "score": self.score, "message": self.message, "message_zh": self.message_zh}
 
 
 @dataclass
