@@ -95,20 +95,33 @@ def timed_import(backend, path: Path, label: str, count: int) -> float:
     return rate
 
 
-def time_calls(fn, repeat: int) -> list[float]:
-    fn()  # warm caches once
+def time_calls(fn, repeat: int, before=None) -> list[float]:
+    """Milliseconds of ``repeat`` calls after one warm-up call; ``before`` runs untimed
+    ahead of each (to empty the result cache, say)."""
+    fn()  # warm the page cache once
     samples = []
     for _ in range(repeat):
+        if before:
+            before()
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
 
-def report_latency(label: str, samples: list[float], extra: str = "") -> None:
+def time_cold_and_warm(backend, fn, repeat: int) -> tuple[list[float], list[float]]:
+    """Calls that compute everything (the backend's result cache emptied before each),
+    and the same calls answered from that cache (what a repeated request costs)."""
+    cold = time_calls(fn, repeat, before=backend.derived.clear)
+    warm = time_calls(fn, repeat)
+    return cold, warm
+
+
+def report_latency(label: str, samples: list[float], extra: str = "", warm: list[float] | None = None) -> None:
+    cached = f"  cached p50 {statistics.median(warm):5.1f} ms" if warm else ""
     print(
         f"{label:<44} p50 {statistics.median(samples):7.1f} ms  p95 {percentile(samples, 95):7.1f} ms  "
-        f"p99 {percentile(samples, 99):7.1f} ms {extra}"
+        f"p99 {percentile(samples, 99):7.1f} ms{cached} {extra}"
     )
 
 
@@ -142,8 +155,8 @@ def main() -> None:
     for label, params in NEED_SEARCHES.items():
         full = {"page": 1, "per_page": 20, **params}
         result = service.search(STAFF, full)
-        samples = time_calls(lambda: service.search(STAFF, full), args.repeat)
-        report_latency(f"needs search: {label}", samples, f"({result['total']:,} hits)")
+        cold, warm = time_cold_and_warm(backend, lambda: service.search(STAFF, full), args.repeat)
+        report_latency(f"needs search: {label}", cold, f"({result['total']:,} hits)", warm)
 
     bench_matches(app, backend, args.repeat)
     raw_ratio(backend, service, NEED_SEARCHES[RATIO_SEARCH], args.repeat)
@@ -159,20 +172,20 @@ def bench_matches(app, backend, repeat: int) -> None:
     args = {"page": 1, "per_page": 20}
     sample = backend.search("needs", Query(filters=[Terms("status", ["open"])], page=7, per_page=200)).items
     if sample:
-        needs = iter(sample * (repeat // len(sample) + 2))
-        samples = time_calls(lambda: service.matches(STAFF, next(needs)["id"], args), repeat)
+        needs = iter(sample * (2 * repeat // len(sample) + 3))
+        cold, warm = time_cold_and_warm(backend, lambda: service.matches(STAFF, next(needs)["id"], args), repeat)
         institutions = backend.count("institutions")
-        report_latency("matches for one need", samples, f"({institutions} institutions, {len(sample)} needs in turn)")
+        report_latency("matches for one need", cold, f"({institutions} institutions, {len(sample)} needs in turn)", warm)
     first_of_type: dict[str, dict] = {}
     for institution in backend.scan("institutions"):
         first_of_type.setdefault(institution["type"], institution)
     every = []
     for kind, institution in first_of_type.items():
         result = service.dealflow(STAFF, institution["id"], args)
-        samples = time_calls(lambda: service.dealflow(STAFF, institution["id"], args), repeat)
-        every += samples
-        report_latency(f"deal flow: {kind} ({institution['id']})", samples,
-                       f"({result['eligible_total']:,} eligible of {result['total']:,} open)")
+        cold, warm = time_cold_and_warm(backend, lambda: service.dealflow(STAFF, institution["id"], args), repeat)
+        every += cold
+        report_latency(f"deal flow: {kind} ({institution['id']})", cold,
+                       f"({result['eligible_total']:,} eligible of {result['total']:,} open)", warm)
     if every:
         report_latency(f"deal flow: all {len(first_of_type)} institutions", every)
 
@@ -187,6 +200,7 @@ def raw_ratio(backend, service, params: dict, repeat: int) -> None:
         return  # not the SQLite backend
     args = {"page": 1, "per_page": 20, **params}
     statements: list[str] = []
+    backend.derived.clear()
     backend.db.set_trace_callback(statements.append)
     service.search(STAFF, args)
     backend.db.set_trace_callback(None)
@@ -194,7 +208,7 @@ def raw_ratio(backend, service, params: dict, repeat: int) -> None:
     raw.execute("PRAGMA cache_size=-65536")
     selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
     raw_samples = time_calls(lambda: [raw.execute(sql).fetchall() for sql in selects], repeat)
-    full_samples = time_calls(lambda: service.search(STAFF, args), repeat)
+    full_samples = time_calls(lambda: service.search(STAFF, args), repeat, before=backend.derived.clear)
     raw.close()
     report_latency(f"raw SQL of '{RATIO_SEARCH}' ({len(selects)} statements)", raw_samples)
     ratio = statistics.median(full_samples) / max(statistics.median(raw_samples), 1e-6)
@@ -239,13 +253,17 @@ def bench_http(data_dir: Path, args) -> None:
         api = requests.Session()
         api.headers["Authorization"] = f"Bearer {token}"
         institutions = api.get(url + "/api/v1/institutions", params={"per_page": 100}, timeout=10).json()["items"]
-        open_needs = api.get(url + "/api/v1/needs", params={"status": "open", "per_page": 100, "page": 3}, timeout=10).json()["items"]
+        open_needs = [need for page in range(1, 21) for need in api.get(
+            url + "/api/v1/needs", params={"status": "open", "per_page": 100, "page": page}, timeout=10).json()["items"]]
         search = {"page": 1, "per_page": 20, **NEED_SEARCHES[RATIO_SEARCH]}
+        # Each timed call asks something not asked before (another page, need or institution),
+        # so that the server's result cache does not answer it.
         workloads = {
-            "needs search (text + filters + facets)": lambda i: ("/api/v1/needs", search),
+            "needs search (text + filters + facets)": lambda i: ("/api/v1/needs", {**search, "page": 1 + i % 50}),
             "institution search (text + facets)": lambda i: ("/api/v1/institutions", {"q": "担保 贷款"}),
             "matches for one need": lambda i: (f"/api/v1/needs/{open_needs[i % len(open_needs)]['id']}/matches", {}),
-            "deal flow for one institution": lambda i: (f"/api/v1/institutions/{institutions[i % len(institutions)]['id']}/dealflow", {}),
+            "deal flow for one institution": lambda i: (f"/api/v1/institutions/{institutions[i % len(institutions)]['id']}/dealflow",
+                                                        {"page": 1 + i // len(institutions) % 10}),
         }
         print(f"over HTTP: matchmaker serve --workers {args.workers}")
         for label, request in workloads.items():
@@ -257,21 +275,39 @@ def bench_http(data_dir: Path, args) -> None:
 
             report_latency(f"HTTP {label}", time_calls(call, args.repeat))
         web = signed_in_browser_session(url)
-        report_latency("HTTP web page: /needs (staff, HTML)", time_calls(lambda: web.get(url + "/needs", timeout=30).raise_for_status(), args.repeat))
+        pages = iter(range(10**9))
+        report_latency("HTTP web page: /needs (staff, HTML)", time_calls(
+            lambda: web.get(url + "/needs", params={"page": 1 + next(pages) % 50}, timeout=30).raise_for_status(), args.repeat))
 
-        paths = [f"/api/v1/needs?{urlencode(search, doseq=True)}", "/api/v1/institutions?q=%E6%8B%85%E4%BF%9D",
-                 *(f"/api/v1/needs/{n['id']}/matches" for n in open_needs[:20])]
-        load = subprocess.run([sys.executable, str(Path(__file__).with_name("loadgen.py")), url, token, "--seconds",
-                               str(args.seconds), "--clients", str(args.clients), *sum((["--path", p] for p in paths), [])],
-                              capture_output=True, text=True, timeout=args.seconds + 120)
-        figures = json.loads(load.stdout.strip().splitlines()[-1])
-        print(f"HTTP under load: {args.clients} clients for {args.seconds:.0f} s (searches and matches): "
-              f"{figures['per_second']} req/s, {figures['errors']} errors of {figures['requests']}, "
-              f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
+        repeated = [f"/api/v1/needs?{urlencode(search, doseq=True)}", "/api/v1/institutions?q=%E6%8B%85%E4%BF%9D",
+                    *(f"/api/v1/needs/{n['id']}/matches" for n in open_needs[:20])]
+        searches = [{**params, "page": page, "per_page": 20} for params in NEED_SEARCHES.values() for page in range(1, 41)]
+        distinct = [f"/api/v1/needs?{urlencode(params, doseq=True)}" for params in searches]
+        distinct += [f"/api/v1/needs/{n['id']}/matches" for n in open_needs]
+        random.Random(3).shuffle(distinct)
+        for label, paths in (("22 paths over and over (the result cache answers most)", repeated),
+                             (f"{len(distinct):,} different searches and matches (the cache rarely helps)", distinct)):
+            figures = run_load(url, token, paths, args)
+            print(f"HTTP under load, {label}: {args.clients} clients for {args.seconds:.0f} s: "
+                  f"{figures['per_second']} req/s, {figures['errors']} errors of {figures['requests']}, "
+                  f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
         print(f"server peak memory (all processes): {peak_memory_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def run_load(url: str, token: str, paths: list[str], args) -> dict:
+    """scripts/loadgen.py in a second process: its one-line JSON summary."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as listing:
+        listing.write("\n".join(paths))
+        listing.flush()
+        load = subprocess.run([sys.executable, str(Path(__file__).with_name("loadgen.py")), url, token, "--seconds",
+                               str(args.seconds), "--clients", str(args.clients), "--paths-file", listing.name],
+                              capture_output=True, text=True, timeout=args.seconds + 120)
+    if load.returncode:
+        raise SystemExit(f"loadgen failed: {load.stderr.strip()}")
+    return json.loads(load.stdout.strip().splitlines()[-1])
 
 
 def signed_in_browser_session(url: str) -> requests.Session:

@@ -2,6 +2,7 @@
 """A bounded load on a matchmaker server on loopback: concurrent clients for some seconds.
 
     scripts/loadgen.py URL TOKEN --seconds 10 --clients 16 --path '/api/v1/needs?q=电池' ...
+    scripts/loadgen.py URL TOKEN --paths-file paths.txt
 
 Each client thread loops over the paths with its own keep-alive connection until the time
 is up, then the process prints one JSON line: requests, errors (non-2xx or exceptions),
@@ -29,8 +30,13 @@ def main() -> None:
     parser.add_argument("token")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--path", action="append", required=True)
+    parser.add_argument("--path", action="append", default=[], help="a path to request (repeatable)")
+    parser.add_argument("--paths-file", type=argparse.FileType(encoding="utf-8"), help="more paths, one a line")
     args = parser.parse_args()
+    if args.paths_file:
+        args.path += [line.strip() for line in args.paths_file if line.strip()]
+    if not args.path:
+        sys.exit("give the paths to request with --path or --paths-file")
     if urlsplit(args.url).hostname not in LOOPBACK:
         sys.exit("loadgen only targets a server on this machine's loopback")
     if not 0 < args.seconds <= 300 or not 0 < args.clients <= 256:
