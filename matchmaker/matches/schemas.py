@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
 from ..common.api import page_schema
-from ..common.schemas import Code, Money, PageArgs
+from ..common.schemas import Code, Money, PageArgs, ProjectedList
 from ..institutions.schemas import InstitutionSchema
 from ..needs.schemas import NeedSchema
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, STAGES
@@ -39,7 +39,7 @@ class ReasonSchema(ma.Schema):
 class _MatchFields(ma.Schema):
     score = fields.Integer(metadata={"description": "0-100"})
     eligible = fields.Boolean()
-    reasons = fields.List(fields.Nested(ReasonSchema))
+    reasons = ProjectedList(ReasonSchema)
     broken_rules = fields.List(fields.String(), metadata={"description": "the hard rules broken, if any"})
 
 

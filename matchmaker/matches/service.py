@@ -87,8 +87,12 @@ class MatchService:
         key = (need["id"], need["version"], id(config), as_of)
         return self.backend.memoized(
             "matches", key, ["institutions"],
-            lambda: rank_institutions(need, list(self.backend.scan("institutions")), config, as_of),
+            lambda: rank_institutions(need, self._institutions(), config, as_of),
         )
+
+    def _institutions(self) -> list[dict]:
+        """Every institution (a few dozen), read once per state of the index and shared by the rankings."""
+        return self.backend.memoized("scan", "institutions", ["institutions"], lambda: list(self.backend.scan("institutions")))
 
     # -- one institution, the open needs ---------------------------------------------------
     def dealflow(self, user: User, institution_id: str, args: dict, language: str = "en", as_of: date | None = None) -> dict:
