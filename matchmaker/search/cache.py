@@ -19,7 +19,7 @@ T = TypeVar("T")
 class GenerationCache:
     """A thread-safe LRU whose keys include the generations the value was derived from."""
 
-    def __init__(self, size: int = 1024):
+    def __init__(self, size: int = 512):
         self.size = size
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()

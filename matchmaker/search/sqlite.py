@@ -98,9 +98,9 @@ class SQLiteBackend(SearchBackend):
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
-            # 16 MB of page cache per connection: the server keeps one connection per
+            # 8 MB of page cache per connection: the server keeps one connection per
             # thread and per worker process, and the OS page cache is shared by all of them.
-            conn.execute("PRAGMA cache_size=-16384")
+            conn.execute("PRAGMA cache_size=-8192")
             conn.execute("PRAGMA temp_store=MEMORY")
             self._local.conn = conn
             self._local.depth = 0
