@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
@@ -189,6 +190,8 @@ class _Prepared:
     docs: list[tuple[int, dict]]
     rejected: list[Rejection]
     lacking: dict[str, list[str]]
+    #: the backend's :meth:`~matchmaker.search.SearchBackend.prepare_bulk` of ``docs``, when done ahead
+    ahead: list | None = None
 
 
 def _prepare(service: DocumentService, kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
@@ -219,7 +222,7 @@ def _store(backend, services, kind: str, prepared: _Prepared, report: ImportRepo
         for doc in docs:
             services["need"].remember(doc)
     if docs:
-        result = backend.bulk_upsert(KINDS[kind], docs)
+        result = backend.bulk_upsert(KINDS[kind], docs, prepared.ahead)
         report.imported[kind] += result.indexed
         for error in result.errors:
             report.rejected.append(Rejection(prepared.docs[error.position][0], f"not stored: {error.message}"))
@@ -241,25 +244,34 @@ _worker_service: "_ImportNeedService | None" = None
 
 
 def _prepare_needs_in_worker(batch: list[tuple[int, dict]]) -> _Prepared:
-    return _prepare(_worker_service, "need", batch)
+    """Validate, then do the backend's share of storing that needs no storage (the full-text
+    tokens); the parent only adds the server-kept fields, which are not text."""
+    prepared = _prepare(_worker_service, "need", batch)
+    prepared.ahead = _worker_service.backend.prepare_bulk("needs", [doc for _, doc in prepared.docs])
+    return prepared
 
 
 class _NeedPipeline:
-    """Validates the next batch of needs in a second process while this one stores the
-    last: on two cores validation and storage then overlap instead of taking turns.
+    """Validates the next batches of needs in worker processes while this one stores the
+    earlier ones, in file order: on two cores validation and storage then overlap instead
+    of taking turns.  Two workers let the OS even out the share of each side.
 
     Used for large files on backends that can cross a fork (SQLite: the parent closes its
-    connection first and the worker opens its own); otherwise batches are done in turn.
+    connection first and each worker opens its own); otherwise batches are done in turn.
     """
+
+    WORKERS = 2
+    #: batches handed to the workers and not yet stored (bounds the memory in flight)
+    AHEAD = 3
 
     def __init__(self, backend, services, report: ImportReport, changed_enterprises: set, parallel: bool):
         self.backend, self.services, self.report, self.changed = backend, services, report, changed_enterprises
-        self.pool, self.pending = None, None
+        self.pool, self.pending = None, deque()
         if parallel:
             global _worker_service
             _worker_service = services["need"]
             backend.close()  # no connection may cross the fork
-            self.pool = multiprocessing.get_context("fork").Pool(1)
+            self.pool = multiprocessing.get_context("fork").Pool(self.WORKERS)
 
     def submit(self, batch: list[tuple[int, dict]]) -> int:
         size = len(batch)
@@ -267,20 +279,19 @@ class _NeedPipeline:
             return 0
         if self.pool is None:
             return _flush(self.backend, self.services, "need", batch, self.report, self.changed)
-        job = self.pool.apply_async(_prepare_needs_in_worker, (list(batch),))
+        self.pending.append(self.pool.apply_async(_prepare_needs_in_worker, (list(batch),)))
         batch.clear()
-        self._store_pending()
-        self.pending = job
+        while len(self.pending) > self.AHEAD:
+            self._store_oldest()
         return size
 
-    def _store_pending(self) -> None:
-        if self.pending is not None:
-            _store(self.backend, self.services, "need", self.pending.get(), self.report, self.changed)
-            self.pending = None
+    def _store_oldest(self) -> None:
+        _store(self.backend, self.services, "need", self.pending.popleft().get(), self.report, self.changed)
 
     def close(self) -> None:
         try:
-            self._store_pending()
+            while self.pending:
+                self._store_oldest()
         finally:
             if self.pool is not None:
                 self.pool.close()

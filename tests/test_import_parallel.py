@@ -5,6 +5,7 @@ import pytest
 
 from matchmaker import create_app
 from matchmaker.importexport import import_file
+from matchmaker.search import Query
 from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 
@@ -21,6 +22,8 @@ def jsonl(tmp_path_factory):
         if n % 211 == 0:
             need["enterprise_id"] = "nobody"  # no such enterprise
         lines.append({"kind": "need", "id": f"n{n:05d}", **need})
+    # a later line for the same need wins, though another worker validated it
+    lines.append({"kind": "need", "id": "n00001", **need_doc("e001", title="重复的需求 replacement", amount=7_000_000)})
     text = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
     text += '\n{"kind": "need", broken json\n{"kind": "spaceship"}\n'
     path = tmp_path_factory.mktemp("parallel") / "data.jsonl"
@@ -34,19 +37,25 @@ def load(folder, path, parallel):
     report = import_file(backend, path, parallel=parallel)
     needs = {d["id"]: {k: v for k, v in d.items() if k not in ("created_at", "updated_at", "published_at", "published_month")}
              for d in backend.scan("needs")}
-    return report, needs
+    # the full-text tokens were made in the workers: text search must find what it finds serially
+    found = {text: [d["id"] for d in backend.search("needs", Query(text=text, per_page=100)).items]
+             for text in ("融资需求 12", "replacement", "企业7", "需求")}
+    return report, needs, found
 
 
 def test_parallel_import_equals_the_serial_one(tmp_path, jsonl):
-    serial_report, serial_needs = load(tmp_path / "serial", jsonl, parallel=False)
-    parallel_report, parallel_needs = load(tmp_path / "parallel", jsonl, parallel=True)
+    serial_report, serial_needs, serial_found = load(tmp_path / "serial", jsonl, parallel=False)
+    parallel_report, parallel_needs, parallel_found = load(tmp_path / "parallel", jsonl, parallel=True)
+    assert parallel_found == serial_found
+    assert serial_found["replacement"] == ["n00001"] and len(serial_found["融资需求 12"]) > 5
+    assert serial_needs["n00001"]["amount"] == 7_000_000
     assert parallel_report.imported == serial_report.imported
     assert [(r.line, r.message) for r in parallel_report.rejected] == [(r.line, r.message) for r in serial_report.rejected]
     assert parallel_needs == serial_needs
     bad = {r.line for r in serial_report.rejected}
     # 26 amounts below zero and 12 unknown enterprises (need 0 is both), and the two broken lines
     assert len(bad) == len(serial_report.rejected) == 26 + 12 - 1 + 2
-    assert serial_report.imported["need"] == 2500 - (26 + 12 - 1)
+    assert serial_report.imported["need"] == 2500 - (26 + 12 - 1) + 1
 
 
 def test_reimported_enterprises_update_the_copies_their_stored_needs_carry(tmp_path, jsonl):

@@ -175,8 +175,17 @@ class SearchBackend(ABC):
         """NotFound when absent; Conflict on a stale version."""
 
     @abstractmethod
-    def bulk_upsert(self, index: str, docs: list[dict]) -> BulkResult:
-        """Create or overwrite many documents (each with an ``id``); reports each failure."""
+    def bulk_upsert(self, index: str, docs: list[dict], prepared: list | None = None) -> BulkResult:
+        """Create or overwrite many documents (each with an ``id``); reports each failure.
+
+        ``prepared`` is what :meth:`prepare_bulk` gave for these very documents, if the
+        caller had it done ahead (in another process, say)."""
+
+    def prepare_bulk(self, index: str, docs: list[dict]) -> list | None:
+        """The per-document work of ``bulk_upsert`` that needs no storage (SQLite: the
+        full-text tokens), so that a second process can do it while this one stores the
+        last batch; None when there is none worth moving."""
+        return None
 
     # -- search -----------------------------------------------------------------------
     @abstractmethod

@@ -501,7 +501,7 @@ class ElasticsearchBackend(SearchBackend):
             fields={"version": [f"current version is {doc['version']}"]},
         )
 
-    def bulk_upsert(self, index: str, docs: list[dict]) -> BulkResult:
+    def bulk_upsert(self, index: str, docs: list[dict], prepared: list | None = None) -> BulkResult:
         """Index ``docs`` in chunks; each refused document is reported, the others kept.
 
         A chunk the cluster cannot take at all (unavailable after retries) raises

@@ -85,7 +85,8 @@ class SQLiteBackend(SearchBackend):
         self.path = str(path)
         self._local = threading.local()
         self._tables: dict[str, _Table] = {}
-        self._grown: dict[str, int] = {}
+        self._grown: dict[str, int] = {}  # rows written since the last ANALYZE, per index
+        self._analyzed_size: dict[str, int] = {}  # rows at the last ANALYZE, per index
 
     # -- connections and transactions ---------------------------------------------------
     @property
@@ -332,10 +333,10 @@ class SQLiteBackend(SearchBackend):
                 table = self._table(spec)
                 rows = self.db.execute(f"SELECT rid, source FROM {table.source}").fetchall()
                 for start in range(0, len(rows), _BATCH):
-                    written = [(rid, json.loads(source)) for rid, source in rows[start : start + _BATCH]]
+                    written = [(rid, json.loads(source), None) for rid, source in rows[start : start + _BATCH]]
                     if table.columns:
                         self.db.executemany(
-                            table.update_columns, [(*table.column_values(body), rid) for rid, body in written]
+                            table.update_columns, [(*table.column_values(body), rid) for rid, body, _ in written]
                         )
                     self._write_derived(table, written)
                     done += len(written)
@@ -353,32 +354,42 @@ class SQLiteBackend(SearchBackend):
             table = self._tables[spec.name] = _Table(spec)
         return table
 
-    def _store(self, spec: IndexSpec, items: list[tuple[str, dict, tuple[int, int] | None]]) -> list[int]:
+    def _store(self, spec: IndexSpec, items: list[tuple[str, dict, tuple[int, int] | None]],
+               tokens: list | None = None) -> list[int]:
         """Insert or overwrite documents with few statements: ``items`` are (id, body,
-        (rid, version) of the stored copy or None).  Returns the new versions."""
+        (rid, version) of the stored copy or None); ``tokens``, when given, their
+        full-text values from :meth:`prepare_bulk`.  Returns the new versions."""
         table, db = self._table(spec), self.db
-        new = [(doc_id, body) for doc_id, body, row in items if row is None]
-        old = [(row, body) for _, body, row in items if row is not None]
+        tokens = tokens or [None] * len(items)
+        new = [(doc_id, body, fts) for (doc_id, body, row), fts in zip(items, tokens) if row is None]
+        old = [(row, body, fts) for (_, body, row), fts in zip(items, tokens) if row is not None]
         next_rid = db.execute(f"SELECT coalesce(max(rid), 0) + 1 FROM {table.main}").fetchone()[0]
         new_rids = list(range(next_rid, next_rid + len(new)))
         if new:
-            db.executemany(table.insert_main, [(rid, doc_id, 1, *table.column_values(body)) for rid, (doc_id, body) in zip(new_rids, new)])
-            db.executemany(table.insert_source, [(rid, _dump(body)) for rid, (_, body) in zip(new_rids, new)])
+            db.executemany(table.insert_main, [(rid, doc_id, 1, *table.column_values(body)) for rid, (doc_id, body, _) in zip(new_rids, new)])
+            db.executemany(table.insert_source, [(rid, _dump(body)) for rid, (_, body, _) in zip(new_rids, new)])
         if old:
-            old_rids = [(rid,) for (rid, _), _ in old]
-            db.executemany(table.update_main, [(version + 1, *table.column_values(body), rid) for (rid, version), body in old])
-            db.executemany(table.update_source, [(_dump(body), rid) for (rid, _), body in old])
+            old_rids = [(rid,) for (rid, _), _, _ in old]
+            db.executemany(table.update_main, [(version + 1, *table.column_values(body), rid) for (rid, version), body, _ in old])
+            db.executemany(table.update_source, [(_dump(body), rid) for (rid, _), body, _ in old])
             self._clear_derived(table, old_rids)
-        written = list(zip(new_rids, (body for _, body in new))) + [(rid, body) for (rid, _), body in old]
+        written = [(rid, body, fts) for rid, (_, body, fts) in zip(new_rids, new)] + [(rid, body, fts) for (rid, _), body, fts in old]
         self._write_derived(table, written)
         self._changed(spec.name)
         return [1 if row is None else row[1] + 1 for _, _, row in items]
 
-    def _write_derived(self, table: "_Table", written: list[tuple[int, dict]]) -> None:
+    def _write_derived(self, table: "_Table", written: list[tuple[int, dict, list | None]]) -> None:
+        """Array rows and FTS rows of (rid, body, full-text values or None to compute them)."""
         for field, sql in table.insert_arrays:
-            self.db.executemany(sql, [(v, rid) for rid, body in written for v in table.array_values(body, field)])
+            self.db.executemany(sql, [(v, rid) for rid, body, _ in written for v in table.array_values(body, field)])
         if table.insert_fts:
-            self.db.executemany(table.insert_fts, [(rid, *table.fts_values(body)) for rid, body in written])
+            self.db.executemany(
+                table.insert_fts, [(rid, *(fts if fts is not None else table.fts_values(body))) for rid, body, fts in written]
+            )
+
+    def prepare_bulk(self, index: str, docs: list[dict]) -> list | None:
+        table = self._table(self.spec(index))
+        return [table.fts_values(strip_meta(doc)) for doc in docs] if table.insert_fts else None
 
     def _clear_derived(self, table: "_Table", rids: list[tuple[int]]) -> None:
         for sql in table.delete_arrays:
@@ -433,14 +444,16 @@ class SQLiteBackend(SearchBackend):
             self.db.execute(f"DELETE FROM {table.main} WHERE rid = ?", (rid,))
             self._changed(spec.name)
 
-    def bulk_upsert(self, index: str, docs: list[dict]) -> BulkResult:
+    def bulk_upsert(self, index: str, docs: list[dict], prepared: list | None = None) -> BulkResult:
         """All in one transaction; if any document fails, the batch is redone one by one
         (each in a savepoint) so that exactly the failing documents are left out."""
         spec = self.spec(index)
+        if prepared is not None and len(prepared) != len(docs):
+            raise ValueError(f"prepared has {len(prepared)} entries for {len(docs)} documents")
         with self.transaction():
             self.db.execute("SAVEPOINT batch")
             try:
-                self._upsert_all(spec, docs)
+                self._upsert_all(spec, docs, prepared)
             except (sqlite3.Error, ValueError, TypeError):
                 self.db.execute("ROLLBACK TO batch")
             else:
@@ -452,7 +465,7 @@ class SQLiteBackend(SearchBackend):
             for position, doc in enumerate(docs):
                 self.db.execute("SAVEPOINT item")
                 try:
-                    self._upsert_all(spec, [doc])
+                    self._upsert_all(spec, [doc], prepared[position : position + 1] if prepared else None)
                 except (sqlite3.Error, ValueError, TypeError) as exc:
                     self.db.execute("ROLLBACK TO item")
                     result.errors.append(BulkError(position, doc.get("id"), str(exc)))
@@ -461,14 +474,14 @@ class SQLiteBackend(SearchBackend):
                 self.db.execute("RELEASE item")
         return result
 
-    def _upsert_all(self, spec: IndexSpec, docs: list[dict]) -> None:
+    def _upsert_all(self, spec: IndexSpec, docs: list[dict], prepared: list | None = None) -> None:
         ids = [doc.get("id") for doc in docs]
         if not all(isinstance(doc_id, str) and doc_id for doc_id in ids):
             raise ValueError("document has no id")
         if len(set(ids)) != len(ids):
             raise ValueError("the same id twice in one batch")
         current = self._current_many(spec, ids)
-        self._store(spec, [(doc_id, strip_meta(doc), current.get(doc_id)) for doc_id, doc in zip(ids, docs)])
+        self._store(spec, [(doc_id, strip_meta(doc), current.get(doc_id)) for doc_id, doc in zip(ids, docs)], prepared)
 
     def _current_many(self, spec: IndexSpec, ids: list[str]) -> dict[str, tuple[int, int]]:
         found = {}
@@ -481,10 +494,15 @@ class SQLiteBackend(SearchBackend):
         return found
 
     def _analyze_if_grown(self, spec: IndexSpec, added: int) -> None:
-        """Refresh the planner's statistics after a big load; its index choices depend on them."""
+        """Refresh the planner's statistics after a big load; its index choices depend on them.
+
+        After every 10,000 rows at first, then every quarter of the size last analyzed:
+        ANALYZE reads the whole table, so a fixed step would make a long import quadratic.
+        """
         grown = self._grown.get(spec.name, 0) + added
-        if grown >= 10_000:
+        if grown >= max(10_000, self._analyzed_size.get(spec.name, 0) // 4):
             self.db.execute(f"ANALYZE {_q(spec.name)}")
+            self._analyzed_size[spec.name] = self.db.execute(f"SELECT coalesce(max(rid), 0) FROM {_q(spec.name)}").fetchone()[0]
             grown = 0
         self._grown[spec.name] = grown
 
@@ -755,7 +773,8 @@ class _Table:
     def __init__(self, spec: IndexSpec):
         self.main, self.source = _q(spec.name), _q(spec.name + "__source")
         self.columns = [f for f in spec.scalar_fields if f.path != "id"]
-        self._column_paths = [tuple(f.path.split(".")) for f in self.columns]
+        # (top-level key, the rest of the path) of each column: most paths have one part
+        self._column_keys = [(path[0], tuple(path[1:])) for path in (tuple(f.path.split(".")) for f in self.columns)]
         names = "".join(f", {_q(f.column)}" for f in self.columns)
         marks = ", ?" * len(self.columns)
         sets = "".join(f", {_q(f.column)} = ?" for f in self.columns)
@@ -789,7 +808,13 @@ class _Table:
         return value
 
     def column_values(self, doc: dict) -> list:
-        return [_to_sql(self._get(doc, path)) for path in self._column_paths]
+        values = []
+        for key, rest in self._column_keys:
+            value = doc.get(key)
+            for part in rest:
+                value = value.get(part) if isinstance(value, dict) else None
+            values.append(_to_sql(value))
+        return values
 
     def array_values(self, doc: dict, field: str) -> list:
         values = self._get(doc, self.arrays[field])
