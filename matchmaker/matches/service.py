@@ -85,14 +85,23 @@ class MatchService:
         changes (the need's version is in the key; its enterprise's facts are in the need)."""
         config = self.settings.config  # one per app, as the backend: its id names it
         key = (need["id"], need["version"], id(config), as_of)
-        return self.backend.memoized(
-            "matches", key, ["institutions"],
-            lambda: rank_institutions(need, self._institutions(), config, as_of),
-        )
 
-    def _institutions(self) -> list[dict]:
-        """Every institution (a few dozen), read once per state of the index and shared by the rankings."""
-        return self.backend.memoized("scan", "institutions", ["institutions"], lambda: list(self.backend.scan("institutions")))
+        def rank() -> list:
+            institutions, scorers = self._scorers(as_of)
+            return rank_institutions(need, institutions, config, as_of, scorers)
+
+        return self.backend.memoized("matches", key, ["institutions"], rank)
+
+    def _scorers(self, as_of: date) -> tuple[list[dict], list[InstitutionScorer]]:
+        """Every institution (a few dozen) and its prepared scorer, made once per state of
+        the index and day, and shared by the rankings of every need."""
+        config = self.settings.config
+
+        def prepare() -> tuple[list[dict], list[InstitutionScorer]]:
+            institutions = list(self.backend.scan("institutions"))
+            return institutions, [InstitutionScorer(institution, config, as_of) for institution in institutions]
+
+        return self.backend.memoized("scorers", (id(config), as_of), ["institutions"], prepare)
 
     # -- one institution, the open needs ---------------------------------------------------
     def dealflow(self, user: User, institution_id: str, args: dict, language: str = "en", as_of: date | None = None) -> dict:

@@ -638,21 +638,41 @@ class SQLiteBackend(SearchBackend):
         params: list = []
         where, match = self._where(spec, query, params)
         source = self._from(spec, match)
-        facets, total = self._facets(spec, query, source, where, params)
-        page: list[tuple] = []
-        if query.per_page > 0:
-            order_params: list = []
-            order = self._order(spec, query, match, order_params)
-            walked = self._order_index(spec, query, match)
-            if walked and not self._walk_is_cheap(spec, query, total):
-                walked = None
-            page = self.db.execute(
-                f"SELECT m.rid, m.id, m.version FROM {source}{f' INDEXED BY {walked}' if walked else ''} "
-                f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, *order_params, query.per_page, query.offset],
-            ).fetchall()
+        order_index = self._order_index(spec, query, match) if query.per_page > 0 else None
+        if query.per_page > 0 and not query.facets and order_index is None and not match:
+            # Every hit gets sorted anyway: count them in the same pass (FTS5's bm25 cannot
+            # run beside a window function, so not with text).
+            total, page = self._page_and_total(spec, query, source, where, params, match)
+            facets: dict = {}
+        else:
+            facets, total = self._facets(spec, query, source, where, params)
+            page = []
+            if query.per_page > 0:
+                walk = order_index if self._walk_is_cheap(spec, query, total) else None
+                page = self._page(spec, query, source, where, params, match, walk)
         sums = {agg.name: self._sum(spec, agg, source, where, params) for agg in query.sums}
         return total, facets, page, sums
+
+    def _page(self, spec: IndexSpec, query: Query, source: str, where: str, params: list, match: str | None,
+              walk: str | None = None, with_total: bool = False) -> list[tuple]:
+        """(rid, id, version) of the page's hits, in order; ``walk`` names the index to read
+        them through; ``with_total`` adds the number of hits to each row."""
+        order_params: list = []
+        order = self._order(spec, query, match, order_params)
+        return self.db.execute(
+            f"SELECT m.rid, m.id, m.version{', count(*) OVER ()' if with_total else ''} "
+            f"FROM {source}{f' INDEXED BY {walk}' if walk else ''} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, *order_params, query.per_page, query.offset],
+        ).fetchall()
+
+    def _page_and_total(self, spec: IndexSpec, query: Query, source: str, where: str, params: list,
+                        match: str | None) -> tuple[int, list[tuple]]:
+        rows = self._page(spec, query, source, where, params, match, with_total=True)
+        if rows:
+            return rows[0][3], [row[:3] for row in rows]
+        if query.offset:  # a page past the end: count the hits on their own
+            return self.db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0], []
+        return 0, []
 
     #: Read a page by walking the index of its order, checking the filters row by row, when
     #: that should visit at most this many rows; otherwise SQLite sorts every hit.  Without

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from matchmaker.search import AnyOf, Missing, Not, Query, Range, Sort, Terms, create_backend
+from matchmaker.search.query import Boost
 
 from test_backend_contract import institution, need
 
@@ -73,3 +74,21 @@ def _has_order_index(index: str, query: Query) -> bool:
         return True
     (order,) = query.sort
     return order.descending and (index, order.field) in {("needs", "amount"), ("needs", "created_at"), ("institutions", "ticket_max")}
+
+
+@pytest.mark.parametrize("query", [
+    Query(filters=[Terms("status", ["open"])], sort=[Sort("amount")]),  # sorted whole: counted in the same pass
+    Query(filters=[Terms("status", ["open"])], boosts=[Boost(Terms("instrument", ["equity"]), 5.0)]),
+    Query(filters=[Terms("status", ["open"])], sort=[Sort("amount", descending=True)]),  # walked
+], ids=["ascending", "boosted", "descending"])
+def test_every_page_tells_the_same_total_as_a_count(backend, query):
+    backend.derived.clear()
+    counted = backend.count("needs", query)
+    assert 100 < counted < 400
+    seen = []
+    for page in range(1, 30):
+        query.page, query.per_page = page, 15
+        result = backend.search("needs", query)
+        assert result.total == counted
+        seen += [d["id"] for d in result.items]
+    assert len(seen) == len(set(seen)) == counted  # and past the end the pages are empty
