@@ -4,7 +4,10 @@
 Loads N synthetic needs (default 100,000) and their enterprises through the same import
 path as ``matchmaker import``, then times a set of needs searches, the matches for one
 need and the deal flow of one institution of each type through the service layer the API
-calls, and prints import rates and p50/p95/p99 latencies.
+calls, and prints import rates and p50/p95/p99 latencies.  Latencies are cold (the result
+cache emptied before each call); "cached" is the same call again.  ``--http`` adds the real
+server: latencies of requests not asked before, three loads from a second process, and the
+server's peak memory.
 
     .venv/bin/python scripts/bench.py                      # 100,000 needs, SQLite
     .venv/bin/python scripts/bench.py --needs 1000000 --repeat 50
