@@ -247,8 +247,9 @@ def bench_http(data_dir: Path, args) -> None:
     ensure_bench_user(data_dir)
     port = free_port()
     env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir)}
+    log = (data_dir / "bench-server.log").open("w")  # where to look when a load reports errors
     server = subprocess.Popen([sys.executable, "-m", "matchmaker.cli", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               str(args.workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url)
@@ -297,12 +298,13 @@ def bench_http(data_dir: Path, args) -> None:
                              (f"{len(distinct):,} different searches and matches (the cache rarely helps)", distinct)):
             figures = run_load(url, token, paths, args)
             print(f"HTTP under load, {label}: {args.clients} clients for {args.seconds:.0f} s: "
-                  f"{figures['per_second']} req/s, {figures['errors']} errors of {figures['requests']}, "
+                  f"{figures['per_second']} req/s, {figures['errors']} errors of {figures['requests']} {figures['error_kinds'] or ''}, "
                   f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
         print(f"server peak memory (all processes): {peak_memory_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
 
 def run_load(url: str, token: str, paths: list[str], args) -> dict:

@@ -45,6 +45,7 @@ def main() -> None:
     deadline = time.monotonic() + args.seconds
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}  # what the errors were: a status code or an exception's name
     lock = threading.Lock()
 
     target = urlsplit(args.url)
@@ -63,11 +64,15 @@ def main() -> None:
                 response = connection.getresponse()
                 response.read()
                 ok = 200 <= response.status < 300
-            except (OSError, http.client.HTTPException):
+                kind = str(response.status)
+            except (OSError, http.client.HTTPException) as exc:
                 connection.close()  # reconnects on the next request
-                ok = False
+                ok, kind = False, type(exc).__name__
             mine.append((time.perf_counter() - started) * 1000)
-            failed += not ok
+            if not ok:
+                failed += 1
+                with lock:
+                    kinds[kind] = kinds.get(kind, 0) + 1
         connection.close()
         with lock:
             latencies.extend(mine)
@@ -84,6 +89,7 @@ def main() -> None:
     print(json.dumps({
         "requests": len(latencies),
         "errors": errors,
+        "error_kinds": kinds,
         "per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(ordered), 1),
         "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
