@@ -65,3 +65,30 @@ def test_two_clients_editing_the_same_need_lose_no_update(server):
     winners = [amount for code, amount in results if code == 200]
     assert len(winners) == 1 and sorted(code for code, _ in results) == [200] + [409] * 7
     assert requests.get(api + f"/needs/{need['id']}", headers=staff, timeout=10).json()["amount"] == winners[0]
+
+
+def test_every_worker_answers_a_search_with_the_last_write(server):
+    """Each worker keeps search results in its own cache; a write through either one must
+    reach the next search on both."""
+    staff = server.token("staff1", "staff password 1")
+    api = server.url + "/api/v1"
+    enterprise = requests.post(api + "/enterprises", json=enterprise_doc(), headers=staff, timeout=10).json()
+    need = requests.post(api + "/needs", json=need_doc(enterprise["id"], amount=3_000_000), headers=staff, timeout=10).json()
+    search = {"enterprise_id": enterprise["id"], "min_amount": 2_000_000}
+
+    def answers() -> set:
+        def one(_):
+            with requests.Session() as s:  # a connection each: both workers answer some
+                body = s.get(api + "/needs", params=search, headers=staff, timeout=30).json()
+                return body["total"], tuple(sorted(body["facets"]["instrument"].items()))
+
+        with ThreadPoolExecutor(8) as pool:
+            return set(pool.map(one, range(40)))
+
+    assert answers() == {(1, (("equity", 1),))}  # now cached in both workers
+    for amount, expected in ((1_000_000, {(0, ())}), (5_000_000, {(1, (("equity", 1),))})):
+        current = requests.get(api + f"/needs/{need['id']}", headers=staff, timeout=10).json()
+        changed = requests.patch(api + f"/needs/{need['id']}", json={"amount": amount},
+                                 headers={**staff, "If-Match": f'"{current["version"]}"'}, timeout=10)
+        assert changed.status_code == 200
+        assert answers() == expected
