@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -47,13 +48,23 @@ def default_data_dir() -> str:
 
 
 def load_secret_key(data_dir: str | Path) -> str:
-    """The session signing key kept in the data folder, made on first use (mode 0600)."""
+    """The session signing key kept in the data folder, made on first use (mode 0600).
+
+    Processes that start together on a new folder (``serve --workers``, a CLI command beside
+    the server) must agree on one key: each writes a whole key to a file of its own and
+    links it into place, which fails for all but the first; then everyone reads that one.
+    """
     path = Path(data_dir) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key)
-    return key
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process was first: its key stands
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
