@@ -27,7 +27,7 @@ from ..search.analysis import tokenize
 from ..search.mappings import get_value
 from ..search.query import AnyOf, Boost, Filter, Missing, Not, Range, Terms
 from . import wording
-from .clauses import holds
+from .clauses import compile_clause, holds
 from .config import ScoringConfig, Signal
 from .dates import as_date, founded_cutoff, years_between
 from .wording import Text
@@ -400,6 +400,12 @@ class InstitutionScorer:
         self.rules = hard_rules(institution, config, self.as_of)
         self.steps = structured_steps(institution, config)
         self.tokens = frozenset(tokenize(_institution_text(institution)))
+        # the same clauses as tests on a need, prepared once (see compile_clause)
+        self._rule_tests = [(rule.rule, compile_clause(rule.clause)) for rule in self.rules]
+        self._step_tests = {
+            name: [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
+            for name, steps in self.steps.items()
+        }
 
     def shared_terms(self, need: dict, tokens: tuple[str, ...] | None = None) -> list[str]:
         tokens = need_tokens(need) if tokens is None else tokens
@@ -407,12 +413,15 @@ class InstitutionScorer:
         return [t for t in tokens if t in self.tokens and t not in ignored]
 
     def broken_rules(self, need: dict) -> list[str]:
-        return [rule.rule for rule in self.rules if not holds(rule.clause, need)]
+        return [rule for rule, test in self._rule_tests if not test(need)]
 
     def points(self, need: dict, terms: list[str]) -> dict[str, float]:
         """What :func:`factor_points` gives, from the prepared steps."""
         config = self.config
-        points = {name: config.points[name] * _share(steps, need) for name, steps in self.steps.items()}
+        points = {
+            name: config.points[name] * sum(share for share, test in tests if test is None or test(need))
+            for name, tests in self._step_tests.items()
+        }
         points["text"] = config.points["text"] * _text_share(terms, config)
         return {name: points[name] for name in config.points}
 
