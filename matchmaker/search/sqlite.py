@@ -87,6 +87,7 @@ class SQLiteBackend(SearchBackend):
         self._tables: dict[str, _Table] = {}
         self._grown: dict[str, int] = {}  # rows written since the last ANALYZE, per index
         self._analyzed_size: dict[str, int] = {}  # rows at the last ANALYZE, per index
+        self._id_indexes: dict[str, str | None] = {}  # the unique index on each table's id
 
     # -- connections and transactions ---------------------------------------------------
     @property
@@ -671,7 +672,7 @@ class SQLiteBackend(SearchBackend):
         if rows:
             return rows[0][3], [row[:3] for row in rows]
         if query.offset:  # a page past the end: count the hits on their own
-            return self.db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0], []
+            return self._count(source, where, params), []
         return 0, []
 
     #: Read a page by walking the index of its order, checking the filters row by row, when
@@ -692,8 +693,10 @@ class SQLiteBackend(SearchBackend):
         if match or query.boosts or len(query.sort) > 1:
             return None
         if not query.sort:
-            found = self.db.execute("SELECT name FROM pragma_index_list(?) WHERE origin = 'u'", (spec.name,)).fetchone()
-            return _q(found[0]) if found else None
+            if spec.name not in self._id_indexes:  # fixed by the schema: look it up once
+                found = self.db.execute("SELECT name FROM pragma_index_list(?) WHERE origin = 'u'", (spec.name,)).fetchone()
+                self._id_indexes[spec.name] = _q(found[0]) if found else None
+            return self._id_indexes[spec.name]
         (order,) = query.sort
         f = spec.fields.get(order.field)
         if order.descending and order.field != "id" and f is not None and not f.array and self._own_index(spec, f):
@@ -732,7 +735,7 @@ class SQLiteBackend(SearchBackend):
                         key = _facet_key(f, value)
                         facets[f.path][key] = facets[f.path].get(key, 0) + count
         else:
-            total = self.db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+            total = self._count(source, where, params)
         for f in fields:
             if f.array:
                 side = _q(spec.name + "__" + f.column)
@@ -742,6 +745,9 @@ class SQLiteBackend(SearchBackend):
                 )
                 facets[f.path] = {_facet_key(f, v): c for v, c in rows}
         return {k: by_count(v) for k, v in facets.items()}, total
+
+    def _count(self, source: str, where: str, params: list) -> int:
+        return self.db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
 
     def _sum(self, spec, agg, source: str, where: str, params: list) -> dict[str, dict[str, int]]:
         group, summed = spec.field(agg.group_by), spec.field(agg.sum_field)
