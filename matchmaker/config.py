@@ -40,6 +40,7 @@ DEFAULTS = {
     "SIGNIN_LOCKOUT_SECONDS": 15 * 60,
     "BABEL_DEFAULT_LOCALE": "zh",  # the pages' language until the user picks English
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "TODAY": None,  # MATCHMAKER_TODAY: the date taken as today (matchmaker.clock); unset, the real date
 }
 
 
