@@ -563,6 +563,8 @@ def parse_board_rules(data: dict, wording: dict | None = None, source: str = "bo
     check.known_keys(milestones, MILESTONES, "milestones", "milestone")
     for key in milestones:
         check.number(milestones, key, f"milestones.{key}", low=0)
+        if f"milestones.{key}" not in wording["templates"]:
+            check.fail(f"milestones.{key}", f"readiness.json has no wording milestones.{key}")
     if sum(milestones.values()) >= 100:
         check.fail("milestones", "milestone points must add up to less than 100")
     settings = wording["settings"]
