@@ -36,16 +36,31 @@ POOL_FACETS = ["board", "pipeline_stage", "ready"]
 BATCH = 500
 
 
+#: Milestones that mean an application is with the regulator: approval (过会) or, under
+#: registration, acceptance (受理) through registration (注册生效).
+FILED_MILESTONES = ("application_filed", "approved", "application_accepted", "inquiry_answered", "committee_approved", "registered")
+
+
+def is_listed(enterprise: dict) -> bool:
+    """Listed on an exchange: a listing other than a NEEQ quotation (挂牌 is not 上市), or the
+    ``listed`` flag when the enterprise has no listings on record."""
+    listings = enterprise.get("listings")
+    if listings:
+        return any(isinstance(item, dict) and item.get("market") not in (None, "neeq") for item in listings)
+    return bool(enterprise.get("listed"))
+
+
 def pipeline_stage(enterprise: dict) -> str:
     """培育 cultivation → 股改 shareholding reform → 辅导 tutoring → 申报 filed → 上市 listed.
 
-    The furthest step the enterprise has reached: listed; an application filed (or
-    approved); tutoring filed or a sponsor engaged (the sponsor does the tutoring); the
+    The furthest step the enterprise has reached: listed (a NEEQ quotation is not a
+    listing); an application filed (or approved, or under registration accepted through
+    registered); tutoring filed or a sponsor engaged (the sponsor does the tutoring); the
     shareholding reform done; otherwise cultivation.
     """
-    if enterprise.get("listed"):
+    if is_listed(enterprise):
         return "listed"
-    if enterprise.get("application_filed") or enterprise.get("approved"):
+    if any(enterprise.get(m) for m in FILED_MILESTONES):
         return "filed"
     if enterprise.get("tutoring_filed") or enterprise.get("sponsor_engaged"):
         return "tutoring"

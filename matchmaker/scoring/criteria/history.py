@@ -174,10 +174,10 @@ def roe_min(spec, figures) -> Outcome:
     offset = len(figures.run) - len(rows)
     befores = [figures.run[offset + i - 1] if offset + i >= 1 else None for i in range(len(rows))]
     rates = [weighted_roe(r, b) for r, b in zip(rows, befores)]
-    average = round(sum(r or 0 for r in rates) / len(rates), 4) if rates else None
+    average = sum(r or 0 for r in rates) / len(rates) if rates else None
     if len(rows) < count:
         return short_history(rows, len(rows), average, minimum, ratio(average, minimum) * part(rows, count))
-    values = lambda: {"actual": wording.percent(average), "required": wording.percent(minimum), "span": span(rows),
+    values = lambda: {"actual": wording.percent(round(average, 4)), "required": wording.percent(minimum), "span": span(rows),
                       "figures": yearly(rows, [None if r is None else round(r, 4) for r in rates], wording.percent)}
     met = None not in rates and average >= minimum
-    return Outcome(met, average, minimum, ratio(average, minimum), values)
+    return Outcome(met, round(average, 4), minimum, ratio(average, minimum), values)

@@ -28,15 +28,16 @@ def rd_ratio_min(spec, figures) -> Outcome:
     rows = figures.last(count)
     rd = sum(r.get("rd_expenses") or 0 for r in rows)
     revenue = sum(r.get("revenue") or 0 for r in rows)
-    share = round(rd / revenue, 4) if revenue > 0 else None
+    share = rd / revenue if revenue > 0 else None
     if len(rows) < count:
         return short_history(rows, len(rows), share, minimum, ratio(share, minimum) * part(rows, count))
     if all(r.get("rd_expenses") is None for r in rows):
         return Outcome(False, None, minimum, 0.0, {"span": span(rows)}, template="unknown")
-    values = lambda: {"actual": wording.percent(share), "required": wording.percent(minimum), "span": span(rows),
+    values = lambda: {"actual": wording.percent(round(share, 4)), "required": wording.percent(minimum), "span": span(rows),
                       "rd": wording.money(rd), "revenue": wording.money(revenue),
                       "gap": wording.money(max(0, round(minimum * revenue - rd)))}
-    return Outcome(share is not None and share >= minimum, share, minimum, ratio(share, minimum), values)
+    shown = None if share is None else round(share, 4)
+    return Outcome(share is not None and share >= minimum, shown, minimum, ratio(share, minimum), values)
 
 
 @kind("rd_staff_share_min", min_rate=Param(FRACTION), templates={
@@ -54,11 +55,11 @@ def rd_staff_share_min(spec, figures) -> Outcome:
     rd_staff = latest.get("rd_staff")
     if not employees or rd_staff is None:
         return Outcome(False, None, minimum, 0.0, {}, template="unknown")
-    share = round(rd_staff / employees, 4)
+    share = rd_staff / employees
     needed = max(0, -(-(minimum * employees - rd_staff) // 1))
-    values = lambda: {"actual": wording.percent(share), "required": wording.percent(minimum),
+    values = lambda: {"actual": wording.percent(round(share, 4)), "required": wording.percent(minimum),
                       "rd_staff": wording.plain(rd_staff), "employees": wording.plain(employees), "gap": wording.plain(int(needed))}
-    return Outcome(share >= minimum, share, minimum, ratio(share, minimum), values)
+    return Outcome(share >= minimum, round(share, 4), minimum, ratio(share, minimum), values)
 
 
 @kind("invention_patents_min", min=Param(NUMBER), templates={
