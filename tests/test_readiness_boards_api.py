@@ -121,3 +121,22 @@ def test_the_reserve_pool_and_snapshots_cover_the_boards_in_force_today(client, 
     boards = {item["board"] for item in pool["items"]}
     assert {"star", "bse", "main", "chinext", "neeq", "neeq_innovation"} == boards  # the SME board has retired
     assert any(item["board"] == "star" and item["ready"] for item in pool["items"])
+
+
+def test_an_import_carries_the_new_fields(tmp_path, app, client, staff):
+    import json
+
+    from matchmaker.importexport import import_file
+    from matchmaker.storage import get_backend
+
+    backend = get_backend(app)
+    good = {"kind": "enterprise", "id": "imp-star", **chip_firm()}
+    bad = {"kind": "enterprise", "id": "imp-bad", **chip_firm(valuation={"amount": 1, "as_of": "2023-01-01", "basis": "hunch"})}
+    path = tmp_path / "firms.jsonl"
+    path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in (good, bad)) + "\n", encoding="utf-8")
+    with app.app_context():
+        result = import_file(backend, path)
+    assert [r.line for r in result.rejected] == [2]
+    stored = backend.get("enterprises", "imp-star")
+    assert stored["valuation"]["basis"] == "last_round" and stored["financials"][-1]["rd_staff"] == 60
+    assert readiness(client, staff, "imp-star", "star", "2023-06-30").get_json()["ready"] is True

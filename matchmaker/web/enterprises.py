@@ -53,7 +53,7 @@ def edit(enterprise_id):
         abort(403)
     errors: dict = {}
     if request.method == "POST":
-        data = forms.data_from(forms.ENTERPRISE, request.form)
+        data = forms.empty_objects_as_none(forms.data_from(forms.ENTERPRISE + forms.READINESS, request.form))
         data["financials"], rows = forms.financials_from(request.form)
         data["version"] = request.form.get("version")
         try:
@@ -65,7 +65,7 @@ def edit(enterprise_id):
             return redirect(url_for(".profile", enterprise_id=enterprise_id))
         values = request.form
     else:
-        values = forms.values_from(forms.ENTERPRISE, enterprise)
+        values = forms.values_from(forms.ENTERPRISE + forms.READINESS, enterprise)
         values.update(forms.financial_values(enterprise))
         values["version"] = enterprise["version"]
     rows = sorted(set(forms.financial_rows(values)))
