@@ -13,6 +13,8 @@ from icalendar import Calendar
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 from tests.server import CLI, Server
 
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 PASSWORD = "brokering password 2012"
 USERS = (("zone-staff", "staff", ()), ("battery-cfo", "enterprise", ("--enterprise", "ent-battery")),
          ("vc-partner", "institution", ("--institution", "inst-vc")), ("other-bank", "institution", ("--institution", "inst-bank")))
