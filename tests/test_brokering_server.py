@@ -1,4 +1,4 @@
-"""The brokering path against the real server over HTTP (issue 4), set up the way an operator
+"""The brokering path against the real server over HTTP, set up the way an operator
 does: ``matchmaker init``, ``import``, ``users create``, ``serve``; then ``requests``."""
 from __future__ import annotations
 

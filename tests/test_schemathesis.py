@@ -1,4 +1,4 @@
-"""schemathesis against /api/v1/openapi.json, every operation, in CI (issue 6, item 9).
+"""schemathesis against /api/v1/openapi.json, every operation, in CI.
 
 A bounded run: a few positive and a few negative examples per operation, through the Flask
 app in-process (WSGI), signed in as staff, over seeded institutions, enterprises, needs,
