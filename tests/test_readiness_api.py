@@ -47,10 +47,12 @@ def loss_maker(**overrides) -> dict:
 
 
 @pytest.fixture
-def app(app):
-    """The zone as of the demo's date: the 2012 rule sets are in force."""
-    app.config["TODAY"] = "2012-06-30"
-    return app
+def app(tmp_path):
+    """The zone on 2012-06-30: the rule sets in force then are today's."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", "TODAY": "2012-06-30"})
+    get_backend(app).init()
+    yield app
+    get_backend(app).close()
 
 
 @pytest.fixture
@@ -333,12 +335,11 @@ def test_zone_files_in_the_data_folder_are_used(tmp_path):
 
 
 def test_configured_files_that_do_not_exist_are_reported(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "SCORING_FILE": str(tmp_path / "nope.json")})
+    # the start-up checks read the zone's files when the app is made
     with pytest.raises(ConfigurationError, match="MATCHMAKER_SCORING_FILE"):
-        get_settings(app)
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "BOARD_RULES_DIR": str(tmp_path / "nope")})
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "SCORING_FILE": str(tmp_path / "nope.json")})
     with pytest.raises(ConfigurationError, match="MATCHMAKER_BOARD_RULES_DIR"):
-        get_settings(app)
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "BOARD_RULES_DIR": str(tmp_path / "nope")})
 
 
 def test_the_tracker_records_only_what_moved(backend, app):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from matchmaker import create_app
+from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc
 
 M = 1_000_000
@@ -11,9 +13,12 @@ Y = 100_000_000
 
 
 @pytest.fixture
-def app(app):
-    app.config["TODAY"] = "2024-06-30"
-    return app
+def app(tmp_path):
+    """The zone on 2024-06-30: the rule sets in force then are today's."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", "TODAY": "2024-06-30"})
+    get_backend(app).init()
+    yield app
+    get_backend(app).close()
 
 
 @pytest.fixture
