@@ -13,7 +13,7 @@ from matchmaker.readiness.service import ReadinessTracker, pipeline_stage
 from matchmaker.scoring.config import BOARDS_DIR
 from matchmaker.scoring.settings import get_settings
 from matchmaker.storage import get_backend
-from tests.conftest import enterprise_doc
+from tests.conftest import enterprise_doc, running_app
 
 M = 1_000_000
 
@@ -49,10 +49,8 @@ def loss_maker(**overrides) -> dict:
 @pytest.fixture
 def app(tmp_path):
     """The zone on 2012-06-30: the rule sets in force then are today's."""
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", "TODAY": "2012-06-30"})
-    get_backend(app).init()
-    yield app
-    get_backend(app).close()
+    with running_app(tmp_path, TODAY="2012-06-30") as app:
+        yield app
 
 
 @pytest.fixture

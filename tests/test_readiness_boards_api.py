@@ -2,11 +2,13 @@
 not in force, and the enterprise fields the new boards read."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from matchmaker import create_app
+from matchmaker.importexport import import_file
 from matchmaker.storage import get_backend
-from tests.conftest import enterprise_doc
+from tests.conftest import enterprise_doc, running_app
 
 M = 1_000_000
 Y = 100_000_000
@@ -15,10 +17,8 @@ Y = 100_000_000
 @pytest.fixture
 def app(tmp_path):
     """The zone on 2024-06-30: the rule sets in force then are today's."""
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", "TODAY": "2024-06-30"})
-    get_backend(app).init()
-    yield app
-    get_backend(app).close()
+    with running_app(tmp_path, TODAY="2024-06-30") as app:
+        yield app
 
 
 @pytest.fixture
@@ -129,11 +129,6 @@ def test_the_reserve_pool_and_snapshots_cover_the_boards_in_force_today(client, 
 
 
 def test_an_import_carries_the_new_fields(tmp_path, app, client, staff):
-    import json
-
-    from matchmaker.importexport import import_file
-    from matchmaker.storage import get_backend
-
     backend = get_backend(app)
     good = {"kind": "enterprise", "id": "imp-star", **chip_firm()}
     bad = {"kind": "enterprise", "id": "imp-bad", **chip_firm(valuation={"amount": 1, "as_of": "2023-01-01", "basis": "hunch"})}

@@ -36,7 +36,20 @@ class FinancialYearSchema(StrictSchema):
             raise ma.ValidationError("must not exceed employees", "rd_staff")
 
 
-class ValuationSchema(StrictSchema):
+class _DatedSchema(StrictSchema):
+    """A nested object whose dates (``DATES``) are kept as ISO text, as the engines store them."""
+
+    DATES: tuple[str, ...] = ()
+
+    @ma.post_load
+    def dates_as_text(self, data, **kwargs):
+        for key in self.DATES:
+            if isinstance(data.get(key), date):
+                data[key] = data[key].isoformat()
+        return data
+
+
+class ValuationSchema(_DatedSchema):
     """An expected market value needs a basis and a date (DOMAIN.md)."""
 
     amount = Money(required=True)
@@ -44,12 +57,10 @@ class ValuationSchema(StrictSchema):
     basis = Code(("last_round", "staff_estimate"), required=True,
                  metadata={"description": "last_round: the last round's post-money valuation; staff_estimate"})
 
-    @ma.post_load
-    def dates_as_text(self, data, **kwargs):
-        return _dates_as_text(data, ("as_of",))
+    DATES = ("as_of",)
 
 
-class GovernanceSchema(StrictSchema):
+class GovernanceSchema(_DatedSchema):
     controller_changed_on = IsoDate(allow_none=True, metadata={"description": "last change of the actual controller (实际控制人)"})
     management_changed_on = IsoDate(allow_none=True, metadata={"description": "last material change of directors and senior management"})
     main_business_changed_on = IsoDate(allow_none=True, metadata={"description": "last material change of the main business"})
@@ -57,40 +68,27 @@ class GovernanceSchema(StrictSchema):
         "description": "the LLC became a joint-stock company at book value (按原账面净资产值折股): the operating clock runs from the LLC's founding"})
     converted_on = IsoDate(allow_none=True, metadata={"description": "the date of the conversion to a joint-stock company"})
 
-    @ma.post_load
-    def dates_as_text(self, data, **kwargs):
-        return _dates_as_text(data, ("controller_changed_on", "management_changed_on", "main_business_changed_on", "converted_on"))
+    DATES = ("controller_changed_on", "management_changed_on", "main_business_changed_on", "converted_on")
 
 
-class ListingSchema(StrictSchema):
+class ListingSchema(_DatedSchema):
     market = Code(("sse_main", "szse_main", "sme", "chinext", "star", "bse", "neeq", "hkex", "overseas"), required=True)
     on = IsoDate(required=True)
     code = Text(20)
 
-    @ma.post_load
-    def dates_as_text(self, data, **kwargs):
-        return _dates_as_text(data, ("on",))
+    DATES = ("on",)
 
 
-class NeeqTierSchema(StrictSchema):
+class NeeqTierSchema(_DatedSchema):
     tier = Code(("basic", "innovation"), required=True, metadata={"description": "NEEQ tier: basic 基础层, innovation 创新层"})
     since = IsoDate(allow_none=True)
 
-    @ma.post_load
-    def dates_as_text(self, data, **kwargs):
-        return _dates_as_text(data, ("since",))
+    DATES = ("since",)
 
 
 class OfferingSchema(StrictSchema):
     shares = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0), metadata={"description": "shares to be offered"})
     investors = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0), metadata={"description": "investors to be offered to"})
-
-
-def _dates_as_text(data: dict, keys) -> dict:
-    for key in keys:
-        if isinstance(data.get(key), date):
-            data[key] = data[key].isoformat()
-    return data
 
 
 class EnterpriseSchema(DocumentSchema):

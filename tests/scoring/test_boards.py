@@ -73,7 +73,7 @@ def test_the_chip_firm_is_ready_through_standard_1a():
     assert met == {"1a": True, "1b": True, "2": False, "3": False, "4": False, "5": False}
 
 
-@pytest.mark.parametrize("path, make, threshold, step", [
+STAR_THRESHOLDS = [
     ("1a.market_value", lambda v: chip_firm(valuation={"amount": v, "as_of": "2023-03-01", "basis": "staff_estimate"}), 10 * Y, 1),
     ("1a.net_profit_total", lambda v: set_years(chip_firm(), net_profit=[v - 20 * M, 20 * M]), 50 * M, 1),
     ("1b.revenue_last_year", lambda v: set_years(chip_firm(), revenue=[v]), 1 * Y, 1),
@@ -84,12 +84,7 @@ def test_the_chip_firm_is_ready_through_standard_1a():
     ("2.rd_ratio", lambda v: set_years(chip_firm(), revenue=[100 * M] * 3, rd_expenses=[15 * M, 15 * M, v - 30 * M]), 45 * M, 1),
     ("3.cash_flow", lambda v: set_years(chip_firm(), operating_cash_flow=[30 * M, 30 * M, v - 60 * M]), 1 * Y, 1),
     ("share_capital_after_offering", lambda v: set_years(chip_firm(), share_capital=[v]), 22_500_000, 3),  # 22.5 M / 0.75 = 30 M
-])
-def test_star_thresholds_exactly_at_above_and_below(path, make, threshold, step):
-    star = rules("star", STAR_DAY)
-    assert find(assess(make(threshold), star, STAR_DAY), path) is True
-    assert find(assess(make(threshold + step), star, STAR_DAY), path) is True
-    assert find(assess(make(threshold - step), star, STAR_DAY), path) is False
+]
 
 
 def test_the_2024_sci_tech_attributes_ask_for_more_rd_and_patents():
@@ -178,7 +173,7 @@ def test_the_specialised_sme_is_ready_for_the_bse():
     assert [s["id"] for s in result.standards if s["met"]] == ["1a"]
 
 
-@pytest.mark.parametrize("path, make, threshold, step", [
+BSE_THRESHOLDS = [
     ("shareholders", lambda v: specialised_sme(shareholders=v), 200, 1),
     ("net_assets", lambda v: set_years(specialised_sme(), net_assets=[v]), 50 * M, 1),
     ("offering", lambda v: specialised_sme(offering={"shares": v, "investors": 100}), 1_000_000, 1),
@@ -189,12 +184,17 @@ def test_the_specialised_sme_is_ready_for_the_bse():
     ("1b.roe", lambda v: set_years(specialised_sme(), net_assets=[v, v + 25 * M], net_profit=[18 * M, 25 * M]), 300 * M, -1),
     ("3.rd_ratio", lambda v: set_years(specialised_sme(), revenue=[100 * M, 200 * M], rd_expenses=[12 * M, v - 12 * M]), 24 * M, 1),
     ("4.rd_total", lambda v: set_years(specialised_sme(), rd_expenses=[25 * M, v - 25 * M]), 50 * M, 1),
-])
-def test_bse_thresholds_exactly_at_above_and_below(path, make, threshold, step):
-    bse = rules("bse", BSE_DAY)
-    assert find(assess(make(threshold), bse, BSE_DAY), path) is True
-    assert find(assess(make(threshold + step), bse, BSE_DAY), path) is True
-    assert find(assess(make(threshold - step), bse, BSE_DAY), path) is False
+]
+
+
+@pytest.mark.parametrize("board, day, path, make, threshold, step",
+                         [("star", STAR_DAY, *case) for case in STAR_THRESHOLDS] + [("bse", BSE_DAY, *case) for case in BSE_THRESHOLDS])
+def test_thresholds_exactly_at_above_and_below(board, day, path, make, threshold, step):
+    """Met at the threshold and a step past it, unmet a step short (``step`` < 0: lower is better)."""
+    board_rules = rules(board, day)
+    assert find(assess(make(threshold), board_rules, day), path) is True
+    assert find(assess(make(threshold + step), board_rules, day), path) is True
+    assert find(assess(make(threshold - step), board_rules, day), path) is False
 
 
 def test_bse_months_quoted_and_the_2023_change_to_basic_tier_months():
