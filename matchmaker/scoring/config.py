@@ -4,10 +4,12 @@
   the enterprise signals the needs index carries, labels and message templates.  A zone
   file (``MATCHMAKER_SCORING_FILE``) is merged over the defaults, so it holds only what
   it changes.
-- ``defaults/boards/*.json``: one listing rule set per file (board, the year it took
-  effect, its criteria and milestone weights).  ``defaults/readiness.json`` holds the
-  wording shared by every rule set and the projection settings.  A zone folder adds rule
-  sets (say ``neeq-2023.json``) or replaces a default one with the same board and year.
+- ``defaults/boards/*.json``: one listing rule set per file (board, the date it took
+  effect and, where it ended, was retired; its common criteria, its alternative
+  ``standards`` of which one must be met, milestone weights, and a ``citation`` per
+  figure).  ``defaults/readiness.json`` holds the wording shared by every rule set (over
+  each criterion kind's own) and the projection settings.  A zone folder adds rule sets
+  or replaces a default one with the same board and ``effective_on``.
 
 Every problem is reported as a :class:`~matchmaker.errors.ConfigurationError` naming the
 file and the key, e.g. ``scoring.json: weights.industry: must be a number >= 0``.
