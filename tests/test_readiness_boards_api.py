@@ -140,3 +140,20 @@ def test_an_import_carries_the_new_fields(tmp_path, app, client, staff):
     stored = backend.get("enterprises", "imp-star")
     assert stored["valuation"]["basis"] == "last_round" and stored["financials"][-1]["rd_staff"] == 60
     assert readiness(client, staff, "imp-star", "star", "2023-06-30").get_json()["ready"] is True
+
+
+def test_a_neeq_quotation_is_not_a_listing_and_registration_steps_count_as_filed():
+    from matchmaker.readiness.service import pipeline_stage
+
+    quoted = {"joint_stock": True, "listings": [{"market": "neeq", "on": "2020-05-08"}]}
+    assert pipeline_stage(quoted) == "shareholding_reform"
+    assert pipeline_stage({**quoted, "listings": quoted["listings"] + [{"market": "bse", "on": "2023-09-01"}]}) == "listed"
+    for step in ("application_accepted", "inquiry_answered", "committee_approved", "registered"):
+        assert pipeline_stage({"joint_stock": True, step: True}) == "filed"
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31", "2021-04-06"])
+def test_any_date_answers_without_a_server_error(client, staff, as_of):
+    ent = create(client, staff, chip_firm())
+    for board in ("main", "sme", "chinext", "star", "bse", "neeq", "neeq_innovation"):
+        assert readiness(client, staff, ent["id"], board, as_of).status_code in (200, 422)
