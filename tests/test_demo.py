@@ -302,7 +302,8 @@ def test_the_demo_has_ready_and_not_ready_firms_on_the_boards_since_2019():
     from matchmaker.scoring import assess, load_board_rules
 
     rules = load_board_rules(on=date(2023, 6, 30))
-    firms = board_firms()
+    firms = board_firms(date(2023, 6, 30))
+    assert len(firms) == 5 and board_firms(date(2012, 6, 30)) == []  # a 2012 demo holds no firm from its future
     for firm in firms:
         EnterpriseSchema().load({k: v for k, v in firm.items() if k != "id"})  # valid as an import is
     ready = {(firm["id"], board): assess(firm, rules[board], "2023-06-30").ready for firm in firms for board in ("star", "bse")}

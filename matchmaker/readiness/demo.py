@@ -1,10 +1,15 @@
 """Demo firms for the listing boards since 2019 (STAR, BSE), ready and not ready.
 
-The demo zone is mid-2012, so these firms' figures (2019-2023) count only when staff
-assess them at a later date (``as_of`` 2023-06-30 or today): they show the rule sets of the
-registration era side by side with the 2012 ones.  Loaded with the rest of the demo.
+They show the rule sets of the registration era beside the 2012 ones: staff assess them
+at a later date (``as_of`` 2023-06-30, or today).  A firm is loaded only when "today"
+(``clock.today()``) is past its founding and its last fiscal year, so a demo that reads
+today as 2012-06-30 holds no firm from its future.
 """
 from __future__ import annotations
+
+from datetime import date
+
+from ..clock import today as clock_today
 
 M = 1_000_000
 Y = 100_000_000
@@ -19,16 +24,22 @@ def _year(y, revenue, profit, net_assets, *, rd, employees, rd_staff, cash_flow=
 
 def _firm(number: int, **fields) -> dict:
     return {
-        "id": f"ent-b{number:03d}", "registered_capital": 60 * M, "high_tech_certified": True, "little_giant": False,
-        "has_collateral": False, "joint_stock": True, "sponsor_engaged": True, "tutoring_filed": True,
+        "id": f"ent-b{number:03d}", "registered_capital": 60 * M, "has_collateral": False, "joint_stock": True, "sponsor_engaged": True, "tutoring_filed": True,
         "stage": "pre_ipo", **fields,
     }
 
 
-def enterprises() -> list[dict]:
+def enterprises(today: date | None = None) -> list[dict]:
     """Five firms: a STAR chip designer ready through standard (1), a loss-making biotech
     ready through standard (5), a chip start-up short of every standard, a specialised SME
-    on NEEQ's innovation tier ready for the BSE, and one on the basic tier that is not."""
+    on NEEQ's innovation tier ready for the BSE, and one on the basic tier that is not;
+    those that exist by ``today`` (default ``clock.today()``)."""
+    today = today or clock_today()
+    return [firm for firm in _all() if date.fromisoformat(firm["founded"]) <= today
+            and all(year["year"] < today.year for year in firm["financials"])]
+
+
+def _all() -> list[dict]:
     return [
         _firm(1, name="芯智微电子股份有限公司", name_en="Xinzhi Microelectronics", industry="software_it", founded="2014-09-01",
               employees=320, invention_patents=14, invention_patents_main_business=11,
