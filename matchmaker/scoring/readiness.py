@@ -147,7 +147,35 @@ def _notes(figures: Figures, rules: BoardRules) -> list[dict]:
     if len(figures.run) < len(figures.reported):
         missing = figures.run[0]["year"] - 1
         notes.append({"code": "gap_in_figures", **_say(rules, "notes.gap_in_figures", year=missing, span=_span(figures.run))})
+    stale = _stale_valuation(figures, rules)
+    if stale:
+        notes.append({"code": "stale_valuation", **_say(rules, "notes.stale_valuation", **stale)})
     return notes
+
+
+#: A valuation older than this, on a board that reads the expected market value, should be refreshed.
+VALUATION_MAX_AGE_MONTHS = 12
+
+
+def _uses(rules: BoardRules, kind: str) -> bool:
+    specs = list(rules.criteria)
+    while specs:
+        spec = specs.pop()
+        if spec.kind == kind:
+            return True
+        specs.extend(c for option in spec.options for c in option.criteria)
+    return False
+
+
+def _stale_valuation(figures: Figures, rules: BoardRules) -> dict | None:
+    """The valuation's date and age when a market-value board reads one older than a year."""
+    on = figures.date_of("valuation", "as_of")
+    if on is None or on > figures.as_of or not _uses(rules, "market_value_min"):
+        return None
+    months = (figures.as_of.year - on.year) * 12 + figures.as_of.month - on.month
+    if months <= VALUATION_MAX_AGE_MONTHS:
+        return None
+    return {"date": on.isoformat(), "months": months, "as_of": figures.as_of.isoformat()}
 
 
 def evaluate_all(enterprise: dict, rules: BoardRules, as_of: date) -> list[Criterion]:

@@ -405,3 +405,15 @@ def test_summary_agrees_with_the_assessment_on_new_boards():
                              ("star", loss_maker(), STAR_DAY), ("main", profitable_firm([1, 2, 3], cash_flow=[1, 1, 1]), "2024-06-30")):
         full = assess(firm, rules(board, day), day)
         assert summarize(firm, rules(board, day), day) == (full.score, full.ready)
+
+
+def test_a_valuation_older_than_a_year_is_flagged_for_a_refresh():
+    star = rules("star", STAR_DAY)
+    fresh = assess(chip_firm(valuation={"amount": 12 * Y, "as_of": "2022-06-30", "basis": "last_round"}), star, STAR_DAY)
+    assert "stale_valuation" not in [n["code"] for n in fresh.notes]
+    old = assess(chip_firm(valuation={"amount": 12 * Y, "as_of": "2022-05-31", "basis": "last_round"}), star, STAR_DAY)
+    note = next(n for n in old.notes if n["code"] == "stale_valuation")
+    assert "13 months before 2023-06-30" in note["message"] and "已13个月" in note["message_zh"]
+    assert old.ready  # a note, not a criterion: the figure still counts
+    assert "stale_valuation" not in [n["code"] for n in assess(main_2006_firm(valuation={"amount": 1, "as_of": "2005-01-01", "basis": "staff_estimate"}),
+                                                               rules("main", AS_2012), AS_2012).notes]
