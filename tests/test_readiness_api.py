@@ -323,12 +323,11 @@ def test_zone_files_in_the_data_folder_are_used(tmp_path):
 
 
 def test_configured_files_that_do_not_exist_are_reported(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "SCORING_FILE": str(tmp_path / "nope.json")})
+    """At start-up, not on the first page that reads them."""
     with pytest.raises(ConfigurationError, match="MATCHMAKER_SCORING_FILE"):
-        get_settings(app)
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "BOARD_RULES_DIR": str(tmp_path / "nope")})
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "SCORING_FILE": str(tmp_path / "nope.json")})
     with pytest.raises(ConfigurationError, match="MATCHMAKER_BOARD_RULES_DIR"):
-        get_settings(app)
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "BOARD_RULES_DIR": str(tmp_path / "nope")})
 
 
 def test_the_tracker_records_only_what_moved(backend, app):
