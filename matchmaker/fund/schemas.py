@@ -173,6 +173,7 @@ class EntrySchema(ma.Schema):
     entered_by = fields.String()
     exited_on = fields.String()
     exit_reason = fields.String()
+    previous = fields.List(fields.Dict(), metadata={"description": "earlier spells in the pool [{target_board, entered_on, exited_on, exit_reason, stage, stages}]"})
     readiness = fields.Dict(metadata={"description": "the enterprise on its target board today: {board, score, ready, criteria[...]} (null with `error` when it cannot be assessed)"})
     created_at = fields.String()
     updated_at = fields.String()
