@@ -119,7 +119,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/statistics/targets"): STAFF_ONLY,
     ("GET", "/api/v1/statistics/responsiveness"): STAFF_ONLY,
     **{("GET", f"/api/v1/exports/{report}.{fmt}"): STAFF_ONLY
-       for report in ("needs", "meetings", "statistics") for fmt in ("csv", "xlsx")},
+       for report in ("needs", "meetings", "statistics", "grants", "fund") for fmt in ("csv", "xlsx")},
     ("GET", "/api/v1/audit"): STAFF_ONLY,
     ("GET", "/api/v1/audit/<entry_id>"): STAFF_ONLY,
     # the special fund: programmes read by everyone signed in; grants for their enterprise and staff
@@ -448,7 +448,7 @@ REQUESTS = {
     ("GET", "/api/v1/statistics/targets"): _listing("/api/v1/statistics/targets"),
     ("GET", "/api/v1/statistics/responsiveness"): _listing("/api/v1/statistics/responsiveness"),
     **{("GET", f"/api/v1/exports/{report}.{fmt}"): _listing(f"/api/v1/exports/{report}.{fmt}")
-       for report in ("needs", "meetings", "statistics") for fmt in ("csv", "xlsx")},
+       for report in ("needs", "meetings", "statistics", "grants", "fund") for fmt in ("csv", "xlsx")},
     ("GET", "/api/v1/audit"): _listing("/api/v1/audit", ("object_id", "need")),
     ("GET", "/api/v1/audit/<entry_id>"): _same("/api/v1/audit/{audit}"),
     ("GET", "/api/v1/openapi.json"): _same("/api/v1/openapi.json"),

@@ -185,3 +185,21 @@ def test_every_step_is_audited_and_the_enterprise_told(client, fund):
     grant_notes = [n for n in feed["items"] if n["kind"] == "grant_changed"]
     assert len(grant_notes) == 3 and any("已拨付" in n["message_zh"] for n in grant_notes)
     assert not [n for n in ok(client.get(f"{API}/notifications", headers=fund["as_ent_b"]))["items"] if n["kind"] == "grant_changed"]
+
+
+def test_exports_list_the_grants_and_the_fund(client, fund):
+    import csv
+    import io
+
+    grant = apply(client, fund, fund["as_ent_a"], programme_id=fund["interest"]["id"], meeting_id=fund["loan"]["id"])
+    move(client, fund, grant["id"], "approved")
+    r = client.get(f"{API}/exports/grants.csv?year=2012", headers=fund["staff"])
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["编号", "年度", "项目", "类别"] and len(rows) == 2
+    assert rows[1][2] == "科技型中小企业贷款贴息" and rows[1][7] == "157750" and rows[1][8] == "已批准" and "基准利息" in rows[1][13]
+    assert client.get(f"{API}/exports/grants.csv?status=maybe", headers=fund["staff"]).status_code == 422
+    r = client.get(f"{API}/exports/fund.csv?year=2012", headers=fund["staff"])
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[-1] == ["2012", "合计", "", "4200000", "157750", "0", "4042250"]
+    assert client.get(f"{API}/exports/fund.xlsx?year=2012", headers=fund["staff"]).status_code == 200
+    assert client.get(f"{API}/exports/grants.csv", headers=fund["as_ent_a"]).status_code == 403
