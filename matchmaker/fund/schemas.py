@@ -49,9 +49,6 @@ class ProgrammeSchema(DocumentSchema):
 class ProgrammeUpdateSchema(ProgrammeSchema):
     version = fields.String(load_only=True)
 
-    class Meta:
-        partial = True
-
 
 class ProgrammeSearchSchema(PageArgs):
     year = fields.Integer(validate=YEAR)
