@@ -50,6 +50,30 @@ def _stamp() -> str:
     return utc_iso(clock.now())
 
 
+def grant_doc(programme: dict, enterprise: dict, tie: dict, calculation: dict, amount: int, *, by: str, stamp: str,
+              requested: int | None = None, stage: str | None = None, note: str | None = None) -> dict:
+    """A new grant as stored (``applied``), with the copies lists and reports use."""
+    return _compact({
+        "programme_id": programme["id"], "programme_name": programme["name"], "programme_name_en": programme.get("name_en"),
+        "programme_kind": programme["kind"], "year": programme["year"],
+        "enterprise_id": enterprise["id"], "enterprise_name": enterprise["name"],
+        "meeting_id": tie.get("meeting_id"), "need_id": tie.get("need_id"), "institution_id": tie.get("institution_id"),
+        "institution_name": tie.get("institution_name"), "stage": stage,
+        "amount": amount, "requested": requested, "calculation": calculation, "note": note or None, "status": "applied",
+        "history": [{"status": "applied", "at": stamp, "by": by}],
+        "applied_at": stamp, "applied_by": by, "created_at": stamp, "updated_at": stamp,
+    })
+
+
+def stepped(grant: dict, status: str, *, by: str, stamp: str, reason: str | None = None) -> dict:
+    """The grant moved to ``status`` (its time, who, and the step in its history)."""
+    doc = {**grant, "status": status, f"{status}_at": stamp, f"{status}_by": by, "updated_at": stamp,
+           "history": [*(grant.get("history") or []), _compact({"status": status, "at": stamp, "by": by, "reason": reason})]}
+    if status == "rejected":
+        doc["reason"] = reason.strip()
+    return doc
+
+
 class GrantService:
     def __init__(self, backend: SearchBackend, observers: list[Observer] = ()):
         self.backend = backend
@@ -114,18 +138,8 @@ class GrantService:
         already = sum(g["amount"] for g in self.held_by(programme["id"], enterprise_id=enterprise_id))
         calc = calculate(programme, loan=tie.get("loan"), stage=data.get("stage"), already=already)
         amount = self._amount(data.get("amount"), calc)
-        stamp = _stamp()
-        doc = _compact({
-            "programme_id": programme["id"], "programme_name": programme["name"], "programme_name_en": programme.get("name_en"),
-            "programme_kind": programme["kind"], "year": programme["year"],
-            "enterprise_id": enterprise_id, "enterprise_name": enterprise["name"],
-            "meeting_id": tie.get("meeting_id"), "need_id": tie.get("need_id"), "institution_id": tie.get("institution_id"),
-            "institution_name": tie.get("institution_name"), "stage": data.get("stage"),
-            "amount": amount, "requested": data.get("amount"), "calculation": calc.to_dict(),
-            "note": data.get("note") or None, "status": "applied",
-            "history": [{"status": "applied", "at": stamp, "by": user.id}],
-            "applied_at": stamp, "applied_by": user.id, "created_at": stamp, "updated_at": stamp,
-        })
+        doc = grant_doc(programme, enterprise, tie, calc.to_dict(), amount, by=user.id, stamp=_stamp(),
+                        requested=data.get("amount"), stage=data.get("stage"), note=data.get("note"))
         with self.backend.transaction():
             self._check_duplicate(doc)
             stored = self.backend.create(GRANTS, doc)
@@ -229,12 +243,7 @@ class GrantService:
             raise Conflict(f"a grant that is {grant['status']} can become: {allowed}", fields={"status": [f"not from {grant['status']}"]})
         if status == "rejected" and not (data.get("reason") or "").strip():
             raise ValidationError("say why the grant is rejected", fields={"reason": ["required to reject"]})
-        stamp = _stamp()
-        doc = {**grant, "status": status, f"{status}_at": stamp, f"{status}_by": user.id, "updated_at": stamp,
-               "history": [*(grant.get("history") or []), _compact({"status": status, "at": stamp, "by": user.id,
-                                                                   "reason": data.get("reason")})]}
-        if status == "rejected":
-            doc["reason"] = data["reason"].strip()
+        doc = stepped(grant, status, by=user.id, stamp=_stamp(), reason=data.get("reason"))
         with self.backend.transaction():
             self._book(grant, status)
             stored = self.backend.replace(GRANTS, grant_id, doc, expected_version=expected_version or grant["version"])
