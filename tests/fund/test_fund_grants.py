@@ -203,3 +203,30 @@ def test_exports_list_the_grants_and_the_fund(client, fund):
     assert rows[-1] == ["2012", "合计", "", "4200000", "157750", "0", "4042250"]
     assert client.get(f"{API}/exports/fund.xlsx?year=2012", headers=fund["staff"]).status_code == 200
     assert client.get(f"{API}/exports/grants.csv", headers=fund["as_ent_a"]).status_code == 403
+
+
+def test_approvals_racing_for_the_last_of_the_budget_cannot_all_pass(app, client, fund, backend):
+    """Eight staff approving at once, each 200,000 against a budget of 1,000,000: five pass."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matchmaker.accounts.models import User
+    from matchmaker.errors import Conflict
+    from matchmaker.fund.grants import GrantService
+
+    programme = fund["post"]("/programmes", {"name": "其他", "kind": "other", "year": 2012, "budget": 1_000_000})
+    ids = [apply(client, fund, programme_id=programme["id"], enterprise_id=fund["ent_a"]["id"], amount=200_000)["id"]
+           for _ in range(8)]
+    staff = User(backend.get("users", next(u["id"] for u in backend.scan("users") if u["role"] == "staff")))
+
+    def approve(grant_id):
+        with app.app_context():
+            try:
+                GrantService(backend).change(staff, grant_id, {"status": "approved"})
+                return "approved"
+            except Conflict:
+                return "refused"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = sorted(pool.map(approve, ids))
+    assert outcomes == ["approved"] * 5 + ["refused"] * 3
+    assert backend.get("programmes", programme["id"])["committed"] == 1_000_000
