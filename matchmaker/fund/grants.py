@@ -20,7 +20,7 @@ institutions none (the list is 403, one grant 404).
 from __future__ import annotations
 
 from .. import clock
-from ..access import owns_enterprise, require_staff, require_user
+from ..access import own_enterprise_filters, owns_enterprise, require_staff, require_user
 from ..accounts.models import User
 from ..brokering.calendar import ZONE_TIME, parse_time, utc_iso
 from ..brokering.interests import emit
@@ -93,12 +93,7 @@ class GrantService:
         return grant
 
     def search(self, user: User, args: dict) -> dict:
-        user = require_user(user)
-        filters = []
-        if user.role == "enterprise":
-            filters.append(Terms("enterprise_id", [user.enterprise_id]))
-        elif not user.is_staff:
-            raise Forbidden("grants are for the enterprises that receive them and zone staff")
+        filters = own_enterprise_filters(user, "grants are for the enterprises that receive them and zone staff")
         for param in ("status", "programme_id", "enterprise_id"):
             if args.get(param):
                 filters.append(Terms(param, args[param]))

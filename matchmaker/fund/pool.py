@@ -18,12 +18,12 @@ from __future__ import annotations
 from datetime import date
 
 from .. import clock
-from ..access import owns_enterprise, require_staff, require_user
+from ..access import own_enterprise_filters, owns_enterprise, require_staff, require_user
 from ..accounts.models import User
 from ..brokering.calendar import utc_iso
 from ..brokering.interests import emit
 from ..common.service import Observer, envelope
-from ..errors import Conflict, Forbidden, MatchmakerError, NotFound, ValidationError
+from ..errors import Conflict, MatchmakerError, NotFound, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService
 from ..scoring.settings import ScoringSettings
@@ -106,12 +106,8 @@ class PoolService:
         return self.shown(user, entry, language, full=True)
 
     def search(self, user: User, args: dict, language: str = "en") -> dict:
-        user = require_user(user)
-        filters = [Terms("status", args.get("status") or ["active"])]
-        if user.role == "enterprise":
-            filters.append(Terms("enterprise_id", [user.enterprise_id]))
-        elif not user.is_staff:
-            raise Forbidden("the listing reserve pool is kept by zone staff")
+        filters = own_enterprise_filters(user, "the listing reserve pool is kept by zone staff")
+        filters.append(Terms("status", args.get("status") or ["active"]))
         for param in ("stage", "target_board", "enterprise_id"):
             if args.get(param):
                 filters.append(Terms(param, args[param]))
