@@ -27,3 +27,16 @@ def fund_totals(backend: SearchBackend, year: int) -> dict:
              "committed": committed[p["id"]], "paid": paid[p["id"]]} for p in programmes]
     return {"year": year, "budget": sum(r["budget"] for r in rows), "committed": sum(committed.values()),
             "paid": sum(paid.values()), "by_programme": rows}
+
+
+def pool_by_stage(backend: SearchBackend) -> dict[str, int]:
+    """How many firms of the listing reserve pool (active entries) stand at each stage,
+    in the pool's order: what a dashboard counts instead of every enterprise's milestones."""
+    from .pool import POOL
+    from .rules import POOL_STAGES
+
+    counts = dict.fromkeys(POOL_STAGES, 0)
+    result = backend.search(POOL, Query(filters=[Terms("status", ["active"])], facets=["stage"], per_page=0))
+    for stage, count in (result.facets.get("stage") or {}).items():
+        counts[stage] = count
+    return counts

@@ -135,3 +135,14 @@ def test_pool_steps_are_audited_and_the_enterprise_told(client, fund):
     assert sorted(e["action"] for e in log["items"]) == ["create", "exit", "stage"]
     notes = [n for n in ok(client.get(f"{API}/notifications", headers=fund["as_ent_a"]))["items"] if n["kind"] == "pool_changed"]
     assert len(notes) == 3
+
+
+def test_pool_by_stage_counts_active_entries(client, fund, backend):
+    from matchmaker.fund.summary import pool_by_stage
+
+    entry = enter(client, fund, fund["ent_a"]["id"])
+    patch(client, fund, entry["id"], {"stage": "shareholding_reform", "stage_on": "2012-03-01"})
+    other = enter(client, fund, fund["ent_b"]["id"])
+    assert pool_by_stage(backend) == {"cultivation": 1, "shareholding_reform": 1, "tutoring": 0, "filed": 0, "review": 0, "listed": 0}
+    patch(client, fund, other["id"], {"status": "exited", "reason": "迁出"})
+    assert pool_by_stage(backend)["cultivation"] == 0
