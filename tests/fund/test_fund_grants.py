@@ -230,3 +230,9 @@ def test_approvals_racing_for_the_last_of_the_budget_cannot_all_pass(app, client
         outcomes = sorted(pool.map(approve, ids))
     assert outcomes == ["approved"] * 5 + ["refused"] * 3
     assert backend.get("programmes", programme["id"])["committed"] == 1_000_000
+
+
+def test_a_programme_with_grants_is_not_deleted(client, fund):
+    apply(client, fund, fund["as_ent_a"], programme_id=fund["interest"]["id"], meeting_id=fund["loan"]["id"])
+    assert client.delete(f"{API}/programmes/{fund['interest']['id']}", headers=fund["staff"]).status_code == 409
+    assert client.delete(f"{API}/programmes/{fund['fee']['id']}", headers=fund["staff"]).status_code == 204

@@ -106,3 +106,22 @@ def test_staff_run_the_pool_from_its_pages(app):
         client = signed_in(app, who)
         assert client.get(f"/staff/reserve-pool/{ent_a}").status_code == 403
         assert client.post("/staff/reserve-pool/enter", {"enterprise_id": ent_a, "target_board": "neeq", "reason": "x"}).status_code == 403
+
+
+def test_every_fund_form_needs_its_csrf_token(app):
+    ent_a = app.world["ent_a"]["id"]
+    programme = make_other_programme(app)
+    backend = get_backend(app)
+    grant = backend.create("grants", {"programme_id": programme["id"], "enterprise_id": ent_a, "amount": 5, "status": "applied",
+                                      "year": 2012, "programme_kind": "other", "programme_name": "x", "history": []})
+    staff = signed_in(app, "staff")
+    staff.post("/staff/reserve-pool/enter", {"enterprise_id": ent_a, "target_board": "neeq", "reason": "r", "entered_on": "2012-01-01"})
+    posts = [(f"/staff/programmes/{programme['id']}/edit", programme_form()), (f"/grants/{grant['id']}/status", {"status": "approved"}),
+             (f"/staff/reserve-pool/{ent_a}", {"action": "exit", "reason": "r"}),
+             (f"/staff/reserve-pool/suggestions/{app.world['ent_b']['id']}/dismiss", {}),
+             (f"/enterprises/{ent_a}/grants", {"programme_id": programme["id"], "amount": "5"})]
+    for path, form in posts:
+        assert staff.client.post(path, data=form).status_code == 400, path
+    assert backend.get("grants", grant["id"])["status"] == "applied"
+    assert backend.get("reserve_pool", ent_a)["status"] == "active"
+    assert backend.get("reserve_pool", app.world["ent_b"]["id"]) is None and backend.count("grants") == 1
