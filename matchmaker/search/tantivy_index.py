@@ -585,7 +585,7 @@ class _Ranking:
                     stop += 1
                 take = min(end, stop) - position
                 complete = stop < len(keys) or len(keys) >= with_value
-                if complete and not rest:
+                if complete and not rest and stop - start <= 2 * take + 16:  # else one query costs less
                     run = sorted(self._id(address) for _, address in hits[start:stop])
                     ids += run[position - start : position - start + take]
                 else:
