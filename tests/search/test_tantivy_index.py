@@ -21,7 +21,7 @@ from matchmaker.search.mappings import load_indexes
 from matchmaker.search.query import MAX_RESULT_WINDOW, Boost
 from matchmaker.search.tantivy_index import TantivyIndex
 
-from test_backend_contract import institution, need
+from test_backend_contract import boosted_needs, four_institutions, need, solar_needs, text_needs, title_needs
 
 SPECS = load_indexes()
 
@@ -173,14 +173,7 @@ def test_generated_queries_reach_ties_and_pages(generated):
 # -- focused behaviour --------------------------------------------------------------------------
 @pytest.fixture
 def texts(pair):
-    pair.load(
-        "needs",
-        need("cn-battery", title="新能源汽车电池扩产项目", description="建设动力电池生产线", purpose="设备采购"),
-        need("cn-guarantee", title="中小企业融资担保贷款", description="以应收账款质押", purpose="流动资金"),
-        need("en-patent", title="Patent licensing round", description="We hold a patent on solid-state cells.", purpose="R&D"),
-        need("en-battery", title="Battery recycling plant", description="Recycling lithium battery packs.", purpose="capex"),
-        need("mixed", title="储能 battery storage", description="电池储能系统 energy storage systems for factories", purpose="扩产"),
-    )
+    pair.load("needs", *text_needs())
     return pair
 
 
@@ -202,12 +195,7 @@ def test_english_words_are_stemmed(texts):
 
 
 def test_a_match_in_the_title_ranks_first(pair):
-    pair.load(
-        "needs",
-        need("a-description", title="Manufacturing expansion", description="We also make solar inverters for homes."),
-        need("z-title", title="Solar inverters", description="Expansion of the manufacturing plant for homes."),
-        need("m-other", title="Warehouse", description="Storage space."),
-    )
+    pair.load("needs", *title_needs())
     assert pair.index("needs").search(Query(text="solar")).ids == ["z-title", "a-description"]
 
 
@@ -237,41 +225,21 @@ def test_sort_puts_missing_values_last_and_breaks_ties_by_id(amounts):
 
 
 def test_boosts_rank_before_relevance_and_id(pair):
-    pair.load(
-        "needs",
-        need("a", instrument="equity", stage="startup"),
-        need("b", instrument="equity", stage="growth"),
-        need("c", instrument="loan", stage="startup"),
-        need("d", instrument="loan", stage="growth"),
-        need("e", instrument="loan", stage="growth", status="closed"),
-    )
-    boosts = [Boost(Terms("instrument", ["loan"]), 10), Boost(Terms("stage", ["growth"]), 5), Boost(Terms("status", ["closed"]), -20)]
+    docs, boosts = boosted_needs()
+    pair.load("needs", *docs)
     assert pair.check("needs", Query(boosts=boosts)) == ["d", "c", "b", "a", "e"]
     assert pair.check("needs", Query(boosts=boosts, sort=[Sort("id")])) == ["a", "b", "c", "d", "e"]
 
 
 def test_boost_ties_are_ordered_by_relevance(pair):
-    pair.load(
-        "needs",
-        need("a-description", instrument="loan", title="Boilers", description="Replacing old solar boilers."),
-        need("b-none", instrument="loan", title="Boilers", description="Replacing old boilers."),
-        need("m-title", instrument="loan", title="Solar roofs", description="Panels on old roofs."),
-        need("z-equity", instrument="equity", title="Farm", description="A solar farm."),
-    )
+    pair.load("needs", *solar_needs())
     query = Query(text="solar", boosts=[Boost(Terms("instrument", ["equity"]), 1)])
     assert pair.index("needs").search(query).ids == ["z-equity", "m-title", "a-description"]
 
 
 @pytest.fixture
 def institutions(pair):
-    pair.load(
-        "institutions",
-        institution("bank"),
-        institution("vc", type="venture_capital", instruments=["equity"], industries=["new_energy", "biotech"],
-                    ticket_min=5_000_000, ticket_max=50_000_000),
-        institution("guarantor", type="guarantee", instruments=["guarantee", "loan"], industries=[], ticket_min=None),
-        institution("fund", type="government_fund", instruments=["equity", "loan"], status=None, requirements={}),
-    )
+    pair.load("institutions", *four_institutions())
     return pair
 
 
@@ -281,6 +249,17 @@ def test_not_holds_for_documents_without_the_field(institutions):
     assert institutions.check("institutions", Query(filters=[Not(Terms("status", ["entered"]))])) == ["fund"]
     assert institutions.check("institutions", Query(filters=[Not(Terms("instruments", ["loan"]))])) == ["vc"]
     assert institutions.check("institutions", Query(filters=[Missing("industries")])) == ["guarantor"]
+
+
+def test_filters_on_arrays_booleans_and_open_ranges(institutions):
+    def amount(x):
+        return [AnyOf((Range("ticket_min", lte=x), Missing("ticket_min"))), AnyOf((Range("ticket_max", gte=x), Missing("ticket_max")))]
+
+    assert institutions.check("institutions", Query(filters=amount(60_000_000))) == ["fund"]
+    assert institutions.check("institutions", Query(filters=amount(1_000_000))) == ["bank", "guarantor"]
+    institutions.check("institutions", Query(filters=[Terms("instruments", ["equity", "guarantee"])]))
+    institutions.check("institutions", Query(filters=[Terms("requirements.collateral_required", [False])]))
+    institutions.check("institutions", Query(filters=[Range("ticket_min")], sort=[Sort("ticket_max", descending=True)]))
 
 
 def test_facets_and_sums_over_array_fields(institutions):
