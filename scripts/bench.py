@@ -224,7 +224,7 @@ def raw_ratio(backend, service, params: dict, repeat: int) -> None:
     print(f"needs search end-to-end (service) / raw SQL, p50: {ratio:.2f}x")
 
 
-TANTIVY_TEXTS = ["电池", "software", "研发 R&D", "扩大 产能", "新能源 汽车"]
+TANTIVY_TEXTS = ["电池", "研发 R&D", "新能源 汽车", "产能 扩张", "equity financing", "loan"]
 TANTIVY_FACETS = ["industry", "instrument", "stage"]
 
 

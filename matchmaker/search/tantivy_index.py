@@ -43,6 +43,10 @@ _MAX_BUCKETS = 60_000
 #: Longer tokens are dropped, on both sides: tantivy refuses terms past 64 KB.
 _MAX_TOKEN = 10_000
 _ALL = tantivy.Query.all_query
+#: Three u64 fast fields hold an id's first bytes: hits are ordered by id from them in one
+#: batch, without reading stored documents (see :func:`id_key`).
+_ID_KEYS = ("_idkey0", "_idkey1", "_idkey2")
+_ID_PREFIX = 23
 
 
 @dataclass
@@ -67,6 +71,20 @@ def date_micros(value) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return (value - _EPOCH) // _MICRO
+
+
+def id_key(doc_id: str) -> tuple[int, int, int]:
+    """An id's first 23 UTF-8 bytes (zero-padded) and its length (255: longer), packed in
+    three integers that order as the ids do (UTF-8 byte order is code point order)."""
+    raw = doc_id.encode("utf-8")
+    packed = raw[:_ID_PREFIX].ljust(_ID_PREFIX, b"\0") + bytes([len(raw) if len(raw) <= _ID_PREFIX else 255])
+    return tuple(int.from_bytes(packed[i : i + 8], "big") for i in (0, 8, 16))
+
+
+def _id_from_key(key: tuple) -> str | None:
+    """The id :func:`id_key` packed, or None when it was longer than the key holds."""
+    packed = b"".join(part.to_bytes(8, "big") for part in key[:3])
+    return packed[: packed[-1]].decode("utf-8") if packed[-1] <= _ID_PREFIX else None
 
 
 def _micros_text(micros: int) -> str:
@@ -198,9 +216,12 @@ class _Schema:
             f.declare(builder)
         for name in self.text.values():
             builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+        for name in _ID_KEYS:
+            builder.add_unsigned_field(name, fast=True)
         self.schema = builder.build()
         layout = {path: f.kind + ("[]" if f.array else "") for path, f in self.fields.items()}
         layout.update({path: "text" for path in self.text})
+        layout.update({name: "id key" for name in _ID_KEYS})
         self.fingerprint = hashlib.sha256(json.dumps(layout, sort_keys=True).encode()).hexdigest()[:16]
 
     def field(self, path: str) -> _Field:
@@ -214,6 +235,8 @@ class _Schema:
         if not isinstance(doc_id, str) or not doc_id:
             raise ValueError("document has no id")
         out = tantivy.Document()
+        for name, part in zip(_ID_KEYS, id_key(doc_id)):
+            out.add_unsigned(name, part)
         for f in self.fields.values():
             try:
                 values = f.values(doc)
@@ -512,6 +535,16 @@ class _Ranking:
     def _id(self, address) -> str:
         return self.searcher.doc(address).get_first(self.id_field)
 
+    def _keys(self, addresses: list) -> list[tuple]:
+        """Keys that order these hits by id: :func:`id_key`, and the stored id where two
+        long ids share one."""
+        keys = list(zip(*(self.searcher.fast_field_values(name, addresses) for name in _ID_KEYS)))
+        shared = {key for key in keys if key[2] & 0xFF == 255 and keys.count(key) > 1} if len(set(keys)) < len(keys) else set()
+        return [key + (self._id(address) if key in shared else "",) for key, address in zip(keys, addresses)]
+
+    def _ids(self, keys: list[tuple], addresses: list) -> list[str]:
+        return [key[3] or _id_from_key(key) or self._id(address) for key, address in zip(keys, addresses)]
+
     def by_id(self, q, offset: int, limit: int, descending: bool = False) -> tuple[list[str], int]:
         order = tantivy.Order.Desc if descending else tantivy.Order.Asc
         result = self.searcher.search(q, limit, count=True, order_by_field=self.id_field, offset=offset, order=order)
@@ -538,13 +571,17 @@ class _Ranking:
         hi = min(end, len(hits))
         while hi < len(hits) and hits[hi][0] == window[-1][0]:
             hi += 1
-        span = [(score, self._id(address)) for score, address in hits[lo:hi]]
+        addresses = [address for _, address in hits[lo:hi]]
+        keys = self._keys(addresses)
+        span = [(score, key, address) for (score, _), key, address in zip(hits[lo:hi], keys, addresses)]
         if then is None:
             span.sort(key=lambda hit: (-hit[0], hit[1]))
         else:
-            second = self._scores(then, [doc_id for _, doc_id in span])
+            ids = dict(zip(self._ids(keys, addresses), keys))
+            second = {ids[doc_id]: score for doc_id, score in self._scores(then, list(ids)).items()}
             span.sort(key=lambda hit: (-hit[0], -second.get(hit[1], 0.0), hit[1]))
-        return [doc_id for _, doc_id in span[offset - lo : offset - lo + limit]], total
+        page = span[offset - lo : offset - lo + limit]
+        return self._ids([key for _, key, _ in page], [address for _, _, address in page]), total
 
     def _scores(self, q, ids: list[str]) -> dict[str, float]:
         only = tantivy.Query.term_set_query(self.s.schema, self.id_field, ids)
@@ -586,8 +623,9 @@ class _Ranking:
                 take = min(end, stop) - position
                 complete = stop < len(keys) or len(keys) >= with_value
                 if complete and not rest and stop - start <= 2 * take + 16:  # else one query costs less
-                    run = sorted(self._id(address) for _, address in hits[start:stop])
-                    ids += run[position - start : position - start + take]
+                    addresses = [address for _, address in hits[start:stop]]
+                    run = sorted(zip(self._keys(addresses), addresses))[position - start : position - start + take]
+                    ids += self._ids([key for key, _ in run], [address for _, address in run])
                 else:
                     equal = _must(q, self._equals(f, value))
                     ids += self.sorted(equal, rest, position - start, take)

@@ -205,6 +205,16 @@ def test_relevance_ties_are_ordered_by_id(pair):
     assert sum(pages, []) == [f"n{i:02d}" for i in range(30)]
 
 
+def test_long_ids_that_share_a_prefix_are_ordered_by_the_whole_id(pair):
+    prefix = "enterprise-need-0000000000"
+    pair.load("needs", *[need(f"{prefix}{i % 7}-{i:03d}", title="电池", amount=i % 3) for i in range(40)])
+    for page in (1, 2, 3):
+        pair.check("needs", Query(boosts=[Boost(Terms("amount", [1]), 5)], page=page, per_page=9))
+        pair.check("needs", Query(sort=[Sort("amount", descending=True)], page=page, per_page=9))
+    pages = [pair.index("needs").search(Query(text="电池", page=p, per_page=9)).ids for p in range(1, 6)]
+    assert sum(pages, []) == sorted(f"{prefix}{i % 7}-{i:03d}" for i in range(40))
+
+
 @pytest.fixture
 def amounts(pair):
     pair.load(
