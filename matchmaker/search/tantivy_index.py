@@ -138,16 +138,17 @@ class _Field:
         self.path = spec.path
         self.name = spec.column
         self.array = spec.array
+        self.keys = tuple(spec.path.split("."))
         if spec.type in _FLOAT_TYPES:
-            self.kind, self.convert, self.add = "float", _float, "add_float"
+            self.kind, self.convert = "float", _float
         elif spec.type in NUMERIC_TYPES:
-            self.kind, self.convert, self.add = "integer", _integer, "add_integer"
+            self.kind, self.convert = "integer", _integer
         elif spec.type == "boolean":
-            self.kind, self.convert, self.add = "boolean", _boolean, "add_boolean"
+            self.kind, self.convert = "boolean", _boolean
         elif spec.type == "date":
-            self.kind, self.convert, self.add = "date", date_micros, "add_integer"
+            self.kind, self.convert = "date", date_micros
         else:
-            self.kind, self.convert, self.add = "keyword", _keyword, "add_text"
+            self.kind, self.convert = "keyword", _keyword
 
     def declare(self, builder: tantivy.SchemaBuilder) -> None:
         if self.kind == "keyword":
@@ -159,16 +160,18 @@ class _Field:
         else:
             builder.add_integer_field(self.name, indexed=True, fast=True)
 
-    def values(self, doc: dict) -> list:
-        """The converted values of this field in ``doc`` (none, one, or an array's)."""
-        value = get_value(doc, self.path)
+    def value(self, doc: dict):
+        """The converted value of this field in ``doc``: None, one, or (arrays) a list."""
+        value = doc
+        for key in self.keys:
+            value = value.get(key) if isinstance(value, dict) else None
         if value is None:
-            return []
+            return None
         if isinstance(value, list):
             if not self.array:
-                raise ValueError(f"{self.path}: one value expected, not a list")
-            return list(dict.fromkeys(self.convert(v) for v in value if v is not None))
-        return [self.convert(value)]
+                raise ValueError("one value expected, not a list")
+            return list(dict.fromkeys(self.convert(v) for v in value if v is not None)) or None
+        return self.convert(value)
 
     def query_value(self, value):
         """A filter's value converted, or None when no stored value could equal it."""
@@ -209,6 +212,7 @@ class _Schema:
         fields = dict(spec.fields)
         fields.setdefault("id", FieldSpec("id", "keyword"))
         self.fields = {path: _Field(f) for path, f in fields.items() if f.path not in spec.text_fields}
+        self._fields = list(self.fields.values())
         self.text = {path: "text__" + fields[path].column for path in spec.search_fields}
         self.weights = dict(spec.search_fields)
         builder = tantivy.SchemaBuilder()
@@ -230,26 +234,25 @@ class _Schema:
         except KeyError:
             raise ConfigurationError(f"the index has no filterable field {path!r}") from None
 
-    def document(self, doc: dict) -> tantivy.Document:
+    def document(self, doc: dict) -> dict:
+        """The field values tantivy indexes for ``doc``, by tantivy field name (plain data,
+        so that another process may compute it)."""
         doc_id = doc.get("id")
         if not isinstance(doc_id, str) or not doc_id:
             raise ValueError("document has no id")
-        out = tantivy.Document()
-        for name, part in zip(_ID_KEYS, id_key(doc_id)):
-            out.add_unsigned(name, part)
-        for f in self.fields.values():
+        values = dict(zip(_ID_KEYS, id_key(doc_id)))
+        for f in self._fields:
             try:
-                values = f.values(doc)
+                value = f.value(doc)
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"document {doc_id}: {f.path}: {exc}") from None
-            add = getattr(out, f.add)
-            for value in values:
-                add(f.name, value)
+            if value is not None:
+                values[f.name] = value
         for path, name in self.text.items():
             tokens = _tokens(get_value(doc, path))
             if tokens:
-                out.add_text(name, " ".join(tokens))
-        return out
+                values[name] = " ".join(tokens)
+        return values
 
 
 # -- queries --------------------------------------------------------------------------------
@@ -371,6 +374,7 @@ class TantivyIndex:
         self._write_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._stamp = None
+        self._meta_json = str(self.path / "meta.json") if self.path is not None else None
         if self.path is None:
             self._index = tantivy.Index(self._s.schema)
         else:
@@ -404,16 +408,27 @@ class TantivyIndex:
                 raise ConfigurationError(f"another process writes to the search index in {self.path} ({exc})") from None
         return self._writer
 
-    def upsert(self, docs: list[dict]) -> None:
-        """Index each document (with its ``id``) in place of any earlier one with that id.
+    def prepare(self, docs: list[dict]) -> list[dict]:
+        """What :meth:`upsert` derives from each document (the text's tokens above all):
+        plain data that a second process may compute while this one writes the last batch.
+        Raises ValueError for a document that does not fit the mapping."""
+        return [self._s.document(doc) for doc in docs]
+
+    def upsert(self, docs: list[dict], prepared: list[dict] | None = None) -> None:
+        """Index each document (with its ``id``) in place of any earlier one with that id;
+        ``prepared`` is what :meth:`prepare` gave for these very documents, if done ahead.
 
         Every document is converted first: a bad one raises ValueError and stages nothing."""
-        prepared = [(doc["id"] if isinstance(doc.get("id"), str) else None, self._s.document(doc)) for doc in docs]
+        if prepared is None:
+            prepared = self.prepare(docs)
+        elif len(prepared) != len(docs):
+            raise ValueError(f"prepared has {len(prepared)} entries for {len(docs)} documents")
+        documents = [tantivy.Document.from_dict(values, self._s.schema) for values in prepared]
+        id_field = self._s.fields["id"].name
         with self._write_lock:
             writer = self._get_writer()
-            id_field = self._s.fields["id"].name
-            for doc_id, doc in prepared:
-                writer.delete_documents_by_term(id_field, doc_id)
+            for values, doc in zip(prepared, documents):
+                writer.delete_documents_by_term(id_field, values[id_field])
                 writer.add_document(doc)
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -447,7 +462,7 @@ class TantivyIndex:
         if self.path is None:
             return None
         try:
-            st = os.stat(self.path / "meta.json")
+            st = os.stat(self._meta_json)
         except FileNotFoundError:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -525,6 +540,12 @@ class TantivyIndex:
         return facets, sums
 
 
+def _lookahead(end: int) -> int:
+    """Hits to read for a page ending at ``end``: reading a hundred more costs tantivy
+    next to nothing, and usually shows where the last tie of the page ends."""
+    return 2 * end + 100
+
+
 class _Ranking:
     """Pages of hits in the query's order, each ending in the id."""
 
@@ -555,13 +576,13 @@ class _Ranking:
         then the id.  tantivy breaks score ties arbitrarily, so the hits are read until
         the score drops below the page's last: every tie the page cuts is then known."""
         end = offset + limit
-        fetch = end + 1
+        fetch = _lookahead(end)
         while True:
             result = self.searcher.search(q, fetch, count=True)
             hits, total = result.hits, result.count
             if len(hits) >= total or len(hits) < fetch or hits[-1][0] != hits[end - 1][0]:
                 break
-            fetch = min(total, fetch * 4)
+            fetch = min(total, fetch * 8)
         if offset >= len(hits):
             return [], total
         window = hits[offset:end]
@@ -608,7 +629,7 @@ class _Ranking:
         present = _must(q, exists)
         end = offset + limit
         order = tantivy.Order.Desc if first.descending else tantivy.Order.Asc
-        result = self.searcher.search(present, end + 1, count=True, order_by_field=f.name, order=order)
+        result = self.searcher.search(present, _lookahead(end), count=True, order_by_field=f.name, order=order)
         hits, with_value = result.hits, result.count
         ids: list[str] = []
         if offset < with_value:

@@ -294,6 +294,28 @@ def test_upsert_replaces_and_is_idempotent(texts):
     assert found(texts, "capital") == {"en-patent"}
 
 
+def test_documents_prepared_in_another_process_index_the_same(texts):
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    index = texts.index("needs")
+    docs = [need("cn-battery", title="锂电池回收"), need("n-new", title="Patent pool")]
+    with ProcessPoolExecutor(1) as pool:
+        prepared = pool.submit(_prepare, pickle.dumps(docs)).result()
+    index.upsert(docs, prepared)
+    index.commit()
+    assert found(texts, "电池") == {"cn-battery", "mixed"} and found(texts, "回收") == {"cn-battery"}
+    assert found(texts, "patents") == {"en-patent", "n-new"} and index.count() == 6
+    with pytest.raises(ValueError):
+        index.upsert(docs, prepared[:1])
+
+
+def _prepare(docs: bytes) -> list[dict]:
+    import pickle
+
+    return TantivyIndex(None, SPECS["needs"]).prepare(pickle.loads(docs))
+
+
 def test_a_bad_document_stages_nothing(texts):
     index = texts.index("needs")
     with pytest.raises(ValueError):
