@@ -350,6 +350,44 @@ def test_a_second_index_on_the_folder_sees_commits(tmp_path):
     reader.close()
 
 
+def test_another_process_sees_commits(tmp_path):
+    """A reader in a separate process, started before the writes, answers what was committed."""
+    import subprocess
+
+    writer = TantivyIndex(tmp_path / "needs", SPECS["needs"])
+    writer.commit()
+    script = (
+        "import sys\n"
+        "from matchmaker.search import Query\n"
+        "from matchmaker.search.mappings import load_indexes\n"
+        "from matchmaker.search.tantivy_index import TantivyIndex\n"
+        "index = TantivyIndex(sys.argv[1], load_indexes()['needs'])\n"
+        "for line in sys.stdin:\n"
+        "    print(','.join(index.search(Query(text=line.strip())).ids), flush=True)\n"
+    )
+    reader = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "needs")], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        def ask(text: str) -> str:
+            reader.stdin.write(text + "\n")
+            reader.stdin.flush()
+            return reader.stdout.readline().strip()
+
+        assert ask("电池") == ""
+        writer.upsert([need("n1", title="电池"), need("n2", title="电池 battery")])
+        assert ask("电池") == ""  # staged, not committed
+        writer.commit()
+        assert ask("电池") == "n1,n2"
+        writer.delete(["n1"])
+        writer.commit()
+        assert ask("电池") == "n2"
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+        reader.stdout.close()
+        writer.close()
+
+
 def test_a_folder_built_for_another_mapping_is_refused(tmp_path):
     TantivyIndex(tmp_path / "x", SPECS["needs"]).close()
     with pytest.raises(ConfigurationError):
