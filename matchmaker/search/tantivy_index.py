@@ -50,7 +50,7 @@ _ID_PREFIX = 23
 #: A page reads this many hits past twice its end at first: a few hundred more cost tantivy
 #: next to nothing and usually show where the last tie the page cuts ends.  Sums of a
 #: few boosts take few values, so their ties are long.
-_LOOKAHEAD, _BOOST_LOOKAHEAD = 100, 2000
+_LOOKAHEAD, _BOOST_LOOKAHEAD = 400, 2000
 
 
 @dataclass

@@ -211,7 +211,7 @@ def test_a_match_in_the_title_ranks_first(pair):
     assert pair.index("needs").search(Query(text="solar")).ids == ["z-title", "a-description"]
 
 
-@pytest.mark.parametrize("lookahead", [100, 0])
+@pytest.mark.parametrize("lookahead", [400, 0])
 def test_relevance_ties_are_ordered_by_id(pair, monkeypatch, lookahead):
     monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", lookahead)
     pair.load("needs", *[need(f"n{i:02d}", title="电池 project") for i in reversed(range(30))], need("x", title="other"))
