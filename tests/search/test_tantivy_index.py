@@ -22,7 +22,7 @@ from matchmaker.search.query import MAX_RESULT_WINDOW, Boost
 from matchmaker.search import tantivy_index
 from matchmaker.search.tantivy_index import TantivyIndex
 
-from test_backend_contract import boosted_needs, four_institutions, need, solar_needs, text_needs, title_needs
+from test_backend_contract import HOSTILE, boosted_needs, four_institutions, need, solar_needs, text_needs, title_needs
 
 SPECS = load_indexes()
 
@@ -198,6 +198,12 @@ def test_chinese_words_are_found_inside_longer_text(texts):
     assert found(texts, "新能源") == {"cn-battery"}
     assert found(texts, "电动") == set()
     texts.check("needs", Query(text="担保", facets=["industry"]))
+
+
+def test_hostile_query_strings_never_raise(texts):
+    for text in HOSTILE:
+        assert 0 <= texts.index("needs").search(Query(text=text, facets=["industry"])).total <= 5
+        texts.index("users").search(Query(text=text))  # an index without search fields ignores text
 
 
 def test_english_words_are_stemmed(texts):
