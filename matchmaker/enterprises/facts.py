@@ -54,10 +54,37 @@ def derived_fields(enterprise: dict) -> dict:
     }
 
 
+def counter_guarantees_offered(enterprise: dict) -> list[str]:
+    """What the enterprise offers as security; a profile from before the field existed
+    offers a property mortgage when it said it has collateral, and nothing else."""
+    offered = enterprise.get("counter_guarantees_offered")
+    if offered is not None:
+        return list(offered)
+    return ["real_estate_mortgage"] if enterprise.get("has_collateral") else []
+
+
+def net_profit(year: dict) -> int | None:
+    """The lower of net profit before and after non-recurring items, when both are known."""
+    known = [year.get(k) for k in ("net_profit", "net_profit_deducted") if year.get(k) is not None]
+    return min(known) if known else None
+
+
+def equity_ratio(year: dict) -> float | None:
+    """Net assets over total assets (net assets plus liabilities): what a lender reads as leverage."""
+    assets, liabilities = year.get("net_assets"), year.get("total_liabilities")
+    if assets is None or liabilities is None or assets + liabilities <= 0:
+        return None
+    return round(assets / (assets + liabilities), 4)
+
+
 def summary(enterprise: dict) -> dict:
     """What a need carries of its enterprise: the fields deal flow filters and ranks on."""
     latest = latest_financials(enterprise)
     return {
+        "counter_guarantees_offered": counter_guarantees_offered(enterprise),
+        "latest_net_profit": net_profit(latest) if latest else None,
+        "latest_operating_cash_flow": latest.get("operating_cash_flow") if latest else None,
+        "equity_ratio": equity_ratio(latest) if latest else None,
         "founded": enterprise.get("founded"),
         "latest_revenue": latest.get("revenue") if latest else None,
         "revenue_growth": revenue_growth(enterprise),
@@ -67,3 +94,20 @@ def summary(enterprise: dict) -> dict:
         "invention_patents": enterprise.get("invention_patents") or 0,
         "tier": derive_tier(enterprise),
     }
+
+
+def deal_facts(need: dict, facts: dict) -> dict:
+    """What a need's amount says against its enterprise's figures (``facts`` is :func:`summary`):
+
+    - ``revenue_cover``: last year's revenue over the amount (a lender reads the loan as
+      ``1 / cover`` times revenue; a bank sizes working capital from turnover);
+    - ``earnings_yield``: last year's net profit over the valuation implied by the stake
+      offered (``amount / share``), the inverse of the P/E an investor pays.
+    """
+    amount, revenue, profit = need.get("amount"), facts.get("latest_revenue"), facts.get("latest_net_profit")
+    cover = round(revenue / amount, 4) if amount and revenue is not None else None
+    share = need.get("equity_offered_pct")
+    earnings_yield = None
+    if amount and share and profit is not None:
+        earnings_yield = round(profit / (amount * 100 / share), 6)
+    return {"revenue_cover": cover, "earnings_yield": earnings_yield}
