@@ -330,3 +330,45 @@ def test_match_endpoints_are_in_the_openapi_document(client):
         assert schema in json.dumps(operation["responses"]["200"])
         assert {p["name"] for p in operation["parameters"]} >= {"page", "per_page", "eligible_only"}
     assert "NeedMatch" in spec["components"]["schemas"] and "Reason" in spec["components"]["schemas"]
+
+
+def test_an_equipment_loan_without_security_answers_a_lease_and_a_guarantee_with_its_partner_bank(client, actors):
+    """A loss-making growth firm with patents but no property asks a bank loan to buy
+    equipment: no bank lends (a loss in the latest year), while a credit officer would point
+    to the leasing company and to the guarantor that takes an IP pledge, with its bank."""
+    staff = actors.as_staff()
+
+    def post_institution(**body):
+        response = client.post("/api/v1/institutions", json=body, headers=staff)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    bank = post_institution(name="科技支行", name_en="Tech Sub-branch", type="bank", instruments=["debt"], stages=["growth"],
+                            ticket_min=1 * M, ticket_max=50 * M, status="entered",
+                            products=[{"id": "ip", "name": "知识产权质押贷款", "instrument": "debt", "ticket_max": 10 * M,
+                                       "counter_guarantees_accepted": ["ip_pledge"]}])
+    guarantor = post_institution(name="科技担保", name_en="Tech Guarantee", type="guarantee", instruments=["guarantee"],
+                                 stages=["growth"], ticket_min=1 * M, ticket_max=20 * M, status="entered",
+                                 counter_guarantees_accepted=["personal_guarantee", "ip_pledge"], partner_banks=[bank["id"]],
+                                 net_capital=200 * M, guarantee_outstanding=500 * M)
+    lessor = post_institution(name="滨海租赁", name_en="Binhai Leasing", type="leasing", instruments=["leasing"],
+                              stages=["growth"], ticket_min=1 * M, ticket_max=50 * M, status="entered")
+    enterprise = post_enterprise(client, staff, industry="advanced_manufacturing", stage="growth", founded="2006-03-01",
+                                 has_collateral=False, counter_guarantees_offered=["personal_guarantee", "ip_pledge"],
+                                 financials=[year(2010, 20 * M, 1 * M), year(2011, 22 * M, -500_000)])
+    need = post_need(client, staff, enterprise["id"], title="购置数控设备贷款", description="购买生产设备，扩大产能。",
+                     amount=5 * M, instrument="debt", purpose="购置设备 equipment", term_months=24, equity_offered_pct=None)
+
+    body = client.get(f"/api/v1/needs/{need['id']}/matches", headers=staff).get_json()
+    by_id = {item["institution"]["id"]: item for item in body["items"]}
+    assert not by_id[bank["id"]]["eligible"] and "profitable" in by_id[bank["id"]]["broken_rules"]
+    assert by_id[bank["id"]]["product"]["id"] == "ip"
+    assert by_id[guarantor["id"]]["partner_banks"] == [{"id": bank["id"], "name": "科技支行", "name_en": "Tech Sub-branch"}]
+    offered = {alt["instrument"]: alt for alt in body["alternatives"]}
+    assert offered["leasing"]["institution"]["id"] == lessor["id"]
+    assert offered["guarantee"]["institution"]["id"] == guarantor["id"]
+    assert "Tech Sub-branch" in offered["guarantee"]["message"]
+    zh = client.get(f"/api/v1/needs/{need['id']}/matches", headers={**staff, "Accept-Language": "zh"}).get_json()
+    assert "科技支行" in {alt["instrument"]: alt for alt in zh["alternatives"]}["guarantee"]["message"]
+    # the alternatives do not change what the need asked for: nobody is eligible for the loan
+    assert body["eligible_total"] == 0

@@ -43,7 +43,7 @@ MATCH_MESSAGES = (
     "rule.stage", "rule.min_revenue", "rule.min_years", "rule.min_years.missing", "rule.collateral",
     "rule.high_tech", "rule.industry_mandate", "rule.counter_guarantee", "rule.profitable", "rule.term_max",
     "rule.minority_stake", "rule.single_borrower_cap", "rule.guarantee_capacity",
-    "factor.credit", "factor.credit.any", "value.times_revenue", "value.no_revenue",
+    "factor.credit", "factor.credit.any", "value.times_revenue", "value.no_revenue", "alternative.no_partner",
     "factor.industry.match", "factor.industry.miss", "factor.industry.any",
     "factor.stage.match", "factor.stage.miss", "factor.stage.any",
     "factor.ticket.band", "factor.ticket.outside", "factor.ticket.open",

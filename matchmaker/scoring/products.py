@@ -37,7 +37,7 @@ def offers(institution: dict) -> list[dict]:
     found = []
     for position, product in enumerate(products, start=1):
         offer = dict(base)
-        offer.update({k: product[k] for k in REPLACED if product.get(k) is not None})
+        offer.update({k: product[k] for k in REPLACED if product.get(k) not in (None, [])})
         if product.get("instrument"):
             offer["instruments"] = [product["instrument"]]
         if product.get("requirements"):

@@ -167,7 +167,17 @@ LABELS = {
         "account": _l("Account"), "interest": _l("Answer"), "introduction": _l("Introduction"), "saved_search": _l("Saved search"),
     },
     "bool": {True: _l("Yes"), False: _l("No")},
+    "counter_guarantee": {
+        "personal_guarantee": _l("Controller's personal guarantee"), "equity_pledge": _l("Equity pledge"),
+        "receivables_pledge": _l("Receivables pledge"), "ip_pledge": _l("IP pledge"),
+        "equipment_mortgage": _l("Equipment mortgage"), "real_estate_mortgage": _l("Real-estate mortgage"),
+    },
 }
+LABELS["factor"].update({
+    "credit": _l("Credit"), "industry_mandate": _l("Industry mandate"), "counter_guarantee": _l("Counter-guarantee"),
+    "profitable": _l("Profit in the latest year"), "term_max": _l("Longest term"), "minority_stake": _l("Minority stake"),
+    "single_borrower_cap": _l("Single-borrower limit"), "guarantee_capacity": _l("Guarantee leverage limit"),
+})
 
 
 def label(kind: str, code) -> str:
