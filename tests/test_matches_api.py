@@ -1,6 +1,6 @@
 """Matches over the API: the institutions for a need, an institution's deal flow.
 
-The institution pool is the labelled set's zone of 2012 (tests/scoring_cases/pools); the
+The institution pool is the labelled set's zone of 2012 (matchmaker/scoring/cases/pools); the
 needs are ones whose right institution a domain expert names without looking at the
 scorer: an early biotech equity round goes to an angel, a small working-capital loan to
 a microcredit company, a bank-loan guarantee to a guarantee company, a pre-IPO round to
@@ -17,7 +17,7 @@ from matchmaker.matches import service as match_service
 
 from tests.conftest import enterprise_doc, need_doc
 
-POOL = json.loads((Path(__file__).parent / "scoring_cases" / "pools" / "zone-2012.json").read_text(encoding="utf-8"))
+POOL = json.loads((Path(__file__).parents[1] / "matchmaker" / "scoring" / "cases" / "pools" / "zone-2012.json").read_text(encoding="utf-8"))
 M = 1_000_000
 
 

@@ -55,12 +55,19 @@ def derived_fields(enterprise: dict) -> dict:
 
 
 def counter_guarantees_offered(enterprise: dict) -> list[str]:
-    """What the enterprise offers as security; a profile from before the field existed
-    offers a property mortgage when it said it has collateral, and nothing else."""
+    """What the enterprise offers as security.  A profile that does not say (one from before
+    the field existed) is read for what it evidently has: the actual controller's guarantee
+    (DOMAIN.md: nearly universal), a property mortgage when it said it has collateral, and
+    an IP pledge when it holds invention patents."""
     offered = enterprise.get("counter_guarantees_offered")
     if offered is not None:
         return list(offered)
-    return ["real_estate_mortgage"] if enterprise.get("has_collateral") else []
+    evident = ["personal_guarantee"]
+    if enterprise.get("has_collateral"):
+        evident.append("real_estate_mortgage")
+    if (enterprise.get("invention_patents") or 0) > 0:
+        evident.append("ip_pledge")
+    return evident
 
 
 def net_profit(year: dict) -> int | None:

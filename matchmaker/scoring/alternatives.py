@@ -57,14 +57,14 @@ def alternatives(need: dict, institutions: list[dict], scorers: list[Institution
             continue
         variant = {**need, "instrument": entry["instrument"]}
         tokens = need_tokens(variant)
-        best = None
+        best, best_score = None, None
         for institution, scorer in zip(institutions, scorers):
-            result = scorer.match(variant, tokens)
-            if result.eligible and (best is None or (result.score, result.total) > (best[1].score, best[1].total)):
-                best = (institution, result)
+            score, eligible = scorer.score(variant, tokens)
+            if eligible and (best_score is None or score > best_score):
+                best, best_score = (institution, scorer), score
         if best is None:
             continue
-        institution, result = best
+        institution, result = best[0], best[1].match(variant, tokens)
         banks = partner_banks(institution, by_id)
         words = wording.render(config.messages[entry["message"]], {
             "institution": wording.Text(institution.get("name_en") or institution.get("name") or "", institution.get("name") or ""),

@@ -1,4 +1,4 @@
-"""Ranking quality on the labelled cases in tests/scoring_cases (written from DOMAIN.md, not from output)."""
+"""Ranking quality on the labelled cases in matchmaker/scoring/cases (written from DOMAIN.md, not from output)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from matchmaker.errors import ConfigurationError
 from matchmaker.scoring import load_scoring_config
 from matchmaker.scoring.evaluate import evaluate, format_report, load_cases, ndcg, precision_at
 
-CASES_DIR = Path(__file__).resolve().parents[1] / "scoring_cases"
+CASES_DIR = Path(__file__).resolve().parents[2] / "matchmaker" / "scoring" / "cases"
 
 #: The level reached when the cases were written (rounded down); the scorer must not fall below it.
 THRESHOLDS = {"precision_at_1": 1.0, "precision_at_3": 0.99, "ndcg_at_5": 0.99, "ineligible_accuracy": 1.0}

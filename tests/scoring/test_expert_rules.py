@@ -129,10 +129,12 @@ def test_an_old_profile_that_requires_collateral_still_reads_as_before(config):
     assert score_match(need(enterprise={"has_collateral": False}), old, config, AS_OF).broken_rules == ["collateral"]
 
 
-def test_an_old_enterprise_with_collateral_offers_a_mortgage():
+def test_an_enterprise_that_does_not_say_offers_what_it_evidently_has():
     from matchmaker.enterprises.facts import summary
 
-    assert summary({"has_collateral": True})["counter_guarantees_offered"] == ["real_estate_mortgage"]
+    assert summary({"has_collateral": True})["counter_guarantees_offered"] == ["personal_guarantee", "real_estate_mortgage"]
+    assert summary({"invention_patents": 3})["counter_guarantees_offered"] == ["personal_guarantee", "ip_pledge"]
+    assert summary({"has_collateral": True, "counter_guarantees_offered": []})["counter_guarantees_offered"] == []
     assert summary({"has_collateral": True, "counter_guarantees_offered": ["ip_pledge"]})["counter_guarantees_offered"] == ["ip_pledge"]
 
 

@@ -32,7 +32,7 @@ from matchmaker.scoring.matching import (
 from matchmaker.search import Query, create_backend
 
 AS_OF = date(2012, 6, 30)
-POOL_FILE = Path(__file__).resolve().parents[1] / "scoring_cases" / "pools" / "zone-2012.json"
+POOL_FILE = Path(__file__).resolve().parents[2] / "matchmaker" / "scoring" / "cases" / "pools" / "zone-2012.json"
 
 
 @pytest.fixture(scope="module")
