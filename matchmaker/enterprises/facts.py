@@ -6,6 +6,8 @@ that deal flow can filter and rank needs without reading every enterprise.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 #: 卓越计划 "excel" starts at annual revenue of 100 million yuan (1亿).
 EXCEL_REVENUE = 100_000_000
 #: Stages the plan's 筑巢计划 "nest" programme is for.
@@ -84,10 +86,43 @@ def equity_ratio(year: dict) -> float | None:
     return round(assets / (assets + liabilities), 4)
 
 
+#: Stages at which an investor reads the firm's listing readiness (pre-IPO and industry funds).
+READINESS_STAGES = ("expansion", "pre_ipo")
+#: The boards a zone firm of those stages aims at; the best of them is the readiness signal.
+READINESS_BOARDS = ("main", "chinext", "star")
+
+
+@lru_cache(maxsize=8)
+def _board_rules(year: int) -> tuple:
+    from ..scoring.config import load_board_rules
+
+    return tuple(rules for board, rules in load_board_rules(year=year).items() if board in READINESS_BOARDS)
+
+
+def listing_readiness(enterprise: dict) -> int | None:
+    """How far the enterprise is toward listing, 0-100: on its best board today, the average
+    progress over that board's criteria as the readiness engine evaluates them
+    (:func:`matchmaker.scoring.readiness.evaluate_all`, without the projection a readiness
+    answer adds); None before expansion stage."""
+    if enterprise.get("stage") not in READINESS_STAGES or not enterprise.get("financials"):
+        return None
+    from .. import clock
+    from ..scoring.readiness import evaluate_all
+
+    today = clock.today()
+    scores = []
+    for rules in _board_rules(today.year):
+        criteria = evaluate_all(enterprise, rules, today)
+        if criteria:
+            scores.append(round(100 * sum(1.0 if c.met else c.progress for c in criteria) / len(criteria)))
+    return max(scores) if scores else None
+
+
 def summary(enterprise: dict) -> dict:
     """What a need carries of its enterprise: the fields deal flow filters and ranks on."""
     latest = latest_financials(enterprise)
     return {
+        "listing_readiness": listing_readiness(enterprise),
         "counter_guarantees_offered": counter_guarantees_offered(enterprise),
         "latest_net_profit": net_profit(latest) if latest else None,
         "latest_operating_cash_flow": latest.get("operating_cash_flow") if latest else None,

@@ -23,6 +23,7 @@ class EnterpriseSummarySchema(ma.Schema):
     latest_net_profit = fields.Integer(allow_none=True)
     latest_operating_cash_flow = fields.Integer(allow_none=True)
     equity_ratio = fields.Float(allow_none=True, metadata={"description": "net assets over total assets, latest year"})
+    listing_readiness = fields.Integer(allow_none=True, metadata={"description": "best listing-readiness score (expansion and pre-IPO)"})
 
 
 class DealFactsSchema(ma.Schema):

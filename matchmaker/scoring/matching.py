@@ -84,6 +84,15 @@ class HardRule:
 
 
 # -- hard rules ----------------------------------------------------------------------------
+def _all_of(clauses: list[Filter]) -> Filter:
+    """``c1 AND c2 ...`` in the engine's clauses: ``NOT (NOT c1 OR NOT c2 ...)``; every need when empty."""
+    if not clauses:
+        return EVERY_NEED
+    if len(clauses) == 1:
+        return clauses[0]
+    return Not(AnyOf(tuple(Not(c) for c in clauses)))
+
+
 def flag(institution: dict, name: str, config: ScoringConfig) -> bool:
     """An institution's yes/no setting, or its type's default (``type_defaults``) when unset."""
     value = institution.get(name)
@@ -233,6 +242,22 @@ def _credit_steps(institution: dict, config: ScoringConfig) -> list[Step]:
     return steps + [step for name, weight in weights.items() for step in _signal_steps(config.signals[name], weight)]
 
 
+def _valuation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    """An investor's price check: the earnings yield the stake implies, by stage (see scoring.json)."""
+    spec = config.factors["valuation"]
+    if institution.get("type") not in spec["types"]:
+        return [Step(None, spec["any_share"])]
+    steps = [Step(Terms("stage", spec["early_stages"]), spec["early_share"])]
+    for stage, thresholds in spec["stages"].items():
+        at_stage = Terms("stage", [stage])
+        steps.append(Step(_all_of([at_stage, Missing("deal.earnings_yield")]), spec["missing_share"]))
+        previous = 0.0
+        for threshold, share in thresholds:
+            steps.append(Step(_all_of([at_stage, Range("deal.earnings_yield", gte=threshold)]), share - previous))
+            previous = share
+    return steps
+
+
 def _designation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
     shares = config.factors["designations"]
     return [step for name, share in shares.items() for step in _signal_steps(config.signals[name], share)]
@@ -271,6 +296,7 @@ _STRUCTURED_FACTORS = {
     "ticket": _ticket_steps,
     "strength": _strength_steps,
     "credit": _credit_steps,
+    "valuation": _valuation_steps,
     "designations": _designation_steps,
     "term": _term_steps,
     "presence": _presence_steps,
@@ -460,6 +486,27 @@ def _explain_credit(need: dict, institution: dict, config: ScoringConfig) -> Tex
     return _say(config, "factor.credit", type=kind, signals=_signal_summary(profile[1], need, config))
 
 
+def _explain_valuation(need: dict, institution: dict, config: ScoringConfig) -> Text:
+    spec = config.factors["valuation"]
+    kind = _label(config, "type", institution.get("type") or "default")
+    if institution.get("type") not in spec["types"]:
+        return _say(config, "factor.valuation.any", type=kind)
+    stage = _label(config, "stage", need.get("stage"))
+    if need.get("stage") in spec["early_stages"]:
+        return _say(config, "factor.valuation.early", stage=stage)
+    earnings_yield = (need.get("deal") or {}).get("earnings_yield")
+    amount, pct = need.get("amount"), need.get("equity_offered_pct")
+    if earnings_yield is None or not amount or not pct:
+        return _say(config, "factor.valuation.missing")
+    values = {"pct": wording.number(pct), "amount": wording.money(amount), "valuation": wording.money(round(amount * 100 / pct)),
+              "stage": stage}
+    if earnings_yield <= 0:
+        return _say(config, "factor.valuation.loss", **values)
+    pe = 1 / earnings_yield
+    key = "factor.valuation.flag" if pe >= spec["flag_pe"] else "factor.valuation.pe"
+    return _say(config, key, pe=wording.number(round(pe)), **values)
+
+
 def _explain_designations(need: dict, config: ScoringConfig) -> Text:
     held = [n for n in config.factors["designations"] if _share(_signal_steps(config.signals[n], 1.0), need) > 0]
     if not held:
@@ -480,6 +527,7 @@ _EXPLAINERS = {
     "text": lambda need, inst, cfg, terms: _explain_text(terms, cfg),
     "strength": lambda need, inst, cfg, terms: _explain_strength(need, inst, cfg),
     "credit": lambda need, inst, cfg, terms: _explain_credit(need, inst, cfg),
+    "valuation": lambda need, inst, cfg, terms: _explain_valuation(need, inst, cfg),
     "designations": lambda need, inst, cfg, terms: _explain_designations(need, cfg),
     "term": lambda need, inst, cfg, terms: _explain_term(need, inst, cfg),
     "presence": lambda need, inst, cfg, terms: _explain_presence(inst, cfg),
@@ -609,15 +657,6 @@ def factor_points(need: dict, institution: dict, config: ScoringConfig, terms: l
 def broken_rules(need: dict, institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[str]:
     """The hard rules the need breaks for this institution (its best-fitting product), in rule order."""
     return InstitutionScorer(institution, config, as_of).broken_rules(need)
-
-
-def _all_of(clauses: list[Filter]) -> Filter:
-    """``c1 AND c2 ...`` in the engine's clauses: ``NOT (NOT c1 OR NOT c2 ...)``; every need when empty."""
-    if not clauses:
-        return EVERY_NEED
-    if len(clauses) == 1:
-        return clauses[0]
-    return Not(AnyOf(tuple(Not(c) for c in clauses)))
 
 
 def eligibility_clauses(institution: dict, config: ScoringConfig, as_of: date) -> list[Filter]:

@@ -203,3 +203,46 @@ def test_the_scorer_of_an_institution_with_products_ranks_like_its_best_product(
     ranked = rank_institutions(doc, pool, config, AS_OF)
     for inst, result in ranked:
         assert InstitutionScorer(inst, config, AS_OF).score(doc) == (result.score, result.eligible)
+
+
+# -- the investor's view ---------------------------------------------------------------------------
+FUND = institution(id="fund", type="industry_fund", instruments=["equity"], industries=["software_it"], stages=["expansion", "pre_ipo"],
+                   ticket_min=10_000_000, ticket_max=200_000_000)
+
+
+def _round(profit, pct=10, amount=50_000_000, stage="pre_ipo"):
+    from matchmaker.enterprises.facts import deal_facts
+
+    enterprise = {"latest_net_profit": profit, "latest_revenue": 200_000_000, "listing_readiness": 80}
+    doc = need(instrument="equity", stage=stage, amount=amount, equity_offered_pct=pct, enterprise=enterprise)
+    doc["deal"] = deal_facts(doc, doc["enterprise"])
+    return doc
+
+
+def test_a_price_of_a_thousand_times_earnings_is_flagged(config):
+    rich = score_match(_round(profit=400_000), FUND, config, AS_OF)
+    reason = _reason(rich, "valuation")
+    assert "1,250x last year's net profit" in reason.message and "flag" in reason.message.lower()
+    assert "估值警示" in reason.message_zh and "1,250倍" in reason.message_zh
+    fair = score_match(_round(profit=25_000_000), FUND, config, AS_OF)
+    assert "20x" in _reason(fair, "valuation").message and "flag" not in _reason(fair, "valuation").message.lower()
+    assert _reason(fair, "valuation").score > reason.score
+
+
+def test_readiness_is_a_signal_for_an_industry_fund(config):
+    ready, unready = _round(profit=25_000_000), _round(profit=25_000_000)
+    unready["enterprise"]["listing_readiness"] = 20
+    strength = _reason(score_match(ready, FUND, config, AS_OF), "strength")
+    assert "listing readiness: 80" in strength.message and "上市准备度" in strength.message_zh
+    assert strength.score > _reason(score_match(unready, FUND, config, AS_OF), "strength").score
+
+
+def test_listing_readiness_comes_from_the_readiness_engine_for_later_stages():
+    from matchmaker import demo
+    from matchmaker.enterprises.facts import summary
+
+    enterprises = demo.generate().enterprises
+    pre_ipo = next(e for e in enterprises if e["stage"] == "pre_ipo")
+    startup = next(e for e in enterprises if e["stage"] == "startup")
+    assert 0 <= summary(pre_ipo)["listing_readiness"] <= 100
+    assert summary(startup)["listing_readiness"] is None
