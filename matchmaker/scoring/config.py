@@ -30,7 +30,7 @@ BOARDS_DIR = DEFAULTS_DIR / "boards"
 READINESS_FILE = DEFAULTS_DIR / "readiness.json"
 
 #: The factors the scorer computes; ``weights`` gives each its share of 100 points.
-FACTORS = ("industry", "stage", "ticket", "text", "strength", "credit", "valuation", "designations", "term", "presence", "cost")
+FACTORS = ("industry", "stage", "ticket", "text", "strength", "credit", "valuation", "policy", "designations", "term", "presence", "cost")
 #: The hard rules; ``rules`` switches each on or off.
 RULES = (
     "instrument", "ticket_range", "stage", "min_revenue", "min_years", "collateral", "high_tech",
@@ -44,7 +44,7 @@ MATCH_MESSAGES = (
     "rule.high_tech", "rule.industry_mandate", "rule.counter_guarantee", "rule.profitable", "rule.term_max",
     "rule.minority_stake", "rule.single_borrower_cap", "rule.guarantee_capacity",
     "factor.credit", "factor.credit.any", "factor.valuation.any", "factor.valuation.early", "factor.valuation.missing",
-    "factor.valuation.loss", "factor.valuation.pe", "factor.valuation.flag", "value.times_revenue", "value.no_revenue", "alternative.no_partner",
+    "factor.valuation.loss", "factor.valuation.pe", "factor.valuation.flag", "factor.policy.some", "factor.policy.none", "value.times_revenue", "value.no_revenue", "alternative.no_partner",
     "factor.industry.match", "factor.industry.miss", "factor.industry.any",
     "factor.stage.match", "factor.stage.miss", "factor.stage.any",
     "factor.ticket.band", "factor.ticket.outside", "factor.ticket.open",
@@ -445,6 +445,7 @@ def _parse_factors(check: _Checker, data: dict, signals: dict[str, Signal], labe
     for stage, steps in check.mapping(valuation, "stages", "factors.valuation.stages").items():
         if not (isinstance(steps, list) and all(isinstance(s, list) and len(s) == 2 for s in steps)):
             check.fail(f"factors.valuation.stages.{stage}", "must be a list of [earnings yield, share] pairs")
+    check.number(check.mapping(factors, "policy", "factors.policy"), "share", "factors.policy.share", **share)
     credit = check.mapping(factors, "credit", "factors.credit")
     check.number(credit, "any_share", "factors.credit.any_share", **share)
     for type_name, profile in check.mapping(credit, "profiles", "factors.credit.profiles").items():

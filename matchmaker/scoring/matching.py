@@ -258,6 +258,13 @@ def _valuation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
     return steps
 
 
+def _policy_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    """The offer's special-fund programmes count for a need asking for what the offer lends."""
+    if not institution.get("programmes"):
+        return []
+    return [Step(Terms("instrument", institution.get("instruments") or []), config.factors["policy"]["share"])]
+
+
 def _designation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
     shares = config.factors["designations"]
     return [step for name, share in shares.items() for step in _signal_steps(config.signals[name], share)]
@@ -297,6 +304,7 @@ _STRUCTURED_FACTORS = {
     "strength": _strength_steps,
     "credit": _credit_steps,
     "valuation": _valuation_steps,
+    "policy": _policy_steps,
     "designations": _designation_steps,
     "term": _term_steps,
     "presence": _presence_steps,
@@ -507,6 +515,16 @@ def _explain_valuation(need: dict, institution: dict, config: ScoringConfig) -> 
     return _say(config, key, pe=wording.number(round(pe)), **values)
 
 
+def _explain_policy(need: dict, institution: dict, config: ScoringConfig) -> Text:
+    """Names the programmes by their names in ``config.labels["programme"]`` when known, else by id."""
+    ids = institution.get("programmes") or []
+    if not ids or need.get("instrument") not in (institution.get("instruments") or []):
+        return _say(config, "factor.policy.none")
+    product = institution.get("product") or {"name": institution.get("name"), "name_en": institution.get("name_en")}
+    return _say(config, "factor.policy.some", programmes=wording.join([_label(config, "programme", c) for c in ids]),
+                product=Text(product.get("name_en") or product.get("name") or "", product.get("name") or ""))
+
+
 def _explain_designations(need: dict, config: ScoringConfig) -> Text:
     held = [n for n in config.factors["designations"] if _share(_signal_steps(config.signals[n], 1.0), need) > 0]
     if not held:
@@ -528,6 +546,7 @@ _EXPLAINERS = {
     "strength": lambda need, inst, cfg, terms: _explain_strength(need, inst, cfg),
     "credit": lambda need, inst, cfg, terms: _explain_credit(need, inst, cfg),
     "valuation": lambda need, inst, cfg, terms: _explain_valuation(need, inst, cfg),
+    "policy": lambda need, inst, cfg, terms: _explain_policy(need, inst, cfg),
     "designations": lambda need, inst, cfg, terms: _explain_designations(need, cfg),
     "term": lambda need, inst, cfg, terms: _explain_term(need, inst, cfg),
     "presence": lambda need, inst, cfg, terms: _explain_presence(inst, cfg),
