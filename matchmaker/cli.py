@@ -200,7 +200,9 @@ def evaluate_command(cases_dir: Path | None, with_demo: bool):
         raise click.ClickException(f"{cases_dir}: no case files (*.json) in it")
     click.echo(format_report(evaluate(cases, get_settings().config)))
     if with_demo:
-        click.echo(format_audit(audit_demo(get_settings().config)))
+        from . import demo
+
+        click.echo(format_audit(audit_demo(get_settings().config, demo.generate(), demo.REFERENCE_DATE)))
 
 
 @click.command("serve")

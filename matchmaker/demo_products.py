@@ -13,10 +13,10 @@ from __future__ import annotations
 WAN = 10_000
 YI = 100_000_000
 
-#: The zone's risk-compensation pool for loans to registered tech SMEs (the special fund).
-RISK_POOL = "risk_pool_2012"
+#: The zone's risk-compensation pool for loans to registered tech SMEs (matchmaker.fund.demo's programme).
+RISK_POOL = "demo-programme-risk_pool"
 #: Interest subsidy on bank loans to tech SMEs.
-INTEREST_SUBSIDY = "interest_subsidy_2012"
+INTEREST_SUBSIDY = "demo-programme-interest_subsidy"
 
 JINCHENG_TECH = "inst-018"  # 津城银行天津滨海科技支行
 BOHAI_TECH = "inst-019"  # 渤海商业银行天津高新区科技支行

@@ -372,3 +372,35 @@ def test_an_equipment_loan_without_security_answers_a_lease_and_a_guarantee_with
     assert "科技支行" in {alt["instrument"]: alt for alt in zh["alternatives"]}["guarantee"]["message"]
     # the alternatives do not change what the need asked for: nobody is eligible for the loan
     assert body["eligible_total"] == 0
+
+
+def test_a_bank_product_in_the_risk_pool_names_the_programme(app, client, actors):
+    """Policy money in the score: the special fund's risk pool, as staff keep it, is named on the
+    product that takes part in it, and a subsidy for the instrument counts too."""
+    from matchmaker import clock
+
+    staff = actors.as_staff()
+    with app.app_context():
+        this_year = clock.today().year
+    pool = client.post("/api/v1/programmes", headers=staff, json={
+        "name": "信贷风险补偿资金池", "name_en": "Loan risk pool", "kind": "risk_pool", "year": this_year, "budget": 10 * M,
+        "rules": {"instruments": ["debt"], "institution_types": ["bank"]}})
+    assert pool.status_code == 201, pool.get_json()
+    bank = client.post("/api/v1/institutions", headers=staff, json={
+        "name": "科技支行", "type": "bank", "instruments": ["debt"], "stages": ["growth"], "ticket_min": 1 * M,
+        "ticket_max": 20 * M, "status": "entered",
+        "products": [{"id": "pool", "name": "风险池信用贷款", "name_en": "Risk-pool credit loan", "ticket_max": 5 * M,
+                      "counter_guarantees_accepted": ["personal_guarantee"], "programmes": [pool.get_json()["id"]]},
+                     {"id": "plain", "name": "信用贷款", "ticket_max": 5 * M, "counter_guarantees_accepted": ["personal_guarantee"]}]})
+    assert bank.status_code == 201, bank.get_json()
+    enterprise = post_enterprise(client, staff, industry="software_it", stage="growth", founded="2006-03-01",
+                                 counter_guarantees_offered=["personal_guarantee"],
+                                 financials=[year(2010, 20 * M, 1 * M), year(2011, 24 * M, 2 * M)])
+    need = post_need(client, staff, enterprise["id"], title="信用贷款300万元", description="补充流动资金。", amount=3 * M,
+                     instrument="debt", purpose="流动资金", term_months=12, equity_offered_pct=None)
+    body = client.get(f"/api/v1/needs/{need['id']}/matches", headers=staff).get_json()
+    item = next(i for i in body["items"] if i["institution"]["id"] == bank.get_json()["id"])
+    assert item["eligible"] and item["product"]["id"] == "pool"
+    policy = next(r for r in item["reasons"] if r["factor"] == "policy")
+    assert policy["score"] > 0 and "Loan risk pool" in policy["message"] and "信贷风险补偿资金池" in policy["message_zh"]
+

@@ -30,6 +30,8 @@ from ..accounts.models import User
 from ..common.language import localize
 from ..common.search_params import amount_range, terms_filters
 from ..errors import Forbidden, NotFound
+from ..fund.eligibility import programmes_of_year
+from ..fund.programmes import PROGRAMMES
 from ..needs.service import shown_to
 from ..scoring.alternatives import alternatives, partner_banks
 from ..scoring.dates import as_date
@@ -100,7 +102,7 @@ class MatchService:
             return (rank_institutions(need, institutions, config, as_of, scorers),
                     alternatives(need, institutions, scorers, config), by_id)
 
-        return self.backend.memoized("matches", key, ["institutions"], rank)
+        return self.backend.memoized("matches", key, ["institutions", PROGRAMMES], rank)
 
     def _scorers(self, as_of: date) -> tuple[list[dict], list[InstitutionScorer]]:
         """Every institution (a few dozen) and its prepared scorer, made once per state of
@@ -109,9 +111,14 @@ class MatchService:
 
         def prepare() -> tuple[list[dict], list[InstitutionScorer]]:
             institutions = list(self.backend.scan("institutions"))
-            return institutions, [InstitutionScorer(institution, config, as_of) for institution in institutions]
+            programmes = self.programmes(as_of)
+            return institutions, [InstitutionScorer(institution, config, as_of, programmes) for institution in institutions]
 
-        return self.backend.memoized("scorers", (id(config), as_of), ["institutions"], prepare)
+        return self.backend.memoized("scorers", (id(config), as_of), ["institutions", PROGRAMMES], prepare)
+
+    def programmes(self, as_of: date) -> list[dict]:
+        """The special fund's programmes of the year (what makes a lender say yes more readily)."""
+        return programmes_of_year(self.backend, as_of.year)
 
     # -- one institution, the open needs ---------------------------------------------------
     def dealflow(self, user: User, institution_id: str, args: dict, language: str = "en", as_of: date | None = None) -> dict:
@@ -123,7 +130,7 @@ class MatchService:
         if not (user.is_staff or owns_institution(user, institution_id)):
             raise Forbidden("only the institution itself and zone staff see its deal flow")
         config = self.settings.config
-        scorer = InstitutionScorer(institution, config, as_of)
+        scorer = InstitutionScorer(institution, config, as_of, self.programmes(as_date(as_of)))
         text = args.get("q")
         narrowing = terms_filters(args, DEALFLOW_FILTERS)
         narrowing += amount_range("amount", args.get("min_amount"), args.get("max_amount"))

@@ -228,14 +228,11 @@ def _indexed(need: dict, enterprise: dict) -> dict:
     return {**need, **copy, "deal": deal_facts(need, copy["enterprise"])}
 
 
-def audit_demo(config: ScoringConfig, data=None) -> DemoAudit:
-    """Every open need of the demo (``matchmaker.demo.generate()`` unless ``data``) against
-    every demo institution, on the demo's date."""
-    from .. import demo
+def audit_demo(config: ScoringConfig, data, as_of: date) -> DemoAudit:
+    """Every open need of a data set (the demo's ``institutions``, ``enterprises`` and
+    ``needs``) against every institution in it, on ``as_of`` (the demo's date)."""
     from .matching import InstitutionScorer, flag
 
-    data = data or demo.generate()
-    as_of = demo.REFERENCE_DATE
     institutions = data.institutions
     scorers = [InstitutionScorer(i, config, as_of) for i in institutions]
     enterprises = {e["id"]: e for e in data.enterprises}

@@ -258,11 +258,31 @@ def _valuation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
     return steps
 
 
+def policy_programmes(offer: dict, programmes: list[dict]) -> list[dict]:
+    """The special-fund programmes that would back a deal of this offer, per instrument it
+    lends (the fund's own rule, :func:`matchmaker.fund.eligibility.covers`): ``[{id, name,
+    name_en, kind, instruments}]``."""
+    from ..fund.eligibility import covers
+
+    found = []
+    for programme in programmes:
+        lent = [i for i in offer.get("instruments") or []
+                if covers(programme, {"instrument": i}, offer, {"instrument": i, "programmes": offer.get("programmes") or []})]
+        if lent:
+            found.append({"id": programme["id"], "name": programme.get("name"), "name_en": programme.get("name_en"),
+                          "kind": programme.get("kind"), "instruments": lent})
+    return found
+
+
 def _policy_steps(institution: dict, config: ScoringConfig) -> list[Step]:
-    """The offer's special-fund programmes count for a need asking for what the offer lends."""
-    if not institution.get("programmes"):
-        return []
-    return [Step(Terms("instrument", institution.get("instruments") or []), config.factors["policy"]["share"])]
+    """The offer's special-fund programmes count for a need asking for what they back: as the
+    fund's records say (``policy_programmes``, set when they are known), else by the product's
+    own ``programmes[]`` for every instrument it lends."""
+    if "policy_programmes" in institution:
+        instruments = sorted({i for p in institution["policy_programmes"] for i in p["instruments"]})
+    else:
+        instruments = institution.get("instruments") or [] if institution.get("programmes") else []
+    return [Step(Terms("instrument", instruments), config.factors["policy"]["share"])] if instruments else []
 
 
 def _designation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
@@ -517,11 +537,18 @@ def _explain_valuation(need: dict, institution: dict, config: ScoringConfig) -> 
 
 def _explain_policy(need: dict, institution: dict, config: ScoringConfig) -> Text:
     """Names the programmes by their names in ``config.labels["programme"]`` when known, else by id."""
-    ids = institution.get("programmes") or []
-    if not ids or need.get("instrument") not in (institution.get("instruments") or []):
+    instrument = need.get("instrument")
+    if "policy_programmes" in institution:
+        names = [Text(p.get("name_en") or p.get("name") or p["id"], p.get("name") or p["id"])
+                 for p in institution["policy_programmes"] if instrument in p["instruments"]]
+    elif instrument in (institution.get("instruments") or []):
+        names = [_label(config, "programme", c) for c in institution.get("programmes") or []]
+    else:
+        names = []
+    if not names:
         return _say(config, "factor.policy.none")
     product = institution.get("product") or {"name": institution.get("name"), "name_en": institution.get("name_en")}
-    return _say(config, "factor.policy.some", programmes=wording.join([_label(config, "programme", c) for c in ids]),
+    return _say(config, "factor.policy.some", programmes=wording.join(names),
                 product=Text(product.get("name_en") or product.get("name") or "", product.get("name") or ""))
 
 
@@ -630,11 +657,16 @@ class InstitutionScorer:
     institution (matches) reuses it; :func:`score_match` is ``InstitutionScorer(...).match``.
     """
 
-    def __init__(self, institution: dict, config: ScoringConfig, as_of: date | str | None = None):
+    def __init__(self, institution: dict, config: ScoringConfig, as_of: date | str | None = None,
+                 programmes: list[dict] | None = None):
+        """``programmes``: the special fund's programmes of the year, when known (see :func:`policy_programmes`)."""
         self.institution = institution
         self.config = config
         self.as_of = as_date(as_of)
-        self.offers = [OfferScorer(offer, config, self.as_of) for offer in offers(institution)]
+        found = offers(institution)
+        if programmes is not None:
+            found = [{**offer, "policy_programmes": policy_programmes(offer, programmes)} for offer in found]
+        self.offers = [OfferScorer(offer, config, self.as_of) for offer in found]
 
     def _best(self, need: dict, tokens) -> OfferScorer:
         if len(self.offers) == 1:

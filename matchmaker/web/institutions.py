@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import clock
 from ..access import can_edit_institution
 from ..common.language import localize
 from ..errors import ValidationError
@@ -131,7 +132,8 @@ def dealflow(institution_id):
         counted = matches.dealflow(user(), institution_id, {**args, "page": 1, "per_page": 1}, language())
         search = {k: v for k, v in args.items() if k in ("q", "industry", "instrument", "stage", "min_amount", "max_amount", "page", "per_page")}
         page = NeedService(backend(), observers()).search(user(), {**search, "status": ["open"], "sort": DEALFLOW_SORTS[sort]})
-        scorer = InstitutionScorer(service().get(user(), institution_id), get_settings().config)
+        scorer = InstitutionScorer(service().get(user(), institution_id), get_settings().config, None,
+                                   matches.programmes(clock.today()))
         items = []
         for need in page["items"]:
             found = scorer.match(need).to_dict()

@@ -252,13 +252,13 @@ def test_listing_readiness_comes_from_the_readiness_engine_for_later_stages():
 def test_a_product_in_the_risk_pool_scores_higher_and_names_the_programme(config):
     plain = institution(id="plain", products=[{"id": "credit", "name": "信用贷款", "counter_guarantees_accepted": ["personal_guarantee"]}])
     pooled = institution(id="pooled", products=[{"id": "credit", "name": "风险池信用贷款", "name_en": "Risk-pool credit loan",
-                                                 "counter_guarantees_accepted": ["personal_guarantee"], "programmes": ["risk_pool_2012"]}])
+                                                 "counter_guarantees_accepted": ["personal_guarantee"], "programmes": ["demo-programme-risk_pool"]}])
     doc = need(enterprise={"counter_guarantees_offered": ["personal_guarantee"], "latest_net_profit": 1_000_000})
     with_pool, without = score_match(doc, pooled, config, AS_OF), score_match(doc, plain, config, AS_OF)
     assert with_pool.total > without.total
     reason = _reason(with_pool, "policy")
-    assert "Risk-pool credit loan takes part in the zone's 2012 risk-compensation pool" in reason.message
-    assert "园区2012年风险补偿资金池" in reason.message_zh
+    assert "Risk-pool credit loan takes part in the zone's risk-compensation pool" in reason.message
+    assert "园区科技型中小企业信贷风险补偿资金池" in reason.message_zh
     assert _reason(without, "policy").score == 0
     # a programme for loans does nothing for an equity need
     assert _reason(score_match(need(instrument="equity"), pooled, config, AS_OF), "policy").score == 0
