@@ -43,37 +43,30 @@ class _MatchFields(ma.Schema):
     broken_rules = fields.List(fields.String(), metadata={"description": "the hard rules broken, if any"})
 
 
-class ProductRefSchema(ma.Schema):
-    id = fields.String()
-    name = fields.String()
-    name_en = fields.String()
+class RefSchema(ma.Schema):
+    """What an answer names of a product or an institution."""
 
-
-class InstitutionRefSchema(ma.Schema):
     id = fields.String()
     name = fields.String()
     name_en = fields.String(allow_none=True)
+
+
+class InstitutionRefSchema(RefSchema):
     type = fields.String()
-
-
-class BankRefSchema(ma.Schema):
-    id = fields.String()
-    name = fields.String()
-    name_en = fields.String(allow_none=True)
 
 
 class InstitutionMatchSchema(_MatchFields):
     institution = fields.Nested(InstitutionSchema)
-    product = fields.Nested(ProductRefSchema, metadata={"description": "the institution's product that fits best, when it has products"})
-    partner_banks = fields.List(fields.Nested(BankRefSchema), metadata={"description": "a guarantee company's cooperating banks"})
+    product = fields.Nested(RefSchema, metadata={"description": "the institution's product that fits best, when it has products"})
+    partner_banks = fields.List(fields.Nested(RefSchema), metadata={"description": "a guarantee company's cooperating banks"})
 
 
 class AlternativeSchema(ma.Schema):
     id = fields.String(metadata={"description": "which kind of alternative (lease_for_equipment, guarantee_with_bank, ...)"})
     instrument = fields.String()
     institution = fields.Nested(InstitutionRefSchema)
-    product = fields.Nested(ProductRefSchema)
-    partner_banks = fields.List(fields.Nested(BankRefSchema))
+    product = fields.Nested(RefSchema)
+    partner_banks = fields.List(fields.Nested(RefSchema))
     score = fields.Integer(metadata={"description": "the institution's score for the need asked as this instrument"})
     message = fields.String(metadata={"description": "why an expert would add it, in the language of the request"})
     message_zh = fields.String()
@@ -81,7 +74,7 @@ class AlternativeSchema(ma.Schema):
 
 class NeedMatchSchema(_MatchFields):
     need = fields.Nested(NeedSchema)
-    product = fields.Nested(ProductRefSchema, metadata={"description": "the institution's product that fits this need best"})
+    product = fields.Nested(RefSchema, metadata={"description": "the institution's product that fits this need best"})
 
 
 def _eligible_total() -> dict:
