@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from ..search.analysis import tokenize
 from ..search.mappings import get_value
@@ -198,16 +199,18 @@ def _ticket_steps(institution: dict, config: ScoringConfig) -> list[Step]:
     return steps
 
 
-def _signal_steps(signal: Signal, scale: float) -> list[Step]:
+@lru_cache(maxsize=4096)
+def _signal_steps(signal: Signal, scale: float) -> tuple[Step, ...]:
+    """A signal's steps at a scale: the same for every institution of a type, so made once."""
     if signal.equals is not None:
-        return [Step(Terms(signal.field, [signal.equals]), scale)]
+        return (Step(Terms(signal.field, [signal.equals]), scale),)
     steps, previous_share = [], 0.0
     for threshold, share in signal.steps:
         steps.append(Step(Range(signal.field, gte=threshold), (share - previous_share) * scale))
         previous_share = share
     if signal.missing_share:
         steps.append(Step(Missing(signal.field), signal.missing_share * scale))
-    return steps
+    return tuple(steps)
 
 
 def strength_profile(institution: dict, config: ScoringConfig) -> dict[str, float]:
