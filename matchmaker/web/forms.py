@@ -169,6 +169,7 @@ ENTERPRISE = [
     Field("high_tech_certified", "bool"), Field("little_giant", "bool"), Field("invention_patents", "int"),
     Field("has_collateral", "bool"), Field("joint_stock", "bool"), Field("sponsor_engaged", "bool"),
     Field("tutoring_filed", "bool"), Field("application_filed", "bool"), Field("approved", "bool"), Field("listed", "bool"),
+    Field("counter_guarantees_offered", "codes"),
 ]
 FINANCIAL_COLUMNS = ("year", "revenue", "net_profit", "net_profit_deducted", "operating_cash_flow", "net_assets",
                      "intangible_assets", "share_capital")

@@ -95,6 +95,20 @@ def test_enterprise_profile_with_financial_rows(world_app):
     assert stored["financials"][2]["net_profit"] == -100_000
     assert stored["joint_stock"] is True and stored["little_giant"] is False and stored["employees"] == 90
     assert stored["latest_revenue"] == 90_000_000
+    assert stored["counter_guarantees_offered"] == []  # nothing ticked: it offers nothing
+
+
+def test_an_enterprise_says_what_security_it_offers(world_app):
+    ent = world_app.world["ent_a"]
+    backend = world_app.world["backend"]
+    mine = signed_in(world_app, "ent_a")
+    form = mine.get(f"/enterprises/{ent['id']}/edit").get_data(as_text=True)
+    # a profile that never said shows the controller's guarantee ticked (nearly universal)
+    assert re.search(r'name="counter_guarantees_offered" value="personal_guarantee" checked', form)
+    data = {"name": ent["name"], "industry": ent["industry"], "stage": ent["stage"], "founded": ent["founded"],
+            "version": ent["version"], "counter_guarantees_offered": ["personal_guarantee", "ip_pledge"]}
+    assert mine.post(f"/enterprises/{ent['id']}/edit", data).status_code == 302
+    assert backend.get("enterprises", ent["id"])["counter_guarantees_offered"] == ["personal_guarantee", "ip_pledge"]
 
 
 def test_institution_edits_its_profile_but_not_its_zone_status(world_app):
