@@ -14,6 +14,12 @@ institution's deal flow the engine keeps exactly the eligible needs and orders t
 exactly the Python score without its text factor; re-sorting a page by the full score
 can move a need by at most the text factor's points (:func:`text_points`).
 
+An institution with products is scored as its best-fitting product
+(:mod:`~matchmaker.scoring.products`): the engine still keeps exactly the needs some product
+takes, but orders them by the institution's profile, and the special fund's programmes
+(:func:`policy_programmes`) are known to the Python score only; the re-sorting of each
+block puts both right.
+
 Scoring works from the need as the needs index stores it: the ``industry``, ``stage`` and
 ``enterprise`` fields are the copy :func:`matchmaker.enterprises.facts.summary` makes.
 """
