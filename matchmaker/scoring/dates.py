@@ -7,9 +7,9 @@ from datetime import date
 def as_date(value) -> date:
     """A date from a date or an ISO string; today when None."""
     if value is None:
-        from .. import clock  # the service's one "today" (MATCHMAKER_TODAY in a demo)
+        from ..clock import today
 
-        return clock.today()
+        return today()
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
