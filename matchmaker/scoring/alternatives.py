@@ -59,6 +59,8 @@ def alternatives(need: dict, institutions: list[dict], scorers: list[Institution
         tokens = need_tokens(variant)
         best, best_score = None, None
         for institution, scorer in zip(institutions, scorers):
+            if not scorer.offers_instrument(entry["instrument"]):
+                continue  # it could not be eligible: not worth scoring
             score, eligible = scorer.score(variant, tokens)
             if eligible and (best_score is None or score > best_score):
                 best, best_score = (institution, scorer), score

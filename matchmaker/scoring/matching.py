@@ -590,6 +590,10 @@ _EXPLAINERS = {
 }
 
 
+#: Factors whose sentence depends on the institution only.
+_NEED_FREE = ("presence", "cost")
+
+
 # -- scoring -------------------------------------------------------------------------------
 def need_tokens(need: dict) -> tuple[str, ...]:
     """The distinct tokens of what the need says, in order (tokenize once, score against many)."""
@@ -609,6 +613,8 @@ class OfferScorer:
         self.tokens = frozenset(tokenize(_institution_text(institution)))
         # the same clauses as tests on a need, prepared once (see compile_clause)
         self._rule_tests = [(rule.rule, compile_clause(rule.clause)) for rule in self.rules]
+        # sentences that say the same whatever the need: written once
+        self._fixed = {name: _EXPLAINERS[name]({}, institution, config, []) for name in _NEED_FREE if name in config.points}
         self._step_tests = {
             name: [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
             for name, steps in self.steps.items()
@@ -650,7 +656,7 @@ class OfferScorer:
         multiplier = self._multiplier(broken)
         reasons = [Reason(rule, 0, *_explain_rule(rule, need, institution, config, self.as_of)) for rule in broken]
         for name, earned in points.items():
-            sentence = _EXPLAINERS[name](need, institution, config, terms)
+            sentence = self._fixed.get(name) or _EXPLAINERS[name](need, institution, config, terms)
             reasons.append(Reason(name, round(earned * multiplier, 1), *sentence))
         total = sum(points.values()) * multiplier
         return MatchResult(score=max(0, min(100, round(total))), eligible=not broken, reasons=reasons, broken_rules=broken,
@@ -690,6 +696,10 @@ class InstitutionScorer:
 
     def broken_rules(self, need: dict) -> list[str]:
         return self._best(need, None).broken_rules(need)
+
+    def offers_instrument(self, instrument: str) -> bool:
+        """Whether any product (or the institution itself) provides the instrument."""
+        return any(instrument in (offer.institution.get("instruments") or []) for offer in self.offers)
 
     def score(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[int, bool]:
         return self._best(need, tokens).score(need, tokens)
