@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["DATA_DIR"] = str(app.config.get("DATA_DIR") or defaults.default_data_dir())
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = defaults.load_secret_key(app.config["DATA_DIR"])
+    configure_today(app)
 
     from . import storage
     from .accounts import loaders
@@ -30,6 +31,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def configure_today(app: Flask) -> None:
+    """``MATCHMAKER_TODAY``, else the data folder's date (a seeded demo), checked at start-up."""
+    from . import clock
+    from .errors import ConfigurationError
+
+    try:
+        clock.configure(app.config)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def register_blueprints(app: Flask) -> None:
@@ -54,9 +66,11 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.routes import blp as notifications_blp, saved_blp
     from .notifications.saved_searches import need_published_observer
     from .statistics.routes import blp as statistics_blp
+    from .statistics.plan_routes import blp as plans_blp
 
     for blp in (brokering_blp, meetings_blp, notifications_blp, saved_blp, statistics_blp, exports_blp, audit_blp):
         api.register_blueprint(blp)
+    api.register_blueprint(plans_blp)  # the zone's yearly plans and programme indicators
     # what watches writes made through the API (common.api.observers): the audit log first
     app.extensions["matchmaker.observers"] = [audit_observer, need_published_observer]
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -6,6 +6,7 @@ and what to do, and exits non-zero.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import time
 from pathlib import Path
@@ -74,12 +75,26 @@ def seed_command(demo: bool):
 
     backend = get_backend()
     backend.init()
+    day = demo_today(current_app)
     report, accounts = seed_demo(backend, progress=Progress("seeding"))
     click.echo(report.summary())
+    click.echo(f"demo date: {day.isoformat()} (today for this data folder; MATCHMAKER_TODAY overrides it)")
     click.echo("demo accounts (username / password / role / bound to):")
     for account in accounts:
         bound = account.get("enterprise_id") or account.get("institution_id") or "-"
         click.echo(f"  {account['username']:<14} {account['password']:<24} {account['role']:<12} {bound}")
+
+
+def demo_today(app: Flask):
+    """The demo is the zone as of its reference date: keep it in the data folder, so the
+    served demo reads today as that date, and seed its history on it."""
+    from . import clock
+    from .demo import REFERENCE_DATE
+
+    clock.store_today(app.config["DATA_DIR"], REFERENCE_DATE)
+    if not os.environ.get("MATCHMAKER_TODAY"):
+        app.config[clock.SETTING] = REFERENCE_DATE.isoformat()
+    return clock.today()
 
 
 @click.group("users")

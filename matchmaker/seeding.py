@@ -2,16 +2,31 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime, time, timezone
 from pathlib import Path
 
-from . import demo
+from . import clock, demo
+from .clock import ZONE
 from .accounts.service import USERS, create_user, user_id_for
 from .importexport import ImportReport, import_file, write_jsonl
 from .search import SearchBackend
 
 
+def demo_moment() -> datetime:
+    """The end of the demo's reference day (17:30 zone time), when its history stops."""
+    return datetime.combine(demo.REFERENCE_DATE, time(17, 30), ZONE).astimezone(timezone.utc)
+
+
 def seed_demo(backend: SearchBackend, enterprise_count: int = 1000, progress=None) -> tuple[ImportReport, list[dict]]:
-    """Load the demo documents (idempotent: fixed ids) and create missing demo accounts."""
+    """Load the demo documents (idempotent: fixed ids) and create missing demo accounts.
+
+    Everything is written as of the demo's date (30 June 2012): designations in force,
+    readiness snapshots, the brokering history and the time stamps."""
+    with clock.as_of(demo.REFERENCE_DATE):
+        return _seed(backend, enterprise_count, progress)
+
+
+def _seed(backend: SearchBackend, enterprise_count: int, progress) -> tuple[ImportReport, list[dict]]:
     data = demo.generate(enterprise_count)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo.jsonl"
@@ -24,5 +39,5 @@ def seed_demo(backend: SearchBackend, enterprise_count: int = 1000, progress=Non
             create_user(backend, fields)
     from .brokering.demo import seed_history
 
-    seed_history(backend)  # answers, meetings and outcomes to go with the needs
+    seed_history(backend, now=demo_moment())  # answers, meetings and outcomes to go with the needs
     return report, data.accounts

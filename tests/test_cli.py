@@ -275,6 +275,8 @@ def test_export_then_import_gives_the_same_documents(seeded, tmp_path):
 
     fresh = tmp_path / "fresh"
     fresh.mkdir()
+    # designations in force depend on the day: the copy runs on the demo's date too
+    (fresh / "today").write_text((seeded["dir"] / "today").read_text())
     ok(run(fresh, "import", str(exported)))
     with app_on(seeded["dir"]) as (app, backend):
         original = documents(backend)
@@ -319,3 +321,21 @@ def test_reindex_rebuilds_the_search_structures(tmp_path):
     assert find("担保") == ["guarantor"]
     assert find(type="venture_capital") == ["vc"]
     assert sorted(find()) == ["guarantor", "vc"]
+
+
+def test_the_seeded_demo_reads_today_as_its_date(seeded):
+    """A demo deployment needs no setting: the seed keeps the demo's date in the data folder."""
+    from datetime import date
+
+    from matchmaker import clock
+
+    assert "demo date: 2012-06-30" in seeded["first"].stdout
+    with app_on(seeded["dir"]) as (app, backend):
+        with app.app_context():
+            assert clock.today() == date(2012, 6, 30)
+        from matchmaker.search import Query
+
+        needs = [n for n in backend.scan("needs", Query()) if n.get("published_month")]
+        assert needs and all(n["published_month"].startswith("2012-") for n in needs)
+        meetings = list(backend.scan("meetings", Query()))
+        assert meetings and all(m["starts_at"] < "2012-08" for m in meetings)

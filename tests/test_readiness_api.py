@@ -16,6 +16,7 @@ from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc
 
 M = 1_000_000
+LISTING = {"market": "sse_main", "on": "2011-06-01", "code": "600001"}
 
 
 def year(y, revenue, profit, cash_flow, net_assets, share_capital=50 * M, intangible=5 * M):
@@ -222,7 +223,7 @@ def pool(client, staff):
             {**row, "net_profit": row["net_profit"] // 3} for row in listed_candidate()["financials"]])),
         "small": create(client, staff, enterprise_doc(name="小微科技有限公司")),
         "losing": create(client, staff, loss_maker()),
-        "listed": create(client, staff, listed_candidate(name="已上市股份有限公司", listed=True, industry="software_it")),
+        "listed": create(client, staff, listed_candidate(name="已上市股份有限公司", listings=[LISTING], industry="software_it")),
     }
     return made
 
@@ -277,7 +278,7 @@ def test_the_reserve_pool_follows_changes(client, staff, pool):
     assert item["enterprise_name"] == "改名科技股份有限公司" and item["stage"] == "shareholding_reform"
     # listing changes no score: the latest snapshot is updated, history does not grow
     before = len(history(client, staff, ent["id"]))
-    patch(client, staff, ent["id"], {"listed": True})
+    patch(client, staff, ent["id"], {"listings": [LISTING]})
     assert len(history(client, staff, ent["id"])) == before
     listed = client.get("/api/v1/reserve-pool?board=main&stage=listed", headers=staff).get_json()
     assert ent["id"] in {i["enterprise_id"] for i in listed["items"]}

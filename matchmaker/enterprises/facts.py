@@ -6,6 +6,11 @@ that deal flow can filter and rank needs without reading every enterprise.
 """
 from __future__ import annotations
 
+from datetime import date
+
+from .. import clock
+from . import events
+
 #: 卓越计划 "excel" starts at annual revenue of 100 million yuan (1亿).
 EXCEL_REVENUE = 100_000_000
 #: Stages the plan's 筑巢计划 "nest" programme is for.
@@ -44,13 +49,44 @@ def derive_tier(enterprise: dict) -> str:
     return "grow"
 
 
-def derived_fields(enterprise: dict) -> dict:
-    """The read-only fields stored with an enterprise document."""
+def year_tier(financial_year: dict) -> str:
+    """The tier a year's accounts put a firm in: ``excel`` from 100M revenue, ``grow`` below,
+    ``nest`` without revenue (the stage, known only today, refines the latest year)."""
+    revenue = financial_year.get("revenue")
+    if revenue is not None and revenue >= EXCEL_REVENUE:
+        return "excel"
+    return "grow" if revenue else "nest"
+
+
+def tier_history(enterprise: dict) -> list[dict]:
+    """``[{"year", "tier"}]`` per financial year, oldest first; the latest is the current tier."""
+    years = sorted_financials(enterprise)
+    history = [{"year": f["year"], "tier": year_tier(f)} for f in years]
+    if history:
+        history[-1]["tier"] = derive_tier(enterprise)
+    return history
+
+
+def tier_move(enterprise: dict, financial_year: int) -> tuple[str, str] | None:
+    """(tier before, tier after) when the accounts of ``financial_year`` moved the firm
+    from the tier of the year before; None when it stayed or a year is missing."""
+    tiers = {row["year"]: row["tier"] for row in tier_history(enterprise)}
+    before, after = tiers.get(financial_year - 1), tiers.get(financial_year)
+    if before is None or after is None or before == after:
+        return None
+    return before, after
+
+
+def derived_fields(enterprise: dict, day: date | None = None) -> dict:
+    """The read-only fields stored with an enterprise document (designations as of ``day``)."""
     latest = latest_financials(enterprise)
     return {
         "tier": derive_tier(enterprise),
         "latest_year": latest["year"] if latest else None,
         "latest_revenue": latest.get("revenue") if latest else None,
+        "tier_history": tier_history(enterprise),
+        "event_years": events.event_years(enterprise),
+        **events.designations(enterprise, day or clock.today()),
     }
 
 

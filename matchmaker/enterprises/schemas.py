@@ -5,8 +5,9 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate, validates, validates_schema
 
+from .. import clock
 from ..common.schemas import Code, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
-from ..vocabulary import INDUSTRIES, STAGES, TIERS
+from ..vocabulary import CERTIFICATION_KINDS, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
 
 
 class FinancialYearSchema(StrictSchema):
@@ -20,6 +21,67 @@ class FinancialYearSchema(StrictSchema):
     net_assets = SignedMoney(allow_none=True)
     intangible_assets = Money(allow_none=True)
     share_capital = Money(allow_none=True)
+    employees = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000),
+                               metadata={"description": "head count at the year's end"})
+    patent_applications = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+                                         metadata={"description": "patent applications filed in the year (专利申请)"})
+    invention_patents_granted = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+                                               metadata={"description": "invention patents granted in the year"})
+
+    @validates("year")
+    def not_after_this_year(self, value: int, **kwargs):
+        if value > clock.today().year:
+            raise ma.ValidationError(f"a financial year after the current one ({clock.today().year})")
+
+
+class CertificationSchema(StrictSchema):
+    """A designation: an enterprise may claim one; it counts once zone staff verified it."""
+
+    kind = Code(CERTIFICATION_KINDS, required=True)
+    granted_on = IsoDate(required=True)
+    expires_on = IsoDate(allow_none=True, metadata={"description": "default: three years after granted_on for high_tech"})
+    verified = fields.Boolean(load_default=False, metadata={"description": "set by zone staff and admins only"})
+    verified_by = fields.String(allow_none=True, metadata={"description": "set by the server"})
+    verified_at = fields.String(allow_none=True, metadata={"description": "set by the server"})
+
+    @validates("granted_on")
+    def granted_not_in_future(self, value: date, **kwargs):
+        if value > clock.today():
+            raise ma.ValidationError("must not be in the future")
+
+    @validates_schema
+    def expires_after_granted(self, data, **kwargs):
+        if data.get("expires_on") and data.get("granted_on") and data["expires_on"] <= data["granted_on"]:
+            raise ma.ValidationError("must be after granted_on", "expires_on")
+
+    @ma.post_load
+    def dates_as_text(self, data, **kwargs):
+        return _dates_as_text(data, ("granted_on", "expires_on"))
+
+
+class ListingSchema(StrictSchema):
+    """Shares listed on an exchange (or quoted on the NEEQ) from a date; set by zone staff."""
+
+    market = Code(LISTING_MARKETS, required=True)
+    on = IsoDate(required=True)
+    code = Text(20, metadata={"description": "the security code, 300123"})
+
+    @validates("on")
+    def not_in_future(self, value: date, **kwargs):
+        if value > clock.today():
+            raise ma.ValidationError("must not be in the future")
+
+    @ma.post_load
+    def dates_as_text(self, data, **kwargs):
+        return _dates_as_text(data, ("on",))
+
+
+def _dates_as_text(data: dict, keys) -> dict:
+    """Documents keep ISO dates, as the search engines store them."""
+    for key in keys:
+        if isinstance(data.get(key), date):
+            data[key] = data[key].isoformat()
+    return data
 
 
 class EnterpriseSchema(DocumentSchema):
@@ -31,27 +93,38 @@ class EnterpriseSchema(DocumentSchema):
     registered_capital = Money(load_default=0)
     employees = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000_000), load_default=0)
     description = Text(5000)
-    high_tech_certified = fields.Boolean(load_default=False)
-    little_giant = fields.Boolean(load_default=False)
+    zone_registered_on = IsoDate(allow_none=True, metadata={"description": "the date it registered in the zone"})
+    certifications = fields.List(fields.Nested(CertificationSchema), load_default=list, validate=validate.Length(max=50))
+    listings = fields.List(fields.Nested(ListingSchema), load_default=list, validate=validate.Length(max=20))
+    high_tech_certified = fields.Boolean(dump_only=True, metadata={"description": "derived: a verified high_tech certification in force today"})
+    little_giant = fields.Boolean(dump_only=True, metadata={"description": "derived: a verified little_giant designation in force today"})
     invention_patents = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000), load_default=0)
     joint_stock = fields.Boolean(load_default=False, metadata={"description": "shareholding reform (股份制改造) done"})
     sponsor_engaged = fields.Boolean(load_default=False, metadata={"description": "sponsor (保荐机构) engaged"})
     tutoring_filed = fields.Boolean(load_default=False, metadata={"description": "tutoring (辅导备案) filed"})
     application_filed = fields.Boolean(load_default=False, metadata={"description": "listing application (申报) filed"})
     approved = fields.Boolean(load_default=False, metadata={"description": "approved by the issuance committee (过会)"})
-    listed = fields.Boolean(load_default=False)
+    listed = fields.Boolean(dump_only=True, metadata={"description": "derived: a listing on an exchange (not the NEEQ) exists"})
+    neeq_quoted = fields.Boolean(dump_only=True, metadata={"description": "derived: quoted on the NEEQ (新三板)"})
     has_collateral = fields.Boolean(load_default=False)
     financials = fields.List(fields.Nested(FinancialYearSchema), load_default=list, validate=validate.Length(max=50))
     tier = Code(TIERS, dump_only=True, metadata={"description": "derived from the latest year's revenue"})
     latest_year = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null until a year of financials is given"})
     latest_revenue = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null until a year of financials is given"})
+    tier_history = fields.List(fields.Dict(), dump_only=True, metadata={"description": "[{year, tier}] per financial year"})
+    event_years = fields.List(fields.Integer(), dump_only=True, metadata={"description": "years with a dated event"})
 
     @validates("founded")
     def founded_not_in_future(self, value: date, **kwargs):
-        if value > date.today():
+        if value > clock.today():
             raise ma.ValidationError("must not be in the future")
         if value.year < 1949:
             raise ma.ValidationError("must be 1949 or later")
+
+    @validates("zone_registered_on")
+    def registered_not_in_future(self, value: date | None, **kwargs):
+        if value and value > clock.today():
+            raise ma.ValidationError("must not be in the future")
 
     @validates_schema
     def one_entry_per_year(self, data, **kwargs):
@@ -62,12 +135,14 @@ class EnterpriseSchema(DocumentSchema):
         founded = data.get("founded")
         if founded and any(y < founded.year for y in years):
             raise ma.ValidationError("a financial year before the founding year", "financials")
+        registered = data.get("zone_registered_on")
+        if registered and founded and registered < founded:
+            raise ma.ValidationError("must not be before the founding date", "zone_registered_on")
 
     @ma.post_load
     def dates_as_text(self, data, **kwargs):
         """Documents keep ISO dates, as the search engines store them."""
-        if isinstance(data.get("founded"), date):
-            data["founded"] = data["founded"].isoformat()
+        _dates_as_text(data, ("founded", "zone_registered_on"))
         if data.get("financials"):
             data["financials"] = sorted(data["financials"], key=lambda f: f["year"])
         return data
@@ -86,4 +161,5 @@ class EnterpriseSearchSchema(SearchArgs):
     tier = fields.List(Code(TIERS))
     little_giant = fields.Boolean()
     high_tech_certified = fields.Boolean()
+    listed = fields.Boolean()
     sort = Code(("relevance", "-created_at", "created_at", "-latest_revenue", "latest_revenue", "founded", "-founded"))

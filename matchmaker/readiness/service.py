@@ -13,9 +13,10 @@ pipeline stage) the latest snapshot is updated in place and history does not gro
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Iterable
 
+from .. import clock
 from ..access import can_read_enterprise, require_staff, require_user
 from ..accounts.models import User
 from ..common.language import localize
@@ -54,7 +55,7 @@ def pipeline_stage(enterprise: dict) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return clock.now().isoformat(timespec="microseconds")
 
 
 def _shown(enterprise: dict) -> dict:
@@ -103,7 +104,7 @@ class ReadinessTracker:
         if not enterprises:
             return 0
         latest = {} if new else self.latest(e["id"] for e in enterprises)
-        now, as_of = _now(), as_of or date.today()
+        now, as_of = _now(), as_of or clock.today()
         writes, added = [], 0
         for enterprise in enterprises:
             shown = _shown(enterprise)

@@ -12,11 +12,11 @@ defaults apply.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
+from .. import clock
 from ..errors import ConfigurationError
 from .config import BoardRules, ScoringConfig, load_board_rules, load_scoring_config
 
@@ -60,7 +60,7 @@ def load_settings(app_config: Mapping) -> ScoringSettings:
     return ScoringSettings(
         config=load_scoring_config(scoring_file),
         # the rule set in effect this year: one a zone adds for a later year waits for it
-        boards=load_board_rules(boards_dir, year=date.today().year),
+        boards=load_board_rules(boards_dir, year=clock.today().year),
         scoring_file=str(scoring_file) if scoring_file else None,
         boards_dir=str(boards_dir) if boards_dir else None,
     )

@@ -128,12 +128,12 @@ INSTITUTION_STATUS = Field("status", "code")
 ENTERPRISE = [
     Field("name"), Field("name_en"), Field("industry", "code"), Field("stage", "code"), Field("founded", "date"),
     Field("registered_capital", "money"), Field("employees", "int"), Field("description"),
-    Field("high_tech_certified", "bool"), Field("little_giant", "bool"), Field("invention_patents", "int"),
+    Field("zone_registered_on", "date", nullable=True), Field("invention_patents", "int"),
     Field("has_collateral", "bool"), Field("joint_stock", "bool"), Field("sponsor_engaged", "bool"),
-    Field("tutoring_filed", "bool"), Field("application_filed", "bool"), Field("approved", "bool"), Field("listed", "bool"),
+    Field("tutoring_filed", "bool"), Field("application_filed", "bool"), Field("approved", "bool"),
 ]
 FINANCIAL_COLUMNS = ("year", "revenue", "net_profit", "net_profit_deducted", "operating_cash_flow", "net_assets",
-                     "intangible_assets", "share_capital")
+                     "intangible_assets", "share_capital", "employees", "patent_applications", "invention_patents_granted")
 #: Empty rows offered under the existing years, to add new ones.
 SPARE_ROWS = 1
 

@@ -165,8 +165,31 @@ LABELS = {
     "object_kind": {
         "need": _l("Need"), "meeting": _l("Meeting"), "institution": _l("Institution"), "enterprise": _l("Enterprise"),
         "account": _l("Account"), "interest": _l("Answer"), "introduction": _l("Introduction"), "saved_search": _l("Saved search"),
+        "plan": _l("Yearly plan"), "indicator": _l("Programme indicator"),
     },
     "bool": {True: _l("Yes"), False: _l("No")},
+    "progress": {
+        "new_smes": _l("New tech SMEs"), "new_smes_large_capital": _l("of them with 20 million+ capital"),
+        "new_little_giants": _l("New tech little giants"), "new_high_tech": _l("New high-tech enterprises"),
+        "patent_applications": _l("Patent applications"),
+        "invention_patents_per_10k_employees": _l("Invention patents per 10,000 employees"),
+        "institutions_entered": _l("Institutions entered"), "new_listings": _l("New listings"),
+        "new_neeq_quotations": _l("New NEEQ quotations"), "special_fund_committed": _l("Special fund committed"),
+        "special_fund_paid": _l("Special fund paid"), "incubator_m2": _l("Incubator space built (m²)"),
+        "alliances": _l("Industry–university alliances"), "rd_institutions": _l("R&D institutions"),
+        "new_listings_aim": _l("New listings, the aim"), "special_fund_budget": _l("Special fund budget"),
+    },
+    "certification_kind": {
+        "high_tech": _l("National high-tech enterprise"), "little_giant": _l("Tech little giant"),
+        "tech_sme": _l("Tech SME (national evaluation)"), "specialized": _l("Specialized and innovative (专精特新)"),
+    },
+    "listing_market": {
+        "sse_main": _l("Shanghai main board"), "szse_main": _l("Shenzhen main board"), "sme": _l("SME board"),
+        "chinext": _l("ChiNext"), "star": _l("STAR market"), "bse": _l("Beijing Stock Exchange"), "neeq": _l("NEEQ"),
+        "hkex": _l("Hong Kong"), "overseas": _l("Overseas"),
+    },
+    "plan_source": {"plan": _l("set for this year"), "inherited": _l("taken over from an earlier year"),
+                    "defaults": _l("the configured defaults")},
 }
 
 
