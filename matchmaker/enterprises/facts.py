@@ -17,6 +17,18 @@ EXCEL_REVENUE = 100_000_000
 NEST_STAGES = ("seed", "startup")
 
 
+#: What each programme of the plan offers a firm in its tier (the 2012 work plan, items 2–4:
+#: 筑巢计划 初创企业+创业导师+天使资金; 培增计划 市场开拓、专业培训、小巨人企业家培训、市场化融资;
+#: 卓越计划 产业化研究、企业家培训、新产品市场培育、兼并重组、股份制改造和上市融资).
+TIER_SERVICES = {
+    "nest": ("incubator_space", "startup_mentor", "angel_fund"),
+    "grow": ("market_development", "professional_training", "entrepreneur_training", "market_financing",
+             "little_giant_cultivation"),
+    "excel": ("industrialization_research", "entrepreneur_training", "new_product_market", "mergers_and_groups",
+              "shareholding_reform_and_listing"),
+}
+
+
 def sorted_financials(enterprise: dict) -> list[dict]:
     """Yearly financials, oldest first."""
     return sorted(enterprise.get("financials") or [], key=lambda f: f["year"])

@@ -188,6 +188,16 @@ LABELS = {
         "chinext": _l("ChiNext"), "star": _l("STAR market"), "bse": _l("Beijing Stock Exchange"), "neeq": _l("NEEQ"),
         "hkex": _l("Hong Kong"), "overseas": _l("Overseas"),
     },
+    "tier_service": {
+        "incubator_space": _l("Incubator space"), "startup_mentor": _l("A start-up mentor"),
+        "angel_fund": _l("Angel money"), "market_development": _l("Help opening markets"),
+        "professional_training": _l("Professional training"), "entrepreneur_training": _l("Training for entrepreneurs"),
+        "market_financing": _l("Support for market financing"), "little_giant_cultivation": _l("Little-giant cultivation"),
+        "industrialization_research": _l("Funds for industrialization research"),
+        "new_product_market": _l("Funds for bringing new products to market"),
+        "mergers_and_groups": _l("Funds for mergers, restructuring and group development"),
+        "shareholding_reform_and_listing": _l("Support for shareholding reform and listing"),
+    },
     "plan_source": {"plan": _l("set for this year"), "inherited": _l("taken over from an earlier year"),
                     "defaults": _l("the configured defaults")},
 }
@@ -257,6 +267,8 @@ _PATTERNS = [
     (re.compile(r"^\w+ \S+ not found$"), _l("It does not exist or was deleted.")),
     (re.compile(r"^only zone staff and admins may .*$"), _l("Only zone staff may do this.")),
     (re.compile(r"^only admins may .*$"), _l("Only administrators may do this.")),
+    (re.compile(r"^a financial year after the current one \((?P<year>\d+)\)$"),
+     _l("A financial year after the current one (%(year)s) cannot be entered.")),
     (re.compile(r"^too many failed sign-ins; try again in (?P<seconds>\d+) seconds$"),
      _l("Too many failed sign-ins. Try again in %(seconds)s seconds.")),
 ]

@@ -78,3 +78,34 @@ def test_others_cannot_open_the_year_pages(zone_app, who):
     pages = signed_in(zone_app, who)
     for path in ("/staff/plans/2012", "/staff/progress/new_smes?year=2012"):
         assert pages.get(path).status_code in (403, 404), path
+
+
+def test_a_claimed_designation_waits_for_staff_on_the_profile(zone_app):
+    ent = zone_app.world["ent_a"]
+    mine = signed_in(zone_app, "ent_a")
+    page = mine.get(f"/enterprises/{ent['id']}").get_data(as_text=True)
+    assert 'data-testid="tier-services"' in page and "data-testid=\"claim-form\"" in page
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    r = mine.post(f"/enterprises/{ent['id']}/certifications", {"action": "claim", "kind": "little_giant",
+                                                                "granted_on": "2012-05-18", "version": version},
+                  token_from=f"/enterprises/{ent['id']}")
+    assert r.status_code == 302
+    stored = zone_app.world["backend"].get("enterprises", ent["id"])
+    claim = stored["certifications"][-1]
+    assert claim["kind"] == "little_giant" and claim["verified"] is False and stored["little_giant"] is False
+    page = mine.get(f"/enterprises/{ent['id']}").get_data(as_text=True)
+    assert 'value="verify"' not in page  # an enterprise has no verify button
+    staff = signed_in(zone_app, "staff")
+    page = staff.get(f"/enterprises/{ent['id']}").get_data(as_text=True)
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    position = len(stored["certifications"]) - 1
+    r = staff.post(f"/enterprises/{ent['id']}/certifications", {"action": "verify", "position": str(position), "version": version},
+                   token_from=f"/enterprises/{ent['id']}")
+    assert r.status_code == 302
+    stored = zone_app.world["backend"].get("enterprises", ent["id"])
+    assert stored["little_giant"] is True and stored["certifications"][-1]["verified_by"] == "staff_user"
+    # a claim dated after today is refused with a message
+    r = mine.post(f"/enterprises/{ent['id']}/certifications", {"action": "claim", "kind": "tech_sme", "granted_on": "2012-09-01",
+                                                                "version": stored["version"]},
+                  token_from=f"/enterprises/{ent['id']}", follow_redirects=True)
+    assert "2012-09-01" not in str(zone_app.world["backend"].get("enterprises", ent["id"])["certifications"])
