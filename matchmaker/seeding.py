@@ -40,4 +40,7 @@ def _seed(backend: SearchBackend, enterprise_count: int, progress) -> tuple[Impo
     from .brokering.demo import seed_history
 
     seed_history(backend, now=demo_moment())  # answers, meetings and outcomes to go with the needs
+    from .fund.demo import seed_fund
+
+    seed_fund(backend)  # the 2012 programmes, the reserve pool and grants (after the deals they pay for)
     return report, data.accounts
