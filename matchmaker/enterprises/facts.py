@@ -61,22 +61,15 @@ def derive_tier(enterprise: dict) -> str:
     return "grow"
 
 
-def year_tier(financial_year: dict) -> str:
-    """The tier a year's accounts put a firm in: ``excel`` from 100M revenue, ``grow`` below,
-    ``nest`` without revenue (the stage, known only today, refines the latest year)."""
-    revenue = financial_year.get("revenue")
-    if revenue is not None and revenue >= EXCEL_REVENUE:
-        return "excel"
-    return "grow" if revenue else "nest"
+def year_tier(enterprise: dict, financial_year: dict) -> str:
+    """The tier a year's accounts put a firm in, by the rule of ``derive_tier`` (the stage,
+    known only as it is now, applies to every year: a start-up was one before)."""
+    return derive_tier({"stage": enterprise.get("stage"), "financials": [financial_year]})
 
 
 def tier_history(enterprise: dict) -> list[dict]:
     """``[{"year", "tier"}]`` per financial year, oldest first; the latest is the current tier."""
-    years = sorted_financials(enterprise)
-    history = [{"year": f["year"], "tier": year_tier(f)} for f in years]
-    if history:
-        history[-1]["tier"] = derive_tier(enterprise)
-    return history
+    return [{"year": f["year"], "tier": year_tier(enterprise, f)} for f in sorted_financials(enterprise)]
 
 
 def tier_move(enterprise: dict, financial_year: int) -> tuple[str, str] | None:

@@ -37,7 +37,9 @@ PROGRESS_IDS = tuple(t for t in TARGETS if t not in ("new_listings_aim", "specia
 #: the firms (or institutions) behind them can be listed.
 DATED_IDS = ("new_smes", "new_smes_large_capital", "new_little_giants", "new_high_tech", "institutions_entered",
              "new_listings", "new_neeq_quotations")
-LISTED_IDS = DATED_IDS + ("patent_applications", "invention_patents_per_10k_employees")
+#: Ids counted from a financial year's accounts, which come in after the year ends.
+ACCOUNTS_IDS = ("patent_applications", "invention_patents_per_10k_employees")
+LISTED_IDS = DATED_IDS + ACCOUNTS_IDS
 LEADING_INDUSTRIES = tuple(i for i in INDUSTRIES if i != "other")
 
 

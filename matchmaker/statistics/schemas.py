@@ -82,6 +82,7 @@ class ProgressSchema(ma.Schema):
     description = fields.String()
     list = fields.String(metadata={"description": "where the firms behind the figure are listed"})
     aim = Figure()
+    last_reported = fields.Dict(metadata={"description": "for figures from a year's accounts while the year runs: {year, actual} of the year before"})
 
 
 class IndustryShareSchema(ma.Schema):

@@ -29,7 +29,7 @@ from ..errors import NotFound
 from ..search import AnyOf, Not, Query, Range, SearchBackend, SumAggregation, Terms
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS
 from .plans import PlanService
-from .progress import DATED_IDS, LISTED_IDS, PROGRESS_IDS, YearProgress, fund_totals
+from .progress import ACCOUNTS_IDS, DATED_IDS, LISTED_IDS, PROGRESS_IDS, YearProgress, fund_totals
 from .targets import TARGETS, Targets
 
 
@@ -104,6 +104,9 @@ class StatisticsService:
                 row["list"] = f"/api/v1/statistics/progress/{target}?year={year}"
             if target == "new_listings":
                 row["aim"] = targets.get("new_listings_aim")
+            if target in ACCOUNTS_IDS and year >= clock.today().year:  # the year's accounts come after it
+                reported = YearProgress(self.backend).compute(year - 1, clock.today())["actual"]
+                row["last_reported"] = {"year": year - 1, "actual": reported.get(target, 0)}
             rows.append(row)
         return rows
 
