@@ -125,3 +125,32 @@ def test_today_moves_the_answers(zone, client, actors):
 def test_a_malformed_today_stops_the_service(tmp_path):
     with pytest.raises(ConfigurationError, match="MATCHMAKER_TODAY"):
         create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "k", "TODAY": "30/06/2012"})
+
+
+def test_years_in_operation_are_counted_to_today(zone, client, actors):
+    """A firm founded at the start of 2010 has two and a half years behind it in mid-2012:
+    an institution asking for three is no match then, and is one years later."""
+    results = []
+    for c, a in (zone, (client, actors)):
+        staff = a.as_staff()
+        institution = post(c, staff, "institutions", institution_doc(
+            requirements={"min_revenue": None, "min_years": 3, "collateral_required": False, "high_tech_required": False}))
+        ent = post(c, staff, "enterprises", enterprise_doc(founded="2010-01-01", certifications=[],
+                                                            financials=[{"year": 2010, "revenue": 40_000_000},
+                                                                        {"year": 2011, "revenue": 60_000_000}]))
+        need = post(c, staff, "needs", {"enterprise_id": ent["id"], "title": "扩产 capacity", "amount": 10_000_000,
+                                        "instrument": "equity", "purpose": "产能", "equity_offered_pct": 10.0, "status": "open"})
+        matches = c.get(f"{API}/needs/{need['id']}/matches", headers=staff).get_json()["items"]
+        results.append(next(m for m in matches if m["institution"]["id"] == institution["id"])["eligible"])
+    assert results == [False, True]
+
+
+def test_readiness_reads_as_of_today(zone, client, actors):
+    """Accounts of 2011 are current in mid-2012 and stale years later."""
+    stale = []
+    for c, a in (zone, (client, actors)):
+        staff = a.as_staff()
+        ent = post(c, staff, "enterprises", enterprise_doc(certifications=[]))
+        body = c.get(f"{API}/enterprises/{ent['id']}/readiness?board=chinext", headers=staff).get_json()
+        stale.append("stale_figures" in str(body))
+    assert stale == [False, True]
