@@ -76,7 +76,7 @@ def seed_command(demo: bool):
     backend = get_backend()
     backend.init()
     day = demo_today(current_app)
-    report, accounts = seed_demo(backend, progress=Progress("seeding"))
+    report, accounts = seed_demo(backend, progress=Progress("seeding"), day=day)
     click.echo(report.summary())
     click.echo(f"demo date: {day.isoformat()} (today for this data folder; MATCHMAKER_TODAY overrides it)")
     click.echo("demo accounts (username / password / role / bound to):")
@@ -86,15 +86,16 @@ def seed_command(demo: bool):
 
 
 def demo_today(app: Flask):
-    """The demo is the zone as of its reference date: keep it in the data folder, so the
-    served demo reads today as that date, and seed its history on it."""
+    """The demo is the zone as of its reference date (2012-06-30), or of ``MATCHMAKER_TODAY``
+    when that is set: the day is kept in the data folder, so the served demo reads today as
+    that date, and the demo is seeded on it."""
     from . import clock
     from .demo import REFERENCE_DATE
 
-    clock.store_today(app.config["DATA_DIR"], REFERENCE_DATE)
-    if not os.environ.get("MATCHMAKER_TODAY"):
-        app.config[clock.SETTING] = REFERENCE_DATE.isoformat()
-    return clock.today()
+    day = clock.parse_today(os.environ.get("MATCHMAKER_TODAY")) or REFERENCE_DATE
+    clock.store_today(app.config["DATA_DIR"], day)
+    app.config[clock.SETTING] = day.isoformat()
+    return day
 
 
 @click.group("users")

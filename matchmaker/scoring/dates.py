@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from .. import clock
-
 
 def as_date(value) -> date:
     """A date from a date or an ISO string; today when None."""
     if value is None:
-        return clock.today()
+        from ..clock import today
+
+        return today()
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])

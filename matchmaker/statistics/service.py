@@ -28,6 +28,7 @@ from ..brokering.calendar import year_months
 from ..errors import NotFound
 from ..search import AnyOf, Not, Query, Range, SearchBackend, SumAggregation, Terms
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS
+from ..readiness.service import FILED_MILESTONES
 from .plans import PlanService
 from .progress import ACCOUNTS_IDS, DATED_IDS, LISTED_IDS, PROGRESS_IDS, YearProgress, fund_totals
 from .targets import TARGETS, Targets
@@ -213,7 +214,7 @@ class StatisticsService:
         }
 
     def listings(self) -> dict:
-        listed, filed = _true("listed"), AnyOf((_true("application_filed"), _true("approved")))
+        listed, filed = _true("listed"), AnyOf(tuple(_true(m) for m in FILED_MILESTONES))
         tutoring, reform = AnyOf((_true("tutoring_filed"), _true("sponsor_engaged"))), _true("joint_stock")
         furthest = {"listed": listed, "filed": filed, "tutoring": tutoring, "shareholding_reform": reform}
         pool, before = {}, []
