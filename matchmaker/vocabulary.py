@@ -12,3 +12,7 @@ TIERS = ("nest", "grow", "excel")
 CERTIFICATION_KINDS = ("high_tech", "little_giant", "tech_sme", "specialized")
 #: Where an enterprise's shares trade; ``neeq`` (新三板) is a quotation, counted apart from listings.
 LISTING_MARKETS = ("sse_main", "szse_main", "sme", "chinext", "star", "bse", "neeq", "hkex", "overseas")
+#: Counter-guarantees and security an enterprise offers and an institution accepts (DOMAIN.md).
+COUNTER_GUARANTEES = (
+    "personal_guarantee", "equity_pledge", "receivables_pledge", "ip_pledge", "equipment_mortgage", "real_estate_mortgage",
+)

@@ -6,8 +6,8 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates, validates_schema
 
 from .. import clock
-from ..common.schemas import Code, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
-from ..vocabulary import CERTIFICATION_KINDS, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
+from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
+from ..vocabulary import CERTIFICATION_KINDS, COUNTER_GUARANTEES, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
 
 
 class FinancialYearSchema(StrictSchema):
@@ -19,6 +19,7 @@ class FinancialYearSchema(StrictSchema):
     )
     operating_cash_flow = SignedMoney(allow_none=True)
     net_assets = SignedMoney(allow_none=True)
+    total_liabilities = Money(allow_none=True, metadata={"description": "total liabilities at the year end (leverage)"})
     intangible_assets = Money(allow_none=True)
     share_capital = Money(allow_none=True)
     total_liabilities = Money(allow_none=True)
@@ -181,6 +182,9 @@ class EnterpriseSchema(DocumentSchema):
     listed = fields.Boolean(dump_only=True, metadata={"description": "derived: a listing on an exchange (not the NEEQ) exists"})
     neeq_quoted = fields.Boolean(dump_only=True, metadata={"description": "derived: quoted on the NEEQ (新三板)"})
     has_collateral = fields.Boolean(load_default=False)
+    counter_guarantees_offered = Codes(
+        COUNTER_GUARANTEES, metadata={"description": "security the enterprise can offer (unset: a mortgage when has_collateral)"}
+    )
     financials = fields.List(fields.Nested(FinancialYearSchema), load_default=list, validate=validate.Length(max=50))
     tier = Code(TIERS, dump_only=True, metadata={"description": "derived from the latest year's revenue"})
     latest_year = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null until a year of financials is given"})
