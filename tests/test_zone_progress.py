@@ -150,6 +150,7 @@ def test_the_special_fund_without_or_with_the_fund_feature(zone, events, monkeyp
 
     stand_in = types.ModuleType("matchmaker.fund.summary")
     stand_in.fund_totals = fund_totals
+    stand_in.pool_by_stage = lambda backend: {}
     monkeypatch.setitem(sys.modules, "matchmaker.fund", types.ModuleType("matchmaker.fund"))
     monkeypatch.setitem(sys.modules, "matchmaker.fund.summary", stand_in)
     rows, body = progress(client, staff, 2012)

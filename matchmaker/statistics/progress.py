@@ -43,16 +43,26 @@ LISTED_IDS = DATED_IDS + ACCOUNTS_IDS
 LEADING_INDUSTRIES = tuple(i for i in INDUSTRIES if i != "other")
 
 
-def fund_totals(backend: SearchBackend, year: int) -> dict | None:
-    """The special fund's budget, committed and paid for ``year``, when the fund feature is
-    installed (``matchmaker.fund``); None otherwise."""
+def _fund_summary():
+    """``matchmaker.fund.summary`` when the fund feature is installed; None otherwise."""
     try:
-        summary = importlib.import_module("matchmaker.fund.summary")
+        return importlib.import_module("matchmaker.fund.summary")
     except ModuleNotFoundError as exc:
         if exc.name not in ("matchmaker.fund", "matchmaker.fund.summary"):
             raise  # the fund is there but broken: say so
         return None
-    return summary.fund_totals(backend, year)
+
+
+def fund_totals(backend: SearchBackend, year: int) -> dict | None:
+    """The special fund's budget, committed and paid for ``year`` (None without the fund feature)."""
+    summary = _fund_summary()
+    return summary.fund_totals(backend, year) if summary else None
+
+
+def pool_by_stage(backend: SearchBackend) -> dict[str, int]:
+    """The curated listing reserve pool's active entries per stage ({} without the fund feature)."""
+    summary = _fund_summary()
+    return summary.pool_by_stage(backend) if summary else {}
 
 
 def first_on(listings: list[dict], quoted: bool) -> date | None:

@@ -26,11 +26,10 @@ from ..access import require_staff
 from ..accounts.models import User
 from ..brokering.calendar import year_months
 from ..errors import NotFound
-from ..search import AnyOf, Not, Query, Range, SearchBackend, SumAggregation, Terms
+from ..search import Query, Range, SearchBackend, SumAggregation, Terms
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS
-from ..readiness.service import FILED_MILESTONES
 from .plans import PlanService
-from .progress import ACCOUNTS_IDS, DATED_IDS, LISTED_IDS, PROGRESS_IDS, YearProgress, fund_totals
+from .progress import ACCOUNTS_IDS, DATED_IDS, LISTED_IDS, PROGRESS_IDS, YearProgress, fund_totals, pool_by_stage
 from .targets import TARGETS, Targets
 
 
@@ -45,9 +44,6 @@ def cumulative(by_month: dict[str, int], months: list[str]) -> dict[str, int]:
 NEED_MEASURES = ("posted", "answered", "answered_in_time", "interested", "met", "funded", "amount_funded")
 FUNNEL = ("suggested", "interested", "meeting_held", "funded")
 PAIR_MEASURES = ("answers", "answered_in_time", "meetings_held", "funded", "amount_funded")
-#: Stages of the listing reserve pool, furthest first; each enterprise is in one
-#: (the stages of ``matchmaker.readiness.service.pipeline_stage``, counted in the engine).
-POOL_STAGES = ("listed", "filed", "tutoring", "shareholding_reform", "cultivation")
 BIG_CAPITAL = 20_000_000
 DIMENSIONS = {"month": "published_month", "industry": "industry", "instrument": "instrument"}
 
@@ -214,20 +210,14 @@ class StatisticsService:
         }
 
     def listings(self) -> dict:
-        listed, filed = _true("listed"), AnyOf(tuple(_true(m) for m in FILED_MILESTONES))
-        tutoring, reform = AnyOf((_true("tutoring_filed"), _true("sponsor_engaged"))), _true("joint_stock")
-        furthest = {"listed": listed, "filed": filed, "tutoring": tutoring, "shareholding_reform": reform}
-        pool, before = {}, []
-        for stage in POOL_STAGES:
-            clause = furthest.get(stage)
-            filters = [Not(c) for c in before] + ([clause] if clause is not None else [])
-            pool[stage] = self.backend.count("enterprises", Query(filters=filters))
-            if clause is not None:
-                before.append(clause)
+        """Listed firms as they stand; the reserve pool as staff run it (its active entries
+        by stage, ``matchmaker.fund.pool``), not every enterprise's milestones."""
+        listed = self.backend.count("enterprises", Query(filters=[_true("listed")]))
+        pool = pool_by_stage(self.backend)
         # readiness per board: the latest snapshot of each enterprise (matchmaker.readiness)
         latest = self.backend.search("readiness", Query(filters=[Terms("latest", [True]), _true("ready")],
                                                         facets=["board"], per_page=0))
-        return {"listed": pool["listed"],
+        return {"listed": listed,
                 "reserve_pool": pool, "reserve_pool_total": sum(pool.values()), "ready_by_board": latest.facets["board"]}
 
     def meetings(self, months: list[str]) -> dict:

@@ -67,7 +67,7 @@ def dashboard_charts(stats: dict) -> dict:
                             _("Needs published by month")),
         "pipeline": bar_chart([(label("institution_status", k), v, None) for k, v in inst["by_status"].items()],
                               _("Institutions by recruitment status")),
-        "pool": bar_chart([(label("pipeline_stage", k), v, None) for k, v in lists["reserve_pool"].items()],
+        "pool": bar_chart([(label("pool_stage", k), v, None) for k, v in lists["reserve_pool"].items()],
                           _("Listing reserve pool by stage")),
         "special_fund": stats["targets"].get("special_fund_budget"),  # the plan's fund, beside the programmes'
     }

@@ -146,3 +146,21 @@ def test_pool_by_stage_counts_active_entries(client, fund, backend):
     assert pool_by_stage(backend) == {"cultivation": 1, "shareholding_reform": 1, "tutoring": 0, "filed": 0, "review": 0, "listed": 0}
     patch(client, fund, other["id"], {"status": "exited", "reason": "迁出"})
     assert pool_by_stage(backend)["cultivation"] == 0
+
+
+def test_statistics_and_export_count_the_pool_staff_run(client, fund):
+    """A firm with a shareholding reform but no entry is not in the pool; the entry staff made is."""
+    import csv
+    import io
+
+    ok(client.patch(f"{API}/enterprises/{fund['ent_b']['id']}", json={"joint_stock": True}, headers=fund["staff"]))
+    entry = enter(client, fund, fund["ent_a"]["id"])
+    patch(client, fund, entry["id"], {"stage": "tutoring", "stage_on": "2012-03-01"})
+    listings = ok(client.get(f"{API}/statistics?year=2012", headers=fund["staff"]))["listings"]
+    assert listings["reserve_pool"] == {"cultivation": 0, "shareholding_reform": 0, "tutoring": 1, "filed": 0,
+                                        "review": 0, "listed": 0}
+    assert listings["reserve_pool_total"] == 1
+    r = client.get(f"{API}/exports/statistics.csv?year=2012", headers=fund["staff"])
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    pool = {row[1]: row[3] for row in rows if row[0] == "上市后备企业库" and not row[1].endswith("已达标")}
+    assert pool["辅导期"] == "1" and pool["已股改"] == "0" and pool["审核/注册"] == "0"

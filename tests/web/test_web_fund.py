@@ -125,3 +125,23 @@ def test_every_fund_form_needs_its_csrf_token(app):
     assert backend.get("grants", grant["id"])["status"] == "applied"
     assert backend.get("reserve_pool", ent_a)["status"] == "active"
     assert backend.get("reserve_pool", app.world["ent_b"]["id"]) is None and backend.count("grants") == 1
+
+
+def pool_chart(page: str) -> dict[str, str]:
+    """The dashboard's reserve-pool chart as {bar label: figure}."""
+    import re
+
+    svg = page[page.index('aria-label="Listing reserve pool by stage"'):]
+    svg = svg[:svg.index("</svg>")]
+    return dict(zip(re.findall(r'class="label"[^>]*>([^<]*)<', svg), re.findall(r'class="value"[^>]*>([^<]*)<', svg)))
+
+
+def test_the_dashboard_pool_chart_counts_the_pool_staff_run(app):
+    ent_a = app.world["ent_a"]["id"]
+    staff = signed_in(app, "staff")
+    staff.post("/staff/reserve-pool/enter", {"enterprise_id": ent_a, "target_board": "neeq", "reason": "r", "entered_on": "2012-01-01"})
+    staff.post(f"/staff/reserve-pool/{ent_a}", {"action": "stage", "stage": "tutoring", "stage_on": "2012-04-01"})
+    staff.post("/language", {"lang": "en", "next": "/staff/"})
+    chart = pool_chart(staff.get("/staff/?year=2012").get_data(as_text=True))
+    assert chart == {"Cultivation": "0", "Shareholding reform": "0", "Tutoring": "1", "Application filed": "0",
+                     "Review": "0", "Listed": "0"}  # the other enterprises, never entered, are not counted
