@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields, validate, validates
+from marshmallow import fields, validates
 
-from ..common.api import page_schema
-from ..common.schemas import Code, IsoDate, PageArgs, StrictSchema
+from ..common.schemas import IsoDate, StrictSchema
 from ..scoring.settings import get_settings
-from ..vocabulary import INDUSTRIES
-from .service import PIPELINE_STAGES
 
 BOARD_HELP = ("main (主板), sme (中小板, retired 2021-04-06), chinext (创业板), star (科创板), bse (北交所), "
               "neeq (新三板) or neeq_innovation (新三板创新层), or a board the zone's rule files add")
@@ -27,20 +24,6 @@ class ReadinessArgsSchema(StrictSchema):
     @validates("board")
     def board_is_known(self, value, **kwargs):
         _known_board(value)
-
-
-class ReservePoolArgsSchema(PageArgs):
-    board = fields.List(fields.String(), metadata={"description": BOARD_HELP + "; may repeat; default every board"})
-    stage = fields.List(Code(PIPELINE_STAGES), metadata={"description": "pipeline stage: cultivation 培育, shareholding_reform 股改, tutoring 辅导, filed 申报, listed 上市"})
-    industry = fields.List(Code(INDUSTRIES))
-    min_score = fields.Integer(validate=validate.Range(min=0, max=100))
-    ready = fields.Boolean()
-    sort = Code(("-score", "score", "-at", "at"), metadata={"description": "default -score (most ready first)"})
-
-    @validates("board")
-    def boards_are_known(self, value, **kwargs):
-        for board in value:
-            _known_board(board)
 
 
 class BilingualNameSchema(ma.Schema):
@@ -119,19 +102,3 @@ class ReadinessSchema(ma.Schema):
     as_of = fields.String()
     rule_set = fields.Nested(RuleSetSchema, metadata={"description": "the rule set in force on as_of"})
     standards = fields.List(fields.Nested(StandardSchema), metadata={"description": "the board's alternative standards (one must be met, with the common criteria)"})
-
-
-class ReservePoolItemSchema(ma.Schema):
-    enterprise_id = fields.String()
-    enterprise_name = fields.String(allow_none=True)
-    industry = fields.String(allow_none=True)
-    board = fields.String()
-    board_name = fields.Nested(BilingualNameSchema, allow_none=True)
-    score = fields.Integer()
-    ready = fields.Boolean()
-    stage = fields.String(metadata={"description": "pipeline stage from the milestones"})
-    assessed_at = fields.String(metadata={"description": "when this readiness was recorded"})
-    rules_year = fields.Integer(allow_none=True)
-
-
-ReservePoolPageSchema = page_schema(ReservePoolItemSchema, "ReservePoolPage")

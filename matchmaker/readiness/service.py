@@ -1,13 +1,13 @@
-"""Listing readiness over time: snapshots, one board's answer with its history, the reserve pool.
+"""Listing readiness over time: snapshots, and one board's answer with its history.
 
 Snapshots live in the ``readiness`` index, one document per enterprise, board and change:
 ``{enterprise_id, board, at, score, ready, rules_year, latest, pipeline_stage,
 enterprise_name, industry}``.  A snapshot is recorded when an enterprise is created and
 whenever its score or ready state on a board moves: after a change over the API, an
 import, or ``matchmaker readiness-snapshot`` (run it after changing the board rules).
-Exactly one snapshot per enterprise and board has ``latest: true``; the listing reserve
-pool (上市后备企业库) is a search on those, so its filters, order and paging stay in the
-engine.  When only what the pool shows of the enterprise changes (its name, industry or
+Exactly one snapshot per enterprise and board has ``latest: true``; the reserve pool's
+suggestions (``matchmaker.fund.pool``) and the statistics' ready-by-board search those.
+When only what a snapshot shows of the enterprise changes (its name, industry or
 pipeline stage) the latest snapshot is updated in place and history does not grow.
 """
 from __future__ import annotations
@@ -16,22 +16,17 @@ import json
 from datetime import date
 from typing import Iterable
 
-from ..access import can_read_enterprise, require_staff, require_user
+from ..access import can_read_enterprise, require_user
 from ..accounts.models import User
 from ..clock import now, today
 from ..common.language import localize
-from ..common.search_params import sort_from, terms_filters
-from ..common.service import envelope, page_query
 from ..errors import Forbidden, MatchmakerError, NotFound, ValidationError
 from ..scoring.readiness import assess, summarize
 from ..scoring.settings import ScoringSettings
-from ..search import Query, Range, SearchBackend, Terms
+from ..search import Query, SearchBackend, Terms
 from ..search.base import new_id
 
 INDEX = "readiness"
-#: The pipeline of a listing candidate, from its milestones (DOMAIN.md's listing steps).
-PIPELINE_STAGES = ("cultivation", "shareholding_reform", "tutoring", "filed", "listed")
-POOL_FACETS = ["board", "pipeline_stage", "ready"]
 #: Enterprises per lookup of their latest snapshots (and per write of new ones).
 BATCH = 500
 
@@ -221,38 +216,6 @@ class ReadinessService:
         answer["pipeline_stage"] = pipeline_stage(enterprise)
         answer["history"] = self.history(enterprise_id, rules.board)
         return localize(answer, language)
-
-    def reserve_pool(self, user: User, args: dict) -> dict:
-        """The listing reserve pool: each enterprise's latest readiness per board (staff only)."""
-        require_staff(user, "see the listing reserve pool")
-        for board in args.get("board") or []:
-            self.board_rules(board)
-        filters = [Terms("latest", [True])]
-        filters += terms_filters(args, {"board": "board", "stage": "pipeline_stage", "industry": "industry"})
-        if args.get("min_score") is not None:
-            filters.append(Range("score", gte=args["min_score"]))
-        if args.get("ready") is not None:
-            filters.append(Terms("ready", [args["ready"]]))
-        query = page_query(args, sort=sort_from(args.get("sort") or "-score"), filters=filters, facets=POOL_FACETS)
-        body = envelope(self.backend.search(INDEX, query), query)
-        body["items"] = [self._pool_item(s) for s in body["items"]]
-        return body
-
-    def _pool_item(self, snapshot: dict) -> dict:
-        rules = self.settings.board(snapshot["board"])
-        return {
-            "enterprise_id": snapshot["enterprise_id"],
-            "enterprise_name": snapshot.get("enterprise_name"),
-            "industry": snapshot.get("industry"),
-            "board": snapshot["board"],
-            "board_name": dict(rules.name) if rules else None,
-            "score": snapshot["score"],
-            "ready": snapshot["ready"],
-            "stage": snapshot.get("pipeline_stage"),
-            "assessed_at": snapshot["at"],
-            "rules_year": snapshot.get("rules_year"),
-        }
-
 
 
 # -- the hooks document services call -------------------------------------------------------
