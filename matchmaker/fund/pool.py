@@ -26,7 +26,7 @@ from ..common.service import Observer, envelope
 from ..errors import Conflict, MatchmakerError, NotFound, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService
-from ..scoring.settings import ScoringSettings
+from ..scoring.settings import BoardNotInForce, ScoringSettings
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from .rules import POOL_STAGES
 
@@ -66,6 +66,22 @@ def stage_label(stage: str, board: str, on: date | None = None) -> dict:
     if registration_era(board, on or clock.today()) and stage in REGISTRATION_NAMES:
         return dict(REGISTRATION_NAMES[stage])
     return dict(STAGE_NAMES[stage])
+
+
+def board_not_in_force(board: str, exc: BoardNotInForce) -> dict:
+    """What an entry shows in place of readiness when its target board is closed (the SME
+    board after 2021-04-06) or not open yet: the reason, in both languages, and what to do."""
+    retired = exc.retired
+    if retired is None:
+        return {"board": board, "in_force": False, "retired_on": None, "error": exc.message,
+                "message": {"en": f"The target board {board} has no rules in force yet: {exc.message}. "
+                                  "Choose a target board open today.",
+                            "zh": f"目标板块{board}目前尚无有效规则：{exc.message}。请另选目前开放的目标板块。"}}
+    day = retired.retired_on.isoformat()
+    return {"board": board, "in_force": False, "retired_on": day, "error": exc.message,
+            "message": {"en": f"The target board, the {retired.name_en}, was retired on {day}: readiness cannot be "
+                              "assessed on it. Choose a new target board for this entry.",
+                        "zh": f"目标板块“{retired.name_zh}”已于{day}停止运行，无法评估上市准备度。请为该企业另选目标板块。"}}
 
 
 def stages_reached(backend: SearchBackend, enterprise_id: str) -> dict[str, str]:
@@ -124,6 +140,9 @@ class PoolService:
         try:
             answer = ReadinessService(self.backend, self.settings).readiness(
                 user, entry["enterprise_id"], entry["target_board"], language, as_of=clock.today())
+        except BoardNotInForce as exc:
+            shown["readiness"] = board_not_in_force(entry["target_board"], exc)
+            return shown
         except MatchmakerError as exc:
             shown["readiness"] = {"board": entry["target_board"], "error": exc.message}
             return shown
@@ -136,9 +155,14 @@ class PoolService:
 
     # -- staff decisions ----------------------------------------------------------------
     def _board(self, board: str) -> str:
-        if self.settings.board(board) is None:
-            known = ", ".join(self.settings.boards)
+        """A target board must be one listing today (``clock.today()``, not the day the settings were read)."""
+        if board not in self.settings.known_boards:
+            known = ", ".join(self.settings.known_boards)
             raise ValidationError(f"unknown board {board!r}", fields={"target_board": [f"one of: {known}"]})
+        try:
+            self.settings.board_on(board, clock.today())
+        except BoardNotInForce as exc:
+            raise ValidationError(exc.message, fields={"target_board": [exc.message]}) from exc
         return board
 
     def enter(self, user: User, data: dict) -> dict:

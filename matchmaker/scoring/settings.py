@@ -22,7 +22,14 @@ from .config import BoardRules, ScoringConfig, load_rule_sets, load_scoring_conf
 
 
 class BoardNotInForce(ValidationError):
-    """A board with no rule set in force on the date asked about (422, with the reason)."""
+    """A board with no rule set in force on the date asked about (422, with the reason).
+
+    ``retired`` is the board's last rule set when the board had closed by then (the SME
+    board after 2021-04-06), None when it had not opened yet."""
+
+    def __init__(self, message: str, *, fields: dict | None = None, retired: BoardRules | None = None):
+        super().__init__(message, fields=fields)
+        self.retired = retired
 
 _KEY = "matchmaker.scoring"
 
@@ -55,7 +62,8 @@ class ScoringSettings:
                        f"{rules.retired_on.isoformat()} ({rules.name_en})")
         else:
             return rules
-        raise BoardNotInForce(problem, fields={"board": [problem]})
+        raise BoardNotInForce(problem, fields={"board": [problem]},
+                              retired=rules if rules is not None and rules.retired_on is not None else None)
 
 
 def resolve_paths(app_config: Mapping) -> tuple[Path | None, Path | None]:

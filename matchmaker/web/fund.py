@@ -213,6 +213,21 @@ def pool_entry(entry_id):
                            stages=POOL_STAGES, roles=ROLES, boards=boards(), today=clock.today().isoformat()), (422 if errors else 200)
 
 
+@bp.route("/enterprises/<enterprise_id>/reserve-pool")
+def enterprise_pool(enterprise_id):
+    """The enterprise's own pool entry, read only: target board, dated stages, intermediaries,
+    readiness on the target board.  The enterprise itself and staff; anyone else 404."""
+    me = user()
+    if not can_read_enterprise(me, enterprise_id) or backend().get("enterprises", enterprise_id) is None:
+        raise NotFound(f"enterprise {enterprise_id} not found")
+    try:
+        entry = pool_service().get(me, enterprise_id, language())
+    except NotFound:
+        entry = None  # not in the pool (or a dismissed suggestion, which is staff's business)
+    return render_template("fund/enterprise_pool.html", enterprise=backend().get("enterprises", enterprise_id),
+                           entry=entry, boards=boards(), roles=ROLES)
+
+
 def entry_change(form) -> dict:
     """The change one of the entry page's forms posts (``action``: stage, intermediaries, board or exit)."""
     action = form.get("action")

@@ -164,3 +164,15 @@ def test_statistics_and_export_count_the_pool_staff_run(client, fund):
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     pool = {row[1]: row[3] for row in rows if row[0] == "上市后备企业库" and not row[1].endswith("已达标")}
     assert pool["辅导期"] == "1" and pool["已股改"] == "0" and pool["审核/注册"] == "0"
+
+
+def test_a_retired_target_board_answers_a_clear_message(app, client, fund):
+    entry = enter(client, fund, fund["ent_a"]["id"], target_board="sme")  # listing in 2012
+    enter(client, fund, fund["ent_b"]["id"], target_board="star", status=422)  # not before 2019
+    app.config["TODAY"] = "2021-05-01"  # the SME board merged into the Shenzhen main board on 2021-04-06
+    for body in (ok(client.get(f"{API}/reserve-pool/{entry['id']}", headers=fund["staff"])),
+                 ok(client.get(f"{API}/reserve-pool", headers=fund["staff"]))["items"][0],
+                 ok(client.get(f"{API}/reserve-pool/{entry['id']}", headers=fund["as_ent_a"]))):
+        readiness = body["readiness"]
+        assert (readiness["board"], readiness["in_force"], readiness["retired_on"]) == ("sme", False, "2021-04-06")
+        assert "retired on 2021-04-06" in readiness["message"]["en"] and "另选目标板块" in readiness["message"]["zh"]

@@ -145,3 +145,36 @@ def test_the_dashboard_pool_chart_counts_the_pool_staff_run(app):
     chart = pool_chart(staff.get("/staff/?year=2012").get_data(as_text=True))
     assert chart == {"Cultivation": "0", "Shareholding reform": "0", "Tutoring": "1", "Application filed": "0",
                      "Review": "0", "Listed": "0"}  # the other enterprises, never entered, are not counted
+
+
+def test_an_enterprise_sees_its_own_pool_entry_and_nobody_else_does(app):
+    ent_a = app.world["ent_a"]["id"]
+    staff = signed_in(app, "staff")
+    staff.post("/staff/reserve-pool/enter", {"enterprise_id": ent_a, "target_board": "chinext", "reason": "创新型企业",
+                                             "entered_on": "2012-01-01"})
+    staff.post(f"/staff/reserve-pool/{ent_a}", {"action": "stage", "stage": "shareholding_reform", "stage_on": "2012-04-01"})
+    staff.post(f"/staff/reserve-pool/{ent_a}", {"action": "intermediaries", "sponsor.name": "渤海证券", "sponsor.engaged_on": "2012-05-01"})
+    owner = signed_in(app, "ent_a")
+    r = owner.get(f"/enterprises/{ent_a}/reserve-pool")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-testid="pool-entry"' in page
+    assert "创业板" in page and "股改" in page and "2012-04-01" in page and "渤海证券" in page and "/100" in page
+    assert 'action="' not in page.split('data-testid="pool-entry"')[1]  # read only: no forms
+    for who in ("ent_b", "inst_a"):
+        assert signed_in(app, who).get(f"/enterprises/{ent_a}/reserve-pool").status_code == 404
+    own_b = signed_in(app, "ent_b").get(f"/enterprises/{app.world['ent_b']['id']}/reserve-pool")
+    assert own_b.status_code == 200 and 'data-testid="not-in-pool"' in own_b.get_data(as_text=True)
+    assert staff.get(f"/enterprises/{ent_a}/reserve-pool").status_code == 200
+
+
+def test_a_retired_target_board_shows_why_there_is_no_readiness(app):
+    ent_a = app.world["ent_a"]["id"]
+    staff = signed_in(app, "staff")
+    staff.post("/staff/reserve-pool/enter", {"enterprise_id": ent_a, "target_board": "sme", "reason": "r", "entered_on": "2012-01-01"})
+    app.config["TODAY"] = "2021-05-01"  # the SME board merged into the Shenzhen main board on 2021-04-06
+    for client, path in ((staff, f"/staff/reserve-pool/{ent_a}"), (staff, "/staff/reserve-pool"),
+                         (signed_in(app, "ent_a"), f"/enterprises/{ent_a}/reserve-pool")):
+        r = client.get(path)
+        page = r.get_data(as_text=True)
+        assert r.status_code == 200 and 'data-testid="board-not-in-force"' in page, path
+        assert "2021-04-06" in page and "另选目标板块" in page, path
