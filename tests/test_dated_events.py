@@ -154,3 +154,24 @@ def test_readiness_reads_as_of_today(zone, client, actors):
         body = c.get(f"{API}/enterprises/{ent['id']}/readiness?board=chinext", headers=staff).get_json()
         stale.append("stale_figures" in str(body))
     assert stale == [False, True]
+
+
+def test_listing_milestones_are_set_by_staff_and_the_firm_keeps_its_own_steps(zone):
+    from matchmaker.enterprises.claims import STAFF_MILESTONES
+
+    client, actors = zone
+    staff = actors.as_staff()
+    ent = post(client, staff, "enterprises", enterprise_doc(certifications=[]))
+    mine = actors.as_enterprise(ent["id"])
+    for field in STAFF_MILESTONES:
+        r = client.patch(f"{API}/enterprises/{ent['id']}", json={field: True, "employees": 77}, headers=mine)
+        assert r.status_code == 422 and list(r.get_json()["errors"]["json"]) == [field], field
+    assert get_backend(client.application).get("enterprises", ent["id"])["employees"] != 77  # nothing half-written
+    own = patch(client, mine, f"enterprises/{ent['id']}", {"joint_stock": True, "sponsor_engaged": True, "neeq_broker_engaged": True})
+    assert (own["joint_stock"], own["sponsor_engaged"], own["neeq_broker_engaged"]) == (True, True, True)
+    checked = patch(client, staff, f"enterprises/{ent['id']}", {"tutoring_filed": True, "approved": True})
+    assert checked["approved"] is True
+    # sent back unchanged, the staff's facts stand; the firm cannot withdraw them either
+    assert patch(client, mine, f"enterprises/{ent['id']}", {"approved": True, "employees": 78})["employees"] == 78
+    r = client.patch(f"{API}/enterprises/{ent['id']}", json={"approved": False}, headers=mine)
+    assert r.status_code == 422 and "approved" in r.get_json()["errors"]["json"]

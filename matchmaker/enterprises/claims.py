@@ -4,12 +4,23 @@ An enterprise may add a designation it holds (kind, granted and expiry dates); i
 for rules and statistics once staff or an admin have verified it (DOMAIN.md).  Listings
 are facts of record that staff enter.  Who verified a designation and when are kept on
 it (``verified_by``, ``verified_at``) and in the audit log, as every write is.
+
+The listing milestones a regulator or exchange records (tutoring filed with the CSRC
+office, an application filed or accepted, approval, the registration steps, the NEEQ's
+filing and approval) are facts staff check against the public record: only staff set
+them.  The steps the firm takes itself — its shareholding reform and the intermediaries
+it engages (sponsor, NEEQ broker) — remain its own claims, as API.md lists them.
 """
 from __future__ import annotations
 
 from .. import clock
 from ..accounts.models import User
 from ..errors import ValidationError
+
+
+#: Listing milestones only zone staff and admins set (an enterprise's change is refused per field).
+STAFF_MILESTONES = ("tutoring_filed", "application_filed", "approved", "application_accepted", "inquiry_answered",
+                    "committee_approved", "registered", "neeq_application_filed", "neeq_approved")
 
 
 def _key(certification: dict) -> tuple:
@@ -47,6 +58,10 @@ def review_claims(user: User, stored: dict | None, changes: dict) -> dict:
     if "listings" in changes and not user.is_staff:
         if _listing_keys(changes.get("listings")) != _listing_keys((stored or {}).get("listings")):
             errors["listings"] = ["listings are entered by zone staff"]
+    if not user.is_staff:
+        for field in STAFF_MILESTONES:
+            if field in changes and bool(changes[field]) != bool((stored or {}).get(field)):
+                errors[field] = ["set by zone staff, who check it against the regulator's record"]
     if errors:
         raise ValidationError("some fields are set by zone staff only", fields=errors)
     return changes

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from ..access import can_read_enterprise
+from ..enterprises.claims import STAFF_MILESTONES
 from ..enterprises.facts import TIER_SERVICES, counter_guarantees_offered
 from ..enterprises.schemas import EnterpriseSearchSchema
 from ..enterprises.service import EnterpriseService
@@ -101,6 +102,9 @@ def edit(enterprise_id):
         data = forms.empty_objects_as_none(forms.data_from(forms.ENTERPRISE + forms.READINESS, request.form))
         data["financials"], rows = forms.financials_from(request.form)
         data["version"] = request.form.get("version")
+        if not user().is_staff:  # shown read only: an unchecked box that was not there changes nothing
+            for field in STAFF_MILESTONES:
+                data.pop(field, None)
         try:
             svc.update(user(), enterprise_id, data)
         except ValidationError as exc:
@@ -119,7 +123,8 @@ def edit(enterprise_id):
     spare = (max(rows) + 1) if rows else 0
     rows += list(range(spare, spare + forms.SPARE_ROWS))
     return render_template("enterprises/edit.html", enterprise=enterprise, values=values, errors=errors, rows=rows,
-                           columns=forms.FINANCIAL_COLUMNS), (422 if errors else 200)
+                           columns=forms.FINANCIAL_COLUMNS, read_only=() if user().is_staff else STAFF_MILESTONES), \
+        (422 if errors else 200)
 
 
 @bp.route("/<enterprise_id>/needs")

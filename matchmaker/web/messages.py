@@ -57,6 +57,7 @@ MESSAGES = (
     N_("you may see only answers to your own needs or by your own institution"),
     N_("institutions find enterprises through their open needs: search /api/v1/needs"),
     N_("only zone staff verify a designation"), N_("listings are entered by zone staff"),
+    N_("set by zone staff, who check it against the regulator's record"),
     N_("must be after granted_on"), N_("must not be before the founding date"),
     N_("some fields are set by zone staff only"), N_("must be a number >= 0"), N_("must be a whole number"),
     N_("The CSRF token is missing."), N_("The CSRF token is invalid."), N_("The CSRF token has expired."),

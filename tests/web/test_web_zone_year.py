@@ -109,3 +109,25 @@ def test_a_claimed_designation_waits_for_staff_on_the_profile(zone_app):
                                                                 "version": stored["version"]},
                   token_from=f"/enterprises/{ent['id']}", follow_redirects=True)
     assert "2012-09-01" not in str(zone_app.world["backend"].get("enterprises", ent["id"])["certifications"])
+
+
+def test_the_profile_form_shows_staff_set_milestones_read_only_to_the_enterprise(zone_app):
+    backend = zone_app.world["backend"]
+    ent = zone_app.world["ent_a"]
+    stored = backend.get("enterprises", ent["id"])
+    backend.replace("enterprises", ent["id"], {**{k: v for k, v in stored.items() if k != "version"}, "approved": True},
+                    expected_version=stored["version"])
+    mine = signed_in(zone_app, "ent_a")
+    page = mine.get(f"/enterprises/{ent['id']}/edit").get_data(as_text=True)
+    assert re.search(r'name="approved" checked disabled', page) and 'name="joint_stock"' in page
+    assert not re.search(r'name="joint_stock"[^>]*disabled', page)
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    form = {"name": ent["name"], "industry": ent["industry"], "stage": ent["stage"], "founded": ent["founded"],
+            "joint_stock": "on", "version": version}
+    r = mine.post(f"/enterprises/{ent['id']}/edit", {**form, "application_filed": "on"}, token_from=f"/enterprises/{ent['id']}/edit")
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    stored = backend.get("enterprises", ent["id"])
+    assert stored["joint_stock"] is True and stored["approved"] is True and stored["application_filed"] is False
+    staff = signed_in(zone_app, "staff")
+    page = staff.get(f"/enterprises/{ent['id']}/edit").get_data(as_text=True)
+    assert 'data-testid="staff-set-approved"' not in page
