@@ -149,6 +149,8 @@ def import_command(file: Path):
     report = import_file(backend, file, progress=Progress("importing"))
     for rejection in report.rejected[:200]:
         click.echo(f"{file}:{rejection.line}: {rejection.message}", err=True)
+    for note in report.notes[:200]:
+        click.echo(f"{file}:{note.line}: imported; {note.message}", err=True)
     if report.rejected:
         raise click.ClickException(report.summary())
     click.echo(report.summary())

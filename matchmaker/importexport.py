@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
 
 from .common.service import DocumentService
+from .enterprises.claims import flags_left_out
 from .enterprises.service import EnterpriseService
 from .errors import MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
@@ -38,6 +39,8 @@ class Rejection:
 class ImportReport:
     imported: dict[str, int] = field(default_factory=lambda: {kind: 0 for kind in KINDS})
     rejected: list[Rejection] = field(default_factory=list)
+    #: lines imported with something left out (a derived flag with no dated record behind it)
+    notes: list[Rejection] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -50,6 +53,10 @@ class ImportReport:
             lines = ", ".join(str(r.line) for r in self.rejected[:20])
             more = f" and {len(self.rejected) - 20} more" if len(self.rejected) > 20 else ""
             text += f"; rejected {len(self.rejected)} line(s): {lines}{more}"
+        if self.notes:
+            lines = ", ".join(str(r.line) for r in self.notes[:20])
+            more = f" and {len(self.notes) - 20} more" if len(self.notes) > 20 else ""
+            text += f"; imported {len(self.notes)} line(s) with a flag left out: {lines}{more}"
         return text
 
 
@@ -179,6 +186,7 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
     if progress:
         progress(total, total)
     report.rejected.sort(key=lambda r: r.line)
+    report.notes.sort(key=lambda r: r.line)
     return report
 
 
@@ -190,6 +198,7 @@ class _Prepared:
     docs: list[tuple[int, dict]]
     rejected: list[Rejection]
     lacking: dict[str, list[str]]
+    notes: list[Rejection] = field(default_factory=list)
     #: the backend's :meth:`~matchmaker.search.SearchBackend.prepare_bulk` of ``docs``, when done ahead
     ahead: list | None = None
 
@@ -205,6 +214,8 @@ def _prepare(service: DocumentService, kind: str, batch: list[tuple[int, dict]])
             prepared.rejected.append(Rejection(number, _describe(exc)))
             continue
         prepared.docs.append((number, ready))
+        if kind == "enterprise" and (left_out := flags_left_out(doc, ready)):
+            prepared.notes.append(Rejection(number, "; ".join(left_out)))
         missing = [key for key in service.kept_fields if key not in doc]
         if missing:
             prepared.lacking[ready["id"]] = missing
@@ -213,6 +224,7 @@ def _prepare(service: DocumentService, kind: str, batch: list[tuple[int, dict]])
 
 def _store(backend, services, kind: str, prepared: _Prepared, report: ImportReport, changed_enterprises: set) -> None:
     report.rejected.extend(prepared.rejected)
+    report.notes.extend(prepared.notes)
     docs = [doc for _, doc in prepared.docs]
     _keep_history(backend, KINDS[kind], docs, prepared.lacking)
     if kind == "enterprise":

@@ -221,6 +221,25 @@ def test_a_clean_import_exits_zero_and_is_searchable(tmp_path):
         assert [backend.count(i) for i in INDEXES] == [1, 1, 1]
 
 
+def test_an_old_file_s_undated_designation_flags_are_reported_per_line(tmp_path):
+    """A flag with no dated, verified record behind it cannot count in any year: the firm is
+    imported, the flag left out, and the line says what to give instead."""
+    path = write_jsonl(tmp_path / "old.jsonl", [
+        {"kind": "enterprise", **enterprise_doc(certifications=[]), "high_tech_certified": True, "listed": True, "id": "e-old"},
+        {"kind": "enterprise", **enterprise_doc(), "high_tech_certified": True, "id": "e-exported"},  # backed by its certificate
+    ])
+    result = ok(run(tmp_path, "import", str(path)))
+    assert "2 enterprises" in result.stdout and "with a flag left out: 1" in result.stdout
+    notes = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
+    assert len(notes) == 1 and notes[0].startswith(f"{path}:1: imported; ")
+    assert "high_tech_certified: true left out (set as a certification with granted_on (kind high_tech))" in notes[0]
+    assert "listed: true left out (set as a listing with market and on)" in notes[0]
+    with app_on(tmp_path) as (app, backend):
+        old, exported = backend.get("enterprises", "e-old"), backend.get("enterprises", "e-exported")
+        assert (old["high_tech_certified"], old["listed"], old["certifications"]) == (False, False, [])
+        assert exported["high_tech_certified"] is True
+
+
 # -- demo data, export, reindex ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):

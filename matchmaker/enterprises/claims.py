@@ -71,3 +71,20 @@ def _listing_keys(listings) -> list:
     if not isinstance(listings, list):
         return [listings]
     return sorted(str(sorted(item.items())) if isinstance(item, dict) else str(item) for item in listings)
+
+
+#: Flags older files carry that are derived now, and what to give instead.
+DERIVED_FLAGS = {
+    "high_tech_certified": "set as a certification with granted_on (kind high_tech)",
+    "little_giant": "set as a certification with granted_on (kind little_giant)",
+    "listed": "set as a listing with market and on",
+    "neeq_quoted": "set as a listing with market neeq and on",
+}
+
+
+def flags_left_out(given: dict, stored: dict) -> list[str]:
+    """The derived flags a file says are true that its dated records do not bear out:
+    an import leaves them out (a flag has no date to count in a year, and no one verified
+    it), and says so for the line rather than dropping them silently."""
+    return [f"{flag}: true left out ({instead})" for flag, instead in DERIVED_FLAGS.items()
+            if given.get(flag) is True and not stored.get(flag)]
