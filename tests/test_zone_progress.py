@@ -134,6 +134,23 @@ def test_tier_movements_of_the_last_closed_year(zone, events):
     assert [row["tier"] for row in profile["tier_history"]] == ["grow", "excel", "grow"]
 
 
+def test_each_target_shows_the_previous_year_beside_it(zone, events):
+    """The comparison column: the same figure for the year before, on the API, the export and the dashboard."""
+    import csv
+    import io
+
+    client, _, staff = zone
+    rows, _ = progress(client, staff, 2012)
+    rows_2011, _ = progress(client, staff, 2011)
+    for target, row in rows.items():
+        assert row["previous_year"] == {"year": 2011, "actual": rows_2011[target]["actual"]}, target
+    assert (rows["new_smes"]["previous_year"]["actual"], rows["patent_applications"]["previous_year"]["actual"]) == (1, 50)
+    r = client.get(f"{API}/exports/statistics.csv", query_string={"year": 2012}, headers=staff)
+    figures = {(row[0], row[1], row[2]): row[3] for row in csv.reader(io.StringIO(r.data.decode("utf-8-sig")))}
+    assert figures[("2012年目标", "新增科技型中小企业", "上年（2011年）实际")] == "1"
+    assert figures[("2012年目标", "专利申请量", "上年（2011年）实际")] == "50"
+
+
 def test_the_special_fund_without_or_with_the_fund_feature(zone, events, monkeypatch):
     client, _, staff = zone
     installed = importlib.util.find_spec("matchmaker.fund") is not None
@@ -154,7 +171,7 @@ def test_the_special_fund_without_or_with_the_fund_feature(zone, events, monkeyp
     monkeypatch.setitem(sys.modules, "matchmaker.fund", types.ModuleType("matchmaker.fund"))
     monkeypatch.setitem(sys.modules, "matchmaker.fund.summary", stand_in)
     rows, body = progress(client, staff, 2012)
-    assert calls == [2012] and body["special_fund"]["source"] == "fund"
+    assert calls == [2012, 2011] and body["special_fund"]["source"] == "fund"  # the year, then the year before beside it
     assert (rows["special_fund_committed"]["actual"], rows["special_fund_paid"]["actual"]) == (42 * M, 17 * M)
     assert body["special_fund"]["budget"] == 180 * M
 

@@ -125,6 +125,9 @@ def statistics_rows(stats: dict) -> Iterator[list]:
         if row.get("aim"):
             target = f"{_figure(target)}（力争{_figure(row['aim'])}）"
         yield [f"{year}年目标", label("progress", row["id"]), "当年实际", _figure(row["actual"]), _figure(target)]
+        if row.get("previous_year"):
+            yield [f"{year}年目标", label("progress", row["id"]), f"上年（{row['previous_year']['year']}年）实际",
+                   _figure(row["previous_year"]["actual"]), ""]
     for target, months in stats["progress_by_month"].items():
         for month, value in months.items():
             yield [f"{year}年目标（按月累计）", label("progress", target), month, value, ""]

@@ -83,6 +83,7 @@ class ProgressSchema(ma.Schema):
     list = fields.String(metadata={"description": "where the firms behind the figure are listed"})
     aim = Figure()
     last_reported = fields.Dict(metadata={"description": "for figures from a year's accounts while the year runs: {year, actual} of the year before"})
+    previous_year = fields.Dict(metadata={"description": "{year, actual}: the same figure for the year before, the whole year"})
 
 
 class IndustryShareSchema(ma.Schema):

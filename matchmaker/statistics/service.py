@@ -74,7 +74,8 @@ class StatisticsService:
             "targets_year": plan["from_year"],
             "plan_source": plan["source"],
             "targets": plan["targets"],
-            "progress": self.progress(year, plan["targets"], year_events, fund),
+            "progress": self.progress(year, plan["targets"], year_events, fund,
+                                      YearProgress(self.backend).compute(year - 1, clock.today()), self.fund(year - 1, {})),
             "progress_by_month": {t: cumulative(year_events["by_month"][t], months) for t in DATED_IDS},
             "industries_of_new_smes": year_events["industries_of_new_smes"],
             "tier_movements": {k: v for k, v in year_events["tier_movements"].items() if k != "enterprises"},
@@ -89,21 +90,25 @@ class StatisticsService:
         }
 
     # -- the plan's targets against the year's events -------------------------------------
-    def progress(self, year: int, targets: dict, year_events: dict, fund: dict) -> list[dict]:
+    def progress(self, year: int, targets: dict, year_events: dict, fund: dict,
+                 previous_events: dict, previous_fund: dict) -> list[dict]:
+        """Each target with the year's actual and, beside it, the same figure for the year before."""
+        def actual_of(target: str, events: dict, money: dict):
+            if target.startswith("special_fund"):
+                return money[target.removeprefix("special_fund_")]
+            return events["actual"].get(target, 0)
+
         rows = []
         for target in PROGRESS_IDS:
-            if target.startswith("special_fund"):
-                actual = fund[target.removeprefix("special_fund_")]
-            else:
-                actual = year_events["actual"].get(target, 0)
-            row = {"id": target, "target": targets.get(target, 0), "actual": actual, "description": TARGETS[target]}
+            row = {"id": target, "target": targets.get(target, 0), "actual": actual_of(target, year_events, fund),
+                   "description": TARGETS[target],
+                   "previous_year": {"year": year - 1, "actual": actual_of(target, previous_events, previous_fund)}}
             if target in LISTED_IDS:
                 row["list"] = f"/api/v1/statistics/progress/{target}?year={year}"
             if target == "new_listings":
                 row["aim"] = targets.get("new_listings_aim")
             if target in ACCOUNTS_IDS and year >= clock.today().year:  # the year's accounts come after it
-                reported = YearProgress(self.backend).compute(year - 1, clock.today())["actual"]
-                row["last_reported"] = {"year": year - 1, "actual": reported.get(target, 0)}
+                row["last_reported"] = row["previous_year"]
             rows.append(row)
         return rows
 

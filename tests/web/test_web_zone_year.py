@@ -32,6 +32,8 @@ def test_the_dashboard_shows_the_year_and_the_firms_behind_a_figure(zone_app):
     cell = re.search(r'data-testid="progress-new_smes"><a href="([^"]+)">1</a>', page)
     assert cell, page[page.find("progress-new_smes") - 200: page.find("progress-new_smes") + 300]
     assert 'data-testid="moved-to-excel"' in page and 'data-testid="fund-source"' in page
+    assert re.search(r'data-testid="previous-new_smes">1<', page)  # ent_b registered in 2011
+    assert "上年（2011）" in page or "Previous year (2011)" in page
     listed = staff.get(cell.group(1).replace("&amp;", "&"))
     assert listed.status_code == 200
     body = listed.get_data(as_text=True)
