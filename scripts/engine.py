@@ -6,7 +6,8 @@
 
 ``start`` resolves OpenSearch (``org.opensearch:opensearch`` and the modules the
 mappings need: ``analysis-common`` for the cjk_bigram and stemmer filters,
-``transport-netty4-client`` for HTTP and the transport, ``lang-painless``) with Maven,
+``transport-netty4-client`` for HTTP and the transport, ``lang-painless``, ``reindex-client``
+for delete-by-query) with Maven,
 which keeps them in ``~/.m2`` after the first download; compiles a twenty-line launcher
 against them; and starts N nodes, each in a JVM of its own (512 MB of heap), so that one
 can be killed without the others.  Everything binds to 127.0.0.1: node i answers HTTP on
@@ -20,6 +21,7 @@ Standard library only: it is run before anything is installed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -38,12 +40,14 @@ OPENSEARCH_ARTIFACTS = [
     ("org.opensearch.plugin", "analysis-common", OPENSEARCH_VERSION),
     ("org.opensearch.plugin", "transport-netty4-client", OPENSEARCH_VERSION),
     ("org.opensearch.plugin", "lang-painless", OPENSEARCH_VERSION),
+    ("org.opensearch.plugin", "reindex-client", OPENSEARCH_VERSION),
     ("org.apache.logging.log4j", "log4j-core", "2.25.4"),
 ]
 OPENSEARCH_PLUGINS = [
     "org.opensearch.analysis.common.CommonAnalysisPlugin",
     "org.opensearch.transport.Netty4Plugin",
     "org.opensearch.painless.PainlessPlugin",
+    "org.opensearch.index.reindex.ReindexPlugin",
 ]
 HEAP = "512m"
 START_TIMEOUT = 240  # seconds for every node to join and the cluster to turn yellow
@@ -122,8 +126,9 @@ def java_tool(name: str) -> str:
 
 def resolve_classpath(home: Path, version: str, artifacts: list[tuple[str, str, str]]) -> str:
     """The server and its modules with every dependency, from ~/.m2 (Maven downloads
-    what is missing); kept in the home folder per version."""
-    cached = home / f"classpath-{version}.txt"
+    what is missing); kept in the home folder per list of artifacts."""
+    key = hashlib.sha256(repr(artifacts).encode()).hexdigest()[:12]
+    cached = home / f"classpath-{version}-{key}.txt"
     if cached.exists():
         entries = cached.read_text().strip().split(os.pathsep)
         if all(Path(entry).exists() for entry in entries):

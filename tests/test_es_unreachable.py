@@ -40,10 +40,10 @@ def test_elasticsearch_backend_needs_a_url(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "elasticsearch")
     monkeypatch.delenv("MATCHMAKER_ES_URL", raising=False)
     result = cli(tmp_path, "init")
-    assert result.returncode != 0 and "MATCHMAKER_ES_URL" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode != 0 and "MATCHMAKER_SEARCH_URL" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unknown_backend_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "mongo")
     result = cli(tmp_path, "init")
-    assert result.returncode != 0 and "sqlite, elasticsearch" in result.stderr
+    assert result.returncode != 0 and "embedded, elasticsearch, opensearch" in result.stderr
