@@ -11,6 +11,7 @@ from matchmaker.accounts.models import User
 from matchmaker.accounts.passwords import hash_password
 from matchmaker.accounts.service import issue_token
 from matchmaker.storage import get_backend
+from tests.engines import drop_indices, engine_url, test_backend, unique_prefix
 
 PASSWORD = "correct horse battery"
 
@@ -21,10 +22,26 @@ def password_hash():
     return hash_password(PASSWORD)
 
 
+@pytest.fixture(scope="session")
+def cluster_config():
+    """With MATCHMAKER_TEST_BACKEND=opensearch (or elasticsearch), the apps of the tests use
+    that cluster under one prefix for the run (emptied before each test, deleted after the
+    run); otherwise nothing: the embedded backend in each test's data folder."""
+    engine = test_backend()
+    if engine is None:
+        yield {}
+        return
+    prefix = unique_prefix()
+    yield {"SEARCH_BACKEND": engine, "SEARCH_URL": engine_url(engine), "INDEX_PREFIX": prefix}
+    drop_indices(engine_url(engine), prefix)
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret"})
+def app(tmp_path, cluster_config):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", **cluster_config})
     get_backend(app).init()
+    if cluster_config:
+        get_backend(app).reset()
     yield app
     get_backend(app).close()
 

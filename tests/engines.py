@@ -38,6 +38,16 @@ def engine_url(engine: str) -> str:
     pytest.skip(message)
 
 
+def test_backend() -> str | None:
+    """The engine ``MATCHMAKER_TEST_BACKEND`` asks the app-level tests to run on, if any."""
+    name = os.environ.get("MATCHMAKER_TEST_BACKEND", "").strip().lower()
+    if name in ("", "embedded", "sqlite"):
+        return None
+    if name not in ENGINES:
+        raise pytest.UsageError(f"MATCHMAKER_TEST_BACKEND={name!r}: choose embedded, elasticsearch or opensearch")
+    return name
+
+
 def unique_prefix() -> str:
     return f"mmtest-{uuid.uuid4().hex[:10]}"
 
