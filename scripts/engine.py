@@ -107,6 +107,14 @@ def default_home(engine: str) -> Path:
     return Path(base) / "matchmaker-engine" / engine
 
 
+def build_dir() -> Path:
+    """Where the class path found by Maven and the compiled launcher are kept."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(base) / "matchmaker-engine" / "build"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def run(cmd: list[str], what: str, cwd: Path | None = None) -> str:
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
@@ -265,8 +273,9 @@ def start(engine: str, nodes: int, port: int, home: Path) -> str:
         raise EngineError(f"a cluster already runs from {home} (nodes {running}); stop it first")
     if health(url, timeout=1) is not None:
         raise EngineError(f"something already answers on {url}; choose another --port")
-    classpath = resolve_classpath(home, OPENSEARCH_VERSION, OPENSEARCH_ARTIFACTS)
-    launcher = compile_launcher(home, classpath)
+    build = build_dir()  # shared by every home: resolved and compiled once per machine
+    classpath = resolve_classpath(build, OPENSEARCH_VERSION, OPENSEARCH_ARTIFACTS)
+    launcher = compile_launcher(build, classpath)
     meta = {"engine": engine, "version": OPENSEARCH_VERSION, "nodes": nodes, "port": port,
             "url": url, "classpath": classpath, "launcher": str(launcher)}
     (home / "cluster.json").write_text(json.dumps(meta, indent=1))
