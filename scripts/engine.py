@@ -197,7 +197,14 @@ def pid_file(home: Path, i: int) -> Path:
     return home / f"node-{i}.pid"
 
 
+#: Nodes started by this process, kept so that they are reaped (and not warned about)
+#: when they end while it runs, as in a test that kills one.
+_CHILDREN: dict[int, subprocess.Popen] = {}
+
+
 def alive(pid: int) -> bool:
+    if pid in _CHILDREN:
+        return _CHILDREN[pid].poll() is None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -227,6 +234,7 @@ def start_node(home: Path, i: int) -> int:
     ]
     with open(node_dir / "logs" / "console.log", "ab") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    _CHILDREN[proc.pid] = proc
     pid_file(home, i).write_text(str(proc.pid))
     return proc.pid
 
