@@ -8,6 +8,8 @@ from tests.conftest import enterprise_doc, institution_doc, need_doc
 from tests.engines import cluster_env, drop_indices, unique_prefix
 from tests.server import Server, cli
 
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 
 @pytest.fixture(scope="module", params=["embedded", "opensearch"])
 def server(request, tmp_path_factory):
