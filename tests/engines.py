@@ -31,8 +31,8 @@ def engine_url(engine: str) -> str:
     for variable in URL_VARIABLES[engine]:
         if os.environ.get(variable):
             return os.environ[variable].rstrip("/")
-    message = (f"{URL_VARIABLES[engine][0]} is not set: no {engine} cluster "
-               "(scripts/engine.py start --engine opensearch prints one)")
+    hint = " (scripts/engine.py start --engine opensearch prints one)" if engine == "opensearch" else ""
+    message = f"{URL_VARIABLES[engine][0]} is not set: no {engine} cluster{hint}"
     if required(engine):
         pytest.fail(message + ", and MATCHMAKER_REQUIRE_ENGINES requires it")
     pytest.skip(message)

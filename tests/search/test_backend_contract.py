@@ -448,3 +448,19 @@ def test_init_is_idempotent(backend):
     backend.create("needs", need("n1"))
     backend.init()
     assert backend.get("needs", "n1")["title"] == "Working capital"
+
+
+def test_a_total_that_need_not_be_exact_is_still_right_below_the_bound(backend):
+    load(backend, "needs", *(need(f"n{i}", amount=i) for i in range(1, 8)))
+    result = backend.search("needs", Query(filters=[Range("amount", gte=3)], per_page=2, exact_total=False))
+    assert result.total == 5 and len(result.items) == 2
+
+
+def test_versions_survive_a_reindex(backend):
+    created = backend.create("needs", need("n1"))
+    backend.reindex()
+    assert backend.get("needs", "n1")["version"] == created["version"]
+    replaced = backend.replace("needs", "n1", need("n1", amount=4_000_000), expected_version=created["version"])
+    with pytest.raises(Conflict):
+        backend.replace("needs", "n1", need("n1", amount=5_000_000), expected_version=created["version"])
+    assert backend.get("needs", "n1")["version"] == replaced["version"]
