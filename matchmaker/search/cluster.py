@@ -279,9 +279,12 @@ class ClusterBackend(SearchBackend):
         return datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
 
     # -- calling the engine -----------------------------------------------------------
-    def _send(self, method: str, path: str, *, tolerate: tuple[str, ...] = (), **kwargs) -> dict | None:
+    def _send(self, method: str, path: str, *, tolerate: tuple[str, ...] = (), retried: list | None = None,
+              **kwargs) -> dict | None:
         """One request, retried while the engine is busy or away; every failure as a
-        MatchmakerError.  An error whose type is in ``tolerate`` answers None instead."""
+        MatchmakerError.  An error whose type is in ``tolerate`` answers None instead.
+        ``retried`` collects the failures that were retried (an unanswered write may have
+        landed: what the retry is refused with can be our own first attempt's doing)."""
         attempt, waited = 0, 0.0
         while True:
             try:
@@ -297,6 +300,8 @@ class ClusterBackend(SearchBackend):
             wait = self.retry.delay(attempt, hint)
             if attempt >= self.retry.retries or waited + wait > self.retry.budget:
                 raise translate_error(failure, self.engine.product) from failure
+            if retried is not None:
+                retried.append(failure)
             self.retry.sleep(wait)
             attempt, waited = attempt + 1, waited + wait
 
@@ -510,12 +515,18 @@ class ClusterBackend(SearchBackend):
         raise error
 
     def delete(self, index: str, doc_id: str, expected_version: str | None = None) -> None:
+        """Delete a document.  Refused as absent (or stale) after a retry of a request that
+        went unanswered, and gone now: that first request deleted it, a success."""
         params = self._if_version(index, doc_id, expected_version) if expected_version is not None else {}
+        unanswered: list = []
         try:
-            self._send("DELETE", _path(self.alias(index), "_doc", doc_id), params={**params, "refresh": "wait_for"})
-        except NotFound:
-            raise NotFound(f"{index} {doc_id} not found") from None
-        except Conflict:
+            self._send("DELETE", _path(self.alias(index), "_doc", doc_id), params={**params, "refresh": "wait_for"},
+                       retried=unanswered)
+        except (NotFound, Conflict) as exc:
+            if any(isinstance(f, EngineUnreachable) for f in unanswered) and self.get(index, doc_id) is None:
+                return
+            if isinstance(exc, NotFound):
+                raise NotFound(f"{index} {doc_id} not found") from None
             raise self._stale(index, doc_id, expected_version) from None
 
     def _current_version(self, index: str, doc_id: str) -> str:

@@ -364,6 +364,23 @@ def test_delete_errors(es, recorder):
         es.delete("needs", "n1", expected_version="8")
 
 
+def test_a_delete_whose_answer_timed_out_but_landed_is_not_a_404(es, recorder):
+    recorder.script(
+        ConnectionTimeout("read timed out"),  # deleted, but the answer is lost
+        Response(404, {"_index": "mm-needs-v1", "_id": "n1", "_version": 3, "result": "not_found"}),
+    )
+    es.delete("needs", "n1")
+    recorder.clear()
+    recorder.script(
+        ConnectionTimeout("read timed out"),
+        error(409, "version_conflict_engine_exception", "[n1]: version conflict, current version [9] is higher"),
+    )
+    es.delete("needs", "n1", expected_version="8")  # the tombstone of our own delete
+    assert recorder.summary() == [("DELETE", "/mm-needs/_doc/n1")] * 2 + [("GET", "/mm-needs/_doc/n1")]
+    with pytest.raises(NotFound):
+        es.delete("needs", "n1")  # no retry: a plain 404 stays one
+
+
 # -- bulk -----------------------------------------------------------------------------------
 def test_bulk_sends_ndjson_index_actions_through_the_alias(es, recorder):
     result = es.bulk_upsert("needs", [{"id": "n1", "title": "电池", "version": "3"}, {"id": "n2", "amount": 5}])
