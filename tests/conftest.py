@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from contextlib import contextmanager
 
 import pytest
 
@@ -36,14 +37,23 @@ def cluster_config():
     drop_indices(engine_url(engine), prefix)
 
 
+@contextmanager
+def running_app(tmp_path, **config):
+    """An app on a fresh data folder (``config`` over the test settings, e.g. ``TODAY``)."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", **config})
+    get_backend(app).init()
+    try:
+        yield app
+    finally:
+        get_backend(app).close()
+
+
 @pytest.fixture
 def app(tmp_path, cluster_config):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", **cluster_config})
-    get_backend(app).init()
-    if cluster_config:
-        get_backend(app).reset()
-    yield app
-    get_backend(app).close()
+    with running_app(tmp_path, **cluster_config) as app:
+        if cluster_config:
+            get_backend(app).reset()  # one prefix for the run: each test starts empty
+        yield app
 
 
 @pytest.fixture
