@@ -13,8 +13,8 @@ import requests
 CLI = [sys.executable, "-m", "matchmaker.cli"]
 
 
-def cli(data_dir: Path, *args: str, input: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir)}
+def cli(data_dir: Path, *args: str, input: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir), **(env or {})}
     return subprocess.run([*CLI, *args], input=input, capture_output=True, text=True, env=env, timeout=300)
 
 

@@ -135,7 +135,7 @@ class MeetingService:
         ]
         if exclude:
             filters.append(Not(Terms("id", [exclude])))
-        clash = self.backend.search(MEETINGS, Query(filters=filters, sort=[Sort("starts_at")], per_page=1))
+        clash = self.backend.search(MEETINGS, Query(filters=filters, sort=[Sort("starts_at")], per_page=1, exact_total=False))
         if clash.total:
             other = clash.items[0]
             party = "enterprise" if other["enterprise_id"] == meeting["enterprise_id"] else "institution"
