@@ -11,6 +11,7 @@ import platformdirs
 DEFAULTS = {
     "SEARCH_BACKEND": "sqlite",
     "ES_URL": None,
+    "DATABASE_URL": None,  # records of the embedded backend: sqlite:///PATH or postgresql://...; default <data dir>/records.sqlite3
     "INDEX_PREFIX": "matchmaker",
     "MAX_PER_PAGE": 100,
     "TOKEN_TTL_HOURS": 24 * 30,

@@ -17,7 +17,7 @@ __all__ = [
     "SumAggregation", "Boost", "SearchResult", "create_backend",
 ]
 
-BACKENDS = ("sqlite", "elasticsearch")
+BACKENDS = ("sqlite", "embedded", "elasticsearch")
 
 
 def create_backend(config: dict) -> SearchBackend:
@@ -28,6 +28,13 @@ def create_backend(config: dict) -> SearchBackend:
         from .sqlite import SQLiteBackend
 
         return SQLiteBackend(indexes, Path(config["DATA_DIR"]) / "matchmaker.sqlite3")
+    if name == "embedded":
+        from ..records import RecordStore, sqlite_url
+        from .embedded import EmbeddedBackend
+
+        data_dir = Path(config["DATA_DIR"])
+        store = RecordStore(config.get("DATABASE_URL") or sqlite_url(data_dir / "records.sqlite3"))
+        return EmbeddedBackend(indexes, store, data_dir / "search", data_dir=data_dir)
     if name == "elasticsearch":
         url = config.get("ES_URL")
         if not url:

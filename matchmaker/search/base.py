@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
-from ..errors import ValidationError
+from ..errors import Conflict, NotFound, ValidationError, check_version
 from .cache import GenerationCache
 from .mappings import IndexSpec
 from .query import BulkResult, Query, SearchResult
@@ -169,6 +169,35 @@ class SearchBackend(ABC):
     @abstractmethod
     def replace(self, index: str, doc_id: str, doc: dict, expected_version: str | None = None) -> dict:
         """Overwrite an existing document; NotFound, or Conflict on a stale version."""
+
+    #: How often :meth:`update` retries a compare-and-set that lost a race.
+    update_attempts = 8
+
+    def update(self, index: str, doc_id: str, mutate: Callable[[dict], dict | None],
+               expected_version: str | None = None) -> dict:
+        """Read-modify-write of one document: ``mutate(current)`` gives the new document
+        (None: leave it as it is); returns the stored one.  NotFound when absent; Conflict
+        when ``expected_version`` is stale.
+
+        Inside one transaction, so a concurrent write of another field is never lost:
+        where transactions serialize writers (the record stores), once; elsewhere as a
+        compare-and-set on the version read, retried when someone wrote in between.
+        ``mutate`` may run more than once and may raise to refuse the change."""
+        for _ in range(self.update_attempts):
+            with self.transaction():
+                current = self.get(index, doc_id)
+                if current is None:
+                    raise NotFound(f"{index} {doc_id} not found")
+                check_version(doc_id, current["version"], expected_version)
+                new = mutate(dict(current))
+                if new is None:
+                    return current
+                try:
+                    return self.replace(index, doc_id, new, expected_version=current["version"])
+                except Conflict:
+                    if expected_version is not None:
+                        raise
+        raise Conflict(f"{index} {doc_id} is being changed by others right now; try again")
 
     @abstractmethod
     def delete(self, index: str, doc_id: str, expected_version: str | None = None) -> None:

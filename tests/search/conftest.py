@@ -1,6 +1,8 @@
 """Fixtures of the backend contract suite: one ``backend`` per search backend.
 
-SQLite gets a fresh data folder per test.  Elasticsearch runs only when
+SQLite gets a fresh data folder per test; so does the embedded backend (records in an
+SQLite file, search in tantivy), and once more with its records in PostgreSQL when
+``MATCHMAKER_TEST_DATABASE_URL`` names a database (emptied before each test).  Elasticsearch runs only when
 ``MATCHMAKER_ES_URL`` names a cluster; its indices get ``MATCHMAKER_INDEX_PREFIX`` or a
 random prefix for this run, are emptied before each test and deleted at the end.
 """
@@ -14,6 +16,14 @@ import pytest
 from matchmaker.search import create_backend
 
 ES_URL = os.environ.get("MATCHMAKER_ES_URL")
+PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    if not PG_URL:
+        pytest.skip("MATCHMAKER_TEST_DATABASE_URL is not set: no PostgreSQL to run the contract suite against")
+    return PG_URL
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +41,36 @@ def es_backend():
     backend.close()
 
 
-@pytest.fixture(params=["sqlite", "elasticsearch"])
+@pytest.fixture(params=["sqlite", "embedded", "embedded-postgresql", "elasticsearch"])
 def backend(request, tmp_path):
     if request.param == "elasticsearch":
         es = request.getfixturevalue("es_backend")
         es.reset()
         yield es
         return
+    if request.param.startswith("embedded"):
+        config = {"DATA_DIR": tmp_path, "SEARCH_BACKEND": "embedded"}
+        if request.param == "embedded-postgresql":
+            config["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+        embedded = create_backend(config)
+        embedded.init()
+        if request.param == "embedded-postgresql":
+            embedded.reset()  # one database for the whole run: start each test empty
+        yield embedded
+        embedded.close()
+        return
     sqlite = create_backend({"DATA_DIR": tmp_path})
     sqlite.init()
     yield sqlite
     sqlite.close()
+
+
+@pytest.fixture(autouse=True)
+def _index_stand_in(monkeypatch):
+    """Until tantivy_index lands: the in-memory stand-in."""
+    try:
+        import matchmaker.search.tantivy_index  # noqa: F401
+    except ImportError:
+        from memory_index import MemoryIndex
+
+        monkeypatch.setattr("matchmaker.search.embedded.tantivy_factory", MemoryIndex)
