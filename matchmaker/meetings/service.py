@@ -125,7 +125,8 @@ class MeetingService:
         return meeting
 
     def check_overlap(self, meeting: dict, exclude: str | None = None) -> None:
-        """409 when another live meeting of either party overlaps this one's time."""
+        """409 when another live meeting of either party overlaps this one's time (call it in
+        the transaction that writes the meeting)."""
         starts, ends = parse_time(meeting["starts_at"]), parse_time(meeting["ends_at"])
         filters = [
             Not(Terms("status", ["cancelled"])),
@@ -135,9 +136,11 @@ class MeetingService:
         ]
         if exclude:
             filters.append(Not(Terms("id", [exclude])))
-        clash = self.backend.search(MEETINGS, Query(filters=filters, sort=[Sort("starts_at")], per_page=1))
-        if clash.total:
-            other = clash.items[0]
+        # The records, not the index: inside the caller's transaction this sees every
+        # committed meeting, so two proposals at the same moment cannot both pass.
+        clash = min(self.backend.scan(MEETINGS, Query(filters=filters)), key=lambda m: (m["starts_at"], m["id"]), default=None)
+        if clash is not None:
+            other = clash
             party = "enterprise" if other["enterprise_id"] == meeting["enterprise_id"] else "institution"
             raise Conflict(
                 f"the {party} already has meeting {other['id']} from {other['starts_at']} to {other['ends_at']}",
