@@ -26,7 +26,7 @@ from ..records.store import dump
 from ..scoring.clauses import compile_clause
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_version
-from .indexer import IndexFactory, IndexFolders, Indexer, apply_rows, file_lock
+from .indexer import IndexFactory, IndexFolders, Indexer, apply_rows, file_lock, release_writers, upsert_each
 from .mappings import IndexSpec, get_value
 from .query import BulkError, BulkResult, Query, SearchResult, check_window
 
@@ -73,9 +73,11 @@ class EmbeddedBackend(SearchBackend):
     def reset(self) -> None:
         with self.indexer.exclusive(timeout=None):
             self.store.clear()
-            for index in self.folders.live().values():
+            live = self.folders.live()
+            for index in live.values():
                 index.clear()
                 index.commit()
+            release_writers(live)
 
     # -- documents ------------------------------------------------------------------------
     def _written(self) -> None:
@@ -211,7 +213,7 @@ class EmbeddedBackend(SearchBackend):
 
     @staticmethod
     def _add(target, batch: list[dict], counts: dict, index: str) -> int:
-        target.upsert(batch)
+        upsert_each(target, index, batch)
         counts[index] += len(batch)
         added = len(batch)
         batch.clear()

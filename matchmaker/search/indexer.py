@@ -183,10 +183,30 @@ def apply_rows(store: RecordStore, indexes: dict[str, Index], rows: list[tuple[i
         docs = store.get_many(index, ids)
         gone = [doc_id for doc_id in ids if doc_id not in docs]
         if docs:
-            target.upsert([strip_version(doc) for doc in docs.values()])
+            upsert_each(target, index, [strip_version(doc) for doc in docs.values()])
         if gone:
             target.delete(gone)
         target.commit()
+
+
+def release_writers(indexes: dict[str, Index]) -> None:
+    """Let go of each index's writer, so that whichever process drains next can write."""
+    for target in indexes.values():
+        target.close()
+
+
+def upsert_each(target: Index, index: str, docs: list[dict]) -> None:
+    """Upsert ``docs``; when the index refuses the batch (a value it cannot take), each
+    one alone, leaving out -- and logging -- only those it refuses: one odd record must
+    not stop every later one from being indexed."""
+    try:
+        target.upsert(docs)
+    except (ValueError, TypeError):
+        for doc in docs:
+            try:
+                target.upsert([doc])
+            except (ValueError, TypeError) as exc:
+                log.error("%s %s cannot be indexed and is left out of search: %s", index, doc.get("id"), exc)
 
 
 class Indexer:
@@ -217,6 +237,7 @@ class Indexer:
         with self.exclusive(timeout) as taken:
             if not taken:
                 return False
+            indexes = {}
             try:
                 indexes = self.folders.live()
                 while True:
@@ -231,6 +252,8 @@ class Indexer:
                 self.error = exc
                 self._retry_later()
                 return False
+            finally:
+                release_writers(indexes)
             self.error = None
             return True
 

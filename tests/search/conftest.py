@@ -64,13 +64,3 @@ def backend(request, tmp_path):
     yield sqlite
     sqlite.close()
 
-
-@pytest.fixture(autouse=True)
-def _index_stand_in(monkeypatch):
-    """Until tantivy_index lands: the in-memory stand-in."""
-    try:
-        import matchmaker.search.tantivy_index  # noqa: F401
-    except ImportError:
-        from memory_index import MemoryIndex
-
-        monkeypatch.setattr("matchmaker.search.embedded.tantivy_factory", MemoryIndex)
