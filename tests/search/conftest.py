@@ -13,16 +13,23 @@ import uuid
 
 import pytest
 
+from matchmaker.records import RecordStore
 from matchmaker.search import create_backend
 
 ES_URL = os.environ.get("MATCHMAKER_ES_URL")
 PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def postgres_url():
+    """The test database, emptied: one database serves the whole run."""
     if not PG_URL:
         pytest.skip("MATCHMAKER_TEST_DATABASE_URL is not set: no PostgreSQL to run the contract suite against")
+    store = RecordStore(PG_URL)
+    store.upgrade()
+    store.clear()
+    store.set_state("legacy_migrated", None)
+    store.close()
     return PG_URL
 
 
@@ -54,8 +61,6 @@ def backend(request, tmp_path):
             config["DATABASE_URL"] = request.getfixturevalue("postgres_url")
         embedded = create_backend(config)
         embedded.init()
-        if request.param == "embedded-postgresql":
-            embedded.reset()  # one database for the whole run: start each test empty
         yield embedded
         embedded.close()
         return

@@ -18,10 +18,13 @@ from tests.conftest import need_doc
 ROUNDS = 30
 
 
-@pytest.fixture(params=["sqlite", "embedded"])
+@pytest.fixture(params=["sqlite", "embedded", "embedded-postgresql"])
 def app(request, tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret",
-                      "SEARCH_BACKEND": request.param})
+    config = {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret",
+              "SEARCH_BACKEND": request.param.split("-")[0]}
+    if request.param == "embedded-postgresql":
+        config["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    app = create_app(config)
     get_backend(app).init()
     yield app
     get_backend(app).close()
