@@ -256,9 +256,11 @@ class RecordStore:
             conn.execute(delete(documents).where(documents.c.index_name == index, documents.c.id == doc_id))
             self._enqueue(conn, index, [doc_id], "delete")
 
-    def upsert_many(self, index: str, items: list[tuple[str, str]], versions: dict[str, int] | None = None) -> None:
+    def upsert_many(self, index: str, items: list[tuple[str, str]], versions: dict[str, int] | None = None,
+                    enqueue: bool = True) -> None:
         """Create or overwrite each (id, JSON body) in the current transaction; ``versions``
-        keeps given versions (a migration) instead of moving each one on."""
+        keeps given versions (a migration) instead of moving each one on; ``enqueue=False``
+        writes no outbox rows (the caller rebuilds the index from the records)."""
         versions = versions or {}
         with self.transaction() as conn:
             ids = [doc_id for doc_id, _ in items]
@@ -281,7 +283,7 @@ class RecordStore:
                     .values(version=bindparam("version"), body=bindparam("body"), updated_at=bindparam("updated_at")),
                     old,
                 )
-            if ids:
+            if ids and enqueue:
                 self._enqueue(conn, index, ids, "upsert")
 
     def clear(self) -> None:

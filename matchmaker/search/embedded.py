@@ -51,13 +51,12 @@ class EmbeddedBackend(SearchBackend):
         self.folders = IndexFolders(Path(index_dir), indexes, index_factory or tantivy_factory)
         self.indexer = Indexer(store, self.folders)
         self.data_dir = Path(data_dir) if data_dir else None
-        self.notices: list[str] = []  # what init did that the operator should hear of
 
     # -- life cycle -----------------------------------------------------------------------
     def init(self) -> None:
         self.store.upgrade()
         self._migrate_legacy()
-        if not self.folders.is_usable():
+        if not self.folders.is_usable() or self.store.get_state("needs_rebuild"):
             self.reindex()
         self.indexer.drain()  # rows a killed process committed but did not index
 
@@ -165,6 +164,20 @@ class EmbeddedBackend(SearchBackend):
             if all(check(doc) for check in checks) and (not tokens or _has_tokens(spec, doc, tokens, query.all_tokens)):
                 yield doc
 
+    def restore(self, path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """The records replaced in one transaction once the whole file checked out; then
+        a fresh index (``needs_rebuild`` makes a start after a crash in between do it)."""
+        self.verify_backup(path)
+        counts = {name: 0 for name in self.indexes}
+        with self.store.transaction():
+            self.store.clear()
+            self.store.set_state("needs_rebuild", "restore")
+            for index, docs in self.backup_batches(path):
+                self.store.upsert_many(index, [(doc["id"], dump(strip_meta(doc))) for doc in docs], enqueue=False)
+                counts[index] += len(docs)
+        self.reindex(progress)
+        return counts
+
     # -- rebuilding ---------------------------------------------------------------------------
     def reindex(self, progress: ProgressCallback | None = None) -> dict[str, int]:
         """Build a new generation from the records while writes go on, then swap it in.
@@ -203,6 +216,7 @@ class EmbeddedBackend(SearchBackend):
                 apply_rows(self.store, fresh, self.store.since_build())
                 self.folders.swap(name)
                 self.store.set_state("build", None)
+                self.store.set_state("needs_rebuild", None)
                 self.store.prune()
         finally:
             for target in fresh.values():
@@ -240,9 +254,10 @@ class EmbeddedBackend(SearchBackend):
                     ).fetchall()
                     if rows:
                         self.store.upsert_many(index, [(doc_id, body) for doc_id, _, body in rows],
-                                               versions={doc_id: version for doc_id, version, _ in rows})
+                                               versions={doc_id: version for doc_id, version, _ in rows}, enqueue=False)
                     moved += len(rows)
                 self.store.set_state("legacy_migrated", json.dumps({"from": str(legacy), "documents": moved}))
+                self.store.set_state("needs_rebuild", "migration")
         except sqlite3.DatabaseError as exc:
             raise ValidationError(f"{legacy} cannot be read to migrate it ({exc}); restore a backup or move it away") from None
         finally:

@@ -76,3 +76,55 @@ def test_restore_refuses_what_is_not_a_backup_and_keeps_the_data(tmp_path, conte
     with pytest.raises(ValidationError):
         live.restore(bad)
     assert live.get("needs", "n00001") is not None
+
+
+def damage(path, pages: int = 40, page_size: int = 4096) -> None:
+    """Overwrite ``pages`` pages in the middle of a file with garbage, as a bad disk would."""
+    data = bytearray(path.read_bytes())
+    start = (len(data) // page_size // 3) * page_size
+    for offset in range(start, min(len(data), start + pages * page_size), 97):
+        data[offset] = (data[offset] + 0x55) % 256
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_sqlite_backup_is_refused_and_the_data_kept(tmp_path):
+    source = make_backend(tmp_path / "source")
+    source.bulk_upsert("needs", [need(i) for i in range(3000)])
+    source.backup(tmp_path / "copy.sqlite3")
+    damage(tmp_path / "copy.sqlite3")
+    live = make_backend(tmp_path / "live")
+    live.bulk_upsert("needs", [need(i) for i in range(5)])
+    with pytest.raises(ValidationError, match="damaged"):
+        live.restore(tmp_path / "copy.sqlite3")
+    assert live.count("needs") == 5 and live.get("needs", "n00004")["amount"] == 1004
+    assert live.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "embedded"])
+@pytest.mark.parametrize("harm", ["truncated", "no end", "bad line"])
+def test_a_damaged_json_lines_backup_is_refused_and_the_data_kept(tmp_path, kind, harm):
+    import gzip
+
+    source = create_backend({"DATA_DIR": str(tmp_path / "source"), "SEARCH_BACKEND": kind})
+    source.init()
+    source.bulk_upsert("needs", [need(i) for i in range(2000)])
+    good = tmp_path / "all.jsonl.gz"
+    SearchBackend.backup(source, good)
+    bad = tmp_path / "bad.jsonl.gz"
+    if harm == "truncated":
+        bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    else:
+        lines = gzip.open(good, "rt", encoding="utf-8").read().splitlines(keepends=True)
+        lines = lines[:-1] if harm == "no end" else lines[:100] + ['{"index": "needs", "doc": {"title": "no id"}}\n'] + lines[100:]
+        with gzip.open(bad, "wt", encoding="utf-8") as out:
+            out.writelines(lines)
+    live = create_backend({"DATA_DIR": str(tmp_path / "live"), "SEARCH_BACKEND": kind})
+    live.init()
+    live.create("needs", need(99999))
+    with pytest.raises(ValidationError):
+        live.restore(bad)
+    assert [d["id"] for d in live.scan("needs")] == ["n99999"]
+    assert live.count("needs") == 1
+    live.restore(good)  # the good file goes in whole
+    assert live.count("needs") == 2000 and live.get("needs", "n99999") is None
+    assert live.search("needs", Query(text="需要资金", per_page=0)).total == 2000
