@@ -1,6 +1,6 @@
 """Who may read and change what.  Every service calls these; views never decide alone.
 
-The rules (issue 2):
+The rules:
 - institutions: everyone signed in reads; staff and admin create and delete; an
   institution user edits only its own institution (and not its zone recruitment status);
 - enterprises and their financials: the owner and staff/admin; institutions see an

@@ -173,3 +173,33 @@ def world(client, actors):
         "as_inst_a": actors.as_institution(inst_a["id"]),
         "as_ent_a": actors.as_enterprise(ent_a["id"]),
     }
+
+
+# -- time by kind ------------------------------------------------------------------------
+_seconds_by_kind: dict[str, float] = {}
+
+
+def _kind(item) -> str:
+    for mark in ("browser", "slow"):
+        if item.get_closest_marker(mark):
+            return mark
+    return "quick"
+
+
+def pytest_runtest_logreport(report):
+    kind = getattr(report, "kind_of_test", None)
+    if kind is not None:
+        _seconds_by_kind[kind] = _seconds_by_kind.get(kind, 0.0) + report.duration
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    outcome.get_result().kind_of_test = _kind(item)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line saying where the suite's time went, so the quick loop's share stays visible."""
+    if _seconds_by_kind:
+        parts = ", ".join(f"{kind} {seconds:.0f} s" for kind, seconds in sorted(_seconds_by_kind.items()))
+        terminalreporter.write_line(f"time by kind (setup + call + teardown): {parts}")

@@ -1,4 +1,4 @@
-"""The zone's numbers for the demo data (issue 4): the funnel never grows downstream, totals
+"""The zone's numbers for the demo data: the funnel never grows downstream, totals
 equal the sums of their parts, and the figures agree with the records they count.  Also the
 yearly targets as configuration, and the exports (CSV with BOM, .xlsx) with Chinese headings."""
 from __future__ import annotations

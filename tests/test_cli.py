@@ -20,6 +20,8 @@ from matchmaker.enterprises.service import EnterpriseService
 from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 INDEXES = ("institutions", "enterprises", "needs")
 PASSWORD = "a long enough password"
 

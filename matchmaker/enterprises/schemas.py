@@ -74,10 +74,9 @@ class EnterpriseSchema(DocumentSchema):
 
 
 class EnterpriseUpdateSchema(EnterpriseSchema):
-    version = fields.String(load_only=True)
+    """Loaded with ``partial=True`` (common.api): a PATCH names only what it changes."""
 
-    class Meta:
-        partial = True
+    version = fields.String(load_only=True)
 
 
 class EnterpriseSearchSchema(SearchArgs):

@@ -43,6 +43,10 @@ _MAX_BUCKETS = 60_000
 #: Longer tokens are dropped, on both sides: tantivy refuses terms past 64 KB.
 _MAX_TOKEN = 10_000
 _ALL = tantivy.Query.all_query
+#: Three u64 fast fields hold an id's first bytes: hits are ordered by id from them in one
+#: batch, without reading stored documents (see :func:`id_key`).
+_ID_KEYS = ("_idkey0", "_idkey1", "_idkey2")
+_ID_PREFIX = 23
 
 
 @dataclass
@@ -67,6 +71,20 @@ def date_micros(value) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return (value - _EPOCH) // _MICRO
+
+
+def id_key(doc_id: str) -> tuple[int, int, int]:
+    """An id's first 23 UTF-8 bytes (zero-padded) and its length (255: longer), packed in
+    three integers that order as the ids do (UTF-8 byte order is code point order)."""
+    raw = doc_id.encode("utf-8")
+    packed = raw[:_ID_PREFIX].ljust(_ID_PREFIX, b"\0") + bytes([len(raw) if len(raw) <= _ID_PREFIX else 255])
+    return tuple(int.from_bytes(packed[i : i + 8], "big") for i in (0, 8, 16))
+
+
+def _id_from_key(key: tuple) -> str | None:
+    """The id :func:`id_key` packed, or None when it was longer than the key holds."""
+    packed = b"".join(part.to_bytes(8, "big") for part in key[:3])
+    return packed[: packed[-1]].decode("utf-8") if packed[-1] <= _ID_PREFIX else None
 
 
 def _micros_text(micros: int) -> str:
@@ -120,16 +138,17 @@ class _Field:
         self.path = spec.path
         self.name = spec.column
         self.array = spec.array
+        self.keys = tuple(spec.path.split("."))
         if spec.type in _FLOAT_TYPES:
-            self.kind, self.convert, self.add = "float", _float, "add_float"
+            self.kind, self.convert = "float", _float
         elif spec.type in NUMERIC_TYPES:
-            self.kind, self.convert, self.add = "integer", _integer, "add_integer"
+            self.kind, self.convert = "integer", _integer
         elif spec.type == "boolean":
-            self.kind, self.convert, self.add = "boolean", _boolean, "add_boolean"
+            self.kind, self.convert = "boolean", _boolean
         elif spec.type == "date":
-            self.kind, self.convert, self.add = "date", date_micros, "add_integer"
+            self.kind, self.convert = "date", date_micros
         else:
-            self.kind, self.convert, self.add = "keyword", _keyword, "add_text"
+            self.kind, self.convert = "keyword", _keyword
 
     def declare(self, builder: tantivy.SchemaBuilder) -> None:
         if self.kind == "keyword":
@@ -141,16 +160,18 @@ class _Field:
         else:
             builder.add_integer_field(self.name, indexed=True, fast=True)
 
-    def values(self, doc: dict) -> list:
-        """The converted values of this field in ``doc`` (none, one, or an array's)."""
-        value = get_value(doc, self.path)
+    def value(self, doc: dict):
+        """The converted value of this field in ``doc``: None, one, or (arrays) a list."""
+        value = doc
+        for key in self.keys:
+            value = value.get(key) if isinstance(value, dict) else None
         if value is None:
-            return []
+            return None
         if isinstance(value, list):
             if not self.array:
-                raise ValueError(f"{self.path}: one value expected, not a list")
-            return list(dict.fromkeys(self.convert(v) for v in value if v is not None))
-        return [self.convert(value)]
+                raise ValueError("one value expected, not a list")
+            return list(dict.fromkeys(self.convert(v) for v in value if v is not None)) or None
+        return self.convert(value)
 
     def query_value(self, value):
         """A filter's value converted, or None when no stored value could equal it."""
@@ -191,6 +212,7 @@ class _Schema:
         fields = dict(spec.fields)
         fields.setdefault("id", FieldSpec("id", "keyword"))
         self.fields = {path: _Field(f) for path, f in fields.items() if f.path not in spec.text_fields}
+        self._fields = list(self.fields.values())
         self.text = {path: "text__" + fields[path].column for path in spec.search_fields}
         self.weights = dict(spec.search_fields)
         builder = tantivy.SchemaBuilder()
@@ -198,9 +220,12 @@ class _Schema:
             f.declare(builder)
         for name in self.text.values():
             builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+        for name in _ID_KEYS:
+            builder.add_unsigned_field(name, fast=True)
         self.schema = builder.build()
         layout = {path: f.kind + ("[]" if f.array else "") for path, f in self.fields.items()}
         layout.update({path: "text" for path in self.text})
+        layout.update({name: "id key" for name in _ID_KEYS})
         self.fingerprint = hashlib.sha256(json.dumps(layout, sort_keys=True).encode()).hexdigest()[:16]
 
     def field(self, path: str) -> _Field:
@@ -209,24 +234,25 @@ class _Schema:
         except KeyError:
             raise ConfigurationError(f"the index has no filterable field {path!r}") from None
 
-    def document(self, doc: dict) -> tantivy.Document:
+    def document(self, doc: dict) -> dict:
+        """The field values tantivy indexes for ``doc``, by tantivy field name (plain data,
+        so that another process may compute it)."""
         doc_id = doc.get("id")
         if not isinstance(doc_id, str) or not doc_id:
             raise ValueError("document has no id")
-        out = tantivy.Document()
-        for f in self.fields.values():
+        values = dict(zip(_ID_KEYS, id_key(doc_id)))
+        for f in self._fields:
             try:
-                values = f.values(doc)
+                value = f.value(doc)
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"document {doc_id}: {f.path}: {exc}") from None
-            add = getattr(out, f.add)
-            for value in values:
-                add(f.name, value)
+            if value is not None:
+                values[f.name] = value
         for path, name in self.text.items():
             tokens = _tokens(get_value(doc, path))
             if tokens:
-                out.add_text(name, " ".join(tokens))
-        return out
+                values[name] = " ".join(tokens)
+        return values
 
 
 # -- queries --------------------------------------------------------------------------------
@@ -348,6 +374,7 @@ class TantivyIndex:
         self._write_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._stamp = None
+        self._meta_json = str(self.path / "meta.json") if self.path is not None else None
         if self.path is None:
             self._index = tantivy.Index(self._s.schema)
         else:
@@ -381,16 +408,27 @@ class TantivyIndex:
                 raise ConfigurationError(f"another process writes to the search index in {self.path} ({exc})") from None
         return self._writer
 
-    def upsert(self, docs: list[dict]) -> None:
-        """Index each document (with its ``id``) in place of any earlier one with that id.
+    def prepare(self, docs: list[dict]) -> list[dict]:
+        """What :meth:`upsert` derives from each document (the text's tokens above all):
+        plain data that a second process may compute while this one writes the last batch.
+        Raises ValueError for a document that does not fit the mapping."""
+        return [self._s.document(doc) for doc in docs]
+
+    def upsert(self, docs: list[dict], prepared: list[dict] | None = None) -> None:
+        """Index each document (with its ``id``) in place of any earlier one with that id;
+        ``prepared`` is what :meth:`prepare` gave for these very documents, if done ahead.
 
         Every document is converted first: a bad one raises ValueError and stages nothing."""
-        prepared = [(doc["id"] if isinstance(doc.get("id"), str) else None, self._s.document(doc)) for doc in docs]
+        if prepared is None:
+            prepared = self.prepare(docs)
+        elif len(prepared) != len(docs):
+            raise ValueError(f"prepared has {len(prepared)} entries for {len(docs)} documents")
+        documents = [tantivy.Document.from_dict(values, self._s.schema) for values in prepared]
+        id_field = self._s.fields["id"].name
         with self._write_lock:
             writer = self._get_writer()
-            id_field = self._s.fields["id"].name
-            for doc_id, doc in prepared:
-                writer.delete_documents_by_term(id_field, doc_id)
+            for values, doc in zip(prepared, documents):
+                writer.delete_documents_by_term(id_field, values[id_field])
                 writer.add_document(doc)
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -424,7 +462,7 @@ class TantivyIndex:
         if self.path is None:
             return None
         try:
-            st = os.stat(self.path / "meta.json")
+            st = os.stat(self._meta_json)
         except FileNotFoundError:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -502,6 +540,12 @@ class TantivyIndex:
         return facets, sums
 
 
+def _lookahead(end: int) -> int:
+    """Hits to read for a page ending at ``end``: reading a hundred more costs tantivy
+    next to nothing, and usually shows where the last tie of the page ends."""
+    return 2 * end + 100
+
+
 class _Ranking:
     """Pages of hits in the query's order, each ending in the id."""
 
@@ -511,6 +555,16 @@ class _Ranking:
 
     def _id(self, address) -> str:
         return self.searcher.doc(address).get_first(self.id_field)
+
+    def _keys(self, addresses: list) -> list[tuple]:
+        """Keys that order these hits by id: :func:`id_key`, and the stored id where two
+        long ids share one."""
+        keys = list(zip(*(self.searcher.fast_field_values(name, addresses) for name in _ID_KEYS)))
+        shared = {key for key in keys if key[2] & 0xFF == 255 and keys.count(key) > 1} if len(set(keys)) < len(keys) else set()
+        return [key + (self._id(address) if key in shared else "",) for key, address in zip(keys, addresses)]
+
+    def _ids(self, keys: list[tuple], addresses: list) -> list[str]:
+        return [key[3] or _id_from_key(key) or self._id(address) for key, address in zip(keys, addresses)]
 
     def by_id(self, q, offset: int, limit: int, descending: bool = False) -> tuple[list[str], int]:
         order = tantivy.Order.Desc if descending else tantivy.Order.Asc
@@ -522,13 +576,13 @@ class _Ranking:
         then the id.  tantivy breaks score ties arbitrarily, so the hits are read until
         the score drops below the page's last: every tie the page cuts is then known."""
         end = offset + limit
-        fetch = end + 1
+        fetch = _lookahead(end)
         while True:
             result = self.searcher.search(q, fetch, count=True)
             hits, total = result.hits, result.count
             if len(hits) >= total or len(hits) < fetch or hits[-1][0] != hits[end - 1][0]:
                 break
-            fetch = min(total, fetch * 4)
+            fetch = min(total, fetch * 8)
         if offset >= len(hits):
             return [], total
         window = hits[offset:end]
@@ -538,13 +592,17 @@ class _Ranking:
         hi = min(end, len(hits))
         while hi < len(hits) and hits[hi][0] == window[-1][0]:
             hi += 1
-        span = [(score, self._id(address)) for score, address in hits[lo:hi]]
+        addresses = [address for _, address in hits[lo:hi]]
+        keys = self._keys(addresses)
+        span = [(score, key, address) for (score, _), key, address in zip(hits[lo:hi], keys, addresses)]
         if then is None:
             span.sort(key=lambda hit: (-hit[0], hit[1]))
         else:
-            second = self._scores(then, [doc_id for _, doc_id in span])
+            ids = dict(zip(self._ids(keys, addresses), keys))
+            second = {ids[doc_id]: score for doc_id, score in self._scores(then, list(ids)).items()}
             span.sort(key=lambda hit: (-hit[0], -second.get(hit[1], 0.0), hit[1]))
-        return [doc_id for _, doc_id in span[offset - lo : offset - lo + limit]], total
+        page = span[offset - lo : offset - lo + limit]
+        return self._ids([key for _, key, _ in page], [address for _, _, address in page]), total
 
     def _scores(self, q, ids: list[str]) -> dict[str, float]:
         only = tantivy.Query.term_set_query(self.s.schema, self.id_field, ids)
@@ -571,7 +629,7 @@ class _Ranking:
         present = _must(q, exists)
         end = offset + limit
         order = tantivy.Order.Desc if first.descending else tantivy.Order.Asc
-        result = self.searcher.search(present, end + 1, count=True, order_by_field=f.name, order=order)
+        result = self.searcher.search(present, _lookahead(end), count=True, order_by_field=f.name, order=order)
         hits, with_value = result.hits, result.count
         ids: list[str] = []
         if offset < with_value:
@@ -585,9 +643,10 @@ class _Ranking:
                     stop += 1
                 take = min(end, stop) - position
                 complete = stop < len(keys) or len(keys) >= with_value
-                if complete and not rest:
-                    run = sorted(self._id(address) for _, address in hits[start:stop])
-                    ids += run[position - start : position - start + take]
+                if complete and not rest and stop - start <= 2 * take + 16:  # else one query costs less
+                    addresses = [address for _, address in hits[start:stop]]
+                    run = sorted(zip(self._keys(addresses), addresses))[position - start : position - start + take]
+                    ids += self._ids([key for key, _ in run], [address for _, address in run])
                 else:
                     equal = _must(q, self._equals(f, value))
                     ids += self.sorted(equal, rest, position - start, take)

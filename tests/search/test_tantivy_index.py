@@ -21,7 +21,7 @@ from matchmaker.search.mappings import load_indexes
 from matchmaker.search.query import MAX_RESULT_WINDOW, Boost
 from matchmaker.search.tantivy_index import TantivyIndex
 
-from test_backend_contract import institution, need
+from test_backend_contract import boosted_needs, four_institutions, need, solar_needs, text_needs, title_needs
 
 SPECS = load_indexes()
 
@@ -173,14 +173,7 @@ def test_generated_queries_reach_ties_and_pages(generated):
 # -- focused behaviour --------------------------------------------------------------------------
 @pytest.fixture
 def texts(pair):
-    pair.load(
-        "needs",
-        need("cn-battery", title="新能源汽车电池扩产项目", description="建设动力电池生产线", purpose="设备采购"),
-        need("cn-guarantee", title="中小企业融资担保贷款", description="以应收账款质押", purpose="流动资金"),
-        need("en-patent", title="Patent licensing round", description="We hold a patent on solid-state cells.", purpose="R&D"),
-        need("en-battery", title="Battery recycling plant", description="Recycling lithium battery packs.", purpose="capex"),
-        need("mixed", title="储能 battery storage", description="电池储能系统 energy storage systems for factories", purpose="扩产"),
-    )
+    pair.load("needs", *text_needs())
     return pair
 
 
@@ -202,12 +195,7 @@ def test_english_words_are_stemmed(texts):
 
 
 def test_a_match_in_the_title_ranks_first(pair):
-    pair.load(
-        "needs",
-        need("a-description", title="Manufacturing expansion", description="We also make solar inverters for homes."),
-        need("z-title", title="Solar inverters", description="Expansion of the manufacturing plant for homes."),
-        need("m-other", title="Warehouse", description="Storage space."),
-    )
+    pair.load("needs", *title_needs())
     assert pair.index("needs").search(Query(text="solar")).ids == ["z-title", "a-description"]
 
 
@@ -215,6 +203,16 @@ def test_relevance_ties_are_ordered_by_id(pair):
     pair.load("needs", *[need(f"n{i:02d}", title="电池 project") for i in reversed(range(30))], need("x", title="other"))
     pages = [pair.index("needs").search(Query(text="电池", page=p, per_page=7)).ids for p in range(1, 6)]
     assert sum(pages, []) == [f"n{i:02d}" for i in range(30)]
+
+
+def test_long_ids_that_share_a_prefix_are_ordered_by_the_whole_id(pair):
+    prefix = "enterprise-need-0000000000"
+    pair.load("needs", *[need(f"{prefix}{i % 7}-{i:03d}", title="电池", amount=i % 3) for i in range(40)])
+    for page in (1, 2, 3):
+        pair.check("needs", Query(boosts=[Boost(Terms("amount", [1]), 5)], page=page, per_page=9))
+        pair.check("needs", Query(sort=[Sort("amount", descending=True)], page=page, per_page=9))
+    pages = [pair.index("needs").search(Query(text="电池", page=p, per_page=9)).ids for p in range(1, 6)]
+    assert sum(pages, []) == sorted(f"{prefix}{i % 7}-{i:03d}" for i in range(40))
 
 
 @pytest.fixture
@@ -237,41 +235,21 @@ def test_sort_puts_missing_values_last_and_breaks_ties_by_id(amounts):
 
 
 def test_boosts_rank_before_relevance_and_id(pair):
-    pair.load(
-        "needs",
-        need("a", instrument="equity", stage="startup"),
-        need("b", instrument="equity", stage="growth"),
-        need("c", instrument="loan", stage="startup"),
-        need("d", instrument="loan", stage="growth"),
-        need("e", instrument="loan", stage="growth", status="closed"),
-    )
-    boosts = [Boost(Terms("instrument", ["loan"]), 10), Boost(Terms("stage", ["growth"]), 5), Boost(Terms("status", ["closed"]), -20)]
+    docs, boosts = boosted_needs()
+    pair.load("needs", *docs)
     assert pair.check("needs", Query(boosts=boosts)) == ["d", "c", "b", "a", "e"]
     assert pair.check("needs", Query(boosts=boosts, sort=[Sort("id")])) == ["a", "b", "c", "d", "e"]
 
 
 def test_boost_ties_are_ordered_by_relevance(pair):
-    pair.load(
-        "needs",
-        need("a-description", instrument="loan", title="Boilers", description="Replacing old solar boilers."),
-        need("b-none", instrument="loan", title="Boilers", description="Replacing old boilers."),
-        need("m-title", instrument="loan", title="Solar roofs", description="Panels on old roofs."),
-        need("z-equity", instrument="equity", title="Farm", description="A solar farm."),
-    )
+    pair.load("needs", *solar_needs())
     query = Query(text="solar", boosts=[Boost(Terms("instrument", ["equity"]), 1)])
     assert pair.index("needs").search(query).ids == ["z-equity", "m-title", "a-description"]
 
 
 @pytest.fixture
 def institutions(pair):
-    pair.load(
-        "institutions",
-        institution("bank"),
-        institution("vc", type="venture_capital", instruments=["equity"], industries=["new_energy", "biotech"],
-                    ticket_min=5_000_000, ticket_max=50_000_000),
-        institution("guarantor", type="guarantee", instruments=["guarantee", "loan"], industries=[], ticket_min=None),
-        institution("fund", type="government_fund", instruments=["equity", "loan"], status=None, requirements={}),
-    )
+    pair.load("institutions", *four_institutions())
     return pair
 
 
@@ -281,6 +259,17 @@ def test_not_holds_for_documents_without_the_field(institutions):
     assert institutions.check("institutions", Query(filters=[Not(Terms("status", ["entered"]))])) == ["fund"]
     assert institutions.check("institutions", Query(filters=[Not(Terms("instruments", ["loan"]))])) == ["vc"]
     assert institutions.check("institutions", Query(filters=[Missing("industries")])) == ["guarantor"]
+
+
+def test_filters_on_arrays_booleans_and_open_ranges(institutions):
+    def amount(x):
+        return [AnyOf((Range("ticket_min", lte=x), Missing("ticket_min"))), AnyOf((Range("ticket_max", gte=x), Missing("ticket_max")))]
+
+    assert institutions.check("institutions", Query(filters=amount(60_000_000))) == ["fund"]
+    assert institutions.check("institutions", Query(filters=amount(1_000_000))) == ["bank", "guarantor"]
+    institutions.check("institutions", Query(filters=[Terms("instruments", ["equity", "guarantee"])]))
+    institutions.check("institutions", Query(filters=[Terms("requirements.collateral_required", [False])]))
+    institutions.check("institutions", Query(filters=[Range("ticket_min")], sort=[Sort("ticket_max", descending=True)]))
 
 
 def test_facets_and_sums_over_array_fields(institutions):
@@ -303,6 +292,28 @@ def test_upsert_replaces_and_is_idempotent(texts):
     assert index.count() == 5
     assert found(texts, "patents") == set()
     assert found(texts, "capital") == {"en-patent"}
+
+
+def test_documents_prepared_in_another_process_index_the_same(texts):
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    index = texts.index("needs")
+    docs = [need("cn-battery", title="锂电池回收"), need("n-new", title="Patent pool")]
+    with ProcessPoolExecutor(1) as pool:
+        prepared = pool.submit(_prepare, pickle.dumps(docs)).result()
+    index.upsert(docs, prepared)
+    index.commit()
+    assert found(texts, "电池") == {"cn-battery", "mixed"} and found(texts, "回收") == {"cn-battery"}
+    assert found(texts, "patents") == {"en-patent", "n-new"} and index.count() == 6
+    with pytest.raises(ValueError):
+        index.upsert(docs, prepared[:1])
+
+
+def _prepare(docs: bytes) -> list[dict]:
+    import pickle
+
+    return TantivyIndex(None, SPECS["needs"]).prepare(pickle.loads(docs))
 
 
 def test_a_bad_document_stages_nothing(texts):
@@ -337,6 +348,44 @@ def test_a_second_index_on_the_folder_sees_commits(tmp_path):
     assert reader.count(Query(text="电池")) == 0
     writer.close()
     reader.close()
+
+
+def test_another_process_sees_commits(tmp_path):
+    """A reader in a separate process, started before the writes, answers what was committed."""
+    import subprocess
+
+    writer = TantivyIndex(tmp_path / "needs", SPECS["needs"])
+    writer.commit()
+    script = (
+        "import sys\n"
+        "from matchmaker.search import Query\n"
+        "from matchmaker.search.mappings import load_indexes\n"
+        "from matchmaker.search.tantivy_index import TantivyIndex\n"
+        "index = TantivyIndex(sys.argv[1], load_indexes()['needs'])\n"
+        "for line in sys.stdin:\n"
+        "    print(','.join(index.search(Query(text=line.strip())).ids), flush=True)\n"
+    )
+    reader = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "needs")], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        def ask(text: str) -> str:
+            reader.stdin.write(text + "\n")
+            reader.stdin.flush()
+            return reader.stdout.readline().strip()
+
+        assert ask("电池") == ""
+        writer.upsert([need("n1", title="电池"), need("n2", title="电池 battery")])
+        assert ask("电池") == ""  # staged, not committed
+        writer.commit()
+        assert ask("电池") == "n1,n2"
+        writer.delete(["n1"])
+        writer.commit()
+        assert ask("电池") == "n2"
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+        reader.stdout.close()
+        writer.close()
 
 
 def test_a_folder_built_for_another_mapping_is_refused(tmp_path):

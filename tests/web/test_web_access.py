@@ -1,4 +1,4 @@
-"""Who may open which page (issue 5): anonymous visitors go to the sign-in page, and
+"""Who may open which page: anonymous visitors go to the sign-in page, and
 each role is refused the pages and objects of the others.  The services decide; these
 tests check that every page asks them."""
 from __future__ import annotations
