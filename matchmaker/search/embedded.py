@@ -23,7 +23,7 @@ from typing import Iterator
 from ..errors import MatchmakerError, SearchUnavailable, ValidationError
 from ..records import RecordStore
 from ..records.store import dump
-from ..scoring.clauses import compile_clause
+from .filters import compile_clause
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_version
 from .indexer import IndexFactory, IndexFolders, Indexer, apply_rows, file_lock, release_writers, upsert_each

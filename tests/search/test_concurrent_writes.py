@@ -16,6 +16,7 @@ from tests.brokering_helpers import API, at, ok
 from tests.conftest import need_doc
 
 ROUNDS = 30
+pytestmark = pytest.mark.slow  # 30 rounds of real writes, each indexed before it returns
 
 
 @pytest.fixture(params=["sqlite", "embedded", "embedded-postgresql"])
