@@ -27,7 +27,7 @@ from ..common.service import Observer, envelope
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..needs.service import TRANSITIONS, NeedService
 from ..notifications.service import Notifications
-from ..search import AnyOf, Not, Query, Range, SearchBackend, Sort, SumAggregation, Terms
+from ..search import AnyOf, Not, Query, Range, SearchBackend, Sort, Terms
 
 MEETINGS, NEEDS, INSTITUTIONS = "meetings", "needs", "institutions"
 STATUSES = ("proposed", "confirmed", "held", "cancelled")
@@ -317,9 +317,10 @@ class MeetingService:
         NeedService(self.backend, self.observers).update(user, need_id, {"status": "funded"})
 
     def funded_total(self, need_id: str) -> int:
-        query = Query(filters=[Terms("need_id", [need_id]), Terms("outcome", ["funded"])], per_page=0,
-                      sums=[SumAggregation("amount", "need_id", "amount")])
-        return int(self.backend.search(MEETINGS, query).sums["amount"].get(need_id, {}).get("sum", 0))
+        """The sum of the need's funded outcomes, from the records: called in the transaction
+        that records an outcome, it counts that outcome too (an index may not have it yet)."""
+        funded = self.backend.scan(MEETINGS, Query(filters=[Terms("need_id", [need_id]), Terms("outcome", ["funded"])]))
+        return int(sum(m.get("amount") or 0 for m in funded))
 
     # -- telling the parties ------------------------------------------------------------
     def _tell(self, meeting: dict, to: list[str], kind: str, user: User, message: str, message_zh: str) -> None:

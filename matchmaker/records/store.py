@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, cast, create_engine, delete, event, func, insert, select, text, update
 
 from ..errors import ConfigurationError, Conflict, NotFound, check_version
 from .tables import documents, outbox, record_state
@@ -196,11 +196,15 @@ class RecordStore:
                 found.update((doc_id, self._doc(doc_id, version, body)) for doc_id, version, body in rows)
         return found
 
-    def scan(self, index: str, batch: int = _BATCH) -> Iterator[dict]:
-        """Every document of ``index`` in id order, read in batches (each its own read)."""
+    def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list[str]] | None = None) -> Iterator[dict]:
+        """Every document of ``index`` in id order, read in batches (each its own read);
+        ``equal`` narrows in SQL to documents whose top-level string field (or ``id``) is
+        one of the values given."""
+        narrowing = [self._field(field).in_(values) for field, values in (equal or {}).items()]
         last = None
         while True:
-            query = select(documents.c.id, documents.c.version, documents.c.body).where(documents.c.index_name == index)
+            query = select(documents.c.id, documents.c.version, documents.c.body).where(
+                documents.c.index_name == index, *narrowing)
             if last is not None:
                 query = query.where(documents.c.id > last)
             with self.reading() as conn:
@@ -210,6 +214,16 @@ class RecordStore:
             for row in rows:
                 yield self._doc(*row)
             last = rows[-1][0]
+
+    def _field(self, field: str):
+        """A top-level field of the JSON body as text, in SQL."""
+        if field == "id":
+            return documents.c.id
+        if self.is_sqlite:
+            return func.json_extract(documents.c.body, f'$."{field}"')
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(documents.c.body, JSONB)[field].astext
 
     def count(self, index: str) -> int:
         with self.reading() as conn:

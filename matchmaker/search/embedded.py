@@ -28,7 +28,7 @@ from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_version
 from .indexer import IndexFactory, IndexFolders, Indexer, apply_rows, file_lock, release_writers, upsert_each
 from .mappings import IndexSpec, get_value
-from .query import BulkError, BulkResult, Query, SearchResult, check_window
+from .query import BulkError, BulkResult, Query, SearchResult, Terms, check_window
 
 log = logging.getLogger(__name__)
 LEGACY_FILE = "matchmaker.sqlite3"  # the data file of the sqlite backend
@@ -158,9 +158,10 @@ class EmbeddedBackend(SearchBackend):
         """Every matching record in id order, filtered here: what is committed (and, in a
         transaction, what it wrote), never what the index happens to hold yet."""
         spec = self.spec(index)
-        checks = [compile_clause(clause) for clause in (query.filters if query else [])]
+        filters = query.filters if query else []
+        checks = [compile_clause(clause) for clause in filters]
         tokens = set(tokenize(query.text)) if query and query.text and spec.search_fields else set()
-        for doc in self.store.scan(index):
+        for doc in self.store.scan(index, equal=_narrowing(spec, filters)):
             if all(check(doc) for check in checks) and (not tokens or _has_tokens(spec, doc, tokens, query.all_tokens)):
                 yield doc
 
@@ -265,6 +266,21 @@ class EmbeddedBackend(SearchBackend):
         log.warning("migrated %d documents from %s (the sqlite backend's file, left as it was) into the records database",
                     moved, legacy)
         self.notices.append(f"migrated {moved} documents from {legacy} into the records database")
+
+
+def _narrowing(spec: IndexSpec, filters: list) -> dict[str, list[str]]:
+    """The filters the records store can apply in SQL first: ``Terms`` of strings on the id
+    or on a top-level single-valued keyword (the rest, and these again, are checked here)."""
+    equal: dict[str, list[str]] = {}
+    for clause in filters:
+        if not isinstance(clause, Terms) or not all(isinstance(v, str) for v in clause.values):
+            continue
+        f = spec.fields.get(clause.field)
+        if clause.field == "id" or (f is not None and f.type == "keyword" and not f.array and "." not in f.path):
+            if clause.field in equal:
+                continue  # two Terms on one field: the first narrows, both are checked
+            equal[clause.field] = list(clause.values)
+    return equal
 
 
 def _has_tokens(spec: IndexSpec, doc: dict, tokens: set[str], all_tokens: bool) -> bool:

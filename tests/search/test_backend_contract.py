@@ -465,3 +465,18 @@ def test_init_is_idempotent(backend):
     backend.create("needs", need("n1"))
     backend.init()
     assert backend.get("needs", "n1")["title"] == "Working capital"
+
+
+def test_scan_filters_as_search_does(institutions):
+    cases = [
+        [Terms("type", ["bank", "guarantee"])],
+        [Terms("id", ["vc", "fund", "nope"])],
+        [Terms("instruments", ["equity"]), Terms("type", ["venture_capital", "government_fund"])],
+        [Terms("type", ["bank", "venture_capital"]), Terms("type", ["venture_capital"])],
+        [Missing("ticket_min")],
+        [Not(Terms("status", ["entered"]))],
+        [Terms("requirements.collateral_required", [False])],
+    ]
+    for filters in cases:
+        scanned = [d["id"] for d in institutions.scan("institutions", Query(filters=filters))]
+        assert scanned == sorted(matching(institutions, *filters)), filters
