@@ -162,7 +162,7 @@ class RecordStore:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection to read with: the current write transaction's, or a read transaction."""
-        conn = getattr(self._local, "conn", None)
+        conn = getattr(self._local, "conn", None) or getattr(self._local, "snapshot", None)
         if conn is not None:
             yield conn
             return
@@ -170,6 +170,20 @@ class RecordStore:
         with reader.connect() as conn:
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read of this thread inside sees one committed state (a backup while
+        writes go on): one read transaction, repeatable read on PostgreSQL."""
+        _, reader = self._engines_here()
+        options = {} if self.is_sqlite else {"isolation_level": "REPEATABLE READ"}
+        with reader.connect().execution_options(**options) as conn:
+            with conn.begin():
+                self._local.snapshot = conn
+                try:
+                    yield
+                finally:
+                    self._local.snapshot = None
 
     # -- reads --------------------------------------------------------------------------
     @staticmethod

@@ -165,6 +165,11 @@ class EmbeddedBackend(SearchBackend):
             if all(check(doc) for check in checks) and (not tokens or _has_tokens(spec, doc, tokens, query.all_tokens)):
                 yield doc
 
+    def backup(self, path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """The generic backup, read in one snapshot of the records: one committed state."""
+        with self.store.snapshot():
+            return super().backup(path, progress)
+
     def restore(self, path, progress: ProgressCallback | None = None) -> dict[str, int]:
         """The records replaced in one transaction once the whole file checked out; then
         a fresh index (``needs_rebuild`` makes a start after a crash in between do it)."""

@@ -8,8 +8,8 @@ from matchmaker.search import Query, create_backend
 from matchmaker.search.base import SearchBackend
 
 
-def make_backend(folder):
-    backend = create_backend({"DATA_DIR": str(folder)})
+def make_backend(folder, kind="sqlite"):
+    backend = create_backend({"DATA_DIR": str(folder), "SEARCH_BACKEND": kind})
     backend.init()
     return backend
 
@@ -22,8 +22,9 @@ def everything(backend) -> dict:
     return {name: {d["id"]: {k: v for k, v in d.items() if k != "version"} for d in backend.scan(name)} for name in backend.indexes}
 
 
-def test_sqlite_backup_during_writes_restores_a_consistent_state(tmp_path):
-    live = make_backend(tmp_path / "live")
+@pytest.mark.parametrize("kind", ["sqlite", "embedded"])
+def test_backup_during_writes_restores_a_consistent_state(tmp_path, kind):
+    live = make_backend(tmp_path / "live", kind)
     live.bulk_upsert("needs", [need(i) for i in range(3000)])
     stop = threading.Event()
     written = []
@@ -39,13 +40,14 @@ def test_sqlite_backup_during_writes_restores_a_consistent_state(tmp_path):
 
     thread = threading.Thread(target=writer)
     thread.start()
+    copy_file = tmp_path / f"copy{live.backup_suffix}"
     try:
-        live.backup(tmp_path / "copy.sqlite3")
+        live.backup(copy_file)
     finally:
         stop.set()
         thread.join()
-    copy = make_backend(tmp_path / "restored")
-    copy.restore(tmp_path / "copy.sqlite3")
+    copy = make_backend(tmp_path / "restored", kind)
+    copy.restore(copy_file)
     ids = sorted(d["id"] for d in copy.scan("needs"))
     # every document of the copy is whole, and the copy holds a prefix of the writes
     assert ids == [f"n{i:05d}" for i in range(len(ids))] and len(ids) >= 3000
