@@ -84,6 +84,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (brokering_blp, meetings_blp, notifications_blp, saved_blp, statistics_blp, exports_blp, audit_blp):
         api.register_blueprint(blp)
+    from .fund.routes import grants_blp, pool_blp, programmes_blp
+
+    for blp in (programmes_blp, grants_blp, pool_blp):
+        api.register_blueprint(blp)
     # what watches writes made through the API (common.api.observers): the audit log first
     app.extensions["matchmaker.observers"] = [audit_observer, need_published_observer]
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
