@@ -156,7 +156,7 @@ def main() -> None:
             timed_import(backend, needs_file, "needs", n_needs)
     print(f"needs in store: {backend.count('needs'):,}")
     if args.tantivy:
-        bench_tantivy(backend, data_dir, args.repeat)
+        bench_tantivy(backend, data_dir, args.repeat, get_settings(app).config)
         return
 
     service = NeedService(backend)
@@ -228,7 +228,7 @@ TANTIVY_TEXTS = ["电池", "研发 R&D", "新能源 汽车", "产能 扩张", "e
 TANTIVY_FACETS = ["industry", "instrument", "stage"]
 
 
-def bench_tantivy(backend, data_dir: Path, repeat: int) -> None:
+def bench_tantivy(backend, data_dir: Path, repeat: int, config) -> None:
     """Top 20 + count + three facets for a few texts, cold, side by side: the SQLite
     backend (its result cache emptied each time), :class:`TantivyIndex` over the same
     needs, and raw tantivy queries on that index (what the engine alone costs)."""
@@ -279,7 +279,30 @@ def bench_tantivy(backend, data_dir: Path, repeat: int) -> None:
               f"{statistics.median(sqlite):7.2f}  module {statistics.median(module):6.2f}  raw {statistics.median(bare):6.2f}"
               f"   module/sqlite {statistics.median(module) / statistics.median(sqlite):.3f}x"
               f"  module/raw {statistics.median(module) / statistics.median(bare):.2f}x")
+    bench_tantivy_dealflow(backend, index, repeat, config)
     index.close()
+
+
+def bench_tantivy_dealflow(backend, index, repeat: int, config) -> None:
+    """The deal flow's two ranked queries (eligible needs, the others) for one institution
+    of each type: SQLite and the tantivy module, which must give the same page."""
+    from matchmaker.scoring.matching import dealflow_boosts, dealflow_complement, dealflow_filters, ordering_boosts
+
+    first_of_type: dict[str, dict] = {}
+    for institution in backend.scan("institutions"):
+        first_of_type.setdefault(institution["type"], institution)
+    for kind, institution in first_of_type.items():
+        eligible = dealflow_filters(institution, config)
+        others, other_boosts = dealflow_complement(institution, config)
+        for label, filters, boosts in (("eligible", eligible, ordering_boosts(dealflow_boosts(institution, config), eligible)),
+                                       ("others", others, ordering_boosts(other_boosts, others))):
+            query = Query(filters=filters, boosts=boosts)
+            expected, got = backend.search("needs", query), index.search(query)
+            same = [d["id"] for d in expected.items] == got.ids and expected.total == got.total
+            sqlite = time_calls(lambda: backend.search("needs", query), repeat, before=backend.derived.clear)
+            module = time_calls(lambda: index.search(query), repeat)
+            print(f"deal flow {kind:<16} {label:<8} {got.total:>7,} hits, same page {same}   p50 ms: sqlite "
+                  f"{statistics.median(sqlite):7.2f}  module {statistics.median(module):6.2f}")
 
 
 def ensure_bench_user(data_dir: Path) -> None:
