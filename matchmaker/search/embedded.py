@@ -154,6 +154,14 @@ class EmbeddedBackend(SearchBackend):
         return SearchResult(items=[docs[i] for i in hits.ids if i in docs], total=hits.total,
                             facets=hits.facets, sums=hits.sums)
 
+    def count(self, index: str, query: Query | None = None) -> int:
+        """Inside a write transaction, counted on the records, so that a check made before
+        a write (a duplicate, a limit) sees every committed write and the transaction's own,
+        as on the sqlite backend; otherwise by the index."""
+        if self.store.in_transaction:
+            return sum(1 for _ in self.scan(index, query))
+        return super().count(index, query)
+
     def scan(self, index: str, query: Query | None = None) -> Iterator[dict]:
         """Every matching record in id order, filtered here: what is committed (and, in a
         transaction, what it wrote), never what the index happens to hold yet."""

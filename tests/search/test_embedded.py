@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from matchmaker.errors import SearchUnavailable
-from matchmaker.search import Query, create_backend
+from matchmaker.search import Query, Terms, create_backend
 from matchmaker.search.tantivy_index import TantivyIndex
 from tests.search.test_backend_contract import institution, need
 
@@ -128,3 +128,12 @@ def test_a_data_folder_of_the_sqlite_backend_is_migrated_on_first_start(tmp_path
         assert again.notices == [] and again.get("needs", "n1")["version"] == "2"
     finally:
         again.close()
+
+
+def test_a_count_inside_a_transaction_sees_the_transaction_and_every_commit(backend):
+    backend.create("needs", need("a", status="open"))
+    with backend.transaction():
+        backend.create("needs", need("b", status="open"))
+        assert backend.count("needs", Query(filters=[Terms("status", ["open"])])) == 2
+        assert backend.count("needs", Query(text="Working")) == 2
+    assert backend.count("needs", Query(filters=[Terms("status", ["open"])])) == 2
