@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str = "text"  # text, int, money, float, bool, code, codes, date
+    kind: str = "text"  # text, int, money, float, bool, tristate (yes / no / not known), code, codes, date
     nullable: bool = False  # an empty input is sent as null (else left out)
 
 
@@ -40,6 +40,8 @@ def convert(field: Field, form: MultiDict):
     if field.kind == "codes":
         return [v for v in form.getlist(field.name) if v]
     text = (form.get(field.name) or "").strip()
+    if field.kind == "tristate":
+        return {"yes": True, "no": False}.get(text, None if text == "" else text)
     if field.kind == "text":
         return text
     if text == "":
@@ -93,6 +95,8 @@ def values_from(fields: list[Field], doc: dict | None) -> MultiDict:
         elif field.kind == "bool":
             if value:
                 values[field.name] = "on"
+        elif field.kind == "tristate":
+            values[field.name] = {True: "yes", False: "no"}.get(value, "")
         else:
             values[field.name] = as_text(value)
     return values
@@ -122,8 +126,46 @@ INSTITUTION = [
     Field("ticket_max", "money"), Field("description"),
     Field("requirements.min_revenue", "money", nullable=True), Field("requirements.min_years", "int", nullable=True),
     Field("requirements.collateral_required", "bool"), Field("requirements.high_tech_required", "bool"),
+    Field("counter_guarantees_accepted", "codes"), Field("net_capital", "money", nullable=True),
+    Field("guarantee_outstanding", "money", nullable=True), Field("industry_mandate", "bool"),
 ]
 INSTITUTION_STATUS = Field("status", "code")
+#: Staff link a guarantee company to the banks it works with.
+INSTITUTION_PARTNERS = Field("partner_banks", "codes")
+#: One product's inputs, ``products-<row>-<name>``; its other fields (industries, stages,
+#: requirements, programmes) are kept as they are through the API.
+PRODUCT = [
+    Field("id"), Field("name"), Field("name_en"), Field("instrument", "code", nullable=True),
+    Field("ticket_min", "money", nullable=True), Field("ticket_max", "money", nullable=True),
+    Field("term_months_max", "int", nullable=True), Field("counter_guarantees_accepted", "codes"), Field("description"),
+]
+
+
+def rows_from(form: MultiDict, prefix: str, fields: list[Field]) -> tuple[list[dict], list[int]]:
+    """The rows ``<prefix>-<n>-<field>`` of a form (a row left entirely empty, but for its
+    hidden ``id``, is no row), and the row number each came from."""
+    numbers = sorted({int(key.split("-")[1]) for key in form.keys()
+                      if key.startswith(prefix + "-") and key.split("-")[1].isdigit()})
+    found, rows = [], []
+    for row in numbers:
+        cells = {f.name: convert(Field(f"{prefix}-{row}-{f.name}", f.kind, f.nullable), form) for f in fields}
+        if not any(v not in (None, "", [], ...) for k, v in cells.items() if k != "id"):
+            continue
+        found.append({k: v for k, v in cells.items() if v not in (..., None, "", [])})
+        rows.append(row)
+    return found, rows
+
+
+def row_values(prefix: str, fields: list[Field], items: list[dict]) -> MultiDict:
+    values = MultiDict()
+    for row, item in enumerate(items):
+        for f in fields:
+            name = f"{prefix}-{row}-{f.name}"
+            if f.kind == "codes":
+                values.setlist(name, list(item.get(f.name) or []))
+            else:
+                values[name] = as_text(item.get(f.name))
+    return values
 
 ENTERPRISE = [
     Field("name"), Field("name_en"), Field("industry", "code"), Field("stage", "code"), Field("founded", "date"),
@@ -131,9 +173,35 @@ ENTERPRISE = [
     Field("high_tech_certified", "bool"), Field("little_giant", "bool"), Field("invention_patents", "int"),
     Field("has_collateral", "bool"), Field("joint_stock", "bool"), Field("sponsor_engaged", "bool"),
     Field("tutoring_filed", "bool"), Field("application_filed", "bool"), Field("approved", "bool"), Field("listed", "bool"),
+    Field("counter_guarantees_offered", "codes"),
 ]
+#: What the listing boards since 2019 read: registration-era and NEEQ milestones, the
+#: expected market value with its basis, governance changes, the NEEQ tier.
+READINESS = [
+    Field("application_accepted", "bool"), Field("inquiry_answered", "bool"), Field("committee_approved", "bool"),
+    Field("registered", "bool"), Field("neeq_broker_engaged", "bool"), Field("neeq_application_filed", "bool"),
+    Field("neeq_approved", "bool"), Field("major_product_milestone", "bool"),
+    Field("shareholders", "int", nullable=True), Field("invention_patents_main_business", "int", nullable=True),
+    Field("valuation.amount", "money", nullable=True), Field("valuation.as_of", "date", nullable=True),
+    Field("valuation.basis", "code", nullable=True),
+    Field("governance.controller_changed_on", "date", nullable=True), Field("governance.management_changed_on", "date", nullable=True),
+    Field("governance.main_business_changed_on", "date", nullable=True), Field("governance.converted_at_book_value", "tristate"),
+    Field("governance.converted_on", "date", nullable=True),
+    Field("neeq_tier.tier", "code", nullable=True), Field("neeq_tier.since", "date", nullable=True),
+    Field("offering.shares", "int", nullable=True), Field("offering.investors", "int", nullable=True),
+]
+READINESS_OBJECTS = ("valuation", "governance", "neeq_tier", "offering")
+
+
+def empty_objects_as_none(data: dict, keys=READINESS_OBJECTS) -> dict:
+    """An object whose inputs were all left empty is no object (null), not one of nulls."""
+    for key in keys:
+        if isinstance(data.get(key), dict) and all(v is None for v in data[key].values()):
+            data[key] = None
+    return data
 FINANCIAL_COLUMNS = ("year", "revenue", "net_profit", "net_profit_deducted", "operating_cash_flow", "net_assets",
-                     "intangible_assets", "share_capital")
+                     "intangible_assets", "share_capital", "total_liabilities", "retained_earnings", "land_use_rights",
+                     "rd_expenses", "employees", "rd_staff")
 #: Empty rows offered under the existing years, to add new ones.
 SPARE_ROWS = 1
 
@@ -165,13 +233,13 @@ def financials_from(form: MultiDict) -> tuple[list[dict], list[int]]:
     return years, rows
 
 
-def errors_by_row(errors: dict, rows: list[int]) -> dict:
-    """The schema's ``financials`` errors keyed by form row instead of list position."""
-    found = errors.get("financials")
+def errors_by_row(errors: dict, rows: list[int], key: str = "financials") -> dict:
+    """The schema's errors of a list (``financials``, ``products``) keyed by form row instead of list position."""
+    found = errors.get(key)
     if not isinstance(found, dict):
         return errors
     moved = {(rows[k] if isinstance(k, int) and k < len(rows) else k): v for k, v in found.items()}
-    return {**errors, "financials": moved}
+    return {**errors, key: moved}
 
 
 def financial_values(doc: dict | None) -> MultiDict:

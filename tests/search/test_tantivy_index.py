@@ -314,6 +314,7 @@ def test_upsert_replaces_and_is_idempotent(texts):
     assert found(texts, "capital") == {"en-patent"}
 
 
+@pytest.mark.slow  # real processes or long runs: outside the quick loop
 def test_documents_prepared_in_another_process_index_the_same(texts):
     import pickle
     from concurrent.futures import ProcessPoolExecutor
@@ -370,6 +371,7 @@ def test_a_second_index_on_the_folder_sees_commits(tmp_path):
     reader.close()
 
 
+@pytest.mark.slow  # real processes or long runs: outside the quick loop
 def test_another_process_sees_commits(tmp_path):
     """A reader in a separate process, started before the writes, answers what was committed."""
     import subprocess
@@ -414,6 +416,7 @@ def test_a_folder_built_for_another_mapping_is_refused(tmp_path):
         TantivyIndex(tmp_path / "x", SPECS["institutions"])
 
 
+@pytest.mark.slow  # real processes or long runs: outside the quick loop
 def test_threads_search_while_one_writes(tmp_path):
     index = TantivyIndex(tmp_path / "needs", SPECS["needs"])
     index.upsert([need(f"n{i}", title="电池 battery", amount=i) for i in range(200)])
@@ -457,6 +460,7 @@ def _word(n: int) -> str:
     return "con" + letters + ("ational", "izations", "fulness", "ively", "ing")[len(letters) % 5]
 
 
+@pytest.mark.slow  # real processes or long runs: outside the quick loop
 def test_threads_stem_words_as_one_thread_does():
     """Each thread stems with its own stemmer: one shared by threads mixes their words up."""
     import snowballstemmer
