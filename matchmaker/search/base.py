@@ -183,6 +183,15 @@ class SearchBackend(ABC):
     def transaction(self) -> Iterator[None]:
         yield
 
+    def hold_indexing(self) -> None:
+        """From now on this thread's writes may be made searchable together, at the latest
+        by :meth:`release_indexing` or before this thread's next search (one request's
+        writes: the record, its audit entry, a notification).  No-op where writes are
+        searchable at once."""
+
+    def release_indexing(self) -> None:
+        """Make this thread's held writes searchable (before the response goes out)."""
+
     # -- documents --------------------------------------------------------------------
     @abstractmethod
     def get(self, index: str, doc_id: str) -> dict | None:

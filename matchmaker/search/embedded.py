@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -51,6 +52,7 @@ class EmbeddedBackend(SearchBackend):
         self.folders = IndexFolders(Path(index_dir), indexes, index_factory or tantivy_factory)
         self.indexer = Indexer(store, self.folders)
         self.data_dir = Path(data_dir) if data_dir else None
+        self._held = threading.local()  # hold_indexing: this thread's writes wait for one drain
 
     # -- life cycle -----------------------------------------------------------------------
     def init(self) -> None:
@@ -80,8 +82,27 @@ class EmbeddedBackend(SearchBackend):
 
     # -- documents ------------------------------------------------------------------------
     def _written(self) -> None:
-        """Make the write searchable once its transaction commits (bounded wait)."""
-        self.store.after_commit(self.indexer.drain)
+        """Make the write searchable once its transaction commits (bounded wait), or mark
+        it for :meth:`release_indexing` while this thread holds indexing."""
+        if getattr(self._held, "on", False):
+            self._held.pending = True
+        else:
+            self.store.after_commit(self.indexer.drain)
+
+    def hold_indexing(self) -> None:
+        self._held.on, self._held.pending = True, False
+
+    def release_indexing(self) -> None:
+        pending = getattr(self._held, "pending", False)
+        self._held.on = self._held.pending = False
+        if pending:
+            self.indexer.drain()
+
+    def _catch_up(self) -> None:
+        """This thread's held writes, made searchable before it searches (reads its writes)."""
+        if getattr(self._held, "pending", False):
+            self._held.pending = False
+            self.indexer.drain()
 
     def get(self, index: str, doc_id: str) -> dict | None:
         self.spec(index)
@@ -142,6 +163,7 @@ class EmbeddedBackend(SearchBackend):
     def search(self, index: str, query: Query) -> SearchResult:
         self.spec(index)
         check_window(query)
+        self._catch_up()
         target = self._live()[index]
         try:
             hits = target.search(query)

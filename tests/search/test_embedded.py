@@ -137,3 +137,17 @@ def test_a_count_inside_a_transaction_sees_the_transaction_and_every_commit(back
         assert backend.count("needs", Query(filters=[Terms("status", ["open"])])) == 2
         assert backend.count("needs", Query(text="Working")) == 2
     assert backend.count("needs", Query(filters=[Terms("status", ["open"])])) == 2
+
+
+def test_held_writes_are_indexed_together_at_release_or_before_an_own_search(backend):
+    backend.hold_indexing()  # as for one request
+    backend.create("needs", need("h1", title="电池 held"))
+    backend.create("audit", {"action": "create", "kind": "need", "doc_id": "h1"})
+    assert backend.store.lag() == 2  # not drained one by one
+    assert [d["id"] for d in backend.search("needs", Query(text="电池")).items] == ["h1"]  # reads its writes
+    backend.create("needs", need("h2", title="电池 second"))
+    assert backend.store.lag() == 1
+    backend.release_indexing()
+    assert backend.store.lag() == 0
+    backend.create("needs", need("h3", title="电池 after"))  # released: at once again
+    assert backend.store.lag() == 0
