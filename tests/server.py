@@ -45,7 +45,7 @@ class Server:
             try:
                 requests.get(self.url + "/api/v1/openapi.json", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.ReadTimeout):  # not up, or still starting
                 time.sleep(0.1)
         raise RuntimeError("server did not start within 30 s")
 

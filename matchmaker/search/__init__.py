@@ -1,4 +1,4 @@
-"""Storage and search: one interface (:class:`SearchBackend`), two backends.
+"""Storage and search: one interface (:class:`SearchBackend`), several backends.
 
 The backend is chosen by configuration (``SEARCH_BACKEND``) and built here, so nothing
 above this package knows which one runs.
@@ -17,7 +17,7 @@ __all__ = [
     "SumAggregation", "Boost", "SearchResult", "create_backend",
 ]
 
-BACKENDS = ("embedded", "elasticsearch", "opensearch")
+BACKENDS = ("embedded", "tantivy", "elasticsearch", "opensearch")
 #: Old names still accepted for a backend.
 ALIASES = {"sqlite": "embedded"}
 
@@ -39,6 +39,13 @@ def create_backend(config: dict) -> SearchBackend:
         from .sqlite import SQLiteBackend
 
         return SQLiteBackend(indexes, Path(config["DATA_DIR"]) / "matchmaker.sqlite3")
+    if name == "tantivy":
+        from ..records import RecordStore, sqlite_url
+        from .embedded import EmbeddedBackend
+
+        data_dir = Path(config["DATA_DIR"])
+        store = RecordStore(config.get("DATABASE_URL") or sqlite_url(data_dir / "records.sqlite3"))
+        return EmbeddedBackend(indexes, store, data_dir / "search", data_dir=data_dir)
     from .connection import cluster_settings
 
     settings = cluster_settings(config, name)

@@ -500,3 +500,18 @@ def test_a_backup_written_during_writes_restores_what_it_saw(backend, tmp_path):
     assert backend.restore(path)["needs"] == 1200
     assert backend.get("needs", "after-backup") is None and backend.get("needs", "n9999") is not None
     assert backend.count("needs") == 1200 and backend.get("institutions", "i1")["name"] == "滨海科技银行"
+
+
+def test_scan_filters_as_search_does(institutions):
+    cases = [
+        [Terms("type", ["bank", "guarantee"])],
+        [Terms("id", ["vc", "fund", "nope"])],
+        [Terms("instruments", ["equity"]), Terms("type", ["venture_capital", "government_fund"])],
+        [Terms("type", ["bank", "venture_capital"]), Terms("type", ["venture_capital"])],
+        [Missing("ticket_min")],
+        [Not(Terms("status", ["entered"]))],
+        [Terms("requirements.collateral_required", [False])],
+    ]
+    for filters in cases:
+        scanned = [d["id"] for d in institutions.scan("institutions", Query(filters=filters))]
+        assert scanned == sorted(matching(institutions, *filters)), filters

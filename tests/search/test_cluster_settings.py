@@ -118,5 +118,5 @@ def test_backend_names(tmp_path):
     backend = create_backend({"SEARCH_BACKEND": "opensearch", "SEARCH_URL": "http://127.0.0.1:9"})
     assert isinstance(backend, OpenSearchBackend)
     backend.close()
-    with pytest.raises(ConfigurationError, match="MATCHMAKER_SEARCH_BACKEND='solr'.*embedded, elasticsearch, opensearch"):
+    with pytest.raises(ConfigurationError, match="MATCHMAKER_SEARCH_BACKEND='solr'.*embedded, tantivy, elasticsearch, opensearch"):
         create_backend({"SEARCH_BACKEND": "solr"})
