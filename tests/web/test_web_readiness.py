@@ -54,7 +54,8 @@ def test_the_profile_form_carries_what_the_new_boards_read(world_app):
     assert stored["valuation"] == {"amount": 1_500_000_000, "as_of": "2023-03-01", "basis": "last_round"}
     assert stored["governance"]["converted_at_book_value"] is False and stored["governance"]["converted_on"] == "2019-06-01"
     assert stored.get("neeq_tier") is None and stored.get("offering") is None  # left empty: no object
-    assert stored["application_accepted"] is True and stored["neeq_broker_engaged"] is True
+    assert stored["neeq_broker_engaged"] is True  # the firm's own step
+    assert stored["application_accepted"] is False  # the exchange's record: staff set it, not the firm's form
     year = stored["financials"][0]
     assert (year["retained_earnings"], year["land_use_rights"], year["rd_staff"]) == (-2_000_000, 8_000_000, 30)
     form = mine.get(f"/enterprises/{ent['id']}/edit").get_data(as_text=True)
