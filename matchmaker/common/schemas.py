@@ -34,6 +34,24 @@ def SignedMoney(**kwargs) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=-MAX_MONEY, max=MAX_MONEY), **kwargs)
 
 
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 time with an offset, between the years 1900 and 2200: a time far outside
+    them cannot be turned into UTC or stored, so it is a field error, not a crash."""
+
+    YEARS = (1900, 2200)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        low, high = self.YEARS
+        try:
+            utc = moment.astimezone(timezone.utc) if moment.tzinfo else moment
+        except (OverflowError, ValueError):
+            utc = None
+        if utc is None or not low <= utc.year <= high:
+            raise ma.ValidationError(f"must be a time between the years {low} and {high}")
+        return moment
+
+
 def Text(max_length: int, required: bool = False, **kwargs) -> fields.String:
     min_length = 1 if required else 0
     return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
