@@ -5,6 +5,7 @@ from ..accounts.models import User
 from ..common.search_params import amount_range, sort_from, terms_filters
 from ..common.schemas import now_iso
 from ..common.service import DocumentService, page_query
+from ..enterprises import privacy
 from ..enterprises.facts import summary
 from ..brokering.calendar import local_month, utc_iso
 from ..errors import Forbidden, NotFound, ValidationError
@@ -67,9 +68,12 @@ def enterprise_copy(enterprise: dict) -> dict:
 
 def shown_to(user: User, need: dict) -> dict:
     """What a user sees of a need: its brokering history (when institutions answered, met,
-    funded) is for the enterprise and staff; an institution sees the need without it."""
+    funded) is for the enterprise and staff; an institution sees the need without it, and
+    of the enterprise's copy what the field-privacy table allows."""
     if user.role == "institution":
-        return {k: v for k, v in need.items() if k != "brokering"}
+        need = {k: v for k, v in need.items() if k != "brokering"}
+        if isinstance(need.get("enterprise"), dict):
+            need["enterprise"] = privacy.visible(user, need.get("enterprise_id"), need["enterprise"])
     return need
 
 

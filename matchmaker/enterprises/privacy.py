@@ -1,0 +1,56 @@
+"""Who sees which field of an enterprise: one table for the profile, the copy a need
+carries (``enterprise`` in a need), search results, deal flow and exports alike.
+
+The enterprise itself (``owner``) and zone staff/admins see everything.  Everyone else
+sees only what the table allows them, so a field added later is private until it is
+listed here.  Institutions see an enterprise only through its open needs, and then not
+its money: no financial history, capital, collateral, revenue or growth (these are for
+the zone to broker with, and for the enterprise to share in a meeting).  Other
+enterprises see nothing of a rival.
+
+| field | owner | staff/admin | institutions | other enterprises |
+|---|---|---|---|---|
+| name, name_en, industry, stage, founded, description, employees | yes | yes | yes | no |
+| high_tech_certified, little_giant, invention_patents, tier | yes | yes | yes | no |
+| joint_stock, sponsor_engaged, tutoring_filed, application_filed, approved, listed | yes | yes | yes | no |
+| registered_capital, has_collateral, financials, latest_year, latest_revenue, revenue_growth | yes | yes | no | no |
+| id, version, created_at, updated_at | yes | yes | yes | no |
+"""
+from __future__ import annotations
+
+from ..accounts.models import User
+
+PUBLIC_TO_INSTITUTIONS = frozenset({
+    "id", "version", "created_at", "updated_at",
+    "name", "name_en", "industry", "stage", "founded", "description", "employees",
+    "high_tech_certified", "little_giant", "invention_patents", "tier",
+    "joint_stock", "sponsor_engaged", "tutoring_filed", "application_filed", "approved", "listed",
+})
+#: Never shown beyond the owner and staff (the table's "no" for institutions), named so that
+#: tests and readers can check the table against the fields that exist.
+PRIVATE = frozenset({"registered_capital", "has_collateral", "financials", "latest_year", "latest_revenue", "revenue_growth"})
+
+AUDIENCE_FIELDS: dict[str, frozenset[str]] = {
+    "institution": PUBLIC_TO_INSTITUTIONS,
+    "enterprise": frozenset(),  # another enterprise
+}
+
+
+def audience(user: User | None, enterprise_id: str | None) -> str:
+    """``owner``, ``staff``, ``institution`` or ``enterprise`` (another one); ``none`` else."""
+    if user is None:
+        return "none"
+    if user.is_staff:
+        return "staff"
+    if user.role == "enterprise":
+        return "owner" if user.enterprise_id == enterprise_id else "enterprise"
+    return user.role if user.role in AUDIENCE_FIELDS else "none"
+
+
+def visible(user: User | None, enterprise_id: str | None, fields: dict) -> dict:
+    """``fields`` of the enterprise ``enterprise_id`` as ``user`` may see them."""
+    who = audience(user, enterprise_id)
+    if who in ("owner", "staff"):
+        return fields
+    allowed = AUDIENCE_FIELDS.get(who, frozenset())
+    return {k: v for k, v in fields.items() if k in allowed}
