@@ -305,6 +305,9 @@ class MatchmakerGroup(FlaskGroup):
 @click.group(cls=MatchmakerGroup, create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False)
 def main():
     """Matchmaker: technology SMEs and the institutions that fund them."""
+    from .guards import private_umask
+
+    private_umask()  # the database, its journal and backups: the owner's only
 
 
 if __name__ == "__main__":
