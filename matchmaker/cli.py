@@ -210,6 +210,7 @@ def evaluate_command(cases_dir: Path | None):
 def serve_command(host: str, port: int, threads: int, workers: int):
     """Serve the application with waitress, a production WSGI server."""
     from . import create_app
+    from .brokering.scheduler import start_deadline_sweeper
     from .serving import run
 
     backend = get_backend()
@@ -220,7 +221,8 @@ def serve_command(host: str, port: int, threads: int, workers: int):
         f"serving on http://{host}:{port}/ with {workers} worker(s) × {threads} threads "
         f"(data: {app.config['DATA_DIR']}, storage: {app.config['SEARCH_BACKEND']})"
     )
-    run(lambda: app if workers == 1 else create_app(), host, port, threads=threads, workers=workers)
+    run(lambda: app if workers == 1 else create_app(), host, port, threads=threads, workers=workers,
+        background=start_deadline_sweeper)
 
 
 @click.command("backup")
@@ -256,7 +258,7 @@ def restore_command(file: Path, yes: bool):
 @fail_cleanly
 def notify_deadlines_command():
     """Tell staff and enterprises of open needs no institution answered by their deadline (for cron;
-    reading a notification feed or the waiting list does the same a few at a time)."""
+    `serve` does the same every DEADLINE_SWEEP_SECONDS)."""
     from .brokering import settings
     from .brokering.deadlines import sweep
 

@@ -23,7 +23,8 @@ DEFAULTS = {
     "JSON_SORT_KEYS": False,
     # brokering (issue 4)
     "RESPONSE_DEADLINE_WORKING_DAYS": 3,  # institutions answer an open need within this many working days (Mon-Fri)
-    "DEADLINE_SWEEP_LIMIT": 200,  # late needs notified per read of a feed or the waiting list (the CLI does all)
+    "DEADLINE_SWEEP_LIMIT": 200,  # late needs read per batch of the deadline sweep
+    "DEADLINE_SWEEP_SECONDS": 300,  # `serve` notifies late needs this often (0: only `matchmaker notify-deadlines`)
     "TARGETS_FILE": None,  # the zone's yearly targets; default: <data dir>/targets.json if present, else the 2012 plan
     "ICS_ATTENDEE_DOMAIN": "matchmaker.invalid",  # calendar addresses of the parties (never delivered to)
     "SESSION_COOKIE_HTTPONLY": True,

@@ -118,6 +118,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/saved-searches/<saved_id>"): SAVED_SEARCH,
     ("DELETE", "/api/v1/saved-searches/<saved_id>"): E(401, 403, (204, 403), 204, 204),
     ("GET", "/api/v1/saved-searches/<saved_id>/results"): SAVED_SEARCH,
+    ("POST", "/api/v1/saved-searches/<saved_id>/seen"): E(401, 403, (200, 403), 403, 403),  # the institution's own look
     # the zone's numbers, reports and the audit log: staff and admins
     ("GET", "/api/v1/statistics"): STAFF_ONLY,
     ("GET", "/api/v1/statistics/targets"): STAFF_ONLY,
@@ -387,6 +388,7 @@ REQUESTS = {
     ("PATCH", "/api/v1/saved-searches/<saved_id>"): lambda w, role, own, t: Req(f"/api/v1/saved-searches/{t['saved']}", {"name": "改名"}),
     ("DELETE", "/api/v1/saved-searches/<saved_id>"): _saved_delete,
     ("GET", "/api/v1/saved-searches/<saved_id>/results"): _same("/api/v1/saved-searches/{saved}/results"),
+    ("POST", "/api/v1/saved-searches/<saved_id>/seen"): _same("/api/v1/saved-searches/{saved}/seen"),
     ("GET", "/api/v1/statistics"): _listing("/api/v1/statistics"),
     ("GET", "/api/v1/statistics/targets"): _listing("/api/v1/statistics/targets"),
     ("GET", "/api/v1/statistics/responsiveness"): _listing("/api/v1/statistics/responsiveness"),

@@ -300,12 +300,10 @@ class IntroductionService:
         return stored
 
 
-def waiting_list(backend: SearchBackend, user: User, args: dict, working_days: int, now: datetime | None = None,
-                 sweep_limit: int | None = 200) -> dict:
+def waiting_list(backend: SearchBackend, user: User, args: dict, working_days: int, now: datetime | None = None) -> dict:
     """Staff: open needs nobody answered by their deadline, longest waiting first."""
     require_staff(user, "see the waiting list")
     now = now or now_utc()
-    deadlines.sweep(backend, working_days, now=now, limit=sweep_limit)
     filters = []
     for param in ("industry", "instrument"):
         if args.get(param):

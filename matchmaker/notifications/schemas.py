@@ -88,4 +88,5 @@ class SavedSearchListArgs(PagedSchema):
 
 class ResultsArgsSchema(PagedSchema):
     only_new = fields.Boolean(load_default=False, metadata={"description": "only needs published since the last look"})
-    mark_seen = fields.Boolean(load_default=True, metadata={"description": "count this as a look (institution users)"})
+    mark_seen = fields.Boolean(load_default=False, metadata={
+        "description": "ignored (kept for old clients): reading never moves the mark; POST /saved-searches/{id}/seen does"})
