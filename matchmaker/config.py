@@ -41,6 +41,12 @@ DEFAULTS = {
     "SIGNIN_LOCKOUT_SECONDS": 15 * 60,
     "BABEL_DEFAULT_LOCALE": "zh",  # the pages' language until the user picks English
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    # requests per minute, shared by all workers (matchmaker.common.rate_limits); 0: no limit
+    "RATE_LIMIT_ENABLED": None,  # unset: on, except in apps made for tests
+    "RATE_LIMIT_PER_MINUTE": 600,  # one signed-in user
+    "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": 1200,  # one client address
+    "RATE_LIMIT_SEARCHES_PER_MINUTE": 60,  # full-text searches, matches and deal flow, one user
+    "RATE_LIMIT_SEARCHES_PER_ADDRESS_PER_MINUTE": 240,
     "TODAY": None,  # MATCHMAKER_TODAY: the date taken as today (matchmaker.clock); unset, the real date
 }
 

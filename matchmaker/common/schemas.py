@@ -10,6 +10,9 @@ from ..errors import ValidationError
 
 #: The largest sum of money a document may carry: 10,000 亿 yuan, far above any real ticket.
 MAX_MONEY = 10**12
+#: The most search terms one query may have (a Chinese run of n characters is n-1 terms):
+#: each term costs the engine a posting-list walk, so a long ``q`` is refused, not run.
+MAX_QUERY_TERMS = 32
 
 
 class StrictSchema(ma.Schema):
@@ -52,6 +55,21 @@ class Moment(fields.AwareDateTime):
         return moment
 
 
+def _few_terms(text: str) -> None:
+    from ..search.analysis import tokenize
+
+    terms = len(set(tokenize(text)))
+    if terms > MAX_QUERY_TERMS:
+        raise ma.ValidationError(f"too many search terms ({terms}); use at most {MAX_QUERY_TERMS}: "
+                                 "a few words, or about 30 Chinese characters")
+
+
+def QueryText(**kwargs) -> fields.String:
+    """Full text to search: at most 500 characters and :data:`MAX_QUERY_TERMS` terms."""
+    kwargs.setdefault("metadata", {"description": f"full text, Chinese or English; at most {MAX_QUERY_TERMS} terms"})
+    return fields.String(validate=[validate.Length(max=500), _few_terms], **kwargs)
+
+
 def Text(max_length: int, required: bool = False, **kwargs) -> fields.String:
     min_length = 1 if required else 0
     return fields.String(required=required, validate=validate.Length(min=min_length, max=max_length), **kwargs)
@@ -83,7 +101,7 @@ class PageArgs(StrictSchema):
 class SearchArgs(PageArgs):
     """A search's query string: full text ``q`` besides the page."""
 
-    q = fields.String(validate=validate.Length(max=500), metadata={"description": "full text, Chinese or English"})
+    q = QueryText()
 
 
 class DocumentSchema(StrictSchema):
