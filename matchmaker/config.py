@@ -22,7 +22,7 @@ DEFAULTS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "JSON_SORT_KEYS": False,
     # brokering (issue 4)
-    "RESPONSE_DEADLINE_WORKING_DAYS": 3,  # institutions answer an open need within this many working days (Mon-Fri)
+    "RESPONSE_DEADLINE_WORKING_DAYS": 3,  # institutions answer an open need within this many working days (China's calendar)
     "DEADLINE_SWEEP_LIMIT": 200,  # late needs read per batch of the deadline sweep
     "DEADLINE_SWEEP_SECONDS": 300,  # `serve` notifies late needs this often (0: only `matchmaker notify-deadlines`)
     "TARGETS_FILE": None,  # the zone's yearly targets; default: <data dir>/targets.json if present, else the 2012 plan
