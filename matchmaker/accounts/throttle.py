@@ -21,6 +21,7 @@ price of refusing password guessing.
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -92,19 +93,28 @@ class SharedSignInThrottle(SignInThrottle):
         self.store = store
 
     def locked_for(self, username: str, address: str | None) -> int:
-        wait = self.store.locked_for(["/".join(key) for key in self._keys(username, address)])
+        try:
+            wait = self.store.locked_for(["/".join(key) for key in self._keys(username, address)])
+        except (sqlite3.Error, OSError):
+            return 0  # counters out of reach (a broken disk): the password is still checked
         return max(0, int(wait + 0.999))
 
     def failed(self, username: str, address: str | None) -> None:
-        for kind, value in self._keys(username, address):
-            key = f"{kind}/{value}"
-            if self.store.add_failure(key, self.window) >= self.limits[kind]:
-                self.store.lock(key, self.lockout)
+        try:
+            for kind, value in self._keys(username, address):
+                key = f"{kind}/{value}"
+                if self.store.add_failure(key, self.window) >= self.limits[kind]:
+                    self.store.lock(key, self.lockout)
+        except (sqlite3.Error, OSError) as exc:
+            current_app.logger.warning("failed sign-in not counted: %s", exc)
 
     def succeeded(self, username: str, address: str | None) -> None:
         key = "/".join(self._keys(username, address)[0])
-        self.store.clear_failures(key)
-        self.store.unlock(key)
+        try:
+            self.store.clear_failures(key)
+            self.store.unlock(key)
+        except (sqlite3.Error, OSError):
+            pass
 
 
 def throttle(app: Flask | None = None) -> SignInThrottle:

@@ -9,6 +9,8 @@ except in an app made for tests (``TESTING``), which sets it when it tests the l
 """
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, current_app, request
 from flask_login import current_user
 
@@ -65,7 +67,11 @@ def init_app(app: Flask) -> None:
         user = current_user._get_current_object()
         user_id = user.id if getattr(user, "is_authenticated", False) else None
         for key, limit in budgets(user_id, request.remote_addr, current_app.config):
-            count, retry_after = store.hit(key, WINDOW)
+            try:
+                count, retry_after = store.hit(key, WINDOW)
+            except (sqlite3.Error, OSError) as exc:  # a full or broken disk must not stop reads too
+                current_app.logger.warning("rate limits not counted: %s", exc)
+                return None
             if count > limit:
                 what = "searches" if "/search-" in key else "requests"
                 raise RateLimited(f"too many {what} ({limit} a minute); try again in {retry_after} seconds",
