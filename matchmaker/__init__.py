@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config["DATA_DIR"] = str(app.config.get("DATA_DIR") or defaults.default_data_dir())
+    check_configuration(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = defaults.load_secret_key(app.config["DATA_DIR"])
 
@@ -26,13 +27,39 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import guards
 
     storage.init_app(app)
+    register_extensions(app)
     loaders.init_app(app)
     register_blueprints(app)
-    web.init_app(app)  # the pages: sessions, CSRF, security headers, languages (issue 5)
+    web.init_app(app)  # the pages: sessions, CSRF, security headers, languages
     guards.init_app(app)  # after the sign-in and CSRF checks: a stranger's body is never read
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def check_configuration(app: Flask) -> None:
+    """Refuse to start on a setting the service cannot run with, naming the setting, rather
+    than answer 500 on the first page that reads it.  The zone's files are read here too."""
+    from .errors import ConfigurationError
+
+    problems = defaults.check_settings(app.config)
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    from .brokering import settings as brokering_settings
+    from .scoring.settings import get_settings
+
+    get_settings(app)  # the scoring file and the board rules: a mistake names file and key
+    brokering_settings.targets(app.config)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions of ``extensions.py`` (created unbound) to this app."""
+    from .extensions import babel, csrf, login_manager
+    from .web.i18n import select_locale
+
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -48,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.extensions["matchmaker.api"] = api
     for blp in (auth_blp, users_blp, institutions_blp, enterprises_blp, needs_blp, matches_blp, readiness_blp):
         api.register_blueprint(blp)
-    # brokering (issue 4): interest, meetings, notifications, statistics, exports, audit
+    # brokering: interest, meetings, notifications, statistics, exports, audit
     from .audit.routes import blp as audit_blp
     from .audit.service import audit_observer
     from .brokering.routes import blp as brokering_blp
@@ -59,6 +86,10 @@ def register_blueprints(app: Flask) -> None:
     from .statistics.routes import blp as statistics_blp
 
     for blp in (brokering_blp, meetings_blp, notifications_blp, saved_blp, statistics_blp, exports_blp, audit_blp):
+        api.register_blueprint(blp)
+    from .fund.routes import grants_blp, pool_blp, programmes_blp
+
+    for blp in (programmes_blp, grants_blp, pool_blp):
         api.register_blueprint(blp)
     # what watches writes made through the API (common.api.observers): the audit log first
     app.extensions["matchmaker.observers"] = [audit_observer, need_published_observer]

@@ -1,6 +1,6 @@
 """Who may read and change what.  Every service calls these; views never decide alone.
 
-The rules (issue 2):
+The rules:
 - institutions: everyone signed in reads; staff and admin create and delete; an
   institution user edits only its own institution (and not its zone recruitment status);
 - enterprises and their financials: the owner and staff/admin; institutions see an
@@ -56,3 +56,16 @@ def can_read_need(user: User, need: dict) -> bool:
 
 def can_edit_need(user: User, need: dict) -> bool:
     return user.is_staff or owns_enterprise(user, need["enterprise_id"])
+
+
+def own_enterprise_filters(user: User, refusal: str) -> list:
+    """Search filters for records kept per enterprise: staff see all, an enterprise its own;
+    anyone else is refused with ``refusal``."""
+    from .search import Terms
+
+    user = require_user(user)
+    if user.is_staff:
+        return []
+    if user.role == "enterprise":
+        return [Terms("enterprise_id", [user.enterprise_id])]
+    raise Forbidden(refusal)

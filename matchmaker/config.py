@@ -21,7 +21,7 @@ DEFAULTS = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "JSON_SORT_KEYS": False,
-    # brokering (issue 4)
+    # brokering
     "RESPONSE_DEADLINE_WORKING_DAYS": 3,  # institutions answer an open need within this many working days (China's calendar)
     "DEADLINE_SWEEP_LIMIT": 200,  # late needs read per batch of the deadline sweep
     "DEADLINE_SWEEP_SECONDS": 300,  # `serve` notifies late needs this often (0: only `matchmaker notify-deadlines`)
@@ -30,7 +30,7 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
-    # browser sessions and sign-in (issue 5; matchmaker.web.sessions, matchmaker.accounts.throttle)
+    # browser sessions and sign-in (matchmaker.web.sessions, matchmaker.accounts.throttle)
     # SESSION_COOKIE_SECURE False: Secure whenever the request came over HTTPS; True: always
     # (set it behind a proxy that terminates TLS, where the app sees plain HTTP)
     "SESSION_COOKIE_SECURE": False,
@@ -47,8 +47,64 @@ DEFAULTS = {
     "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": 1200,  # one client address
     "RATE_LIMIT_SEARCHES_PER_MINUTE": 60,  # full-text searches, matches and deal flow, one user
     "RATE_LIMIT_SEARCHES_PER_ADDRESS_PER_MINUTE": 240,
+    "WTF_CSRF_CHECK_DEFAULT": False,  # CSRF is checked by web.security.needs_csrf_check, not on every POST
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session (idle timeout)
     "TODAY": None,  # MATCHMAKER_TODAY: the date taken as today (matchmaker.clock); unset, the real date
 }
+
+
+#: settings checked when the service or a command starts: name -> (kind, smallest value)
+CHECKED = {
+    "MAX_PER_PAGE": ("whole", 1),
+    "TOKEN_TTL_HOURS": ("number", 0.01),
+    "MAX_CONTENT_LENGTH": ("whole", 1024),
+    "RESPONSE_DEADLINE_WORKING_DAYS": ("whole", 1),
+    "DEADLINE_SWEEP_LIMIT": ("whole", 0),
+    "PERMANENT_SESSION_LIFETIME": ("number", 1),
+    "SIGNIN_MAX_FAILURES": ("whole", 1),
+    "SIGNIN_MAX_FAILURES_PER_ADDRESS": ("whole", 1),
+    "SIGNIN_WINDOW_SECONDS": ("number", 1),
+    "SIGNIN_LOCKOUT_SECONDS": ("number", 1),
+    "SESSION_COOKIE_SECURE": ("boolean", None),
+}
+LOCALES = ("zh", "en")
+
+
+def check_settings(config) -> list[str]:
+    """What is wrong with the configuration, one sentence a setting, each naming its
+    ``MATCHMAKER_*`` variable; also turns numbers given as strings into numbers."""
+    problems = []
+    for key, (kind, minimum) in CHECKED.items():
+        value = config.get(key)
+        if kind == "boolean":
+            if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+                value = config[key] = value.strip().lower() in ("true", "1")
+            if not isinstance(value, bool):
+                problems.append(f"MATCHMAKER_{key} must be true or false, not {value!r}")
+            continue
+        if isinstance(value, str):
+            try:
+                value = config[key] = int(value) if kind == "whole" else float(value)
+            except ValueError:
+                pass
+        numeric = (int,) if kind == "whole" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, numeric) or value < minimum:
+            word = "a whole number" if kind == "whole" else "a number"
+            problems.append(f"MATCHMAKER_{key} must be {word} >= {minimum}, not {value!r}")
+    if config.get("BABEL_DEFAULT_LOCALE") not in LOCALES:
+        problems.append(f"MATCHMAKER_BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, not {config.get('BABEL_DEFAULT_LOCALE')!r}")
+    from .clock import parse_today
+
+    try:
+        parse_today(config.get("TODAY"))
+    except ValueError as exc:
+        problems.append(str(exc))
+    for key in ("TARGETS_FILE", "SCORING_FILE"):
+        if config.get(key) and not Path(config[key]).is_file():
+            problems.append(f"MATCHMAKER_{key}: {config[key]}: file not found")
+    if config.get("BOARD_RULES_DIR") and not Path(config["BOARD_RULES_DIR"]).is_dir():
+        problems.append(f"MATCHMAKER_BOARD_RULES_DIR: {config['BOARD_RULES_DIR']}: folder not found")
+    return problems
 
 
 def default_data_dir() -> str:

@@ -25,4 +25,7 @@ def seed_demo(backend: SearchBackend, enterprise_count: int = 1000, progress=Non
     from .brokering.demo import seed_history
 
     seed_history(backend)  # answers, meetings and outcomes to go with the needs
+    from .fund.demo import seed_fund
+
+    seed_fund(backend)  # the 2012 programmes, the reserve pool and grants (after the deals they pay for)
     return report, data.accounts

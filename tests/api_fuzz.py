@@ -1,4 +1,4 @@
-"""schemathesis against the app's own OpenAPI document, in-process through WSGI (issue 6, item 9).
+"""schemathesis against the app's own OpenAPI document, in-process through WSGI.
 
 Shared by ``tests/test_schemathesis.py`` (a bounded run in CI) and
 ``scripts/schemathesis_long.py`` (the long form, thousands of requests).  Every operation of

@@ -1,4 +1,4 @@
-"""Helpers the brokering tests share (issue 4)."""
+"""Helpers the brokering tests share."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

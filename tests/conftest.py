@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from contextlib import contextmanager
 
 import pytest
 
@@ -21,12 +22,21 @@ def password_hash():
     return hash_password(PASSWORD)
 
 
+@contextmanager
+def running_app(tmp_path, **config):
+    """An app on a fresh data folder (``config`` over the test settings, e.g. ``TODAY``)."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", **config})
+    get_backend(app).init()
+    try:
+        yield app
+    finally:
+        get_backend(app).close()
+
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret"})
-    get_backend(app).init()
-    yield app
-    get_backend(app).close()
+    with running_app(tmp_path) as app:
+        yield app
 
 
 @pytest.fixture
@@ -173,3 +183,33 @@ def world(client, actors):
         "as_inst_a": actors.as_institution(inst_a["id"]),
         "as_ent_a": actors.as_enterprise(ent_a["id"]),
     }
+
+
+# -- time by kind ------------------------------------------------------------------------
+_seconds_by_kind: dict[str, float] = {}
+
+
+def _kind(item) -> str:
+    for mark in ("browser", "slow"):
+        if item.get_closest_marker(mark):
+            return mark
+    return "quick"
+
+
+def pytest_runtest_logreport(report):
+    kind = getattr(report, "kind_of_test", None)
+    if kind is not None:
+        _seconds_by_kind[kind] = _seconds_by_kind.get(kind, 0.0) + report.duration
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    outcome.get_result().kind_of_test = _kind(item)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line saying where the suite's time went, so the quick loop's share stays visible."""
+    if _seconds_by_kind:
+        parts = ", ".join(f"{kind} {seconds:.0f} s" for kind, seconds in sorted(_seconds_by_kind.items()))
+        terminalreporter.write_line(f"time by kind (setup + call + teardown): {parts}")

@@ -14,7 +14,7 @@ institution, the other enterprise is C, which has no open need).  Staff and admi
 nothing in particular: for them "own" is A and "other" is B.  Collections have no owner:
 their "other" request filters on party B, and ``EMPTY`` means 200 with nothing shown.
 
-A refused write must leave every stored document as it was.  Expectations follow matchmaker/access.py and issues 2 and 4: a refusal of a signed-in
+A refused write must leave every stored document as it was.  Expectations follow matchmaker/access.py and the brokering rules: a refusal of a signed-in
 user is 403 (an object that exists but is not theirs), a missing sign-in 401; an object
 whose very existence is a secret (another's need they may not read, an answer or an
 introduction request of others) is 404, the same as for an id that does not exist.
@@ -79,7 +79,6 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/enterprises/<doc_id>"): ENTERPRISE_AND_STAFF,
     ("DELETE", "/api/v1/enterprises/<doc_id>"): E(401, 403, 403, 204, 204),
     ("GET", "/api/v1/enterprises/<enterprise_id>/readiness"): ENTERPRISE_AND_STAFF,
-    ("GET", "/api/v1/reserve-pool"): STAFF_ONLY,
     # needs: the owner, staff; institutions the open ones
     ("GET", "/api/v1/needs"): SIGNED_IN,
     ("POST", "/api/v1/needs"): E(401, (201, 403), 403, 201, 201),
@@ -124,9 +123,26 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/statistics/targets"): STAFF_ONLY,
     ("GET", "/api/v1/statistics/responsiveness"): STAFF_ONLY,
     **{("GET", f"/api/v1/exports/{report}.{fmt}"): STAFF_ONLY
-       for report in ("needs", "meetings", "statistics") for fmt in ("csv", "xlsx")},
+       for report in ("needs", "meetings", "statistics", "grants", "fund") for fmt in ("csv", "xlsx")},
     ("GET", "/api/v1/audit"): STAFF_ONLY,
     ("GET", "/api/v1/audit/<entry_id>"): STAFF_ONLY,
+    # the special fund: programmes read by everyone signed in; grants for their enterprise and staff
+    ("GET", "/api/v1/programmes"): SIGNED_IN,
+    ("POST", "/api/v1/programmes"): E(401, 403, 403, 201, 201),
+    ("GET", "/api/v1/programmes/<doc_id>"): SIGNED_IN,
+    ("PATCH", "/api/v1/programmes/<doc_id>"): STAFF_ONLY,
+    ("DELETE", "/api/v1/programmes/<doc_id>"): E(401, 403, 403, 204, 204),
+    ("GET", "/api/v1/grants"): E(401, (200, EMPTY), 403, 200, 200),
+    ("POST", "/api/v1/grants"): E(401, (201, 403), 403, 201, 201),
+    ("GET", "/api/v1/grants/<grant_id>"): E(401, (200, 404), 404, 200, 200),  # another's grant is not even there
+    ("PATCH", "/api/v1/grants/<grant_id>"): STAFF_ONLY,
+    # the listing reserve pool: staff run it; an enterprise sees its own entry
+    ("GET", "/api/v1/reserve-pool"): E(401, (200, EMPTY), 403, 200, 200),
+    ("POST", "/api/v1/reserve-pool"): E(401, 403, 403, 201, 201),
+    ("GET", "/api/v1/reserve-pool/<entry_id>"): E(401, (200, 404), 404, 200, 200),
+    ("PATCH", "/api/v1/reserve-pool/<entry_id>"): STAFF_ONLY,
+    ("GET", "/api/v1/reserve-pool/suggestions"): STAFF_ONLY,
+    ("POST", "/api/v1/reserve-pool/suggestions/<enterprise_id>/dismiss"): E(401, 403, 403, 204, 204),
     # the API's description
     ("GET", "/api/v1/openapi.json"): PUBLIC,
 }
@@ -328,7 +344,52 @@ def _fresh_ids(w, kind, party):
             "inst": lambda: w.post("/institutions", institution_doc(name=f"新机构{next(_seq)}"))["id"]}[kind]()
 
 
+def _fund(w) -> dict:
+    """The special fund's objects, made once: a programme, and a grant and a pool entry of A and of B."""
+    if not hasattr(w, "fund"):
+        programme = w.post("/programmes", {"name": "其他扶持 other", "kind": "other", "year": 2012, "budget": 10**9})
+        w.fund = {"programme": programme["id"]}
+        for party in "AB":
+            ent = w.ids[party]["ent"]
+            w.fund[party] = {
+                "grant": w.post("/grants", {"programme_id": programme["id"], "enterprise_id": ent, "amount": 1000})["id"],
+                "entry": w.post("/reserve-pool", {"enterprise_id": ent, "target_board": "neeq", "reason": "培育"})["id"]}
+    return w.fund
+
+
+def _fund_item(path, key, body=None):
+    return lambda w, role, own, t: Req(path.format(_fund(w)[t["party"]][key]), body)
+
+
+def _programme(w, role, own, t):
+    return Req("/api/v1/programmes", {"name": f"新项目{next(_seq)}", "kind": "other", "year": 2012, "budget": 1000})
+
+
+def _grant(w, role, own, t):
+    return Req("/api/v1/grants", {"programme_id": _fund(w)["programme"], "enterprise_id": t["ent"], "amount": 10})
+
+
 REQUESTS = {
+    ("GET", "/api/v1/programmes"): _listing("/api/v1/programmes"),
+    ("POST", "/api/v1/programmes"): _programme,
+    ("GET", "/api/v1/programmes/<doc_id>"): lambda w, role, own, t: Req(f"/api/v1/programmes/{_fund(w)['programme']}"),
+    ("PATCH", "/api/v1/programmes/<doc_id>"): lambda w, role, own, t: Req(f"/api/v1/programmes/{_fund(w)['programme']}",
+                                                                         {"description": "改"}),
+    ("DELETE", "/api/v1/programmes/<doc_id>"): lambda w, role, own, t: Req(
+        f"/api/v1/programmes/{w.post('/programmes', _programme(w, role, own, t).body)['id']}"),
+    ("GET", "/api/v1/grants"): _listing("/api/v1/grants", ("enterprise_id", "ent")),
+    ("POST", "/api/v1/grants"): _grant,
+    ("GET", "/api/v1/grants/<grant_id>"): _fund_item("/api/v1/grants/{}", "grant"),
+    ("PATCH", "/api/v1/grants/<grant_id>"): _fund_item("/api/v1/grants/{}", "grant", {"status": "approved"}),
+    ("GET", "/api/v1/reserve-pool"): _listing("/api/v1/reserve-pool", ("enterprise_id", "ent")),
+    ("POST", "/api/v1/reserve-pool"): lambda w, role, own, t: Req("/api/v1/reserve-pool", {
+        "enterprise_id": _fresh_ids(w, "ent", None), "target_board": "neeq", "reason": "就绪 ready"}),
+    ("GET", "/api/v1/reserve-pool/<entry_id>"): _fund_item("/api/v1/reserve-pool/{}", "entry"),
+    ("PATCH", "/api/v1/reserve-pool/<entry_id>"): _fund_item("/api/v1/reserve-pool/{}", "entry", {
+        "intermediaries": {"lawyer": {"name": "金诺律师事务所", "engaged_on": "2012-05-02"}}}),
+    ("GET", "/api/v1/reserve-pool/suggestions"): _listing("/api/v1/reserve-pool/suggestions"),
+    ("POST", "/api/v1/reserve-pool/suggestions/<enterprise_id>/dismiss"): lambda w, role, own, t: Req(
+        f"/api/v1/reserve-pool/suggestions/{_fresh_ids(w, 'ent', None)}/dismiss", {}),
     ("POST", "/api/v1/auth/token"): _token,
     ("DELETE", "/api/v1/auth/token"): _fresh_credentials("/api/v1/auth/token"),
     ("GET", "/api/v1/auth/me"): _same("/api/v1/auth/me"),
@@ -352,7 +413,6 @@ REQUESTS = {
     ("DELETE", "/api/v1/enterprises/<doc_id>"): _delete_with_owner("enterprises", lambda w: _fresh_ids(w, "ent", None)),
     ("GET", "/api/v1/enterprises/<enterprise_id>/readiness"): lambda w, role, own, t: Req(
         f"/api/v1/enterprises/{t['ent']}/readiness", query={"board": "main"}),
-    ("GET", "/api/v1/reserve-pool"): _listing("/api/v1/reserve-pool"),
     ("GET", "/api/v1/needs"): _listing("/api/v1/needs"),
     ("POST", "/api/v1/needs"): lambda w, role, own, t: Req("/api/v1/needs", need_doc(t["ent"])),
     ("GET", "/api/v1/needs/<doc_id>"): _same("/api/v1/needs/{need}"),
@@ -393,7 +453,7 @@ REQUESTS = {
     ("GET", "/api/v1/statistics/targets"): _listing("/api/v1/statistics/targets"),
     ("GET", "/api/v1/statistics/responsiveness"): _listing("/api/v1/statistics/responsiveness"),
     **{("GET", f"/api/v1/exports/{report}.{fmt}"): _listing(f"/api/v1/exports/{report}.{fmt}")
-       for report in ("needs", "meetings", "statistics") for fmt in ("csv", "xlsx")},
+       for report in ("needs", "meetings", "statistics", "grants", "fund") for fmt in ("csv", "xlsx")},
     ("GET", "/api/v1/audit"): _listing("/api/v1/audit", ("object_id", "need")),
     ("GET", "/api/v1/audit/<entry_id>"): _same("/api/v1/audit/{audit}"),
     ("GET", "/api/v1/openapi.json"): _same("/api/v1/openapi.json"),
@@ -407,7 +467,7 @@ def _meeting_times(body: dict) -> dict:
 
 
 WATCHED = ("institutions", "enterprises", "needs", "users", "meetings", "interests", "introductions",
-           "saved_searches", "notifications")
+           "saved_searches", "notifications", "programmes", "grants", "reserve_pool")
 
 
 def snapshot(backend) -> dict:

@@ -8,6 +8,10 @@ from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc, need_doc
 from tests.server import Server, cli
 
+import pytest
+
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 
 def test_online_backup_during_writes_restores_and_compares(tmp_path):
     live_dir, restored_dir = tmp_path / "live", tmp_path / "restored"

@@ -1,4 +1,4 @@
-"""Who reads and changes the brokering records (issue 4): the parties, staff and admin —
+"""Who reads and changes the brokering records: the parties, staff and admin —
 nobody else.  A third party (another enterprise, another institution) reads no meeting,
 answer, introduction, notification, saved search or audit entry that is not theirs.
 

@@ -1,4 +1,4 @@
-"""The audit log (issue 4): who changed what and when, for needs, meetings, institutions and
+"""The audit log: who changed what and when, for needs, meetings, institutions and
 accounts; secrets never written; staff and admins read it, filtered; nobody changes it."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Response deadlines (issue 4): working days in the zone's time, the staff waiting list,
+"""Response deadlines: working days in the zone's time, the staff waiting list,
 "deadline passed" notifications made once, and each institution's answered-in-time record."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The brokering path over HTTP (issue 4): a need is posted, an institution shows interest,
+"""The brokering path over HTTP: a need is posted, an institution shows interest,
 staff propose a meeting, both parties confirm, it is held, the outcome ``funded`` moves the
 need to funded, and the statistics count it once."""
 from __future__ import annotations

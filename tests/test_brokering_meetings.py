@@ -1,4 +1,4 @@
-"""Meetings (issue 4): overlaps are 409, illegal state changes are 4xx, the .ics file
+"""Meetings: overlaps are 409, illegal state changes are 4xx, the .ics file
 parses back with the icalendar library, moving the time asks both parties again."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notifications and saved searches (issue 4): each user's feed, read state per user,
+"""Notifications and saved searches: each user's feed, read state per user,
 saved searches matched when a need becomes open, and what is new since the last look."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The brokering path against the real server over HTTP (issue 4), set up the way an operator
+"""The brokering path against the real server over HTTP, set up the way an operator
 does: ``matchmaker init``, ``import``, ``users create``, ``serve``; then ``requests``."""
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from icalendar import Calendar
 
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 from tests.server import CLI, Server
+
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
 
 PASSWORD = "brokering password 2012"
 USERS = (("zone-staff", "staff", ()), ("battery-cfo", "enterprise", ("--enterprise", "ent-battery")),

@@ -3,6 +3,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "crash_test.py"
 
 

@@ -7,6 +7,8 @@ import pytest
 from matchmaker import create_app
 from tests.server import cli, free_port
 
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 
 @pytest.fixture
 def app(tmp_path):

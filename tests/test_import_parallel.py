@@ -9,6 +9,8 @@ from matchmaker.search import Query
 from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 
 @pytest.fixture(scope="module")
 def jsonl(tmp_path_factory):

@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) for the document schemas and the query parser (issue 6, item 10).
+"""Property tests (hypothesis) for the document schemas and the query parser.
 
 - Validation of any input, JSON-like junk or a valid document with one thing broken, either
   succeeds or raises our ``matchmaker.errors.ValidationError``: never another exception.

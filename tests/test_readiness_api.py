@@ -13,7 +13,7 @@ from matchmaker.readiness.service import ReadinessTracker, pipeline_stage
 from matchmaker.scoring.config import BOARDS_DIR
 from matchmaker.scoring.settings import get_settings
 from matchmaker.storage import get_backend
-from tests.conftest import enterprise_doc
+from tests.conftest import enterprise_doc, running_app
 
 M = 1_000_000
 
@@ -27,7 +27,7 @@ def listed_candidate(**overrides) -> dict:
     """A joint-stock company meeting every main-board and ChiNext criterion on its 2009-2011 figures."""
     fields = dict(
         name="力源电池股份有限公司", industry="new_energy", stage="pre_ipo", founded="2005-05-01", joint_stock=True,
-        sponsor_engaged=True, financials=[
+        sponsor_engaged=True, neeq_broker_engaged=True, financials=[
             year(2009, 120 * M, 12 * M, 20 * M, 80 * M),
             year(2010, 150 * M, 15 * M, 22 * M, 95 * M),
             year(2011, 180 * M, 18 * M, 25 * M, 113 * M),
@@ -44,6 +44,13 @@ def loss_maker(**overrides) -> dict:
     ])
     fields.update(overrides)
     return enterprise_doc(**fields)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The zone on 2012-06-30: the rule sets in force then are today's."""
+    with running_app(tmp_path, TODAY="2012-06-30") as app:
+        yield app
 
 
 @pytest.fixture
@@ -147,7 +154,8 @@ def test_history_grows_when_financials_change_and_not_otherwise(client, staff):
     assert len(history(client, staff, ent["id"])) == 1
     patch(client, staff, ent["id"], {"description": "新的描述 a new description", "employees": 120})
     assert len(history(client, staff, ent["id"])) == 1
-    financials = ent["financials"] + [year(2012, 9 * M, 1 * M, 2 * M, 7 * M, share_capital=10 * M)]
+    # (a 2012 year would not count: on 2012-06-30 that fiscal year has not closed)
+    financials = ent["financials"][:-1] + [year(2011, 9 * M, 1 * M, 2 * M, 7 * M, share_capital=10 * M)]
     patch(client, staff, ent["id"], {"financials": financials})
     grown = history(client, staff, ent["id"])
     assert len(grown) == 2 and grown[1]["score"] != grown[0]["score"]
@@ -172,7 +180,6 @@ def test_gaining_a_profitable_year_and_the_shareholding_reform_makes_a_company_r
 def test_deleting_an_enterprise_deletes_its_snapshots(client, staff, backend):
     ent = create(client, staff, loss_maker())
     assert client.delete(f"/api/v1/enterprises/{ent['id']}", headers=staff).status_code == 204
-    assert client.get("/api/v1/reserve-pool", headers=staff).get_json()["total"] == 0
     assert backend.count("readiness") == 0
 
 
@@ -199,10 +206,12 @@ def test_changed_board_rules_are_recorded_by_the_snapshot_command(tmp_path, clie
     boards = tmp_path / "boards"
     boards.mkdir()
     rules = json.loads((BOARDS_DIR / "main-2006.json").read_text(encoding="utf-8"))
-    next(c for c in rules["criteria"] if c["id"] == "share_capital")["min"] = 20 * M
+    for criterion in rules["criteria"]:
+        if criterion["id"] in ("share_capital", "share_capital_after_offering"):
+            criterion["min"] = 20 * M
     (boards / "main-2006.json").write_text(json.dumps(rules, ensure_ascii=False), encoding="utf-8")
     relaxed = create_app({"TESTING": True, "DATA_DIR": app.config["DATA_DIR"], "SECRET_KEY": "test-secret",
-                          "BOARD_RULES_DIR": str(boards)})
+                          "BOARD_RULES_DIR": str(boards), "TODAY": "2012-06-30"})
     result = relaxed.test_cli_runner().invoke(args=["readiness-snapshot"])
     assert result.exit_code == 0, result.output
     assert "recorded 1 readiness snapshots" in result.output
@@ -212,21 +221,7 @@ def test_changed_board_rules_are_recorded_by_the_snapshot_command(tmp_path, clie
     assert [h["ready"] for h in history(client, staff, ent["id"])] == [False, True]
 
 
-# -- the reserve pool -------------------------------------------------------------------------
-@pytest.fixture
-def pool(client, staff):
-    made = {
-        "ready": create(client, staff, listed_candidate(tutoring_filed=True)),
-        "filed": create(client, staff, listed_candidate(name="已申报股份有限公司", application_filed=True, tutoring_filed=True)),
-        "reformed": create(client, staff, listed_candidate(name="已股改股份有限公司", sponsor_engaged=False, financials=[
-            {**row, "net_profit": row["net_profit"] // 3} for row in listed_candidate()["financials"]])),
-        "small": create(client, staff, enterprise_doc(name="小微科技有限公司")),
-        "losing": create(client, staff, loss_maker()),
-        "listed": create(client, staff, listed_candidate(name="已上市股份有限公司", listed=True, industry="software_it")),
-    }
-    return made
-
-
+# -- the pipeline stage the statistics count -----------------------------------------------
 def test_pipeline_stages_follow_the_milestones():
     assert pipeline_stage({}) == "cultivation"
     assert pipeline_stage({"joint_stock": True}) == "shareholding_reform"
@@ -236,75 +231,11 @@ def test_pipeline_stages_follow_the_milestones():
     assert pipeline_stage({"listed": True}) == "listed"
 
 
-def test_the_reserve_pool_lists_enterprises_by_board_and_filters(client, staff, pool):
-    every = client.get("/api/v1/reserve-pool?per_page=100", headers=staff).get_json()
-    assert every["total"] == 6 * 4
-    assert every["facets"]["board"] == {"chinext": 6, "main": 6, "neeq": 6, "sme": 6}
-    main = client.get("/api/v1/reserve-pool?board=main&per_page=100", headers=staff).get_json()
-    assert main["total"] == 6
-    scores = [i["score"] for i in main["items"]]
-    assert scores == sorted(scores, reverse=True)
-    by_id = {i["enterprise_id"]: i for i in main["items"]}
-    assert by_id[pool["ready"]["id"]]["stage"] == "tutoring" and by_id[pool["ready"]["id"]]["ready"] is True
-    assert by_id[pool["filed"]["id"]]["stage"] == "filed"
-    assert by_id[pool["reformed"]["id"]]["stage"] == "shareholding_reform"
-    assert by_id[pool["small"]["id"]]["stage"] == "cultivation"
-    assert by_id[pool["listed"]["id"]]["stage"] == "listed"
-    item = by_id[pool["losing"]["id"]]
-    assert item["enterprise_name"] == "亏损科技有限公司" and item["board_name"] == {"en": "Main Board", "zh": "主板"}
-    assert set(item) >= {"enterprise_id", "enterprise_name", "industry", "board", "score", "ready", "stage", "assessed_at"}
-
-    ready = client.get("/api/v1/reserve-pool?board=main&ready=true", headers=staff).get_json()
-    assert {i["enterprise_id"] for i in ready["items"]} == {pool["ready"]["id"], pool["filed"]["id"], pool["listed"]["id"]}
-    tutoring_or_filed = client.get("/api/v1/reserve-pool?board=main&stage=tutoring&stage=filed", headers=staff).get_json()
-    assert {i["enterprise_id"] for i in tutoring_or_filed["items"]} == {pool["ready"]["id"], pool["filed"]["id"]}
-    strong = client.get("/api/v1/reserve-pool?board=chinext&min_score=80", headers=staff).get_json()
-    assert strong["items"] and all(i["score"] >= 80 and i["board"] == "chinext" for i in strong["items"])
-    assert pool["losing"]["id"] not in {i["enterprise_id"] for i in strong["items"]}
-    software = client.get("/api/v1/reserve-pool?industry=software_it", headers=staff).get_json()
-    assert {i["enterprise_id"] for i in software["items"]} == {pool["listed"]["id"]}
-    two = client.get("/api/v1/reserve-pool?board=main&board=neeq&per_page=5&page=2", headers=staff).get_json()
-    assert two["total"] == 12 and len(two["items"]) == 5 and two["page"] == 2
-    lowest_first = client.get("/api/v1/reserve-pool?board=main&sort=score", headers=staff).get_json()
-    assert [i["score"] for i in lowest_first["items"]] == sorted(scores)
-
-
-def test_the_reserve_pool_follows_changes(client, staff, pool):
-    ent = pool["small"]
-    patch(client, staff, ent["id"], {"name": "改名科技股份有限公司", "joint_stock": True})
-    item = next(i for i in client.get("/api/v1/reserve-pool?board=neeq&per_page=100", headers=staff).get_json()["items"]
-                if i["enterprise_id"] == ent["id"])
-    assert item["enterprise_name"] == "改名科技股份有限公司" and item["stage"] == "shareholding_reform"
-    # listing changes no score: the latest snapshot is updated, history does not grow
-    before = len(history(client, staff, ent["id"]))
-    patch(client, staff, ent["id"], {"listed": True})
-    assert len(history(client, staff, ent["id"])) == before
-    listed = client.get("/api/v1/reserve-pool?board=main&stage=listed", headers=staff).get_json()
-    assert ent["id"] in {i["enterprise_id"] for i in listed["items"]}
-    assert client.get("/api/v1/reserve-pool?board=main", headers=staff).get_json()["total"] == 6
-
-
-@pytest.mark.parametrize("query", ["board=nasdaq", "stage=ipo", "min_score=101", "ready=maybe", "sort=name"])
-def test_bad_reserve_pool_parameters_are_refused(client, staff, query):
-    assert client.get(f"/api/v1/reserve-pool?{query}", headers=staff).status_code == 422
-
-
-def test_only_staff_see_the_reserve_pool(client, actors, world):
-    assert client.get("/api/v1/reserve-pool", headers=world["staff"]).status_code == 200
-    assert client.get("/api/v1/reserve-pool", headers=world["admin"]).status_code == 200
-    assert client.get("/api/v1/reserve-pool", headers=world["as_ent_a"]).status_code == 403
-    assert client.get("/api/v1/reserve-pool", headers=world["as_inst_a"]).status_code == 403
-    assert client.get("/api/v1/reserve-pool").status_code == 401
-
-
 def test_readiness_endpoints_are_in_the_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     readiness_op = spec["paths"]["/api/v1/enterprises/{enterprise_id}/readiness"]["get"]
     assert "Readiness" in json.dumps(readiness_op["responses"]["200"])
     assert {"name": "board", "in": "query"}.items() <= next(p for p in readiness_op["parameters"] if p["name"] == "board").items()
-    pool_op = spec["paths"]["/api/v1/reserve-pool"]["get"]
-    assert "ReservePoolPage" in json.dumps(pool_op["responses"]["200"])
-    assert {p["name"] for p in pool_op["parameters"]} >= {"board", "stage", "min_score", "ready", "page", "per_page"}
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -323,12 +254,11 @@ def test_zone_files_in_the_data_folder_are_used(tmp_path):
 
 
 def test_configured_files_that_do_not_exist_are_reported(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "SCORING_FILE": str(tmp_path / "nope.json")})
+    """At start-up, not on the first page that reads them."""
     with pytest.raises(ConfigurationError, match="MATCHMAKER_SCORING_FILE"):
-        get_settings(app)
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "BOARD_RULES_DIR": str(tmp_path / "nope")})
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "SCORING_FILE": str(tmp_path / "nope.json")})
     with pytest.raises(ConfigurationError, match="MATCHMAKER_BOARD_RULES_DIR"):
-        get_settings(app)
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "BOARD_RULES_DIR": str(tmp_path / "nope")})
 
 
 def test_the_tracker_records_only_what_moved(backend, app):

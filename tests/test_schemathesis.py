@@ -1,4 +1,4 @@
-"""schemathesis against /api/v1/openapi.json, every operation, in CI (issue 6, item 9).
+"""schemathesis against /api/v1/openapi.json, every operation, in CI.
 
 A bounded run: a few positive and a few negative examples per operation, through the Flask
 app in-process (WSGI), signed in as staff, over seeded institutions, enterprises, needs,
@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.api_fuzz import fuzz, make_app
 from matchmaker.storage import get_backend
+
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
 
 #: examples per operation and generation mode; MATCHMAKER_SCHEMATHESIS_EXAMPLES for more
 EXAMPLES = int(os.environ.get("MATCHMAKER_SCHEMATHESIS_EXAMPLES", "5"))

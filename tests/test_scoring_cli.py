@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 CASES = Path(__file__).parent / "scoring_cases"
 #: The levels the labelled set reaches today; a change to scoring must not fall below them.
 FLOORS = {"precision@1": 0.95, "precision@3": 0.95, "NDCG@5": 0.95}

@@ -6,6 +6,10 @@ import stat
 
 from matchmaker.config import load_secret_key
 
+import pytest
+
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 
 def _load_after(barrier, folder, out):
     barrier.wait()  # every process reaches the missing key at the same moment

@@ -1,4 +1,4 @@
-"""Security headers on the API's answers, the request size limit, token lifetimes (issue 6, item 11).
+"""Security headers on the API's answers, the request size limit, token lifetimes.
 
 tests/web/test_web_security.py covers the pages, the API's openapi.json and a 401; this
 file covers the other kinds of API answer (JSON 200/201/204, 4xx, 413, 503, files), HSTS on

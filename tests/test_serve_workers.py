@@ -8,6 +8,8 @@ import requests
 from tests.conftest import enterprise_doc, need_doc
 from tests.server import Server, cli
 
+pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):

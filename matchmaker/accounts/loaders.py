@@ -12,7 +12,7 @@ from .service import USERS, user_for_token
 
 
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
+    """How flask-login (bound in the factory) loads users, and what it does without one."""
     # "basic", not "strong": strong drops the session whenever the address changes, which
     # signs out every phone that moves between networks.  Stolen cookies are dealt with by
     # the idle timeout and by sign-out ending every copy (session_generation).

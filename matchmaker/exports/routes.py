@@ -1,4 +1,4 @@
-"""/api/v1/exports/<report>.<csv|xlsx>: needs, meetings with outcomes, statistics (staff)."""
+"""/api/v1/exports/<report>.<csv|xlsx>: needs, meetings with outcomes, statistics, grants and the fund (staff)."""
 from __future__ import annotations
 
 from datetime import date
@@ -38,6 +38,15 @@ def _report(report: str, args: dict):
     if report == "meetings":
         _check(status, MEETING_STATUSES)
         return "对接会面", tables.MEETING_HEADINGS, tables.meeting_rows(backend(), status, args.get("year"))
+    if report in ("grants", "fund"):
+        from .. import clock
+        from ..fund import exports as fund
+        from ..fund.schemas import GRANT_STATUSES
+
+        if report == "fund":
+            return "专项资金", fund.FUND_HEADINGS, fund.fund_rows(backend(), args.get("year") or clock.today().year)
+        _check(status, GRANT_STATUSES)
+        return "专项资金申请", fund.GRANT_HEADINGS, fund.grant_rows(backend(), status, args.get("year"))
     from ..statistics.routes import statistics_for
 
     return "统计", tables.STATISTICS_HEADINGS, tables.statistics_rows(statistics_for(args.get("year")))
@@ -77,6 +86,6 @@ def _route(report: str, fmt: str):
     blp.route(f"/{report}.{fmt}")(Export)
 
 
-for _report_name in ("needs", "meetings", "statistics"):
+for _report_name in ("needs", "meetings", "statistics", "grants", "fund"):
     for _fmt in ("csv", "xlsx"):
         _route(_report_name, _fmt)

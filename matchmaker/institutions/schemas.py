@@ -35,10 +35,9 @@ class InstitutionSchema(DocumentSchema):
 
 
 class InstitutionUpdateSchema(InstitutionSchema):
-    version = fields.String(load_only=True)
+    """Loaded with ``partial=True`` (common.api): a PATCH names only what it changes."""
 
-    class Meta:
-        partial = True
+    version = fields.String(load_only=True)
 
 
 class InstitutionSearchSchema(SearchArgs):

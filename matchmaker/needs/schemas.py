@@ -63,10 +63,9 @@ class NeedSchema(DocumentSchema):
 
 
 class NeedUpdateSchema(NeedSchema):
-    version = fields.String(load_only=True)
+    """Loaded with ``partial=True`` (common.api): a PATCH names only what it changes."""
 
-    class Meta:
-        partial = True
+    version = fields.String(load_only=True)
 
 
 class NeedSearchSchema(SearchArgs):

@@ -20,7 +20,8 @@ from ..search import Not, Query, SearchBackend, Sort, Terms
 from ..search.base import new_id
 
 FEED = "notifications"
-KINDS = ("saved_search_match", "interest", "introduction_requested", "meeting_proposed", "meeting_changed", "deadline_passed")
+KINDS = ("saved_search_match", "interest", "introduction_requested", "meeting_proposed", "meeting_changed", "deadline_passed",
+         "grant_changed", "pool_changed")
 ATTEMPTS = 8
 
 

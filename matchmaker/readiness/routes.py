@@ -1,11 +1,11 @@
-"""/api/v1/enterprises/<id>/readiness and /api/v1/reserve-pool."""
+"""/api/v1/enterprises/<id>/readiness (the reserve pool staff run is in ``matchmaker.fund``)."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..common.api import actor, backend
 from ..common.language import request_language
 from ..scoring.settings import get_settings
-from .schemas import ReadinessArgsSchema, ReadinessSchema, ReservePoolArgsSchema, ReservePoolPageSchema
+from .schemas import ReadinessArgsSchema, ReadinessSchema
 from .service import ReadinessService
 
 blp = Blueprint("readiness", __name__, url_prefix="/api/v1", description="Listing readiness and the listing reserve pool (上市后备企业库)")
@@ -24,19 +24,9 @@ class Readiness(MethodView):
 
         For the enterprise itself and zone staff.  `history` holds the snapshots recorded
         whenever the enterprise's financials or milestones moved its score; `projection`
-        the first fiscal year it could meet the board at its recent growth.
+        the first fiscal year it could meet the board at its recent growth.  `as_of` (default
+        today) picks the rule set in force then and the fiscal years closed by then; a board
+        not in force on that date answers 422 with the reason.
         """
-        return service().readiness(actor(), enterprise_id, args["board"], request_language())
+        return service().readiness(actor(), enterprise_id, args["board"], request_language(), as_of=args.get("as_of"))
 
-
-@blp.route("/reserve-pool")
-class ReservePool(MethodView):
-    @blp.arguments(ReservePoolArgsSchema, location="query")
-    @blp.response(200, ReservePoolPageSchema)
-    def get(self, args):
-        """The listing reserve pool: enterprises by board, readiness and pipeline stage (zone staff)
-
-        One item per enterprise and board, most ready first, from the latest readiness
-        snapshot of each.
-        """
-        return service().reserve_pool(actor(), args)

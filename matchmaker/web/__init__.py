@@ -8,27 +8,25 @@ they read the query string or the form, call the same services as the API with
 template from ``templates/``.  Every asset is served from ``matchmaker/static``.
 
 ``init_app`` binds what the pages need: the session cookie (``sessions``), CSRF and the
-security headers (``security``), Flask-Babel (``i18n``), and the template helpers.
+security headers (``security``) and the template helpers; the extensions themselves
+(Flask-Babel, CSRF, flask-login) are bound in the factory, ``register_extensions``.
 """
 from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, brokering, enterprises, institutions, needs, staff
+from . import admin, brokering, enterprises, fund, institutions, needs, staff
 from . import auth  # noqa: F401  -- its routes hang on base.bp
 from .base import bp
 
-for _child in (enterprises.bp, needs.bp, institutions.bp, staff.bp, admin.bp, brokering.bp):
+for _child in (enterprises.bp, needs.bp, institutions.bp, staff.bp, admin.bp, brokering.bp, fund.bp):
     bp.register_blueprint(_child)
 
 
 def init_app(app: Flask) -> None:
-    from ..extensions import babel
     from . import security, sessions, templating
-    from .i18n import select_locale
 
     sessions.init_app(app)
     security.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
     templating.init_app(app)
     app.register_blueprint(bp)

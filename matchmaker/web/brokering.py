@@ -1,4 +1,4 @@
-"""Brokering pages, on issue 4's services: institutions' interest in a need, enterprises'
+"""Brokering pages, on the brokering services: institutions' interest in a need, enterprises'
 requests for introductions, meetings (proposed by staff, answered by both parties,
 held, with an outcome), saved searches, each user's notifications, and for staff the
 brokering console and the waiting list."""

@@ -157,16 +157,32 @@ LABELS = {
         "saved_search_match": _l("New need for a saved search"), "interest": _l("Answer to a need"),
         "introduction_requested": _l("Introduction requested"), "meeting_proposed": _l("Meeting proposed"),
         "meeting_changed": _l("Meeting changed"), "deadline_passed": _l("Response deadline passed"),
+        "grant_changed": _l("Special-fund grant"), "pool_changed": _l("Listing reserve pool"),
     },
     "audit_action": {
         "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"), "confirm": _l("confirmed"),
         "decline": _l("declined"), "cancel": _l("cancelled"), "held": _l("recorded as held"), "outcome": _l("outcome recorded"),
+        "apply": _l("applied"), "approve": _l("approved"), "reject": _l("rejected"), "pay": _l("paid"),
+        "stage": _l("stage recorded"), "exit": _l("left the pool"), "dismiss": _l("suggestion dismissed"),
     },
     "object_kind": {
         "need": _l("Need"), "meeting": _l("Meeting"), "institution": _l("Institution"), "enterprise": _l("Enterprise"),
         "account": _l("Account"), "interest": _l("Answer"), "introduction": _l("Introduction"), "saved_search": _l("Saved search"),
+        "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"),
     },
     "bool": {True: _l("Yes"), False: _l("No")},
+    "programme_kind": {
+        "interest_subsidy": _l("Interest subsidy"), "fee_subsidy": _l("Guarantee-fee subsidy"),
+        "risk_pool": _l("Risk-compensation pool"), "listing_award": _l("Listing award"),
+        "angel_coinvest": _l("Angel co-investment"), "other": _l("Other support"),
+    },
+    "grant_status": {"applied": _l("Applied"), "approved": _l("Approved"), "paid": _l("Paid"), "rejected": _l("Rejected")},
+    "pool_stage": {
+        "cultivation": _l("Cultivation"), "shareholding_reform": _l("Shareholding reform"), "tutoring": _l("Tutoring"),
+        "filed": _l("Application filed"), "review": _l("Review"), "listed": _l("Listed"),
+    },
+    "entry_status": {"active": _l("In the pool"), "exited": _l("Left the pool")},
+    "intermediary": {"sponsor": _l("Sponsoring broker"), "accountant": _l("Accountant"), "lawyer": _l("Lawyer")},
 }
 
 

@@ -80,10 +80,6 @@ def needs_csrf_check() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session (idle timeout)
-    csrf.init_app(app)
-
     @app.before_request
     def check_csrf():
         if app.config.get("WTF_CSRF_ENABLED", True) and needs_csrf_check():

@@ -17,12 +17,8 @@ from .i18n import label
 from ..access import require_staff
 from ..errors import Conflict, ValidationError
 from ..institutions.service import InstitutionService
-from ..readiness.schemas import ReservePoolArgsSchema
-from ..readiness.service import ReadinessService
-from ..scoring.settings import get_settings
 from ..vocabulary import INSTITUTION_STATUSES
 from .base import backend, observers, query_args, user
-from .i18n import bilingual
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -98,10 +94,10 @@ def move(institution_id):
 
 @bp.route("/reserve-pool")
 def reserve_pool():
-    args, errors = query_args(ReservePoolArgsSchema(), {"per_page": 25})
-    result = ReadinessService(backend(), get_settings()).reserve_pool(user(), args)
-    boards = {code: bilingual(rules.name) for code, rules in get_settings().boards.items()}
-    return render_template("staff/reserve_pool.html", result=result, args=args, errors=errors, boards=boards)
+    """The listing reserve pool staff run (``web.fund``)."""
+    from .fund import pool_page
+
+    return pool_page()
 
 
 @bp.route("/exports")

@@ -1,5 +1,5 @@
-"""Each role's main journey in a real browser against the real server with the demo data
-(issue 5): sign in, search, open matches, ask for an introduction; an institution finds
+"""Each role's main journey in a real browser against the real server with the demo data:
+sign in, search, open matches, ask for an introduction; an institution finds
 and marks a need; staff propose a meeting, both parties confirm, the outcome is funded
 and the dashboard counts it; the language switch; CSRF refusal; other parties' pages
 refused; sign-out ends copied sessions; sign-in lockout; phone layouts."""

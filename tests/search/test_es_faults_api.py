@@ -1,4 +1,4 @@
-"""Elasticsearch faults seen from the API and from an import (issue 6, item 8).
+"""Elasticsearch faults seen from the API and from an import.
 
 The app runs on the Elasticsearch backend whose client talks to the recording transport
 (recording_transport.py): the real client with its retries, a node that answers like an

@@ -1,4 +1,4 @@
-"""Who may open which page (issue 5): anonymous visitors go to the sign-in page, and
+"""Who may open which page: anonymous visitors go to the sign-in page, and
 each role is refused the pages and objects of the others.  The services decide; these
 tests check that every page asks them."""
 from __future__ import annotations
@@ -20,6 +20,7 @@ PAGES = [
     "/needs/{a_open}/edit", "/needs/{a_open}/matches", "/institutions", "/institutions/{inst_a}",
     "/institutions/{inst_a}/edit", "/institutions/{inst_a}/dealflow", "/staff/", "/staff/pipeline",
     "/staff/reserve-pool", "/admin/users", "/admin/users/new", "/account/password",
+    "/staff/programmes", "/staff/programmes/new", "/staff/grants", "/enterprises/{ent_a}/grants",
 ]
 
 
@@ -47,6 +48,8 @@ REFUSED = [
     ("inst_a", "/enterprises"), ("inst_a", "/enterprises/{ent_a}/edit"), ("inst_a", "/enterprises/{ent_a}/readiness"),
     ("inst_a", "/enterprises/{ent_a}/needs/new"), ("inst_a", "/staff/"), ("inst_a", "/staff/pipeline"),
     ("inst_a", "/staff/reserve-pool"), ("inst_a", "/admin/users"),
+    # the special fund's staff pages
+    *((who, page) for who in ("ent_a", "inst_a") for page in ("/staff/programmes", "/staff/programmes/new", "/staff/grants")),
     # staff: the admin pages
     ("staff", "/admin/users"), ("staff", "/admin/users/new"), ("staff", "/admin/users/ent_a_user"),
 ]
@@ -80,6 +83,8 @@ ALLOWED = [
     ("staff", "/enterprises/{ent_b}/edit"), ("staff", "/needs/{b_draft}"), ("staff", "/needs/{b_open}/matches"),
     ("staff", "/institutions/{inst_b}/dealflow"), ("staff", "/institutions/{inst_b}/edit"), ("staff", "/needs"),
     ("admin", "/admin/users"), ("admin", "/admin/users/new"), ("admin", "/admin/users/ent_a_user"), ("admin", "/staff/"),
+    ("ent_a", "/enterprises/{ent_a}/grants"), ("staff", "/staff/programmes"), ("staff", "/staff/programmes/new"),
+    ("staff", "/staff/grants"), ("staff", "/enterprises/{ent_b}/grants"), ("admin", "/staff/programmes"),
 ]
 
 

@@ -1,0 +1,283 @@
+"""Grants of the special fund: an enterprise (or staff for it) applies against a
+programme; staff approve, reject (with a reason) or mark paid.
+
+States: ``applied`` → ``approved`` → ``paid``; ``applied`` or ``approved`` →
+``rejected`` (a reason is required).  Anything else is 409.
+
+A grant is tied to what it pays for: the funded deal (a held meeting with outcome
+``funded``, for the deal kinds of :mod:`.rules`) or the reserve-pool stage its
+enterprise's entry has reached (listing awards).  Its amount is what the rules allow
+(:func:`.rules.calculate`), shown with the calculation; an applicant may ask for less.
+
+Approving checks, inside one transaction, the programme's budget against every approved
+and paid grant, and the enterprise's cap against its own; the programme's running
+``committed`` / ``paid`` are written with a version check, so two approvals that race
+cannot both pass on a backend without transactions either.  Past either limit: 409.
+
+Who sees what: staff and admins every grant; an enterprise its own (another's is 404);
+institutions none (the list is 403, one grant 404).
+"""
+from __future__ import annotations
+
+from .. import clock
+from ..access import own_enterprise_filters, owns_enterprise, require_staff, require_user
+from ..accounts.models import User
+from ..brokering.calendar import ZONE_TIME, parse_time, utc_iso
+from ..brokering.interests import emit
+from ..common.service import Observer, envelope
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..notifications.service import Notifications
+from ..search import Not, Query, SearchBackend, Sort, Terms
+from .programmes import PROGRAMMES
+from .rules import DEAL_KINDS, DEFAULT_TERM_MONTHS, Loan, calculate
+
+GRANTS = "grants"
+COMMITTED = ("approved", "paid")
+#: Which status a grant may move to from each status.
+TRANSITIONS = {"applied": {"approved", "rejected"}, "approved": {"paid", "rejected"}, "paid": set(), "rejected": set()}
+STATUS_ZH = {"applied": "已申请", "approved": "已批准", "paid": "已拨付", "rejected": "未获批准"}
+
+
+def can_read(user: User, grant: dict) -> bool:
+    return user.is_staff or owns_enterprise(user, grant["enterprise_id"])
+
+
+def _compact(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def _stamp() -> str:
+    return utc_iso(clock.now())
+
+
+def grant_doc(programme: dict, enterprise: dict, tie: dict, calculation: dict, amount: int, *, by: str, stamp: str,
+              requested: int | None = None, stage: str | None = None, note: str | None = None) -> dict:
+    """A new grant as stored (``applied``), with the copies lists and reports use."""
+    return _compact({
+        "programme_id": programme["id"], "programme_name": programme["name"], "programme_name_en": programme.get("name_en"),
+        "programme_kind": programme["kind"], "year": programme["year"],
+        "enterprise_id": enterprise["id"], "enterprise_name": enterprise["name"],
+        "meeting_id": tie.get("meeting_id"), "need_id": tie.get("need_id"), "institution_id": tie.get("institution_id"),
+        "institution_name": tie.get("institution_name"), "stage": stage,
+        "amount": amount, "requested": requested, "calculation": calculation, "note": note or None, "status": "applied",
+        "history": [{"status": "applied", "at": stamp, "by": by}],
+        "applied_at": stamp, "applied_by": by, "created_at": stamp, "updated_at": stamp,
+    })
+
+
+def stepped(grant: dict, status: str, *, by: str, stamp: str, reason: str | None = None) -> dict:
+    """The grant moved to ``status`` (its time, who, and the step in its history)."""
+    doc = {**grant, "status": status, f"{status}_at": stamp, f"{status}_by": by, "updated_at": stamp,
+           "history": [*(grant.get("history") or []), _compact({"status": status, "at": stamp, "by": by, "reason": reason})]}
+    if status == "rejected":
+        doc["reason"] = reason.strip()
+    return doc
+
+
+class GrantService:
+    def __init__(self, backend: SearchBackend, observers: list[Observer] = ()):
+        self.backend = backend
+        self.observers = list(observers)
+
+    # -- reading ------------------------------------------------------------------------
+    def fetch(self, grant_id: str) -> dict:
+        grant = self.backend.get(GRANTS, grant_id)
+        if grant is None:
+            raise NotFound(f"grant {grant_id} not found")
+        return grant
+
+    def get(self, user: User, grant_id: str) -> dict:
+        grant = self.fetch(grant_id)
+        if not can_read(require_user(user), grant):
+            raise NotFound(f"grant {grant_id} not found")
+        return grant
+
+    def search(self, user: User, args: dict) -> dict:
+        filters = own_enterprise_filters(user, "grants are for the enterprises that receive them and zone staff")
+        for param in ("status", "programme_id", "enterprise_id"):
+            if args.get(param):
+                filters.append(Terms(param, args[param]))
+        if args.get("year"):
+            filters.append(Terms("year", [args["year"]]))
+        query = Query(filters=filters, sort=[Sort("applied_at", descending=True)], facets=["status", "programme_kind"],
+                      page=args.get("page", 1), per_page=args.get("per_page", 20))
+        return envelope(self.backend.search(GRANTS, query), query)
+
+    def held_by(self, programme_id: str, *, enterprise_id: str | None = None, exclude: str | None = None) -> list[dict]:
+        """The grants of a programme (of one enterprise) that are approved or paid."""
+        filters = [Terms("programme_id", [programme_id]), Terms("status", COMMITTED)]
+        if enterprise_id:
+            filters.append(Terms("enterprise_id", [enterprise_id]))
+        if exclude:
+            filters.append(Not(Terms("id", [exclude])))
+        return list(self.backend.scan(GRANTS, Query(filters=filters)))
+
+    # -- applying -----------------------------------------------------------------------
+    def apply(self, user: User, data: dict) -> dict:
+        user = require_user(user)
+        enterprise_id = data.get("enterprise_id") or (user.enterprise_id if user.role == "enterprise" else None)
+        if not user.is_staff:
+            if user.role != "enterprise":
+                raise Forbidden("an enterprise applies for a grant, or zone staff for it")
+            if enterprise_id != user.enterprise_id:
+                raise Forbidden("you apply for your own enterprise only", fields={"enterprise_id": ["not yours"]})
+        if not enterprise_id:
+            raise ValidationError("say which enterprise applies", fields={"enterprise_id": ["required"]})
+        enterprise = self.backend.get("enterprises", enterprise_id)
+        if enterprise is None:
+            raise ValidationError(f"enterprise {enterprise_id} does not exist", fields={"enterprise_id": ["no such enterprise"]})
+        programme = self.backend.get(PROGRAMMES, data["programme_id"])
+        if programme is None:
+            raise ValidationError(f"programme {data['programme_id']} does not exist", fields={"programme_id": ["no such programme"]})
+        tie = self._tie(programme, enterprise_id, data)
+        already = sum(g["amount"] for g in self.held_by(programme["id"], enterprise_id=enterprise_id))
+        calc = calculate(programme, loan=tie.get("loan"), stage=data.get("stage"), already=already)
+        amount = self._amount(data.get("amount"), calc)
+        doc = grant_doc(programme, enterprise, tie, calc.to_dict(), amount, by=user.id, stamp=_stamp(),
+                        requested=data.get("amount"), stage=data.get("stage"), note=data.get("note"))
+        with self.backend.transaction():
+            self._check_duplicate(doc)
+            stored = self.backend.create(GRANTS, doc)
+        emit(self.observers, "grant", "apply", stored["id"], None, stored)
+        self._tell(stored, user, ["staff", f"enterprise:{enterprise_id}"],
+                   f"Grant application for {programme.get('name_en') or programme['name']}: {amount:,} yuan.",
+                   f"专项资金申请（{programme['name']}）：{amount:,}元。")
+        return stored
+
+    def _tie(self, programme: dict, enterprise_id: str, data: dict) -> dict:
+        """What the grant pays for: the funded deal or the pool stage, checked against the rules."""
+        kind, rules = programme["kind"], programme.get("rules") or {}
+        if kind in DEAL_KINDS and not data.get("meeting_id"):
+            raise ValidationError("this programme pays for a funded deal: name its meeting",
+                                  fields={"meeting_id": ["required for this programme"]})
+        if kind == "listing_award" and not data.get("stage"):
+            raise ValidationError("a listing award pays for a reserve-pool stage: name it", fields={"stage": ["required for a listing award"]})
+        if data.get("meeting_id") and data.get("stage"):
+            raise ValidationError("a grant pays for a deal or for a stage, not both", fields={"stage": ["give meeting_id or stage"]})
+        if data.get("stage"):
+            if kind != "listing_award":
+                raise ValidationError("only listing awards pay by stage", fields={"stage": ["only for listing awards"]})
+            return self._stage_tie(programme, enterprise_id, data["stage"])
+        if data.get("meeting_id"):
+            return self._deal_tie(programme, rules, enterprise_id, data["meeting_id"])
+        return {}
+
+    def _stage_tie(self, programme: dict, enterprise_id: str, stage: str) -> dict:
+        from .pool import stages_reached
+
+        reached = stages_reached(self.backend, enterprise_id)
+        if not reached:
+            raise ValidationError("the enterprise is not in the listing reserve pool", fields={"stage": ["not in the reserve pool"]})
+        if stage not in reached:
+            raise ValidationError(f"the enterprise's pool entry has not reached {stage}", fields={"stage": ["not reached yet"]})
+        if stage not in (programme.get("rules") or {}).get("amounts_by_stage", {}):
+            raise ValidationError(f"this programme pays no award for {stage}", fields={"stage": ["no award for this stage"]})
+        return {"stage_on": reached[stage]}
+
+    def _deal_tie(self, programme: dict, rules: dict, enterprise_id: str, meeting_id: str) -> dict:
+        meeting = self.backend.get("meetings", meeting_id)
+        if meeting is None or meeting["enterprise_id"] != enterprise_id:
+            raise ValidationError("no such meeting of this enterprise", fields={"meeting_id": ["no such meeting of this enterprise"]})
+        if meeting.get("status") != "held" or meeting.get("outcome") != "funded":
+            raise ValidationError("the meeting did not end in a funded deal", fields={"meeting_id": ["not a held meeting with outcome funded"]})
+        instrument = meeting.get("instrument")
+        if rules.get("instruments") and instrument not in rules["instruments"]:
+            raise ValidationError(f"the programme covers {', '.join(rules['instruments'])}; the deal was {instrument}",
+                                  fields={"meeting_id": ["instrument not covered"]})
+        if rules.get("institution_types") and meeting.get("institution_type") not in rules["institution_types"]:
+            raise ValidationError("the programme does not cover deals with this kind of institution",
+                                  fields={"meeting_id": ["institution type not covered"]})
+        on = parse_time(meeting["starts_at"]).astimezone(ZONE_TIME).date()
+        if on.year != programme["year"]:
+            raise ValidationError(f"the deal was made in {on.year}; this programme is for {programme['year']}",
+                                  fields={"meeting_id": [f"deal of {on.year}"]})
+        need = self.backend.get("needs", meeting["need_id"]) or {}
+        term = need.get("term_months")
+        loan = Loan(amount=int(meeting.get("amount") or 0), term_months=int(term or DEFAULT_TERM_MONTHS), on=on,
+                    instrument=instrument, term_assumed=not term)
+        return {"meeting_id": meeting_id, "need_id": meeting["need_id"], "institution_id": meeting["institution_id"],
+                "institution_name": meeting.get("institution_name"), "loan": loan}
+
+    @staticmethod
+    def _amount(requested: int | None, calc) -> int:
+        if calc.allowed is None:
+            if requested is None:
+                raise ValidationError("say how much is asked for: this programme's rules compute no amount",
+                                      fields={"amount": ["required for this programme"]})
+            return requested
+        if calc.allowed <= 0:
+            raise Conflict("the enterprise has reached its cap in this programme", fields={"amount": ["cap reached"]})
+        if requested is None:
+            return calc.allowed
+        if requested > calc.allowed:
+            raise ValidationError(f"the rules allow at most {calc.allowed:,} yuan", fields={"amount": [f"at most {calc.allowed}"]})
+        return requested
+
+    def _check_duplicate(self, doc: dict) -> None:
+        filters = [Terms("programme_id", [doc["programme_id"]]), Not(Terms("status", ["rejected"]))]
+        if doc.get("meeting_id"):
+            filters.append(Terms("meeting_id", [doc["meeting_id"]]))
+        elif doc.get("stage"):
+            filters += [Terms("enterprise_id", [doc["enterprise_id"]]), Terms("stage", [doc["stage"]])]
+        else:
+            return
+        if self.backend.count(GRANTS, Query(filters=filters)):
+            raise Conflict("a grant of this programme for the same deal or stage already exists",
+                           fields={"programme_id": ["already applied for this deal or stage"]})
+
+    # -- staff steps --------------------------------------------------------------------
+    def change(self, user: User, grant_id: str, data: dict, expected_version: str | None = None) -> dict:
+        require_staff(user, "approve, reject or pay grants")
+        status = data["status"]
+        expected_version = data.get("version") or expected_version
+        grant = self.fetch(grant_id)
+        if status == grant["status"]:
+            return grant
+        if status not in TRANSITIONS[grant["status"]]:
+            allowed = ", ".join(sorted(TRANSITIONS[grant["status"]])) or "nothing"
+            raise Conflict(f"a grant that is {grant['status']} can become: {allowed}", fields={"status": [f"not from {grant['status']}"]})
+        if status == "rejected" and not (data.get("reason") or "").strip():
+            raise ValidationError("say why the grant is rejected", fields={"reason": ["required to reject"]})
+        doc = stepped(grant, status, by=user.id, stamp=_stamp(), reason=data.get("reason"))
+        with self.backend.transaction():
+            self._book(grant, status)
+            stored = self.backend.replace(GRANTS, grant_id, doc, expected_version=expected_version or grant["version"])
+        emit(self.observers, "grant", {"approved": "approve", "paid": "pay", "rejected": "reject"}[status], grant_id, grant, stored)
+        why = f" ({stored['reason']})" if status == "rejected" else ""
+        self._tell(stored, user, [f"enterprise:{stored['enterprise_id']}"],
+                   f"Your grant of {stored['amount']:,} yuan ({stored.get('programme_name_en') or stored['programme_name']}) is {status}{why}.",
+                   f"您的专项资金（{stored['programme_name']}，{stored['amount']:,}元）{STATUS_ZH[status]}" + (f"：{stored['reason']}" if why else "") + "。")
+        return stored
+
+    def _book(self, grant: dict, status: str) -> None:
+        """Check the budget and the cap (approving) and move the programme's running totals."""
+        programme = self.backend.get(PROGRAMMES, grant["programme_id"])
+        if programme is None:
+            raise Conflict("the grant's programme no longer exists")
+        others = self.held_by(programme["id"], exclude=grant["id"])
+        committed = sum(g["amount"] for g in others)
+        paid = sum(g["amount"] for g in others if g["status"] == "paid")
+        if status == "approved":
+            if committed + grant["amount"] > programme["budget"]:
+                left = max(0, programme["budget"] - committed)
+                raise Conflict(f"approving {grant['amount']:,} yuan would pass the programme's budget: {left:,} yuan left",
+                               fields={"status": [f"budget: {left} yuan left"]})
+            cap = (programme.get("rules") or {}).get("cap_per_enterprise")
+            if cap is not None:
+                held = sum(g["amount"] for g in others if g["enterprise_id"] == grant["enterprise_id"])
+                if held + grant["amount"] > cap:
+                    raise Conflict(f"approving {grant['amount']:,} yuan would pass the cap of {cap:,} yuan per enterprise "
+                                   f"({held:,} already granted)", fields={"status": [f"cap: {max(0, cap - held)} yuan left"]})
+        if status in COMMITTED:
+            committed += grant["amount"]
+        if status == "paid":
+            paid += grant["amount"]
+        self.backend.replace(PROGRAMMES, programme["id"], {**programme, "committed": committed, "paid": paid},
+                             expected_version=programme["version"])
+
+    # -- telling the enterprise ---------------------------------------------------------
+    def _tell(self, grant: dict, user: User, to: list[str], message: str, message_zh: str) -> None:
+        Notifications(self.backend).send(
+            to, "grant_changed", subject_kind="grant", subject_id=grant["id"], message=message, message_zh=message_zh,
+            actor=user, data={"status": grant["status"], "amount": grant["amount"], "programme_id": grant["programme_id"]})
+

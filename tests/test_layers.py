@@ -1,0 +1,103 @@
+"""The rules of the road of ARCHITECTURE.md, checked on every run so the layering stays true.
+
+Each top-level module or package of ``matchmaker`` belongs to one layer; a layer may import
+only from the layers listed for it.  A new package is a feature unless it is named below.
+The check reads the source (every ``import`` and ``from … import``, including those inside
+functions), so a hidden import counts the same as one at the top.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "matchmaker"
+
+#: layer -> its members (top-level names under matchmaker/)
+LAYERS = {
+    "foundation": {"errors", "resources", "clock", "config", "vocabulary", "extensions", "http_errors"},
+    "engine": {"search", "records"},
+    "entry": {"__init__", "web", "cli", "seeding", "serving", "demo"},
+}
+#: what each layer may import; "feature" is every package not named in LAYERS
+ALLOWED = {
+    "foundation": {"foundation"},
+    "engine": {"foundation", "engine"},
+    "feature": {"foundation", "engine", "feature"},
+    "entry": {"foundation", "engine", "feature", "entry"},
+}
+#: third-party clients of a storage or search engine: only the engine layer talks to them
+ENGINE_CLIENTS = {"sqlite3", "elasticsearch", "opensearchpy", "tantivy", "sqlalchemy", "alembic", "psycopg"}
+
+
+def layer_of(name: str) -> str:
+    for layer, members in LAYERS.items():
+        if name in members:
+            return layer
+    return "feature"
+
+
+def imports(path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module) of every import in ``path``."""
+    relative = path.relative_to(PACKAGE.parent).with_suffix("")
+    package = list(relative.parts if path.name == "__init__.py" else relative.parts[:-1])
+    if path.name == "__init__.py":
+        package = package[:-1] if package[-1] == "__init__" else package
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+                found.append((node.lineno, module))
+                if not node.module:  # from . import x: x is the module
+                    found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+            else:
+                found.append((node.lineno, node.module or ""))
+    return found
+
+
+def top_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0]
+
+
+def violations() -> list[str]:
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        own = top_name(path)
+        own_layer = layer_of(own)
+        for line, module in imports(path):
+            where = f"{path.relative_to(PACKAGE.parent)}:{line}"
+            root = module.split(".")[0]
+            if root in ENGINE_CLIENTS and own_layer != "engine":
+                problems.append(f"{where} imports {module}: only search/ and records/ talk to engines")
+            if root != "matchmaker" or module == "matchmaker":
+                continue
+            target = module.split(".")[1]
+            if target == own:
+                continue
+            target_layer = layer_of(target)
+            if target_layer not in ALLOWED[own_layer]:
+                problems.append(f"{where}: {own} ({own_layer}) imports {module} ({target_layer})")
+    return problems
+
+
+def test_every_import_follows_the_layers():
+    assert violations() == []
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("from ..web import base\n", "feature) imports matchmaker.web (entry)"),
+    ("import sqlite3\n", "only search/ and records/ talk to engines"),
+])
+def test_the_check_sees_a_forbidden_import(tmp_path, monkeypatch, source, expected):
+    """The check itself can fail: a feature module importing the pages, or SQLite, is caught."""
+    fake = tmp_path / "matchmaker"
+    (fake / "somefeature").mkdir(parents=True)
+    (fake / "somefeature" / "service.py").write_text(source)
+    monkeypatch.setitem(globals(), "PACKAGE", fake)
+    assert any(expected in problem for problem in violations())
