@@ -13,7 +13,11 @@ enterprises see nothing of a rival.
 | name, name_en, industry, stage, founded, description, employees | yes | yes | yes | no |
 | high_tech_certified, little_giant, invention_patents, tier | yes | yes | yes | no |
 | joint_stock, sponsor_engaged, tutoring_filed, application_filed, approved, listed | yes | yes | yes | no |
+| application_accepted, inquiry_answered, committee_approved, registered, listings | yes | yes | yes | no |
+| neeq_broker_engaged, neeq_application_filed, neeq_approved, neeq_tier | yes | yes | yes | no |
+| invention_patents_main_business, major_product_milestone | yes | yes | yes | no |
 | registered_capital, has_collateral, financials, latest_year, latest_revenue, revenue_growth | yes | yes | no | no |
+| valuation, offering, shareholders, governance (control and management changes) | yes | yes | no | no |
 | id, version, created_at, updated_at | yes | yes | yes | no |
 """
 from __future__ import annotations
@@ -25,10 +29,14 @@ PUBLIC_TO_INSTITUTIONS = frozenset({
     "name", "name_en", "industry", "stage", "founded", "description", "employees",
     "high_tech_certified", "little_giant", "invention_patents", "tier",
     "joint_stock", "sponsor_engaged", "tutoring_filed", "application_filed", "approved", "listed",
+    "application_accepted", "inquiry_answered", "committee_approved", "registered", "listings",
+    "neeq_broker_engaged", "neeq_application_filed", "neeq_approved", "neeq_tier",
+    "invention_patents_main_business", "major_product_milestone",
 })
 #: Never shown beyond the owner and staff (the table's "no" for institutions), named so that
 #: tests and readers can check the table against the fields that exist.
-PRIVATE = frozenset({"registered_capital", "has_collateral", "financials", "latest_year", "latest_revenue", "revenue_growth"})
+PRIVATE = frozenset({"registered_capital", "has_collateral", "financials", "latest_year", "latest_revenue", "revenue_growth",
+                     "valuation", "offering", "shareholders", "governance"})
 
 AUDIENCE_FIELDS: dict[str, frozenset[str]] = {
     "institution": PUBLIC_TO_INSTITUTIONS,
