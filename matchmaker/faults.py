@@ -160,7 +160,7 @@ def _check_database(path: Path, thorough: bool) -> list[str]:
         finally:
             db.close()
     except sqlite3.Error as exc:
-        return [f"{path}: {exc}; restore a backup"]
+        return [f"{path}: damaged ({exc}); restore a backup (matchmaker restore FILE)"]
     if rows != ["ok"]:
         return [f"{path}: damaged ({'; '.join(rows[:3])}); restore a backup (matchmaker restore FILE)"]
     return []

@@ -153,3 +153,22 @@ def test_damaged_pages_are_told_at_start_and_by_check(stopped_world):
     assert problems and str(database) in problems[0] and "damaged" in problems[0]
     report = cli(data, "check")
     assert report.returncode == 1 and "damaged" in report.stderr and "Traceback" not in report.stderr
+
+
+def test_serve_warns_at_start_of_a_damaged_database(stopped_world):
+    from tests.server import free_port
+
+    data, database = stopped_world
+    page = int.from_bytes(database.read_bytes()[16:18], "big")
+    for number in range(1, database.stat().st_size // page):
+        _damage(database, number * page, 8)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCHMAKER_", "FLASK_"))}
+    env["MATCHMAKER_DATA_DIR"] = str(data)
+    server = subprocess.Popen([sys.executable, "-m", "matchmaker.cli", "serve", "--port", str(free_port())],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = server.stderr.readline()  # the start-up check speaks before anything is served
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert first.startswith("warning:") and str(database) in first and "damaged" in first, first
