@@ -18,6 +18,9 @@ enterprises see nothing of a rival.
 | invention_patents_main_business, major_product_milestone | yes | yes | yes | no |
 | registered_capital, has_collateral, financials, latest_year, latest_revenue, revenue_growth | yes | yes | no | no |
 | valuation, offering, shareholders, governance (control and management changes) | yes | yes | no | no |
+| latest_net_profit, latest_operating_cash_flow, equity_ratio | yes | yes | no | no |
+| counter_guarantees_offered, listing_readiness (a score) | yes | yes | yes | no |
+| a need's ``deal`` (revenue cover, earnings yield: the revenue and profit in disguise) | yes | yes | no | no |
 | id, version, created_at, updated_at | yes | yes | yes | no |
 """
 from __future__ import annotations
@@ -32,11 +35,15 @@ PUBLIC_TO_INSTITUTIONS = frozenset({
     "application_accepted", "inquiry_answered", "committee_approved", "registered", "listings",
     "neeq_broker_engaged", "neeq_application_filed", "neeq_approved", "neeq_tier",
     "invention_patents_main_business", "major_product_milestone",
+    "counter_guarantees_offered", "listing_readiness",
 })
 #: Never shown beyond the owner and staff (the table's "no" for institutions), named so that
 #: tests and readers can check the table against the fields that exist.
 PRIVATE = frozenset({"registered_capital", "has_collateral", "financials", "latest_year", "latest_revenue", "revenue_growth",
-                     "valuation", "offering", "shareholders", "governance"})
+                     "valuation", "offering", "shareholders", "governance",
+                     "latest_net_profit", "latest_operating_cash_flow", "equity_ratio"})
+#: Fields of a need worked out from the enterprise's private figures: shown as those are.
+NEED_FIELDS_FROM_PRIVATE = ("deal",)
 
 AUDIENCE_FIELDS: dict[str, frozenset[str]] = {
     "institution": PUBLIC_TO_INSTITUTIONS,

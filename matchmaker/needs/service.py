@@ -71,7 +71,7 @@ def shown_to(user: User, need: dict) -> dict:
     funded) is for the enterprise and staff; an institution sees the need without it, and
     of the enterprise's copy what the field-privacy table allows."""
     if user.role == "institution":
-        need = {k: v for k, v in need.items() if k != "brokering"}
+        need = {k: v for k, v in need.items() if k != "brokering" and k not in privacy.NEED_FIELDS_FROM_PRIVATE}
         if isinstance(need.get("enterprise"), dict):
             need["enterprise"] = privacy.visible(user, need.get("enterprise_id"), need["enterprise"])
     return need
