@@ -1,13 +1,12 @@
 """/api/v1/exports/<report>.<csv|xlsx>: needs, meetings with outcomes, statistics, grants and the fund (staff)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from .. import clock
 from ..access import require_staff
 from ..brokering import settings
 from ..common.api import actor, backend
@@ -63,7 +62,7 @@ def _check(values, allowed) -> None:
 def _send(report: str, fmt: str, args: dict):
     require_staff(actor(), "export reports")
     title, headings, rows = _report(report, args)
-    name = f"{report}-{date.today().isoformat()}.{fmt}"
+    name = f"{report}-{clock.today().isoformat()}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(headings, rows)), mimetype="text/csv", headers=disposition,
