@@ -1,6 +1,7 @@
 """Schema building blocks shared by every document type."""
 from __future__ import annotations
 
+from datetime import timezone
 
 import marshmallow as ma
 from marshmallow import fields, validate

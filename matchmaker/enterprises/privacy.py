@@ -20,6 +20,8 @@ enterprises see nothing of a rival.
 | valuation, offering, shareholders, governance (control and management changes) | yes | yes | no | no |
 | latest_net_profit, latest_operating_cash_flow, equity_ratio | yes | yes | no | no |
 | counter_guarantees_offered, listing_readiness (a score) | yes | yes | yes | no |
+| certifications, neeq_quoted, zone_registered_on, event_years | yes | yes | yes | no |
+| tier_history (revenue bands year by year) | yes | yes | no | no |
 | a need's ``deal`` (revenue cover, earnings yield: the revenue and profit in disguise) | yes | yes | no | no |
 | id, version, created_at, updated_at | yes | yes | yes | no |
 """
@@ -36,12 +38,13 @@ PUBLIC_TO_INSTITUTIONS = frozenset({
     "neeq_broker_engaged", "neeq_application_filed", "neeq_approved", "neeq_tier",
     "invention_patents_main_business", "major_product_milestone",
     "counter_guarantees_offered", "listing_readiness",
+    "certifications", "neeq_quoted", "zone_registered_on", "event_years",
 })
 #: Never shown beyond the owner and staff (the table's "no" for institutions), named so that
 #: tests and readers can check the table against the fields that exist.
 PRIVATE = frozenset({"registered_capital", "has_collateral", "financials", "latest_year", "latest_revenue", "revenue_growth",
                      "valuation", "offering", "shareholders", "governance",
-                     "latest_net_profit", "latest_operating_cash_flow", "equity_ratio"})
+                     "latest_net_profit", "latest_operating_cash_flow", "equity_ratio", "tier_history"})
 #: Fields of a need worked out from the enterprise's private figures: shown as those are.
 NEED_FIELDS_FROM_PRIVATE = ("deal",)
 
