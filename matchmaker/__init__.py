@@ -25,11 +25,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .http_errors import register_error_handlers
     from . import web
 
+    from . import guards
+
     storage.init_app(app)
     register_extensions(app)
     loaders.init_app(app)
     register_blueprints(app)
     web.init_app(app)  # the pages: sessions, CSRF, security headers, languages
+    guards.init_app(app)  # after the sign-in and CSRF checks: a stranger's body is never read
     register_error_handlers(app)
     register_commands(app)
     return app

@@ -5,10 +5,12 @@ and what to do, and exits non-zero.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,21 +23,53 @@ from .storage import get_backend
 
 
 def fail_cleanly(command):
-    """Turn our errors (and a few predictable OS ones) into one line and exit status 1."""
+    """Turn our errors (and a few predictable OS ones) into one line and exit status 1;
+    a full disk, an unwritable folder or a damaged database say so, naming the path."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except click.ClickException:
+            raise
         except MatchmakerError as exc:
             details = ""
             if exc.fields:
                 details = " (" + "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in exc.fields.items()) + ")"
             raise click.ClickException(exc.message + details) from None
-        except OSError as exc:
-            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        except Exception as exc:
+            from .faults import storage_fault
+
+            written = getattr(exc, "where", None)
+            fault = storage_fault(exc, written or current_app.config.get("DATA_DIR"))
+            if fault is not None:
+                folder = current_app.config.get("DATA_DIR")
+                if fault.kind == "damaged":  # name the damaged file itself
+                    from .faults import check_data_folder
+
+                    raise click.ClickException(next(iter(check_data_folder(folder)), fault.line(folder))) from None
+                raise click.ClickException(fault.line(written or folder)) from None
+            if isinstance(exc, OSError):
+                raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+            raise
 
     return wrapper
+
+
+@contextmanager
+def writing(file: Path):
+    """Writing ``file`` (through ``file.partial``): on any failure the partial file goes,
+    and a full disk is reported against ``file``."""
+    try:
+        yield
+    except BaseException as exc:
+        file.with_name(file.name + ".partial").unlink(missing_ok=True)
+        if not isinstance(exc, click.ClickException):
+            try:
+                exc.where = file
+            except AttributeError:
+                pass
+        raise
 
 
 class Progress:
@@ -169,7 +203,7 @@ def export_command(file: Path):
     from .importexport import export_documents, write_jsonl
 
     tmp = file.with_name(file.name + ".partial")
-    with tmp.open("w", encoding="utf-8") as out:
+    with writing(file), tmp.open("w", encoding="utf-8") as out:
         count = write_jsonl(export_documents(get_backend()), out)
     tmp.replace(file)  # a file that exists is a whole export
     click.echo(f"exported {count} documents to {file}")
@@ -238,19 +272,25 @@ def evaluate_command(cases_dir: Path | None, with_demo: bool):
 def serve_command(host: str, port: int, threads: int, workers: int):
     """Serve the application with waitress, a production WSGI server."""
     from . import create_app
+    from .brokering.scheduler import start_deadline_sweeper
     from .serving import run
 
+    from .faults import check_data_folder
+
+    app = current_app._get_current_object()
+    for problem in check_data_folder(app.config["DATA_DIR"]):  # warn, and serve what can be served
+        click.echo(f"warning: {problem}", err=True)
     backend = get_backend()
     backend.init()
     for notice in backend.notices:
         click.echo(notice)
     backend.close()  # no connection may cross into the worker processes
-    app = current_app._get_current_object()
     click.echo(
         f"serving on http://{host}:{port}/ with {workers} worker(s) × {threads} threads "
         f"(data: {app.config['DATA_DIR']}, storage: {app.config['SEARCH_BACKEND']})"
     )
-    run(lambda: app if workers == 1 else create_app(), host, port, threads=threads, workers=workers)
+    run(lambda: app if workers == 1 else create_app(), host, port, threads=threads, workers=workers,
+        background=start_deadline_sweeper)
 
 
 @click.command("backup")
@@ -262,7 +302,8 @@ def backup_command(file: Path):
     Elasticsearch: gzipped JSON Lines)."""
     backend = get_backend()
     backend.init()
-    counts = backend.backup(file, progress=Progress("backing up"))
+    with writing(file):
+        counts = backend.backup(file, progress=Progress("backing up"))
     click.echo(f"backed up {sum(counts.values())} documents to {file}")
 
 
@@ -286,12 +327,28 @@ def restore_command(file: Path, yes: bool):
     click.echo(f"restored {sum(counts.values())} documents from {file}; the data it replaced is kept in {safety}")
 
 
+@click.command("check")
+@with_appcontext
+@fail_cleanly
+def check_command():
+    """Check the data folder: permissions, free space, and every database file's integrity."""
+    from .faults import check_data_folder
+
+    folder = current_app.config["DATA_DIR"]
+    problems = check_data_folder(folder, thorough=True)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in the data folder {folder}")
+    click.echo(f"{folder}: all well")
+
+
 @click.command("notify-deadlines")
 @with_appcontext
 @fail_cleanly
 def notify_deadlines_command():
     """Tell staff and enterprises of open needs no institution answered by their deadline (for cron;
-    reading a notification feed or the waiting list does the same a few at a time)."""
+    `serve` does the same every DEADLINE_SWEEP_SECONDS)."""
     from .brokering import settings
     from .brokering.deadlines import sweep
 
@@ -302,7 +359,8 @@ def notify_deadlines_command():
 
 
 COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,
-            readiness_snapshot_command, evaluate_command, notify_deadlines_command, backup_command, restore_command)
+            readiness_snapshot_command, evaluate_command, notify_deadlines_command, backup_command, restore_command,
+            check_command)
 
 
 def register(app: Flask) -> None:
@@ -317,6 +375,15 @@ def _create_app(*args, **kwargs):
         return create_app()
     except MatchmakerError as exc:
         click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # the data folder cannot be made or written (full, read-only, not ours)
+        from .config import default_data_dir
+        from .faults import storage_fault
+
+        folder = os.environ.get("MATCHMAKER_DATA_DIR") or default_data_dir()
+        fault = storage_fault(exc, folder)
+        line = dataclasses.replace(fault, path=None).line(folder) if fault else f"{folder}: {exc.strerror or exc}"
+        click.echo(f"Error: {line}", err=True)
         sys.exit(1)
 
 
@@ -340,6 +407,9 @@ class MatchmakerGroup(FlaskGroup):
 @click.group(cls=MatchmakerGroup, create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False)
 def main():
     """Matchmaker: technology SMEs and the institutions that fund them."""
+    from .guards import private_umask
+
+    private_umask()  # the database, its journal and backups: the owner's only
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ DEFAULTS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "JSON_SORT_KEYS": False,
     # brokering
-    "RESPONSE_DEADLINE_WORKING_DAYS": 3,  # institutions answer an open need within this many working days (Mon-Fri)
-    "DEADLINE_SWEEP_LIMIT": 200,  # late needs notified per read of a feed or the waiting list (the CLI does all)
+    "RESPONSE_DEADLINE_WORKING_DAYS": 3,  # institutions answer an open need within this many working days (China's calendar)
+    "DEADLINE_SWEEP_LIMIT": 200,  # late needs read per batch of the deadline sweep
+    "DEADLINE_SWEEP_SECONDS": 300,  # `serve` notifies late needs this often (0: only `matchmaker notify-deadlines`)
     "TARGETS_FILE": None,  # the zone's yearly targets; default: <data dir>/targets.json if present, else the 2012 plan
     "ICS_ATTENDEE_DOMAIN": "matchmaker.invalid",  # calendar addresses of the parties (never delivered to)
     "SESSION_COOKIE_HTTPONLY": True,
@@ -48,6 +49,12 @@ DEFAULTS = {
     "SIGNIN_LOCKOUT_SECONDS": 15 * 60,
     "BABEL_DEFAULT_LOCALE": "zh",  # the pages' language until the user picks English
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    # requests per minute, shared by all workers (matchmaker.common.rate_limits); 0: no limit
+    "RATE_LIMIT_ENABLED": None,  # unset: on, except in apps made for tests
+    "RATE_LIMIT_PER_MINUTE": 600,  # one signed-in user
+    "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": 1200,  # one client address
+    "RATE_LIMIT_SEARCHES_PER_MINUTE": 60,  # full-text searches, matches and deal flow, one user
+    "RATE_LIMIT_SEARCHES_PER_ADDRESS_PER_MINUTE": 240,
     "WTF_CSRF_CHECK_DEFAULT": False,  # CSRF is checked by web.security.needs_csrf_check, not on every POST
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session (idle timeout)
     "TODAY": None,  # MATCHMAKER_TODAY: the date taken as today (matchmaker.clock); unset, the real date

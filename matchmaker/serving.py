@@ -19,6 +19,8 @@ from typing import Callable
 from flask import Flask
 
 AppFactory = Callable[[], Flask]
+#: Work one process of the server does beside serving (the deadline sweep), given its app.
+Background = Callable[[Flask], object]
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -36,10 +38,19 @@ def serve_socket(app: Flask, sock: socket.socket, threads: int) -> None:
     serve(app, sockets=[sock], threads=threads, ident="matchmaker", channel_timeout=60, connection_limit=1000)
 
 
-def run(make_app: AppFactory, host: str, port: int, threads: int = 8, workers: int = 1) -> None:
+def run(make_app: AppFactory, host: str, port: int, threads: int = 8, workers: int = 1,
+        background: Background | None = None) -> None:
+    """``background`` runs in the single process, or in worker 0 only (one sweeper, not N)."""
     sock = bind(host, port)
+
+    def app_for(number: int) -> Flask:
+        app = make_app()
+        if background is not None and number == 0:
+            background(app)
+        return app
+
     if workers <= 1:
-        serve_socket(make_app(), sock, threads)
+        serve_socket(app_for(0), sock, threads)
         return
     children: dict[int, int] = {}  # pid -> worker number
     stopping = False
@@ -50,7 +61,7 @@ def run(make_app: AppFactory, host: str, port: int, threads: int = 8, workers: i
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
-                serve_socket(make_app(), sock, threads)
+                serve_socket(app_for(number), sock, threads)
             finally:
                 os._exit(0)
         children[pid] = number

@@ -50,7 +50,7 @@ def cli(data_dir: Path, *args: str, stdin: str = "") -> None:
 
 
 def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir), "MATCHMAKER_RATE_LIMIT_ENABLED": "false"}  # writers as fast as they go
     process = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

@@ -15,7 +15,9 @@ nothing in particular: for them "own" is A and "other" is B.  Collections have n
 their "other" request filters on party B, and ``EMPTY`` means 200 with nothing shown.
 
 A refused write must leave every stored document as it was.  Expectations follow matchmaker/access.py and the brokering rules: a refusal of a signed-in
-user is 403 (an object that exists but is not theirs), a missing sign-in 401.
+user is 403 (an object that exists but is not theirs), a missing sign-in 401; an object
+whose very existence is a secret (another's need they may not read, an answer or an
+introduction request of others) is 404, the same as for an id that does not exist.
 """
 from __future__ import annotations
 
@@ -49,6 +51,7 @@ PARTIES_AND_STAFF = E(401, (200, 403), (200, 403), 200, 200)  # both sides of th
 INSTITUTION_AND_STAFF = E(401, 403, (200, 403), 200, 200)
 ENTERPRISE_AND_STAFF = E(401, (200, 403), 403, 200, 200)
 SAVED_SEARCH = E(401, 403, (200, 403), 200, 200)
+HIDDEN_FROM_OTHERS = E(401, (200, 404), (200, 404), 200, 200)  # parties and staff; others cannot tell it exists
 OWN_NOTIFICATION = E(401, (200, 403), (200, 403), (200, 403), (200, 403))
 
 EXPECTED: dict[tuple[str, str], dict] = {
@@ -79,17 +82,17 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # needs: the owner, staff; institutions the open ones
     ("GET", "/api/v1/needs"): SIGNED_IN,
     ("POST", "/api/v1/needs"): E(401, (201, 403), 403, 201, 201),
-    ("GET", "/api/v1/needs/<doc_id>"): E(401, (200, 403), (200, 403), 200, 200),  # institution's other: B's draft
-    ("PATCH", "/api/v1/needs/<doc_id>"): ENTERPRISE_AND_STAFF,
-    ("DELETE", "/api/v1/needs/<doc_id>"): E(401, (204, 403), 403, 204, 204),
+    ("GET", "/api/v1/needs/<doc_id>"): E(401, (200, 404), (200, 404), 200, 200),  # institution's other: B's draft
+    ("PATCH", "/api/v1/needs/<doc_id>"): E(401, (200, 404), (403, 404), 200, 200),
+    ("DELETE", "/api/v1/needs/<doc_id>"): E(401, (204, 404), 403, 204, 204),
     ("GET", "/api/v1/needs/<need_id>/matches"): ENTERPRISE_AND_STAFF,
     # brokering: answers, introductions, the waiting list
     ("GET", "/api/v1/interests"): E(401, (200, EMPTY), (200, EMPTY), 200, 200),
     ("POST", "/api/v1/interests"): E(401, 403, (201, 403), 201, 201),
-    ("GET", "/api/v1/interests/<interest_id>"): PARTIES_AND_STAFF,
+    ("GET", "/api/v1/interests/<interest_id>"): HIDDEN_FROM_OTHERS,
     ("GET", "/api/v1/introductions"): E(401, (200, EMPTY), 403, 200, 200),
-    ("POST", "/api/v1/introductions"): E(401, (201, 403), 403, 201, 201),
-    ("GET", "/api/v1/introductions/<intro_id>"): ENTERPRISE_AND_STAFF,  # the institution hears of it by a meeting
+    ("POST", "/api/v1/introductions"): E(401, (201, 404), 403, 201, 201),
+    ("GET", "/api/v1/introductions/<intro_id>"): E(401, (200, 404), 404, 200, 200),  # the institution hears of it by a meeting
     ("PATCH", "/api/v1/introductions/<intro_id>"): STAFF_ONLY,
     ("GET", "/api/v1/waiting"): STAFF_ONLY,
     # meetings: staff broker, the two parties answer and read
@@ -114,6 +117,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/saved-searches/<saved_id>"): SAVED_SEARCH,
     ("DELETE", "/api/v1/saved-searches/<saved_id>"): E(401, 403, (204, 403), 204, 204),
     ("GET", "/api/v1/saved-searches/<saved_id>/results"): SAVED_SEARCH,
+    ("POST", "/api/v1/saved-searches/<saved_id>/seen"): E(401, 403, (200, 403), 403, 403),  # the institution's own look
     # the zone's numbers, reports and the audit log: staff and admins
     ("GET", "/api/v1/statistics"): STAFF_ONLY,
     ("GET", "/api/v1/statistics/targets"): STAFF_ONLY,
@@ -450,6 +454,7 @@ REQUESTS = {
     ("PATCH", "/api/v1/saved-searches/<saved_id>"): lambda w, role, own, t: Req(f"/api/v1/saved-searches/{t['saved']}", {"name": "改名"}),
     ("DELETE", "/api/v1/saved-searches/<saved_id>"): _saved_delete,
     ("GET", "/api/v1/saved-searches/<saved_id>/results"): _same("/api/v1/saved-searches/{saved}/results"),
+    ("POST", "/api/v1/saved-searches/<saved_id>/seen"): _same("/api/v1/saved-searches/{saved}/seen"),
     ("GET", "/api/v1/statistics"): _listing("/api/v1/statistics"),
     ("GET", "/api/v1/statistics/targets"): _listing("/api/v1/statistics/targets"),
     ("GET", "/api/v1/statistics/responsiveness"): _listing("/api/v1/statistics/responsiveness"),

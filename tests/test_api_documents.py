@@ -72,7 +72,13 @@ def make(client, headers, kind: str, **overrides) -> dict:
     if kind == "enterprises":
         return create(client, headers, kind, enterprise_doc(**overrides))
     enterprise_id = overrides.pop("enterprise_id", None) or make(client, headers, "enterprises")["id"]
-    return create(client, headers, kind, need_doc(enterprise_id, **overrides))
+    status = overrides.pop("status", "open")
+    if status in ("draft", "open"):
+        return create(client, headers, kind, need_doc(enterprise_id, status=status, **overrides))
+    need = create(client, headers, kind, need_doc(enterprise_id, status="open", **overrides))  # a need starts open
+    r = client.patch(f"{API}/needs/{need['id']}", json={"status": status}, headers=headers)  # and is moved on
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
 
 
 #: A harmless change for each kind, and the field it changes.
@@ -790,7 +796,11 @@ def needs_catalogue(reader):
     for key, (enterprise, fields) in specs.items():
         body = need_doc(enterprise["id"], **fields)
         body = {k: v for k, v in body.items() if v is not None}
-        made[key] = create(client, staff, "needs", body)
+        made[key] = create(client, staff, "needs", {**body, "status": "open" if body["status"] == "in_talks" else body["status"]})
+        if body["status"] == "in_talks":  # a need starts open; brokering moves it on
+            r = client.patch(f"{API}/needs/{made[key]['id']}", json={"status": "in_talks"}, headers=staff)
+            assert r.status_code == 200, r.get_json()
+            made[key] = r.get_json()
     return {doc["id"]: key for key, doc in made.items()}
 
 

@@ -82,10 +82,12 @@ def test_deadline_passed_is_told_once_to_staff_and_the_enterprise(client, backen
     staff, owner = world["staff"], world["as_ent_a"]
     need = world["needs"][world["ent_a"]["id"]]["open"]
     backdate(backend, need["id"], 10)
+    assert deadlines.sweep(backend, 3) == 1  # what `serve` does on its timer, and `notify-deadlines`
     first = ok(client.get(f"{API}/notifications", query_string={"kind": "deadline_passed"}, headers=owner))
     assert [n["need_id"] for n in first["items"]] == [need["id"]]
+    assert deadlines.sweep(backend, 3) == 0
     again = ok(client.get(f"{API}/notifications", query_string={"kind": "deadline_passed"}, headers=owner))
-    assert again["total"] == 1  # reading again makes no second one
+    assert again["total"] == 1  # sweeping again makes no second one
     staff_feed = ok(client.get(f"{API}/notifications", query_string={"kind": "deadline_passed"}, headers=staff))
     assert need["id"] in [n["need_id"] for n in staff_feed["items"]]
     assert ok(client.get(f"{API}/needs/{need['id']}", headers=staff))["brokering"]["deadline_notified_at"]
@@ -96,6 +98,7 @@ def test_deadline_passed_is_told_once_to_staff_and_the_enterprise(client, backen
     ok(client.patch(f"{API}/needs/{need['id']}", json={"status": "open"}, headers=owner))
     assert "deadline_notified_at" not in (backend.get("needs", need["id"]).get("brokering") or {})
     backdate(backend, need["id"], 9)
+    deadlines.sweep(backend, 3)
     assert ok(client.get(f"{API}/notifications", query_string={"kind": "deadline_passed"}, headers=owner))["total"] == 2
 
 

@@ -127,7 +127,7 @@ def test_declined_interest_and_changing_the_answer(client, actors, world):
     assert changed["created_at"] == declined["created_at"]  # the first answer is kept for the in-time record
     # only open needs take answers
     draft = world["needs"][world["ent_b"]["id"]]["draft"]
-    assert client.post(f"{API}/interests", json={"need_id": draft["id"], "response": "interested"}, headers=institution).status_code == 403
+    assert client.post(f"{API}/interests", json={"need_id": draft["id"], "response": "interested"}, headers=institution).status_code == 404
     staff_answer = client.post(f"{API}/interests", json={"need_id": draft["id"], "response": "interested",
                                                           "institution_id": world["inst_a"]["id"]}, headers=world["staff"])
     assert staff_answer.status_code == 409
@@ -146,7 +146,7 @@ def test_introduction_requested_by_the_enterprise_and_arranged_by_a_meeting(clie
     meeting = propose(client, staff, need["id"], world["inst_b"]["id"], introduction_id=intro["id"])
     arranged = ok(client.get(f"{API}/introductions/{intro['id']}", headers=enterprise))
     assert arranged["status"] == "arranged" and arranged["meeting_id"] == meeting["id"]
-    # another enterprise's need: refused
+    # another enterprise's need: as if it did not exist
     other_need = world["needs"][world["ent_b"]["id"]]["open"]
     assert client.post(f"{API}/introductions", json={"need_id": other_need["id"], "institution_id": world["inst_a"]["id"]},
-                       headers=enterprise).status_code == 403
+                       headers=enterprise).status_code == 404

@@ -68,7 +68,9 @@ def test_new_since_last_look(client, backend, world, institution):
     everything = ok(client.get(f"{API}/saved-searches/{saved['id']}/results", headers=institution))
     assert {n["id"] for n in everything["items"]} == {need["id"], fresh["id"]}
     assert everything["facets"]["industry"] == {"new_energy": 2}
-    # the look moved the mark: a need published before it is no longer new
+    # reading changed nothing; the institution records its look with a POST
+    assert ok(client.get(f"{API}/saved-searches/{saved['id']}", headers=institution))["new"] == 1
+    assert ok(client.post(f"{API}/saved-searches/{saved['id']}/seen", headers=institution))["new"] == 0
     backdate(backend, fresh["id"], 1)
     assert ok(client.get(f"{API}/saved-searches/{saved['id']}", headers=institution))["new"] == 0
     # staff may look without moving the institution's mark

@@ -11,16 +11,17 @@ The rule (defaults, each a ``MATCHMAKER_SIGNIN_*`` setting):
 
 Both the sign-in page and ``POST /api/v1/auth/token`` go through the same counter.
 
-The store is this process's memory, guarded by a lock: ``matchmaker serve`` runs one
-process (waitress threads), so every request sees the same counts.  It starts empty when
-the service restarts, and several processes would each count on their own: run one, or
-put a shared store behind the same three methods.  Keys older than the window are pruned,
-and the store never holds more than ``max_keys`` entries, so a flood of made-up names
-cannot exhaust memory.  An account lockout also keeps its owner out for the lockout
-period: the usual price of refusing password guessing.
+The service keeps the counts in the data folder's shared counters
+(:mod:`matchmaker.common.counters`, :class:`SharedSignInThrottle`): every worker of
+``serve --workers N``, and every process beside them, sees the same counts, and a restart
+forgets nothing.  :class:`SignInThrottle` is the same rule over one process's memory
+(keys older than the window are pruned, and it never holds more than ``max_keys``
+entries).  An account lockout also keeps its owner out for the lockout period: the usual
+price of refusing password guessing.
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -84,13 +85,47 @@ class SignInThrottle:
         while len(self._failures) + len(self._locked_until) + room > self.max_keys and self._failures:
             del self._failures[next(iter(self._failures))]  # the oldest keys go first
 
+class SharedSignInThrottle(SignInThrottle):
+    """The same rule, counted in the counters all processes share."""
+
+    def __init__(self, store, **limits):
+        super().__init__(**limits)
+        self.store = store
+
+    def locked_for(self, username: str, address: str | None) -> int:
+        try:
+            wait = self.store.locked_for(["/".join(key) for key in self._keys(username, address)])
+        except (sqlite3.Error, OSError):
+            return 0  # counters out of reach (a broken disk): the password is still checked
+        return max(0, int(wait + 0.999))
+
+    def failed(self, username: str, address: str | None) -> None:
+        try:
+            for kind, value in self._keys(username, address):
+                key = f"{kind}/{value}"
+                if self.store.add_failure(key, self.window) >= self.limits[kind]:
+                    self.store.lock(key, self.lockout)
+        except (sqlite3.Error, OSError) as exc:
+            current_app.logger.warning("failed sign-in not counted: %s", exc)
+
+    def succeeded(self, username: str, address: str | None) -> None:
+        key = "/".join(self._keys(username, address)[0])
+        try:
+            self.store.clear_failures(key)
+            self.store.unlock(key)
+        except (sqlite3.Error, OSError):
+            pass
+
+
 def throttle(app: Flask | None = None) -> SignInThrottle:
     """The app's throttle, made from its configuration on first use."""
+    from ..common.counters import counters
+
     app = app or current_app
     found = app.extensions.get(_KEY)
     if found is None:
         config = app.config
-        found = app.extensions.setdefault(_KEY, SignInThrottle(
+        found = app.extensions.setdefault(_KEY, SharedSignInThrottle(counters(app),
             max_failures=int(config.get("SIGNIN_MAX_FAILURES", 5)),
             max_failures_per_address=int(config.get("SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)),
             window=float(config.get("SIGNIN_WINDOW_SECONDS", 900)),

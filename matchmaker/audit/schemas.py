@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ..common.schemas import StrictSchema
+from ..common.schemas import Moment, StrictSchema
 from .service import FACETS
 
 
@@ -26,8 +26,8 @@ class AuditSearchSchema(StrictSchema):
     object_id = fields.List(fields.String(validate=validate.Length(max=200)))
     actor = fields.List(fields.String(validate=validate.Length(max=64)), metadata={"description": "user id"})
     action = fields.List(fields.String(validate=validate.Length(max=40)))
-    since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 time with offset"})
-    until = fields.AwareDateTime(default_timezone=None)
+    since = Moment(default_timezone=None, metadata={"description": "ISO 8601 time with offset"})
+    until = Moment(default_timezone=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

@@ -1,4 +1,10 @@
-"""Times as the zone counts them: China Standard Time, working days Monday to Friday.
+"""Times as the zone counts them: China Standard Time, and China's working days.
+
+Working days follow the State Council's yearly holiday schedule (国务院办公厅关于节假日安排的通知):
+public holidays are not working days, and the make-up working days (调休, a Saturday or
+Sunday worked in exchange) are.  The schedule comes from the maintained ``chinesecalendar``
+package (``chinese_calendar.is_workday``), updated each year when the State Council
+publishes the next one; for a year it does not cover yet, Monday to Friday stands in.
 
 Stored times are UTC ISO 8601 text with whole seconds (``2012-06-01T01:30:00+00:00``), so
 both backends compare them as they sort.  Months (``2012-06``) and working days are taken
@@ -7,6 +13,7 @@ in the zone's local time (UTC+8, no daylight saving), where the plan's year and 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 
 from .. import clock
 from ..errors import ValidationError
@@ -49,8 +56,15 @@ def year_months(year: int) -> list[str]:
     return [f"{year}-{month:02d}" for month in range(1, 13)]
 
 
+@lru_cache(maxsize=8192)
 def is_working_day(day: date) -> bool:
-    return day.weekday() in WORKING_WEEKDAYS
+    """A working day in mainland China: the official schedule, else Monday to Friday."""
+    import chinese_calendar
+
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the package has no schedule for (before 2004, or not yet published)
+        return day.weekday() in WORKING_WEEKDAYS
 
 
 def add_working_days(day: date, count: int) -> date:

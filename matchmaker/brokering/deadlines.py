@@ -4,9 +4,9 @@ A need is late when it is open, was published before the cutoff of
 :func:`~matchmaker.brokering.calendar.overdue_cutoff`, and no institution has answered it
 (``brokering.first_response_at`` is missing) — one query in the search engine.
 
-"Deadline passed" notifications are made by :func:`sweep`, which runs when anyone reads
-their notification feed or staff read the waiting list (a bounded number per call, so a
-read stays fast), and in full by ``matchmaker notify-deadlines`` (for cron).  Each need is
+"Deadline passed" notifications are made by :func:`sweep`, which ``matchmaker serve``
+runs on a timer (:mod:`~matchmaker.brokering.scheduler`) and ``matchmaker notify-deadlines``
+runs once (for cron); never by a read.  Each need is
 notified once per publication: ``brokering.deadline_notified_at`` marks it.
 """
 from __future__ import annotations

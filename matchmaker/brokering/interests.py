@@ -85,10 +85,8 @@ class InterestService:
 
     def get(self, user: User, interest_id: str) -> dict:
         interest = self.backend.get(INTERESTS, interest_id)
-        if interest is None:
-            raise NotFound(f"interest {interest_id} not found")
-        if not self.can_read(require_user(user), interest):
-            raise Forbidden("you may see only answers to your own needs or by your own institution")
+        if interest is None or not self.can_read(require_user(user), interest):
+            raise NotFound(f"interest {interest_id} not found")  # the same for a rival's as for none
         return interest
 
     def search(self, user: User, args: dict) -> dict:
@@ -106,10 +104,8 @@ class InterestService:
         user = require_user(user)
         institution_id = acting_institution(user, data, "answer needs")
         need = self.backend.get(NEEDS, data["need_id"])
-        if need is None:
-            raise NotFound(f"need {data['need_id']} not found")
-        if not can_read_need(user, need):
-            raise Forbidden("you may not see this need")
+        if need is None or not can_read_need(user, need):
+            raise NotFound(f"need {data['need_id']} not found")  # a draft's id is no secret to give away
         if need["status"] != "open":
             raise Conflict(f"only open needs take answers; this one is {need['status']}", fields={"need_id": ["not open"]})
         institution = self.backend.get(INSTITUTIONS, institution_id)
@@ -237,10 +233,8 @@ class IntroductionService:
 
     def get(self, user: User, intro_id: str) -> dict:
         intro = self.backend.get(INTRODUCTIONS, intro_id)
-        if intro is None:
-            raise NotFound(f"introduction request {intro_id} not found")
-        if not self.can_read(require_user(user), intro):
-            raise Forbidden("introduction requests are seen by the enterprise that asked and zone staff")
+        if intro is None or not self.can_read(require_user(user), intro):
+            raise NotFound(f"introduction request {intro_id} not found")  # the same for a rival's as for none
         return intro
 
     def search(self, user: User, args: dict) -> dict:
@@ -260,10 +254,10 @@ class IntroductionService:
     def request(self, user: User, data: dict) -> dict:
         user = require_user(user)
         need = self.backend.get(NEEDS, data["need_id"])
-        if need is None:
-            raise NotFound(f"need {data['need_id']} not found")
-        if not (user.is_staff or (user.role == "enterprise" and user.enterprise_id == need["enterprise_id"])):
+        if not (user.is_staff or user.role == "enterprise"):
             raise Forbidden("an enterprise asks for introductions for its own needs")
+        if need is None or not (user.is_staff or user.enterprise_id == need["enterprise_id"]):
+            raise NotFound(f"need {data['need_id']} not found")  # a rival's need looks like none
         if need["status"] not in ("open", "in_talks"):
             raise Conflict(f"introductions are for open needs; this one is {need['status']}", fields={"need_id": ["not open"]})
         institution = self.backend.get(INSTITUTIONS, data["institution_id"])
@@ -306,12 +300,10 @@ class IntroductionService:
         return stored
 
 
-def waiting_list(backend: SearchBackend, user: User, args: dict, working_days: int, now: datetime | None = None,
-                 sweep_limit: int | None = 200) -> dict:
+def waiting_list(backend: SearchBackend, user: User, args: dict, working_days: int, now: datetime | None = None) -> dict:
     """Staff: open needs nobody answered by their deadline, longest waiting first."""
     require_staff(user, "see the waiting list")
     now = now or now_utc()
-    deadlines.sweep(backend, working_days, now=now, limit=sweep_limit)
     filters = []
     for param in ("industry", "instrument"):
         if args.get(param):

@@ -86,9 +86,7 @@ class Waiting(MethodView):
     @blp.response(200, page_schema(WaitingItemSchema, "WaitingPage"))
     def get(self, args):
         """Staff: open needs no institution answered by their deadline, longest waiting first"""
-        config = current_app.config
-        return waiting_list(backend(), require_user(actor()), args, settings.working_days(config),
-                            sweep_limit=settings.sweep_limit(config))
+        return waiting_list(backend(), require_user(actor()), args, settings.working_days(current_app.config))
 
 
 @blp.route("/institutions/<institution_id>/responsiveness")

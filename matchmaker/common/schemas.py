@@ -1,6 +1,7 @@
 """Schema building blocks shared by every document type."""
 from __future__ import annotations
 
+from datetime import timezone
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -10,6 +11,9 @@ from ..errors import ValidationError
 
 #: The largest sum of money a document may carry: 10,000 亿 yuan, far above any real ticket.
 MAX_MONEY = 10**12
+#: The most search terms one query may have (a Chinese run of n characters is n-1 terms):
+#: each term costs the engine a posting-list walk, so a long ``q`` is refused, not run.
+MAX_QUERY_TERMS = 32
 
 
 class StrictSchema(ma.Schema):
@@ -32,6 +36,39 @@ def Money(validate_also=None, strict: bool = True, **kwargs) -> fields.Integer:
 def SignedMoney(**kwargs) -> fields.Integer:
     """An amount in yuan that may be negative (a loss, an outflow)."""
     return fields.Integer(strict=True, validate=validate.Range(min=-MAX_MONEY, max=MAX_MONEY), **kwargs)
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 time with an offset, between the years 1900 and 2200: a time far outside
+    them cannot be turned into UTC or stored, so it is a field error, not a crash."""
+
+    YEARS = (1900, 2200)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        low, high = self.YEARS
+        try:
+            utc = moment.astimezone(timezone.utc) if moment.tzinfo else moment
+        except (OverflowError, ValueError):
+            utc = None
+        if utc is None or not low <= utc.year <= high:
+            raise ma.ValidationError(f"must be a time between the years {low} and {high}")
+        return moment
+
+
+def _few_terms(text: str) -> None:
+    from ..search.analysis import tokenize
+
+    terms = len(set(tokenize(text)))
+    if terms > MAX_QUERY_TERMS:
+        raise ma.ValidationError(f"too many search terms ({terms}); use at most {MAX_QUERY_TERMS}: "
+                                 "a few words, or about 30 Chinese characters")
+
+
+def QueryText(**kwargs) -> fields.String:
+    """Full text to search: at most 500 characters and :data:`MAX_QUERY_TERMS` terms."""
+    kwargs.setdefault("metadata", {"description": f"full text, Chinese or English; at most {MAX_QUERY_TERMS} terms"})
+    return fields.String(validate=[validate.Length(max=500), _few_terms], **kwargs)
 
 
 def Text(max_length: int, required: bool = False, **kwargs) -> fields.String:
@@ -65,7 +102,7 @@ class PageArgs(StrictSchema):
 class SearchArgs(PageArgs):
     """A search's query string: full text ``q`` besides the page."""
 
-    q = fields.String(validate=validate.Length(max=500), metadata={"description": "full text, Chinese or English"})
+    q = QueryText()
 
 
 class DocumentSchema(StrictSchema):

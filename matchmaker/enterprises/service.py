@@ -9,6 +9,7 @@ from ..errors import Forbidden
 from ..needs.service import NeedService
 from ..readiness.service import forget_readiness, track_readiness
 from ..search import Query, Terms
+from . import privacy
 from .claims import review_claims
 from .events import designations
 from .facts import derived_fields
@@ -16,8 +17,6 @@ from .schemas import EnterpriseSchema
 
 FILTER_FIELDS = {"industry": "industry", "stage": "stage", "tier": "tier"}
 FACETS = ["industry", "stage", "tier"]
-#: What an institution sees of an enterprise that has an open need: no financial history.
-PRIVATE_FIELDS = ("financials", "registered_capital", "has_collateral")
 
 
 class EnterpriseService(DocumentService):
@@ -46,7 +45,7 @@ class EnterpriseService(DocumentService):
         if can_read_enterprise(user, doc_id):
             return doc
         if user.role == "institution" and self.has_open_need(doc_id):
-            return {k: v for k, v in doc.items() if k not in PRIVATE_FIELDS}
+            return privacy.visible(user, doc_id, doc)  # no money: see enterprises/privacy.py
         raise Forbidden("you may see an enterprise only through its open funding needs")
 
     def create(self, user: User, data: dict) -> dict:

@@ -1,4 +1,9 @@
-"""CSV (UTF-8 with BOM: Excel then reads Chinese) and .xlsx (openpyxl) from rows."""
+"""CSV (UTF-8 with BOM: Excel then reads Chinese) and .xlsx (openpyxl) from rows.
+
+Every text cell is kept as text, never a formula (OWASP's CSV injection rule): in a CSV a
+cell that starts with ``= + - @``, a tab or a carriage return gets a leading apostrophe,
+and in a workbook every text cell is stored as a string cell, whatever it starts with.
+"""
 from __future__ import annotations
 
 import csv
@@ -6,6 +11,14 @@ import io
 from typing import Iterable, Iterator
 
 BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet shows as the text it is: a formula start gets an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_chunks(headings: list[str], rows: Iterable[list], chunk: int = 500) -> Iterator[bytes]:
@@ -15,7 +28,7 @@ def csv_chunks(headings: list[str], rows: Iterable[list], chunk: int = 500) -> I
     buffer.write(BOM)
     writer.writerow(headings)
     for count, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        writer.writerow([spreadsheet_safe(v) for v in row])
         if count % chunk == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -40,8 +53,17 @@ def xlsx_bytes(title: str, headings: list[str], rows: Iterable[list]) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        # control characters (other than tab and line breaks) cannot be stored in a worksheet
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        sheet.append([_text_cell(sheet, v, ILLEGAL_CHARACTERS_RE) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _text_cell(sheet, value: str, illegal):
+    """A string cell (data type ``s``): openpyxl would make ``=…`` a live formula.
+    Control characters other than tab and line breaks cannot be stored in a worksheet."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=illegal.sub("", value))
+    cell.data_type = "s"
+    return cell

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields, validate, validates_schema
+from marshmallow import fields, validates_schema
 
 from ..common.api import page_schema
-from ..common.schemas import Code, Money, PageArgs, ProjectedList
+from ..common.schemas import Code, Money, PageArgs, ProjectedList, QueryText
 from ..institutions.schemas import InstitutionSchema
 from ..needs.schemas import NeedSchema
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, STAGES
@@ -16,7 +16,7 @@ class MatchArgsSchema(PageArgs):
 
 
 class DealflowArgsSchema(MatchArgsSchema):
-    q = fields.String(validate=validate.Length(max=500))
+    q = QueryText()
     industry = fields.List(Code(INDUSTRIES))
     instrument = fields.List(Code(INSTRUMENTS))
     stage = fields.List(Code(STAGES))

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..brokering.schemas import PagedSchema
-from ..common.schemas import Code, Money, StrictSchema, Text
+from ..common.schemas import Code, Moment, Money, StrictSchema, Text
 from ..vocabulary import INSTRUMENTS
 from .service import ANSWERS, OUTCOMES, SIDES, STATUSES
 
@@ -59,16 +59,16 @@ class MeetingSchema(ma.Schema):
 class MeetingCreateSchema(StrictSchema):
     need_id = fields.String(required=True, validate=ID)
     institution_id = fields.String(required=True, validate=ID)
-    starts_at = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with an offset, e.g. 2012-06-01T09:30:00+08:00"})
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = Moment(required=True, metadata={"description": "ISO 8601 with an offset, e.g. 2012-06-01T09:30:00+08:00"})
+    ends_at = Moment(required=True)
     location = Text(500)
     notes = Text(2000)
     introduction_id = fields.String(validate=ID, metadata={"description": "the introduction request this answers (marked arranged)"})
 
 
 class MeetingUpdateSchema(StrictSchema):
-    starts_at = fields.AwareDateTime(metadata={"description": "moving the time asks both parties again"})
-    ends_at = fields.AwareDateTime()
+    starts_at = Moment(metadata={"description": "moving the time asks both parties again"})
+    ends_at = Moment()
     location = Text(500, allow_none=True)
     notes = Text(2000, allow_none=True)
     status = Code(STATUSES, metadata={"description": "staff may set cancelled or held (the same checks as the steps)"})
@@ -98,6 +98,6 @@ class MeetingSearchSchema(PagedSchema):
     need_id = fields.List(fields.String(validate=ID))
     institution_id = fields.List(fields.String(validate=ID))
     enterprise_id = fields.List(fields.String(validate=ID))
-    starts_from = fields.AwareDateTime()
-    starts_until = fields.AwareDateTime()
+    starts_from = Moment()
+    starts_until = Moment()
     sort = Code(("starts_at", "-starts_at"))

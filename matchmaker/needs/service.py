@@ -5,9 +5,10 @@ from ..accounts.models import User
 from ..common.search_params import amount_range, sort_from, terms_filters
 from ..common.schemas import now_iso
 from ..common.service import DocumentService, page_query
+from ..enterprises import privacy
 from ..enterprises.facts import deal_facts, summary
 from ..brokering.calendar import local_month, utc_iso
-from ..errors import Forbidden, ValidationError
+from ..errors import Forbidden, NotFound, ValidationError
 from ..search import Query, Terms
 from .schemas import NeedSchema
 
@@ -30,6 +31,30 @@ TRANSITIONS = {
     "withdrawn": {"draft", "open"},
 }
 
+#: What a new need may start as: it reaches the other statuses by changes.
+CREATE_STATUSES = ("draft", "open")
+#: Statuses that brokering (zone staff, a meeting's funded outcome) moves a need to; the
+#: enterprise itself drafts, publishes, withdraws and closes.
+BROKERING_STATUSES = ("in_talks", "funded")
+
+
+def check_status_rule(user: User, before: str | None, after: str) -> None:
+    """The need's status machine, by role: 422 with the field's message when it is broken."""
+    if before is None:
+        if after not in CREATE_STATUSES:
+            raise ValidationError(f"a new need cannot be {after}",
+                                  fields={"status": [f"a new need is one of: {', '.join(CREATE_STATUSES)}"]})
+        return
+    if after == before:
+        return
+    if after not in TRANSITIONS[before]:
+        allowed = ", ".join(sorted(TRANSITIONS[before])) or "none"
+        raise ValidationError(f"a need cannot go from {before} to {after}",
+                              fields={"status": [f"from {before} it can go to: {allowed}"]})
+    if after in BROKERING_STATUSES and not user.is_staff:
+        raise ValidationError(f"only zone staff move a need to {after}, through brokering",
+                              fields={"status": [f"{after} is set by zone staff through brokering"]})
+
 
 def enterprise_copy(enterprise: dict) -> dict:
     """The fields a need carries of its enterprise, for search filters and deal flow."""
@@ -43,9 +68,12 @@ def enterprise_copy(enterprise: dict) -> dict:
 
 def shown_to(user: User, need: dict) -> dict:
     """What a user sees of a need: its brokering history (when institutions answered, met,
-    funded) is for the enterprise and staff; an institution sees the need without it."""
+    funded) is for the enterprise and staff; an institution sees the need without it, and
+    of the enterprise's copy what the field-privacy table allows."""
     if user.role == "institution":
-        return {k: v for k, v in need.items() if k != "brokering"}
+        need = {k: v for k, v in need.items() if k != "brokering" and k not in privacy.NEED_FIELDS_FROM_PRIVATE}
+        if isinstance(need.get("enterprise"), dict):
+            need["enterprise"] = privacy.visible(user, need.get("enterprise_id"), need["enterprise"])
     return need
 
 
@@ -92,8 +120,13 @@ class NeedService(DocumentService):
     def get(self, user: User, doc_id: str) -> dict:
         need = self.fetch(doc_id)
         if not (can_read_need(require_user(user), need) or self.institution_took_part(user, doc_id)):
-            raise Forbidden("you may not see this need")
+            raise NotFound(f"{self.label} {doc_id} not found")  # the same answer as for no such need
         return shown_to(user, need)
+
+    def hide_unless_readable(self, user: User, need: dict) -> None:
+        """404, as for a need that does not exist, to whoever may not even read this one."""
+        if not (can_read_need(user, need) or self.institution_took_part(user, need["id"])):
+            raise NotFound(f"{self.label} {need['id']} not found")
 
     def institution_took_part(self, user: User, need_id: str) -> bool:
         """An institution that answered a need or met about it keeps reading it after it
@@ -110,26 +143,23 @@ class NeedService(DocumentService):
             data.setdefault("enterprise_id", user.enterprise_id)
         if not (user.is_staff or owns_enterprise(user, data.get("enterprise_id"))):
             raise Forbidden("only the enterprise itself or zone staff may post its needs")
+        check_status_rule(user, None, data.get("status", "draft"))
         return self.insert(data)
 
     def update(self, user: User, doc_id: str, changes: dict, expected_version: str | None = None) -> dict:
         current = self.fetch(doc_id)
         if not can_edit_need(require_user(user), current):
+            self.hide_unless_readable(user, current)
             raise Forbidden("only the enterprise itself or zone staff may change this need")
         if "enterprise_id" in changes and changes["enterprise_id"] != current["enterprise_id"]:
             raise ValidationError("a need cannot move to another enterprise", fields={"enterprise_id": ["cannot be changed"]})
-        new_status = changes.get("status", current["status"])
-        if new_status != current["status"] and new_status not in TRANSITIONS[current["status"]]:
-            allowed = ", ".join(sorted(TRANSITIONS[current["status"]])) or "none"
-            raise ValidationError(
-                f"a need cannot go from {current['status']} to {new_status}",
-                fields={"status": [f"from {current['status']} it can go to: {allowed}"]},
-            )
+        check_status_rule(user, current["status"], changes.get("status", current["status"]))
         return self.modify(doc_id, changes, expected_version)
 
     def delete(self, user: User, doc_id: str, expected_version: str | None = None) -> None:
         current = self.fetch(doc_id)
         if not can_edit_need(require_user(user), current):
+            self.hide_unless_readable(user, current)
             raise Forbidden("only the enterprise itself or zone staff may delete this need")
         self.remove(doc_id, expected_version)
 

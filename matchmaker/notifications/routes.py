@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
 from ..access import require_user
-from ..brokering import deadlines, settings
 from ..common.api import actor, backend, observers, page_schema, with_etag
 from ..needs.schemas import NeedSchema
 from .saved_searches import SavedSearchService
@@ -28,11 +26,8 @@ class Feed(MethodView):
     @blp.arguments(FeedArgsSchema, location="query")
     @blp.response(200, FeedSchema)
     def get(self, args):
-        """Your notifications, newest first (late needs are noticed here too)"""
-        user = require_user(actor())
-        config = current_app.config
-        deadlines.sweep(backend(), settings.working_days(config), limit=settings.sweep_limit(config))
-        return Notifications(backend()).feed(user, args)
+        """Your notifications, newest first"""
+        return Notifications(backend()).feed(require_user(actor()), args)
 
 
 @blp.route("/read-all")
@@ -115,5 +110,13 @@ class Results(MethodView):
     @saved_blp.arguments(ResultsArgsSchema, location="query")
     @saved_blp.response(200, ResultsPageSchema)
     def get(self, args, saved_id):
-        """Run it: open needs it finds, newest first; `new` counts those since your last look"""
+        """Run it: open needs it finds, newest first; `new` counts those since your last look (a read: the look is not recorded)"""
         return saved().results(actor(), saved_id, args)
+
+
+@saved_blp.route("/<saved_id>/seen")
+class Seen(MethodView):
+    @saved_blp.response(200, SavedSearchSchema)
+    def post(self, saved_id):
+        """Record a look (institution users): what was published until now is no longer new"""
+        return with_etag(saved().mark_seen(actor(), saved_id))

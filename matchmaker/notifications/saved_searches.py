@@ -2,7 +2,8 @@
 
 A saved search holds the parameters of a needs search (``q``, ``industry``, ``instrument``,
 ``stage``, ``min_amount``, ``max_amount``).  It belongs to an institution: each of its
-users sees and runs it; running it with ``mark_seen`` moves ``last_seen_at`` forward.
+users sees and runs it; running it changes nothing, and ``mark_seen`` (a POST) moves
+``last_seen_at`` forward.
 
 When a need becomes open, :meth:`SavedSearchService.notify_matches` finds the saved
 searches it satisfies — the structured parameters as engine filters over the saved
@@ -118,7 +119,7 @@ class SavedSearchService:
 
     def results(self, user: User, saved_id: str, args: dict) -> dict:
         """A page of the open needs the search finds; ``new`` counts those published since
-        the last look, ``only_new`` shows just them, ``mark_seen`` (default) moves the mark."""
+        the last look, ``only_new`` shows just them.  A read: the mark stays (see mark_seen)."""
         saved = self.fetch(user, saved_id)
         last_seen = saved.get("last_seen_at")
         query = self.needs_query(saved, args["page"], args["per_page"], since=last_seen if args.get("only_new") else None)
@@ -126,9 +127,16 @@ class SavedSearchService:
         body["items"] = [shown_to(user, need) for need in body["items"]]
         body["new"] = self.count_new(saved)
         body["last_seen_at"] = last_seen
-        if args.get("mark_seen", True) and user.role == "institution":
-            self.backend.replace(SAVED, saved_id, {**saved, "last_seen_at": utc_iso(now_utc())})
         return body
+
+    def mark_seen(self, user: User, saved_id: str) -> dict:
+        """The institution has looked: needs published until now are no longer new."""
+        saved = self.fetch(user, saved_id)
+        if user.role != "institution":
+            raise Forbidden("only the institution's own users mark its saved searches seen")
+        stored = self.backend.replace(SAVED, saved_id, {**saved, "last_seen_at": utc_iso(now_utc())},
+                                      expected_version=saved["version"])
+        return {**stored, "new": 0}
 
     # -- a need was published -----------------------------------------------------------
     def matching(self, need: dict) -> list[dict]:

@@ -5,7 +5,7 @@ from marshmallow import fields, validate, validates_schema
 
 from ..brokering.schemas import PagedSchema
 from ..common.api import page_schema
-from ..common.schemas import Code, Money, StrictSchema, Text
+from ..common.schemas import Code, Money, QueryText, StrictSchema, Text
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, STAGES
 from .service import KINDS
 
@@ -63,7 +63,7 @@ class SavedSearchSchema(ma.Schema):
 
 class SavedSearchCreateSchema(StrictSchema):
     name = Text(100, required=True)
-    q = fields.String(validate=validate.Length(max=500))
+    q = QueryText()
     industry = fields.List(Code(INDUSTRIES))
     instrument = fields.List(Code(INSTRUMENTS))
     stage = fields.List(Code(STAGES))
@@ -88,4 +88,5 @@ class SavedSearchListArgs(PagedSchema):
 
 class ResultsArgsSchema(PagedSchema):
     only_new = fields.Boolean(load_default=False, metadata={"description": "only needs published since the last look"})
-    mark_seen = fields.Boolean(load_default=True, metadata={"description": "count this as a look (institution users)"})
+    mark_seen = fields.Boolean(load_default=False, metadata={
+        "description": "ignored (kept for old clients): reading never moves the mark; POST /saved-searches/{id}/seen does"})

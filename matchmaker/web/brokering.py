@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 
 from ..access import require_staff
 from ..brokering import settings
-from ..brokering import deadlines
 from ..brokering.interests import DECLINE_REASONS, InterestService, IntroductionService, waiting_list
 from ..brokering.schemas import InterestCreateSchema, WaitingSearchSchema
 from ..common.schemas import validate_with
@@ -270,6 +269,13 @@ def saved_search(saved_id):
     return render_template("brokering/saved_search.html", search=search, result=result, args=args, errors=errors)
 
 
+@bp.route("/saved-searches/<saved_id>/seen", methods=["POST"])
+def saved_search_seen(saved_id):
+    saved_service().mark_seen(user(), saved_id)
+    flash(_("Marked as seen: only needs published from now on count as new."), "success")
+    return redirect(url_for(".saved_search", saved_id=saved_id))
+
+
 @bp.route("/saved-searches/<saved_id>/delete", methods=["POST"])
 def saved_search_delete(saved_id):
     saved_service().delete(user(), saved_id)
@@ -281,8 +287,6 @@ def saved_search_delete(saved_id):
 @bp.route("/notifications")
 def notifications():
     args, errors = query_args(FeedArgsSchema(), {"per_page": 20})
-    config = current_app.config
-    deadlines.sweep(backend(), settings.working_days(config), limit=settings.sweep_limit(config))
     feed = Notifications(backend()).feed(user(), args)
     return render_template("brokering/notifications.html", feed=feed, result=feed, args=args, errors=errors)
 
@@ -322,6 +326,6 @@ def console():
 def waiting():
     args, errors = query_args(WaitingSearchSchema(), {"per_page": 20})
     config = current_app.config
-    result = waiting_list(backend(), user(), args, settings.working_days(config), sweep_limit=settings.sweep_limit(config))
+    result = waiting_list(backend(), user(), args, settings.working_days(config))
     return render_template("brokering/waiting.html", result=result, args=args, errors=errors,
                            working_days=settings.working_days(config))

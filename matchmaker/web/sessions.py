@@ -50,9 +50,10 @@ def end(user: User) -> None:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """``target`` when it is a path on this site (no scheme, no host, no ``//``), else ``default``."""
+    """``target`` when it is a path on this site (no scheme, no host, no ``//``, no control
+    characters: CR/LF would split the Location header), else ``default``."""
     target = (target or "").rstrip("?")
-    if not target:
+    if not target or any(ch < " " or ch == "\x7f" for ch in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
