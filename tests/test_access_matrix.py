@@ -27,7 +27,10 @@ import pytest
 
 from matchmaker import create_app
 from matchmaker.storage import get_backend
+from tests.brokering_helpers import on_day
 from tests.conftest import PASSWORD, Actors, enterprise_doc, institution_doc, need_doc
+
+AFTER_THE_MEETINGS = "2099-01-01"  # the clock when meetings (from 2031 on) are recorded as held
 
 API = "/api/v1"
 ROLES = ("anonymous", "enterprise", "institution", "staff", "admin")
@@ -156,6 +159,7 @@ class Req:
     body: dict | None = None
     headers: dict | None = None  # instead of the role's
     query: dict = field(default_factory=dict)
+    today: str | None = None  # the app's clock for the request (meetings are held after they start)
 
 
 class World:
@@ -230,7 +234,8 @@ class World:
             for side in ("enterprise", "institution"):
                 meeting = self.post(f"/meetings/{meeting['id']}/confirm", {"side": side})
         if state == "held":
-            meeting = self.post(f"/meetings/{meeting['id']}/held", {})
+            with on_day(self.client.application, AFTER_THE_MEETINGS):
+                meeting = self.post(f"/meetings/{meeting['id']}/held", {})
         return meeting
 
     def fresh_need(self, party: str) -> str:
@@ -304,7 +309,7 @@ def _delete_with_owner(kind, make):
 def _meeting_step(path, state="proposed", body=lambda role: None):
     def build(w, role, own, t):
         meeting = w.meeting(t["party"], state)
-        return Req(f"/api/v1/meetings/{meeting['id']}/{path}", body(role))
+        return Req(f"/api/v1/meetings/{meeting['id']}/{path}", body(role), today=AFTER_THE_MEETINGS if path == "held" else None)
     return build
 
 
@@ -507,7 +512,8 @@ def test_access_row(world, method, rule):
             body = req.body
             headers = req.headers if req.headers is not None else world.headers[role]
             before = snapshot(world.backend) if method != "GET" and expected != EMPTY and expected >= 400 else None
-            r = world.client.open(req.path, method=method, json=body, query_string=req.query, headers=headers)
+            with on_day(world.client.application, req.today or world.client.application.config.get("TODAY")):
+                r = world.client.open(req.path, method=method, json=body, query_string=req.query, headers=headers)
             r.get_data()  # a streamed export runs to its end inside the request
             r.close()
             status = 200 if expected == EMPTY else expected

@@ -38,6 +38,11 @@ class MeetingSchema(ma.Schema):
     outcome_notes = fields.String()
     outcome_at = fields.String()
     outcome_by = fields.String()
+    corrected_at = fields.String(metadata={"description": "when staff last corrected a funded outcome"})
+    corrected_by = fields.String()
+    correction_reason = fields.String()
+    corrected_from = fields.String(metadata={"description": "the outcome before the correction"})
+    corrected_from_amount = fields.Integer()
     proposed_by = fields.String()
     held_at = fields.String()
     held_by = fields.String()
@@ -90,6 +95,7 @@ class OutcomeSchema(StrictSchema):
     amount = Money(validate_also=validate.Range(min=1, error="must be at least 1 yuan"), metadata={"description": "required for funded"})
     instrument = Code(INSTRUMENTS, metadata={"description": "required for funded"})
     notes = Text(2000)
+    correction_reason = Text(500, metadata={"description": "required to correct a funded outcome"})
 
 
 class MeetingSearchSchema(PagedSchema):

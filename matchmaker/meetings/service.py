@@ -3,8 +3,14 @@
 States (API.md): ``proposed`` → ``confirmed`` (both parties confirmed) → ``held``; a
 proposed or confirmed meeting may be ``cancelled`` (by staff, or by a party declining).
 Moving the time sends it back to ``proposed`` with both answers pending.  A cancelled
-meeting cannot be held, a meeting is held only once both parties confirmed, and an
-outcome is recorded only after it was held (``funded`` is final).  Illegal steps are 409.
+meeting cannot be held, a meeting is held only once both parties confirmed and its start
+time has come (:func:`matchmaker.clock.now`), and an outcome is recorded only after it was
+held.  A meeting is proposed (or moved) only to a time still to come.  Illegal steps are 409.
+
+A ``funded`` outcome is not overwritten by a plain new outcome: staff correct it with a
+reason (``correction_reason``).  The correction is audited (action ``correct``), the parties
+are told it is a correction, and when no funded meeting is left the need goes back to
+``in_talks`` and loses its funding facts.
 
 A meeting may not overlap another meeting of the same enterprise or institution that is
 not cancelled (other.starts_at < this.ends_at and other.ends_at > this.starts_at): 409.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .. import clock
 from ..access import require_staff, require_user
 from ..accounts.models import User
 from ..brokering import facts
@@ -112,6 +119,7 @@ class MeetingService:
                 raise ValidationError("the introduction request is for another need or institution",
                                       fields={"introduction_id": ["does not match need_id and institution_id"]})
         starts, ends = _times(data["starts_at"], data["ends_at"])
+        _still_to_come(starts)
         doc = meeting_doc(need, institution, starts, ends, proposed_by=user.id, stamp=utc_iso(now_utc()),
                           location=data.get("location"), notes=data.get("notes"), introduction_id=data.get("introduction_id"))
         with self.backend.transaction():
@@ -171,6 +179,8 @@ class MeetingService:
         if moved:
             starts, ends = _times(changes.get("starts_at", meeting["starts_at"]), changes.get("ends_at", meeting["ends_at"]))
             moved = (starts, ends) != (meeting["starts_at"], meeting["ends_at"])
+            if moved and starts != meeting["starts_at"]:
+                _still_to_come(starts)
             doc.update(starts_at=starts, ends_at=ends, month=local_month(starts))
         for key in ("location", "notes"):
             if key in changes:
@@ -260,12 +270,15 @@ class MeetingService:
             raise Conflict("both parties must confirm before the meeting is held", fields={"status": ["proposed"]})
         if meeting["status"] == "held":
             raise Conflict("the meeting is already recorded as held", fields={"status": ["held"]})
+        if not has_started(meeting):
+            raise Conflict(f"the meeting starts at {_when(meeting)}; it is recorded as held once it has taken place",
+                           fields={"status": ["not started yet"]})
         stamp = utc_iso(now_utc())
         doc = {**meeting, "status": "held", "held_at": stamp, "held_by": user.id, "updated_at": stamp}
         stored = self.backend.replace(MEETINGS, meeting_id, doc, expected_version=meeting["version"])
         emit(self.observers, "meeting", "held", meeting_id, meeting, stored)
         # held: both confirmed, so the institution showed interest too
-        facts.mark(self.backend, meeting["need_id"], first={"interested_at": stamp, "meeting_held_at": stamp})
+        facts.mark(self.backend, meeting["need_id"], first={"interested_at": stamp, "meeting_held_at": meeting["starts_at"]})
         self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
                    f"The meeting of {_when(stored)} is recorded as held.", f"{_when(stored)}的会面已记录为已举行。")
         return stored
@@ -276,8 +289,10 @@ class MeetingService:
         if meeting["status"] != "held":
             raise Conflict(f"an outcome is recorded after the meeting is held; this one is {meeting['status']}",
                            fields={"status": [meeting["status"]]})
-        if meeting.get("outcome") == "funded":
-            raise Conflict("a funded outcome is final", fields={"outcome": ["already funded"]})
+        correcting = meeting.get("outcome") == "funded"
+        reason = (data.get("correction_reason") or "").strip() or None
+        if correcting and reason is None:
+            raise Conflict("a funded outcome is corrected with a reason", fields={"correction_reason": ["required to correct a funded outcome"]})
         outcome = data["outcome"]
         if outcome == "funded":
             missing = {k: ["required for a funded outcome"] for k in ("amount", "instrument") if data.get(k) is None}
@@ -289,18 +304,39 @@ class MeetingService:
         stamp = utc_iso(now_utc())
         doc = {**meeting, "outcome": outcome, "amount": data.get("amount"), "instrument": data.get("instrument"),
                "outcome_notes": data.get("notes") or None, "outcome_at": stamp, "outcome_by": user.id, "updated_at": stamp}
+        if correcting:
+            doc.update(corrected_at=stamp, corrected_by=user.id, correction_reason=reason,
+                       corrected_from=meeting["outcome"], corrected_from_amount=meeting.get("amount"))
         with self.backend.transaction():
-            if outcome == "funded":
+            if outcome == "funded" and not correcting:
                 self._fund_need(user, meeting["need_id"])
             stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
-            emit(self.observers, "meeting", "outcome", meeting_id, meeting, stored)
-            if outcome == "funded":
-                facts.mark(self.backend, meeting["need_id"], first={"funded_at": stamp},
-                           always={"funded_amount": self.funded_total(meeting["need_id"])})
+            emit(self.observers, "meeting", "correct" if correcting else "outcome", meeting_id, meeting, stored)
+            if outcome == "funded" or correcting:
+                self._refresh_funding(user, meeting["need_id"], stamp)
         label = outcome.replace("_", " ")
-        self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
-                   f"Outcome of the meeting of {_when(stored)}: {label}.", f"{_when(stored)}会面的结果：{OUTCOME_ZH[outcome]}。")
+        if correcting:
+            message = (f"Correction: the outcome of the meeting of {_when(stored)} is {label}, not "
+                       f"{_outcome_text(meeting, 'en')} as told before. Reason: {reason}")
+            message_zh = (f"更正：{_when(stored)}会面的结果为{OUTCOME_ZH[outcome]}{_amount_zh(stored)}，"
+                          f"此前通知的{_outcome_text(meeting, 'zh')}有误。原因：{reason}")
+        else:
+            message = f"Outcome of the meeting of {_when(stored)}: {label}."
+            message_zh = f"{_when(stored)}会面的结果：{OUTCOME_ZH[outcome]}。"
+        self._tell(stored, ["enterprise", "institution"], "meeting_changed", user, message, message_zh)
         return stored
+
+    def _refresh_funding(self, user: User, need_id: str, stamp: str) -> None:
+        """The need's funding facts follow its funded meetings; with none left after a
+        correction, the need goes back to ``in_talks``."""
+        total = self.funded_total(need_id)
+        if total:
+            facts.mark(self.backend, need_id, first={"funded_at": stamp}, always={"funded_amount": total})
+            return
+        facts.mark(self.backend, need_id, always={"funded_at": None, "funded_amount": None})
+        need = self.backend.get(NEEDS, need_id)
+        if need is not None and need["status"] == "funded":
+            NeedService(self.backend, self.observers).modify(need_id, {"status": "in_talks"})
 
     def _fund_need(self, user: User, need_id: str) -> None:
         """Move the need to funded, through the need service (its rules and audit apply)."""
@@ -361,6 +397,30 @@ def _times(starts_at, ends_at) -> tuple[str, str]:
     if ends - starts > MAX_LENGTH:
         raise ValidationError("a meeting lasts at most 12 hours", fields={"ends_at": ["at most 12 hours after starts_at"]})
     return utc_iso(starts), utc_iso(ends)
+
+
+def _still_to_come(starts: str) -> None:
+    """A meeting is proposed for a time that has not passed yet (the zone's clock)."""
+    if parse_time(starts) < clock.now():
+        raise ValidationError("a meeting is proposed for a time still to come",
+                              fields={"starts_at": ["must not be in the past"]})
+
+
+def has_started(meeting: dict) -> bool:
+    """Whether the meeting's start time has come (it may then be recorded as held)."""
+    return parse_time(meeting["starts_at"]) <= clock.now()
+
+
+def _outcome_text(meeting: dict, lang: str = "en") -> str:
+    outcome = meeting.get("outcome") or ""
+    if lang == "zh":
+        return OUTCOME_ZH.get(outcome, outcome) + _amount_zh(meeting)
+    text = outcome.replace("_", " ")
+    return f"{text} ({meeting['amount']:,} yuan)" if meeting.get("amount") else text
+
+
+def _amount_zh(meeting: dict) -> str:
+    return f"（{meeting['amount']:,}元）" if meeting.get("outcome") == "funded" and meeting.get("amount") else ""
 
 
 def _bound(value) -> str | None:

@@ -15,7 +15,7 @@ from ..brokering.schemas import InterestCreateSchema, WaitingSearchSchema
 from ..common.schemas import validate_with
 from ..errors import Conflict, Forbidden, MatchmakerError, ValidationError
 from ..meetings.schemas import MeetingCreateSchema, MeetingSearchSchema, OutcomeSchema
-from ..meetings.service import MeetingService, OUTCOMES, party_side
+from ..meetings.service import MeetingService, OUTCOMES, has_started, party_side
 from ..needs.service import NeedService
 from ..notifications.saved_searches import SavedSearchService
 from ..notifications.schemas import FeedArgsSchema, ResultsArgsSchema, SavedSearchCreateSchema
@@ -179,7 +179,7 @@ def meeting(meeting_id):
 def render_meeting(meeting_id: str, errors: dict | None = None, values=None, status: int = 200):
     found = meeting_service().get(user(), meeting_id)
     return render_template("brokering/meeting.html", meeting=found, side=party_side(user(), found), outcomes=OUTCOMES,
-                           errors=errors or {}, values=values or {}), status
+                           started=has_started(found), errors=errors or {}, values=values or {}), status
 
 
 @bp.route("/meetings/<meeting_id>/answer", methods=["POST"])
@@ -219,7 +219,7 @@ def meeting_held(meeting_id):
 @bp.route("/meetings/<meeting_id>/outcome", methods=["POST"])
 def meeting_outcome(meeting_id):
     fields = [forms.Field("outcome", "code"), forms.Field("amount", "money"), forms.Field("instrument", "code"),
-              forms.Field("notes")]
+              forms.Field("notes"), forms.Field("correction_reason")]
     data = {k: v for k, v in forms.data_from(fields, request.form).items() if v not in ("", None)}
     try:
         meeting_service().record_outcome(user(), meeting_id, validate_with(OutcomeSchema(), data))
