@@ -387,7 +387,7 @@ def meeting_doc(need: dict, institution: dict, starts: str, ends: str, *, propos
 
 
 OUTCOME_ZH = {"no_further_contact": "不再跟进", "follow_up": "继续跟进", "term_sheet": "签署投资意向书",
-              "funded": "完成融资", "declined": "婉拒"}
+              "funded": "完成融资", "declined": "已婉拒"}
 
 
 def _times(starts_at, ends_at) -> tuple[str, str]:

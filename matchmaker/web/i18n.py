@@ -136,7 +136,7 @@ LABELS = {
     "answer": {"pending": _l("No answer yet"), "confirmed": _l("Confirmed"), "declined": _l("Declined")},
     "outcome": {
         "no_further_contact": _l("No further contact"), "follow_up": _l("Follow-up"), "term_sheet": _l("Term sheet"),
-        "funded": _l("Funded"), "declined": _l("Declined"),
+        "funded": _l("Funding completed"), "declined": _l("Declined"),
     },
     "interest": {"interested": _l("Interested"), "declined": _l("Declined")},
     "factor": {

@@ -48,7 +48,7 @@ def test_the_audit_log_shows_labels_and_zone_times(world_app):
     assert staff.post(f"/meetings/{meeting_id}/cancel", {"reason": "改期"}).status_code == 302
     page = staff.get("/staff/audit").get_data(as_text=True)
     row = next(tr for tr in page.split('data-testid="audit-entry"')[1:] if meeting_id in tr and "已取消" in tr)
-    assert "<strong data-field=\"status\">状态</strong>: 已提议 → 已取消" in row
+    assert "<strong data-field=\"status\">状态</strong>: 待确认 → 已取消" in row
     assert "cancelled_at" not in row.replace('data-field="cancelled_at"', "")
     assert ">取消原因</strong>" in row or ">取消时间</strong>" in row
     assert not RAW_UTC.search(page)
@@ -75,3 +75,17 @@ def test_the_english_dashboard_fits_its_target_labels(world_app):
     label = re.search(r'<text class="label" x="([\d.]+)"[^>]*>With 20 million\+ capital</text>', svg.group(0))
     # the label is drawn right-aligned at x: it fits when x is at least its drawn width
     assert float(label.group(1)) >= len("With 20 million+ capital") * 12.5 * 0.55
+
+
+def test_status_words_are_the_same_on_screen_in_exports_and_in_notifications(shared_app):
+    from flask_babel import force_locale
+
+    from matchmaker.exports.tables import LABELS as EXPORTED
+    from matchmaker.meetings.service import OUTCOME_ZH
+    from matchmaker.web.i18n import label
+
+    with shared_app.test_request_context(), force_locale("zh"):
+        for group in ("need_status", "meeting_status", "answer", "outcome"):
+            for code, word in EXPORTED[group].items():
+                assert label(group, code) == word, (group, code)
+        assert OUTCOME_ZH == EXPORTED["outcome"]
