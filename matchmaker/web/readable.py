@@ -34,6 +34,7 @@ FIELDS = {
     "institution_id": _l("Institution"), "need_id": _l("Need"), "meeting_id": _l("Meeting"),
     "ticket_min": _l("Smallest ticket"), "ticket_max": _l("Largest ticket"), "instruments": _l("Instruments"),
     "industries": _l("Industries"), "stages": _l("Stages"), "brokering": _l("Brokering record"),
+    "username": _l("Username"), "display_name": _l("Display name"), "active": _l("Active"),
     "need_amount": _l("Amount sought"), "need_instrument": _l("Instrument sought"), "month": _l("Month"),
 }
 

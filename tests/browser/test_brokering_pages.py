@@ -1,0 +1,65 @@
+"""Brokering pages as staff and enterprises read them in Chromium: the menu leads to the
+notifications, a meeting cannot be proposed in the past, the audit log and notifications
+speak in labels and zone times, the introduction badge is not its button, and the English
+dashboard's target labels are drawn whole."""
+from __future__ import annotations
+
+import re
+
+RAW_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
+
+
+def test_staff_reach_notifications_from_the_menu_and_read_zone_times(open_browser):
+    staff = open_browser()
+    staff.sign_in("staff")
+    with staff.page.expect_navigation():
+        staff.page.click("nav.mainnav a[href='/notifications']")
+    staff.record_timing()
+    assert staff.page.locator("nav.mainnav a[href='/notifications']").get_attribute("aria-current") == "page"
+    assert "未读" in staff.text()
+    assert not RAW_UTC.search(staff.text())
+    staff.screenshot("staff-notifications")
+
+    staff.goto("/staff/audit")
+    text = staff.text()
+    assert not RAW_UTC.search(text)
+    assert "用户名" in text and "角色: 园区工作人员" in text  # the demo's audited accounts, in labels
+    assert not re.search(r"\b(username|display name|created at|role)\b", text)
+    staff.screenshot("audit-labels")
+
+
+def test_a_meeting_is_not_proposed_in_the_past(open_browser):
+    staff = open_browser()
+    staff.sign_in("staff")
+    staff.goto("/meetings/new?need_id=need-00001&institution_id=inst-002")
+    staff.page.fill("#starts_at", "2020-01-01T10:00")
+    staff.page.fill("#ends_at", "2020-01-01T11:00")
+    staff.submit("[data-testid=propose]")
+    assert staff.page.is_visible("#starts_at-error")
+    assert "/meetings/new" in staff.page.url
+
+
+def test_the_introduction_badge_is_not_the_button(open_browser):
+    web = open_browser()
+    web.sign_in("enterprise1")
+    web.goto("/needs/need-00001/matches?per_page=50")
+    button = web.page.locator("[data-testid=ask-intro]").first
+    button_text = button.inner_text().strip()
+    with web.page.expect_navigation():
+        button.click()
+    web.record_timing()
+    badge = web.page.locator("[data-testid=intro-asked]").first.inner_text().strip()
+    assert badge == "已申请对接" and badge != button_text
+
+
+def test_the_english_dashboard_draws_its_target_labels_whole(open_browser):
+    staff = open_browser()
+    staff.sign_in("staff")
+    staff.submit("[data-testid=lang-switch]")
+    assert staff.page.get_attribute("html", "lang") == "en"
+    staff.goto("/staff/")
+    label = staff.page.locator("text.label", has_text="With 20 million+ capital")
+    chart = staff.page.locator("svg.chart", has=label)
+    box, frame = chart.locator("text.label", has_text="With 20 million+ capital").bounding_box(), chart.bounding_box()
+    assert box["x"] >= frame["x"] - 0.5  # nothing of it is cut off at the chart's left edge
+    staff.screenshot("dashboard-en")
