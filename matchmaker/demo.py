@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator, NamedTuple
 
+from .readiness.demo import documents as board_firms
+
 SEED = 2012
 REFERENCE_DATE = date(2012, 6, 30)  # "today" inside the demo data
 LATEST_FISCAL_YEAR = 2011
@@ -610,6 +612,7 @@ def iter_documents(data: DemoData) -> Iterator[dict]:
     ):
         for document in documents:
             yield {"kind": kind, **document}
+    yield from board_firms()  # firms of the boards since 2019 (STAR, BSE), after the 2012 zone's own
 
 
 # --- institutions ----------------------------------------------------------

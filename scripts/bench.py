@@ -138,6 +138,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes for --http")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients for the load in --http")
     parser.add_argument("--seconds", type=float, default=15, help="how long the load runs in --http")
+    parser.add_argument("--tantivy", action="store_true",
+                        help="only time text searches on a tantivy index of the same needs: SQLite vs the module vs raw tantivy")
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="matchmaker-bench-"))
@@ -153,6 +155,9 @@ def main() -> None:
             timed_import(backend, enterprises_file, "enterprises", n_enterprises + 20)
             timed_import(backend, needs_file, "needs", n_needs)
     print(f"needs in store: {backend.count('needs'):,}")
+    if args.tantivy:
+        bench_tantivy(backend, data_dir, args.repeat, get_settings(app).config)
+        return
 
     service = NeedService(backend)
     for label, params in NEED_SEARCHES.items():
@@ -217,6 +222,87 @@ def raw_ratio(backend, service, params: dict, repeat: int) -> None:
     report_latency(f"raw SQL of '{RATIO_SEARCH}' ({len(selects)} statements)", raw_samples)
     ratio = statistics.median(full_samples) / max(statistics.median(raw_samples), 1e-6)
     print(f"needs search end-to-end (service) / raw SQL, p50: {ratio:.2f}x")
+
+
+TANTIVY_TEXTS = ["电池", "研发 R&D", "新能源 汽车", "产能 扩张", "equity financing", "loan"]
+TANTIVY_FACETS = ["industry", "instrument", "stage"]
+
+
+def bench_tantivy(backend, data_dir: Path, repeat: int, config) -> None:
+    """Top 20 + count + three facets for a few texts, cold, side by side: the SQLite
+    backend (its result cache emptied each time), :class:`TantivyIndex` over the same
+    needs, and raw tantivy queries on that index (what the engine alone costs)."""
+    import tantivy
+
+    from matchmaker.search.analysis import tokenize
+    from matchmaker.search.tantivy_index import TantivyIndex
+
+    folder = data_dir / "tantivy-bench" / "needs"
+    index = TantivyIndex(folder, backend.spec("needs"))
+    if index.count() < backend.count("needs"):
+        index.clear()
+        started, batch, done = time.perf_counter(), [], 0
+        for doc in backend.scan("needs"):
+            batch.append(doc)
+            if len(batch) == 5000:
+                index.upsert(batch)
+                done += len(batch)
+                batch = []
+        index.upsert(batch)
+        index.commit()
+        done += len(batch)
+        elapsed = time.perf_counter() - started
+        print(f"tantivy index of {done:,} needs built in {elapsed:.1f} s ({done / elapsed:,.0f} docs/s, read from SQLite included)")
+    raw_index = tantivy.Index.open(str(folder))
+    schema = raw_index.schema
+    weights = {f"text__{path}": w for path, w in backend.spec("needs").search_fields.items()}
+
+    def raw(text: str) -> tuple[int, list]:
+        searcher = raw_index.searcher()
+        Q = tantivy.Query
+        per_token = [Q.boolean_query([(tantivy.Occur.Should, Q.boost_query(Q.term_query(schema, name, t, index_option="freq"), w))
+                                      for name, w in weights.items()]) for t in dict.fromkeys(tokenize(text))]
+        q = Q.boolean_query([(tantivy.Occur.Must, p) for p in per_token])
+        hits = searcher.search(q, 20, count=True)
+        ids = [searcher.doc(address).get_first("id") for _, address in hits.hits]
+        searcher.aggregate(q, {f: {"terms": {"field": f, "size": 1000}} for f in TANTIVY_FACETS})
+        return hits.count, ids
+
+    for text in TANTIVY_TEXTS:
+        query = Query(text=text, per_page=20, facets=TANTIVY_FACETS)
+        sqlite_total = backend.search("needs", query).total
+        module_total = index.search(query).total
+        sqlite = time_calls(lambda: backend.search("needs", query), repeat, before=backend.derived.clear)
+        module = time_calls(lambda: index.search(query), repeat)
+        bare = time_calls(lambda: raw(text), repeat)
+        print(f"{text!r:<14} hits sqlite {sqlite_total:>7,} tantivy {module_total:>7,}   p50 ms: sqlite "
+              f"{statistics.median(sqlite):7.2f}  module {statistics.median(module):6.2f}  raw {statistics.median(bare):6.2f}"
+              f"   module/sqlite {statistics.median(module) / statistics.median(sqlite):.3f}x"
+              f"  module/raw {statistics.median(module) / statistics.median(bare):.2f}x")
+    bench_tantivy_dealflow(backend, index, repeat, config)
+    index.close()
+
+
+def bench_tantivy_dealflow(backend, index, repeat: int, config) -> None:
+    """The deal flow's two ranked queries (eligible needs, the others) for one institution
+    of each type: SQLite and the tantivy module, which must give the same page."""
+    from matchmaker.scoring.matching import dealflow_boosts, dealflow_complement, dealflow_filters, ordering_boosts
+
+    first_of_type: dict[str, dict] = {}
+    for institution in backend.scan("institutions"):
+        first_of_type.setdefault(institution["type"], institution)
+    for kind, institution in first_of_type.items():
+        eligible = dealflow_filters(institution, config)
+        others, other_boosts = dealflow_complement(institution, config)
+        for label, filters, boosts in (("eligible", eligible, ordering_boosts(dealflow_boosts(institution, config), eligible)),
+                                       ("others", others, ordering_boosts(other_boosts, others))):
+            query = Query(filters=filters, boosts=boosts)
+            expected, got = backend.search("needs", query), index.search(query)
+            same = [d["id"] for d in expected.items] == got.ids and expected.total == got.total
+            sqlite = time_calls(lambda: backend.search("needs", query), repeat, before=backend.derived.clear)
+            module = time_calls(lambda: index.search(query), repeat)
+            print(f"deal flow {kind:<16} {label:<8} {got.total:>7,} hits, same page {same}   p50 ms: sqlite "
+                  f"{statistics.median(sqlite):7.2f}  module {statistics.median(module):6.2f}")
 
 
 def ensure_bench_user(data_dir: Path) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from contextlib import contextmanager
 
 import pytest
 
@@ -21,12 +22,21 @@ def password_hash():
     return hash_password(PASSWORD)
 
 
+@contextmanager
+def running_app(tmp_path, **config):
+    """An app on a fresh data folder (``config`` over the test settings, e.g. ``TODAY``)."""
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", **config})
+    get_backend(app).init()
+    try:
+        yield app
+    finally:
+        get_backend(app).close()
+
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret"})
-    get_backend(app).init()
-    yield app
-    get_backend(app).close()
+    with running_app(tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

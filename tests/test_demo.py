@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from matchmaker.demo import generate, iter_documents
+from matchmaker.readiness.demo import enterprises as board_firms
 
 MILLION = 1_000_000
 TYPES = {"venture_capital", "angel", "guarantee", "microcredit", "industry_fund", "bank", "leasing"}
@@ -91,6 +92,7 @@ def test_iter_documents_orders_kinds_and_leaves_data_alone(data):
     kinds = [document["kind"] for document in documents]
     assert kinds == (
         ["institution"] * len(data.institutions) + ["enterprise"] * len(data.enterprises) + ["need"] * len(data.needs)
+        + ["enterprise"] * len(board_firms())  # the firms of the boards since 2019, after the 2012 zone's own
     )
     assert "kind" not in data.institutions[0]
     json.dumps(documents, ensure_ascii=False)  # plain JSON values only
@@ -293,3 +295,16 @@ def test_demo_accounts(data):
             assert account["institution_id"] in institution_ids and account["enterprise_id"] is None
         else:
             assert account["enterprise_id"] is None and account["institution_id"] is None
+
+
+def test_the_demo_has_ready_and_not_ready_firms_on_the_boards_since_2019():
+    from matchmaker.enterprises.schemas import EnterpriseSchema
+    from matchmaker.scoring import assess, load_board_rules
+
+    rules = load_board_rules(on=date(2023, 6, 30))
+    firms = board_firms(date(2023, 6, 30))
+    assert len(firms) == 5 and board_firms(date(2012, 6, 30)) == []  # a 2012 demo holds no firm from its future
+    for firm in firms:
+        EnterpriseSchema().load({k: v for k, v in firm.items() if k != "id"})  # valid as an import is
+    ready = {(firm["id"], board): assess(firm, rules[board], "2023-06-30").ready for firm in firms for board in ("star", "bse")}
+    assert {key for key, ok in ready.items() if ok} == {("ent-b001", "star"), ("ent-b002", "star"), ("ent-b004", "bse")}

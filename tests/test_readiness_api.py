@@ -13,7 +13,7 @@ from matchmaker.readiness.service import ReadinessTracker, pipeline_stage
 from matchmaker.scoring.config import BOARDS_DIR
 from matchmaker.scoring.settings import get_settings
 from matchmaker.storage import get_backend
-from tests.conftest import enterprise_doc
+from tests.conftest import enterprise_doc, running_app
 
 M = 1_000_000
 
@@ -27,7 +27,7 @@ def listed_candidate(**overrides) -> dict:
     """A joint-stock company meeting every main-board and ChiNext criterion on its 2009-2011 figures."""
     fields = dict(
         name="力源电池股份有限公司", industry="new_energy", stage="pre_ipo", founded="2005-05-01", joint_stock=True,
-        sponsor_engaged=True, financials=[
+        sponsor_engaged=True, neeq_broker_engaged=True, financials=[
             year(2009, 120 * M, 12 * M, 20 * M, 80 * M),
             year(2010, 150 * M, 15 * M, 22 * M, 95 * M),
             year(2011, 180 * M, 18 * M, 25 * M, 113 * M),
@@ -44,6 +44,13 @@ def loss_maker(**overrides) -> dict:
     ])
     fields.update(overrides)
     return enterprise_doc(**fields)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The zone on 2012-06-30: the rule sets in force then are today's."""
+    with running_app(tmp_path, TODAY="2012-06-30") as app:
+        yield app
 
 
 @pytest.fixture
@@ -147,7 +154,8 @@ def test_history_grows_when_financials_change_and_not_otherwise(client, staff):
     assert len(history(client, staff, ent["id"])) == 1
     patch(client, staff, ent["id"], {"description": "新的描述 a new description", "employees": 120})
     assert len(history(client, staff, ent["id"])) == 1
-    financials = ent["financials"] + [year(2012, 9 * M, 1 * M, 2 * M, 7 * M, share_capital=10 * M)]
+    # (a 2012 year would not count: on 2012-06-30 that fiscal year has not closed)
+    financials = ent["financials"][:-1] + [year(2011, 9 * M, 1 * M, 2 * M, 7 * M, share_capital=10 * M)]
     patch(client, staff, ent["id"], {"financials": financials})
     grown = history(client, staff, ent["id"])
     assert len(grown) == 2 and grown[1]["score"] != grown[0]["score"]
@@ -198,10 +206,12 @@ def test_changed_board_rules_are_recorded_by_the_snapshot_command(tmp_path, clie
     boards = tmp_path / "boards"
     boards.mkdir()
     rules = json.loads((BOARDS_DIR / "main-2006.json").read_text(encoding="utf-8"))
-    next(c for c in rules["criteria"] if c["id"] == "share_capital")["min"] = 20 * M
+    for criterion in rules["criteria"]:
+        if criterion["id"] in ("share_capital", "share_capital_after_offering"):
+            criterion["min"] = 20 * M
     (boards / "main-2006.json").write_text(json.dumps(rules, ensure_ascii=False), encoding="utf-8")
     relaxed = create_app({"TESTING": True, "DATA_DIR": app.config["DATA_DIR"], "SECRET_KEY": "test-secret",
-                          "BOARD_RULES_DIR": str(boards)})
+                          "BOARD_RULES_DIR": str(boards), "TODAY": "2012-06-30"})
     result = relaxed.test_cli_runner().invoke(args=["readiness-snapshot"])
     assert result.exit_code == 0, result.output
     assert "recorded 1 readiness snapshots" in result.output

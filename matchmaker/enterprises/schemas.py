@@ -20,6 +20,75 @@ class FinancialYearSchema(StrictSchema):
     net_assets = SignedMoney(allow_none=True)
     intangible_assets = Money(allow_none=True)
     share_capital = Money(allow_none=True)
+    total_liabilities = Money(allow_none=True)
+    retained_earnings = SignedMoney(allow_none=True, metadata={"description": "未分配利润 at the year end; negative: uncovered losses"})
+    land_use_rights = Money(allow_none=True, metadata={"description": "land-use rights among the intangible assets (the listing rules leave them out)"})
+    rd_expenses = Money(allow_none=True, metadata={"description": "R&D spend (研发投入) in the year"})
+    employees = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+    rd_staff = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000),
+                              metadata={"description": "R&D staff (研发人员) at the year end"})
+
+    @validates_schema
+    def parts_within_wholes(self, data, **kwargs):
+        if (data.get("land_use_rights") or 0) > (data.get("intangible_assets") or 0) and data.get("intangible_assets") is not None:
+            raise ma.ValidationError("must not exceed intangible_assets", "land_use_rights")
+        if data.get("rd_staff") is not None and data.get("employees") is not None and data["rd_staff"] > data["employees"]:
+            raise ma.ValidationError("must not exceed employees", "rd_staff")
+
+
+class _DatedSchema(StrictSchema):
+    """A nested object whose dates (``DATES``) are kept as ISO text, as the engines store them."""
+
+    DATES: tuple[str, ...] = ()
+
+    @ma.post_load
+    def dates_as_text(self, data, **kwargs):
+        for key in self.DATES:
+            if isinstance(data.get(key), date):
+                data[key] = data[key].isoformat()
+        return data
+
+
+class ValuationSchema(_DatedSchema):
+    """An expected market value needs a basis and a date (DOMAIN.md)."""
+
+    amount = Money(required=True)
+    as_of = IsoDate(required=True)
+    basis = Code(("last_round", "staff_estimate"), required=True,
+                 metadata={"description": "last_round: the last round's post-money valuation; staff_estimate"})
+
+    DATES = ("as_of",)
+
+
+class GovernanceSchema(_DatedSchema):
+    controller_changed_on = IsoDate(allow_none=True, metadata={"description": "last change of the actual controller (实际控制人)"})
+    management_changed_on = IsoDate(allow_none=True, metadata={"description": "last material change of directors and senior management"})
+    main_business_changed_on = IsoDate(allow_none=True, metadata={"description": "last material change of the main business"})
+    converted_at_book_value = fields.Boolean(allow_none=True, metadata={
+        "description": "the LLC became a joint-stock company at book value (按原账面净资产值折股): the operating clock runs from the LLC's founding"})
+    converted_on = IsoDate(allow_none=True, metadata={"description": "the date of the conversion to a joint-stock company"})
+
+    DATES = ("controller_changed_on", "management_changed_on", "main_business_changed_on", "converted_on")
+
+
+class ListingSchema(_DatedSchema):
+    market = Code(("sse_main", "szse_main", "sme", "chinext", "star", "bse", "neeq", "hkex", "overseas"), required=True)
+    on = IsoDate(required=True)
+    code = Text(20)
+
+    DATES = ("on",)
+
+
+class NeeqTierSchema(_DatedSchema):
+    tier = Code(("basic", "innovation"), required=True, metadata={"description": "NEEQ tier: basic 基础层, innovation 创新层"})
+    since = IsoDate(allow_none=True)
+
+    DATES = ("since",)
+
+
+class OfferingSchema(StrictSchema):
+    shares = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0), metadata={"description": "shares to be offered"})
+    investors = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0), metadata={"description": "investors to be offered to"})
 
 
 class EnterpriseSchema(DocumentSchema):
@@ -39,6 +108,26 @@ class EnterpriseSchema(DocumentSchema):
     tutoring_filed = fields.Boolean(load_default=False, metadata={"description": "tutoring (辅导备案) filed"})
     application_filed = fields.Boolean(load_default=False, metadata={"description": "listing application (申报) filed"})
     approved = fields.Boolean(load_default=False, metadata={"description": "approved by the issuance committee (过会)"})
+    # under registration (注册制): 受理 → 问询 → 上市委审议 → 注册生效, instead of 过会
+    application_accepted = fields.Boolean(load_default=False, metadata={"description": "application accepted by the exchange (受理)"})
+    inquiry_answered = fields.Boolean(load_default=False, metadata={"description": "the exchange's enquiries answered (问询)"})
+    committee_approved = fields.Boolean(load_default=False, metadata={"description": "passed the listing committee (上市委审议)"})
+    registered = fields.Boolean(load_default=False, metadata={"description": "CSRC registration in effect (注册生效)"})
+    # NEEQ quotation (挂牌) is not a listing: its own broker and steps
+    neeq_broker_engaged = fields.Boolean(load_default=False, metadata={"description": "NEEQ sponsoring broker (主办券商) engaged"})
+    neeq_application_filed = fields.Boolean(load_default=False, metadata={"description": "NEEQ quotation application filed"})
+    neeq_approved = fields.Boolean(load_default=False, metadata={"description": "NEEQ quotation approved (同意挂牌)"})
+    valuation = fields.Nested(ValuationSchema, allow_none=True, metadata={"description": "expected market value: amount, as_of, basis"})
+    governance = fields.Nested(GovernanceSchema, allow_none=True)
+    listings = fields.List(fields.Nested(ListingSchema), validate=validate.Length(max=20),
+                           metadata={"description": "listings and NEEQ quotations (market neeq: a quotation, not a listing)"})
+    neeq_tier = fields.Nested(NeeqTierSchema, allow_none=True, metadata={"description": "NEEQ tier while quoted"})
+    shareholders = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100_000_000))
+    offering = fields.Nested(OfferingSchema, allow_none=True, metadata={"description": "the planned public offering"})
+    invention_patents_main_business = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+                                                     metadata={"description": "invention patents forming the main business (科创属性)"})
+    major_product_milestone = fields.Boolean(load_default=False, metadata={
+        "description": "a major product has reached the stage STAR standard (5) asks (a drug: phase II trials)"})
     listed = fields.Boolean(load_default=False)
     has_collateral = fields.Boolean(load_default=False)
     financials = fields.List(fields.Nested(FinancialYearSchema), load_default=list, validate=validate.Length(max=50))

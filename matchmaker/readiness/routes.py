@@ -24,7 +24,9 @@ class Readiness(MethodView):
 
         For the enterprise itself and zone staff.  `history` holds the snapshots recorded
         whenever the enterprise's financials or milestones moved its score; `projection`
-        the first fiscal year it could meet the board at its recent growth.
+        the first fiscal year it could meet the board at its recent growth.  `as_of` (default
+        today) picks the rule set in force then and the fiscal years closed by then; a board
+        not in force on that date answers 422 with the reason.
         """
-        return service().readiness(actor(), enterprise_id, args["board"], request_language())
+        return service().readiness(actor(), enterprise_id, args["board"], request_language(), as_of=args.get("as_of"))
 

@@ -5,22 +5,24 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates
 
 from ..common.api import page_schema
-from ..common.schemas import Code, PageArgs, StrictSchema
+from ..common.schemas import Code, IsoDate, PageArgs, StrictSchema
 from ..scoring.settings import get_settings
 from ..vocabulary import INDUSTRIES
 from .service import PIPELINE_STAGES
 
-BOARD_HELP = "main (主板), sme (中小板), chinext (创业板) or neeq (新三板), or a board the zone's rule files add"
+BOARD_HELP = ("main (主板), sme (中小板, retired 2021-04-06), chinext (创业板), star (科创板), bse (北交所), "
+              "neeq (新三板) or neeq_innovation (新三板创新层), or a board the zone's rule files add")
 
 
 def _known_board(value: str) -> None:
-    boards = get_settings().boards
+    boards = get_settings().known_boards
     if value not in boards:
         raise ma.ValidationError(f"unknown board {value!r}; one of: {', '.join(boards)}")
 
 
 class ReadinessArgsSchema(StrictSchema):
     board = fields.String(required=True, metadata={"description": BOARD_HELP})
+    as_of = IsoDate(metadata={"description": "the date to assess at (default today): the rule set in force then, the fiscal years closed by then"})
 
     @validates("board")
     def board_is_known(self, value, **kwargs):
@@ -55,6 +57,24 @@ class CriterionSchema(ma.Schema):
     message_zh = fields.String()
     progress = fields.Float(metadata={"description": "0-1: how close the enterprise is"})
     parts = fields.List(fields.Nested(lambda: CriterionSchema()), metadata={"description": "the options of an either/or criterion"})
+    options = fields.List(fields.Dict(), metadata={"description": "an either/or criterion's ways: {id, title, met, progress}"})
+
+
+class RuleSetSchema(ma.Schema):
+    id = fields.String()
+    effective_on = fields.String()
+    retired_on = fields.String(allow_none=True)
+    source = fields.String(metadata={"description": "the official text(s) the rule set follows"})
+    file = fields.String(metadata={"description": "the rule file it was read from"})
+
+
+class StandardSchema(ma.Schema):
+    id = fields.String()
+    title = fields.Nested(BilingualNameSchema)
+    met = fields.Boolean()
+    progress = fields.Float(metadata={"description": "0-1: how close the enterprise is to this standard"})
+    nearest = fields.Boolean(metadata={"description": "the closest standard, when none is met"})
+    criteria = fields.List(fields.Nested(CriterionSchema))
 
 
 class MilestoneSchema(ma.Schema):
@@ -97,6 +117,8 @@ class ReadinessSchema(ma.Schema):
     pipeline_stage = fields.String()
     rules_year = fields.Integer(allow_none=True)
     as_of = fields.String()
+    rule_set = fields.Nested(RuleSetSchema, metadata={"description": "the rule set in force on as_of"})
+    standards = fields.List(fields.Nested(StandardSchema), metadata={"description": "the board's alternative standards (one must be met, with the common criteria)"})
 
 
 class ReservePoolItemSchema(ma.Schema):

@@ -18,6 +18,7 @@ from typing import Iterable
 
 from ..access import can_read_enterprise, require_staff, require_user
 from ..accounts.models import User
+from ..clock import today
 from ..common.language import localize
 from ..common.search_params import sort_from, terms_filters
 from ..common.service import envelope, page_query
@@ -35,16 +36,31 @@ POOL_FACETS = ["board", "pipeline_stage", "ready"]
 BATCH = 500
 
 
+#: Milestones that mean an application is with the regulator: approval (过会) or, under
+#: registration, acceptance (受理) through registration (注册生效).
+FILED_MILESTONES = ("application_filed", "approved", "application_accepted", "inquiry_answered", "committee_approved", "registered")
+
+
+def is_listed(enterprise: dict) -> bool:
+    """Listed on an exchange: a listing other than a NEEQ quotation (挂牌 is not 上市), or the
+    ``listed`` flag when the enterprise has no listings on record."""
+    listings = enterprise.get("listings")
+    if listings:
+        return any(isinstance(item, dict) and item.get("market") not in (None, "neeq") for item in listings)
+    return bool(enterprise.get("listed"))
+
+
 def pipeline_stage(enterprise: dict) -> str:
     """培育 cultivation → 股改 shareholding reform → 辅导 tutoring → 申报 filed → 上市 listed.
 
-    The furthest step the enterprise has reached: listed; an application filed (or
-    approved); tutoring filed or a sponsor engaged (the sponsor does the tutoring); the
+    The furthest step the enterprise has reached: listed (a NEEQ quotation is not a
+    listing); an application filed (or approved, or under registration accepted through
+    registered); tutoring filed or a sponsor engaged (the sponsor does the tutoring); the
     shareholding reform done; otherwise cultivation.
     """
-    if enterprise.get("listed"):
+    if is_listed(enterprise):
         return "listed"
-    if enterprise.get("application_filed") or enterprise.get("approved"):
+    if any(enterprise.get(m) for m in FILED_MILESTONES):
         return "filed"
     if enterprise.get("tutoring_filed") or enterprise.get("sponsor_engaged"):
         return "tutoring"
@@ -103,7 +119,7 @@ class ReadinessTracker:
         if not enterprises:
             return 0
         latest = {} if new else self.latest(e["id"] for e in enterprises)
-        now, as_of = _now(), as_of or date.today()
+        now, as_of = _now(), as_of or today()
         writes, added = [], 0
         for enterprise in enterprises:
             shown = _shown(enterprise)
@@ -171,13 +187,17 @@ class ReadinessService:
         self.backend = backend
         self.settings = settings
 
-    def board_rules(self, board: str | None):
-        rules = self.settings.board(board) if board else None
-        if rules is None:
-            known = ", ".join(self.settings.boards)
+    def board_rules(self, board: str | None, as_of: date | None = None):
+        """The board's rule set in force on ``as_of`` (default: today's); 422 for an unknown
+        board or one not in force then (the SME board after 2021-04-06)."""
+        if not board or board not in self.settings.known_boards:
+            known = ", ".join(self.settings.known_boards)
             problem = "required" if not board else f"unknown board {board!r}"
             raise ValidationError(f"say which board: one of {known}", fields={"board": [f"{problem}; one of: {known}"]})
-        return rules
+        if as_of is None:
+            rules = self.settings.board(board)
+            return rules if rules is not None else self.settings.board_on(board, today())
+        return self.settings.board_on(board, as_of)
 
     def history(self, enterprise_id: str, board: str) -> list[dict]:
         query = Query(filters=[Terms("enterprise_id", [enterprise_id]), Terms("board", [board])])
@@ -186,15 +206,17 @@ class ReadinessService:
 
     def readiness(self, user: User, enterprise_id: str, board: str | None, language: str = "en",
                   as_of: date | None = None) -> dict:
-        """The enterprise against the board's rules today, with its history: the owner and staff only."""
+        """The enterprise against the board's rules in force on ``as_of`` (default today), with the
+        fiscal years closed by then, and its history: the owner and staff only."""
         user = require_user(user)
         enterprise = self.backend.get("enterprises", enterprise_id)
         if enterprise is None:
             raise NotFound(f"enterprise {enterprise_id} not found")
         if not can_read_enterprise(user, enterprise_id):
             raise Forbidden("only the enterprise itself and zone staff see its listing readiness")
-        rules = self.board_rules(board)
-        answer = assess(enterprise, rules, as_of).to_dict()
+        day = as_of or today()
+        rules = self.board_rules(board, day)
+        answer = assess(enterprise, rules, day).to_dict()
         answer["board_name"] = dict(rules.name)
         answer["pipeline_stage"] = pipeline_stage(enterprise)
         answer["history"] = self.history(enterprise_id, rules.board)

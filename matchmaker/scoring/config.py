@@ -4,10 +4,12 @@
   the enterprise signals the needs index carries, labels and message templates.  A zone
   file (``MATCHMAKER_SCORING_FILE``) is merged over the defaults, so it holds only what
   it changes.
-- ``defaults/boards/*.json``: one listing rule set per file (board, the year it took
-  effect, its criteria and milestone weights).  ``defaults/readiness.json`` holds the
-  wording shared by every rule set and the projection settings.  A zone folder adds rule
-  sets (say ``neeq-2023.json``) or replaces a default one with the same board and year.
+- ``defaults/boards/*.json``: one listing rule set per file (board, the date it took
+  effect and, where it ended, was retired; its common criteria, its alternative
+  ``standards`` of which one must be met, milestone weights, and a ``citation`` per
+  figure).  ``defaults/readiness.json`` holds the wording shared by every rule set (over
+  each criterion kind's own) and the projection settings.  A zone folder adds rule sets
+  or replaces a default one with the same board and ``effective_on``.
 
 Every problem is reported as a :class:`~matchmaker.errors.ConfigurationError` naming the
 file and the key, e.g. ``scoring.json: weights.industry: must be a number >= 0``.
@@ -17,12 +19,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
 from ..search.analysis import tokenize
 from ..search.mappings import load_indexes
+from .criteria import KINDS
+from .criteria.base import BOOL, FRACTION, NUMBER, TEXT, YEARS, Param  # noqa: F401  (re-exported)
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 SCORING_FILE = DEFAULTS_DIR / "scoring.json"
@@ -50,44 +55,20 @@ MATCH_MESSAGES = (
 SIGNAL_FORMATS = ("money", "percent", "count", "flag")
 
 # -- the criterion vocabulary of board rule sets --------------------------------------
-YEARS, NUMBER, FRACTION, BOOL = "years", "number", "fraction", "bool"
 
-
-@dataclass(frozen=True)
-class Param:
-    type: str
-    required: bool = True
-    default: Any = None
-
-
-#: Criterion kinds the readiness engine evaluates, and the parameters each takes.
-#: A new rule set with other figures is a new JSON file; a new *kind* of rule is code.
-CRITERION_KINDS: dict[str, dict[str, Param]] = {
-    "joint_stock": {},
-    "sponsor_engaged": {},
-    "years_in_operation": {"min": Param(NUMBER)},
-    "profitable_years": {"years": Param(YEARS)},
-    "net_profit_total": {"years": Param(YEARS), "min": Param(NUMBER), "strict": Param(BOOL, False, False)},
-    "net_profit_growing": {"years": Param(YEARS)},
-    "revenue_total": {"years": Param(YEARS), "min": Param(NUMBER), "strict": Param(BOOL, False, False)},
-    "revenue_growth_min": {"years": Param(YEARS), "min_rate": Param(NUMBER)},
-    "cash_flow_or_revenue_total": {
-        "years": Param(YEARS), "min_cash_flow": Param(NUMBER), "min_revenue": Param(NUMBER),
-        "strict": Param(BOOL, False, False),
-    },
-    "share_capital_min": {
-        "min": Param(NUMBER), "after_offering": Param(BOOL, False, False),
-        "new_issue_share": Param(FRACTION, False, 0.25),
-    },
-    "intangible_ratio_max": {"max": Param(FRACTION)},
-    "no_uncovered_losses": {},
-    "net_assets_min": {"min": Param(NUMBER)},
-    "going_concern": {"max_consecutive_losses": Param(YEARS, False, 2)},
-    "any_of": {},  # its ``options`` are checked by _parse_options
-}
+#: Criterion kinds the readiness engine evaluates, and the parameters each takes (a view of
+#: the registry in :mod:`.criteria`).  A new rule set is a JSON file; a new kind of rule is
+#: one registered function.
+CRITERION_KINDS: dict[str, dict[str, Param]] = {name: k.params for name, k in KINDS.items()}
 #: Milestones that add to a readiness score (DOMAIN.md's listing steps).
-MILESTONES = ("sponsor_engaged", "tutoring_filed", "application_filed", "approved")
-_CRITERION_KEYS = ("id", "kind", "title_en", "title_zh", "weight", "messages")
+MILESTONES = (
+    "sponsor_engaged", "tutoring_filed", "application_filed", "approved",
+    # under registration (注册制): 受理 → 问询 → 上市委审议 → 注册生效, instead of 过会
+    "application_accepted", "inquiry_answered", "committee_approved", "registered",
+    # NEEQ quotation (挂牌), not a listing: its own broker and steps
+    "neeq_broker_engaged", "neeq_application_filed", "neeq_approved",
+)
+_CRITERION_KEYS = ("id", "kind", "title_en", "title_zh", "weight", "messages", "citation")
 _BOARD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -420,6 +401,7 @@ class CriterionSpec:
     messages: dict[str, dict[str, str]]  # template name -> {"en", "zh"}
     weight: float = 1.0
     options: tuple["Option", ...] = ()  # for ``any_of``
+    citation: dict | None = None  # {document, article, date, status}: where the figure comes from
 
 
 @dataclass(frozen=True)
@@ -431,17 +413,32 @@ class Option:
     criteria: tuple[CriterionSpec, ...]
 
 
+#: The id of the criterion a rule set's ``standards`` (alternative listing standards) become.
+STANDARDS = "standards"
+
+
 @dataclass(frozen=True)
 class BoardRules:
     board: str
-    effective_year: int
+    effective_on: date
     name: dict[str, str]  # {"en", "zh"}
     criteria: tuple[CriterionSpec, ...]
     milestones: dict[str, float]  # milestone -> points it adds when done
     financials_max_age_months: int
     projection: dict[str, float]  # horizon_years, max_growth, min_growth
     wording: dict[str, dict[str, str]]  # notes, projection and milestone templates
-    source: str = ""
+    source: str = ""  # the file it was read from
+    retired_on: date | None = None  # the day the board (or this rule set's board) ended
+    document: str = ""  # the official text(s) the rule set follows
+    rule_set_id: str = ""
+
+    @property
+    def effective_year(self) -> int:
+        return self.effective_on.year
+
+    @property
+    def id(self) -> str:
+        return self.rule_set_id or f"{self.board}-{self.effective_on.isoformat()}"
 
     @property
     def name_en(self) -> str:
@@ -451,38 +448,73 @@ class BoardRules:
     def name_zh(self) -> str:
         return self.name["zh"]
 
+    @property
+    def standards(self) -> CriterionSpec | None:
+        """The alternative listing standards (one of which must be met), when the board has them."""
+        return next((c for c in self.criteria if c.id == STANDARDS and c.kind == "any_of"), None)
 
-def load_board_rules(directory: str | Path | None = None, year: int | None = None) -> dict[str, BoardRules]:
-    """The rule set in effect for each board: the newest whose ``effective_year <= year``.
+    def in_force(self, day: date) -> bool:
+        return self.effective_on <= day and (self.retired_on is None or day < self.retired_on)
+
+
+def load_rule_sets(directory: str | Path | None = None) -> dict[str, tuple[BoardRules, ...]]:
+    """Every rule set of every board, oldest first.
 
     The default rule sets are always read; files in ``directory`` add to them, and one
-    with the same board and year replaces the default.  With ``year=None`` the newest
-    rule set of each board is taken.  A board with no rule set in effect yet is left out.
+    with the same board and ``effective_on`` replaces the default.
     """
     wording = _load_readiness_wording()
-    rule_sets: dict[tuple[str, int], BoardRules] = {}
+    rule_sets: dict[tuple[str, date], BoardRules] = {}
     folders = [BOARDS_DIR] + ([Path(directory)] if directory else [])
     for folder in folders:
         if not folder.is_dir():
             raise ConfigurationError(f"{folder}: board rules folder not found")
         for path in sorted(folder.glob("*.json")):
             rules = parse_board_rules(_read_json(path), wording, source=path.name)
-            rule_sets[(rules.board, rules.effective_year)] = rules
-    in_effect: dict[str, BoardRules] = {}
-    for (board, effective), rules in sorted(rule_sets.items()):
-        if year is None or effective <= year:
-            in_effect[board] = rules  # sorted by year: the newest wins
-    return in_effect
+            rule_sets[(rules.board, rules.effective_on)] = rules
+    by_board: dict[str, list[BoardRules]] = {}
+    for (board, _), rules in sorted(rule_sets.items()):
+        by_board.setdefault(board, []).append(rules)
+    return {board: tuple(sets) for board, sets in by_board.items()}
+
+
+def rule_set_on(rule_sets: tuple[BoardRules, ...], day: date) -> BoardRules | None:
+    """The newest rule set that had taken effect by ``day`` (retired or not), or None."""
+    found = None
+    for rules in rule_sets:
+        if rules.effective_on <= day:
+            found = rules
+    return found
+
+
+def load_board_rules(directory: str | Path | None = None, year: int | None = None,
+                     on: date | None = None) -> dict[str, BoardRules]:
+    """The rule set in force for each board on ``on`` (or at the end of ``year``; with
+    neither, the newest of each board).  A board with no rule set in force is left out."""
+    every = load_rule_sets(directory)
+    if on is None and year is None:
+        return {board: sets[-1] for board, sets in every.items() if sets[-1].retired_on is None}
+    day = on or date(year, 12, 31)
+    in_force = {}
+    for board, sets in every.items():
+        rules = rule_set_on(sets, day)
+        if rules is not None and rules.in_force(day):
+            in_force[board] = rules
+    return in_force
 
 
 def _load_readiness_wording() -> dict:
     data = _without_comments(_read_json(READINESS_FILE))
     check = _Checker(READINESS_FILE.name)
-    criteria = check.mapping(data, "criteria", "criteria")
-    for kind in CRITERION_KINDS:
-        templates = check.mapping(criteria, kind, f"criteria.{kind}")
-        for name in ("met", "unmet"):
-            check.bilingual(templates, name, f"criteria.{kind}.{name}")
+    file_criteria = check.mapping(data, "criteria", "criteria")
+    check.known_keys(file_criteria, tuple(KINDS), "criteria", "criterion kind")
+    criteria = {}
+    for name, registered in KINDS.items():
+        # the kind's own wording, with the file's templates over it
+        templates = {**registered.templates, **(file_criteria.get(name) or {})}
+        for template in ("met", "unmet"):
+            check.bilingual(templates, template, f"criteria.{name}.{template}")
+        criteria[name] = templates
     wording = {}
     for section in ("notes", "projection", "milestones"):
         entries = check.mapping(data, section, section)
@@ -495,6 +527,16 @@ def _load_readiness_wording() -> dict:
     return {"criteria": criteria, "templates": wording, "settings": settings}
 
 
+def _date(check: _Checker, data: dict, key: str, *, required: bool = True) -> date | None:
+    value = check.get(data, key, key, required=required)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        check.fail(key, f"must be a date such as 2019-03-01, not {value!r}")
+
+
 def parse_board_rules(data: dict, wording: dict | None = None, source: str = "board rules") -> BoardRules:
     """A rule set from its JSON data (``wording`` defaults to ``defaults/readiness.json``)."""
     wording = wording or _load_readiness_wording()
@@ -503,15 +545,28 @@ def parse_board_rules(data: dict, wording: dict | None = None, source: str = "bo
     board = check.string(data, "board", "board")
     if not _BOARD_CODE.match(board):
         check.fail("board", f"must be a lower-case code such as 'chinext', not {board!r}")
-    effective_year = check.integer(data, "effective_year", "effective_year", low=1990, high=2100)
+    if data.get("effective_on") is not None:
+        effective_on = _date(check, data, "effective_on")
+    elif data.get("effective_year") is not None:
+        effective_on = date(check.integer(data, "effective_year", "effective_year", low=1990, high=2100), 1, 1)
+    else:
+        check.fail("effective_on", "is missing (the date the rule set took effect; or give effective_year)")
+    retired_on = _date(check, data, "retired_on", required=False)
+    if retired_on is not None and retired_on <= effective_on:
+        check.fail("retired_on", "must be after effective_on")
     name = {"en": check.string(data, "name_en", "name_en"), "zh": check.string(data, "name_zh", "name_zh")}
     criteria = _parse_criteria(check, check.listing(data, "criteria", "criteria"), "criteria", wording["criteria"])
+    standards = check.listing(data, "standards", "standards", required=False)
+    if standards:
+        criteria += (_standards(check, data, standards, wording["criteria"]),)
     if not criteria:
         check.fail("criteria", "a rule set needs at least one criterion")
     milestones = check.mapping(data, "milestones", "milestones", required=False)
     check.known_keys(milestones, MILESTONES, "milestones", "milestone")
     for key in milestones:
         check.number(milestones, key, f"milestones.{key}", low=0)
+        if f"milestones.{key}" not in wording["templates"]:
+            check.fail(f"milestones.{key}", f"readiness.json has no wording milestones.{key}")
     if sum(milestones.values()) >= 100:
         check.fail("milestones", "milestone points must add up to less than 100")
     settings = wording["settings"]
@@ -519,9 +574,13 @@ def parse_board_rules(data: dict, wording: dict | None = None, source: str = "bo
         data, "financials_max_age_months", "financials_max_age_months", low=1, required=False,
         default=settings["financials_max_age_months"],
     )
+    document = data.get("source")
+    if isinstance(document, dict):
+        document = "; ".join(str(v) for v in document.values())
     return BoardRules(
         board=board,
-        effective_year=effective_year,
+        effective_on=effective_on,
+        retired_on=retired_on,
         name=name,
         criteria=criteria,
         milestones=dict(milestones),
@@ -529,29 +588,43 @@ def parse_board_rules(data: dict, wording: dict | None = None, source: str = "bo
         projection={k: settings[k] for k in ("horizon_years", "max_growth", "min_growth")},
         wording=wording["templates"],
         source=source,
+        document=document or "",
+        rule_set_id=check.string(data, "id", "id", required=False) or "",
     )
+
+
+def _standards(check: _Checker, data: dict, standards: list, kind_wording: dict) -> CriterionSpec:
+    """The alternative listing standards as one either/or criterion (``standards``)."""
+    title = check.mapping(data, "standards_title", "standards_title", required=False)
+    item = {
+        "id": STANDARDS, "kind": "any_of", "options": standards,
+        "title_en": title.get("en") or "One of the listing standards", "title_zh": title.get("zh") or "上市标准（满足其一）",
+        "weight": data.get("standards_weight", 3),
+    }
+    return _parse_criteria(check, [item], "", kind_wording)[0]
 
 
 def _parse_criteria(check: _Checker, items: list, path: str, kind_wording: dict) -> tuple[CriterionSpec, ...]:
     parsed, seen = [], set()
     for i, item in enumerate(items):
-        here = f"{path}[{i}]"
+        here = f"{path}[{i}]" if path else STANDARDS
         if not isinstance(item, dict):
             check.fail(here, "must be an object")
         criterion_id = check.string(item, "id", f"{here}.id")
         if criterion_id in seen:
             check.fail(f"{here}.id", f"{criterion_id!r} is used twice")
         seen.add(criterion_id)
-        here = f"{path}.{criterion_id}"
+        here = f"{path}.{criterion_id}" if path else STANDARDS
         kind = check.string(item, "kind", f"{here}.kind")
-        if kind not in CRITERION_KINDS:
-            check.fail(f"{here}.kind", f"unknown kind {kind!r}; known: {', '.join(CRITERION_KINDS)}")
-        allowed = _CRITERION_KEYS + tuple(CRITERION_KINDS[kind]) + (("options",) if kind == "any_of" else ())
+        if kind not in KINDS:
+            check.fail(f"{here}.kind", f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
+        allowed = _CRITERION_KEYS + tuple(KINDS[kind].params) + (("options",) if KINDS[kind].takes_options else ())
         check.known_keys(item, allowed, here, f"key for a {kind} criterion")
         overrides = check.mapping(item, "messages", f"{here}.messages", required=False)
         messages = dict(kind_wording[kind])
         for name in overrides:
             messages[name] = check.bilingual(overrides, name, f"{here}.messages.{name}")
+        citation = check.mapping(item, "citation", f"{here}.citation", required=False) or None
         parsed.append(
             CriterionSpec(
                 id=criterion_id,
@@ -561,7 +634,8 @@ def _parse_criteria(check: _Checker, items: list, path: str, kind_wording: dict)
                        "zh": check.string(item, "title_zh", f"{here}.title_zh")},
                 messages=messages,
                 weight=check.number(item, "weight", f"{here}.weight", low=0, required=False, default=1.0),
-                options=_parse_options(check, item, here, kind_wording) if kind == "any_of" else (),
+                options=_parse_options(check, item, here, kind_wording) if KINDS[kind].takes_options else (),
+                citation=citation,
             )
         )
     return tuple(parsed)
@@ -569,7 +643,7 @@ def _parse_criteria(check: _Checker, items: list, path: str, kind_wording: dict)
 
 def _parse_params(check: _Checker, item: dict, kind: str, path: str) -> dict[str, Any]:
     params = {}
-    for key, spec in CRITERION_KINDS[kind].items():
+    for key, spec in KINDS[kind].params.items():
         where = f"{path}.{key}"
         if spec.type == BOOL:
             value = check.boolean(item, key, where, required=spec.required, default=spec.default)
@@ -577,6 +651,8 @@ def _parse_params(check: _Checker, item: dict, kind: str, path: str) -> dict[str
             value = check.integer(item, key, where, low=1, high=20, required=spec.required, default=spec.default)
         elif spec.type == FRACTION:
             value = check.number(item, key, where, low=0, high=1, required=spec.required, default=spec.default)
+        elif spec.type == TEXT:
+            value = check.string(item, key, where, required=spec.required, default=spec.default)
         else:
             value = check.number(item, key, where, required=spec.required, default=spec.default)
         params[key] = value

@@ -7,7 +7,9 @@ from datetime import date
 def as_date(value) -> date:
     """A date from a date or an ISO string; today when None."""
     if value is None:
-        return date.today()
+        from ..clock import today
+
+        return today()
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])

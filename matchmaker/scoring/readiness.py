@@ -26,38 +26,36 @@ Conventions:
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
 
-from ..enterprises.facts import sorted_financials
+from ..clock import today
 from . import wording
-from .config import BoardRules, CriterionSpec
-from .dates import add_years, as_date, founded_cutoff, years_between
+from .config import BoardRules
+from .criteria import KINDS, Criterion, Figures, consecutive_tail, evaluate, evaluate_criterion, net_profit
+from .criteria.base import span as _span
+from .dates import as_date
 from .wording import Text
 
-#: Criterion kinds that are the enterprise's own decision, not figures: the projection assumes them done.
-ACTION_KINDS = {"joint_stock": "joint_stock", "sponsor_engaged": "sponsor_engaged"}
+__all__ = ["Criterion", "Readiness", "assess", "assess_all", "summarize", "project", "consecutive_tail", "net_profit",
+           "evaluate_criterion", "EVALUATORS"]
+
 #: When a fiscal year's audited figures are available to file with (the annual report deadline).
 FIGURES_AVAILABLE = (4, 30)
+#: Each criterion kind's evaluator, by name (the registry's view; see :mod:`.criteria`).
+EVALUATORS = {name: registered.evaluate for name, registered in KINDS.items()}
 
 
-@dataclass
-class Criterion:
-    id: str
-    met: bool
-    actual: Any
-    required: Any
-    message: str
-    message_zh: str
-    progress: float = 0.0  # 0–1: how close the enterprise is to meeting it
-    parts: list["Criterion"] = field(default_factory=list)  # an either/or criterion's sub-criteria
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        if not self.parts:
-            del data["parts"]
-        return data
+def action_fields(rules: BoardRules) -> dict[str, str]:
+    """criterion id -> the enterprise field of each criterion that is the enterprise's own step
+    (the shareholding reform, engaging a sponsor or NEEQ broker): the projection assumes them done."""
+    found = {}
+    for spec in rules.criteria:
+        action = KINDS[spec.kind].action_field
+        field_name = action(spec.params) if action else None
+        if field_name:
+            found[spec.id] = field_name
+    return found
 
 
 @dataclass
@@ -71,6 +69,8 @@ class Readiness:
     notes: list[dict] = field(default_factory=list)  # {"code", "message", "message_zh"}
     rules_year: int | None = None
     as_of: str | None = None
+    rule_set: dict = field(default_factory=dict)  # {id, effective_on, retired_on, source}
+    standards: list[dict] = field(default_factory=list)  # [{id, title, met, progress, nearest, criteria}]
 
     def to_dict(self) -> dict:
         return {
@@ -83,338 +83,31 @@ class Readiness:
             "notes": self.notes,
             "rules_year": self.rules_year,
             "as_of": self.as_of,
+            "rule_set": self.rule_set,
+            "standards": self.standards,
         }
 
 
-# -- the figures ---------------------------------------------------------------------------
-def net_profit(row: dict) -> float | None:
-    """The lower of net profit before and after non-recurring items, when both are known."""
-    known = [v for v in (row.get("net_profit"), row.get("net_profit_deducted")) if v is not None]
-    return min(known) if known else None
+def rule_set_summary(rules: BoardRules) -> dict:
+    return {"id": rules.id, "effective_on": rules.effective_on.isoformat(),
+            "retired_on": rules.retired_on.isoformat() if rules.retired_on else None,
+            "source": rules.document or rules.source, "file": rules.source}
 
 
-def consecutive_tail(rows: list[dict]) -> list[dict]:
-    """The most recent run of consecutive fiscal years (oldest first)."""
-    run: list[dict] = []
-    for row in reversed(rows):
-        if run and row["year"] != run[0]["year"] - 1:
-            break
-        run.insert(0, row)
-    return run
-
-
-class Figures:
-    """An enterprise's reported history as the criteria read it, at a date."""
-
-    def __init__(self, enterprise: dict, as_of: date):
-        self.enterprise = enterprise
-        self.as_of = as_of
-        self.reported = sorted_financials(enterprise)
-        self.run = consecutive_tail(self.reported)
-
-    def last(self, count: int) -> list[dict]:
-        return self.run[-count:]
-
-    @property
-    def latest(self) -> dict:
-        return self.run[-1] if self.run else {}
-
-    def founded(self) -> date | None:
-        value = self.enterprise.get("founded")
-        return as_date(value) if value else None
-
-
-def _span(rows: list[dict]) -> Text:
-    if not rows:
-        return Text("no year", "无年度")
-    first, last = rows[0]["year"], rows[-1]["year"]
-    text = str(first) if first == last else f"{first}–{last}"
-    return Text(text, text)
-
-
-def _ratio(actual: float | None, required: float) -> float:
-    """Closeness of a figure to a minimum: 0 for nothing or a loss, 1 once reached."""
-    if actual is None or actual <= 0:
-        return 0.0
-    if required <= 0:
-        return 1.0
-    return min(1.0, actual / required)
-
-
-def _reaches(actual: float, minimum: float, strict: bool) -> bool:
-    return actual > minimum if strict else actual >= minimum
-
-
-def _comparison(strict: bool) -> Text:
-    return Text("above", "超过") if strict else Text("at least", "不低于")
-
-
-# -- evaluating criteria ----------------------------------------------------------------------
-@dataclass
-class Outcome:
-    """What an evaluator finds; the template named ``template`` turns it into words."""
-
-    met: bool
-    actual: Any
-    required: Any
-    progress: float
-    #: the template's values, or a function that makes them (the words cost more than the
-    #: figures, and :func:`summarize` never needs them)
-    values: dict | Callable[[], dict] = field(default_factory=dict)
-    template: str | None = None  # default: "met" or "unmet"
-    parts: list[Criterion] = field(default_factory=list)
-
-
-def _short_history(rows: list[dict], available: int, actual, required, progress: float) -> Outcome:
-    """Fewer consecutive years reported than the criterion looks at: unmet, with partial credit."""
-    return Outcome(False, actual, required, progress, {"available": available, "span": _span(rows)}, template="short_history")
-
-
-def _part(rows: list[dict], count: int) -> float:
-    """The share of the years a criterion looks at that are reported."""
-    return len(rows) / count
-
-
-def _flag(key: str) -> Callable[[CriterionSpec, Figures], Outcome]:
-    def evaluate(spec: CriterionSpec, figures: Figures) -> Outcome:
-        done = bool(figures.enterprise.get(key))
-        return Outcome(done, done, True, float(done))
-
-    return evaluate
-
-
-def _years_in_operation(spec: CriterionSpec, figures: Figures) -> Outcome:
-    minimum = spec.params["min"]
-    founded = figures.founded()
-    if founded is None:
-        return Outcome(False, None, minimum, 0.0, {"required": wording.years(minimum)}, template="unknown")
-    age = round(years_between(founded, figures.as_of), 1)
-    met_on = add_years(founded, minimum)
-    values = lambda: {"actual": wording.years(age), "required": wording.years(minimum),
-              "gap": wording.years(max(0.0, round(minimum - age, 1))), "date": met_on.isoformat()}
-    met = founded <= founded_cutoff(figures.as_of, minimum)
-    return Outcome(met, age, minimum, _ratio(age, minimum), values)
-
-
-def _profitable_years(spec: CriterionSpec, figures: Figures) -> Outcome:
-    count = spec.params["years"]
-    rows = figures.last(count)
-    losing = [r for r in rows if (net_profit(r) or 0) <= 0]
-    profitable = len(rows) - len(losing)
-    if len(rows) < count:
-        return _short_history(rows, len(rows), profitable, count, profitable / count)
-    values = {"actual": profitable, "span": _span(rows),
-              "loss_years": wording.join([wording.plain(r["year"]) for r in losing])}
-    return Outcome(not losing, profitable, count, profitable / count, values)
-
-
-def _total(field_name: str, read: Callable[[dict], float | None]):
-    """A criterion on the sum of one figure over the last N years (``min``, optionally strict)."""
-
-    def evaluate(spec: CriterionSpec, figures: Figures) -> Outcome:
-        count, minimum, strict = spec.params["years"], spec.params["min"], spec.params["strict"]
-        rows = figures.last(count)
-        total = sum(read(r) or 0 for r in rows)
-        if len(rows) < count:
-            return _short_history(rows, len(rows), total, minimum, _ratio(total, minimum) * _part(rows, count))
-        values = lambda: {"actual": wording.money(total), "required": wording.money(minimum), "span": _span(rows),
-                  "comparison": _comparison(strict), "gap": wording.money(max(0, minimum - total))}
-        return Outcome(_reaches(total, minimum, strict), total, minimum, _ratio(total, minimum), values)
-
-    evaluate.__name__ = f"_{field_name}_total"
-    return evaluate
-
-
-def _net_profit_growing(spec: CriterionSpec, figures: Figures) -> Outcome:
-    count = spec.params["years"]
-    rows = figures.last(count)
-    profits = [net_profit(r) or 0 for r in rows]
-    rises = [later > earlier for earlier, later in zip(profits, profits[1:])]
-    actual = {str(r["year"]): p for r, p in zip(rows, profits)}
-    if len(rows) < max(2, count):
-        return _short_history(rows, len(rows), actual, "rising", 0.0)
-    values = lambda: {"span": _span(rows), "figures": _yearly(rows, profits, wording.money)}
-    return Outcome(all(rises), actual, "rising", sum(rises) / len(rises), values)
-
-
-def _yearly(rows: list[dict], figures: list, fmt: Callable[[Any], Text]) -> Text:
-    return wording.join([Text(f"{r['year']}: {fmt(v).en}", f"{r['year']}年{fmt(v).zh}") for r, v in zip(rows, figures)])
-
-
-def _revenue_growth_min(spec: CriterionSpec, figures: Figures) -> Outcome:
-    count, minimum = spec.params["years"], spec.params["min_rate"]
-    rows = figures.last(count + 1)  # growth in N years needs N + 1 years of revenue
-    rates = [
-        (later["revenue"] - earlier["revenue"]) / earlier["revenue"] if earlier.get("revenue") and later.get("revenue") is not None else None
-        for earlier, later in zip(rows, rows[1:])
+def standards_of(criteria: list[Criterion], rules: BoardRules) -> list[dict]:
+    """The board's alternative standards, each with its criteria; the nearest unmet one (when
+    none is met) is marked, and its criteria say by how much each falls short."""
+    spec = rules.standards
+    found = next((c for c in criteria if spec is not None and c.id == spec.id), None)
+    if found is None:
+        return []
+    met_any = any(o["met"] for o in found.options)
+    nearest = None if met_any else max(found.options, key=lambda o: o["progress"])["id"]
+    return [
+        {**option, "nearest": option["id"] == nearest,
+         "criteria": [{**c.to_dict(), "id": c.id.split(".", 1)[1]} for c in found.parts if c.id.startswith(option["id"] + ".")]}
+        for option in found.options
     ]
-    known = [r for r in rates if r is not None]
-    lowest = min(known) if known else None
-    progress = sum(_ratio(r, minimum) for r in known) / count
-    if len(rows) < count + 1:
-        return _short_history(rows[1:], len(known), lowest, minimum, progress)
-    values = lambda: {"actual": wording.percent(lowest), "required": wording.percent(minimum), "span": _span(rows[1:]),
-              "figures": _yearly(rows[1:], rates, wording.percent)}
-    met = len(known) == count and lowest >= minimum
-    return Outcome(met, lowest, minimum, progress, values)
-
-
-def _cash_flow_or_revenue_total(spec: CriterionSpec, figures: Figures) -> Outcome:
-    p = spec.params
-    rows = figures.last(p["years"])
-    cash_flow = sum(r.get("operating_cash_flow") or 0 for r in rows)
-    revenue = sum(r.get("revenue") or 0 for r in rows)
-    actual = {"operating_cash_flow": cash_flow, "revenue": revenue}
-    required = {"operating_cash_flow": p["min_cash_flow"], "revenue": p["min_revenue"]}
-    progress = max(_ratio(cash_flow, p["min_cash_flow"]), _ratio(revenue, p["min_revenue"]))
-    if len(rows) < p["years"]:
-        return _short_history(rows, len(rows), actual, required, progress * _part(rows, p["years"]))
-    values = lambda: {
-        "span": _span(rows), "comparison": _comparison(p["strict"]),
-        "cash_flow": wording.money(cash_flow), "min_cash_flow": wording.money(p["min_cash_flow"]),
-        "cash_flow_gap": wording.money(max(0, p["min_cash_flow"] - cash_flow)),
-        "revenue": wording.money(revenue), "min_revenue": wording.money(p["min_revenue"]),
-        "revenue_gap": wording.money(max(0, p["min_revenue"] - revenue)),
-    }
-    met = _reaches(cash_flow, p["min_cash_flow"], p["strict"]) or _reaches(revenue, p["min_revenue"], p["strict"])
-    return Outcome(met, actual, required, progress, values)
-
-
-def _latest(spec: CriterionSpec, figures: Figures, key: str):
-    value = figures.latest.get(key)
-    if value is None:
-        return None, Outcome(False, None, spec.params.get("min"), 0.0, {"figure": key}, template="unknown")
-    return value, None
-
-
-def _share_capital_min(spec: CriterionSpec, figures: Figures) -> Outcome:
-    p = spec.params
-    current, missing = _latest(spec, figures, "share_capital")
-    if missing:
-        return missing
-    # After the offering: the new shares make up ``new_issue_share`` of the enlarged capital.
-    actual = round(current / (1 - p["new_issue_share"])) if p["after_offering"] else current
-    values = lambda: {"actual": wording.money(actual), "required": wording.money(p["min"]), "current": wording.money(current),
-              "issue": wording.percent(p["new_issue_share"]), "gap": wording.money(max(0, p["min"] - actual))}
-    met = actual >= p["min"]
-    template = ("met" if met else "unmet") + ("_after_offering" if p["after_offering"] else "")
-    return Outcome(met, actual, p["min"], _ratio(actual, p["min"]), values, template=template)
-
-
-def _intangible_ratio_max(spec: CriterionSpec, figures: Figures) -> Outcome:
-    maximum = spec.params["max"]
-    net_assets, missing = _latest(spec, figures, "net_assets")
-    if missing:
-        return missing
-    intangible = figures.latest.get("intangible_assets") or 0
-    if net_assets <= 0:
-        return Outcome(False, None, maximum, 0.0, {"net_assets": wording.money(net_assets)}, template="no_net_assets")
-    ratio = intangible / net_assets
-    values = lambda: {"actual": wording.percent(round(ratio, 4)), "required": wording.percent(maximum),
-              "gap": wording.money(max(0, intangible - maximum * net_assets))}
-    progress = 1.0 if ratio <= maximum else maximum / ratio
-    return Outcome(ratio <= maximum, round(ratio, 4), maximum, progress, values)
-
-
-def _no_uncovered_losses(spec: CriterionSpec, figures: Figures) -> Outcome:
-    # Approximation: the figures carry no retained earnings, so net assets below share
-    # capital are read as accumulated losses not yet made up (capital reserves >= 0).
-    net_assets, missing = _latest(spec, figures, "net_assets")
-    share_capital = figures.latest.get("share_capital")
-    if missing or share_capital is None:
-        return missing or Outcome(False, None, None, 0.0, {"figure": "share_capital"}, template="unknown")
-    values = lambda: {"actual": wording.money(net_assets), "required": wording.money(share_capital),
-              "gap": wording.money(max(0, share_capital - net_assets))}
-    return Outcome(net_assets >= share_capital, net_assets, share_capital, _ratio(net_assets, share_capital), values)
-
-
-def _net_assets_min(spec: CriterionSpec, figures: Figures) -> Outcome:
-    minimum = spec.params["min"]
-    net_assets, missing = _latest(spec, figures, "net_assets")
-    if missing:
-        return missing
-    values = lambda: {"actual": wording.money(net_assets), "required": wording.money(minimum),
-              "gap": wording.money(max(0, minimum - net_assets))}
-    return Outcome(net_assets >= minimum, net_assets, minimum, _ratio(net_assets, minimum), values)
-
-
-def _going_concern(spec: CriterionSpec, figures: Figures) -> Outcome:
-    """Revenue in the latest year, and not a run of losses that has eaten the net assets."""
-    limit = spec.params["max_consecutive_losses"]
-    latest = figures.latest
-    has_revenue = bool(latest.get("revenue"))
-    losses_in_a_row = 0
-    for row in reversed(figures.run):
-        if (net_profit(row) or 0) >= 0:
-            break
-        losses_in_a_row += 1
-    insolvent = losses_in_a_row >= limit and (latest.get("net_assets") or 0) < 0
-    problems = []
-    if not has_revenue:
-        problems.append(Text("no revenue in the latest year", "最近一年无营业收入"))
-    if insolvent:
-        problems.append(Text(f"{losses_in_a_row} loss-making years in a row with negative net assets",
-                             f"连续{losses_in_a_row}年亏损且净资产为负"))
-    met = not problems
-    progress = (int(has_revenue) + int(not insolvent)) / 2
-    return Outcome(met, met, True, progress, {"problems": wording.join(problems), "span": _span(figures.run)})
-
-
-def _any_of(spec: CriterionSpec, figures: Figures) -> Outcome:
-    """Met through any one option whose criteria are all met; as close as the closest option."""
-    results = []
-    for option in spec.options:
-        criteria = [evaluate_criterion(c, figures) for c in option.criteria]
-        weights = [c.weight for c in option.criteria]
-        progress = sum(w * c.progress for w, c in zip(weights, criteria)) / (sum(weights) or 1)
-        for criterion in criteria:
-            criterion.id = f"{option.id}.{criterion.id}"
-        results.append((option, criteria, progress))
-    met_options = [(o, cs, p) for o, cs, p in results if all(c.met for c in cs)]
-    option, criteria, progress = (met_options or sorted(results, key=lambda r: -r[2]))[0]
-    title = Text(option.title["en"], option.title["zh"])
-    shortfalls = [Text(c.message, c.message_zh) for c in criteria if not c.met]
-    values = {"option": title, "shortfalls": _sentences(shortfalls)}
-    parts = [c for _, cs, _ in results for c in cs]
-    actual = {o.id: all(c.met for c in cs) for o, cs, _ in results}
-    return Outcome(bool(met_options), actual, [o.id for o in spec.options], 1.0 if met_options else progress, values, parts=parts)
-
-
-def _sentences(items: list[Text]) -> Text:
-    return Text(" ".join(t.en for t in items), "".join(t.zh for t in items))
-
-
-EVALUATORS: dict[str, Callable[[CriterionSpec, Figures], Outcome]] = {
-    "joint_stock": _flag("joint_stock"),
-    "sponsor_engaged": _flag("sponsor_engaged"),
-    "years_in_operation": _years_in_operation,
-    "profitable_years": _profitable_years,
-    "net_profit_total": _total("net_profit", net_profit),
-    "net_profit_growing": _net_profit_growing,
-    "revenue_total": _total("revenue", lambda r: r.get("revenue")),
-    "revenue_growth_min": _revenue_growth_min,
-    "cash_flow_or_revenue_total": _cash_flow_or_revenue_total,
-    "share_capital_min": _share_capital_min,
-    "intangible_ratio_max": _intangible_ratio_max,
-    "no_uncovered_losses": _no_uncovered_losses,
-    "net_assets_min": _net_assets_min,
-    "going_concern": _going_concern,
-    "any_of": _any_of,
-}
-
-
-def evaluate_criterion(spec: CriterionSpec, figures: Figures) -> Criterion:
-    outcome = EVALUATORS[spec.kind](spec, figures)
-    template_name = outcome.template or ("met" if outcome.met else "unmet")
-    template = spec.messages.get(template_name) or spec.messages["met" if outcome.met else "unmet"]
-    found = outcome.values() if callable(outcome.values) else outcome.values
-    values = {"title": Text(spec.title["en"], spec.title["zh"]), "years": spec.params.get("years"), **found}
-    text = wording.render(template, values)
-    return Criterion(
-        id=spec.id, met=outcome.met, actual=outcome.actual, required=outcome.required,
-        message=text.en, message_zh=text.zh, progress=round(max(0.0, min(1.0, outcome.progress)), 4),
-        parts=outcome.parts,
-    )
 
 
 # -- the assessment ----------------------------------------------------------------------------
@@ -454,7 +147,35 @@ def _notes(figures: Figures, rules: BoardRules) -> list[dict]:
     if len(figures.run) < len(figures.reported):
         missing = figures.run[0]["year"] - 1
         notes.append({"code": "gap_in_figures", **_say(rules, "notes.gap_in_figures", year=missing, span=_span(figures.run))})
+    stale = _stale_valuation(figures, rules)
+    if stale:
+        notes.append({"code": "stale_valuation", **_say(rules, "notes.stale_valuation", **stale)})
     return notes
+
+
+#: A valuation older than this, on a board that reads the expected market value, should be refreshed.
+VALUATION_MAX_AGE_MONTHS = 12
+
+
+def _uses(rules: BoardRules, kind: str) -> bool:
+    specs = list(rules.criteria)
+    while specs:
+        spec = specs.pop()
+        if spec.kind == kind:
+            return True
+        specs.extend(c for option in spec.options for c in option.criteria)
+    return False
+
+
+def _stale_valuation(figures: Figures, rules: BoardRules) -> dict | None:
+    """The valuation's date and age when a market-value board reads one older than a year."""
+    on = figures.date_of("valuation", "as_of")
+    if on is None or on > figures.as_of or not _uses(rules, "market_value_min"):
+        return None
+    months = (figures.as_of.year - on.year) * 12 + figures.as_of.month - on.month
+    if months <= VALUATION_MAX_AGE_MONTHS:
+        return None
+    return {"date": on.isoformat(), "months": months, "as_of": figures.as_of.isoformat()}
 
 
 def evaluate_all(enterprise: dict, rules: BoardRules, as_of: date) -> list[Criterion]:
@@ -463,8 +184,9 @@ def evaluate_all(enterprise: dict, rules: BoardRules, as_of: date) -> list[Crite
 
 
 def assess(enterprise: dict, board_rules: BoardRules, as_of: date | str | None = None) -> Readiness:
-    """The enterprise against one board's rule set, at ``as_of`` (default today)."""
-    as_of = as_date(as_of)
+    """The enterprise against one board's rule set, at ``as_of`` (default today): only the
+    fiscal years closed by then count."""
+    as_of = as_date(as_of) if as_of is not None else today()
     criteria = evaluate_all(enterprise, board_rules, as_of)
     milestones = _milestones(enterprise, board_rules)
     ready = all(c.met for c in criteria)
@@ -478,40 +200,20 @@ def assess(enterprise: dict, board_rules: BoardRules, as_of: date | str | None =
         notes=_notes(Figures(enterprise, as_of), board_rules),
         rules_year=board_rules.effective_year,
         as_of=as_of.isoformat(),
+        rule_set=rule_set_summary(board_rules),
+        standards=standards_of(criteria, board_rules),
     )
 
 
 def summarize(enterprise: dict, board_rules: BoardRules, as_of: date | str | None = None) -> tuple[int, bool]:
-    """``(score, ready)`` as :func:`assess` gives them, without sentences or projection.
-
-    Cheap enough to run for every enterprise of a bulk import (readiness snapshots).
+    """``(score, ready)`` as :func:`assess` gives them: the same evaluators, without their
+    sentences or the projection.  Cheap enough for every enterprise of a bulk import.
     """
-    figures = Figures(enterprise, as_date(as_of))
-    progress, ready = [], True
-    for spec in board_rules.criteria:
-        closeness, met = _progress(spec, figures)
-        progress.append(closeness)
-        ready = ready and met
+    figures = Figures(enterprise, as_date(as_of) if as_of is not None else today())
+    outcomes = [evaluate(spec, figures) for spec in board_rules.criteria]
+    progress = [round(max(0.0, min(1.0, o.progress)), 4) for o in outcomes]
     done = sum(points for name, points in board_rules.milestones.items() if enterprise.get(name))
-    return _points(progress, board_rules, done), ready
-
-
-def _progress(spec: CriterionSpec, figures: Figures) -> tuple[float, bool]:
-    """(progress, met) as :func:`evaluate_criterion` finds them; an either/or criterion's
-    options are evaluated the same way, without their sentences."""
-    if spec.kind == "any_of":
-        options = []
-        for option in spec.options:
-            results = [_progress(c, figures) for c in option.criteria]
-            weights = [c.weight for c in option.criteria]
-            closeness = sum(w * p for w, (p, _) in zip(weights, results)) / (sum(weights) or 1)
-            options.append((closeness, all(met for _, met in results)))
-        met = any(met for _, met in options)
-        raw = 1.0 if met else max((p for p, _ in options), default=0.0)
-    else:
-        outcome = EVALUATORS[spec.kind](spec, figures)
-        raw, met = outcome.progress, outcome.met
-    return round(max(0.0, min(1.0, raw)), 4), met
+    return _points(progress, board_rules, done), all(o.met for o in outcomes)
 
 
 def assess_all(enterprise: dict, rules_by_board: dict[str, BoardRules], as_of: date | str | None = None) -> dict[str, Readiness]:
@@ -560,11 +262,14 @@ def recent_trend(run: list[dict], limits: dict) -> Trend | None:
 
 
 def _next_year(row: dict, trend: Trend) -> dict:
+    """The year after ``row`` at the trend: revenue-linked figures grow with revenue, profit
+    adds to net assets and retained earnings, the rest stays."""
     profit = net_profit(row) or 0
     revenue_factor = 1 + trend.revenue_rate
     next_profit = profit * (1 + trend.profit_rate) if trend.profit_rate is not None else profit + trend.profit_step
     cash_flow = row.get("operating_cash_flow") or 0
-    return {
+    projected = {
+        **{k: v for k, v in row.items() if k not in ("net_profit_deducted",)},
         "year": row["year"] + 1,
         "revenue": (row.get("revenue") or 0) * revenue_factor,
         "net_profit": next_profit,
@@ -573,11 +278,16 @@ def _next_year(row: dict, trend: Trend) -> dict:
         "intangible_assets": row.get("intangible_assets") or 0,
         "share_capital": row.get("share_capital") or 0,
     }
+    if row.get("retained_earnings") is not None:
+        projected["retained_earnings"] = row["retained_earnings"] + next_profit
+    if row.get("rd_expenses") is not None:
+        projected["rd_expenses"] = row["rd_expenses"] * revenue_factor
+    return projected
 
 
 def _ready_with_actions(enterprise: dict, rules: BoardRules, as_of: date) -> tuple[bool, list[Criterion]]:
     """Whether every figure-based criterion is met, once the enterprise's own steps are taken."""
-    assumed = {**enterprise, **{flag: True for flag in ACTION_KINDS.values()}}
+    assumed = {**enterprise, **{flag: True for flag in action_fields(rules).values()}}
     criteria = evaluate_all(assumed, rules, as_of)
     return all(c.met for c in criteria), criteria
 
@@ -603,11 +313,15 @@ def _ready_in(enterprise: dict, rows: list[dict], rules: BoardRules, as_of: date
 
 
 def _pending_steps(enterprise: dict, rules: BoardRules, convert_capital: bool = False) -> Text:
-    pending = [
-        wording.render(rules.wording[f"projection.step_{kind}"], {})
-        for kind in dict.fromkeys(spec.kind for spec in rules.criteria if spec.kind in ACTION_KINDS)
-        if not enterprise.get(ACTION_KINDS[kind])
-    ]
+    titles = {spec.id: spec.title for spec in rules.criteria}
+    pending = []
+    for criterion_id, field_name in action_fields(rules).items():
+        if enterprise.get(field_name):
+            continue
+        key = f"projection.step_{field_name}"
+        pending.append(wording.render(rules.wording[key], {}) if key in rules.wording
+                       else Text(titles[criterion_id]["en"], titles[criterion_id]["zh"]))
+    pending = list(dict.fromkeys(pending))
     if convert_capital:
         pending.append(wording.render(rules.wording["projection.step_share_capital"], {}))
     if not pending:

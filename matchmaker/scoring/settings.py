@@ -17,8 +17,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from ..errors import ConfigurationError
-from .config import BoardRules, ScoringConfig, load_board_rules, load_scoring_config
+from ..clock import parse_today, today
+from ..errors import ConfigurationError, ValidationError
+from .config import BoardRules, ScoringConfig, load_rule_sets, load_scoring_config, rule_set_on
+
+
+class BoardNotInForce(ValidationError):
+    """A board with no rule set in force on the date asked about (422, with the reason)."""
 
 _KEY = "matchmaker.scoring"
 
@@ -26,12 +31,32 @@ _KEY = "matchmaker.scoring"
 @dataclass(frozen=True)
 class ScoringSettings:
     config: ScoringConfig
-    boards: dict[str, BoardRules]  # board code -> the rule set in effect
+    boards: dict[str, BoardRules]  # board code -> the rule set in force on the day the settings were read
     scoring_file: str | None = None  # the zone's file, when one is used
     boards_dir: str | None = None  # the zone's folder, when one is used
+    rule_sets: dict[str, tuple[BoardRules, ...]] | None = None  # board code -> every rule set, oldest first
 
     def board(self, code: str) -> BoardRules | None:
         return self.boards.get(code)
+
+    @property
+    def known_boards(self) -> list[str]:
+        """Every board some rule set describes, in force today or not."""
+        return list(self.rule_sets or self.boards)
+
+    def board_on(self, code: str, day: date) -> BoardRules:
+        """The board's rule set in force on ``day``; :class:`BoardNotInForce` says why there is none."""
+        sets = (self.rule_sets or {}).get(code) or ((self.boards[code],) if code in self.boards else ())
+        rules = rule_set_on(sets, day)
+        if rules is None:
+            first = sets[0].effective_on.isoformat() if sets else "?"
+            problem = f"the {code} board has no rule set in force on {day.isoformat()}: its first took effect on {first}"
+        elif rules.retired_on is not None and day >= rules.retired_on:
+            problem = (f"the {code} board is not in force on {day.isoformat()}: it was retired on "
+                       f"{rules.retired_on.isoformat()} ({rules.name_en})")
+        else:
+            return rules
+        raise BoardNotInForce(problem, fields={"board": [problem]})
 
 
 def resolve_paths(app_config: Mapping) -> tuple[Path | None, Path | None]:
@@ -57,12 +82,20 @@ def resolve_paths(app_config: Mapping) -> tuple[Path | None, Path | None]:
 def load_settings(app_config: Mapping) -> ScoringSettings:
     """Read and check the files; a problem is a ConfigurationError naming file and key."""
     scoring_file, boards_dir = resolve_paths(app_config)
+    rule_sets = load_rule_sets(boards_dir)
+    day = parse_today(app_config.get("TODAY")) or today()
+    # the rule sets in force today: one a zone adds for a later date waits for it
+    boards = {}
+    for code, sets in rule_sets.items():
+        rules = rule_set_on(sets, day)
+        if rules is not None and rules.in_force(day):
+            boards[code] = rules
     return ScoringSettings(
         config=load_scoring_config(scoring_file),
-        # the rule set in effect this year: one a zone adds for a later year waits for it
-        boards=load_board_rules(boards_dir, year=date.today().year),
+        boards=boards,
         scoring_file=str(scoring_file) if scoring_file else None,
         boards_dir=str(boards_dir) if boards_dir else None,
+        rule_sets=rule_sets,
     )
 
 

@@ -12,6 +12,7 @@ through the same function, so a word matches on both backends in the same way.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -36,14 +37,23 @@ _CJK = (
 # unicode61 tokenizer would.
 _TOKEN = re.compile(rf"([{_CJK}]+)|((?:(?![{_CJK}_])\w)+)")
 
-_stemmer = snowballstemmer.stemmer("porter")
+# A snowball stemmer keeps its state in the object between calls: one shared by several
+# threads mixes their words up (and raises IndexError), so each thread gets its own.
+_local = threading.local()
+
+
+def _stemmer():
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("porter")
+    return stemmer
 
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     # Lucene's Porter stemmer leaves words of one or two letters alone; so do we.
     if len(word) > 2 and word.isascii() and word.isalpha():
-        return _stemmer.stemWord(word)
+        return _stemmer().stemWord(word)
     return word
 
 

@@ -25,6 +25,7 @@ from ..accounts.models import User
 from ..brokering.calendar import year_months
 from ..search import AnyOf, Not, Query, Range, SearchBackend, SumAggregation, Terms
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS
+from ..readiness.service import FILED_MILESTONES
 from .targets import Targets
 
 NEED_MEASURES = ("posted", "answered", "answered_in_time", "interested", "met", "funded", "amount_funded")
@@ -151,7 +152,7 @@ class StatisticsService:
         }
 
     def listings(self, targets: dict) -> dict:
-        listed, filed = _true("listed"), AnyOf((_true("application_filed"), _true("approved")))
+        listed, filed = _true("listed"), AnyOf(tuple(_true(m) for m in FILED_MILESTONES))
         tutoring, reform = AnyOf((_true("tutoring_filed"), _true("sponsor_engaged"))), _true("joint_stock")
         furthest = {"listed": listed, "filed": filed, "tutoring": tutoring, "shareholding_reform": reform}
         pool, before = {}, []

@@ -2,6 +2,8 @@
 listing readiness; and, for staff, the list of enterprises."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -12,7 +14,8 @@ from ..errors import ValidationError
 from ..needs.schemas import NeedSearchSchema
 from ..needs.service import NeedService
 from ..readiness.service import ReadinessService
-from ..scoring.settings import get_settings
+from ..clock import today
+from ..scoring.settings import BoardNotInForce, get_settings
 from . import forms
 from .base import backend, observers, query_args, user
 from .charts import line_chart
@@ -50,7 +53,7 @@ def edit(enterprise_id):
         abort(403)
     errors: dict = {}
     if request.method == "POST":
-        data = forms.data_from(forms.ENTERPRISE, request.form)
+        data = forms.empty_objects_as_none(forms.data_from(forms.ENTERPRISE + forms.READINESS, request.form))
         data["financials"], rows = forms.financials_from(request.form)
         data["version"] = request.form.get("version")
         try:
@@ -62,7 +65,7 @@ def edit(enterprise_id):
             return redirect(url_for(".profile", enterprise_id=enterprise_id))
         values = request.form
     else:
-        values = forms.values_from(forms.ENTERPRISE, enterprise)
+        values = forms.values_from(forms.ENTERPRISE + forms.READINESS, enterprise)
         values.update(forms.financial_values(enterprise))
         values["version"] = enterprise["version"]
     rows = sorted(set(forms.financial_rows(values)))
@@ -83,15 +86,30 @@ def needs(enterprise_id):
 
 @bp.route("/<enterprise_id>/readiness")
 def readiness(enterprise_id):
+    """One board's readiness; staff may pick the date (the rule set in force then and the
+    fiscal years closed by then), and a board not in force that day says why."""
     settings = get_settings()
-    boards = list(settings.boards)
-    board = request.args.get("board") or ("chinext" if "chinext" in boards else boards[0])
+    boards = settings.known_boards
+    board = request.args.get("board") or ("chinext" if "chinext" in settings.boards else next(iter(settings.boards), boards[0]))
     if board not in boards:
         abort(404)
     enterprise = service().get(user(), enterprise_id)
-    answer = ReadinessService(backend(), settings).readiness(user(), enterprise_id, board, language())
-    points = [(format_when(s["at"], with_time=False), s["score"]) for s in answer["history"]]
-    chart = line_chart(points, _("Readiness score over time, %(board)s", board=bilingual(answer["board_name"])), threshold=100)
-    names = {code: bilingual(rules.name) for code, rules in settings.boards.items()}
+    as_of, problem = None, None
+    if user().is_staff and request.args.get("as_of"):
+        try:
+            as_of = date.fromisoformat(request.args["as_of"])
+        except ValueError:
+            problem = _("Not a date: %(value)s (use YYYY-MM-DD)", value=request.args["as_of"])
+    answer, chart = None, None
+    if problem is None:
+        try:
+            answer = ReadinessService(backend(), settings).readiness(user(), enterprise_id, board, language(), as_of=as_of)
+        except BoardNotInForce as exc:
+            problem = str(exc)
+    if answer is not None:
+        points = [(format_when(s["at"], with_time=False), s["score"]) for s in answer["history"]]
+        chart = line_chart(points, _("Readiness score over time, %(board)s", board=bilingual(answer["board_name"])), threshold=100)
+    names = {code: bilingual(settings.rule_sets[code][-1].name if settings.rule_sets else settings.boards[code].name) for code in boards}
     return render_template("enterprises/readiness.html", enterprise=enterprise, answer=answer, board=board,
-                           boards=names, chart=chart)
+                           boards=names, chart=chart, problem=problem, as_of=(as_of or today()).isoformat(),
+                           can_pick_date=user().is_staff), (422 if problem else 200)

@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str = "text"  # text, int, money, float, bool, code, codes, date
+    kind: str = "text"  # text, int, money, float, bool, tristate (yes / no / not known), code, codes, date
     nullable: bool = False  # an empty input is sent as null (else left out)
 
 
@@ -40,6 +40,8 @@ def convert(field: Field, form: MultiDict):
     if field.kind == "codes":
         return [v for v in form.getlist(field.name) if v]
     text = (form.get(field.name) or "").strip()
+    if field.kind == "tristate":
+        return {"yes": True, "no": False}.get(text, None if text == "" else text)
     if field.kind == "text":
         return text
     if text == "":
@@ -93,6 +95,8 @@ def values_from(fields: list[Field], doc: dict | None) -> MultiDict:
         elif field.kind == "bool":
             if value:
                 values[field.name] = "on"
+        elif field.kind == "tristate":
+            values[field.name] = {True: "yes", False: "no"}.get(value, "")
         else:
             values[field.name] = as_text(value)
     return values
@@ -132,8 +136,33 @@ ENTERPRISE = [
     Field("has_collateral", "bool"), Field("joint_stock", "bool"), Field("sponsor_engaged", "bool"),
     Field("tutoring_filed", "bool"), Field("application_filed", "bool"), Field("approved", "bool"), Field("listed", "bool"),
 ]
+#: What the listing boards since 2019 read: registration-era and NEEQ milestones, the
+#: expected market value with its basis, governance changes, the NEEQ tier.
+READINESS = [
+    Field("application_accepted", "bool"), Field("inquiry_answered", "bool"), Field("committee_approved", "bool"),
+    Field("registered", "bool"), Field("neeq_broker_engaged", "bool"), Field("neeq_application_filed", "bool"),
+    Field("neeq_approved", "bool"), Field("major_product_milestone", "bool"),
+    Field("shareholders", "int", nullable=True), Field("invention_patents_main_business", "int", nullable=True),
+    Field("valuation.amount", "money", nullable=True), Field("valuation.as_of", "date", nullable=True),
+    Field("valuation.basis", "code", nullable=True),
+    Field("governance.controller_changed_on", "date", nullable=True), Field("governance.management_changed_on", "date", nullable=True),
+    Field("governance.main_business_changed_on", "date", nullable=True), Field("governance.converted_at_book_value", "tristate"),
+    Field("governance.converted_on", "date", nullable=True),
+    Field("neeq_tier.tier", "code", nullable=True), Field("neeq_tier.since", "date", nullable=True),
+    Field("offering.shares", "int", nullable=True), Field("offering.investors", "int", nullable=True),
+]
+READINESS_OBJECTS = ("valuation", "governance", "neeq_tier", "offering")
+
+
+def empty_objects_as_none(data: dict, keys=READINESS_OBJECTS) -> dict:
+    """An object whose inputs were all left empty is no object (null), not one of nulls."""
+    for key in keys:
+        if isinstance(data.get(key), dict) and all(v is None for v in data[key].values()):
+            data[key] = None
+    return data
 FINANCIAL_COLUMNS = ("year", "revenue", "net_profit", "net_profit_deducted", "operating_cash_flow", "net_assets",
-                     "intangible_assets", "share_capital")
+                     "intangible_assets", "share_capital", "total_liabilities", "retained_earnings", "land_use_rights",
+                     "rd_expenses", "employees", "rd_staff")
 #: Empty rows offered under the existing years, to add new ones.
 SPARE_ROWS = 1
 

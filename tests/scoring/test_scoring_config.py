@@ -82,13 +82,13 @@ def test_a_zone_file_with_the_same_board_and_year_replaces_the_default(tmp_path)
     replacement = board()
     replacement["name_en"] = "Main Board (zone wording)"
     (tmp_path / "main.json").write_text(json.dumps(replacement, ensure_ascii=False), encoding="utf-8")
-    assert load_board_rules(tmp_path)["main"].name_en == "Main Board (zone wording)"
+    assert load_board_rules(tmp_path, year=2012)["main"].name_en == "Main Board (zone wording)"
 
 
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda d: d.pop("effective_year"), "effective_year: is missing"),
+        (lambda d: d.pop("effective_on"), "effective_on: is missing"),
         (lambda d: d.update(board="Main Board"), "board: must be a lower-case code"),
         (lambda d: d["criteria"][2].update(kind="magic"), "criteria.profitable_years.kind: unknown kind 'magic'"),
         (lambda d: d["criteria"][3].pop("min"), "criteria.net_profit_total.min: is missing"),

@@ -150,17 +150,20 @@ def test_bulk_upsert_reports_each_failure_and_keeps_the_rest(backend):
 
 
 # -- full text ------------------------------------------------------------------------------
-@pytest.fixture
-def texts(backend):
-    load(
-        backend,
-        "needs",
+def text_needs() -> list[dict]:
+    """Chinese, English and mixed texts, for the full-text tests of every engine."""
+    return [
         need("cn-battery", title="新能源汽车电池扩产项目", description="建设动力电池生产线", purpose="设备采购"),
         need("cn-guarantee", title="中小企业融资担保贷款", description="以应收账款质押", purpose="流动资金"),
         need("en-patent", title="Patent licensing round", description="We hold a patent on solid-state cells.", purpose="R&D"),
         need("en-battery", title="Battery recycling plant", description="Recycling lithium battery packs.", purpose="capex"),
         need("mixed", title="储能 battery storage", description="电池储能系统 energy storage systems for factories", purpose="扩产"),
-    )
+    ]
+
+
+@pytest.fixture
+def texts(backend):
+    load(backend, "needs", *text_needs())
     return backend
 
 
@@ -187,14 +190,17 @@ def test_text_of_only_stop_words_narrows_nothing(texts):
     assert texts.search("needs", Query(text="the of and")).total == 5
 
 
-def test_a_match_in_the_title_ranks_first(backend):
-    load(
-        backend,
-        "needs",
+def title_needs() -> list[dict]:
+    """"solar" in one title, in another's description, and nowhere in a third."""
+    return [
         need("a-description", title="Manufacturing expansion", description="We also make solar inverters for homes."),
         need("z-title", title="Solar inverters", description="Expansion of the manufacturing plant for homes."),
         need("m-other", title="Warehouse", description="Storage space."),
-    )
+    ]
+
+
+def test_a_match_in_the_title_ranks_first(backend):
+    load(backend, "needs", *title_needs())
     assert ids(backend, "needs", Query(text="solar")) == ["z-title", "a-description"]
     assert ids(backend, "needs", Query(text="太阳能")) == []
 
@@ -216,11 +222,9 @@ def test_hostile_query_strings_never_raise(texts, text):
 
 
 # -- filters --------------------------------------------------------------------------------
-@pytest.fixture
-def institutions(backend):
-    load(
-        backend,
-        "institutions",
+def four_institutions() -> list[dict]:
+    """A bank, a VC, a guarantor and a fund, with open ends, empty lists and missing fields."""
+    return [
         institution("bank", ticket_min=1_000_000, ticket_max=20_000_000),
         institution("vc", type="venture_capital", instruments=["equity"], industries=["new_energy", "biotech"],
                     stages=["startup"], ticket_min=5_000_000, ticket_max=50_000_000,
@@ -231,7 +235,12 @@ def institutions(backend):
         institution("fund", type="government_fund", instruments=["equity", "loan"],
                     industries=["new_energy", "advanced_manufacturing"], stages=["startup", "growth"],
                     ticket_min=20_000_000, ticket_max=None, status=None, requirements={}),
-    )
+    ]
+
+
+@pytest.fixture
+def institutions(backend):
+    load(backend, "institutions", *four_institutions())
     return backend
 
 
@@ -375,34 +384,42 @@ def test_paging_past_the_result_window_is_refused(backend):
         backend.search("needs", Query(page=MAX_RESULT_WINDOW // 20 + 1, per_page=20))
 
 
-def test_boosts_rank_before_relevance_and_id(backend):
-    load(
-        backend,
-        "needs",
+def boosted_needs() -> tuple[list[dict], list[Boost]]:
+    """Five needs, and boosts that order them d, c, b, a, e."""
+    docs = [
         need("a", instrument="equity", stage="startup"),
         need("b", instrument="equity", stage="growth"),
         need("c", instrument="loan", stage="startup"),
         need("d", instrument="loan", stage="growth"),
         need("e", instrument="loan", stage="growth", status="closed"),
-    )
+    ]
     boosts = [
         Boost(Terms("instrument", ["loan"]), 10),
         Boost(Terms("stage", ["growth"]), 5),
         Boost(Terms("status", ["closed"]), -20),
     ]
+    return docs, boosts
+
+
+def test_boosts_rank_before_relevance_and_id(backend):
+    docs, boosts = boosted_needs()
+    load(backend, "needs", *docs)
     assert ids(backend, "needs", Query(boosts=boosts)) == ["d", "c", "b", "a", "e"]
     assert ids(backend, "needs", Query(boosts=boosts, sort=[Sort("id")])) == ["a", "b", "c", "d", "e"]
 
 
-def test_boost_ties_are_ordered_by_relevance(backend):
-    load(
-        backend,
-        "needs",
+def solar_needs() -> list[dict]:
+    """Three loans that mention "solar" in the title, the description or not at all, and an equity need."""
+    return [
         need("a-description", instrument="loan", title="Boilers", description="Replacing old solar boilers."),
         need("b-none", instrument="loan", title="Boilers", description="Replacing old boilers."),
         need("m-title", instrument="loan", title="Solar roofs", description="Panels on old roofs."),
         need("z-equity", instrument="equity", title="Farm", description="A solar farm."),
-    )
+    ]
+
+
+def test_boost_ties_are_ordered_by_relevance(backend):
+    load(backend, "needs", *solar_needs())
     query = Query(text="solar", boosts=[Boost(Terms("instrument", ["equity"]), 1)])
     assert ids(backend, "needs", query) == ["z-equity", "m-title", "a-description"]
 

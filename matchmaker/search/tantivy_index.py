@@ -1,0 +1,664 @@
+"""An embedded search index of one ``search_mappings/`` index, on tantivy.
+
+The index holds what search needs, never the documents themselves: a record store keeps
+those and hands documents here to be indexed.  Every field of the mapping becomes a
+tantivy field: keywords are raw-tokenised text fast fields, numbers, booleans and dates
+(microseconds since the epoch) numeric fast fields, so that filters, sorting and facet
+counts run inside the engine.  Text is tokenised in Python by
+:mod:`matchmaker.search.analysis` (Chinese bigrams, English stems: the same tokens the
+SQLite backend has always had) and indexed as space-separated tokens, one tantivy field
+per search field, each scored with BM25 and weighed as the mapping says.
+
+Ordering follows :class:`~matchmaker.search.query.Query` exactly: tantivy orders by one
+key (a score or a fast field), so ties on that key are resolved here by the next key and
+finally by the id, looking only at the hits the page needs.
+
+One process writes (tantivy allows one writer per folder); any number of threads and
+processes search.  A search sees what was committed before it started.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import tantivy
+
+from ..errors import ConfigurationError, ValidationError
+from .analysis import tokenize
+from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec, get_value
+from .query import AnyOf, Missing, Not, Query, Range, Sort, Terms, by_count, check_window
+
+_FLOAT_TYPES = {"float", "double"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICRO = timedelta(microseconds=1)
+#: Buckets a facet or sum may have; tantivy answers an error past its own limit (65,000).
+_MAX_BUCKETS = 60_000
+#: Longer tokens are dropped, on both sides: tantivy refuses terms past 64 KB.
+_MAX_TOKEN = 10_000
+_ALL = tantivy.Query.all_query
+#: Three u64 fast fields hold an id's first bytes: hits are ordered by id from them in one
+#: batch, without reading stored documents (see :func:`id_key`).
+_ID_KEYS = ("_idkey0", "_idkey1", "_idkey2")
+_ID_PREFIX = 23
+#: A page reads this many hits past twice its end at first: a few hundred more cost tantivy
+#: next to nothing and usually show where the last tie the page cuts ends.  Sums of a
+#: few boosts take few values, so their ties are long.
+_LOOKAHEAD, _BOOST_LOOKAHEAD = 400, 2000
+
+
+@dataclass
+class IndexHits:
+    ids: list[str]  # the page, in order
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # ordered with query.by_count
+    sums: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    relaxed: bool = False  # reserved for the any-word fallback, which the caller does
+
+
+# -- values -------------------------------------------------------------------------------
+def date_micros(value) -> int:
+    """A date or date-time (ISO 8601 text, ``date`` or ``datetime``) as microseconds since
+    the epoch, UTC; a value without a zone is taken as UTC, a bare date as its midnight."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip())
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
+        raise ValueError(f"not a date: {value!r}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return (value - _EPOCH) // _MICRO
+
+
+def id_key(doc_id: str) -> tuple[int, int, int]:
+    """An id's first 23 UTF-8 bytes (zero-padded) and its length (255: longer), packed in
+    three integers that order as the ids do (UTF-8 byte order is code point order)."""
+    raw = doc_id.encode("utf-8")
+    packed = raw[:_ID_PREFIX].ljust(_ID_PREFIX, b"\0") + bytes([len(raw) if len(raw) <= _ID_PREFIX else 255])
+    return tuple(int.from_bytes(packed[i : i + 8], "big") for i in (0, 8, 16))
+
+
+def _id_from_key(key: tuple) -> str | None:
+    """The id :func:`id_key` packed, or None when it was longer than the key holds."""
+    packed = b"".join(part.to_bytes(8, "big") for part in key[:3])
+    return packed[: packed[-1]].decode("utf-8") if packed[-1] <= _ID_PREFIX else None
+
+
+def _micros_text(micros: int) -> str:
+    moment = _EPOCH + micros * _MICRO
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _keyword(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise ValueError(f"not a keyword: {value!r}")
+
+
+def _integer(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"not a number: {value!r}")
+    return int(value)
+
+
+def _float(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"not a number: {value!r}")
+    return float(value)
+
+
+def _boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value if v is not None)
+    return "" if value is None else str(value)
+
+
+def _tokens(text) -> list[str]:
+    return [t for t in tokenize(_text(text)) if len(t) <= _MAX_TOKEN]
+
+
+class _Field:
+    """One mapping field as a tantivy field: its name there, and how values convert."""
+
+    def __init__(self, spec: FieldSpec):
+        self.spec = spec
+        self.path = spec.path
+        self.name = spec.column
+        self.array = spec.array
+        self.keys = tuple(spec.path.split("."))
+        if spec.type in _FLOAT_TYPES:
+            self.kind, self.convert = "float", _float
+        elif spec.type in NUMERIC_TYPES:
+            self.kind, self.convert = "integer", _integer
+        elif spec.type == "boolean":
+            self.kind, self.convert = "boolean", _boolean
+        elif spec.type == "date":
+            self.kind, self.convert = "date", date_micros
+        else:
+            self.kind, self.convert = "keyword", _keyword
+
+    def declare(self, builder: tantivy.SchemaBuilder) -> None:
+        if self.kind == "keyword":
+            builder.add_text_field(self.name, stored=self.path == "id", fast=True, tokenizer_name="raw", index_option="basic")
+        elif self.kind == "float":
+            builder.add_float_field(self.name, indexed=True, fast=True)
+        elif self.kind == "boolean":
+            builder.add_boolean_field(self.name, indexed=True, fast=True)
+        else:
+            builder.add_integer_field(self.name, indexed=True, fast=True)
+
+    def value(self, doc: dict):
+        """The converted value of this field in ``doc``: None, one, or (arrays) a list."""
+        value = doc
+        for key in self.keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            return None
+        if isinstance(value, list):
+            if not self.array:
+                raise ValueError("one value expected, not a list")
+            return list(dict.fromkeys(self.convert(v) for v in value if v is not None)) or None
+        return self.convert(value)
+
+    def query_value(self, value):
+        """A filter's value converted, or None when no stored value could equal it."""
+        try:
+            if self.kind == "integer" and isinstance(value, float):
+                return int(value) if value.is_integer() else None
+            return self.convert(value)
+        except (ValueError, TypeError):
+            return None
+
+    def bound(self, value, upper: bool):
+        """A range bound converted; an integer field rounds a fraction inwards."""
+        if value is None:
+            return None
+        if self.kind == "integer" and isinstance(value, float) and math.isfinite(value):
+            return math.floor(value) if upper else math.ceil(value)
+        try:
+            return self.convert(value)
+        except (ValueError, TypeError):
+            raise ValidationError(
+                f"{value!r} is no value of {self.path}", fields={self.path: [f"{value!r} is not a {self.spec.type}"]}
+            ) from None
+
+    def facet_key(self, bucket: dict) -> str:
+        if self.kind == "boolean":
+            return bucket.get("key_as_string") or ("true" if bucket["key"] else "false")
+        if self.kind == "date":
+            return _micros_text(int(bucket["key"]))
+        if self.kind == "float":
+            return str(float(bucket["key"]))
+        return str(bucket["key"])
+
+
+class _Schema:
+    """The tantivy schema of one index, and the mapping's fields by path."""
+
+    def __init__(self, spec: IndexSpec):
+        fields = dict(spec.fields)
+        fields.setdefault("id", FieldSpec("id", "keyword"))
+        self.fields = {path: _Field(f) for path, f in fields.items() if f.path not in spec.text_fields}
+        self._fields = list(self.fields.values())
+        self.text = {path: "text__" + fields[path].column for path in spec.search_fields}
+        self.weights = dict(spec.search_fields)
+        builder = tantivy.SchemaBuilder()
+        for f in self.fields.values():
+            f.declare(builder)
+        for name in self.text.values():
+            builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+        for name in _ID_KEYS:
+            builder.add_unsigned_field(name, fast=True)
+        self.schema = builder.build()
+        layout = {path: f.kind + ("[]" if f.array else "") for path, f in self.fields.items()}
+        layout.update({path: "text" for path in self.text})
+        layout.update({name: "id key" for name in _ID_KEYS})
+        self.fingerprint = hashlib.sha256(json.dumps(layout, sort_keys=True).encode()).hexdigest()[:16]
+
+    def field(self, path: str) -> _Field:
+        try:
+            return self.fields[path]
+        except KeyError:
+            raise ConfigurationError(f"the index has no filterable field {path!r}") from None
+
+    def document(self, doc: dict) -> dict:
+        """The field values tantivy indexes for ``doc``, by tantivy field name (plain data,
+        so that another process may compute it)."""
+        doc_id = doc.get("id")
+        if not isinstance(doc_id, str) or not doc_id:
+            raise ValueError("document has no id")
+        values = dict(zip(_ID_KEYS, id_key(doc_id)))
+        for f in self._fields:
+            try:
+                value = f.value(doc)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"document {doc_id}: {f.path}: {exc}") from None
+            if value is not None:
+                values[f.name] = value
+        for path, name in self.text.items():
+            tokens = _tokens(get_value(doc, path))
+            if tokens:
+                values[name] = " ".join(tokens)
+        return values
+
+
+# -- queries --------------------------------------------------------------------------------
+def _must(*queries) -> tantivy.Query:
+    queries = [q for q in queries if q is not None]
+    if not queries:
+        return _ALL()
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+
+
+def _unscored(query: tantivy.Query | None) -> tantivy.Query | None:
+    return None if query is None else tantivy.Query.const_score_query(query, 0.0)
+
+
+class _Compiler:
+    """Turns the backend-neutral filters and text into tantivy queries for one searcher."""
+
+    def __init__(self, schema: _Schema, searcher: tantivy.Searcher):
+        self.s = schema
+        self.searcher = searcher
+
+    def filter(self, clause) -> tantivy.Query:
+        Q, schema = tantivy.Query, self.s.schema
+        if isinstance(clause, AnyOf):
+            if not clause.clauses:
+                return Q.empty_query()
+            return Q.boolean_query([(tantivy.Occur.Should, self.filter(c)) for c in clause.clauses])
+        if isinstance(clause, Not):
+            return Q.boolean_query([(tantivy.Occur.Must, _ALL()), (tantivy.Occur.MustNot, self.filter(clause.clause))])
+        f = self.s.field(clause.field)
+        if isinstance(clause, Missing):
+            return Q.boolean_query([(tantivy.Occur.Must, _ALL()), (tantivy.Occur.MustNot, Q.exists_query(f.name))])
+        if isinstance(clause, Terms):
+            values = [v for v in (f.query_value(v) for v in clause.values) if v is not None]
+            if not values:
+                return Q.empty_query()
+            return Q.term_set_query(schema, f.name, list(dict.fromkeys(values)))
+        if isinstance(clause, Range):
+            return self.range(f, clause)
+        raise TypeError(f"unknown filter {clause!r}")
+
+    def range(self, f: _Field, clause: Range) -> tantivy.Query:
+        Q = tantivy.Query
+        low, high = f.bound(clause.gte, upper=False), f.bound(clause.lte, upper=True)
+        if low is None and high is None:
+            return Q.exists_query(f.name)
+        if low is not None and high is not None and low > high:
+            return Q.empty_query()
+        if f.kind == "keyword":  # tantivy has no range over text: list the values that fall in it
+            values = [v for v in self.values(f) if (low is None or v >= low) and (high is None or v <= high)]
+            return Q.term_set_query(self.s.schema, f.name, values) if values else Q.empty_query()
+        if f.kind == "boolean":
+            values = [v for v in (False, True) if (low is None or v >= low) and (high is None or v <= high)]
+            return Q.term_set_query(self.s.schema, f.name, values) if values else Q.empty_query()
+        kind = tantivy.FieldType.Float if f.kind == "float" else tantivy.FieldType.Integer
+        return Q.range_query(self.s.schema, f.name, kind, low, high)
+
+    def values(self, f: _Field) -> list:
+        """Every distinct value of a field in the index."""
+        agg = self.searcher.aggregate(_ALL(), {"v": {"terms": {"field": f.name, "size": _MAX_BUCKETS, "segment_size": _MAX_BUCKETS}}})
+        return [b["key"] for b in agg["v"]["buckets"]]
+
+    def filters(self, filters: Iterable) -> tantivy.Query | None:
+        compiled = [self.filter(c) for c in filters]
+        return _must(*compiled) if compiled else None
+
+    def text(self, text: str | None, all_tokens: bool) -> tantivy.Query | None:
+        """BM25 over the search fields, each weighed as the mapping says: every token (or
+        any) must occur in one of them; None when the text has no tokens."""
+        if not text or not self.s.text:
+            return None
+        tokens = list(dict.fromkeys(_tokens(text)))
+        if not tokens:
+            return None
+        Q, occur = tantivy.Query, tantivy.Occur
+        per_token = [
+            Q.boolean_query([
+                (occur.Should, Q.boost_query(Q.term_query(self.s.schema, name, token, index_option="freq"), self.s.weights[path]))
+                for path, name in self.s.text.items()
+            ])
+            for token in tokens
+        ]
+        if len(per_token) == 1:
+            return per_token[0]
+        return Q.boolean_query([(occur.Must if all_tokens else occur.Should, q) for q in per_token])
+
+    def boosted(self, matched: tantivy.Query, boosts) -> tantivy.Query:
+        """``matched``, scored by the sum of the weights of the boosts each hit satisfies.
+
+        A negative weight is added as its opposite to the hits the clause does not hold
+        for, which orders the same.  (Chaining each boost as an optional clause of the
+        query so far was measured too: faster when few documents match, slower on most
+        deal flows.)"""
+        Q, occur = tantivy.Query, tantivy.Occur
+        clauses = []
+        for boost in boosts:
+            weight = float(boost.weight)
+            if weight:
+                clause = self.filter(boost.clause if weight > 0 else Not(boost.clause))
+                clauses.append((occur.Should, Q.const_score_query(clause, abs(weight))))
+        return Q.boolean_query([(occur.Must, _unscored(matched)), *clauses])
+
+
+# -- the index --------------------------------------------------------------------------------
+class TantivyIndex:
+    """One index of the mapping in a folder (or in memory, ``path=None``).
+
+    ``upsert``, ``delete`` and ``clear`` are staged until ``commit``; after it, searches
+    from any thread, or any process that opens the folder, see them.
+    """
+
+    META = "matchmaker-index.json"
+
+    def __init__(self, path: Path | None, spec: IndexSpec, *, heap_size: int = 64_000_000, writer_threads: int = 1):
+        self.spec = spec
+        self.path = Path(path) if path is not None else None
+        self._s = _Schema(spec)
+        self._heap_size, self._writer_threads = heap_size, writer_threads
+        self._writer: tantivy.IndexWriter | None = None
+        self._write_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._stamp = None
+        self._meta_json = str(self.path / "meta.json") if self.path is not None else None
+        if self.path is None:
+            self._index = tantivy.Index(self._s.schema)
+        else:
+            self._open_folder()
+        self._index.config_reader("Manual", 0)
+        self._index.reload()
+        self._stamp = self._meta_stamp()
+
+    def _open_folder(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        meta = self.path / self.META
+        layout = {"index": self.spec.name, "version": self.spec.version, "fields": self._s.fingerprint}
+        if meta.exists():
+            found = json.loads(meta.read_text(encoding="utf-8"))
+            if found.get("fields") != layout["fields"]:
+                raise ConfigurationError(
+                    f"the search index in {self.path} was built for another mapping of {self.spec.name!r}; rebuild it"
+                )
+        self._index = tantivy.Index(self._s.schema, str(self.path), reuse=True)
+        if not meta.exists():
+            tmp = meta.with_name(meta.name + ".tmp")
+            tmp.write_text(json.dumps(layout), encoding="utf-8")
+            tmp.replace(meta)
+
+    # -- writing ----------------------------------------------------------------------------
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            try:
+                self._writer = self._index.writer(self._heap_size, self._writer_threads)
+            except ValueError as exc:
+                raise ConfigurationError(f"another process writes to the search index in {self.path} ({exc})") from None
+        return self._writer
+
+    def prepare(self, docs: list[dict]) -> list[dict]:
+        """What :meth:`upsert` derives from each document (the text's tokens above all):
+        plain data that a second process may compute while this one writes the last batch.
+        Raises ValueError for a document that does not fit the mapping."""
+        return [self._s.document(doc) for doc in docs]
+
+    def upsert(self, docs: list[dict], prepared: list[dict] | None = None) -> None:
+        """Index each document (with its ``id``) in place of any earlier one with that id;
+        ``prepared`` is what :meth:`prepare` gave for these very documents, if done ahead.
+
+        Every document is converted first: a bad one raises ValueError and stages nothing."""
+        if prepared is None:
+            prepared = self.prepare(docs)
+        elif len(prepared) != len(docs):
+            raise ValueError(f"prepared has {len(prepared)} entries for {len(docs)} documents")
+        documents = [tantivy.Document.from_dict(values, self._s.schema) for values in prepared]
+        id_field = self._s.fields["id"].name
+        with self._write_lock:
+            writer = self._get_writer()
+            for values, doc in zip(prepared, documents):
+                writer.delete_documents_by_term(id_field, values[id_field])
+                writer.add_document(doc)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        with self._write_lock:
+            writer = self._get_writer()
+            id_field = self._s.fields["id"].name
+            for doc_id in ids:
+                writer.delete_documents_by_term(id_field, doc_id)
+
+    def clear(self) -> None:
+        """Remove every document (staged: the documents added after it, before the commit, stay)."""
+        with self._write_lock:
+            self._get_writer().delete_documents_by_query(_ALL())
+
+    def commit(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.commit()
+        self._reload(force=True)
+
+    def close(self) -> None:
+        """Let the writer finish its merges and release the folder; uncommitted changes are dropped."""
+        with self._write_lock:
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer.rollback()
+                writer.wait_merging_threads()
+
+    # -- reading ----------------------------------------------------------------------------
+    def _meta_stamp(self):
+        if self.path is None:
+            return None
+        try:
+            st = os.stat(self._meta_json)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _reload(self, force: bool = False) -> None:
+        """Pick up commits, ours or another process's: tantivy replaces meta.json on each."""
+        stamp = self._meta_stamp()
+        if not force and stamp == self._stamp:
+            return
+        with self._reload_lock:
+            if force or stamp != self._stamp:
+                self._index.reload()
+                self._stamp = stamp
+
+    def _searcher(self) -> tantivy.Searcher:
+        self._reload()
+        return self._index.searcher()
+
+    def count(self, query: Query | None = None) -> int:
+        searcher = self._searcher()
+        compiler = _Compiler(self._s, searcher)
+        if query is None:
+            return searcher.num_docs
+        q = _must(compiler.text(query.text, query.all_tokens), compiler.filters(query.filters))
+        return searcher.search(q, 1, count=True).count
+
+    def search(self, query: Query) -> IndexHits:
+        check_window(query)
+        searcher = self._searcher()
+        compiler = _Compiler(self._s, searcher)
+        text = compiler.text(query.text, query.all_tokens)
+        matched = _must(_unscored(text), compiler.filters(query.filters))
+        ranking = _Ranking(self._s, searcher, compiler)
+        if query.per_page <= 0:
+            ids, total = [], searcher.search(matched, 1, count=True).count
+        elif query.sort:
+            ids = ranking.sorted(matched, query.sort, query.offset, query.per_page)
+            total = searcher.search(matched, 1, count=True).count
+        elif query.boosts:
+            relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
+            ids, total = ranking.by_score(compiler.boosted(matched, query.boosts), query.offset, query.per_page, relevance,
+                                          boosted=True)
+        elif text is not None:
+            scored = _must(text, _unscored(compiler.filters(query.filters)))
+            ids, total = ranking.by_score(scored, query.offset, query.per_page)
+        else:
+            ids, total = ranking.by_id(matched, query.offset, query.per_page)
+        facets, sums = self._aggregate(searcher, matched, query) if (query.facets or query.sums) else ({}, {})
+        return IndexHits(ids=ids, total=total, facets=facets, sums=sums)
+
+    def _aggregate(self, searcher: tantivy.Searcher, matched: tantivy.Query, query: Query):
+        """Facet counts and sums of the hits, in one pass of tantivy's aggregations."""
+        aggs: dict[str, dict] = {}
+        facet_fields = [self._s.field(name) for name in query.facets]
+        for n, f in enumerate(facet_fields):
+            aggs[f"f{n}"] = {"terms": {"field": f.name, "size": _MAX_BUCKETS, "segment_size": _MAX_BUCKETS}}
+        sum_fields = [(agg, self._s.field(agg.group_by), self._s.field(agg.sum_field)) for agg in query.sums]
+        for n, (_, group, summed) in enumerate(sum_fields):
+            aggs[f"s{n}"] = {
+                "terms": {"field": group.name, "size": _MAX_BUCKETS, "segment_size": _MAX_BUCKETS},
+                "aggs": {"sum": {"sum": {"field": summed.name}}},
+            }
+        result = searcher.aggregate(matched, aggs)
+        facets = {
+            f.path: by_count({f.facet_key(b): b["doc_count"] for b in result[f"f{n}"]["buckets"]})
+            for n, f in enumerate(facet_fields)
+        }
+        sums = {}
+        for n, (agg, group, summed) in enumerate(sum_fields):
+            as_number = float if summed.kind == "float" else (lambda v: int(round(v)))
+            sums[agg.name] = {
+                group.facet_key(b): {"count": b["doc_count"], "sum": as_number(b["sum"]["value"] or 0)}
+                for b in result[f"s{n}"]["buckets"]
+            }
+        return facets, sums
+
+
+class _Ranking:
+    """Pages of hits in the query's order, each ending in the id."""
+
+    def __init__(self, schema: _Schema, searcher: tantivy.Searcher, compiler: _Compiler):
+        self.s, self.searcher, self.compiler = schema, searcher, compiler
+        self.id_field = schema.fields["id"].name
+
+    def _id(self, address) -> str:
+        return self.searcher.doc(address).get_first(self.id_field)
+
+    def _keys(self, addresses: list) -> list[tuple]:
+        """Keys that order these hits by id: :func:`id_key`, and the stored id where two
+        long ids share one."""
+        keys = list(zip(*(self.searcher.fast_field_values(name, addresses) for name in _ID_KEYS)))
+        shared = {key for key in keys if key[2] & 0xFF == 255 and keys.count(key) > 1} if len(set(keys)) < len(keys) else set()
+        return [key + (self._id(address) if key in shared else "",) for key, address in zip(keys, addresses)]
+
+    def _ids(self, keys: list[tuple], addresses: list) -> list[str]:
+        return [key[3] or _id_from_key(key) or self._id(address) for key, address in zip(keys, addresses)]
+
+    def by_id(self, q, offset: int, limit: int, descending: bool = False) -> tuple[list[str], int]:
+        order = tantivy.Order.Desc if descending else tantivy.Order.Asc
+        result = self.searcher.search(q, limit, count=True, order_by_field=self.id_field, offset=offset, order=order)
+        return [key for key, _ in result.hits], result.count
+
+    def by_score(self, q, offset: int, limit: int, then=None, boosted: bool = False) -> tuple[list[str], int]:
+        """Highest score first, then (with ``then``, a second scored query) that score,
+        then the id.  tantivy breaks score ties arbitrarily, so the hits are read until
+        the score drops below the page's last: every tie the page cuts is then known."""
+        end = offset + limit
+        fetch = 2 * end + (_BOOST_LOOKAHEAD if boosted else _LOOKAHEAD)
+        while True:
+            result = self.searcher.search(q, fetch, count=True)
+            hits, total = result.hits, result.count
+            if len(hits) >= total or len(hits) < fetch or hits[-1][0] != hits[end - 1][0]:
+                break
+            fetch = min(total, fetch * 8)
+        if offset >= len(hits):
+            return [], total
+        window = hits[offset:end]
+        lo = offset
+        while lo > 0 and hits[lo - 1][0] == window[0][0]:
+            lo -= 1
+        hi = min(end, len(hits))
+        while hi < len(hits) and hits[hi][0] == window[-1][0]:
+            hi += 1
+        addresses = [address for _, address in hits[lo:hi]]
+        keys = self._keys(addresses)
+        span = [(score, key, address) for (score, _), key, address in zip(hits[lo:hi], keys, addresses)]
+        if then is None:
+            span.sort(key=lambda hit: (-hit[0], hit[1]))
+        else:
+            ids = dict(zip(self._ids(keys, addresses), keys))
+            second = {ids[doc_id]: score for doc_id, score in self._scores(then, list(ids)).items()}
+            span.sort(key=lambda hit: (-hit[0], -second.get(hit[1], 0.0), hit[1]))
+        page = span[offset - lo : offset - lo + limit]
+        return self._ids([key for _, key, _ in page], [address for _, _, address in page]), total
+
+    def _scores(self, q, ids: list[str]) -> dict[str, float]:
+        only = tantivy.Query.term_set_query(self.s.schema, self.id_field, ids)
+        result = self.searcher.search(_must(q, _unscored(only)), len(ids), count=False)
+        return {self._id(address): score for score, address in result.hits}
+
+    def sorted(self, q, sort: list[Sort], offset: int, limit: int) -> list[str]:
+        """The hits ordered by ``sort`` (missing values last), then by id.
+
+        The hits with a value of the first key are read in its order up to the page's end;
+        each run of equal values the page shows is ordered by the other keys (a query of
+        its own), and the hits without a value come after all of them."""
+        if limit <= 0:
+            return []
+        if not sort:
+            return self.by_id(q, offset, limit)[0]
+        first, rest = sort[0], sort[1:]
+        if first.field == "id":
+            return self.by_id(q, offset, limit, first.descending)[0]
+        f = self.s.field(first.field)
+        if f.array:
+            raise ValidationError(f"cannot sort by {f.path}: it holds a list of values", fields={"sort": [f"{f.path} holds a list"]})
+        exists = tantivy.Query.exists_query(f.name)
+        present = _must(q, exists)
+        end = offset + limit
+        order = tantivy.Order.Desc if first.descending else tantivy.Order.Asc
+        result = self.searcher.search(present, 2 * end + _LOOKAHEAD, count=True, order_by_field=f.name, order=order)
+        hits, with_value = result.hits, result.count
+        ids: list[str] = []
+        if offset < with_value:
+            keys = [key for key, _ in hits]
+            position = offset
+            while position < min(end, with_value):
+                value = keys[position]
+                start = keys.index(value)
+                stop = start
+                while stop < len(keys) and keys[stop] == value:
+                    stop += 1
+                take = min(end, stop) - position
+                complete = stop < len(keys) or len(keys) >= with_value
+                if complete and not rest and stop - start <= 2 * take + 16:  # else one query costs less
+                    addresses = [address for _, address in hits[start:stop]]
+                    run = sorted(zip(self._keys(addresses), addresses))[position - start : position - start + take]
+                    ids += self._ids([key for key, _ in run], [address for _, address in run])
+                else:
+                    equal = _must(q, self._equals(f, value))
+                    ids += self.sorted(equal, rest, position - start, take)
+                position += take
+        if end > with_value:
+            missing = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.MustNot, exists)])
+            ids += self.sorted(missing, rest, max(0, offset - with_value), end - max(offset, with_value))
+        return ids
+
+    def _equals(self, f: _Field, value) -> tantivy.Query:
+        if f.kind in ("integer", "date", "float"):
+            kind = tantivy.FieldType.Float if f.kind == "float" else tantivy.FieldType.Integer
+            return tantivy.Query.range_query(self.s.schema, f.name, kind, value, value)
+        return tantivy.Query.term_query(self.s.schema, f.name, value, index_option="basic")

@@ -1,0 +1,490 @@
+"""The tantivy index answers every query as the SQLite backend does.
+
+SQLite is the reference (see ``test_backend_contract.py``): the same documents go into
+both, and ids, totals, facets and sums must agree.  BM25 differs between the engines (FTS5
+scores a row, tantivy each field), so a page ordered by relevance is compared as the set
+of all hits; every other order is compared exactly.
+"""
+from __future__ import annotations
+
+import random
+import sys
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from matchmaker.errors import ConfigurationError, ValidationError
+from matchmaker.search import AnyOf, Missing, Not, Query, Range, Sort, SumAggregation, Terms, create_backend
+from matchmaker.search.analysis import tokenize
+from matchmaker.search.mappings import load_indexes
+from matchmaker.search.query import MAX_RESULT_WINDOW, Boost
+from matchmaker.search import tantivy_index
+from matchmaker.search.tantivy_index import TantivyIndex
+
+from test_backend_contract import HOSTILE, boosted_needs, four_institutions, need, solar_needs, text_needs, title_needs
+
+SPECS = load_indexes()
+
+
+class Pair:
+    """The SQLite backend and one TantivyIndex per index, fed the same documents."""
+
+    def __init__(self, folder):
+        self.sqlite = create_backend({"DATA_DIR": folder / "sqlite"})
+        self.sqlite.init()
+        self.folder = folder
+        self.indexes: dict[str, TantivyIndex] = {}
+
+    def index(self, name: str) -> TantivyIndex:
+        if name not in self.indexes:
+            self.indexes[name] = TantivyIndex(self.folder / "tantivy" / name, SPECS[name])
+        return self.indexes[name]
+
+    def load(self, name: str, *docs: dict) -> None:
+        assert self.sqlite.bulk_upsert(name, list(docs)).errors == []
+        self.index(name).upsert(list(docs))
+        self.index(name).commit()
+
+    def check(self, name: str, query: Query) -> list[str]:
+        """Both engines' answers to ``query`` agree; returns the page's ids."""
+        expected = self.sqlite.search(name, query)
+        got = self.index(name).search(query)
+        assert got.total == expected.total
+        assert got.facets == expected.facets
+        assert list(map(list, got.facets.values())) == list(map(list, expected.facets.values()))  # order too
+        assert got.sums == expected.sums
+        if query.text and tokenize(query.text) and not query.sort:
+            every = Query(text=query.text, all_tokens=query.all_tokens, filters=query.filters, per_page=200)
+            assert set(self.index(name).search(every).ids) == {d["id"] for d in self.sqlite.search(name, every).items}
+            assert len(got.ids) == len(expected.items)
+        else:
+            assert got.ids == [d["id"] for d in expected.items]
+        return got.ids
+
+    def close(self) -> None:
+        for index in self.indexes.values():
+            index.close()
+        self.sqlite.close()
+
+
+@pytest.fixture
+def pair(tmp_path):
+    p = Pair(tmp_path)
+    yield p
+    p.close()
+
+
+# -- generated documents and queries compared with SQLite -------------------------------------
+WORDS = ["电池", "储能", "新能源", "融资", "担保", "设备", "battery", "batteries", "storage", "patent", "patents",
+         "recycling", "solar", "the", "of", "plant", "生产线"]
+INDUSTRIES = ["advanced_manufacturing", "new_energy", "biotech", "software"]
+INSTRUMENTS = ["loan", "equity", "guarantee", None]
+STAGES = ["startup", "growth", "mature"]
+STATUSES = ["open", "closed", None]
+AMOUNTS = [None, 100, 200, 200, 300, 5_000_000]
+TERMS = [None, 6, 12, 36]
+PCTS = [None, 5.0, 12.5, 20.0]
+DATES = [None, "2025-01-02T03:04:05Z", "2025-02-01T00:00:00Z", "2025-03-15T12:00:00Z", "2026-01-01T00:00:00Z"]
+TIERS = ["seed", "grow", "excel", None]
+
+
+def _generated_needs(count: int = 80) -> list[dict]:
+    rng = random.Random(11)
+
+    def words(n):
+        return " ".join(rng.choice(WORDS) for _ in range(n))
+
+    docs = [
+        need(
+            f"g{i:03d}",
+            title=words(rng.randint(1, 4)), description=words(rng.randint(0, 8)), purpose=words(rng.randint(0, 2)),
+            enterprise_name=rng.choice(["天津精工机械有限公司", "Binhai Solar Storage", "滨海电池"]),
+            industry=rng.choice(INDUSTRIES), instrument=rng.choice(INSTRUMENTS), stage=rng.choice(STAGES),
+            status=rng.choice(STATUSES), amount=rng.choice(AMOUNTS), term_months=rng.choice(TERMS),
+            equity_offered_pct=rng.choice(PCTS), created_at=rng.choice(DATES),
+            enterprise={"tier": rng.choice(TIERS), "has_collateral": rng.choice([True, False, None]),
+                        "founded": rng.choice(DATES)},
+        )
+        for i in range(count)
+    ]
+    rng.shuffle(docs)  # tantivy breaks ties by insertion order: make it unlike the ids'
+    return docs
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    p = Pair(tmp_path_factory.mktemp("generated"))
+    p.load("needs", *_generated_needs())
+    yield p
+    p.close()
+
+
+leaf = st.one_of(
+    st.builds(Terms, st.sampled_from(["industry", "stage"]), st.lists(st.sampled_from(INDUSTRIES + STAGES), max_size=3)),
+    st.builds(Terms, st.just("instrument"), st.lists(st.sampled_from([i for i in INSTRUMENTS if i]), max_size=2)),
+    st.builds(Terms, st.just("status"), st.lists(st.sampled_from(["open", "closed"]), min_size=1, max_size=2)),
+    st.builds(Terms, st.just("enterprise.has_collateral"), st.lists(st.booleans(), min_size=1, max_size=2)),
+    st.builds(Terms, st.just("term_months"), st.lists(st.sampled_from([6, 12, 36, 7]), min_size=1, max_size=2)),
+    st.builds(Range, st.just("amount"), st.sampled_from([None, 100, 150, 200]), st.sampled_from([None, 200, 300, 10**7])),
+    st.builds(Range, st.just("equity_offered_pct"), st.sampled_from([None, 5.0, 6]), st.sampled_from([None, 12.5, 20])),
+    st.builds(Range, st.just("created_at"), st.sampled_from([None, *DATES[1:3]]), st.sampled_from([None, *DATES[2:]])),
+    st.builds(Missing, st.sampled_from(["amount", "instrument", "equity_offered_pct", "enterprise.tier", "created_at"])),
+)
+clauses = st.recursive(
+    leaf,
+    lambda inner: st.one_of(
+        st.builds(Not, inner),
+        st.builds(lambda cs: AnyOf(tuple(cs)), st.lists(inner, max_size=3)),
+    ),
+    max_leaves=5,
+)
+sorts = st.lists(
+    st.builds(Sort, st.sampled_from(["amount", "created_at", "term_months", "equity_offered_pct", "industry", "id",
+                                     "enterprise.has_collateral"]), st.booleans()),
+    max_size=2,
+)
+queries = st.builds(
+    Query,
+    text=st.one_of(st.none(), st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)),
+    all_tokens=st.booleans(),
+    filters=st.lists(clauses, max_size=3),
+    sort=sorts,
+    page=st.integers(1, 4),
+    per_page=st.integers(0, 9),
+    facets=st.lists(st.sampled_from(["industry", "instrument", "stage", "enterprise.tier", "enterprise.has_collateral",
+                                     "term_months"]), unique=True, max_size=3),
+    sums=st.lists(st.builds(SumAggregation, st.just("s"), st.sampled_from(["instrument", "industry"]),
+                            st.sampled_from(["amount", "equity_offered_pct"])), max_size=1),
+    boosts=st.lists(st.builds(Boost, clauses, st.sampled_from([10, 5, 2.5, -20, -5])), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=queries)
+def test_answers_as_sqlite_does(generated, query):
+    generated.check("needs", query)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=queries)
+def test_answers_as_sqlite_does_when_reading_no_hit_ahead(generated, monkeypatch, query):
+    """Ties longer than the hits read at first (rare on small data) are read on."""
+    monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", 0)
+    monkeypatch.setattr(tantivy_index, "_BOOST_LOOKAHEAD", 0)
+    generated.check("needs", query)
+
+
+def test_generated_queries_reach_ties_and_pages(generated):
+    """The generated data has what the property test needs to mean something."""
+    assert generated.check("needs", Query(sort=[Sort("amount")], page=2, per_page=7))
+    assert generated.check("needs", Query(text="电池 battery", all_tokens=False, facets=["industry"]))
+    assert generated.check("needs", Query(boosts=[Boost(Terms("stage", ["growth"]), 5)], page=3, per_page=9))
+
+
+# -- focused behaviour --------------------------------------------------------------------------
+@pytest.fixture
+def texts(pair):
+    pair.load("needs", *text_needs())
+    return pair
+
+
+def found(pair, text: str, **kwargs) -> set[str]:
+    return set(pair.index("needs").search(Query(text=text, per_page=100, **kwargs)).ids)
+
+
+def test_chinese_words_are_found_inside_longer_text(texts):
+    assert found(texts, "电池") == {"cn-battery", "mixed"}
+    assert found(texts, "新能源") == {"cn-battery"}
+    assert found(texts, "电动") == set()
+    texts.check("needs", Query(text="担保", facets=["industry"]))
+
+
+def test_hostile_query_strings_never_raise(texts):
+    for text in HOSTILE:
+        assert 0 <= texts.index("needs").search(Query(text=text, facets=["industry"])).total <= 5
+        texts.index("users").search(Query(text=text))  # an index without search fields ignores text
+
+
+def test_english_words_are_stemmed(texts):
+    assert found(texts, "patents") == {"en-patent"}
+    assert found(texts, "RECYCLED Batteries") == {"en-battery"}
+    assert found(texts, "battery storage", all_tokens=False) == {"en-battery", "mixed"}
+
+
+def test_a_match_in_the_title_ranks_first(pair):
+    pair.load("needs", *title_needs())
+    assert pair.index("needs").search(Query(text="solar")).ids == ["z-title", "a-description"]
+
+
+@pytest.mark.parametrize("lookahead", [400, 0])
+def test_relevance_ties_are_ordered_by_id(pair, monkeypatch, lookahead):
+    monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", lookahead)
+    pair.load("needs", *[need(f"n{i:02d}", title="电池 project") for i in reversed(range(30))], need("x", title="other"))
+    pages = [pair.index("needs").search(Query(text="电池", page=p, per_page=7)).ids for p in range(1, 6)]
+    assert sum(pages, []) == [f"n{i:02d}" for i in range(30)]
+
+
+def test_long_ids_that_share_a_prefix_are_ordered_by_the_whole_id(pair):
+    prefix = "enterprise-need-0000000000"
+    pair.load("needs", *[need(f"{prefix}{i % 7}-{i:03d}", title="电池", amount=i % 3) for i in range(40)])
+    for page in (1, 2, 3):
+        pair.check("needs", Query(boosts=[Boost(Terms("amount", [1]), 5)], page=page, per_page=9))
+        pair.check("needs", Query(sort=[Sort("amount", descending=True)], page=page, per_page=9))
+    pages = [pair.index("needs").search(Query(text="电池", page=p, per_page=9)).ids for p in range(1, 6)]
+    assert sum(pages, []) == sorted(f"{prefix}{i % 7}-{i:03d}" for i in range(40))
+
+
+@pytest.fixture
+def amounts(pair):
+    pair.load(
+        "needs",
+        need("d", amount=300), need("b", amount=100), need("e", amount=None),
+        need("a", amount=300), need("c", amount=200), need("f", amount=None),
+    )
+    return pair
+
+
+def test_sort_puts_missing_values_last_and_breaks_ties_by_id(amounts):
+    assert amounts.check("needs", Query(sort=[Sort("amount")])) == ["b", "c", "a", "d", "e", "f"]
+    assert amounts.check("needs", Query(sort=[Sort("amount", descending=True)])) == ["a", "d", "c", "b", "e", "f"]
+    assert amounts.check("needs", Query()) == ["a", "b", "c", "d", "e", "f"]
+    assert amounts.check("needs", Query(sort=[Sort("id", descending=True)])) == ["f", "e", "d", "c", "b", "a"]
+    pages = [amounts.check("needs", Query(sort=[Sort("amount", descending=True)], page=p, per_page=1)) for p in range(1, 8)]
+    assert pages == [["a"], ["d"], ["c"], ["b"], ["e"], ["f"], []]
+
+
+def test_boosts_rank_before_relevance_and_id(pair):
+    docs, boosts = boosted_needs()
+    pair.load("needs", *docs)
+    assert pair.check("needs", Query(boosts=boosts)) == ["d", "c", "b", "a", "e"]
+    assert pair.check("needs", Query(boosts=boosts, sort=[Sort("id")])) == ["a", "b", "c", "d", "e"]
+
+
+def test_boost_ties_are_ordered_by_relevance(pair):
+    pair.load("needs", *solar_needs())
+    query = Query(text="solar", boosts=[Boost(Terms("instrument", ["equity"]), 1)])
+    assert pair.index("needs").search(query).ids == ["z-equity", "m-title", "a-description"]
+
+
+@pytest.fixture
+def institutions(pair):
+    pair.load("institutions", *four_institutions())
+    return pair
+
+
+def test_not_holds_for_documents_without_the_field(institutions):
+    assert set(institutions.check("institutions", Query(filters=[Not(Terms("status", ["target"]))]))) == {
+        "bank", "vc", "guarantor", "fund"}
+    assert institutions.check("institutions", Query(filters=[Not(Terms("status", ["entered"]))])) == ["fund"]
+    assert institutions.check("institutions", Query(filters=[Not(Terms("instruments", ["loan"]))])) == ["vc"]
+    assert institutions.check("institutions", Query(filters=[Missing("industries")])) == ["guarantor"]
+
+
+def test_filters_on_arrays_booleans_and_open_ranges(institutions):
+    def amount(x):
+        return [AnyOf((Range("ticket_min", lte=x), Missing("ticket_min"))), AnyOf((Range("ticket_max", gte=x), Missing("ticket_max")))]
+
+    assert institutions.check("institutions", Query(filters=amount(60_000_000))) == ["fund"]
+    assert institutions.check("institutions", Query(filters=amount(1_000_000))) == ["bank", "guarantor"]
+    institutions.check("institutions", Query(filters=[Terms("instruments", ["equity", "guarantee"])]))
+    institutions.check("institutions", Query(filters=[Terms("requirements.collateral_required", [False])]))
+    institutions.check("institutions", Query(filters=[Range("ticket_min")], sort=[Sort("ticket_max", descending=True)]))
+
+
+def test_facets_and_sums_over_array_fields(institutions):
+    institutions.check("institutions", Query(facets=["type", "instruments", "industries", "requirements.collateral_required"]))
+    institutions.check("institutions", Query(per_page=0, sums=[SumAggregation("tickets", "instruments", "ticket_max")]))
+
+
+def test_paging_past_the_result_window_is_refused(pair):
+    index = pair.index("needs")
+    index.search(Query(page=MAX_RESULT_WINDOW // 20, per_page=20))
+    with pytest.raises(ValidationError):
+        index.search(Query(page=MAX_RESULT_WINDOW // 20 + 1, per_page=20))
+
+
+def test_upsert_replaces_and_is_idempotent(texts):
+    index = texts.index("needs")
+    for _ in range(2):
+        index.upsert([need("en-patent", title="Working capital", description="None", purpose="")])
+        index.commit()
+    assert index.count() == 5
+    assert found(texts, "patents") == set()
+    assert found(texts, "capital") == {"en-patent"}
+
+
+@pytest.mark.slow  # real processes or long runs: outside the quick loop
+def test_documents_prepared_in_another_process_index_the_same(texts):
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    index = texts.index("needs")
+    docs = [need("cn-battery", title="锂电池回收"), need("n-new", title="Patent pool")]
+    with ProcessPoolExecutor(1) as pool:
+        prepared = pool.submit(_prepare, pickle.dumps(docs)).result()
+    index.upsert(docs, prepared)
+    index.commit()
+    assert found(texts, "电池") == {"cn-battery", "mixed"} and found(texts, "回收") == {"cn-battery"}
+    assert found(texts, "patents") == {"en-patent", "n-new"} and index.count() == 6
+    with pytest.raises(ValueError):
+        index.upsert(docs, prepared[:1])
+
+
+def _prepare(docs: bytes) -> list[dict]:
+    import pickle
+
+    return TantivyIndex(None, SPECS["needs"]).prepare(pickle.loads(docs))
+
+
+def test_a_bad_document_stages_nothing(texts):
+    index = texts.index("needs")
+    with pytest.raises(ValueError):
+        index.upsert([need("new"), need("bad", amount="a lot")])
+    index.commit()
+    assert index.count() == 5
+
+
+def test_delete_and_clear_remove(texts):
+    index = texts.index("needs")
+    index.delete(["cn-battery", "nope"])
+    assert found(texts, "电池") == {"cn-battery", "mixed"}  # not before the commit
+    index.commit()
+    assert found(texts, "电池") == {"mixed"} and index.count() == 4
+    index.clear()
+    index.upsert([need("after", title="电池")])
+    index.commit()
+    assert found(texts, "电池") == {"after"} and index.count() == 1
+
+
+def test_a_second_index_on_the_folder_sees_commits(tmp_path):
+    writer = TantivyIndex(tmp_path / "needs", SPECS["needs"])
+    reader = TantivyIndex(tmp_path / "needs", SPECS["needs"])
+    writer.upsert([need("n1", title="电池")])
+    assert reader.count() == 0
+    writer.commit()
+    assert reader.search(Query(text="电池")).ids == ["n1"]
+    writer.delete(["n1"])
+    writer.commit()
+    assert reader.count(Query(text="电池")) == 0
+    writer.close()
+    reader.close()
+
+
+@pytest.mark.slow  # real processes or long runs: outside the quick loop
+def test_another_process_sees_commits(tmp_path):
+    """A reader in a separate process, started before the writes, answers what was committed."""
+    import subprocess
+
+    writer = TantivyIndex(tmp_path / "needs", SPECS["needs"])
+    writer.commit()
+    script = (
+        "import sys\n"
+        "from matchmaker.search import Query\n"
+        "from matchmaker.search.mappings import load_indexes\n"
+        "from matchmaker.search.tantivy_index import TantivyIndex\n"
+        "index = TantivyIndex(sys.argv[1], load_indexes()['needs'])\n"
+        "for line in sys.stdin:\n"
+        "    print(','.join(index.search(Query(text=line.strip())).ids), flush=True)\n"
+    )
+    reader = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "needs")], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        def ask(text: str) -> str:
+            reader.stdin.write(text + "\n")
+            reader.stdin.flush()
+            return reader.stdout.readline().strip()
+
+        assert ask("电池") == ""
+        writer.upsert([need("n1", title="电池"), need("n2", title="电池 battery")])
+        assert ask("电池") == ""  # staged, not committed
+        writer.commit()
+        assert ask("电池") == "n1,n2"
+        writer.delete(["n1"])
+        writer.commit()
+        assert ask("电池") == "n2"
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+        reader.stdout.close()
+        writer.close()
+
+
+def test_a_folder_built_for_another_mapping_is_refused(tmp_path):
+    TantivyIndex(tmp_path / "x", SPECS["needs"]).close()
+    with pytest.raises(ConfigurationError):
+        TantivyIndex(tmp_path / "x", SPECS["institutions"])
+
+
+@pytest.mark.slow  # real processes or long runs: outside the quick loop
+def test_threads_search_while_one_writes(tmp_path):
+    index = TantivyIndex(tmp_path / "needs", SPECS["needs"])
+    index.upsert([need(f"n{i}", title="电池 battery", amount=i) for i in range(200)])
+    index.commit()
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def search(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            while not done.is_set():
+                hits = index.search(Query(text=rng.choice(["电池", "batteries", "battery 电池"]), facets=["industry"],
+                                          sort=rng.choice([[], [Sort("amount")]])))
+                assert hits.total >= 200 and len(hits.ids) == 20
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=search, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        for round_ in range(20):
+            index.upsert([need(f"w{round_}-{i}", title="电池 battery", amount=i) for i in range(20)])
+            index.commit()
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+    index.close()
+    assert errors == []
+
+
+def _word(n: int) -> str:
+    """A distinct word for each n (so that no cache answers), with suffixes to strip."""
+    letters = ""
+    while True:
+        n, r = divmod(n, 26)
+        letters += "abcdefghijklmnopqrstuvwxyz"[r]
+        if not n:
+            break
+    return "con" + letters + ("ational", "izations", "fulness", "ively", "ing")[len(letters) % 5]
+
+
+@pytest.mark.slow  # real processes or long runs: outside the quick loop
+def test_threads_stem_words_as_one_thread_does():
+    """Each thread stems with its own stemmer: one shared by threads mixes their words up."""
+    import snowballstemmer
+
+    reference = snowballstemmer.stemmer("porter")
+    words = [_word(n) for n in range(8 * 3000)]
+    expected = [reference.stemWord(w) for w in words]
+    errors: list[BaseException] = []
+
+    def stem(part: int) -> None:
+        try:
+            for i in range(part, len(words), 8):
+                assert tokenize(words[i]) == [expected[i]]
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=stem, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == []
