@@ -255,15 +255,18 @@ def restore_command(file: Path, yes: bool):
 @with_appcontext
 @fail_cleanly
 def notify_deadlines_command():
-    """Tell staff and enterprises of open needs no institution answered by their deadline (for cron;
-    reading a notification feed or the waiting list does the same a few at a time)."""
+    """Tell staff and enterprises of open needs no institution answered by their deadline, and remind
+    both parties of confirmed meetings due by the end of tomorrow (for cron, once a day or more)."""
     from .brokering import settings
     from .brokering.deadlines import sweep
 
     backend = get_backend()
     backend.init()
+    from .meetings.reminders import remind
+
     count = sweep(backend, settings.working_days(current_app.config))
     click.echo(f"notified {count} late need(s)")
+    click.echo(f"reminded the parties of {remind(backend)} meeting(s) due by the end of tomorrow")
 
 
 COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,

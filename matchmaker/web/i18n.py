@@ -157,7 +157,7 @@ LABELS = {
         "saved_search_match": _l("New need for a saved search"), "interest": _l("Answer to a need"),
         "introduction_requested": _l("Introduction requested"), "meeting_proposed": _l("Meeting proposed"),
         "meeting_changed": _l("Meeting changed"), "deadline_passed": _l("Response deadline passed"),
-        "grant_changed": _l("Special-fund grant"), "pool_changed": _l("Listing reserve pool"),
+        "grant_changed": _l("Special-fund grant"), "pool_changed": _l("Listing reserve pool"), "meeting_reminder": _l("Meeting reminder"),
     },
     "audit_action": {
         "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"), "confirm": _l("confirmed"),
