@@ -102,6 +102,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/meetings/<meeting_id>"): STAFF_ONLY,
     ("GET", "/api/v1/meetings/<meeting_id>.ics"): PARTIES_AND_STAFF,
     ("POST", "/api/v1/meetings/<meeting_id>/confirm"): PARTIES_AND_STAFF,
+    ("POST", "/api/v1/meetings/<meeting_id>/pick"): PARTIES_AND_STAFF,
     ("POST", "/api/v1/meetings/<meeting_id>/decline"): PARTIES_AND_STAFF,
     ("POST", "/api/v1/meetings/<meeting_id>/cancel"): STAFF_ONLY,
     ("POST", "/api/v1/meetings/<meeting_id>/held"): STAFF_ONLY,
@@ -224,12 +225,15 @@ class World:
     def me(self, headers) -> str:
         return self.get("/auth/me", headers=headers)["id"]
 
-    def meeting(self, party: str, state: str = "proposed") -> dict:
-        """A fresh meeting between the party's open need and its institution, in a slot of its own."""
+    def meeting(self, party: str, state: str = "proposed", slots: bool = False) -> dict:
+        """A fresh meeting between the party's open need and its institution, in a slot of its own
+        (``slots``: two times offered to pick from)."""
         ids = self.ids[party]
         starts = datetime(2031, 1, 1, 9, tzinfo=timezone(timedelta(hours=8))) + timedelta(days=next(_seq))
-        meeting = self.post("/meetings", {"need_id": ids["need"], "institution_id": ids["inst"],
-                                          "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()})
+        times = [{"starts_at": (starts + timedelta(hours=h)).isoformat(), "ends_at": (starts + timedelta(hours=h + 1)).isoformat()}
+                 for h in (0, 2)]
+        when = {"slots": times} if slots else times[0]
+        meeting = self.post("/meetings", {"need_id": ids["need"], "institution_id": ids["inst"], **when})
         if state in ("confirmed", "held"):
             for side in ("enterprise", "institution"):
                 meeting = self.post(f"/meetings/{meeting['id']}/confirm", {"side": side})
@@ -435,6 +439,8 @@ REQUESTS = {
     ("PATCH", "/api/v1/meetings/<meeting_id>"): lambda w, role, own, t: Req(f"/api/v1/meetings/{t['meeting']}", {"notes": "带上财务报表"}),
     ("GET", "/api/v1/meetings/<meeting_id>.ics"): _same("/api/v1/meetings/{meeting}.ics"),
     ("POST", "/api/v1/meetings/<meeting_id>/confirm"): _meeting_step("confirm", body=_answer_body),
+    ("POST", "/api/v1/meetings/<meeting_id>/pick"): lambda w, role, own, t: Req(
+        f"/api/v1/meetings/{w.meeting(t['party'], slots=True)['id']}/pick", {"slots": [0], **_answer_body(role)}),
     ("POST", "/api/v1/meetings/<meeting_id>/decline"): _meeting_step("decline", body=_answer_body),
     ("POST", "/api/v1/meetings/<meeting_id>/cancel"): _meeting_step("cancel", body=lambda role: {}),
     ("POST", "/api/v1/meetings/<meeting_id>/held"): _meeting_step("held", "confirmed"),

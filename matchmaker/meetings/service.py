@@ -44,6 +44,7 @@ SIDES = ("enterprise", "institution")
 #: Needs staff may broker a meeting for.
 BROKERABLE = ("open", "in_talks")
 MAX_LENGTH = timedelta(hours=12)
+MAX_SLOTS = 3
 SIDE_ZH = {"enterprise": "企业", "institution": "机构"}
 
 
@@ -54,6 +55,20 @@ def party_side(user: User, meeting: dict) -> str | None:
     if user.role == "institution" and user.institution_id == meeting["institution_id"]:
         return "institution"
     return None
+
+
+def answering_side(user: User, meeting: dict, side: str | None) -> str:
+    """The side a user answers for: their own, or for staff the one they name."""
+    own_side = party_side(user, meeting)
+    if own_side is None:
+        if not user.is_staff:
+            raise Forbidden("only the two parties answer a meeting")
+        if side not in SIDES:
+            raise ValidationError("say which party you answer for", fields={"side": ["enterprise or institution"]})
+        return side
+    if side not in (None, own_side):
+        raise Forbidden(f"you answer for the {own_side} only")
+    return own_side
 
 
 def can_read(user: User, meeting: dict) -> bool:
@@ -118,18 +133,29 @@ class MeetingService:
             if intro is None or intro["need_id"] != need["id"] or intro["institution_id"] != institution["id"]:
                 raise ValidationError("the introduction request is for another need or institution",
                                       fields={"introduction_id": ["does not match need_id and institution_id"]})
-        starts, ends = _times(data["starts_at"], data["ends_at"])
-        _still_to_come(starts)
+        offered = offered_times(data)
+        for starts, _ in offered:
+            _still_to_come(starts)
+        starts, ends = offered[0]
         doc = meeting_doc(need, institution, starts, ends, proposed_by=user.id, stamp=utc_iso(now_utc()),
                           location=data.get("location"), notes=data.get("notes"), introduction_id=data.get("introduction_id"))
+        if len(offered) > 1:
+            doc["slots"] = [{"starts_at": s, "ends_at": e} for s, e in offered]
         with self.backend.transaction():
-            self.check_overlap(doc)
+            for slot_starts, slot_ends in offered:
+                self.check_overlap({**doc, "starts_at": slot_starts, "ends_at": slot_ends})
             meeting = self.backend.create(MEETINGS, doc)
         emit(self.observers, "meeting", "create", meeting["id"], None, meeting)
         if intro is not None:
             IntroductionService(self.backend, self.observers).handle(user, intro["id"], {"status": "arranged"}, meeting_id=meeting["id"])
-        self._tell(meeting, ["enterprise", "institution"], "meeting_proposed", user,
-                   f"Zone staff propose a meeting: {_when(meeting)}.", f"园区工作人员提议会面：{_when(meeting)}。")
+        if meeting.get("slots"):
+            times, times_zh = "; ".join(_when(s) for s in meeting["slots"]), "；".join(_when(s) for s in meeting["slots"])
+            self._tell(meeting, ["enterprise", "institution"], "meeting_proposed", user,
+                       f"Zone staff offer {len(meeting['slots'])} times for a meeting: {times}. Pick the ones that suit you.",
+                       f"园区工作人员提供{len(meeting['slots'])}个会面时间：{times_zh}。请选择您方便的时间。")
+        else:
+            self._tell(meeting, ["enterprise", "institution"], "meeting_proposed", user,
+                       f"Zone staff propose a meeting: {_when(meeting)}.", f"园区工作人员提议会面：{_when(meeting)}。")
         return meeting
 
     def check_overlap(self, meeting: dict, exclude: str | None = None) -> None:
@@ -185,8 +211,10 @@ class MeetingService:
         for key in ("location", "notes"):
             if key in changes:
                 doc[key] = changes[key] or None
-        if moved:  # a new time needs both parties' answers again
+        if moved:  # a new time needs both parties' answers again (one time: the offered ones are dropped)
             doc.update(status="proposed", enterprise_answer="pending", institution_answer="pending")
+            for key in ("slots", "enterprise_picks", "institution_picks", "chosen_slot", "slots_unmatched"):
+                doc.pop(key, None)
             for side in SIDES:
                 for suffix in ("answered_at", "answered_by", "answer_note"):
                     doc.pop(f"{side}_{suffix}", None)
@@ -206,17 +234,12 @@ class MeetingService:
     def answer(self, user: User, meeting_id: str, answer: str, note: str | None = None, side: str | None = None) -> dict:
         user = require_user(user)
         meeting = self.fetch(meeting_id)
-        own_side = party_side(user, meeting)
-        if own_side is None:
-            if not user.is_staff:
-                raise Forbidden("only the two parties answer a meeting")
-            if side not in SIDES:
-                raise ValidationError("say which party you answer for", fields={"side": ["enterprise or institution"]})
-            own_side = side
-        elif side not in (None, own_side):
-            raise Forbidden(f"you answer for the {own_side} only")
+        own_side = answering_side(user, meeting, side)
         if meeting["status"] not in ("proposed", "confirmed"):
             raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+        if answer == "confirmed" and meeting.get("slots") and meeting["status"] == "proposed":
+            raise Conflict("this meeting offers several times: pick the ones that suit you",
+                           fields={"slots": ["pick from the offered times"]})
         if meeting.get(f"{own_side}_answer") == answer:
             return meeting
         stamp = utc_iso(now_utc())
@@ -244,6 +267,59 @@ class MeetingService:
             message += " Both parties have confirmed."
             message_zh += "双方均已确认。"
         self._tell(stored, [other, "staff"], "meeting_changed", user, message, message_zh)
+        return stored
+
+    def pick(self, user: User, meeting_id: str, picks: list[int], side: str | None = None) -> dict:
+        """A party says which of the offered times suit it; the earliest time both picked
+        confirms the meeting (both answers confirmed).  With no time in common, staff are told."""
+        user = require_user(user)
+        meeting = self.fetch(meeting_id)
+        own_side = answering_side(user, meeting, side)
+        slots = meeting.get("slots") or []
+        if not slots:
+            raise Conflict("this meeting has one time: confirm or decline it", fields={"slots": ["no times to pick from"]})
+        if meeting["status"] != "proposed":
+            raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+        wrong = sorted(i for i in picks if not 0 <= i < len(slots))
+        if wrong:
+            raise ValidationError("pick from the times offered", fields={"slots": [f"positions 0 to {len(slots) - 1}"]})
+        other = "institution" if own_side == "enterprise" else "enterprise"
+        stamp = utc_iso(now_utc())
+        doc = {**meeting, f"{own_side}_picks": sorted(set(picks)), f"{own_side}_answered_at": stamp,
+               f"{own_side}_answered_by": user.id, "updated_at": stamp}
+        doc.pop("slots_unmatched", None)
+        theirs = doc.get(f"{other}_picks")
+        common = [i for i in doc[f"{own_side}_picks"] if theirs is not None and i in theirs]
+        if common:  # slots are stored earliest first
+            chosen = slots[common[0]]
+            doc.update(starts_at=chosen["starts_at"], ends_at=chosen["ends_at"], month=local_month(chosen["starts_at"]),
+                       chosen_slot=common[0], status="confirmed", enterprise_answer="confirmed", institution_answer="confirmed")
+        elif theirs is not None:
+            doc["slots_unmatched"] = True
+        with self.backend.transaction():
+            if common:
+                self.check_overlap(doc, exclude=meeting_id)
+            stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
+        emit(self.observers, "meeting", "pick", meeting_id, meeting, stored)
+        if own_side == "institution":
+            need = self.backend.get(NEEDS, meeting["need_id"])
+            if need is not None:
+                facts.record_answer(self.backend, need["id"], stamp,
+                                    answered_in_time(published_at(need), stamp, self.working_days), interested=True)
+        party = stored.get(f"{own_side}_name") or own_side
+        if common:
+            self._tell(stored, ["enterprise", "institution", "staff"], "meeting_changed", user,
+                       f"Both parties can meet on {_when(stored)}: the meeting is confirmed.",
+                       f"双方均可于{_when(stored)}会面：会面已确认。")
+        elif theirs is not None:
+            self._tell(stored, ["staff"], "meeting_changed", user,
+                       f"The parties picked no time in common for the meeting of {stored.get('enterprise_name')} and "
+                       f"{stored.get('institution_name')}: offer other times.",
+                       f"{stored.get('enterprise_name')}与{stored.get('institution_name')}的会面没有双方都合适的时间，请另提供时间。")
+        else:
+            self._tell(stored, [other, "staff"], "meeting_changed", user,
+                       f"The {own_side} ({party}) picked the times that suit it; your choice confirms the meeting.",
+                       f"{SIDE_ZH[own_side]}（{party}）已选择合适的会面时间，待您选择后即可确认。")
         return stored
 
     # -- staff steps --------------------------------------------------------------------
@@ -397,6 +473,19 @@ def _times(starts_at, ends_at) -> tuple[str, str]:
     if ends - starts > MAX_LENGTH:
         raise ValidationError("a meeting lasts at most 12 hours", fields={"ends_at": ["at most 12 hours after starts_at"]})
     return utc_iso(starts), utc_iso(ends)
+
+
+def offered_times(data: dict) -> list[tuple[str, str]]:
+    """The time proposed, or the 2–3 slots offered, as stored text, earliest first."""
+    if data.get("slots"):
+        times = sorted({_times(slot["starts_at"], slot["ends_at"]) for slot in data["slots"]})
+        if not 2 <= len(times) <= MAX_SLOTS:
+            raise ValidationError("offer two or three different times", fields={"slots": ["two or three different times"]})
+        return times
+    if data.get("starts_at") is None or data.get("ends_at") is None:
+        raise ValidationError("say when the meeting is, or offer two or three times",
+                              fields={k: ["Missing data for required field."] for k in ("starts_at", "ends_at") if data.get(k) is None})
+    return [_times(data["starts_at"], data["ends_at"])]
 
 
 def _still_to_come(starts: str) -> None:

@@ -162,6 +162,7 @@ LABELS = {
     "audit_action": {
         "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"), "confirm": _l("confirmed"),
         "decline": _l("declined"), "cancel": _l("cancelled"), "held": _l("recorded as held"), "outcome": _l("outcome recorded"),
+        "correct": _l("outcome corrected"), "pick": _l("times picked"),
         "apply": _l("applied"), "approve": _l("approved"), "reject": _l("rejected"), "pay": _l("paid"),
         "stage": _l("stage recorded"), "exit": _l("left the pool"), "dismiss": _l("suggestion dismissed"),
     },
