@@ -152,23 +152,66 @@ def meeting_new():
     errors: dict = {}
     values = request.form if request.method == "POST" else {"location": "", "starts_at": "", "ends_at": ""}
     if request.method == "POST":
-        data = {"need_id": need_id, "institution_id": institution_id}
-        for key in ("starts_at", "ends_at"):
-            text = request.form.get(key, "").strip()
-            if text:
-                data[key] = text + (ZONE_OFFSET if len(text) <= 16 else "")
+        data = {"need_id": need_id, "institution_id": institution_id, **_offered_times(request.form)}
         for key in ("location", "notes", "introduction_id"):
             if request.form.get(key, "").strip():
                 data[key] = request.form[key].strip()
         try:
             meeting = meeting_service().propose(user(), validate_with(MeetingCreateSchema(), data))
         except (ValidationError, Conflict) as exc:
-            errors = _messages(exc)
+            errors = _slot_errors(_messages(exc))
         else:
             flash(_("The meeting has been proposed to both parties."), "success")
             return redirect(url_for(".meeting", meeting_id=meeting["id"]))
     return render_template("brokering/meeting_new.html", need=need, institution=institution, values=values,
                            errors=errors, introduction_id=source.get("introduction_id", "")), (422 if errors else 200)
+
+
+SLOT_SUFFIXES = ("", "_2", "_3")
+
+
+def _zone_time(text: str) -> str:
+    return text + (ZONE_OFFSET if len(text) <= 16 else "")
+
+
+def _offered_times(form) -> dict:
+    """The form's time, or its 2–3 times (``starts_at``, ``starts_at_2``, ``starts_at_3``) as slots."""
+    times = []
+    for suffix in SLOT_SUFFIXES:
+        pair = {key: _zone_time(form.get(key + suffix, "").strip()) for key in ("starts_at", "ends_at")
+                if form.get(key + suffix, "").strip()}
+        if pair or not suffix:
+            times.append(pair)
+    if len(times) == 1:
+        return times[0]
+    return {"slots": times}
+
+
+def _slot_errors(errors: dict) -> dict:
+    """Errors of ``slots[i].starts_at`` on the form's ``starts_at_<i+1>`` fields."""
+    slots = errors.pop("slots", None)
+    if isinstance(slots, dict):
+        for index, problems in slots.items():
+            for key, messages in (problems.items() if isinstance(problems, dict) else ()):
+                errors[key + SLOT_SUFFIXES[int(index)]] = messages
+    elif slots:
+        errors["starts_at_2"] = slots
+    return errors
+
+
+@bp.route("/meetings/<meeting_id>/pick", methods=["POST"])
+def meeting_pick(meeting_id):
+    picks = [int(v) for v in request.form.getlist("slot") if v.isdigit()]
+    if not picks:
+        flash(_("Pick at least one of the times."), "error")
+        return redirect(url_for(".meeting", meeting_id=meeting_id))
+    try:
+        stored = meeting_service().pick(user(), meeting_id, picks, request.form.get("side") or None)
+    except (ValidationError, Conflict) as exc:
+        return render_meeting(meeting_id, errors=_messages(exc), status=409 if isinstance(exc, Conflict) else 422)
+    flash(_("The meeting is confirmed for a time both parties picked.") if stored["status"] == "confirmed"
+          else _("Your choice has been recorded."), "success")
+    return redirect(url_for(".meeting", meeting_id=meeting_id))
 
 
 @bp.route("/meetings/<meeting_id>")

@@ -1,7 +1,7 @@
 """Brokering pages as staff and enterprises read them in Chromium: the menu leads to the
 notifications, a meeting cannot be proposed in the past, the audit log and notifications
 speak in labels and zone times, the introduction badge is not its button, and the English
-dashboard's target labels are drawn whole."""
+dashboard's target labels are drawn whole; staff offer three times and the parties pick."""
 from __future__ import annotations
 
 import re
@@ -63,3 +63,27 @@ def test_the_english_dashboard_draws_its_target_labels_whole(open_browser):
     box, frame = chart.locator("text.label", has_text="With 20 million+ capital").bounding_box(), chart.bounding_box()
     assert box["x"] >= frame["x"] - 0.5  # nothing of it is cut off at the chart's left edge
     staff.screenshot("dashboard-en")
+
+
+def test_staff_offer_three_times_and_the_parties_pick(open_browser):
+    staff, enterprise, institution = open_browser(), open_browser(), open_browser()
+    staff.sign_in("staff")
+    staff.goto("/meetings/new?need_id=need-00001&institution_id=inst-001")
+    for suffix, day in (("", "2031-04-07"), ("_2", "2031-04-08"), ("_3", "2031-04-09")):
+        if suffix == "_2":
+            staff.page.click("details.slots summary")  # the further times are folded away
+        staff.page.fill(f"#starts_at{suffix}", f"{day}T10:00")
+        staff.page.fill(f"#ends_at{suffix}", f"{day}T11:00")
+    staff.submit("[data-testid=propose]")
+    assert "提供3个可选时间" in staff.text("h1")
+    meeting_url = staff.page.url
+    for web, who, ticks in ((enterprise, "enterprise1", (1, 2)), (institution, "institution1", (0, 2))):
+        web.sign_in(who)
+        web.goto(meeting_url)
+        assert web.page.locator("[data-testid=confirm-meeting]").count() == 0
+        for tick in ticks:
+            web.page.check(f"[data-testid=pick-slots] input[name=slot][value='{tick}']")
+        web.submit("[data-testid=send-picks]")
+    assert "会面已确认" in institution.text()
+    assert "2031-04-09 10:00" in institution.text("h1")
+    institution.screenshot("meeting-slots-confirmed")
