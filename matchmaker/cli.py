@@ -179,12 +179,14 @@ def readiness_snapshot_command():
 
 
 @click.command("evaluate")
-@click.option("--cases", "cases_dir", type=click.Path(path_type=Path), help="Folder of labelled case files (default: tests/scoring_cases).")
+@click.option("--cases", "cases_dir", type=click.Path(path_type=Path), help="Folder of labelled case files (default: the packaged cases, matchmaker/scoring/cases).")
+@click.option("--demo/--no-demo", "with_demo", default=True,
+              help="Also check every open need of the demo data (mandates, guarantors, loss-making borrowers).")
 @with_appcontext
 @fail_cleanly
-def evaluate_command(cases_dir: Path | None):
-    """Print precision@1, precision@3 and NDCG@5 of the match ranking on labelled cases."""
-    from .scoring.evaluate import DEFAULT_CASES_DIR, evaluate, format_report, load_cases
+def evaluate_command(cases_dir: Path | None, with_demo: bool):
+    """Print precision@1, precision@3, NDCG@5 and ineligible accuracy on labelled cases, and the demo audit."""
+    from .scoring.evaluate import DEFAULT_CASES_DIR, audit_demo, evaluate, format_audit, format_report, load_cases
     from .scoring.settings import get_settings
 
     cases_dir = cases_dir or DEFAULT_CASES_DIR
@@ -197,6 +199,10 @@ def evaluate_command(cases_dir: Path | None):
     if not cases:
         raise click.ClickException(f"{cases_dir}: no case files (*.json) in it")
     click.echo(format_report(evaluate(cases, get_settings().config)))
+    if with_demo:
+        from . import demo
+
+        click.echo(format_audit(audit_demo(get_settings().config, demo.generate(), demo.REFERENCE_DATE)))
 
 
 @click.command("serve")

@@ -623,6 +623,8 @@ def build_institutions() -> list[dict]:
 
 
 def _institution(number: int, spec: dict) -> dict:
+    from .demo_products import extras
+
     defaults = INSTITUTION_DEFAULTS[spec["type"]]
     ticket_min, ticket_max = (wan * WAN for wan in spec["ticket_wan"])
     return {
@@ -642,6 +644,7 @@ def _institution(number: int, spec: dict) -> dict:
             **defaults["requirements"],
             **spec.get("requirements", {}),
         },
+        **extras(number),
     }
 
 

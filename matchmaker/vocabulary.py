@@ -7,3 +7,7 @@ STAGES = ("seed", "startup", "growth", "expansion", "pre_ipo")
 INSTITUTION_STATUSES = ("target", "negotiating", "entered")
 NEED_STATUSES = ("draft", "open", "in_talks", "funded", "closed", "withdrawn")
 TIERS = ("nest", "grow", "excel")
+#: Counter-guarantees and security an enterprise offers and an institution accepts (DOMAIN.md).
+COUNTER_GUARANTEES = (
+    "personal_guarantee", "equity_pledge", "receivables_pledge", "ip_pledge", "equipment_mortgage", "real_estate_mortgage",
+)

@@ -1,6 +1,6 @@
 """Matches over the API: the institutions for a need, an institution's deal flow.
 
-The institution pool is the labelled set's zone of 2012 (tests/scoring_cases/pools); the
+The institution pool is the labelled set's zone of 2012 (matchmaker/scoring/cases/pools); the
 needs are ones whose right institution a domain expert names without looking at the
 scorer: an early biotech equity round goes to an angel, a small working-capital loan to
 a microcredit company, a bank-loan guarantee to a guarantee company, a pre-IPO round to
@@ -17,7 +17,7 @@ from matchmaker.matches import service as match_service
 
 from tests.conftest import enterprise_doc, need_doc
 
-POOL = json.loads((Path(__file__).parent / "scoring_cases" / "pools" / "zone-2012.json").read_text(encoding="utf-8"))
+POOL = json.loads((Path(__file__).parents[1] / "matchmaker" / "scoring" / "cases" / "pools" / "zone-2012.json").read_text(encoding="utf-8"))
 M = 1_000_000
 
 
@@ -330,3 +330,77 @@ def test_match_endpoints_are_in_the_openapi_document(client):
         assert schema in json.dumps(operation["responses"]["200"])
         assert {p["name"] for p in operation["parameters"]} >= {"page", "per_page", "eligible_only"}
     assert "NeedMatch" in spec["components"]["schemas"] and "Reason" in spec["components"]["schemas"]
+
+
+def test_an_equipment_loan_without_security_answers_a_lease_and_a_guarantee_with_its_partner_bank(client, actors):
+    """A loss-making growth firm with patents but no property asks a bank loan to buy
+    equipment: no bank lends (a loss in the latest year), while a credit officer would point
+    to the leasing company and to the guarantor that takes an IP pledge, with its bank."""
+    staff = actors.as_staff()
+
+    def post_institution(**body):
+        response = client.post("/api/v1/institutions", json=body, headers=staff)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    bank = post_institution(name="科技支行", name_en="Tech Sub-branch", type="bank", instruments=["debt"], stages=["growth"],
+                            ticket_min=1 * M, ticket_max=50 * M, status="entered",
+                            products=[{"id": "ip", "name": "知识产权质押贷款", "instrument": "debt", "ticket_max": 10 * M,
+                                       "counter_guarantees_accepted": ["ip_pledge"]}])
+    guarantor = post_institution(name="科技担保", name_en="Tech Guarantee", type="guarantee", instruments=["guarantee"],
+                                 stages=["growth"], ticket_min=1 * M, ticket_max=20 * M, status="entered",
+                                 counter_guarantees_accepted=["personal_guarantee", "ip_pledge"], partner_banks=[bank["id"]],
+                                 net_capital=200 * M, guarantee_outstanding=500 * M)
+    lessor = post_institution(name="滨海租赁", name_en="Binhai Leasing", type="leasing", instruments=["leasing"],
+                              stages=["growth"], ticket_min=1 * M, ticket_max=50 * M, status="entered")
+    enterprise = post_enterprise(client, staff, industry="advanced_manufacturing", stage="growth", founded="2006-03-01",
+                                 has_collateral=False, counter_guarantees_offered=["personal_guarantee", "ip_pledge"],
+                                 financials=[year(2010, 20 * M, 1 * M), year(2011, 22 * M, -500_000)])
+    need = post_need(client, staff, enterprise["id"], title="购置数控设备贷款", description="购买生产设备，扩大产能。",
+                     amount=5 * M, instrument="debt", purpose="购置设备 equipment", term_months=24, equity_offered_pct=None)
+
+    body = client.get(f"/api/v1/needs/{need['id']}/matches", headers=staff).get_json()
+    by_id = {item["institution"]["id"]: item for item in body["items"]}
+    assert not by_id[bank["id"]]["eligible"] and "profitable" in by_id[bank["id"]]["broken_rules"]
+    assert by_id[bank["id"]]["product"]["id"] == "ip"
+    assert by_id[guarantor["id"]]["partner_banks"] == [{"id": bank["id"], "name": "科技支行", "name_en": "Tech Sub-branch"}]
+    offered = {alt["instrument"]: alt for alt in body["alternatives"]}
+    assert offered["leasing"]["institution"]["id"] == lessor["id"]
+    assert offered["guarantee"]["institution"]["id"] == guarantor["id"]
+    assert "Tech Sub-branch" in offered["guarantee"]["message"]
+    zh = client.get(f"/api/v1/needs/{need['id']}/matches", headers={**staff, "Accept-Language": "zh"}).get_json()
+    assert "科技支行" in {alt["instrument"]: alt for alt in zh["alternatives"]}["guarantee"]["message"]
+    # the alternatives do not change what the need asked for: nobody is eligible for the loan
+    assert body["eligible_total"] == 0
+
+
+def test_a_bank_product_in_the_risk_pool_names_the_programme(app, client, actors):
+    """Policy money in the score: the special fund's risk pool, as staff keep it, is named on the
+    product that takes part in it, and a subsidy for the instrument counts too."""
+    from matchmaker import clock
+
+    staff = actors.as_staff()
+    with app.app_context():
+        this_year = clock.today().year
+    pool = client.post("/api/v1/programmes", headers=staff, json={
+        "name": "信贷风险补偿资金池", "name_en": "Loan risk pool", "kind": "risk_pool", "year": this_year, "budget": 10 * M,
+        "rules": {"instruments": ["debt"], "institution_types": ["bank"]}})
+    assert pool.status_code == 201, pool.get_json()
+    bank = client.post("/api/v1/institutions", headers=staff, json={
+        "name": "科技支行", "type": "bank", "instruments": ["debt"], "stages": ["growth"], "ticket_min": 1 * M,
+        "ticket_max": 20 * M, "status": "entered",
+        "products": [{"id": "pool", "name": "风险池信用贷款", "name_en": "Risk-pool credit loan", "ticket_max": 5 * M,
+                      "counter_guarantees_accepted": ["personal_guarantee"], "programmes": [pool.get_json()["id"]]},
+                     {"id": "plain", "name": "信用贷款", "ticket_max": 5 * M, "counter_guarantees_accepted": ["personal_guarantee"]}]})
+    assert bank.status_code == 201, bank.get_json()
+    enterprise = post_enterprise(client, staff, industry="software_it", stage="growth", founded="2006-03-01",
+                                 counter_guarantees_offered=["personal_guarantee"],
+                                 financials=[year(2010, 20 * M, 1 * M), year(2011, 24 * M, 2 * M)])
+    need = post_need(client, staff, enterprise["id"], title="信用贷款300万元", description="补充流动资金。", amount=3 * M,
+                     instrument="debt", purpose="流动资金", term_months=12, equity_offered_pct=None)
+    body = client.get(f"/api/v1/needs/{need['id']}/matches", headers=staff).get_json()
+    item = next(i for i in body["items"] if i["institution"]["id"] == bank.get_json()["id"])
+    assert item["eligible"] and item["product"]["id"] == "pool"
+    policy = next(r for r in item["reasons"] if r["factor"] == "policy")
+    assert policy["score"] > 0 and "Loan risk pool" in policy["message"] and "信贷风险补偿资金池" in policy["message_zh"]
+

@@ -6,6 +6,8 @@ that deal flow can filter and rank needs without reading every enterprise.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 #: 卓越计划 "excel" starts at annual revenue of 100 million yuan (1亿).
 EXCEL_REVENUE = 100_000_000
 #: Stages the plan's 筑巢计划 "nest" programme is for.
@@ -54,10 +56,77 @@ def derived_fields(enterprise: dict) -> dict:
     }
 
 
+def counter_guarantees_offered(enterprise: dict) -> list[str]:
+    """What the enterprise offers as security.  A profile that does not say (one from before
+    the field existed) is read for what it evidently has: the actual controller's guarantee
+    (DOMAIN.md: nearly universal), a property mortgage when it said it has collateral, and
+    an IP pledge when it holds invention patents."""
+    offered = enterprise.get("counter_guarantees_offered")
+    if offered is not None:
+        return list(offered)
+    evident = ["personal_guarantee"]
+    if enterprise.get("has_collateral"):
+        evident.append("real_estate_mortgage")
+    if (enterprise.get("invention_patents") or 0) > 0:
+        evident.append("ip_pledge")
+    return evident
+
+
+def net_profit(year: dict) -> int | None:
+    """The lower of net profit before and after non-recurring items, when both are known."""
+    known = [year.get(k) for k in ("net_profit", "net_profit_deducted") if year.get(k) is not None]
+    return min(known) if known else None
+
+
+def equity_ratio(year: dict) -> float | None:
+    """Net assets over total assets (net assets plus liabilities): what a lender reads as leverage."""
+    assets, liabilities = year.get("net_assets"), year.get("total_liabilities")
+    if assets is None or liabilities is None or assets + liabilities <= 0:
+        return None
+    return round(assets / (assets + liabilities), 4)
+
+
+#: Stages at which an investor reads the firm's listing readiness (pre-IPO and industry funds).
+READINESS_STAGES = ("expansion", "pre_ipo")
+#: The boards a zone firm of those stages aims at; the best of them is the readiness signal.
+READINESS_BOARDS = ("main", "chinext", "star")
+
+
+@lru_cache(maxsize=8)
+def _board_rules(year: int) -> tuple:
+    from ..scoring.config import load_board_rules
+
+    return tuple(rules for board, rules in load_board_rules(year=year).items() if board in READINESS_BOARDS)
+
+
+def listing_readiness(enterprise: dict) -> int | None:
+    """How far the enterprise is toward listing, 0-100: on its best board today, the average
+    progress over that board's criteria as the readiness engine evaluates them
+    (:func:`matchmaker.scoring.readiness.evaluate_all`, without the projection a readiness
+    answer adds); None before expansion stage."""
+    if enterprise.get("stage") not in READINESS_STAGES or not enterprise.get("financials"):
+        return None
+    from .. import clock
+    from ..scoring.readiness import evaluate_all
+
+    today = clock.today()
+    scores = []
+    for rules in _board_rules(today.year):
+        criteria = evaluate_all(enterprise, rules, today)
+        if criteria:
+            scores.append(round(100 * sum(1.0 if c.met else c.progress for c in criteria) / len(criteria)))
+    return max(scores) if scores else None
+
+
 def summary(enterprise: dict) -> dict:
     """What a need carries of its enterprise: the fields deal flow filters and ranks on."""
     latest = latest_financials(enterprise)
     return {
+        "listing_readiness": listing_readiness(enterprise),
+        "counter_guarantees_offered": counter_guarantees_offered(enterprise),
+        "latest_net_profit": net_profit(latest) if latest else None,
+        "latest_operating_cash_flow": latest.get("operating_cash_flow") if latest else None,
+        "equity_ratio": equity_ratio(latest) if latest else None,
         "founded": enterprise.get("founded"),
         "latest_revenue": latest.get("revenue") if latest else None,
         "revenue_growth": revenue_growth(enterprise),
@@ -67,3 +136,20 @@ def summary(enterprise: dict) -> dict:
         "invention_patents": enterprise.get("invention_patents") or 0,
         "tier": derive_tier(enterprise),
     }
+
+
+def deal_facts(need: dict, facts: dict) -> dict:
+    """What a need's amount says against its enterprise's figures (``facts`` is :func:`summary`):
+
+    - ``revenue_cover``: last year's revenue over the amount (a lender reads the loan as
+      ``1 / cover`` times revenue; a bank sizes working capital from turnover);
+    - ``earnings_yield``: last year's net profit over the valuation implied by the stake
+      offered (``amount / share``), the inverse of the P/E an investor pays.
+    """
+    amount, revenue, profit = need.get("amount"), facts.get("latest_revenue"), facts.get("latest_net_profit")
+    cover = round(revenue / amount, 4) if amount and revenue is not None else None
+    share = need.get("equity_offered_pct")
+    earnings_yield = None
+    if amount and share and profit is not None:
+        earnings_yield = round(profit / (amount * 100 / share), 6)
+    return {"revenue_cover": cover, "earnings_yield": earnings_yield}

@@ -5,8 +5,8 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate, validates, validates_schema
 
-from ..common.schemas import Code, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
-from ..vocabulary import INDUSTRIES, STAGES, TIERS
+from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
+from ..vocabulary import COUNTER_GUARANTEES, INDUSTRIES, STAGES, TIERS
 
 
 class FinancialYearSchema(StrictSchema):
@@ -18,6 +18,7 @@ class FinancialYearSchema(StrictSchema):
     )
     operating_cash_flow = SignedMoney(allow_none=True)
     net_assets = SignedMoney(allow_none=True)
+    total_liabilities = Money(allow_none=True, metadata={"description": "total liabilities at the year end (leverage)"})
     intangible_assets = Money(allow_none=True)
     share_capital = Money(allow_none=True)
     total_liabilities = Money(allow_none=True)
@@ -130,6 +131,9 @@ class EnterpriseSchema(DocumentSchema):
         "description": "a major product has reached the stage STAR standard (5) asks (a drug: phase II trials)"})
     listed = fields.Boolean(load_default=False)
     has_collateral = fields.Boolean(load_default=False)
+    counter_guarantees_offered = Codes(
+        COUNTER_GUARANTEES, metadata={"description": "security the enterprise can offer (unset: a mortgage when has_collateral)"}
+    )
     financials = fields.List(fields.Nested(FinancialYearSchema), load_default=list, validate=validate.Length(max=50))
     tier = Code(TIERS, dump_only=True, metadata={"description": "derived from the latest year's revenue"})
     latest_year = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null until a year of financials is given"})

@@ -43,17 +43,47 @@ class _MatchFields(ma.Schema):
     broken_rules = fields.List(fields.String(), metadata={"description": "the hard rules broken, if any"})
 
 
+class RefSchema(ma.Schema):
+    """What an answer names of a product or an institution."""
+
+    id = fields.String()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+
+
+class InstitutionRefSchema(RefSchema):
+    type = fields.String()
+
+
 class InstitutionMatchSchema(_MatchFields):
     institution = fields.Nested(InstitutionSchema)
+    product = fields.Nested(RefSchema, metadata={"description": "the institution's product that fits best, when it has products"})
+    partner_banks = fields.List(fields.Nested(RefSchema), metadata={"description": "a guarantee company's cooperating banks"})
+
+
+class AlternativeSchema(ma.Schema):
+    id = fields.String(metadata={"description": "which kind of alternative (lease_for_equipment, guarantee_with_bank, ...)"})
+    instrument = fields.String()
+    institution = fields.Nested(InstitutionRefSchema)
+    product = fields.Nested(RefSchema)
+    partner_banks = fields.List(fields.Nested(RefSchema))
+    score = fields.Integer(metadata={"description": "the institution's score for the need asked as this instrument"})
+    message = fields.String(metadata={"description": "why an expert would add it, in the language of the request"})
+    message_zh = fields.String()
 
 
 class NeedMatchSchema(_MatchFields):
     need = fields.Nested(NeedSchema)
+    product = fields.Nested(RefSchema, metadata={"description": "the institution's product that fits this need best"})
 
 
 def _eligible_total() -> dict:
     return {"eligible_total": fields.Integer(metadata={"description": "how many of the items are eligible (they come first)"})}
 
 
-InstitutionMatchPageSchema = page_schema(InstitutionMatchSchema, "InstitutionMatchPage", with_facets=False, extra=_eligible_total())
+InstitutionMatchPageSchema = page_schema(
+    InstitutionMatchSchema, "InstitutionMatchPage", with_facets=False,
+    extra={**_eligible_total(), "alternatives": fields.List(fields.Nested(AlternativeSchema), metadata={
+        "description": "other ways to fund the same need, apart from the eligibility of the instrument asked for"})},
+)
 DealflowPageSchema = page_schema(NeedMatchSchema, "DealflowPage", extra=_eligible_total())

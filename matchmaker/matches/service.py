@@ -30,7 +30,10 @@ from ..accounts.models import User
 from ..common.language import localize
 from ..common.search_params import amount_range, terms_filters
 from ..errors import Forbidden, NotFound
+from ..fund.eligibility import programmes_of_year
+from ..fund.programmes import PROGRAMMES
 from ..needs.service import shown_to
+from ..scoring.alternatives import alternatives, partner_banks
 from ..scoring.dates import as_date
 from ..scoring.matching import (
     InstitutionScorer,
@@ -71,26 +74,35 @@ class MatchService:
             raise NotFound(f"need {need_id} not found")
         if not (user.is_staff or owns_enterprise(user, need["enterprise_id"])):
             raise Forbidden("only the enterprise itself and zone staff see the matches of a need")
-        ranking = self._ranking(need, as_date(as_of))
+        ranking, others, by_id = self._ranking(need, as_date(as_of))
         eligible_total = sum(1 for _, result in ranking if result.eligible)
         if args.get("eligible_only"):
             ranking = ranking[:eligible_total]
         page, per_page = args.get("page", 1), args.get("per_page", 20)
         start = (page - 1) * per_page
-        items = [_item("institution", inst, result, language) for inst, result in ranking[start : start + per_page]]
-        return {"items": items, "total": len(ranking), "page": page, "per_page": per_page, "eligible_total": eligible_total}
+        items = []
+        for inst, result in ranking[start : start + per_page]:
+            item = _item("institution", inst, result, language)
+            if inst.get("type") == "guarantee":
+                item["partner_banks"] = partner_banks(inst, by_id)
+            items.append(item)
+        return {"items": items, "total": len(ranking), "page": page, "per_page": per_page, "eligible_total": eligible_total,
+                "alternatives": localize(others, language)}
 
-    def _ranking(self, need: dict, as_of: date) -> list:
-        """Every institution scored for this version of the need, kept until an institution
-        changes (the need's version is in the key; its enterprise's facts are in the need)."""
+    def _ranking(self, need: dict, as_of: date) -> tuple[list, list[dict], dict[str, dict]]:
+        """Every institution scored for this version of the need, the alternatives, and the
+        institutions by id; kept until an institution changes (the need's version is in the
+        key; its enterprise's facts are in the need)."""
         config = self.settings.config  # one per app, as the backend: its id names it
         key = (need["id"], need["version"], id(config), as_of)
 
-        def rank() -> list:
+        def rank() -> tuple[list, list[dict], dict[str, dict]]:
             institutions, scorers = self._scorers(as_of)
-            return rank_institutions(need, institutions, config, as_of, scorers)
+            by_id = {str(i["id"]): i for i in institutions}
+            return (rank_institutions(need, institutions, config, as_of, scorers),
+                    alternatives(need, institutions, scorers, config), by_id)
 
-        return self.backend.memoized("matches", key, ["institutions"], rank)
+        return self.backend.memoized("matches", key, ["institutions", PROGRAMMES], rank)
 
     def _scorers(self, as_of: date) -> tuple[list[dict], list[InstitutionScorer]]:
         """Every institution (a few dozen) and its prepared scorer, made once per state of
@@ -99,9 +111,14 @@ class MatchService:
 
         def prepare() -> tuple[list[dict], list[InstitutionScorer]]:
             institutions = list(self.backend.scan("institutions"))
-            return institutions, [InstitutionScorer(institution, config, as_of) for institution in institutions]
+            programmes = self.programmes(as_of)
+            return institutions, [InstitutionScorer(institution, config, as_of, programmes) for institution in institutions]
 
-        return self.backend.memoized("scorers", (id(config), as_of), ["institutions"], prepare)
+        return self.backend.memoized("scorers", (id(config), as_of), ["institutions", PROGRAMMES], prepare)
+
+    def programmes(self, as_of: date) -> list[dict]:
+        """The special fund's programmes of the year (what makes a lender say yes more readily)."""
+        return programmes_of_year(self.backend, as_of.year)
 
     # -- one institution, the open needs ---------------------------------------------------
     def dealflow(self, user: User, institution_id: str, args: dict, language: str = "en", as_of: date | None = None) -> dict:
@@ -113,7 +130,7 @@ class MatchService:
         if not (user.is_staff or owns_institution(user, institution_id)):
             raise Forbidden("only the institution itself and zone staff see its deal flow")
         config = self.settings.config
-        scorer = InstitutionScorer(institution, config, as_of)
+        scorer = InstitutionScorer(institution, config, as_of, self.programmes(as_date(as_of)))
         text = args.get("q")
         narrowing = terms_filters(args, DEALFLOW_FILTERS)
         narrowing += amount_range("amount", args.get("min_amount"), args.get("max_amount"))

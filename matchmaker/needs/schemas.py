@@ -19,6 +19,16 @@ class EnterpriseSummarySchema(ma.Schema):
     little_giant = fields.Boolean()
     invention_patents = fields.Integer()
     tier = fields.String()
+    counter_guarantees_offered = fields.List(fields.String())
+    latest_net_profit = fields.Integer(allow_none=True)
+    latest_operating_cash_flow = fields.Integer(allow_none=True)
+    equity_ratio = fields.Float(allow_none=True, metadata={"description": "net assets over total assets, latest year"})
+    listing_readiness = fields.Integer(allow_none=True, metadata={"description": "best listing-readiness score (expansion and pre-IPO)"})
+
+
+class DealFactsSchema(ma.Schema):
+    revenue_cover = fields.Float(allow_none=True, metadata={"description": "last year's revenue over the amount"})
+    earnings_yield = fields.Float(allow_none=True, metadata={"description": "net profit over the valuation the stake offered implies"})
 
 
 class BrokeringFactsSchema(ma.Schema):
@@ -48,6 +58,7 @@ class NeedSchema(DocumentSchema):
     stage = Code(STAGES, dump_only=True)
     enterprise_name = fields.String(dump_only=True)
     enterprise = fields.Nested(EnterpriseSummarySchema, dump_only=True)
+    deal = fields.Nested(DealFactsSchema, dump_only=True)
     # kept by the server: publication and brokering history
     published_at = fields.String(dump_only=True, metadata={"description": "when the need last became open; its response deadline runs from here"})
     published_month = fields.String(dump_only=True, metadata={"description": "month of publication in the zone's time (YYYY-MM)"})

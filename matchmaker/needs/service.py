@@ -5,7 +5,7 @@ from ..accounts.models import User
 from ..common.search_params import amount_range, sort_from, terms_filters
 from ..common.schemas import now_iso
 from ..common.service import DocumentService, page_query
-from ..enterprises.facts import summary
+from ..enterprises.facts import deal_facts, summary
 from ..brokering.calendar import local_month, utc_iso
 from ..errors import Forbidden, ValidationError
 from ..search import Query, Terms
@@ -13,7 +13,7 @@ from .schemas import NeedSchema
 
 FILTER_FIELDS = {"industry": "industry", "instrument": "instrument", "stage": "stage", "status": "status", "enterprise_id": "enterprise_id"}
 FACETS = ["industry", "instrument", "stage"]
-DERIVED = ("industry", "stage", "enterprise_name", "enterprise")
+DERIVED = ("industry", "stage", "enterprise_name", "enterprise", "deal")
 #: Kept across changes: when the need was last published, and what brokering made of it
 #: (``matchmaker.brokering.facts`` writes ``brokering``).
 KEPT = ("published_at", "published_month", "brokering")
@@ -72,7 +72,8 @@ class NeedService(DocumentService):
             )
 
     def derive(self, doc: dict) -> dict:
-        return self.enterprise_facts(doc["enterprise_id"])
+        copy = self.enterprise_facts(doc["enterprise_id"])
+        return {**copy, "deal": deal_facts(doc, copy["enterprise"])}
 
     def stamp(self, doc: dict, before: dict | None) -> dict:
         """``published_at``: when the need last became open (its response deadline runs
@@ -162,6 +163,7 @@ class NeedService(DocumentService):
             copies = {e["id"]: enterprise_copy(e) for e in enterprises[start : start + 500]}
             for need in self.backend.scan(self.index, Query(filters=[Terms("enterprise_id", copies)])):
                 copy = copies[need["enterprise_id"]]
+                copy = {**copy, "deal": deal_facts(need, copy["enterprise"])}
                 if any(need.get(k) != v for k, v in copy.items()):
                     self.backend.replace(self.index, need["id"], {**need, **copy})
                     changed += 1

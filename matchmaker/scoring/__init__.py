@@ -8,7 +8,9 @@ database, so the API, the CLI and the tests call the same functions:
   and turns an institution's hard rules and factors into search-engine filters and boosts
   for its deal flow;
 - :mod:`.readiness` assesses an enterprise against a board's listing rules;
-- :mod:`.evaluate` measures ranking quality on the labelled cases in ``tests/``.
+- :mod:`.products` turns an institution's products into the offers matching scores;
+- :mod:`.alternatives` offers the other ways an expert would fund a need;
+- :mod:`.evaluate` measures ranking quality on the labelled cases in ``cases/`` and audits the demo.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ engine's boost total is exactly the Python score without the text factor.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from ..search.mappings import get_value
 from ..search.query import AnyOf, Missing, Not, Range, Terms
@@ -61,7 +62,20 @@ def holds(clause, doc: dict) -> bool:
 def compile_clause(clause):
     """``holds(clause, doc)`` as a function of ``doc``, with the clause's work done once: its
     path split, its values made comparable and put in a set.  A scorer tests the same few
-    dozen clauses against thousands of needs (deal flow re-sorts blocks of 100)."""
+    dozen clauses against thousands of needs (deal flow re-sorts blocks of 100), and the
+    scorers of every institution and product share most clauses: each is compiled once."""
+    try:
+        return _compiled(clause)
+    except TypeError:  # a clause holding an unhashable value: compiled every time
+        return _compile(clause)
+
+
+@lru_cache(maxsize=16384)
+def _compiled(clause):
+    return _compile(clause)
+
+
+def _compile(clause):
     if isinstance(clause, AnyOf):
         parts = [compile_clause(c) for c in clause.clauses]
         return lambda doc: any(part(doc) for part in parts)

@@ -35,14 +35,21 @@ BOARDS_DIR = DEFAULTS_DIR / "boards"
 READINESS_FILE = DEFAULTS_DIR / "readiness.json"
 
 #: The factors the scorer computes; ``weights`` gives each its share of 100 points.
-FACTORS = ("industry", "stage", "ticket", "text", "strength", "designations", "term", "presence", "cost")
+FACTORS = ("industry", "stage", "ticket", "text", "strength", "credit", "valuation", "policy", "designations", "term", "presence", "cost")
 #: The hard rules; ``rules`` switches each on or off.
-RULES = ("instrument", "ticket_range", "stage", "min_revenue", "min_years", "collateral", "high_tech")
+RULES = (
+    "instrument", "ticket_range", "stage", "min_revenue", "min_years", "collateral", "high_tech",
+    "industry_mandate", "counter_guarantee", "profitable", "term_max", "minority_stake",
+    "single_borrower_cap", "guarantee_capacity",
+)
 #: Messages the scorer uses; each needs ``en`` and ``zh``.
 MATCH_MESSAGES = (
     "rule.instrument", "rule.ticket_range.below", "rule.ticket_range.above", "rule.ticket_range.missing",
     "rule.stage", "rule.min_revenue", "rule.min_years", "rule.min_years.missing", "rule.collateral",
-    "rule.high_tech",
+    "rule.high_tech", "rule.industry_mandate", "rule.counter_guarantee", "rule.profitable", "rule.term_max",
+    "rule.minority_stake", "rule.single_borrower_cap", "rule.guarantee_capacity",
+    "factor.credit", "factor.credit.any", "factor.valuation.any", "factor.valuation.early", "factor.valuation.missing",
+    "factor.valuation.loss", "factor.valuation.pe", "factor.valuation.flag", "factor.policy.some", "factor.policy.none", "value.times_revenue", "value.no_revenue", "alternative.no_partner",
     "factor.industry.match", "factor.industry.miss", "factor.industry.any",
     "factor.stage.match", "factor.stage.miss", "factor.stage.any",
     "factor.ticket.band", "factor.ticket.outside", "factor.ticket.open",
@@ -52,7 +59,7 @@ MATCH_MESSAGES = (
     "factor.presence", "factor.cost.default", "status.unknown", "value.missing", "value.yes", "value.no",
 )
 
-SIGNAL_FORMATS = ("money", "percent", "count", "flag")
+SIGNAL_FORMATS = ("money", "percent", "count", "flag", "cover")
 
 # -- the criterion vocabulary of board rule sets --------------------------------------
 
@@ -198,6 +205,24 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class CapRules:
+    """A dated set of regulatory limits on one institution type's single deal (DOMAIN.md).
+
+    ``single_share``: one borrower or client at most this share of the net capital (资本净额 /
+    net assets); ``multiple``: outstanding guarantees at most this many times net assets
+    (``multiple_small_micro`` for a company serving mainly small and micro enterprises).
+    """
+
+    id: str
+    type: str
+    effective_on: str  # ISO date
+    source: dict[str, str]  # {"en", "zh"}: the regulation, as a reason cites it
+    single_share: float | None = None
+    multiple: float | None = None
+    multiple_small_micro: float | None = None
+
+
+@dataclass(frozen=True)
 class ScoringConfig:
     points: dict[str, float]  # factor -> the points it is worth; they add up to 100
     rules: dict[str, bool]
@@ -208,6 +233,21 @@ class ScoringConfig:
     messages: dict[str, dict[str, str]]
     ignored_tokens: frozenset[str] = frozenset()  # text-relevance tokens too common to count
     source: str = "scoring.json"
+    caps: tuple[CapRules, ...] = ()  # regulatory limits, oldest first
+    type_defaults: dict[str, dict] = None  # type -> flags an institution of it has unless it says otherwise
+    alternatives: tuple[dict, ...] = ()  # other ways to fund a need (see matchmaker.scoring.alternatives)
+
+    def caps_for(self, institution_type: str | None, on) -> CapRules | None:
+        """The limits in force on ``on`` (a date) for the type: the newest that took effect by then."""
+        day = on.isoformat()
+        found = None
+        for rules in self.caps:
+            if rules.type == institution_type and rules.effective_on <= day:
+                found = rules
+        return found
+
+    def type_default(self, institution_type: str | None, flag: str) -> bool:
+        return bool(((self.type_defaults or {}).get(institution_type) or {}).get(flag, False))
 
     def rule_applies(self, rule: str) -> bool:
         return self.rules.get(rule, True)
@@ -254,6 +294,12 @@ def parse_scoring_config(data: dict, source: str = "scoring.json") -> ScoringCon
     messages = check.mapping(data, "messages", "messages")
     for key in MATCH_MESSAGES:
         check.bilingual(messages, key, f"messages.{key}")
+    caps = _parse_caps(check, data)
+    type_defaults = check.mapping(data, "type_defaults", "type_defaults", required=False)
+    for type_name, flags in type_defaults.items():
+        for flag in check.mapping(type_defaults, type_name, f"type_defaults.{type_name}"):
+            check.boolean(flags, flag, f"type_defaults.{type_name}.{flag}")
+    alternatives = _parse_alternatives(check, data, messages)
     return ScoringConfig(
         points={name: 100.0 * weights[name] / total for name in FACTORS},
         rules=dict(rules),
@@ -264,7 +310,46 @@ def parse_scoring_config(data: dict, source: str = "scoring.json") -> ScoringCon
         messages={k: {"en": v["en"], "zh": v["zh"]} for k, v in messages.items() if isinstance(v, dict)},
         ignored_tokens=frozenset(t for word in factors["text"].get("ignore", []) for t in tokenize(word)),
         source=source,
+        caps=caps,
+        type_defaults={k: dict(v) for k, v in type_defaults.items()},
+        alternatives=alternatives,
     )
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _parse_caps(check: _Checker, data: dict) -> tuple[CapRules, ...]:
+    parsed = []
+    for i, entry in enumerate(check.listing(data, "caps", "caps", required=False)):
+        path = f"caps[{i}]"
+        effective = check.string(entry, "effective_on", f"{path}.effective_on")
+        if not _ISO_DATE.match(effective):
+            check.fail(f"{path}.effective_on", f"must be a date such as 2008-05-04, not {effective!r}")
+        parsed.append(CapRules(
+            id=check.string(entry, "id", f"{path}.id"),
+            type=check.string(entry, "type", f"{path}.type"),
+            effective_on=effective,
+            source=check.bilingual(entry, "source", f"{path}.source"),
+            single_share=check.number(entry, "single_share", f"{path}.single_share", low=0, high=1, required=False),
+            multiple=check.number(entry, "multiple", f"{path}.multiple", low=0, required=False),
+            multiple_small_micro=check.number(entry, "multiple_small_micro", f"{path}.multiple_small_micro", low=0, required=False),
+        ))
+    return tuple(sorted(parsed, key=lambda rules: rules.effective_on))
+
+
+def _parse_alternatives(check: _Checker, data: dict, messages: dict) -> tuple[dict, ...]:
+    parsed = []
+    for i, entry in enumerate(check.listing(data, "alternatives", "alternatives", required=False)):
+        path = f"alternatives[{i}]"
+        check.string(entry, "id", f"{path}.id")
+        check.string(entry, "instrument", f"{path}.instrument")
+        message = check.string(entry, "message", f"{path}.message")
+        check.bilingual(messages, message, f"messages.{message}")
+        when = check.mapping(entry, "when", f"{path}.when")
+        check.known_keys(when, ("instruments", "stages", "purpose_terms", "unsecured"), f"{path}.when", "condition")
+        parsed.append(dict(entry))
+    return tuple(parsed)
 
 
 def _parse_labels(check: _Checker, data: dict) -> dict:
@@ -334,6 +419,20 @@ def _parse_factors(check: _Checker, data: dict, signals: dict[str, Signal], labe
     for type_name in profiles:
         _parse_signal_weights(check, profiles, type_name, f"factors.strength.profiles.{type_name}", signals)
     _parse_signal_weights(check, factors, "designations", "factors.designations", signals)
+    valuation = check.mapping(factors, "valuation", "factors.valuation")
+    for key in ("any_share", "early_share", "missing_share"):
+        check.number(valuation, key, f"factors.valuation.{key}", **share)
+    check.number(valuation, "flag_pe", "factors.valuation.flag_pe", low=1)
+    for stage, steps in check.mapping(valuation, "stages", "factors.valuation.stages").items():
+        if not (isinstance(steps, list) and all(isinstance(s, list) and len(s) == 2 for s in steps)):
+            check.fail(f"factors.valuation.stages.{stage}", "must be a list of [earnings yield, share] pairs")
+    check.number(check.mapping(factors, "policy", "factors.policy"), "share", "factors.policy.share", **share)
+    credit = check.mapping(factors, "credit", "factors.credit")
+    check.number(credit, "any_share", "factors.credit.any_share", **share)
+    for type_name, profile in check.mapping(credit, "profiles", "factors.credit.profiles").items():
+        here = f"factors.credit.profiles.{type_name}"
+        check.number(profile, "floor", f"{here}.floor", **share)
+        _parse_signal_weights(check, profile, "signals", f"{here}.signals", signals)
     term = check.mapping(factors, "term", "factors.term")
     months = check.mapping(term, "typical_months", "factors.term.typical_months")
     for type_name, span in months.items():

@@ -32,7 +32,7 @@ from .config import ScoringConfig, load_scoring_config
 from .dates import as_date
 from .matching import MatchResult, rank_institutions
 
-DEFAULT_CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "scoring_cases"
+DEFAULT_CASES_DIR = Path(__file__).resolve().parent / "cases"  # packaged: evaluate works from the wheel
 #: The grade an ``expected_first`` institution counts with when ``relevant`` does not grade it.
 FIRST_GRADE = 3
 
@@ -194,3 +194,95 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# -- the whole demo ----------------------------------------------------------------------------
+LENDER_TYPES = ("bank",)
+
+
+@dataclass
+class DemoAudit:
+    """What a domain reviewer checks over every open need of the demo (DOMAIN.md's rules,
+    counted independently of the scorer's own rule list)."""
+
+    open_needs: int
+    mandate_violations: list[str] = field(default_factory=list)  # "need: institution" eligible outside its mandate
+    guarantee_needs: int = 0
+    guarantee_unmatched: list[str] = field(default_factory=list)  # "need: why each guarantor says no"
+    loss_making_loans: int = 0  # debt needs of borrowers with a loss in the latest year
+    bank_first_for_losses: list[str] = field(default_factory=list)  # of those, the ones a bank tops
+    loans_over_revenue: int = 0  # debt and guarantee needs above a whole year's revenue
+    loans: int = 0
+
+    @property
+    def guarantee_unmatched_share(self) -> float:
+        return len(self.guarantee_unmatched) / self.guarantee_needs if self.guarantee_needs else 0.0
+
+
+def _indexed(need: dict, enterprise: dict) -> dict:
+    """The need as the needs index stores it (the enterprise's copy and the deal's facts)."""
+    from ..enterprises.facts import deal_facts
+    from ..needs.service import enterprise_copy
+
+    copy = enterprise_copy(enterprise)
+    return {**need, **copy, "deal": deal_facts(need, copy["enterprise"])}
+
+
+def audit_demo(config: ScoringConfig, data, as_of: date) -> DemoAudit:
+    """Every open need of a data set (the demo's ``institutions``, ``enterprises`` and
+    ``needs``) against every institution in it, on ``as_of`` (the demo's date)."""
+    from .matching import InstitutionScorer, flag
+
+    institutions = data.institutions
+    scorers = [InstitutionScorer(i, config, as_of) for i in institutions]
+    enterprises = {e["id"]: e for e in data.enterprises}
+    audit = DemoAudit(open_needs=0)
+    for raw in data.needs:
+        if raw.get("status") != "open":
+            continue
+        need = _indexed(raw, enterprises[raw["enterprise_id"]])
+        audit.open_needs += 1
+        ranking = rank_institutions(need, institutions, config, as_of, scorers)
+        for inst, result in ranking:
+            if result.eligible and flag(inst, "industry_mandate", config) and inst.get("industries") \
+                    and need["industry"] not in inst["industries"]:
+                audit.mandate_violations.append(f"{need['id']}: {inst['id']}")
+        facts = need["enterprise"]
+        if need["instrument"] in ("debt", "guarantee"):
+            audit.loans += 1
+            revenue = facts.get("latest_revenue")
+            if revenue is not None and need.get("amount") and need["amount"] > revenue:
+                audit.loans_over_revenue += 1
+        if need["instrument"] == "debt" and (facts.get("latest_net_profit") or 0) < 0:
+            audit.loss_making_loans += 1
+            top = ranking[0]
+            if top[1].eligible and top[0].get("type") in LENDER_TYPES:
+                audit.bank_first_for_losses.append(f"{need['id']}: {top[0]['id']} ({top[1].score})")
+        if need["instrument"] == "guarantee":
+            audit.guarantee_needs += 1
+            guarantors = [(inst, result) for inst, result in ranking if inst.get("type") == "guarantee"]
+            if not any(result.eligible for _, result in guarantors):
+                why = "; ".join(f"{inst['id']} {'+'.join(result.broken_rules)}" for inst, result in guarantors)
+                audit.guarantee_unmatched.append(f"{need['id']} ({wording_money(need.get('amount'))}): {why}")
+    return audit
+
+
+def wording_money(amount) -> str:
+    from .wording import money
+
+    return money(amount).en
+
+
+def format_audit(audit: DemoAudit) -> str:
+    lines = [
+        f"demo open needs:     {audit.open_needs}",
+        f"mandate violations:  {len(audit.mandate_violations)}",
+        f"guarantee needs without an eligible guarantor: {len(audit.guarantee_unmatched)} of {audit.guarantee_needs}"
+        f" ({audit.guarantee_unmatched_share:.1%})",
+        f"loss-making borrowers' loans topped by a bank: {len(audit.bank_first_for_losses)} of {audit.loss_making_loans}",
+        f"loan and guarantee needs above a year's revenue: {audit.loans_over_revenue} of {audit.loans}",
+    ]
+    lines += [f"  - mandate: {m}" for m in audit.mandate_violations]
+    lines += [f"  - no guarantor: {m}" for m in audit.guarantee_unmatched]
+    lines += [f"  - bank first despite a loss: {m}" for m in audit.bank_first_for_losses]
+    return "\n".join(lines)

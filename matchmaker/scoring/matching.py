@@ -14,6 +14,12 @@ institution's deal flow the engine keeps exactly the eligible needs and orders t
 exactly the Python score without its text factor; re-sorting a page by the full score
 can move a need by at most the text factor's points (:func:`text_points`).
 
+An institution with products is scored as its best-fitting product
+(:mod:`~matchmaker.scoring.products`): the engine still keeps exactly the needs some product
+takes, but orders them by the institution's profile, and the special fund's programmes
+(:func:`policy_programmes`) are known to the Python score only; the re-sorting of each
+block puts both right.
+
 Scoring works from the need as the needs index stores it: the ``industry``, ``stage`` and
 ``enterprise`` fields are the copy :func:`matchmaker.enterprises.facts.summary` makes.
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from ..search.analysis import tokenize
 from ..search.mappings import get_value
@@ -29,6 +36,7 @@ from ..search.query import AnyOf, Boost, Filter, Missing, Not, Range, Terms
 from . import wording
 from .clauses import compile_clause, holds
 from .config import ScoringConfig, Signal
+from .products import offers
 from .dates import as_date, founded_cutoff, years_between
 from .wording import Text
 
@@ -53,14 +61,19 @@ class MatchResult:
     eligible: bool
     reasons: list[Reason] = field(default_factory=list)
     broken_rules: list[str] = field(default_factory=list)  # the first reasons, one per broken rule
+    product: dict | None = None  # {id, name}: the institution's product this result is for
+    total: float = 0.0  # the score before rounding: breaks ties between equal rounded scores
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "score": self.score,
             "eligible": self.eligible,
             "reasons": [r.to_dict() for r in self.reasons],
             "broken_rules": list(self.broken_rules),
         }
+        if self.product is not None:
+            data["product"] = dict(self.product)
+        return data
 
 
 @dataclass(frozen=True)
@@ -78,8 +91,45 @@ class HardRule:
 
 
 # -- hard rules ----------------------------------------------------------------------------
+def _all_of(clauses: list[Filter]) -> Filter:
+    """``c1 AND c2 ...`` in the engine's clauses: ``NOT (NOT c1 OR NOT c2 ...)``; every need when empty."""
+    if not clauses:
+        return EVERY_NEED
+    if len(clauses) == 1:
+        return clauses[0]
+    return Not(AnyOf(tuple(Not(c) for c in clauses)))
+
+
+def flag(institution: dict, name: str, config: ScoringConfig) -> bool:
+    """An institution's yes/no setting, or its type's default (``type_defaults``) when unset."""
+    value = institution.get(name)
+    if value is None:
+        value = (institution.get("requirements") or {}).get(name)
+    return config.type_default(institution.get("type"), name) if value is None else bool(value)
+
+
+def caps(institution: dict, config: ScoringConfig, as_of: date) -> dict:
+    """The regulatory limits on one deal of this institution in force on ``as_of``, in yuan:
+    ``single`` (one borrower or client) and ``room`` (what the guarantee leverage limit leaves)."""
+    rules = config.caps_for(institution.get("type"), as_of)
+    net = institution.get("net_capital")
+    if rules is None or not net:
+        return {}
+    found = {"rules": rules}
+    if rules.single_share is not None:
+        found["single"] = math.floor(rules.single_share * net)
+    outstanding = institution.get("guarantee_outstanding")
+    if rules.multiple is not None and outstanding is not None:
+        multiple = rules.multiple
+        if rules.multiple_small_micro is not None and institution.get("small_micro_focus"):
+            multiple = rules.multiple_small_micro
+        found["multiple"] = multiple
+        found["room"] = math.floor(multiple * net - outstanding)
+    return found
+
+
 def hard_rules(institution: dict, config: ScoringConfig, as_of: date) -> list[HardRule]:
-    """The rules the institution sets, as filters a need must satisfy (rules switched off are left out)."""
+    """The rules the institution (one offer of it) sets, as filters a need must satisfy (rules switched off are left out)."""
     requirements = institution.get("requirements") or {}
     rules = [HardRule("instrument", Terms("instrument", institution.get("instruments") or []))]
     low, high = institution.get("ticket_min"), institution.get("ticket_max")
@@ -92,10 +142,29 @@ def hard_rules(institution: dict, config: ScoringConfig, as_of: date) -> list[Ha
     if requirements.get("min_years"):
         cutoff = founded_cutoff(as_of, requirements["min_years"])
         rules.append(HardRule("min_years", Range("enterprise.founded", lte=cutoff.isoformat())))
-    if requirements.get("collateral_required"):
+    accepted = institution.get("counter_guarantees_accepted") or []
+    if accepted:
+        rules.append(HardRule("counter_guarantee", Terms("enterprise.counter_guarantees_offered", accepted)))
+    elif requirements.get("collateral_required"):  # a profile from before counter-guarantees were listed
         rules.append(HardRule("collateral", Terms("enterprise.has_collateral", [True])))
     if requirements.get("high_tech_required"):
         rules.append(HardRule("high_tech", Terms("enterprise.high_tech_certified", [True])))
+    if institution.get("industries") and flag(institution, "industry_mandate", config):
+        rules.append(HardRule("industry_mandate", Terms("industry", institution["industries"])))
+    if flag(institution, "profitable_required", config):
+        # a reported loss excludes; a need indexed before profits were copied is judged on the rest
+        rules.append(HardRule("profitable", AnyOf((Missing("enterprise.latest_net_profit"),
+                                                   Range("enterprise.latest_net_profit", gte=1)))))
+    if institution.get("term_months_max"):
+        rules.append(HardRule("term_max", AnyOf((Missing("term_months"), Range("term_months", lte=institution["term_months_max"])))))
+    if flag(institution, "minority_only", config):
+        limit = config.factors.get("minority_stake", {}).get("max_pct", 30)
+        rules.append(HardRule("minority_stake", AnyOf((Missing("equity_offered_pct"), Range("equity_offered_pct", lte=limit)))))
+    limits = caps(institution, config, as_of)
+    if "single" in limits:
+        rules.append(HardRule("single_borrower_cap", Range("amount", lte=limits["single"])))
+    if "room" in limits:
+        rules.append(HardRule("guarantee_capacity", Range("amount", lte=limits["room"])))
     return [rule for rule in rules if config.rule_applies(rule.rule)]
 
 
@@ -136,16 +205,18 @@ def _ticket_steps(institution: dict, config: ScoringConfig) -> list[Step]:
     return steps
 
 
-def _signal_steps(signal: Signal, scale: float) -> list[Step]:
+@lru_cache(maxsize=4096)
+def _signal_steps(signal: Signal, scale: float) -> tuple[Step, ...]:
+    """A signal's steps at a scale: the same for every institution of a type, so made once."""
     if signal.equals is not None:
-        return [Step(Terms(signal.field, [signal.equals]), scale)]
+        return (Step(Terms(signal.field, [signal.equals]), scale),)
     steps, previous_share = [], 0.0
     for threshold, share in signal.steps:
         steps.append(Step(Range(signal.field, gte=threshold), (share - previous_share) * scale))
         previous_share = share
     if signal.missing_share:
         steps.append(Step(Missing(signal.field), signal.missing_share * scale))
-    return steps
+    return tuple(steps)
 
 
 def strength_profile(institution: dict, config: ScoringConfig) -> dict[str, float]:
@@ -159,6 +230,68 @@ def strength_profile(institution: dict, config: ScoringConfig) -> dict[str, floa
 def _strength_steps(institution: dict, config: ScoringConfig) -> list[Step]:
     profile = strength_profile(institution, config)
     return [step for name, weight in profile.items() for step in _signal_steps(config.signals[name], weight)]
+
+
+def credit_profile(institution: dict, config: ScoringConfig) -> tuple[float, dict[str, float]] | None:
+    """(floor share, signal -> weight adding up to the rest) for a lender's type; None for investors."""
+    profile = config.factors["credit"]["profiles"].get(institution.get("type"))
+    if profile is None:
+        return None
+    total = sum(profile["signals"].values()) or 1.0
+    rest = 1.0 - profile["floor"]
+    return profile["floor"], {name: rest * weight / total for name, weight in profile["signals"].items()}
+
+
+def _credit_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    profile = credit_profile(institution, config)
+    if profile is None:
+        return [Step(None, config.factors["credit"]["any_share"])]
+    floor, weights = profile
+    steps = [Step(None, floor)] if floor else []
+    return steps + [step for name, weight in weights.items() for step in _signal_steps(config.signals[name], weight)]
+
+
+def _valuation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    """An investor's price check: the earnings yield the stake implies, by stage (see scoring.json)."""
+    spec = config.factors["valuation"]
+    if institution.get("type") not in spec["types"]:
+        return [Step(None, spec["any_share"])]
+    steps = [Step(Terms("stage", spec["early_stages"]), spec["early_share"])]
+    for stage, thresholds in spec["stages"].items():
+        at_stage = Terms("stage", [stage])
+        steps.append(Step(_all_of([at_stage, Missing("deal.earnings_yield")]), spec["missing_share"]))
+        previous = 0.0
+        for threshold, share in thresholds:
+            steps.append(Step(_all_of([at_stage, Range("deal.earnings_yield", gte=threshold)]), share - previous))
+            previous = share
+    return steps
+
+
+def policy_programmes(offer: dict, programmes: list[dict]) -> list[dict]:
+    """The special-fund programmes that would back a deal of this offer, per instrument it
+    lends (the fund's own rule, :func:`matchmaker.fund.eligibility.covers`): ``[{id, name,
+    name_en, kind, instruments}]``."""
+    from ..fund.eligibility import covers
+
+    found = []
+    for programme in programmes:
+        lent = [i for i in offer.get("instruments") or []
+                if covers(programme, {"instrument": i}, offer, {"instrument": i, "programmes": offer.get("programmes") or []})]
+        if lent:
+            found.append({"id": programme["id"], "name": programme.get("name"), "name_en": programme.get("name_en"),
+                          "kind": programme.get("kind"), "instruments": lent})
+    return found
+
+
+def _policy_steps(institution: dict, config: ScoringConfig) -> list[Step]:
+    """The offer's special-fund programmes count for a need asking for what they back: as the
+    fund's records say (``policy_programmes``, set when they are known), else by the product's
+    own ``programmes[]`` for every instrument it lends."""
+    if "policy_programmes" in institution:
+        instruments = sorted({i for p in institution["policy_programmes"] for i in p["instruments"]})
+    else:
+        instruments = institution.get("instruments") or [] if institution.get("programmes") else []
+    return [Step(Terms("instrument", instruments), config.factors["policy"]["share"])] if instruments else []
 
 
 def _designation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
@@ -198,6 +331,9 @@ _STRUCTURED_FACTORS = {
     "stage": lambda inst, cfg: _listed_steps("stage", inst.get("stages") or [], cfg.factors["stage"]),
     "ticket": _ticket_steps,
     "strength": _strength_steps,
+    "credit": _credit_steps,
+    "valuation": _valuation_steps,
+    "policy": _policy_steps,
     "designations": _designation_steps,
     "term": _term_steps,
     "presence": _presence_steps,
@@ -278,6 +414,28 @@ def _explain_rule(rule: str, need: dict, institution: dict, config: ScoringConfi
             return _say(config, "rule.min_years.missing", min=minimum)
         age = years_between(as_date(founded), as_of)
         return _say(config, "rule.min_years", min=minimum, founded=str(founded)[:10], actual=wording.years(round(age, 1)))
+    if rule == "industry_mandate":
+        return _say(config, "rule.industry_mandate", industries=_labels(config, "industry", institution.get("industries")),
+                    industry=_label(config, "industry", need.get("industry")))
+    if rule == "counter_guarantee":
+        return _say(config, "rule.counter_guarantee",
+                    accepted=_labels(config, "counter_guarantee", institution.get("counter_guarantees_accepted")),
+                    offered=_labels(config, "counter_guarantee", enterprise.get("counter_guarantees_offered")))
+    if rule == "profitable":
+        return _say(config, "rule.profitable", profit=wording.money(enterprise.get("latest_net_profit")))
+    if rule == "term_max":
+        return _say(config, "rule.term_max", term=need.get("term_months"), max=institution.get("term_months_max"))
+    if rule == "minority_stake":
+        return _say(config, "rule.minority_stake", max=config.factors.get("minority_stake", {}).get("max_pct", 30),
+                    pct=wording.number(need.get("equity_offered_pct") or 0))
+    if rule in ("single_borrower_cap", "guarantee_capacity"):
+        limits = caps(institution, config, as_of)
+        rules = limits["rules"]
+        return _say(config, f"rule.{rule}", amount=wording.money(need.get("amount")), net=wording.money(institution.get("net_capital")),
+                    share=wording.percent(rules.single_share), cap=wording.money(limits.get("single")),
+                    outstanding=wording.money(institution.get("guarantee_outstanding")),
+                    room=wording.money(max(limits.get("room", 0), 0)), multiple=wording.number(limits.get("multiple") or 0),
+                    source=wording.Text(rules.source["en"], rules.source["zh"]))
     return _say(config, f"rule.{rule}")
 
 
@@ -290,6 +448,10 @@ def _signal_value(signal: Signal, value, config: ScoringConfig) -> Text:
         return wording.percent(value)
     if signal.format == "count":
         return wording.number(value)
+    if signal.format == "cover":  # revenue over the amount, read the way a lender says it
+        if not value:
+            return _say(config, "value.no_revenue")
+        return _say(config, "value.times_revenue", times=wording.number(round(1 / value, 1)))
     held = value == signal.equals if signal.equals is not None else bool(value)
     return _say(config, "value.yes" if held else "value.no")
 
@@ -353,6 +515,52 @@ def _explain_strength(need: dict, institution: dict, config: ScoringConfig) -> T
     return _say(config, "factor.strength", type=kind, signals=signals)
 
 
+def _explain_credit(need: dict, institution: dict, config: ScoringConfig) -> Text:
+    kind = _label(config, "type", institution.get("type") or "default")
+    profile = credit_profile(institution, config)
+    if profile is None:
+        return _say(config, "factor.credit.any", type=kind)
+    return _say(config, "factor.credit", type=kind, signals=_signal_summary(profile[1], need, config))
+
+
+def _explain_valuation(need: dict, institution: dict, config: ScoringConfig) -> Text:
+    spec = config.factors["valuation"]
+    kind = _label(config, "type", institution.get("type") or "default")
+    if institution.get("type") not in spec["types"]:
+        return _say(config, "factor.valuation.any", type=kind)
+    stage = _label(config, "stage", need.get("stage"))
+    if need.get("stage") in spec["early_stages"]:
+        return _say(config, "factor.valuation.early", stage=stage)
+    earnings_yield = (need.get("deal") or {}).get("earnings_yield")
+    amount, pct = need.get("amount"), need.get("equity_offered_pct")
+    if earnings_yield is None or not amount or not pct:
+        return _say(config, "factor.valuation.missing")
+    values = {"pct": wording.number(pct), "amount": wording.money(amount), "valuation": wording.money(round(amount * 100 / pct)),
+              "stage": stage}
+    if earnings_yield <= 0:
+        return _say(config, "factor.valuation.loss", **values)
+    pe = 1 / earnings_yield
+    key = "factor.valuation.flag" if pe >= spec["flag_pe"] else "factor.valuation.pe"
+    return _say(config, key, pe=wording.number(round(pe)), **values)
+
+
+def _explain_policy(need: dict, institution: dict, config: ScoringConfig) -> Text:
+    """Names the programmes by their names in ``config.labels["programme"]`` when known, else by id."""
+    instrument = need.get("instrument")
+    if "policy_programmes" in institution:
+        names = [Text(p.get("name_en") or p.get("name") or p["id"], p.get("name") or p["id"])
+                 for p in institution["policy_programmes"] if instrument in p["instruments"]]
+    elif instrument in (institution.get("instruments") or []):
+        names = [_label(config, "programme", c) for c in institution.get("programmes") or []]
+    else:
+        names = []
+    if not names:
+        return _say(config, "factor.policy.none")
+    product = institution.get("product") or {"name": institution.get("name"), "name_en": institution.get("name_en")}
+    return _say(config, "factor.policy.some", programmes=wording.join(names),
+                product=Text(product.get("name_en") or product.get("name") or "", product.get("name") or ""))
+
+
 def _explain_designations(need: dict, config: ScoringConfig) -> Text:
     held = [n for n in config.factors["designations"] if _share(_signal_steps(config.signals[n], 1.0), need) > 0]
     if not held:
@@ -372,11 +580,18 @@ _EXPLAINERS = {
     "ticket": lambda need, inst, cfg, terms: _explain_ticket(need, inst, cfg),
     "text": lambda need, inst, cfg, terms: _explain_text(terms, cfg),
     "strength": lambda need, inst, cfg, terms: _explain_strength(need, inst, cfg),
+    "credit": lambda need, inst, cfg, terms: _explain_credit(need, inst, cfg),
+    "valuation": lambda need, inst, cfg, terms: _explain_valuation(need, inst, cfg),
+    "policy": lambda need, inst, cfg, terms: _explain_policy(need, inst, cfg),
     "designations": lambda need, inst, cfg, terms: _explain_designations(need, cfg),
     "term": lambda need, inst, cfg, terms: _explain_term(need, inst, cfg),
     "presence": lambda need, inst, cfg, terms: _explain_presence(inst, cfg),
     "cost": lambda need, inst, cfg, terms: _say(cfg, _cost_entry(inst, cfg)["message"]),
 }
+
+
+#: Factors whose sentence depends on the institution only.
+_NEED_FREE = ("presence", "cost")
 
 
 # -- scoring -------------------------------------------------------------------------------
@@ -385,13 +600,9 @@ def need_tokens(need: dict) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tokenize(_need_text(need))))
 
 
-class InstitutionScorer:
-    """One institution's side of every match, prepared once: its hard rules, the steps of
-    its factors and the tokens of its text.
-
-    Scoring many needs against one institution (deal flow) or one need against every
-    institution (matches) reuses it; :func:`score_match` is ``InstitutionScorer(...).match``.
-    """
+class OfferScorer:
+    """One offer's side of every match (the institution, or one of its products), prepared
+    once: its hard rules, the steps of its factors and the tokens of its text."""
 
     def __init__(self, institution: dict, config: ScoringConfig, as_of: date | str | None = None):
         self.institution = institution
@@ -402,6 +613,8 @@ class InstitutionScorer:
         self.tokens = frozenset(tokenize(_institution_text(institution)))
         # the same clauses as tests on a need, prepared once (see compile_clause)
         self._rule_tests = [(rule.rule, compile_clause(rule.clause)) for rule in self.rules]
+        # sentences that say the same whatever the need: written once
+        self._fixed = {name: _EXPLAINERS[name]({}, institution, config, []) for name in _NEED_FREE if name in config.points}
         self._step_tests = {
             name: [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
             for name, steps in self.steps.items()
@@ -443,10 +656,56 @@ class InstitutionScorer:
         multiplier = self._multiplier(broken)
         reasons = [Reason(rule, 0, *_explain_rule(rule, need, institution, config, self.as_of)) for rule in broken]
         for name, earned in points.items():
-            sentence = _EXPLAINERS[name](need, institution, config, terms)
+            sentence = self._fixed.get(name) or _EXPLAINERS[name](need, institution, config, terms)
             reasons.append(Reason(name, round(earned * multiplier, 1), *sentence))
         total = sum(points.values()) * multiplier
-        return MatchResult(score=max(0, min(100, round(total))), eligible=not broken, reasons=reasons, broken_rules=broken)
+        return MatchResult(score=max(0, min(100, round(total))), eligible=not broken, reasons=reasons, broken_rules=broken,
+                           product=institution.get("product"), total=total)
+
+
+class InstitutionScorer:
+    """One institution's side of every match: a prepared :class:`OfferScorer` per product
+    (or for the institution itself), the best-fitting offer answering for it — eligible
+    before ineligible, then the higher score, then the product listed first.
+
+    Scoring many needs against one institution (deal flow) or one need against every
+    institution (matches) reuses it; :func:`score_match` is ``InstitutionScorer(...).match``.
+    """
+
+    def __init__(self, institution: dict, config: ScoringConfig, as_of: date | str | None = None,
+                 programmes: list[dict] | None = None):
+        """``programmes``: the special fund's programmes of the year, when known (see :func:`policy_programmes`)."""
+        self.institution = institution
+        self.config = config
+        self.as_of = as_date(as_of)
+        found = offers(institution)
+        if programmes is not None:
+            found = [{**offer, "policy_programmes": policy_programmes(offer, programmes)} for offer in found]
+        self.offers = [OfferScorer(offer, config, self.as_of) for offer in found]
+
+    def _best(self, need: dict, tokens) -> OfferScorer:
+        if len(self.offers) == 1:
+            return self.offers[0]
+        tokens = need_tokens(need) if tokens is None else tokens
+        best, best_key = None, None
+        for offer in self.offers:
+            score, eligible = offer.score(need, tokens)
+            if best_key is None or (eligible, score) > best_key:
+                best, best_key = offer, (eligible, score)
+        return best
+
+    def broken_rules(self, need: dict) -> list[str]:
+        return self._best(need, None).broken_rules(need)
+
+    def offers_instrument(self, instrument: str) -> bool:
+        """Whether any product (or the institution itself) provides the instrument."""
+        return any(instrument in (offer.institution.get("instruments") or []) for offer in self.offers)
+
+    def score(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[int, bool]:
+        return self._best(need, tokens).score(need, tokens)
+
+    def match(self, need: dict, tokens: tuple[str, ...] | None = None) -> MatchResult:
+        return self._best(need, tokens).match(need, tokens)
 
 
 def factor_points(need: dict, institution: dict, config: ScoringConfig, terms: list[str] | None = None) -> dict[str, float]:
@@ -466,8 +725,17 @@ def factor_points(need: dict, institution: dict, config: ScoringConfig, terms: l
 
 
 def broken_rules(need: dict, institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[str]:
-    """The hard rules the need breaks for this institution, in rule order."""
-    return [rule.rule for rule in hard_rules(institution, config, as_date(as_of)) if not holds(rule.clause, need)]
+    """The hard rules the need breaks for this institution (its best-fitting product), in rule order."""
+    return InstitutionScorer(institution, config, as_of).broken_rules(need)
+
+
+def eligibility_clauses(institution: dict, config: ScoringConfig, as_of: date) -> list[Filter]:
+    """Filters a need satisfies exactly when some offer of the institution takes it: the hard
+    rules themselves for an institution without products, else one clause, "any product's rules"."""
+    found = offers(institution)
+    if len(found) == 1:
+        return [rule.clause for rule in hard_rules(found[0], config, as_of)]
+    return [AnyOf(tuple(_all_of([rule.clause for rule in hard_rules(offer, config, as_of)]) for offer in found))]
 
 
 def score_match(need: dict, institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> MatchResult:
@@ -488,24 +756,26 @@ def rank_institutions(
         scorers = [InstitutionScorer(institution, config, as_of) for institution in institutions]
     tokens = need_tokens(need)
     scored = [(institution, scorer.match(need, tokens)) for institution, scorer in zip(institutions, scorers)]
-    return sorted(scored, key=lambda pair: (not pair[1].eligible, -pair[1].score, str(pair[0].get("id", ""))))
+    return sorted(scored, key=lambda pair: (not pair[1].eligible, -pair[1].score, -pair[1].total, str(pair[0].get("id", ""))))
 
 
 def dealflow_filters(institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[Filter]:
     """Filters on the needs index that keep exactly the open needs the institution may take."""
-    rules = hard_rules(institution, config, as_date(as_of))
-    return [Terms("status", ["open"])] + [rule.clause for rule in rules]
+    return [Terms("status", ["open"])] + eligibility_clauses(institution, config, as_date(as_of))
 
 
 def dealflow_boosts(institution: dict, config: ScoringConfig) -> list[Boost]:
     """Boosts whose total for a need is its Python score without the text factor.
 
+    For an institution with products the boosts are those of its profile: the best
+    product's score differs from them, and the re-sorting of each block puts it right.
     Steps that hold for every need (the institution's own presence, say) carry the
     :data:`EVERY_NEED` filter: they do not change the order, but keep the engine's total
     equal to the structured score.
     """
     boosts = []
-    for name, steps in structured_steps(institution, config).items():
+    profile = {k: v for k, v in institution.items() if k != "products"}
+    for name, steps in structured_steps(profile, config).items():
         for step in steps:
             weight = config.points[name] * step.share
             if weight:
@@ -534,9 +804,12 @@ def dealflow_complement(
     on a log scale (``-ln(multiplier) * TYPICAL_POINTS``).  Re-sorting by the Python
     score corrects the order locally.
     """
-    rules = hard_rules(institution, config, as_date(as_of))
-    filters: list[Filter] = [Terms("status", ["open"]), AnyOf(tuple(Not(rule.clause) for rule in rules))]
+    as_of = as_date(as_of)
     boosts = dealflow_boosts(institution, config)
+    if len(offers(institution)) > 1:
+        return [Terms("status", ["open"]), Not(eligibility_clauses(institution, config, as_of)[0])], boosts
+    rules = hard_rules(institution, config, as_of)
+    filters: list[Filter] = [Terms("status", ["open"]), AnyOf(tuple(Not(rule.clause) for rule in rules))]
     for rule in rules:
         multiplier = max(config.ineligible_multipliers[rule.rule], _MIN_MULTIPLIER)
         weight = -math.log(multiplier) * TYPICAL_POINTS

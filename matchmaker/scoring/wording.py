@@ -7,6 +7,7 @@ made.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable, NamedTuple
 
 WAN = 10_000
@@ -27,6 +28,7 @@ def _trim(number: float, decimals: int = 2, grouping: str = ",") -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+@lru_cache(maxsize=4096)
 def money(amount: float | None) -> Text:
     """``1500000`` -> ``1.5 million yuan`` / ``150万元``."""
     if amount is None:
@@ -46,6 +48,7 @@ def money(amount: float | None) -> Text:
     return Text(en, zh)
 
 
+@lru_cache(maxsize=4096)
 def percent(fraction: float | None) -> Text:
     """``0.305`` -> ``30.5%``."""
     if fraction is None:
@@ -59,6 +62,7 @@ def years(count: float) -> Text:
     return Text(f"{text} year" + ("" if text == "1" else "s"), f"{text}年")
 
 
+@lru_cache(maxsize=4096)
 def number(value: float) -> Text:
     text = _trim(value, 2)
     return Text(text, text)

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from ..access import can_read_enterprise
+from ..enterprises.facts import counter_guarantees_offered
 from ..enterprises.schemas import EnterpriseSearchSchema
 from ..enterprises.service import EnterpriseService
 from ..errors import ValidationError
@@ -66,6 +67,8 @@ def edit(enterprise_id):
         values = request.form
     else:
         values = forms.values_from(forms.ENTERPRISE + forms.READINESS, enterprise)
+        # a profile that never said what security it offers shows what it evidently has
+        values.setlist("counter_guarantees_offered", counter_guarantees_offered(enterprise))
         values.update(forms.financial_values(enterprise))
         values["version"] = enterprise["version"]
     rows = sorted(set(forms.financial_rows(values)))

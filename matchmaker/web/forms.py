@@ -126,8 +126,46 @@ INSTITUTION = [
     Field("ticket_max", "money"), Field("description"),
     Field("requirements.min_revenue", "money", nullable=True), Field("requirements.min_years", "int", nullable=True),
     Field("requirements.collateral_required", "bool"), Field("requirements.high_tech_required", "bool"),
+    Field("counter_guarantees_accepted", "codes"), Field("net_capital", "money", nullable=True),
+    Field("guarantee_outstanding", "money", nullable=True), Field("industry_mandate", "bool"),
 ]
 INSTITUTION_STATUS = Field("status", "code")
+#: Staff link a guarantee company to the banks it works with.
+INSTITUTION_PARTNERS = Field("partner_banks", "codes")
+#: One product's inputs, ``products-<row>-<name>``; its other fields (industries, stages,
+#: requirements, programmes) are kept as they are through the API.
+PRODUCT = [
+    Field("id"), Field("name"), Field("name_en"), Field("instrument", "code", nullable=True),
+    Field("ticket_min", "money", nullable=True), Field("ticket_max", "money", nullable=True),
+    Field("term_months_max", "int", nullable=True), Field("counter_guarantees_accepted", "codes"), Field("description"),
+]
+
+
+def rows_from(form: MultiDict, prefix: str, fields: list[Field]) -> tuple[list[dict], list[int]]:
+    """The rows ``<prefix>-<n>-<field>`` of a form (a row left entirely empty, but for its
+    hidden ``id``, is no row), and the row number each came from."""
+    numbers = sorted({int(key.split("-")[1]) for key in form.keys()
+                      if key.startswith(prefix + "-") and key.split("-")[1].isdigit()})
+    found, rows = [], []
+    for row in numbers:
+        cells = {f.name: convert(Field(f"{prefix}-{row}-{f.name}", f.kind, f.nullable), form) for f in fields}
+        if not any(v not in (None, "", [], ...) for k, v in cells.items() if k != "id"):
+            continue
+        found.append({k: v for k, v in cells.items() if v not in (..., None, "", [])})
+        rows.append(row)
+    return found, rows
+
+
+def row_values(prefix: str, fields: list[Field], items: list[dict]) -> MultiDict:
+    values = MultiDict()
+    for row, item in enumerate(items):
+        for f in fields:
+            name = f"{prefix}-{row}-{f.name}"
+            if f.kind == "codes":
+                values.setlist(name, list(item.get(f.name) or []))
+            else:
+                values[name] = as_text(item.get(f.name))
+    return values
 
 ENTERPRISE = [
     Field("name"), Field("name_en"), Field("industry", "code"), Field("stage", "code"), Field("founded", "date"),
@@ -135,6 +173,7 @@ ENTERPRISE = [
     Field("high_tech_certified", "bool"), Field("little_giant", "bool"), Field("invention_patents", "int"),
     Field("has_collateral", "bool"), Field("joint_stock", "bool"), Field("sponsor_engaged", "bool"),
     Field("tutoring_filed", "bool"), Field("application_filed", "bool"), Field("approved", "bool"), Field("listed", "bool"),
+    Field("counter_guarantees_offered", "codes"),
 ]
 #: What the listing boards since 2019 read: registration-era and NEEQ milestones, the
 #: expected market value with its basis, governance changes, the NEEQ tier.
@@ -194,13 +233,13 @@ def financials_from(form: MultiDict) -> tuple[list[dict], list[int]]:
     return years, rows
 
 
-def errors_by_row(errors: dict, rows: list[int]) -> dict:
-    """The schema's ``financials`` errors keyed by form row instead of list position."""
-    found = errors.get("financials")
+def errors_by_row(errors: dict, rows: list[int], key: str = "financials") -> dict:
+    """The schema's errors of a list (``financials``, ``products``) keyed by form row instead of list position."""
+    found = errors.get(key)
     if not isinstance(found, dict):
         return errors
     moved = {(rows[k] if isinstance(k, int) and k < len(rows) else k): v for k, v in found.items()}
-    return {**errors, "financials": moved}
+    return {**errors, key: moved}
 
 
 def financial_values(doc: dict | None) -> MultiDict:

@@ -172,6 +172,11 @@ LABELS = {
         "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"),
     },
     "bool": {True: _l("Yes"), False: _l("No")},
+    "counter_guarantee": {
+        "personal_guarantee": _l("Controller's personal guarantee"), "equity_pledge": _l("Equity pledge"),
+        "receivables_pledge": _l("Receivables pledge"), "ip_pledge": _l("IP pledge"),
+        "equipment_mortgage": _l("Equipment mortgage"), "real_estate_mortgage": _l("Real-estate mortgage"),
+    },
     "programme_kind": {
         "interest_subsidy": _l("Interest subsidy"), "fee_subsidy": _l("Guarantee-fee subsidy"),
         "risk_pool": _l("Risk-compensation pool"), "listing_award": _l("Listing award"),
@@ -185,6 +190,11 @@ LABELS = {
     "entry_status": {"active": _l("In the pool"), "exited": _l("Left the pool")},
     "intermediary": {"sponsor": _l("Sponsoring broker"), "accountant": _l("Accountant"), "lawyer": _l("Lawyer")},
 }
+LABELS["factor"].update({
+    "credit": _l("Credit"), "industry_mandate": _l("Industry mandate"), "counter_guarantee": _l("Counter-guarantee"),
+    "profitable": _l("Profit in the latest year"), "term_max": _l("Longest term"), "minority_stake": _l("Minority stake"),
+    "single_borrower_cap": _l("Single-borrower limit"), "guarantee_capacity": _l("Guarantee leverage limit"),
+})
 
 
 def label(kind: str, code) -> str:

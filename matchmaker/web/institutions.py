@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import clock
 from ..access import can_edit_institution
 from ..common.language import localize
 from ..errors import ValidationError
@@ -12,7 +13,7 @@ from ..institutions.service import InstitutionService
 from ..matches.schemas import DealflowArgsSchema
 from ..matches.service import MatchService
 from ..needs.service import NeedService
-from ..scoring.matching import InstitutionScorer
+from ..scoring.matching import InstitutionScorer, flag
 from ..scoring.settings import get_settings
 from . import forms
 from .base import backend, observers, query_args, user
@@ -41,6 +42,12 @@ def directory():
                            facets=DIRECTORY_FACETS)
 
 
+def _banks(ids) -> list[dict]:
+    """The partner banks that are in the directory, in the order given."""
+    found = backend().get_many("institutions", list(ids or []))
+    return [found[i] for i in ids or [] if i in found]
+
+
 @bp.route("/<institution_id>")
 def profile(institution_id):
     institution = service().get(user(), institution_id)
@@ -48,7 +55,28 @@ def profile(institution_id):
 
     return render_template("institutions/profile.html", institution=institution,
                            can_edit=can_edit_institution(user(), institution_id),
-                           responsiveness=responsiveness(institution_id))
+                           responsiveness=responsiveness(institution_id),
+                           mandate=flag(institution, "industry_mandate", get_settings().config),
+                           partner_banks=_banks(institution.get("partner_banks")))
+
+
+def _products_with_kept_fields(stored: list[dict], posted: list[dict]) -> list[dict]:
+    """The posted product rows, each keeping the fields the form does not show (industries,
+    stages, requirements, programmes) from the stored product of the same id."""
+    shown = {f.name for f in forms.PRODUCT}
+    by_id = {p.get("id"): p for p in stored if p.get("id")}
+    merged = []
+    for product in posted:
+        kept = {k: v for k, v in by_id.get(product.get("id"), {}).items() if k not in shown}
+        merged.append({**kept, **product})
+    return merged
+
+
+def _bank_choices() -> list[tuple[str, str]]:
+    from ..search import Query, Terms
+
+    banks = backend().search("institutions", Query(filters=[Terms("type", ["bank"])], per_page=100)).items
+    return [(b["id"], b.get("name") if language() == "zh" else (b.get("name_en") or b.get("name"))) for b in banks]
 
 
 @bp.route("/<institution_id>/edit", methods=["GET", "POST"])
@@ -57,24 +85,34 @@ def edit(institution_id):
     institution = svc.get(user(), institution_id)
     if not can_edit_institution(user(), institution_id):
         abort(403)
-    fields = forms.INSTITUTION + ([forms.INSTITUTION_STATUS] if user().is_staff else [])
+    staff = user().is_staff
+    fields = forms.INSTITUTION + ([forms.INSTITUTION_STATUS, forms.INSTITUTION_PARTNERS] if staff else [])
     errors: dict = {}
     if request.method == "POST":
         data = forms.data_from(fields, request.form)
+        products, rows = forms.rows_from(request.form, "products", forms.PRODUCT)
+        data["products"] = _products_with_kept_fields(institution.get("products") or [], products)
         data["version"] = request.form.get("version")
         try:
             svc.update(user(), institution_id, data)
         except ValidationError as exc:
-            errors = exc.fields
+            errors = forms.errors_by_row(exc.fields, rows, "products")
         else:
             flash(_("The institution profile has been saved."), "success")
             return redirect(url_for(".profile", institution_id=institution_id))
         values = request.form
+        product_rows = sorted({int(k.split("-")[1]) for k in values if k.startswith("products-") and k.split("-")[1].isdigit()})
     else:
         values = forms.values_from(fields, institution)
+        if flag(institution, "industry_mandate", get_settings().config):
+            values["industry_mandate"] = "on"
+        values.update(forms.row_values("products", forms.PRODUCT, institution.get("products") or []))
         values["version"] = institution["version"]
+        product_rows = list(range(len(institution.get("products") or [])))
+    product_rows = product_rows + [max(product_rows, default=-1) + 1]  # an empty row to add a product
     return render_template("institutions/edit.html", institution=institution, values=values, errors=errors,
-                           with_status=user().is_staff), (422 if errors else 200)
+                           with_status=staff, product_rows=product_rows,
+                           bank_choices=_bank_choices() if staff else []), (422 if errors else 200)
 
 
 @bp.route("/<institution_id>/dealflow")
@@ -94,7 +132,8 @@ def dealflow(institution_id):
         counted = matches.dealflow(user(), institution_id, {**args, "page": 1, "per_page": 1}, language())
         search = {k: v for k, v in args.items() if k in ("q", "industry", "instrument", "stage", "min_amount", "max_amount", "page", "per_page")}
         page = NeedService(backend(), observers()).search(user(), {**search, "status": ["open"], "sort": DEALFLOW_SORTS[sort]})
-        scorer = InstitutionScorer(service().get(user(), institution_id), get_settings().config)
+        scorer = InstitutionScorer(service().get(user(), institution_id), get_settings().config, None,
+                                   matches.programmes(clock.today()))
         items = []
         for need in page["items"]:
             found = scorer.match(need).to_dict()

@@ -25,13 +25,14 @@ from matchmaker.scoring.matching import (
     dealflow_filters,
     factor_points,
     founded_cutoff,
+    hard_rules,
     ordering_boosts,
     text_points,
 )
 from matchmaker.search import Query, create_backend
 
 AS_OF = date(2012, 6, 30)
-POOL_FILE = Path(__file__).resolve().parents[1] / "scoring_cases" / "pools" / "zone-2012.json"
+POOL_FILE = Path(__file__).resolve().parents[2] / "matchmaker" / "scoring" / "cases" / "pools" / "zone-2012.json"
 
 
 @pytest.fixture(scope="module")
@@ -359,8 +360,16 @@ def test_every_hard_rule_has_a_filter(config):
     )
     fields = {getattr(f, "field", None) for f in dealflow_filters(strict, config, AS_OF)}
     assert fields == {"status", "instrument", "amount", "stage", "enterprise.latest_revenue", "enterprise.founded",
-                      "enterprise.has_collateral", "enterprise.high_tech_certified"}
-    assert len(RULES) == len(fields) - 1
+                      "enterprise.has_collateral", "enterprise.high_tech_certified", None}  # None: the bank's profit rule (any of)
+    # the newer rules, each from what an institution says of itself
+    newer = [
+        strict,
+        institution(type="guarantee", instruments=["guarantee"], counter_guarantees_accepted=["ip_pledge"], net_capital=100_000_000,
+                    guarantee_outstanding=500_000_000, industry_mandate=True, minority_only=True, term_months_max=12),
+        institution(type="microcredit", net_capital=300_000_000),
+    ]
+    named = {rule.rule for inst in newer for rule in hard_rules(inst, config, AS_OF)}
+    assert named == set(RULES)
 
 
 def test_every_reason_message_is_filled_in_for_every_factor():

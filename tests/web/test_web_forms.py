@@ -95,6 +95,20 @@ def test_enterprise_profile_with_financial_rows(world_app):
     assert stored["financials"][2]["net_profit"] == -100_000
     assert stored["joint_stock"] is True and stored["little_giant"] is False and stored["employees"] == 90
     assert stored["latest_revenue"] == 90_000_000
+    assert stored["counter_guarantees_offered"] == []  # nothing ticked: it offers nothing
+
+
+def test_an_enterprise_says_what_security_it_offers(world_app):
+    ent = world_app.world["ent_a"]
+    backend = world_app.world["backend"]
+    mine = signed_in(world_app, "ent_a")
+    form = mine.get(f"/enterprises/{ent['id']}/edit").get_data(as_text=True)
+    # a profile that never said shows the controller's guarantee ticked (nearly universal)
+    assert re.search(r'name="counter_guarantees_offered" value="personal_guarantee" checked', form)
+    data = {"name": ent["name"], "industry": ent["industry"], "stage": ent["stage"], "founded": ent["founded"],
+            "version": ent["version"], "counter_guarantees_offered": ["personal_guarantee", "ip_pledge"]}
+    assert mine.post(f"/enterprises/{ent['id']}/edit", data).status_code == 302
+    assert backend.get("enterprises", ent["id"])["counter_guarantees_offered"] == ["personal_guarantee", "ip_pledge"]
 
 
 def test_institution_edits_its_profile_but_not_its_zone_status(world_app):
@@ -114,6 +128,37 @@ def test_institution_edits_its_profile_but_not_its_zone_status(world_app):
     stored = backend.get("institutions", inst["id"])
     assert stored["instruments"] == ["equity", "convertible"] and stored["requirements"]["min_years"] == 2
     assert stored["requirements"]["collateral_required"] is True and stored["status"] == inst["status"]
+
+
+def test_an_institution_adds_edits_and_removes_products_on_its_page(world_app):
+    inst = world_app.world["inst_a"]
+    backend = world_app.world["backend"]
+    mine = signed_in(world_app, "inst_a")
+    base = {"name": inst["name"], "type": inst["type"], "instruments": inst["instruments"], "industries": inst["industries"],
+            "stages": inst["stages"], "ticket_min": str(inst["ticket_min"]), "ticket_max": str(inst["ticket_max"])}
+    form = mine.get(f"/institutions/{inst['id']}/edit").get_data(as_text=True)
+    assert 'name="products-0-name"' in form and 'name="partner_banks"' not in form  # partner banks: staff
+    bad = {**base, "version": inst["version"], "products-0-name": "知识产权质押贷款", "products-0-ticket_min": "9000000",
+           "products-0-ticket_max": "1000000"}
+    r = mine.post(f"/institutions/{inst['id']}/edit", bad)
+    assert r.status_code == 422 and field_error(r.get_data(as_text=True), "products-0-ticket_min")
+    good = {**bad, "products-0-ticket_min": "1000000", "products-0-ticket_max": "9000000",
+            "products-0-counter_guarantees_accepted": ["ip_pledge"], "products-1-name": "订单贷款", "products-1-term_months_max": "12"}
+    assert mine.post(f"/institutions/{inst['id']}/edit", good).status_code == 302
+    stored = backend.get("institutions", inst["id"])
+    assert [(p["id"], p["name"]) for p in stored["products"]] == [("p1", "知识产权质押贷款"), ("p2", "订单贷款")]
+    assert stored["products"][0]["counter_guarantees_accepted"] == ["ip_pledge"] and stored["products"][1]["term_months_max"] == 12
+    page = mine.get(f"/institutions/{inst['id']}").get_data(as_text=True)
+    assert page.count('<tr data-testid="product">') == 2 and "订单贷款" in page
+    # fields the form does not show survive an edit; an emptied row removes its product
+    backend.replace("institutions", inst["id"], {**stored, "products": [{**stored["products"][0], "programmes": ["pool-2012"]},
+                                                                         stored["products"][1]]})
+    stored = backend.get("institutions", inst["id"])
+    keep_first = {**base, "version": stored["version"], "products-0-id": "p1", "products-0-name": "知识产权质押贷款（新）",
+                  "products-1-id": "p2"}
+    assert mine.post(f"/institutions/{inst['id']}/edit", keep_first).status_code == 302
+    stored = backend.get("institutions", inst["id"])
+    assert stored["products"] == [{"id": "p1", "name": "知识产权质押贷款（新）", "programmes": ["pool-2012"]}]
 
 
 def test_staff_move_an_institution_through_the_pipeline(world_app):
