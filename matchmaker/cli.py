@@ -120,17 +120,24 @@ def users_create(username, role, enterprise_id, institution_id, password_stdin, 
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["institution", "enterprise", "need"]), default=None,
+              help="what the rows of a spreadsheet without a kind column are")
 @with_appcontext
 @fail_cleanly
-def import_command(file: Path):
-    """Import institutions, enterprises and needs from a JSON Lines file."""
+def import_command(file: Path, kind: str | None):
+    """Import institutions, enterprises and needs from JSON Lines, or a .csv / .xlsx spreadsheet."""
+    from .brokering import settings
     from .importexport import import_file
 
     if not file.exists():
         raise click.ClickException(f"{file}: no such file")
     backend = get_backend()
     backend.init()
-    report = import_file(backend, file, progress=Progress("importing"))
+    try:
+        report = import_file(backend, file, progress=Progress("importing"), kind=kind,
+                             working_days=settings.working_days(current_app.config))
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file}: not UTF-8 text (JSON Lines are UTF-8; a GBK spreadsheet is read as .csv)") from None
     for rejection in report.rejected[:200]:
         click.echo(f"{file}:{rejection.line}: {rejection.message}", err=True)
     if report.rejected:

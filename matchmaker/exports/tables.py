@@ -59,15 +59,20 @@ def need_rows(backend: SearchBackend, working_days: int, statuses=None, year: in
     if year:
         filters.append(Terms("published_month", year_months(year)))
     for need in backend.scan("needs", Query(filters=filters)):
-        facts = need.get("brokering") or {}
-        published = need.get("published_at")
-        yield [
-            need["id"], need.get("enterprise_name") or "", need["title"], need["amount"], label("instrument", need["instrument"]),
-            label("industry", need.get("industry")), label("stage", need.get("stage")), label("need_status", need["status"]),
-            local(published), local(response_deadline(published, working_days)) if published else "",
-            local(facts.get("first_response_at")), yes_no(facts.get("answered_in_time")), local(facts.get("interested_at")),
-            local(facts.get("meeting_held_at")), local(facts.get("funded_at")), facts.get("funded_amount") or "",
-        ]
+        yield need_row(need, working_days)
+
+
+def need_row(need: dict, working_days: int) -> list:
+    """One need as the export writes it (the import compares a file's row with it)."""
+    facts = need.get("brokering") or {}
+    published = need.get("published_at")
+    return [
+        need["id"], need.get("enterprise_name") or "", need["title"], need["amount"], label("instrument", need["instrument"]),
+        label("industry", need.get("industry")), label("stage", need.get("stage")), label("need_status", need["status"]),
+        local(published), local(response_deadline(published, working_days)) if published else "",
+        local(facts.get("first_response_at")), yes_no(facts.get("answered_in_time")), local(facts.get("interested_at")),
+        local(facts.get("meeting_held_at")), local(facts.get("funded_at")), facts.get("funded_amount") or "",
+    ]
 
 
 MEETING_HEADINGS = ["编号", "需求编号", "需求标题", "企业", "机构", "机构类型", "开始时间", "结束时间", "地点", "状态",
