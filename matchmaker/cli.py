@@ -280,6 +280,11 @@ def notify_deadlines_command():
     count = sweep(backend, settings.working_days(current_app.config))
     click.echo(f"notified {count} late need(s)")
     click.echo(f"reminded the parties of {remind(backend)} meeting(s) due by the end of tomorrow")
+    from .brokering.owners import escalate
+
+    config = current_app.config
+    escalated = escalate(backend, settings.working_days(config), settings.escalate_after(config), config.get("BROKERING_LEAD"))
+    click.echo(f"escalated {escalated} long-late need(s) to the lead")
 
 
 COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,

@@ -95,6 +95,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/introductions/<intro_id>"): ENTERPRISE_AND_STAFF,  # the institution hears of it by a meeting
     ("PATCH", "/api/v1/introductions/<intro_id>"): STAFF_ONLY,
     ("GET", "/api/v1/waiting"): STAFF_ONLY,
+    ("PUT", "/api/v1/needs/<need_id>/owner"): STAFF_ONLY,
     # meetings: staff broker, the two parties answer and read
     ("GET", "/api/v1/meetings"): E(401, (200, EMPTY), (200, EMPTY), 200, 200),
     ("POST", "/api/v1/meetings"): E(401, 403, 403, 201, 201),
@@ -432,6 +433,8 @@ REQUESTS = {
     ("GET", "/api/v1/introductions/<intro_id>"): _same("/api/v1/introductions/{intro}"),
     ("PATCH", "/api/v1/introductions/<intro_id>"): lambda w, role, own, t: Req(f"/api/v1/introductions/{t['intro']}", {"status": "arranged"}),
     ("GET", "/api/v1/waiting"): _listing("/api/v1/waiting"),
+    ("PUT", "/api/v1/needs/<need_id>/owner"): lambda w, role, own, t: Req(
+        f"/api/v1/needs/{w.ids[t['party']]['need']}/owner", {"owner_id": w.me(w.headers["staff"])}),
     ("GET", "/api/v1/meetings"): _listing("/api/v1/meetings", ("need_id", "need")),
     ("POST", "/api/v1/meetings"): lambda w, role, own, t: Req("/api/v1/meetings", _meeting_times(
         {"need_id": w.ids[t["party"]]["need"], "institution_id": t["inst"]})),

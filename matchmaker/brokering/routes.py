@@ -11,7 +11,8 @@ from . import settings
 from .interests import InterestService, IntroductionService, waiting_list
 from .schemas import (
     InterestCreateSchema, InterestSchema, InterestSearchSchema, IntroductionCreateSchema, IntroductionSchema,
-    IntroductionSearchSchema, IntroductionUpdateSchema, ResponsivenessSchema, WaitingItemSchema, WaitingSearchSchema,
+    IntroductionSearchSchema, IntroductionUpdateSchema, OwnerAssignSchema, OwnerSchema, ResponsivenessSchema, WaitingItemSchema,
+    WaitingSearchSchema,
 )
 
 blp = Blueprint("brokering", __name__, url_prefix="/api/v1",
@@ -97,3 +98,14 @@ class Responsiveness(MethodView):
     def get(self, institution_id):
         """How often the institution answered needs by their deadline (the institution, staff)"""
         return interests().responsiveness(actor(), institution_id)
+
+
+@blp.route("/needs/<need_id>/owner")
+class NeedOwner(MethodView):
+    @blp.arguments(OwnerAssignSchema)
+    @blp.response(200, OwnerSchema)
+    def put(self, data, need_id):
+        """Staff: make a staff member the need's owner (they are told; escalations name them)"""
+        from .owners import OwnerService
+
+        return OwnerService(backend(), observers()).assign(actor(), need_id, data["owner_id"])

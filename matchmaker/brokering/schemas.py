@@ -95,9 +95,22 @@ class IntroductionSearchSchema(PagedSchema):
     status = fields.List(Code(INTRODUCTION_STATUSES))
 
 
+class OwnerSchema(ma.Schema):
+    need_id = fields.String()
+    owner_id = fields.String(metadata={"description": "the staff account that owns the need"})
+    owner_name = fields.String()
+    assigned_at = fields.String()
+    assigned_by = fields.String()
+
+
+class OwnerAssignSchema(StrictSchema):
+    owner_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
 class WaitingItemSchema(ma.Schema):
     need = fields.Nested(NeedSchema)
     deadline = fields.String(metadata={"description": "when an answer was due"})
+    owner = fields.Nested(OwnerSchema, allow_none=True, metadata={"description": "the staff member who owns it, or null"})
 
 
 class WaitingSearchSchema(PagedSchema):

@@ -366,5 +366,21 @@ def waiting():
     args, errors = query_args(WaitingSearchSchema(), {"per_page": 20})
     config = current_app.config
     result = waiting_list(backend(), user(), args, settings.working_days(config), sweep_limit=settings.sweep_limit(config))
+    from ..search import Query, Terms
+
+    members = backend().search("users", Query(filters=[Terms("role", ["staff", "admin"])], per_page=100)).items
     return render_template("brokering/waiting.html", result=result, args=args, errors=errors,
-                           working_days=settings.working_days(config))
+                           working_days=settings.working_days(config), staff_members=members)
+
+
+@bp.route("/needs/<need_id>/owner", methods=["POST"])
+def assign_owner(need_id):
+    from ..brokering.owners import OwnerService
+
+    try:
+        owner = OwnerService(backend(), observers()).assign(user(), need_id, request.form.get("owner_id", ""))
+    except ValidationError:
+        flash(_("Choose a member of zone staff as the owner."), "error")
+    else:
+        flash(_("%(name)s now owns the need.", name=owner["owner_name"]), "success")
+    return _back(url_for(".waiting"))

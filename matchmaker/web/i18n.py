@@ -158,11 +158,12 @@ LABELS = {
         "introduction_requested": _l("Introduction requested"), "meeting_proposed": _l("Meeting proposed"),
         "meeting_changed": _l("Meeting changed"), "deadline_passed": _l("Response deadline passed"),
         "grant_changed": _l("Special-fund grant"), "pool_changed": _l("Listing reserve pool"), "meeting_reminder": _l("Meeting reminder"),
+        "need_assigned": _l("Need assigned to you"), "need_escalated": _l("Late need escalated"),
     },
     "audit_action": {
         "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"), "confirm": _l("confirmed"),
         "decline": _l("declined"), "cancel": _l("cancelled"), "held": _l("recorded as held"), "outcome": _l("outcome recorded"),
-        "correct": _l("outcome corrected"), "pick": _l("times picked"),
+        "correct": _l("outcome corrected"), "pick": _l("times picked"), "assign": _l("owner assigned"),
         "apply": _l("applied"), "approve": _l("approved"), "reject": _l("rejected"), "pay": _l("paid"),
         "stage": _l("stage recorded"), "exit": _l("left the pool"), "dismiss": _l("suggestion dismissed"),
     },
