@@ -285,6 +285,9 @@ def notify_deadlines_command():
     config = current_app.config
     escalated = escalate(backend, settings.working_days(config), settings.escalate_after(config), config.get("BROKERING_LEAD"))
     click.echo(f"escalated {escalated} long-late need(s) to the lead")
+    from .brokering.claims import lapse
+
+    click.echo(f"lapsed {lapse(backend)} claim(s) whose progress report was overdue")
 
 
 COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,

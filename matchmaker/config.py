@@ -27,7 +27,8 @@ DEFAULTS = {
     "TARGETS_FILE": None,  # the zone's yearly targets; default: <data dir>/targets.json if present, else the 2012 plan
     "ICS_ATTENDEE_DOMAIN": "matchmaker.invalid",  # calendar addresses of the parties (never delivered to)
     "ESCALATE_AFTER_WORKING_DAYS": 2,  # a late need still unanswered this long after its deadline goes to the lead
-    "BROKERING_LEAD": None,  # username of the brokering lead told of escalations; default: every admin
+    "BROKERING_LEAD": None,
+    "CLAIM_REPORT_WORKING_DAYS": 5,  # an institution that claimed a need reports progress this often, or the claim lapses  # username of the brokering lead told of escalations; default: every admin
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -56,6 +57,7 @@ CHECKED = {
     "RESPONSE_DEADLINE_WORKING_DAYS": ("whole", 1),
     "DEADLINE_SWEEP_LIMIT": ("whole", 0),
     "ESCALATE_AFTER_WORKING_DAYS": ("whole", 0),
+    "CLAIM_REPORT_WORKING_DAYS": ("whole", 1),
     "PERMANENT_SESSION_LIFETIME": ("number", 1),
     "SIGNIN_MAX_FAILURES": ("whole", 1),
     "SIGNIN_MAX_FAILURES_PER_ADDRESS": ("whole", 1),

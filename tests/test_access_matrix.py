@@ -96,6 +96,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/introductions/<intro_id>"): STAFF_ONLY,
     ("GET", "/api/v1/waiting"): STAFF_ONLY,
     ("PUT", "/api/v1/needs/<need_id>/owner"): STAFF_ONLY,
+    ("POST", "/api/v1/needs/<need_id>/claim"): E(401, 403, (201, 403), 201, 201),
+    ("GET", "/api/v1/claims"): E(401, (200, EMPTY), (200, EMPTY), 200, 200),
+    ("POST", "/api/v1/claims/<claim_id>/report"): E(401, (403, 404), (200, 404), 200, 200),
     # meetings: staff broker, the two parties answer and read
     ("GET", "/api/v1/meetings"): E(401, (200, EMPTY), (200, EMPTY), 200, 200),
     ("POST", "/api/v1/meetings"): E(401, 403, 403, 201, 201),
@@ -329,6 +332,16 @@ def _interest(w, role, own, t):
     return Req("/api/v1/interests", body)
 
 
+def _claim(w, role, own, t):
+    body = {"institution_id": t["inst"]} if role in ("staff", "admin") or not own else {}
+    return Req(f"/api/v1/needs/{w.fresh_need('A')}/claim", body)
+
+
+def _claim_report(w, role, own, t):
+    claim = w.post(f"/needs/{w.fresh_need(t['party'])}/claim", {"institution_id": t["inst"]})
+    return Req(f"/api/v1/claims/{claim['id']}/report", {"progress": "已约企业实地调研"})
+
+
 def _introduction(w, role, own, t):
     return Req("/api/v1/introductions", {"need_id": w.fresh_need(t["party"]), "institution_id": t["inst"]})
 
@@ -433,6 +446,9 @@ REQUESTS = {
     ("GET", "/api/v1/introductions/<intro_id>"): _same("/api/v1/introductions/{intro}"),
     ("PATCH", "/api/v1/introductions/<intro_id>"): lambda w, role, own, t: Req(f"/api/v1/introductions/{t['intro']}", {"status": "arranged"}),
     ("GET", "/api/v1/waiting"): _listing("/api/v1/waiting"),
+    ("POST", "/api/v1/needs/<need_id>/claim"): _claim,
+    ("GET", "/api/v1/claims"): _listing("/api/v1/claims", ("need_id", "need")),
+    ("POST", "/api/v1/claims/<claim_id>/report"): _claim_report,
     ("PUT", "/api/v1/needs/<need_id>/owner"): lambda w, role, own, t: Req(
         f"/api/v1/needs/{w.ids[t['party']]['need']}/owner", {"owner_id": w.me(w.headers["staff"])}),
     ("GET", "/api/v1/meetings"): _listing("/api/v1/meetings", ("need_id", "need")),

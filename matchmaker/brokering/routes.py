@@ -11,6 +11,7 @@ from . import settings
 from .interests import InterestService, IntroductionService, waiting_list
 from .schemas import (
     InterestCreateSchema, InterestSchema, InterestSearchSchema, IntroductionCreateSchema, IntroductionSchema,
+    ClaimCreateSchema, ClaimReportSchema, ClaimSchema, ClaimSearchSchema,
     IntroductionSearchSchema, IntroductionUpdateSchema, OwnerAssignSchema, OwnerSchema, ResponsivenessSchema, WaitingItemSchema,
     WaitingSearchSchema,
 )
@@ -109,3 +110,36 @@ class NeedOwner(MethodView):
         from .owners import OwnerService
 
         return OwnerService(backend(), observers()).assign(actor(), need_id, data["owner_id"])
+
+
+def claims():
+    from .claims import ClaimService
+
+    return ClaimService(backend(), observers(), settings.claim_report_days(current_app.config))
+
+
+@blp.route("/needs/<need_id>/claim")
+class NeedClaim(MethodView):
+    @blp.arguments(ClaimCreateSchema, required=False)
+    @blp.response(201, ClaimSchema)
+    def post(self, data, need_id):
+        """An institution claims an open need and commits to report progress by the deadline (409: claimed already)"""
+        return claims().claim(actor(), need_id, (data or {}).get("institution_id")), 201
+
+
+@blp.route("/claims")
+class Claims(MethodView):
+    @blp.arguments(ClaimSearchSchema, location="query")
+    @blp.response(200, page_schema(ClaimSchema, "ClaimPage"))
+    def get(self, args):
+        """Claims, soonest report due first: an institution its own, an enterprise those on its needs, staff all"""
+        return claims().search(actor(), args)
+
+
+@blp.route("/claims/<claim_id>/report")
+class ClaimReport(MethodView):
+    @blp.arguments(ClaimReportSchema)
+    @blp.response(200, ClaimSchema)
+    def post(self, data, claim_id):
+        """The claiming institution reports progress; the next report is due a period later"""
+        return with_etag(claims().report(actor(), claim_id, data["progress"]))

@@ -131,3 +131,37 @@ class ResponsivenessSchema(ma.Schema):
 
 class ResponsivenessListSchema(ma.Schema):
     items = fields.List(fields.Nested(ResponsivenessSchema))
+
+
+class ClaimSchema(ma.Schema):
+    id = fields.String()
+    version = fields.String()
+    need_id = fields.String()
+    need_title = fields.String()
+    enterprise_id = fields.String()
+    institution_id = fields.String()
+    institution_name = fields.String()
+    status = fields.String(metadata={"description": "active | lapsed | released"})
+    claimed_at = fields.String()
+    claimed_by = fields.String()
+    report_due = fields.String(metadata={"description": "progress is reported before this (UTC), or the claim lapses"})
+    reports = fields.Integer(metadata={"description": "progress reports made (each is in the audit log)"})
+    last_report_at = fields.String()
+    last_report = fields.String()
+    lapsed_at = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class ClaimCreateSchema(StrictSchema):
+    institution_id = fields.String(validate=ID, metadata={"description": "staff claiming for an institution say which"})
+
+
+class ClaimReportSchema(StrictSchema):
+    progress = Text(2000, required=True)
+
+
+class ClaimSearchSchema(PagedSchema):
+    need_id = fields.List(fields.String(validate=ID))
+    institution_id = fields.List(fields.String(validate=ID))
+    status = fields.List(Code(("active", "lapsed", "released")))

@@ -21,7 +21,7 @@ from ..search.base import new_id
 
 FEED = "notifications"
 KINDS = ("saved_search_match", "interest", "introduction_requested", "meeting_proposed", "meeting_changed", "deadline_passed",
-         "grant_changed", "pool_changed", "meeting_reminder", "need_assigned", "need_escalated")
+         "grant_changed", "pool_changed", "meeting_reminder", "need_assigned", "need_escalated", "claim_changed")
 ATTEMPTS = 8
 
 

@@ -159,18 +159,19 @@ LABELS = {
         "meeting_changed": _l("Meeting changed"), "deadline_passed": _l("Response deadline passed"),
         "grant_changed": _l("Special-fund grant"), "pool_changed": _l("Listing reserve pool"), "meeting_reminder": _l("Meeting reminder"),
         "need_assigned": _l("Need assigned to you"), "need_escalated": _l("Late need escalated"),
+        "claim_changed": _l("Claim on a need"),
     },
     "audit_action": {
         "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"), "confirm": _l("confirmed"),
         "decline": _l("declined"), "cancel": _l("cancelled"), "held": _l("recorded as held"), "outcome": _l("outcome recorded"),
-        "correct": _l("outcome corrected"), "pick": _l("times picked"), "assign": _l("owner assigned"),
+        "correct": _l("outcome corrected"), "pick": _l("times picked"), "assign": _l("owner assigned"), "report": _l("progress reported"), "lapse": _l("claim lapsed"),
         "apply": _l("applied"), "approve": _l("approved"), "reject": _l("rejected"), "pay": _l("paid"),
         "stage": _l("stage recorded"), "exit": _l("left the pool"), "dismiss": _l("suggestion dismissed"),
     },
     "object_kind": {
         "need": _l("Need"), "meeting": _l("Meeting"), "institution": _l("Institution"), "enterprise": _l("Enterprise"),
         "account": _l("Account"), "interest": _l("Answer"), "introduction": _l("Introduction"), "saved_search": _l("Saved search"),
-        "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"),
+        "claim": _l("Claim"), "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"),
     },
     "bool": {True: _l("Yes"), False: _l("No")},
     "counter_guarantee": {
