@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config["DATA_DIR"] = str(app.config.get("DATA_DIR") or defaults.default_data_dir())
+    configure_today(app)  # first: the zone's files read below may depend on the day
     check_configuration(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = defaults.load_secret_key(app.config["DATA_DIR"])
@@ -32,6 +33,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def configure_today(app: Flask) -> None:
+    """``MATCHMAKER_TODAY``, else the data folder's date (a seeded demo), checked at start-up."""
+    from . import clock
+    from .errors import ConfigurationError
+
+    try:
+        clock.configure(app.config)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def check_configuration(app: Flask) -> None:
@@ -81,9 +93,11 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.routes import blp as notifications_blp, saved_blp
     from .notifications.saved_searches import need_published_observer
     from .statistics.routes import blp as statistics_blp
+    from .statistics.plan_routes import blp as plans_blp
 
     for blp in (brokering_blp, meetings_blp, notifications_blp, saved_blp, statistics_blp, exports_blp, audit_blp):
         api.register_blueprint(blp)
+    api.register_blueprint(plans_blp)  # the zone's yearly plans and programme indicators
     from .fund.routes import grants_blp, pool_blp, programmes_blp
 
     for blp in (programmes_blp, grants_blp, pool_blp):

@@ -6,6 +6,7 @@ and what to do, and exits non-zero.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import time
 from pathlib import Path
@@ -74,12 +75,27 @@ def seed_command(demo: bool):
 
     backend = get_backend()
     backend.init()
-    report, accounts = seed_demo(backend, progress=Progress("seeding"))
+    day = demo_today(current_app)
+    report, accounts = seed_demo(backend, progress=Progress("seeding"), day=day)
     click.echo(report.summary())
+    click.echo(f"demo date: {day.isoformat()} (today for this data folder; MATCHMAKER_TODAY overrides it)")
     click.echo("demo accounts (username / password / role / bound to):")
     for account in accounts:
         bound = account.get("enterprise_id") or account.get("institution_id") or "-"
         click.echo(f"  {account['username']:<14} {account['password']:<24} {account['role']:<12} {bound}")
+
+
+def demo_today(app: Flask):
+    """The demo is the zone as of its reference date (2012-06-30), or of ``MATCHMAKER_TODAY``
+    when that is set: the day is kept in the data folder, so the served demo reads today as
+    that date, and the demo is seeded on it."""
+    from . import clock
+    from .demo import REFERENCE_DATE
+
+    day = clock.parse_today(os.environ.get("MATCHMAKER_TODAY")) or REFERENCE_DATE
+    clock.store_today(app.config["DATA_DIR"], day)
+    app.config[clock.SETTING] = day.isoformat()
+    return day
 
 
 @click.group("users")

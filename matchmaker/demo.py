@@ -561,6 +561,20 @@ TERMS = {
     "leasing": [24, 36, 36, 48, 60],
 }
 SMALL_LOAN = 3 * MILLION
+LOAN_LIKE = ("debt", "guarantee", "leasing")
+MIN_TICKET = 100_000
+#: Lenders size a loan to the business: at most about half a year's revenue.
+MAX_LOAN_TO_REVENUE = 0.5
+#: Price-to-earnings a round is priced at, by stage (profitable firms; China's 2012 VC
+#: rounds: roughly 8–20× for pre-IPO, higher for young growth firms), never above ~60.
+ROUND_PE = {"seed": (25, 60), "startup": (20, 50), "growth": (12, 30), "expansion": (10, 22), "pre_ipo": (8, 18)}
+#: Loss-makers are priced on sales (price-to-sales), with a floor for teams and IP (millions).
+ROUND_PS = (1.0, 4.0)
+LOSS_MAKER_FLOOR = {"seed": (3, 12), "startup": (8, 30), "growth": (20, 60), "expansion": (40, 120), "pre_ipo": (80, 200)}
+MAX_STAKE_PCT = 30
+MAX_PE = 60
+#: Below this net margin, earnings are no basis for a price: the round is priced on sales.
+EARNINGS_BASIS_MARGIN = 0.02
 
 NEED_STATUS_WEIGHTS = {
     "open": 75,
@@ -598,6 +612,9 @@ def generate(enterprise_count: int = 1000) -> DemoData:
     rng = random.Random(SEED)
     institutions = build_institutions()
     enterprises = build_enterprises(rng, enterprise_count)
+    from .demo_dates import date_events
+
+    date_events(institutions, enterprises)  # registrations, designations, listings, entry dates
     needs = build_needs(rng, enterprises)
     accounts = build_accounts(institutions, enterprises)
     return DemoData(institutions, enterprises, needs, accounts)
@@ -855,11 +872,19 @@ def _need(rng: random.Random, number: int, enterprise: dict, used_instruments: s
     used_instruments.add(instrument)
     _, low, high = profile.needs[instrument]
     amount = _round_to(_log_uniform(rng, low, high) * MILLION, 100_000 if high > 3 else 50_000)
+    if instrument in LOAN_LIKE and _loan_cap(enterprise) < MIN_TICKET:
+        instrument = "equity" if "equity" in profile.needs else instrument  # too small a business to borrow on
+    if instrument in LOAN_LIKE:
+        amount = max(MIN_TICKET, min(amount, _loan_cap(enterprise)))
+    pricing = random.Random(SEED * 1000 + number)  # apart from ``rng``: the rest of the data stays as it was
+    amount, stake = _priced_round(pricing, enterprise, amount) if instrument in ("equity", "convertible") else (amount, None)
     if instrument == "equity" and stage == "pre_ipo":
         purpose_key = "pre_ipo"
     else:
         purpose_key = rng.choice(INSTRUMENT_PURPOSES[instrument])
     equity_like = instrument in ("equity", "convertible")
+    if equity_like:
+        rng.uniform(*profile.equity_pct)  # the draw the stake once came from, so later draws stay as they were
     need = {
         "id": f"need-{number:05d}",
         "enterprise_id": enterprise["id"],
@@ -869,12 +894,41 @@ def _need(rng: random.Random, number: int, enterprise: dict, used_instruments: s
         "instrument": instrument,
         "purpose": " ".join(PURPOSES[purpose_key]),
         "term_months": None if equity_like else _term(rng, instrument, amount),
-        "equity_offered_pct": round(rng.uniform(*profile.equity_pct), 1) if equity_like else None,
+        "equity_offered_pct": stake if equity_like else None,
         "status": _weighted(rng, NEED_STATUS_WEIGHTS),
     }
     need["title"] = _need_title(rng, need, enterprise, purpose_key)
     need["description"] = _need_description(rng, need, enterprise, purpose_key)
     return need
+
+
+def _loan_cap(enterprise: dict) -> int:
+    """The largest loan a lender would size to the business: about half a year's revenue."""
+    revenue = enterprise["financials"][-1]["revenue"] if enterprise.get("financials") else 0
+    return _round_down(revenue * MAX_LOAN_TO_REVENUE, 50_000)
+
+
+def _priced_round(rng: random.Random, enterprise: dict, amount: int) -> tuple[int, float]:
+    """The ask and the stake offered.  A round is priced on earnings (P/E within the
+    stage's range); a loss-maker, or a firm whose profit is a rounding error, on sales with
+    a floor for young firms; a profitable firm never above ``MAX_PE``.  The stake stays at
+    most ``MAX_STAKE_PCT``, cutting the ask where it would exceed it."""
+    latest = enterprise["financials"][-1] if enterprise.get("financials") else {}
+    profit, revenue = latest.get("net_profit") or 0, latest.get("revenue") or 0
+    stage = enterprise["stage"]
+    on_sales = max(rng.uniform(*ROUND_PS) * revenue, _log_uniform(rng, *LOSS_MAKER_FLOOR[stage]) * MILLION)
+    if profit > 0:
+        valuation = rng.uniform(*ROUND_PE[stage]) * profit
+        if revenue and profit < EARNINGS_BASIS_MARGIN * revenue:
+            valuation = max(valuation, on_sales)
+        valuation = min(valuation, MAX_PE * profit)
+    else:
+        valuation = on_sales
+    stake = 100 * amount / valuation
+    if stake > MAX_STAKE_PCT:
+        amount = max(10_000, _round_down(valuation * MAX_STAKE_PCT / 100, 10_000 if valuation < 3 * MILLION else 100_000))
+        stake = 100 * amount / valuation
+    return amount, round(min(max(stake, 1.0), MAX_STAKE_PCT), 1)
 
 
 def _term(rng: random.Random, instrument: str, amount: int) -> int:
@@ -946,7 +1000,7 @@ def build_accounts(institutions: list[dict], enterprises: list[dict]) -> list[di
     demo_enterprises = _first_three([
         enterprises[0] if enterprises else None,
         _first(enterprises, "stage", "pre_ipo"),
-        _first(enterprises, "little_giant", True),
+        next((e for e in enterprises if any(c["kind"] == "little_giant" for c in e.get("certifications") or [])), None),
         *enterprises[1:3],
     ])
     for number, enterprise in enumerate(demo_enterprises, 1):

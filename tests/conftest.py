@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import itertools
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 import pytest
 
@@ -75,6 +76,13 @@ def institution_doc(**overrides) -> dict:
     return doc
 
 
+def high_tech_certificate(**overrides) -> dict:
+    """A verified high-tech certificate in force both today and on a demo's 2012 date
+    (granted in 2011; its expiry given beyond the real today)."""
+    expires = date.today() + timedelta(days=400)
+    return {"kind": "high_tech", "granted_on": "2011-11-01", "expires_on": expires.isoformat(), "verified": True, **overrides}
+
+
 def enterprise_doc(**overrides) -> dict:
     doc = {
         "name": f"天津测试科技有限公司{next(_counter)}",
@@ -85,8 +93,7 @@ def enterprise_doc(**overrides) -> dict:
         "registered_capital": 10_000_000,
         "employees": 80,
         "description": "锂电池管理系统 battery management systems",
-        "high_tech_certified": True,
-        "little_giant": False,
+        "certifications": [high_tech_certificate()],
         "invention_patents": 6,
         "joint_stock": False,
         "sponsor_engaged": False,

@@ -126,6 +126,12 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/statistics"): STAFF_ONLY,
     ("GET", "/api/v1/statistics/targets"): STAFF_ONLY,
     ("GET", "/api/v1/statistics/responsiveness"): STAFF_ONLY,
+    ("GET", "/api/v1/statistics/progress/<target>"): STAFF_ONLY,
+    ("GET", "/api/v1/plans/<int:year>"): SIGNED_IN,
+    ("PUT", "/api/v1/plans/<int:year>"): STAFF_ONLY,
+    ("GET", "/api/v1/indicators"): STAFF_ONLY,
+    ("POST", "/api/v1/indicators"): E(401, 403, 403, 201, 201),
+    ("DELETE", "/api/v1/indicators/<indicator_id>"): E(401, 403, 403, 204, 204),
     **{("GET", f"/api/v1/exports/{report}.{fmt}"): STAFF_ONLY
        for report in ("needs", "meetings", "statistics", "grants", "fund") for fmt in ("csv", "xlsx")},
     ("GET", "/api/v1/audit"): STAFF_ONLY,
@@ -477,12 +483,25 @@ REQUESTS = {
     ("GET", "/api/v1/statistics"): _listing("/api/v1/statistics"),
     ("GET", "/api/v1/statistics/targets"): _listing("/api/v1/statistics/targets"),
     ("GET", "/api/v1/statistics/responsiveness"): _listing("/api/v1/statistics/responsiveness"),
+    ("GET", "/api/v1/statistics/progress/<target>"): _same("/api/v1/statistics/progress/new_smes"),
+    ("GET", "/api/v1/plans/<int:year>"): _same("/api/v1/plans/2012"),
+    ("PUT", "/api/v1/plans/<int:year>"): lambda w, role, own, t: Req("/api/v1/plans/2013", {"targets": {"new_listings": 3}}),
+    ("GET", "/api/v1/indicators"): _same("/api/v1/indicators"),
+    ("POST", "/api/v1/indicators"): lambda w, role, own, t: Req("/api/v1/indicators", {"kind": "alliances", "value": 1, "on": "2012-01-05"}),
+    ("DELETE", "/api/v1/indicators/<indicator_id>"): lambda w, role, own, t: Req(f"/api/v1/indicators/{_indicator(w)}"),
     **{("GET", f"/api/v1/exports/{report}.{fmt}"): _listing(f"/api/v1/exports/{report}.{fmt}")
        for report in ("needs", "meetings", "statistics", "grants", "fund") for fmt in ("csv", "xlsx")},
     ("GET", "/api/v1/audit"): _listing("/api/v1/audit", ("object_id", "need")),
     ("GET", "/api/v1/audit/<entry_id>"): _same("/api/v1/audit/{audit}"),
     ("GET", "/api/v1/openapi.json"): _same("/api/v1/openapi.json"),
 }
+
+
+def _indicator(w) -> str:
+    """A fresh programme indicator to remove."""
+    doc = {"kind": "alliances", "value": 1, "on": "2012-01-05", "year": 2012, "notes": "", "created_by": "staff",
+           "created_at": "2012-01-05T00:00:00+00:00", "updated_at": "2012-01-05T00:00:00+00:00"}
+    return w.backend.create("indicators", doc, doc_id=f"indicator-{next(_seq)}")["id"]
 
 
 def _meeting_times(body: dict) -> dict:
@@ -492,7 +511,7 @@ def _meeting_times(body: dict) -> dict:
 
 
 WATCHED = ("institutions", "enterprises", "needs", "users", "meetings", "interests", "introductions",
-           "saved_searches", "notifications", "programmes", "grants", "reserve_pool")
+           "saved_searches", "notifications", "programmes", "grants", "reserve_pool", "plans", "indicators")
 
 
 def snapshot(backend) -> dict:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from collections import Counter
 
 import pytest
 from openpyxl import load_workbook
 
 from matchmaker import create_app
-from matchmaker.brokering.calendar import ZONE_TIME, now_utc, year_months
+from matchmaker.brokering.calendar import year_months
 from matchmaker.errors import ConfigurationError
 from matchmaker.search import Query
 from matchmaker.readiness.demo import enterprises as board_firms
@@ -22,12 +23,13 @@ from matchmaker.storage import get_backend
 from tests.brokering_helpers import API, ok
 from tests.conftest import Actors
 
-YEAR = now_utc().astimezone(ZONE_TIME).year
+YEAR = 2012  # the demo is the zone as of 2012-06-30 (the app reads today as that day)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, password_hash):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("brokering-demo")), "SECRET_KEY": "test"})
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("brokering-demo")), "SECRET_KEY": "test",
+                      "TODAY": "2012-06-30"})
     backend = get_backend(app)
     backend.init()
     seed_demo(backend)
@@ -79,7 +81,8 @@ def test_other_totals_are_the_sums_of_their_parts(stats):
         assert sum(row[measure] for row in pairs["rows"].values()) == total
     inst = stats["institutions"]
     assert sum(inst["by_status"].values()) == inst["total"] == sum(inst["by_type"].values())
-    assert inst["target"] == 20 and inst["entered"] == inst["by_status"]["entered"]
+    assert inst["entered"] == inst["by_status"]["entered"]
+    assert next(r for r in stats["progress"] if r["id"] == "institutions_entered")["target"] == 20
     ent = stats["enterprises"]
     assert sum(ent["by_tier"].values()) == ent["total"]
     listings = stats["listings"]
@@ -121,18 +124,31 @@ def test_the_reserve_pool_stages_are_those_of_the_readiness_service(demo):
     assert set(ready) <= boards and all(v <= 1000 + len(board_firms()) for v in ready.values())
 
 
-def test_enterprises_and_targets_of_the_2012_plan(demo):
+def test_the_demo_year_against_the_2012_plan(demo):
+    """The demo is the zone half-way through 2012: the year's events against the plan."""
     stats = demo["stats"][YEAR]
-    assert stats["targets_year"] == 2012  # no later year configured: the 2012 plan carries over
-    assert stats["targets"]["listings"] == 2 and stats["targets"]["listings_aim"] == 4
-    ent = stats["enterprises"]
-    # the demo is the plan's 1,000 new SMEs, and a few firms of the boards since 2019 (STAR, BSE)
-    assert (ent["total"], ent["target"]) == (1000 + len(board_firms()), 1000)
-    assert (ent["little_giants"]["count"], ent["little_giants"]["target"]) == (35, 35)
-    later_big = sum(f["registered_capital"] >= 20_000_000 for f in board_firms())  # the firms since 2019 are big
-    assert (ent["big_capital"]["count"], ent["big_capital"]["target"]) == (70 + later_big, 70)
-    assert ent["high_tech"]["target"] == 20
-    assert stats["listings"]["target"] == 2
+    assert stats["targets_year"] == 2012 and stats["as_of"] == "2012-06-30"
+    rows = {r["id"]: r for r in stats["progress"]}
+    assert (rows["new_smes"]["actual"], rows["new_smes"]["target"]) == (300, 1000)  # registered in the zone in 2012
+    assert (rows["new_smes_large_capital"]["actual"], rows["new_smes_large_capital"]["target"]) == (21, 70)
+    assert (rows["new_little_giants"]["actual"], rows["new_high_tech"]["actual"]) == (14, 12)  # the 2012 batches
+    assert (rows["institutions_entered"]["actual"], rows["new_listings"]["actual"], rows["new_neeq_quotations"]["actual"]) == (6, 1, 0)
+    assert rows["patent_applications"]["actual"] == 0  # the 2012 accounts are not in yet: no count stands in for them
+    reported = rows["patent_applications"]["last_reported"]
+    assert reported["year"] == 2011 and reported["actual"] > 1000  # shown beside it, as what the 2011 accounts say
+    moves = stats["tier_movements"]
+    assert moves["financial_year"] == 2011 and moves["up_to_excel"] > 0
+    assert moves["down"] < moves["up"] + 10  # a start-up's earlier years are no phantom moves
+    assert stats["special_fund"]["source"] == "fund" and 0 < stats["special_fund"]["paid"] <= stats["special_fund"]["committed"]
+    assert stats["industries_of_new_smes"]["leading_five_share"] > 0.85
+    by_month = stats["progress_by_month"]["new_smes"]
+    assert by_month["2012-06"] == 300 and all(by_month[f"2012-{m:02d}"] > 0 for m in range(1, 7))
+    ent = stats["enterprises"]  # stock figures, as they stand
+    assert not board_firms(date(2012, 6, 30))  # the firms of the boards since 2019 are not yet founded
+    assert ent["total"] == 1000 and ent["little_giants"]["count"] == 35 and ent["big_capital"]["count"] == 70
+    assert 100 <= ent["high_tech"]["count"] <= 250  # about one firm in six holds a certificate in force
+    last_year = {r["id"]: r["actual"] for r in demo["stats"][YEAR - 1]["progress"]}
+    assert last_year["new_smes"] == 250 and last_year["patent_applications"] > 1000
 
 
 def test_statistics_need_a_valid_year(demo):
@@ -145,21 +161,23 @@ def test_statistics_need_a_valid_year(demo):
 # -- targets as configuration ---------------------------------------------------------------
 def test_targets_default_to_the_2012_plan():
     targets = load_targets().for_year(2012)
-    assert targets.figures == {"new_smes": 1000, "new_smes_big_capital": 70, "little_giants": 35, "high_tech_enterprises": 20,
-                               "patent_applications": 3000, "institutions_entered": 20, "listings": 2, "listings_aim": 4,
-                               "special_fund": 200_000_000}
+    assert targets.figures == {"new_smes": 1000, "new_smes_large_capital": 70, "new_little_giants": 35, "new_high_tech": 20,
+                               "patent_applications": 3000, "invention_patents_per_10k_employees": 30,
+                               "institutions_entered": 20, "new_listings": 2, "new_listings_aim": 4, "new_neeq_quotations": 0,
+                               "special_fund_budget": 200_000_000, "special_fund_committed": 200_000_000,
+                               "special_fund_paid": 200_000_000, "incubator_m2": 100_000, "alliances": 1, "rd_institutions": 5}
 
 
 def test_a_zone_file_adds_a_year_and_changes_figures(tmp_path, client, actors):
     (tmp_path / "targets.json").write_text(json.dumps({"years": {"2013": {"listings": 3, "institutions_entered": 25}}}))
     targets = load_targets(data_dir=tmp_path)
-    assert targets.for_year(2013).figures["listings"] == 3
+    assert targets.for_year(2013).figures["new_listings"] == 3  # the first version's names still read
     assert targets.for_year(2013).figures["new_smes"] == 1000  # unchanged figures come from the plan
-    assert targets.for_year(2014).year == 2013 and targets.for_year(2012).figures["listings"] == 2
+    assert targets.for_year(2014).year == 2013 and targets.for_year(2012).figures["new_listings"] == 2
     explicit = tmp_path / "zone.json"
     explicit.write_text(json.dumps({"years": {"2012": {"listings": 5}}}))
     assert load_targets(explicit, tmp_path).for_year(2013).year == 2012  # the explicit file wins over the data folder's
-    assert load_targets(explicit).for_year(2012).figures["listings"] == 5
+    assert load_targets(explicit).for_year(2012).figures["new_listings"] == 5
 
 
 @pytest.mark.parametrize("content, message", [
@@ -183,8 +201,9 @@ def test_the_api_uses_the_data_folders_targets(tmp_path, password_hash):
     client = app.test_client()
     staff = Actors(app, client, password_hash).as_staff()
     body = ok(client.get(f"{API}/statistics/targets", headers=staff))
-    assert body["targets_year"] == YEAR and body["targets"]["listings"] == 7 and body["targets"]["little_giants"] == 35
-    assert ok(client.get(f"{API}/statistics", headers=staff))["listings"]["target"] == 7
+    assert body["targets_year"] == YEAR and body["targets"]["new_listings"] == 7 and body["targets"]["new_little_giants"] == 35
+    progress = ok(client.get(f"{API}/statistics", headers=staff))["progress"]
+    assert next(r for r in progress if r["id"] == "new_listings")["target"] == 7
     get_backend(app).close()
 
 
@@ -230,7 +249,9 @@ def test_statistics_exports_agree_with_the_statistics(demo):
     figures = {(r[0], r[1], r[2]): r[3] for r in rows[1:]}
     assert figures[(f"{YEAR}年融资需求", "合计", "已融资")] == str(stats["needs"]["totals"]["funded"])
     assert figures[("对接漏斗", "推荐", "数量")] == str(stats["funnel"][0]["count"])
-    assert figures[("科技型中小企业", "科技小巨人", "数量")] == "35"
+    assert figures[("科技型中小企业（现状）", "科技小巨人", "数量")] == "35"
+    new_smes = next(r for r in stats["progress"] if r["id"] == "new_smes")
+    assert figures[(f"{YEAR}年目标", "新增科技型中小企业", "当年实际")] == str(new_smes["actual"])
     workbook = load_workbook(io.BytesIO(client.get(f"{API}/exports/statistics.xlsx", headers=staff).data), read_only=True)
     assert next(workbook.active.iter_rows(values_only=True)) == ("类别", "项目", "指标", "数值", "目标")
 

@@ -5,6 +5,7 @@ What it stores is checked with the app itself, opened on the same data folder.
 from __future__ import annotations
 
 import json
+from datetime import date
 import os
 import shutil
 import sqlite3
@@ -243,7 +244,8 @@ def _accounts(output: str) -> list[list[str]]:
 def test_seed_twice_leaves_one_copy(seeded):
     first, second = seeded["counts"]
     assert first == second
-    assert (first["institutions"], first["enterprises"]) == (20, 1000 + len(board_firms()))  # and the boards since 2019
+    # the firms of the boards since 2019 come with a demo seeded on a later day, none in 2012's
+    assert (first["institutions"], first["enterprises"]) == (20, 1000 + len(board_firms(date(2012, 6, 30))))
     assert first["needs"] > 0
     assert first["users"] == len(_accounts(seeded["first"].stdout))
 
@@ -278,6 +280,8 @@ def test_export_then_import_gives_the_same_documents(seeded, tmp_path):
 
     fresh = tmp_path / "fresh"
     fresh.mkdir()
+    # designations in force depend on the day: the copy runs on the demo's date too
+    (fresh / "today").write_text((seeded["dir"] / "today").read_text())
     ok(run(fresh, "import", str(exported)))
     with app_on(seeded["dir"]) as (app, backend):
         original = documents(backend)
@@ -322,3 +326,21 @@ def test_reindex_rebuilds_the_search_structures(tmp_path):
     assert find("担保") == ["guarantor"]
     assert find(type="venture_capital") == ["vc"]
     assert sorted(find()) == ["guarantor", "vc"]
+
+
+def test_the_seeded_demo_reads_today_as_its_date(seeded):
+    """A demo deployment needs no setting: the seed keeps the demo's date in the data folder."""
+    from datetime import date
+
+    from matchmaker import clock
+
+    assert "demo date: 2012-06-30" in seeded["first"].stdout
+    with app_on(seeded["dir"]) as (app, backend):
+        with app.app_context():
+            assert clock.today() == date(2012, 6, 30)
+        from matchmaker.search import Query
+
+        needs = [n for n in backend.scan("needs", Query()) if n.get("published_month")]
+        assert needs and all(n["published_month"].startswith("2012-") for n in needs)
+        meetings = list(backend.scan("meetings", Query()))
+        assert meetings and all(m["starts_at"] < "2012-08" for m in meetings)

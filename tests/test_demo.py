@@ -4,11 +4,12 @@ import json
 import re
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from matchmaker.demo import generate, iter_documents
+from matchmaker.enterprises.events import designations, granted_in
 from matchmaker.readiness.demo import enterprises as board_firms
 
 MILLION = 1_000_000
@@ -20,7 +21,14 @@ STAGES = ["seed", "startup", "growth", "expansion", "pre_ipo"]
 NEED_STATUSES = {"draft", "open", "in_talks", "funded", "closed", "withdrawn"}
 FINANCIAL_FIELDS = {
     "year", "revenue", "net_profit", "operating_cash_flow", "net_assets", "intangible_assets", "share_capital",
+    "employees", "patent_applications", "invention_patents_granted",
 }
+REFERENCE = date(2012, 6, 30)
+
+
+def holds(enterprise, kind):
+    """A verified designation of ``kind`` in force on the demo's date."""
+    return designations(enterprise, REFERENCE)["high_tech_certified" if kind == "high_tech" else kind]
 
 #: Typical ticket ranges per institution type, from DOMAIN.md (leasing: not given there).
 TICKET_RANGES = {
@@ -103,7 +111,9 @@ def test_other_sizes_scale_the_quotas(count):
     result = generate(count)
     assert len(result.enterprises) == count
     assert sum(e["registered_capital"] >= 20 * MILLION for e in result.enterprises) == round(count * 0.07)
-    assert sum(e["little_giant"] for e in result.enterprises) == round(count * 0.035)
+    giants = sum(holds(e, "little_giant") for e in result.enterprises)
+    qualifying = sum(e["financials"][-1]["revenue"] >= 100 * MILLION for e in result.enterprises)
+    assert giants == min(35, qualifying)
     assert {n["enterprise_id"] for n in result.needs} <= {e["id"] for e in result.enterprises}
 
 
@@ -162,8 +172,54 @@ def test_thousand_enterprises_with_the_plans_quotas(data):
     enterprises = data.enterprises
     assert len(enterprises) == 1000
     assert sum(e["registered_capital"] >= 20 * MILLION for e in enterprises) == 70
-    assert sum(e["little_giant"] for e in enterprises) == 35
-    assert all(e["high_tech_certified"] for e in enterprises if e["little_giant"])
+    giants = [e for e in enterprises if holds(e, "little_giant")]
+    assert len(giants) == 35
+    assert all(e["financials"][-1]["revenue"] >= 100 * MILLION for e in giants)  # Tianjin's 100 M threshold
+
+
+def test_designation_shares_fit_the_definitions(data):
+    high_tech = [e for e in data.enterprises if holds(e, "high_tech")]
+    assert 0.1 <= len(high_tech) / len(data.enterprises) <= 0.25  # not four firms in ten
+    for enterprise in high_tech:  # registered a year or more before the certificate (认定办法 2008)
+        granted = max(c["granted_on"] for c in enterprise["certifications"] if c["kind"] == "high_tech")
+        assert date.fromisoformat(granted) - date.fromisoformat(enterprise["founded"]) >= timedelta(days=365)
+    assert sum(granted_in(e, "high_tech", 2012) for e in data.enterprises) == 12
+    assert sum(granted_in(e, "little_giant", 2012) for e in data.enterprises) == 14
+    pending = [c for e in data.enterprises for c in e.get("certifications", []) if not c["verified"]]
+    assert 1 <= len(pending) <= 10  # claims that wait for staff
+    assert all("high_tech_certified" not in e and "little_giant" not in e for e in data.enterprises)  # derived
+
+
+def test_smes_new_in_2011_and_2012_among_older_ones(data):
+    years = Counter(e["zone_registered_on"][:4] for e in data.enterprises)
+    assert (years["2012"], years["2011"]) == (300, 250)
+    assert sum(v for k, v in years.items() if k < "2011") == 450
+    for enterprise in data.enterprises:
+        assert enterprise["founded"] <= enterprise["zone_registered_on"] <= "2012-06-30"
+    new_2012 = [e for e in data.enterprises if e["zone_registered_on"] >= "2012"]
+    assert sum(e["registered_capital"] >= 20 * MILLION for e in new_2012) == 21  # the plan's 7%
+    listed = [e for e in data.enterprises if e.get("listings")]
+    assert sorted(item["on"][:4] for e in listed for item in e["listings"]) == ["2011", "2012"]
+
+
+def test_valuations_follow_earnings_and_loans_follow_revenue(data):
+    enterprises = {e["id"]: e for e in data.enterprises}
+    for need in data.needs:
+        latest_year = enterprises[need["enterprise_id"]]["financials"][-1]
+        if need["instrument"] in ("equity", "convertible"):
+            valuation = need["amount"] / (need["equity_offered_pct"] / 100)
+            if latest_year["net_profit"] > 0:
+                assert valuation / latest_year["net_profit"] <= 100, need["id"]
+            assert need["equity_offered_pct"] <= 30
+        else:
+            assert need["amount"] <= latest_year["revenue"] / 2, need["id"]
+
+
+def test_institutions_entered_on_dates(data):
+    entered = [i for i in data.institutions if i["status"] == "entered"]
+    assert all("entered_on" in i for i in entered)
+    assert not any("entered_on" in i for i in data.institutions if i["status"] != "entered")
+    assert sum(i["entered_on"] >= "2012" for i in entered) == 6
 
 
 def test_leading_industries_dominate(data):
@@ -247,7 +303,9 @@ def test_need_codes_and_terms(data):
     for need in data.needs:
         assert need["instrument"] in INSTRUMENTS
         assert need["status"] in NEED_STATUSES
-        assert type(need["amount"]) is int and 100_000 <= need["amount"] <= 200 * MILLION
+        # an equity ask is cut to what 30% of a small firm is worth (a few are under 100,000)
+        smallest = 10_000 if need["instrument"] in ("equity", "convertible") else 100_000
+        assert type(need["amount"]) is int and smallest <= need["amount"] <= 200 * MILLION
         assert need["title"] and need["description"] and need["purpose"]
         if need["instrument"] in ("equity", "convertible"):
             assert need["term_months"] is None

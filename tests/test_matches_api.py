@@ -15,7 +15,7 @@ import pytest
 
 from matchmaker.matches import service as match_service
 
-from tests.conftest import enterprise_doc, need_doc
+from tests.conftest import enterprise_doc, high_tech_certificate, need_doc
 
 POOL = json.loads((Path(__file__).parents[1] / "matchmaker" / "scoring" / "cases" / "pools" / "zone-2012.json").read_text(encoding="utf-8"))
 M = 1_000_000
@@ -61,7 +61,7 @@ CASES = {
         {"angel-binhai"},
     ),
     "small working-capital loan": (
-        dict(industry="software_it", stage="startup", founded="2009-06-01", has_collateral=False, high_tech_certified=False,
+        dict(industry="software_it", stage="startup", founded="2009-06-01", has_collateral=False, certifications=[],
              invention_patents=0, financials=[year(2010, 3 * M, 200_000), year(2011, 5 * M, 400_000)]),
         dict(title="流动资金贷款80万元", description="短期周转，采购服务器。", amount=800_000, instrument="debt",
              purpose="流动资金 working capital", term_months=6, equity_offered_pct=None),
@@ -205,7 +205,7 @@ def market(client, zone):
         industry, stage = industries[number % 6], stages[number % 5]
         enterprise = post_enterprise(
             client, staff, industry=industry, stage=stage, has_collateral=number % 3 == 0,
-            high_tech_certified=number % 4 != 1, founded=f"{2002 + number % 8}-05-01",
+            certifications=[high_tech_certificate()] if number % 4 != 1 else [], founded=f"{2002 + number % 8}-05-01",
             financials=[year(2010, (number + 1) * 2 * M, (number % 7 - 1) * 300_000),
                         year(2011, (number + 1) * 3 * M, (number % 7) * 400_000)],
         )

@@ -247,7 +247,9 @@ def test_zone_files_in_the_data_folder_are_used(tmp_path):
     (tmp_path / "boards" / "neeq-2023.json").write_text(json.dumps(rules, ensure_ascii=False), encoding="utf-8")
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x"})
     settings = get_settings(app)
-    assert settings.config.points["text"] == 0 and settings.config.points["industry"] == 32
+    packaged = json.loads((BOARDS_DIR.parent / "scoring.json").read_text(encoding="utf-8"))["weights"]
+    total = sum(packaged.values()) - packaged["text"] - packaged["industry"] + 32  # weights are shares of 100 points
+    assert settings.config.points["text"] == 0 and settings.config.points["industry"] == pytest.approx(100 * 32 / total)
     assert settings.boards["neeq"].effective_year == 2023
     assert settings.scoring_file == str(tmp_path / "scoring.json") and settings.boards_dir == str(tmp_path / "boards")
     assert get_settings(app) is settings  # loaded once per app

@@ -18,7 +18,7 @@ AUDIT = "audit"
 #: Fields whose values never enter the log; a change to them is recorded by name only.
 SECRET_FIELDS = frozenset({"password", "password_hash", "session_generation"})
 #: Bookkeeping every write changes: not worth a line in the log.
-IGNORED_FIELDS = frozenset({"id", "version", "updated_at"})
+IGNORED_FIELDS = frozenset({"id", "version", "updated_at", "deal"})  # deal: the scorer's copy of the figures, derived
 MAX_TEXT = 300
 FACETS = ["object_kind", "action"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+from .. import clock
 from ..errors import ValidationError
 
 #: China Standard Time: the zone's calendar (months of the statistics, working days).
@@ -35,7 +36,8 @@ def utc_iso(value: str | datetime, field: str = "time") -> str:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    """Now, on the service's today (``matchmaker.clock``), in whole seconds."""
+    return clock.now().replace(microsecond=0)
 
 
 def local_month(value: str | datetime) -> str:

@@ -2,7 +2,7 @@
 need's status, so the dashboard, feeds and waiting list have something to show.
 
 Deterministic (``random.Random(2012)``) apart from being placed relative to the day of
-seeding: demo needs are published over the preceding ~four months, answers follow within
+seeding: demo needs are published over the preceding ~six months, answers follow within
 days, meetings are held in the past or confirmed for the coming days.  Records have fixed
 ids (an answer has the id the API gives its need and institution, meetings
 ``demo-meeting-N``), so seeding again leaves one copy; the needs' facts are then worked
@@ -28,6 +28,9 @@ from .interests import interest_doc, pair_id
 
 SEED = 2012
 STAFF_ID = "staff"  # the demo staff account
+#: Needs are published over this many days before the day of seeding (the demo's 2012
+#: dashboard then shows every month from January to June).
+DAYS_BACK = 175
 LOCATIONS = ("滨海高新区管委会 科技金融服务中心 301", "华苑产业区 海泰发展六道6号 路演厅", "机构办公室 Institution office")
 
 
@@ -93,8 +96,8 @@ def seed_history(backend: SearchBackend, working_days: int = 3, now: datetime | 
     for need in needs:
         if need["status"] in ("draft", "withdrawn"):
             continue
-        # published over the last ~four months; held meetings need room before today
-        days_back = rng.randint(35, 120) if need["status"] in ("funded", "closed", "in_talks") else rng.randint(1, 120)
+        # published over the last ~six months; held meetings need room before today
+        days_back = rng.randint(35, DAYS_BACK) if need["status"] in ("funded", "closed", "in_talks") else rng.randint(1, DAYS_BACK)
         published = (now - timedelta(days=days_back, hours=rng.randint(0, 9))).replace(microsecond=0)
         need["published_at"] = utc_iso(published)
         need["published_month"] = local_month(published)

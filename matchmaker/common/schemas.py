@@ -1,11 +1,11 @@
 """Schema building blocks shared by every document type."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from .. import clock
 from ..errors import ValidationError
 
 #: The largest sum of money a document may carry: 10,000 亿 yuan, far above any real ticket.
@@ -89,7 +89,8 @@ def validate_with(schema: ma.Schema, data, *, partial: bool = False) -> dict:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    """A document's time stamp, on the service's today (``matchmaker.clock``)."""
+    return clock.now().isoformat(timespec="seconds")
 
 
 class IsoDate(fields.Date):

@@ -6,12 +6,28 @@ that deal flow can filter and rank needs without reading every enterprise.
 """
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
+
+from .. import clock
+from . import events
 
 #: 卓越计划 "excel" starts at annual revenue of 100 million yuan (1亿).
 EXCEL_REVENUE = 100_000_000
 #: Stages the plan's 筑巢计划 "nest" programme is for.
 NEST_STAGES = ("seed", "startup")
+
+
+#: What each programme of the plan offers a firm in its tier (the 2012 work plan, items 2–4:
+#: 筑巢计划 初创企业+创业导师+天使资金; 培增计划 市场开拓、专业培训、小巨人企业家培训、市场化融资;
+#: 卓越计划 产业化研究、企业家培训、新产品市场培育、兼并重组、股份制改造和上市融资).
+TIER_SERVICES = {
+    "nest": ("incubator_space", "startup_mentor", "angel_fund"),
+    "grow": ("market_development", "professional_training", "entrepreneur_training", "market_financing",
+             "little_giant_cultivation"),
+    "excel": ("industrialization_research", "entrepreneur_training", "new_product_market", "mergers_and_groups",
+              "shareholding_reform_and_listing"),
+}
 
 
 def sorted_financials(enterprise: dict) -> list[dict]:
@@ -46,13 +62,37 @@ def derive_tier(enterprise: dict) -> str:
     return "grow"
 
 
-def derived_fields(enterprise: dict) -> dict:
-    """The read-only fields stored with an enterprise document."""
+def year_tier(enterprise: dict, financial_year: dict) -> str:
+    """The tier a year's accounts put a firm in, by the rule of ``derive_tier`` (the stage,
+    known only as it is now, applies to every year: a start-up was one before)."""
+    return derive_tier({"stage": enterprise.get("stage"), "financials": [financial_year]})
+
+
+def tier_history(enterprise: dict) -> list[dict]:
+    """``[{"year", "tier"}]`` per financial year, oldest first; the latest is the current tier."""
+    return [{"year": f["year"], "tier": year_tier(enterprise, f)} for f in sorted_financials(enterprise)]
+
+
+def tier_move(enterprise: dict, financial_year: int) -> tuple[str, str] | None:
+    """(tier before, tier after) when the accounts of ``financial_year`` moved the firm
+    from the tier of the year before; None when it stayed or a year is missing."""
+    tiers = {row["year"]: row["tier"] for row in tier_history(enterprise)}
+    before, after = tiers.get(financial_year - 1), tiers.get(financial_year)
+    if before is None or after is None or before == after:
+        return None
+    return before, after
+
+
+def derived_fields(enterprise: dict, day: date | None = None) -> dict:
+    """The read-only fields stored with an enterprise document (designations as of ``day``)."""
     latest = latest_financials(enterprise)
     return {
         "tier": derive_tier(enterprise),
         "latest_year": latest["year"] if latest else None,
         "latest_revenue": latest.get("revenue") if latest else None,
+        "tier_history": tier_history(enterprise),
+        "event_years": events.event_years(enterprise),
+        **events.designations(enterprise, day or clock.today()),
     }
 
 

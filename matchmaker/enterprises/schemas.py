@@ -5,8 +5,9 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate, validates, validates_schema
 
+from .. import clock
 from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
-from ..vocabulary import COUNTER_GUARANTEES, INDUSTRIES, STAGES, TIERS
+from ..vocabulary import CERTIFICATION_KINDS, COUNTER_GUARANTEES, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
 
 
 class FinancialYearSchema(StrictSchema):
@@ -28,6 +29,15 @@ class FinancialYearSchema(StrictSchema):
     employees = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
     rd_staff = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000),
                               metadata={"description": "R&D staff (研发人员) at the year end"})
+    patent_applications = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+                                         metadata={"description": "patent applications filed in the year (专利申请)"})
+    invention_patents_granted = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+                                               metadata={"description": "invention patents granted in the year"})
+
+    @validates("year")
+    def not_after_this_year(self, value: int, **kwargs):
+        if value > clock.today().year:
+            raise ma.ValidationError(f"a financial year after the current one ({clock.today().year})")
 
     @validates_schema
     def parts_within_wholes(self, data, **kwargs):
@@ -73,11 +83,41 @@ class GovernanceSchema(_DatedSchema):
 
 
 class ListingSchema(_DatedSchema):
-    market = Code(("sse_main", "szse_main", "sme", "chinext", "star", "bse", "neeq", "hkex", "overseas"), required=True)
+    """Shares listed on an exchange (or quoted on the NEEQ) from a date; set by zone staff."""
+
+    market = Code(LISTING_MARKETS, required=True)
     on = IsoDate(required=True)
-    code = Text(20)
+    code = Text(20, metadata={"description": "the security code, 300123"})
 
     DATES = ("on",)
+
+    @validates("on")
+    def not_in_future(self, value: date, **kwargs):
+        if value > clock.today():
+            raise ma.ValidationError("must not be in the future")
+
+
+class CertificationSchema(_DatedSchema):
+    """A designation: an enterprise may claim one; it counts once zone staff verified it."""
+
+    kind = Code(CERTIFICATION_KINDS, required=True)
+    granted_on = IsoDate(required=True)
+    expires_on = IsoDate(allow_none=True, metadata={"description": "default: three years after granted_on for high_tech"})
+    verified = fields.Boolean(load_default=False, metadata={"description": "set by zone staff and admins only"})
+    verified_by = fields.String(allow_none=True, metadata={"description": "set by the server"})
+    verified_at = fields.String(allow_none=True, metadata={"description": "set by the server"})
+
+    DATES = ("granted_on", "expires_on")
+
+    @validates("granted_on")
+    def granted_not_in_future(self, value: date, **kwargs):
+        if value > clock.today():
+            raise ma.ValidationError("must not be in the future")
+
+    @validates_schema
+    def expires_after_granted(self, data, **kwargs):
+        if data.get("expires_on") and data.get("granted_on") and data["expires_on"] <= data["granted_on"]:
+            raise ma.ValidationError("must be after granted_on", "expires_on")
 
 
 class NeeqTierSchema(_DatedSchema):
@@ -92,6 +132,14 @@ class OfferingSchema(StrictSchema):
     investors = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0), metadata={"description": "investors to be offered to"})
 
 
+def _dates_as_text(data: dict, keys) -> dict:
+    """Documents keep ISO dates, as the search engines store them."""
+    for key in keys:
+        if isinstance(data.get(key), date):
+            data[key] = data[key].isoformat()
+    return data
+
+
 class EnterpriseSchema(DocumentSchema):
     name = Text(200, required=True)
     name_en = Text(200)
@@ -101,8 +149,12 @@ class EnterpriseSchema(DocumentSchema):
     registered_capital = Money(load_default=0)
     employees = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000_000), load_default=0)
     description = Text(5000)
-    high_tech_certified = fields.Boolean(load_default=False)
-    little_giant = fields.Boolean(load_default=False)
+    zone_registered_on = IsoDate(allow_none=True, metadata={"description": "the date it registered in the zone"})
+    certifications = fields.List(fields.Nested(CertificationSchema), load_default=list, validate=validate.Length(max=50))
+    listings = fields.List(fields.Nested(ListingSchema), load_default=list, validate=validate.Length(max=20),
+                           metadata={"description": "listings and NEEQ quotations (market neeq: a quotation, not a listing); set by zone staff"})
+    high_tech_certified = fields.Boolean(dump_only=True, metadata={"description": "derived: a verified high_tech certification in force today"})
+    little_giant = fields.Boolean(dump_only=True, metadata={"description": "derived: a verified little_giant designation in force today"})
     invention_patents = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000), load_default=0)
     joint_stock = fields.Boolean(load_default=False, metadata={"description": "shareholding reform (股份制改造) done"})
     sponsor_engaged = fields.Boolean(load_default=False, metadata={"description": "sponsor (保荐机构) engaged"})
@@ -120,8 +172,6 @@ class EnterpriseSchema(DocumentSchema):
     neeq_approved = fields.Boolean(load_default=False, metadata={"description": "NEEQ quotation approved (同意挂牌)"})
     valuation = fields.Nested(ValuationSchema, allow_none=True, metadata={"description": "expected market value: amount, as_of, basis"})
     governance = fields.Nested(GovernanceSchema, allow_none=True)
-    listings = fields.List(fields.Nested(ListingSchema), validate=validate.Length(max=20),
-                           metadata={"description": "listings and NEEQ quotations (market neeq: a quotation, not a listing)"})
     neeq_tier = fields.Nested(NeeqTierSchema, allow_none=True, metadata={"description": "NEEQ tier while quoted"})
     shareholders = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100_000_000))
     offering = fields.Nested(OfferingSchema, allow_none=True, metadata={"description": "the planned public offering"})
@@ -129,7 +179,8 @@ class EnterpriseSchema(DocumentSchema):
                                                      metadata={"description": "invention patents forming the main business (科创属性)"})
     major_product_milestone = fields.Boolean(load_default=False, metadata={
         "description": "a major product has reached the stage STAR standard (5) asks (a drug: phase II trials)"})
-    listed = fields.Boolean(load_default=False)
+    listed = fields.Boolean(dump_only=True, metadata={"description": "derived: a listing on an exchange (not the NEEQ) exists"})
+    neeq_quoted = fields.Boolean(dump_only=True, metadata={"description": "derived: quoted on the NEEQ (新三板)"})
     has_collateral = fields.Boolean(load_default=False)
     counter_guarantees_offered = Codes(
         COUNTER_GUARANTEES, metadata={"description": "security the enterprise can offer (unset: a mortgage when has_collateral)"}
@@ -138,13 +189,20 @@ class EnterpriseSchema(DocumentSchema):
     tier = Code(TIERS, dump_only=True, metadata={"description": "derived from the latest year's revenue"})
     latest_year = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null until a year of financials is given"})
     latest_revenue = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null until a year of financials is given"})
+    tier_history = fields.List(fields.Dict(), dump_only=True, metadata={"description": "[{year, tier}] per financial year"})
+    event_years = fields.List(fields.Integer(), dump_only=True, metadata={"description": "years with a dated event"})
 
     @validates("founded")
     def founded_not_in_future(self, value: date, **kwargs):
-        if value > date.today():
+        if value > clock.today():
             raise ma.ValidationError("must not be in the future")
         if value.year < 1949:
             raise ma.ValidationError("must be 1949 or later")
+
+    @validates("zone_registered_on")
+    def registered_not_in_future(self, value: date | None, **kwargs):
+        if value and value > clock.today():
+            raise ma.ValidationError("must not be in the future")
 
     @validates_schema
     def one_entry_per_year(self, data, **kwargs):
@@ -155,12 +213,14 @@ class EnterpriseSchema(DocumentSchema):
         founded = data.get("founded")
         if founded and any(y < founded.year for y in years):
             raise ma.ValidationError("a financial year before the founding year", "financials")
+        registered = data.get("zone_registered_on")
+        if registered and founded and registered < founded:
+            raise ma.ValidationError("must not be before the founding date", "zone_registered_on")
 
     @ma.post_load
     def dates_as_text(self, data, **kwargs):
         """Documents keep ISO dates, as the search engines store them."""
-        if isinstance(data.get("founded"), date):
-            data["founded"] = data["founded"].isoformat()
+        _dates_as_text(data, ("founded", "zone_registered_on"))
         if data.get("financials"):
             data["financials"] = sorted(data["financials"], key=lambda f: f["year"])
         return data
@@ -178,4 +238,5 @@ class EnterpriseSearchSchema(SearchArgs):
     tier = fields.List(Code(TIERS))
     little_giant = fields.Boolean()
     high_tech_certified = fields.Boolean()
+    listed = fields.Boolean()
     sort = Code(("relevance", "-created_at", "created_at", "-latest_revenue", "latest_revenue", "founded", "-founded"))

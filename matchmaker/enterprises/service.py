@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from .. import clock
 from ..access import can_read_enterprise, owns_enterprise, require_staff, require_user
 from ..accounts.models import User
 from ..common.search_params import sort_from, terms_filters
@@ -8,6 +9,8 @@ from ..errors import Forbidden
 from ..needs.service import NeedService
 from ..readiness.service import forget_readiness, track_readiness
 from ..search import Query, Terms
+from .claims import review_claims
+from .events import designations
 from .facts import derived_fields
 from .schemas import EnterpriseSchema
 
@@ -20,7 +23,8 @@ PRIVATE_FIELDS = ("financials", "registered_capital", "has_collateral")
 class EnterpriseService(DocumentService):
     index = "enterprises"
     schema = EnterpriseSchema
-    derived_fields = ("tier", "latest_year", "latest_revenue")
+    derived_fields = ("tier", "latest_year", "latest_revenue", "tier_history", "event_years",
+                      "high_tech_certified", "little_giant", "listed", "neeq_quoted")
     label = "enterprise"
 
     def derive(self, doc: dict) -> dict:
@@ -29,6 +33,12 @@ class EnterpriseService(DocumentService):
     def has_open_need(self, enterprise_id: str) -> bool:
         query = Query(filters=[Terms("enterprise_id", [enterprise_id]), Terms("status", ["open"])], per_page=0)
         return self.backend.search("needs", query).total > 0
+
+    def fetch(self, doc_id: str) -> dict:
+        """The stored enterprise, its designations as of today (a certificate may have
+        expired since the last write)."""
+        doc = super().fetch(doc_id)
+        return {**doc, **designations(doc, clock.today())}
 
     def get(self, user: User, doc_id: str) -> dict:
         user = require_user(user)
@@ -41,6 +51,7 @@ class EnterpriseService(DocumentService):
 
     def create(self, user: User, data: dict) -> dict:
         require_staff(user, "register enterprises")
+        data = review_claims(user, None, data)
         with self.backend.transaction():
             doc = self.insert(data)
             track_readiness(self.backend, [doc], new=True)
@@ -50,6 +61,7 @@ class EnterpriseService(DocumentService):
         user = require_user(user)
         if not (user.is_staff or owns_enterprise(user, doc_id)):
             raise Forbidden("you may edit only your own enterprise")
+        changes = review_claims(user, self.fetch(doc_id), changes)
         with self.backend.transaction():
             doc = self.modify(doc_id, changes, expected_version)
             NeedService(self.backend).refresh_enterprise_copies(doc)
@@ -69,7 +81,7 @@ class EnterpriseService(DocumentService):
         if user.role == "institution":
             raise Forbidden("institutions find enterprises through their open needs: search /api/v1/needs")
         filters = terms_filters(args, FILTER_FIELDS)
-        for flag in ("little_giant", "high_tech_certified"):
+        for flag in ("little_giant", "high_tech_certified", "listed"):
             if args.get(flag) is not None:
                 filters.append(Terms(flag, [args[flag]]))
         if user.role == "enterprise":

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from .. import clock
 from ..access import require_staff
 from ..brokering import settings
 from ..common.api import actor, backend
@@ -61,8 +62,6 @@ def _check(values, allowed) -> None:
 def export_name(report: str, fmt: str, year: int | None) -> str:
     """``needs-2012.csv`` for a chosen year; the statistics and the fund are of this year by
     default; other reports without a year are named by the day they were made."""
-    from .. import clock
-
     if year is None and report in ("statistics", "fund"):
         year = clock.today().year
     return f"{report}-{year}.{fmt}" if year is not None else f"{report}-{clock.today().isoformat()}.{fmt}"

@@ -22,11 +22,22 @@ LABELS = {
     "institution_status": {"target": "目标", "negotiating": "洽谈中", "entered": "已入驻"},
     "tier": {"nest": "筑巢计划", "grow": "培增计划", "excel": "卓越计划"},
     "pool": {"listed": "已上市", "filed": "已申报", "tutoring": "辅导期", "shareholding_reform": "已股改", "cultivation": "培育期"},
+    "progress": {"new_smes": "新增科技型中小企业", "new_smes_large_capital": "其中注册资本2000万元以上",
+                 "new_little_giants": "新增科技小巨人", "new_high_tech": "新增国家级高新技术企业",
+                 "patent_applications": "专利申请量", "invention_patents_per_10k_employees": "万人新增发明专利",
+                 "institutions_entered": "新引进金融机构", "new_listings": "新增上市企业", "new_neeq_quotations": "新三板新增挂牌",
+                 "special_fund_committed": "专项资金已承诺（元）", "special_fund_paid": "专项资金已拨付（元）",
+                 "incubator_m2": "新建孵化器面积（平方米）", "alliances": "产学研联盟", "rd_institutions": "研发机构"},
     "funnel": {"suggested": "推荐", "interested": "有意向", "meeting_held": "已会面", "funded": "已融资"},
     "measure": {"posted": "发布需求", "answered": "获回应", "answered_in_time": "按时回应", "interested": "有意向",
                 "met": "已会面", "funded": "已融资", "amount_funded": "融资金额（元）", "answers": "回应次数",
                 "meetings_held": "举行会面"},
 }
+
+
+def _figure(value):
+    """Whole numbers without a decimal point (targets and actuals may be fractional)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 BOARDS = {"main": "主板", "sme": "中小板", "chinext": "创业板", "neeq": "新三板"}
@@ -113,19 +124,36 @@ def statistics_rows(stats: dict) -> Iterator[list]:
             yield ["按机构类型（需求×机构）", label("institution_type", key), label("measure", measure), value, ""]
     for stage in stats["funnel"]:
         yield ["对接漏斗", label("funnel", stage["stage"]), "数量", stage["count"], ""]
+    for row in stats["progress"]:
+        target = row["target"]
+        if row.get("aim"):
+            target = f"{_figure(target)}（力争{_figure(row['aim'])}）"
+        yield [f"{year}年目标", label("progress", row["id"]), "当年实际", _figure(row["actual"]), _figure(target)]
+    for target, months in stats["progress_by_month"].items():
+        for month, value in months.items():
+            yield [f"{year}年目标（按月累计）", label("progress", target), month, value, ""]
+    for code, row in stats["industries_of_new_smes"]["by_industry"].items():
+        yield ["新增科技型中小企业（按行业）", label("industry", code), "数量", row["count"], ""]
+    fund = stats["special_fund"]
+    for measure, heading in (("budget", "预算"), ("committed", "已承诺"), ("paid", "已拨付")):
+        yield ["专项资金", heading, "金额（元）", fund[measure], ""]
+    moves = stats["tier_movements"]
+    for move, count in moves["counts"].items():
+        before, after = move.split("->")
+        yield [f"{moves['financial_year']}年度计划层级变动", f"{label('tier', before)}→{label('tier', after)}", "数量", count, ""]
     inst = stats["institutions"]
     for status, count in inst["by_status"].items():
-        yield ["金融机构", label("institution_status", status), "数量", count, inst["target"] if status == "entered" else ""]
+        yield ["金融机构（现状）", label("institution_status", status), "数量", count, ""]
     ent = stats["enterprises"]
-    yield ["科技型中小企业", "合计", "数量", ent["total"], ent["target"]]
+    yield ["科技型中小企业（现状）", "合计", "数量", ent["total"], ""]
     for tier, count in ent["by_tier"].items():
-        yield ["科技型中小企业", label("tier", tier), "数量", count, ""]
-    yield ["科技型中小企业", "注册资本2000万元以上", "数量", ent["big_capital"]["count"], ent["big_capital"]["target"]]
-    yield ["科技型中小企业", "科技小巨人", "数量", ent["little_giants"]["count"], ent["little_giants"]["target"]]
-    yield ["科技型中小企业", "国家级高新技术企业", "数量", ent["high_tech"]["count"], ent["high_tech"]["target"]]
-    yield ["科技型中小企业", "发明专利（持有）", "数量", ent["invention_patents"]["count"], ent["invention_patents"]["target_patent_applications"]]
+        yield ["科技型中小企业（现状）", label("tier", tier), "数量", count, ""]
+    yield ["科技型中小企业（现状）", "注册资本2000万元以上", "数量", ent["big_capital"]["count"], ""]
+    yield ["科技型中小企业（现状）", "科技小巨人", "数量", ent["little_giants"]["count"], ""]
+    yield ["科技型中小企业（现状）", "国家级高新技术企业", "数量", ent["high_tech"]["count"], ""]
+    yield ["科技型中小企业（现状）", "发明专利（持有）", "数量", ent["invention_patents"]["count"], ""]
     listings = stats["listings"]
-    yield ["上市", "已上市", "数量", listings["listed"], f"{listings['target']}（力争{listings['aim']}）"]
+    yield ["上市（现状）", "已上市", "数量", listings["listed"], ""]
     for stage, count in listings["reserve_pool"].items():
         yield ["上市后备企业库", label("pool", stage), "数量", count, ""]
     for board, count in listings.get("ready_by_board", {}).items():

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from ..common.schemas import Code, Codes, DocumentSchema, Money, SearchArgs, StrictSchema, Text
+from .. import clock
+from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, StrictSchema, Text
 from ..vocabulary import COUNTER_GUARANTEES, INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, STAGES
 
 
@@ -56,6 +59,7 @@ class InstitutionSchema(DocumentSchema):
     ticket_max = Money(required=True)
     description = Text(5000)
     status = Code(INSTITUTION_STATUSES, load_default="target")
+    entered_on = IsoDate(allow_none=True, metadata={"description": "the date it entered the zone"})
     requirements = fields.Nested(RequirementsSchema, load_default=lambda: RequirementsSchema().load({}))
     industry_mandate = fields.Boolean(
         allow_none=True, metadata={"description": "industries are a hard rule (unset: true for industry funds)"}
@@ -95,6 +99,18 @@ class InstitutionSchema(DocumentSchema):
                     candidate = f"p{n}"
                 product["id"] = candidate
                 taken.add(candidate)
+        return data
+
+    @validates_schema
+    def entered_on_is_past(self, data, **kwargs):
+        entered = data.get("entered_on")
+        if entered and entered > clock.today():
+            raise ma.ValidationError("must not be in the future", "entered_on")
+
+    @ma.post_load
+    def dates_as_text(self, data, **kwargs):
+        if isinstance(data.get("entered_on"), date):
+            data["entered_on"] = data["entered_on"].isoformat()
         return data
 
 

@@ -12,8 +12,8 @@ cancelled, held, outcome), ``meeting_reminder`` (the day before) and ``deadline_
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
+from .. import clock
 from ..accounts.models import User
 from ..errors import Conflict, Forbidden, NotFound
 from ..search import Not, Query, SearchBackend, Sort, Terms
@@ -55,7 +55,7 @@ class Notifications:
              doc_id: str | None = None) -> list[dict]:
         """One notification per recipient.  With ``doc_id`` (a key that says what it is about)
         sending the same thing twice leaves one copy."""
-        stamp = datetime.now(timezone.utc).isoformat(timespec="microseconds")  # keeps a request's notices in order
+        stamp = clock.now().isoformat(timespec="microseconds")  # the service's day; keeps a request's notices in order
         sent = []
         for recipient in dict.fromkeys(recipients):
             doc = {

@@ -13,12 +13,12 @@ pipeline stage) the latest snapshot is updated in place and history does not gro
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Iterable
 
 from ..access import can_read_enterprise, require_staff, require_user
 from ..accounts.models import User
-from ..clock import today
+from ..clock import now, today
 from ..common.language import localize
 from ..common.search_params import sort_from, terms_filters
 from ..common.service import envelope, page_query
@@ -70,7 +70,7 @@ def pipeline_stage(enterprise: dict) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return now().isoformat(timespec="microseconds")
 
 
 def _shown(enterprise: dict) -> dict:

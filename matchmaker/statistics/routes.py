@@ -5,13 +5,14 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from .. import clock
 from ..access import require_staff, require_user
 from ..brokering import settings
-from ..brokering.calendar import ZONE_TIME, now_utc
 from ..brokering.interests import InterestService
 from ..brokering.schemas import ResponsivenessListSchema
 from ..common.api import actor, backend
-from .schemas import StatisticsSchema, TargetsSchema, YearArgsSchema
+from .schemas import MemberArgsSchema, MemberListSchema, StatisticsSchema, TargetsSchema, YearArgsSchema
+from .plans import PlanService
 from .service import StatisticsService
 from .targets import TARGETS
 
@@ -20,7 +21,7 @@ blp = Blueprint("statistics", __name__, url_prefix="/api/v1/statistics",
 
 
 def this_year() -> int:
-    return now_utc().astimezone(ZONE_TIME).year
+    return clock.today().year
 
 
 def statistics_for(year: int | None) -> dict:
@@ -47,8 +48,22 @@ class Targets(MethodView):
         """The targets that apply to a year"""
         require_staff(actor(), "see the zone's targets")
         year = args.get("year") or this_year()
-        chosen = settings.targets(current_app.config).for_year(year)
-        return {"year": year, "targets_year": chosen.year, "targets": chosen.figures, "descriptions": TARGETS}
+        plan = PlanService(backend(), settings.targets(current_app.config)).for_year(year)
+        return {"year": year, "targets_year": plan["from_year"], "targets": plan["targets"], "descriptions": TARGETS}
+
+
+@blp.route("/progress/<target>")
+class ProgressMembers(MethodView):
+    @blp.arguments(MemberArgsSchema, location="query")
+    @blp.response(200, MemberListSchema)
+    def get(self, args, target):
+        """The firms (or institutions) behind one figure of the year's progress, by date"""
+        year = args.get("year") or this_year()
+        service = StatisticsService(backend(), settings.targets(current_app.config))
+        items = service.members(require_user(actor()), target, year)
+        start = (args["page"] - 1) * args["per_page"]
+        return {"id": target, "year": year, "items": items[start:start + args["per_page"]], "total": len(items),
+                "page": args["page"], "per_page": args["per_page"]}
 
 
 @blp.route("/responsiveness")

@@ -15,18 +15,32 @@ confirmed it, which counts as interest), so the funnel never grows downstream.
 By institution type the unit is the pair (need × institution): answers, answers in time,
 meetings held, funded outcomes and their amounts.
 
-Enterprises, institutions and listings are counted as they stand today, against the
-year's targets (``matchmaker.statistics.targets``).
+The year's targets (its plan, ``matchmaker.statistics.plans``) are set against the events
+dated in the year (``matchmaker.statistics.progress``): ``progress``.  Enterprises,
+institutions and listings are also counted as they stand (stock figures, no target).
 """
 from __future__ import annotations
 
+from .. import clock
 from ..access import require_staff
 from ..accounts.models import User
 from ..brokering.calendar import year_months
+from ..errors import NotFound
 from ..search import AnyOf, Not, Query, Range, SearchBackend, SumAggregation, Terms
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS
 from ..readiness.service import FILED_MILESTONES
-from .targets import Targets
+from .plans import PlanService
+from .progress import ACCOUNTS_IDS, DATED_IDS, LISTED_IDS, PROGRESS_IDS, YearProgress, fund_totals
+from .targets import TARGETS, Targets
+
+
+def cumulative(by_month: dict[str, int], months: list[str]) -> dict[str, int]:
+    """The running total at the end of each month of the year."""
+    total, out = 0, {}
+    for month in months:
+        total += by_month.get(month, 0)
+        out[month] = total
+    return out
 
 NEED_MEASURES = ("posted", "answered", "answered_in_time", "interested", "met", "funded", "amount_funded")
 FUNNEL = ("suggested", "interested", "meeting_held", "funded")
@@ -53,21 +67,70 @@ class StatisticsService:
 
     def compute(self, user: User, year: int) -> dict:
         require_staff(user, "see the zone's statistics")
-        targets = self.targets.for_year(year)
+        plan = PlanService(self.backend, self.targets).for_year(year)
         months = year_months(year)
         needs = self.needs(months)
+        year_events = YearProgress(self.backend).compute(year, clock.today())
+        fund = self.fund(year, plan["targets"])
         return {
             "year": year,
-            "targets_year": targets.year,
-            "targets": targets.figures,
+            "as_of": clock.today().isoformat(),
+            "targets_year": plan["from_year"],
+            "plan_source": plan["source"],
+            "targets": plan["targets"],
+            "progress": self.progress(year, plan["targets"], year_events, fund),
+            "progress_by_month": {t: cumulative(year_events["by_month"][t], months) for t in DATED_IDS},
+            "industries_of_new_smes": year_events["industries_of_new_smes"],
+            "tier_movements": {k: v for k, v in year_events["tier_movements"].items() if k != "enterprises"},
+            "special_fund": fund,
             "needs": needs,
             "funnel": self.funnel(needs["totals"]),
             "by_institution_type": self.by_institution_type(months),
-            "institutions": self.institutions(targets.figures),
-            "enterprises": self.enterprises(targets.figures),
-            "listings": self.listings(targets.figures),
+            "institutions": self.institutions(),
+            "enterprises": self.enterprises(),
+            "listings": self.listings(),
             "meetings": self.meetings(months),
         }
+
+    # -- the plan's targets against the year's events -------------------------------------
+    def progress(self, year: int, targets: dict, year_events: dict, fund: dict) -> list[dict]:
+        rows = []
+        for target in PROGRESS_IDS:
+            if target.startswith("special_fund"):
+                actual = fund[target.removeprefix("special_fund_")]
+            else:
+                actual = year_events["actual"].get(target, 0)
+            row = {"id": target, "target": targets.get(target, 0), "actual": actual, "description": TARGETS[target]}
+            if target in LISTED_IDS:
+                row["list"] = f"/api/v1/statistics/progress/{target}?year={year}"
+            if target == "new_listings":
+                row["aim"] = targets.get("new_listings_aim")
+            if target in ACCOUNTS_IDS and year >= clock.today().year:  # the year's accounts come after it
+                reported = YearProgress(self.backend).compute(year - 1, clock.today())["actual"]
+                row["last_reported"] = {"year": year - 1, "actual": reported.get(target, 0)}
+            rows.append(row)
+        return rows
+
+    def fund(self, year: int, targets: dict) -> dict:
+        """The special fund's figures: from the fund's grants when that feature is there."""
+        totals = fund_totals(self.backend, year)
+        if totals is None:
+            return {"source": "plan", "budget": targets.get("special_fund_budget", 0), "committed": 0, "paid": 0}
+        return {"source": "fund", "budget": totals.get("budget", 0) or targets.get("special_fund_budget", 0),
+                "committed": totals.get("committed", 0), "paid": totals.get("paid", 0),
+                "by_programme": totals.get("by_programme", [])}
+
+    def members(self, user: User, target: str, year: int) -> list[dict]:
+        """The firms (or institutions) behind one figure of ``progress``."""
+        require_staff(user, "see the zone's statistics")
+        if target not in LISTED_IDS:
+            raise NotFound(f"no list behind {target}; lists: {', '.join(LISTED_IDS)}")
+        found = YearProgress(self.backend).compute(year, clock.today())["members"][target]
+        return sorted((dict(m) for m in found), key=lambda m: (m.get("on") or "", m.get("name") or ""))
+
+    def tier_movers(self, user: User, year: int) -> dict:
+        require_staff(user, "see the zone's statistics")
+        return YearProgress(self.backend).compute(year, clock.today())["tier_movements"]
 
     # -- needs --------------------------------------------------------------------------
     def needs(self, months: list[str]) -> dict:
@@ -127,31 +190,30 @@ class StatisticsService:
         return {"unit": "need × institution", "totals": totals, "rows": rows}
 
     # -- institutions, enterprises, listings (as they stand) ---------------------------
-    def institutions(self, targets: dict) -> dict:
+    def institutions(self) -> dict:
         result = self.backend.search("institutions", Query(facets=["status", "type"], per_page=0))
         by_status = {s: result.facets["status"].get(s, 0) for s in INSTITUTION_STATUSES}
         by_type = {t: result.facets["type"].get(t, 0) for t in INSTITUTION_TYPES}
-        return {"total": result.total, "by_status": by_status, "by_type": by_type,
-                "entered": by_status["entered"], "target": targets["institutions_entered"]}
+        return {"scope": "as they stand", "total": result.total, "by_status": by_status, "by_type": by_type,
+                "entered": by_status["entered"]}
 
-    def enterprises(self, targets: dict) -> dict:
+    def enterprises(self) -> dict:
         result = self.backend.search("enterprises", Query(
             facets=["tier", "little_giant", "high_tech_certified"], per_page=0,
             sums=[SumAggregation("patents", "tier", "invention_patents")]))
         big = self.backend.count("enterprises", Query(filters=[Range("registered_capital", gte=BIG_CAPITAL)]))
         return {
+            "scope": "as they stand (designations in force when last written)",
             "total": result.total,
-            "target": targets["new_smes"],
             "by_tier": {t: result.facets["tier"].get(t, 0) for t in TIERS},
-            "big_capital": {"count": big, "target": targets["new_smes_big_capital"], "threshold": BIG_CAPITAL},
-            "little_giants": {"count": result.facets["little_giant"].get("true", 0), "target": targets["little_giants"]},
-            "high_tech": {"count": result.facets["high_tech_certified"].get("true", 0), "target": targets["high_tech_enterprises"]},
+            "big_capital": {"count": big, "threshold": BIG_CAPITAL},
+            "little_giants": {"count": result.facets["little_giant"].get("true", 0)},
+            "high_tech": {"count": result.facets["high_tech_certified"].get("true", 0)},
             "invention_patents": {"count": int(sum(b["sum"] for b in result.sums["patents"].values())),
-                                  "target_patent_applications": targets["patent_applications"],
                                   "note": "invention patents the enterprises hold, as they report them"},
         }
 
-    def listings(self, targets: dict) -> dict:
+    def listings(self) -> dict:
         listed, filed = _true("listed"), AnyOf(tuple(_true(m) for m in FILED_MILESTONES))
         tutoring, reform = AnyOf((_true("tutoring_filed"), _true("sponsor_engaged"))), _true("joint_stock")
         furthest = {"listed": listed, "filed": filed, "tutoring": tutoring, "shareholding_reform": reform}
@@ -165,7 +227,7 @@ class StatisticsService:
         # readiness per board: the latest snapshot of each enterprise (matchmaker.readiness)
         latest = self.backend.search("readiness", Query(filters=[Terms("latest", [True]), _true("ready")],
                                                         facets=["board"], per_page=0))
-        return {"listed": pool["listed"], "target": targets["listings"], "aim": targets["listings_aim"],
+        return {"listed": pool["listed"],
                 "reserve_pool": pool, "reserve_pool_total": sum(pool.values()), "ready_by_board": latest.facets["board"]}
 
     def meetings(self, months: list[str]) -> dict:

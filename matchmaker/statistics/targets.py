@@ -15,29 +15,52 @@ from pathlib import Path
 from ..errors import ConfigurationError
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "defaults" / "targets.json"
-#: What each target counts, in the words of the plan.
+#: What each target counts, in the words of the plan (DOMAIN.md "The zone's 2012 targets"):
+#: each is a count (or sum) of the events dated in the year, never a stock.
 TARGETS = {
-    "new_smes": "new technology SMEs (新增科技型中小企业)",
-    "new_smes_big_capital": "of them with registered capital of 20 million yuan or more",
-    "little_giants": "new tech little giants (科技小巨人)",
-    "high_tech_enterprises": "new national high-tech enterprises (国家级高新技术企业)",
-    "patent_applications": "patent applications (专利申请)",
-    "institutions_entered": "financial institutions entering the zone (引进金融机构)",
-    "listings": "new listed enterprises (新增上市企业)",
-    "listings_aim": "new listed enterprises, the aim (力争)",
-    "special_fund": "special fund, yuan (专项资金)",
+    "new_smes": "new technology SMEs registered in the zone (新增科技型中小企业)",
+    "new_smes_large_capital": "of them with registered capital of 20 million yuan or more",
+    "new_little_giants": "new tech little giants (新增科技小巨人), verified designations granted in the year",
+    "new_high_tech": "new national high-tech enterprises (新增国家级高新技术企业), verified certificates granted in the year",
+    "patent_applications": "patent applications filed in the year (专利申请), from the year's accounts",
+    "invention_patents_per_10k_employees": "invention patents granted in the year per 10,000 employees (万人发明专利)",
+    "institutions_entered": "financial institutions entering the zone in the year (引进金融机构)",
+    "new_listings": "enterprises newly listed on an exchange in the year (新增上市企业)",
+    "new_listings_aim": "new listings, the aim (力争)",
+    "new_neeq_quotations": "enterprises newly quoted on the NEEQ (新三板挂牌), counted apart from listings",
+    "special_fund_budget": "special fund budget, yuan (专项资金)",
+    "special_fund_committed": "special fund committed (grants approved), yuan",
+    "special_fund_paid": "special fund paid, yuan",
+    "incubator_m2": "incubator floor space built, m² (孵化器), programme indicator entered by staff",
+    "alliances": "industry–university alliances formed (产学研联盟), programme indicator",
+    "rd_institutions": "R&D institutions set up (研发机构), programme indicator",
 }
+#: Names of the first version of the targets file, still read from zone files.
+ALIASES = {
+    "new_smes_big_capital": "new_smes_large_capital", "little_giants": "new_little_giants",
+    "high_tech_enterprises": "new_high_tech", "listings": "new_listings", "listings_aim": "new_listings_aim",
+    "special_fund": "special_fund_budget",
+}
+
+
+def check_figure(name: str, value) -> str | None:
+    """Why ``value`` is no target figure (None when it is one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return "must be a number >= 0"
+    if name != "invention_patents_per_10k_employees" and not float(value).is_integer():
+        return "must be a whole number"
+    return None
 
 
 @dataclass(frozen=True)
 class YearTargets:
     year: int  # the year the figures were set for
-    figures: dict[str, int]
+    figures: dict[str, float]
 
 
 @dataclass(frozen=True)
 class Targets:
-    years: dict[int, dict[str, int]]
+    years: dict[int, dict[str, float]]
     sources: tuple[str, ...]
 
     def for_year(self, year: int) -> YearTargets:
@@ -67,11 +90,13 @@ def _check_year(source: str, key: str, entry) -> tuple[int, dict[str, int]]:
     for name, value in entry.items():
         if name.startswith("_"):
             continue
-        if name not in TARGETS:
+        code = ALIASES.get(name, name)
+        if code not in TARGETS:
             raise ConfigurationError(f"{source}: years.{key}.{name}: unknown target; known: {', '.join(TARGETS)}")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigurationError(f"{source}: years.{key}.{name}: must be a whole number >= 0")
-        figures[name] = value
+        problem = check_figure(code, value)
+        if problem:
+            raise ConfigurationError(f"{source}: years.{key}.{name}: {problem}")
+        figures[code] = value
     return int(key), figures
 
 
@@ -82,7 +107,7 @@ def load_targets(zone_file: str | Path | None = None, data_dir: str | Path | Non
         paths.append(Path(zone_file))
     elif data_dir and (Path(data_dir) / "targets.json").exists():
         paths.append(Path(data_dir) / "targets.json")
-    years: dict[int, dict[str, int]] = {}
+    years: dict[int, dict[str, float]] = {}
     base = None
     for path in paths:
         for key, entry in _read(path).items():

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from ..access import can_read_enterprise
-from ..enterprises.facts import counter_guarantees_offered
+from ..enterprises.facts import TIER_SERVICES, counter_guarantees_offered
 from ..enterprises.schemas import EnterpriseSearchSchema
 from ..enterprises.service import EnterpriseService
 from ..errors import ValidationError
@@ -17,6 +17,7 @@ from ..needs.service import NeedService
 from ..readiness.service import ReadinessService
 from ..clock import today
 from ..scoring.settings import BoardNotInForce, get_settings
+from ..vocabulary import CERTIFICATION_KINDS
 from . import forms
 from .base import backend, observers, query_args, user
 from .charts import line_chart
@@ -43,7 +44,50 @@ def profile(enterprise_id):
     needs = None
     if can_read_enterprise(user(), enterprise_id):  # the owner or staff: the full profile, the needs in every status
         needs = NeedService(backend(), observers()).search(user(), {"enterprise_id": [enterprise_id], "per_page": 5, "sort": "-created_at"})
-    return render_template("enterprises/profile.html", enterprise=enterprise, needs=needs)
+    return render_template("enterprises/profile.html", enterprise=enterprise, needs=needs,
+                           services=TIER_SERVICES.get(enterprise.get("tier"), ()), kinds=CERTIFICATION_KINDS,
+                           can_edit=can_read_enterprise(user(), enterprise_id))
+
+
+@bp.route("/<enterprise_id>/certifications", methods=["POST"])
+def certifications(enterprise_id):
+    """An enterprise claims a designation; staff verify or remove one (the service checks who may)."""
+    svc = service()
+    enterprise = svc.get(user(), enterprise_id)
+    if not can_read_enterprise(user(), enterprise_id):
+        abort(403)
+    held = [dict(c) for c in enterprise.get("certifications") or []]
+    action, form = request.form.get("action"), request.form
+    position = form.get("position", type=int)
+    if action in ("verify", "remove") and (position is None or not 0 <= position < len(held)):
+        abort(404)
+    if action == "claim":
+        held.append({k: v for k, v in (("kind", form.get("kind")), ("granted_on", form.get("granted_on")),
+                                       ("expires_on", form.get("expires_on") or None)) if v is not None})
+    elif action == "verify":
+        held[position]["verified"] = True
+    elif action == "remove":
+        held.pop(position)
+    else:
+        abort(400)
+    try:
+        svc.update(user(), enterprise_id, {"certifications": held, "version": form.get("version")})
+    except ValidationError as exc:
+        flash(_("The designation was not saved: %(reason)s", reason=_designation_problem(exc)), "error")
+    else:
+        flash(_("The designation has been saved."), "success")
+    return redirect(url_for(".profile", enterprise_id=enterprise_id))
+
+
+def _designation_problem(exc: ValidationError) -> str:
+    """The first message of a refused designation, in the page's language."""
+    from .messages import translate_message
+
+    found = (exc.fields or {}).get("certifications", exc.fields)
+    while isinstance(found, dict) and found:
+        found = next(iter(found.values()))
+    text = found[0] if isinstance(found, list) and found else exc.message
+    return translate_message(str(text))
 
 
 @bp.route("/<enterprise_id>/edit", methods=["GET", "POST"])

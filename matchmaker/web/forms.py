@@ -170,9 +170,9 @@ def row_values(prefix: str, fields: list[Field], items: list[dict]) -> MultiDict
 ENTERPRISE = [
     Field("name"), Field("name_en"), Field("industry", "code"), Field("stage", "code"), Field("founded", "date"),
     Field("registered_capital", "money"), Field("employees", "int"), Field("description"),
-    Field("high_tech_certified", "bool"), Field("little_giant", "bool"), Field("invention_patents", "int"),
+    Field("zone_registered_on", "date", nullable=True), Field("invention_patents", "int"),
     Field("has_collateral", "bool"), Field("joint_stock", "bool"), Field("sponsor_engaged", "bool"),
-    Field("tutoring_filed", "bool"), Field("application_filed", "bool"), Field("approved", "bool"), Field("listed", "bool"),
+    Field("tutoring_filed", "bool"), Field("application_filed", "bool"), Field("approved", "bool"),
     Field("counter_guarantees_offered", "codes"),
 ]
 #: What the listing boards since 2019 read: registration-era and NEEQ milestones, the
@@ -201,7 +201,7 @@ def empty_objects_as_none(data: dict, keys=READINESS_OBJECTS) -> dict:
     return data
 FINANCIAL_COLUMNS = ("year", "revenue", "net_profit", "net_profit_deducted", "operating_cash_flow", "net_assets",
                      "intangible_assets", "share_capital", "total_liabilities", "retained_earnings", "land_use_rights",
-                     "rd_expenses", "employees", "rd_staff")
+                     "rd_expenses", "employees", "rd_staff", "patent_applications", "invention_patents_granted")
 #: Empty rows offered under the existing years, to add new ones.
 SPARE_ROWS = 1
 

@@ -76,7 +76,7 @@ def test_enterprise_profile_with_financial_rows(world_app):
     assert 'name="financials-0-year" value="2010"' in form and 'name="financials-2-year" value=""' in form  # a spare row
 
     data = {"name": ent["name"], "industry": "new_energy", "stage": "growth", "founded": "2008-03-01",
-            "registered_capital": "10000000", "employees": "90", "invention_patents": "7", "high_tech_certified": "on",
+            "registered_capital": "10000000", "employees": "90", "invention_patents": "7",
             "joint_stock": "on", "version": ent["version"],
             "financials-0-year": "2010", "financials-0-revenue": "40000000",
             "financials-1-year": "2011", "financials-1-revenue": "abc",
