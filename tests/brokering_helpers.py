@@ -30,11 +30,17 @@ def on_day(app, day: str | date):
 
 
 def propose(client, staff, need_id: str, institution_id: str, day="2030-03-04", hour=10, minute=0, hours=1.0, status=201, **extra):
-    """Propose a meeting as staff would, the day before it (meetings are proposed for times to come)."""
+    """Propose a meeting as staff would; a meeting on a day already past for the app's clock is
+    proposed the day before it (meetings are proposed for times to come)."""
     starts, ends = at(day, hour, minute, hours)
     body = {"need_id": need_id, "institution_id": institution_id, "starts_at": starts, "ends_at": ends,
             "location": "滨海高新区管委会 301", **extra}
-    with on_day(client.application, date.fromisoformat(day) - timedelta(days=1)):
+    app = client.application
+    with app.app_context():
+        from matchmaker import clock
+
+        to_come = clock.today() < date.fromisoformat(day)
+    with on_day(app, app.config.get("TODAY") if to_come else date.fromisoformat(day) - timedelta(days=1)):
         response = client.post(f"{API}/meetings", json=body, headers=staff)
     assert response.status_code == status, response.get_json()
     return response.get_json()

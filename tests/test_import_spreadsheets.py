@@ -48,10 +48,10 @@ def test_a_gbk_csv_from_chinese_excel_imports_through_the_cli(tmp_path):
 
 def test_utf8_with_or_without_bom_and_kind_from_the_command(app, backend, tmp_path):
     headers = ["id", "name", "name_en", "industry", "stage", "founded", "registered_capital", "employees", "description",
-               "high_tech_certified", "little_giant", "invention_patents", "has_collateral"]
+               "joint_stock", "sponsor_engaged", "invention_patents", "has_collateral"]
     doc = enterprise_doc()
     row = ["ent-csv", doc["name"], doc["name_en"], "新能源", "成长期", "2008-03-01", "10,000,000", "80", doc["description"],
-           "是", "否", "6", "是"]
+           "否", "否", "6", "是"]
     for encoding in ("utf-8-sig", "utf-8"):
         path = tmp_path / f"enterprises-{encoding}.csv"
         write_csv(path, [headers, row], encoding)
@@ -60,7 +60,7 @@ def test_utf8_with_or_without_bom_and_kind_from_the_command(app, backend, tmp_pa
         assert report.rejected == []
         stored = backend.get("enterprises", "ent-csv")
         assert (stored["industry"], stored["stage"], stored["registered_capital"]) == ("new_energy", "growth", 10_000_000)
-        assert stored["high_tech_certified"] is True and stored["little_giant"] is False
+        assert stored["has_collateral"] is True and stored["joint_stock"] is False
     with app.app_context():
         try:
             import_file(backend, path)  # no kind column and no --kind
