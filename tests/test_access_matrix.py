@@ -96,6 +96,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/introductions/<intro_id>"): STAFF_ONLY,
     ("GET", "/api/v1/waiting"): STAFF_ONLY,
     ("PUT", "/api/v1/needs/<need_id>/owner"): STAFF_ONLY,
+    ("GET", "/api/v1/institutions/<institution_id>/pipeline"): E(401, 404, (200, 404), 200, 200),
+    ("PUT", "/api/v1/institutions/<institution_id>/pipeline/<need_id>"): E(401, 404, (200, 404), 200, 200),
+    ("GET", "/api/v1/pipeline-stages"): STAFF_ONLY,
     ("POST", "/api/v1/needs/<need_id>/claim"): E(401, 403, (201, 403), 201, 201),
     ("GET", "/api/v1/claims"): E(401, (200, EMPTY), (200, EMPTY), 200, 200),
     ("POST", "/api/v1/claims/<claim_id>/report"): E(401, (403, 404), (200, 404), 200, 200),
@@ -455,6 +458,10 @@ REQUESTS = {
     ("POST", "/api/v1/needs/<need_id>/claim"): _claim,
     ("GET", "/api/v1/claims"): _listing("/api/v1/claims", ("need_id", "need")),
     ("POST", "/api/v1/claims/<claim_id>/report"): _claim_report,
+    ("GET", "/api/v1/institutions/<institution_id>/pipeline"): lambda w, role, own, t: Req(f"/api/v1/institutions/{t['inst']}/pipeline"),
+    ("PUT", "/api/v1/institutions/<institution_id>/pipeline/<need_id>"): lambda w, role, own, t: Req(
+        f"/api/v1/institutions/{t['inst']}/pipeline/{w.ids[t['party']]['need']}", {"stage": "screening", "notes": "团队内部"}),
+    ("GET", "/api/v1/pipeline-stages"): _same("/api/v1/pipeline-stages"),
     ("PUT", "/api/v1/needs/<need_id>/owner"): lambda w, role, own, t: Req(
         f"/api/v1/needs/{w.ids[t['party']]['need']}/owner", {"owner_id": w.me(w.headers["staff"])}),
     ("GET", "/api/v1/meetings"): _listing("/api/v1/meetings", ("need_id", "need")),

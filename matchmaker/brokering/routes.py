@@ -11,7 +11,8 @@ from . import settings
 from .interests import InterestService, IntroductionService, waiting_list
 from .schemas import (
     InterestCreateSchema, InterestSchema, InterestSearchSchema, IntroductionCreateSchema, IntroductionSchema,
-    ClaimCreateSchema, ClaimReportSchema, ClaimSchema, ClaimSearchSchema,
+    BoardSchema, ClaimCreateSchema, ClaimReportSchema, ClaimSchema, ClaimSearchSchema, DealMoveSchema, DealSchema,
+    StageCountsSchema,
     IntroductionSearchSchema, IntroductionUpdateSchema, OwnerAssignSchema, OwnerSchema, ResponsivenessSchema, WaitingItemSchema,
     WaitingSearchSchema,
 )
@@ -143,3 +144,36 @@ class ClaimReport(MethodView):
     def post(self, data, claim_id):
         """The claiming institution reports progress; the next report is due a period later"""
         return with_etag(claims().report(actor(), claim_id, data["progress"]))
+
+
+@blp.route("/institutions/<institution_id>/pipeline")
+class Pipeline(MethodView):
+    @blp.response(200, BoardSchema)
+    def get(self, institution_id):
+        """The institution's own deals by stage, with its private notes (its team and staff only)"""
+        from .pipeline import PipelineService
+
+        return PipelineService(backend(), observers()).board(actor(), institution_id)
+
+
+@blp.route("/institutions/<institution_id>/pipeline/<need_id>")
+class PipelineDeal(MethodView):
+    @blp.arguments(DealMoveSchema)
+    @blp.response(200, DealSchema)
+    def put(self, data, institution_id, need_id):
+        """Put a need in the institution's pipeline or move it to a stage; notes stay private to the team"""
+        from .pipeline import PipelineService
+
+        return PipelineService(backend(), observers()).move(actor(), institution_id, need_id, data["stage"], data.get("notes"))
+
+
+@blp.route("/pipeline-stages")
+class PipelineStages(MethodView):
+    @blp.response(200, StageCountsSchema)
+    def get(self):
+        """Staff: deals at each stage over every institution's pipeline (no notes), for the funnel"""
+        from ..access import require_staff
+        from .pipeline import stage_counts
+
+        require_staff(actor(), "see the pipelines' figures")
+        return stage_counts(backend())

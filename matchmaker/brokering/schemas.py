@@ -165,3 +165,40 @@ class ClaimSearchSchema(PagedSchema):
     need_id = fields.List(fields.String(validate=ID))
     institution_id = fields.List(fields.String(validate=ID))
     status = fields.List(Code(("active", "lapsed", "released")))
+
+
+class DealSchema(ma.Schema):
+    id = fields.String()
+    version = fields.String()
+    institution_id = fields.String()
+    need_id = fields.String()
+    need_title = fields.String()
+    enterprise_name = fields.String()
+    amount = fields.Integer()
+    stage = fields.String(metadata={"description": "screening | due_diligence | term_sheet | funded | passed"})
+    notes = fields.String(metadata={"description": "private: only the institution's team (and staff) read them"})
+    moved_at = fields.String()
+    moved_by = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class DealMoveSchema(StrictSchema):
+    stage = Code(("screening", "due_diligence", "term_sheet", "funded", "passed"), required=True)
+    notes = Text(4000)
+
+
+class BoardSchema(ma.Schema):
+    screening = fields.List(fields.Nested(DealSchema))
+    due_diligence = fields.List(fields.Nested(DealSchema))
+    term_sheet = fields.List(fields.Nested(DealSchema))
+    funded = fields.List(fields.Nested(DealSchema))
+    passed = fields.List(fields.Nested(DealSchema))
+
+
+class StageCountsSchema(ma.Schema):
+    screening = fields.Integer()
+    due_diligence = fields.Integer()
+    term_sheet = fields.Integer()
+    funded = fields.Integer()
+    passed = fields.Integer()

@@ -384,3 +384,27 @@ def assign_owner(need_id):
     else:
         flash(_("%(name)s now owns the need.", name=owner["owner_name"]), "success")
     return _back(url_for(".waiting"))
+
+
+# -- institutions: their own pipeline ---------------------------------------------------------
+@bp.route("/institutions/<institution_id>/pipeline")
+def pipeline_board(institution_id):
+    from ..brokering.pipeline import PipelineService
+
+    board = PipelineService(backend(), observers()).board(user(), institution_id)
+    return render_template("brokering/pipeline.html", board=board, institution_id=institution_id)
+
+
+@bp.route("/institutions/<institution_id>/pipeline/<need_id>", methods=["POST"])
+def pipeline_move(institution_id, need_id):
+    from ..brokering.pipeline import PipelineService
+
+    notes = request.form.get("notes")
+    try:
+        PipelineService(backend(), observers()).move(user(), institution_id, need_id, request.form.get("stage", ""),
+                                                     notes.strip() if notes is not None else None)
+    except ValidationError:
+        flash(_("Choose a stage."), "error")
+    else:
+        flash(_("The pipeline has been saved."), "success")
+    return redirect(url_for(".pipeline_board", institution_id=institution_id))

@@ -172,8 +172,10 @@ LABELS = {
         "need": _l("Need"), "meeting": _l("Meeting"), "institution": _l("Institution"), "enterprise": _l("Enterprise"),
         "account": _l("Account"), "interest": _l("Answer"), "introduction": _l("Introduction"), "saved_search": _l("Saved search"),
         "plan": _l("Yearly plan"), "indicator": _l("Programme indicator"),
-        "claim": _l("Claim"), "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"),
+        "claim": _l("Claim"), "deal": _l("Pipeline deal"), "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"),
     },
+    "deal_stage": {"screening": _l("Screening"), "due_diligence": _l("Due diligence"), "term_sheet": _l("Term sheet"),
+                   "funded": _l("Funded"), "passed": _l("Passed")},
     "bool": {True: _l("Yes"), False: _l("No")},
     "progress": {
         "new_smes": _l("New tech SMEs"), "new_smes_large_capital": _l("of them with 20 million+ capital"),
