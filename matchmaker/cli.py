@@ -9,6 +9,7 @@ import functools
 import os
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -59,7 +60,10 @@ class Progress:
 @fail_cleanly
 def init_command():
     """Create the database or indices (safe to run again)."""
-    get_backend().init()
+    backend = get_backend()
+    backend.init()
+    for notice in backend.notices:
+        click.echo(notice)
     click.echo(f"ready: {current_app.config['SEARCH_BACKEND']} storage, data folder {current_app.config['DATA_DIR']}")
 
 
@@ -243,6 +247,8 @@ def serve_command(host: str, port: int, threads: int, workers: int):
 
     backend = get_backend()
     backend.init()
+    for notice in backend.notices:
+        click.echo(notice)
     backend.close()  # no connection may cross into the worker processes
     app = current_app._get_current_object()
     click.echo(
@@ -276,8 +282,13 @@ def restore_command(file: Path, yes: bool):
         raise click.ClickException("nothing restored")
     backend = get_backend()
     backend.init()
+    backend.verify_backup(file)  # a damaged file is refused before anything is touched
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    safety = Path(current_app.config["DATA_DIR"]) / "safety" / f"before-restore-{stamp}{backend.backup_suffix}"
+    safety.parent.mkdir(parents=True, exist_ok=True)
+    backend.backup(safety, progress=Progress("keeping a safety copy"))
     counts = backend.restore(file, progress=Progress("restoring"))
-    click.echo(f"restored {sum(counts.values())} documents from {file}")
+    click.echo(f"restored {sum(counts.values())} documents from {file}; the data it replaced is kept in {safety}")
 
 
 @click.command("notify-deadlines")

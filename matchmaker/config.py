@@ -9,8 +9,16 @@ from pathlib import Path
 import platformdirs
 
 DEFAULTS = {
-    "SEARCH_BACKEND": "sqlite",
+    "SEARCH_BACKEND": "embedded",  # embedded (SQLite FTS5; sqlite is its old name), tantivy (records + tantivy), elasticsearch or opensearch
+    "SEARCH_URL": None,  # the cluster; ES_URL is its old name
     "ES_URL": None,
+    "SEARCH_API_KEY": None,  # Elasticsearch only
+    "SEARCH_USERNAME": None,
+    "SEARCH_PASSWORD": None,
+    "SEARCH_CA_CERTS": None,  # a PEM file of the CA that signed the cluster's certificate
+    "SEARCH_VERIFY_CERTS": True,
+    "SEARCH_CLOUD_ID": None,  # Elastic Cloud's deployment id, instead of SEARCH_URL
+    "DATABASE_URL": None,  # records of the tantivy backend: sqlite:///PATH or postgresql://...; default <data dir>/records.sqlite3
     "INDEX_PREFIX": "matchmaker",
     "MAX_PER_PAGE": 100,
     "TOKEN_TTL_HOURS": 24 * 30,

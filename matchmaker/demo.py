@@ -722,8 +722,29 @@ def _enterprise(
         "has_collateral": rng.random() < profile.collateral,
         "financials": financials,
     }
+    enterprise["counter_guarantees_offered"] = _security_offered(number, enterprise)
     enterprise["description"] = _enterprise_description(rng, enterprise, short_name, founded.year)
     return enterprise
+
+
+def _security_offered(number: int, enterprise: dict) -> list[str]:
+    """What a firm can put up as a counter-guarantee (DOMAIN.md): the controller's guarantee
+    always; receivables once it sells; its equity (most do pledge it); equipment in
+    manufacturing; patents and property where it has them.  A generator of its own, so the
+    rest of the demo draws the same numbers as before."""
+    rng = random.Random(f"security-{number}")
+    offered = ["personal_guarantee"]
+    if enterprise["financials"] and enterprise["financials"][-1]["revenue"] > 0 and rng.random() < 0.7:
+        offered.append("receivables_pledge")
+    if rng.random() < 0.6:
+        offered.append("equity_pledge")
+    if enterprise["industry"] in ("advanced_manufacturing", "new_energy", "biomedicine") and rng.random() < 0.5:
+        offered.append("equipment_mortgage")
+    if enterprise["invention_patents"] > 0:
+        offered.append("ip_pledge")
+    if enterprise["has_collateral"]:
+        offered.append("real_estate_mortgage")
+    return offered
 
 
 def _founded(rng: random.Random, profile: StageProfile) -> date:

@@ -37,6 +37,16 @@ class Conflict(MatchmakerError):
     status_code = 409
 
 
+def check_version(doc_id: str, version, expected) -> None:
+    """Conflict when a write expected another version of the document than the stored one."""
+    if expected is not None and str(expected) != str(version):
+        raise Conflict(
+            f"document {doc_id} was changed by someone else (version {version}, you sent {expected}); "
+            "read it again and re-apply your change",
+            fields={"version": [f"current version is {version}"]},
+        )
+
+
 class SearchUnavailable(MatchmakerError):
     """The search engine cannot be reached or is overloaded; retry after a while."""
 

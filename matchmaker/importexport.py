@@ -1,11 +1,14 @@
 """JSON Lines import and export: one document a line, each with a ``kind``.
 
 Import reads the file twice: institutions and enterprises first, then needs, so a need
-may come before its enterprise in the file.  Every line is validated; rejected lines are
+may come before its enterprise in the file.  A line without an ``id`` gets one made from
+its content, so an import is idempotent: a run that stopped part-way (killed, a full disk)
+is completed by running the same file again, and nothing is stored twice.  Every line is validated; rejected lines are
 reported by number and the rest is loaded in batches through the backend's bulk API.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -214,11 +217,20 @@ class _Prepared:
     ahead: list | None = None
 
 
+def content_id(kind: str, doc: dict) -> str:
+    """The id of a line that brings none: taken from what the line says, so importing the
+    same file again (or another file with the same line) overwrites instead of adding."""
+    canonical = json.dumps({"kind": kind, **doc}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "f" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:15]
+
+
 def _prepare(service: DocumentService, kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     if kind == "need":
         service.prefetch(doc.get("enterprise_id") for _, doc in batch)
     prepared = _Prepared([], [], {})
     for number, doc in batch:
+        if not doc.get("id"):
+            doc = {**doc, "id": content_id(kind, {k: v for k, v in doc.items() if k != "id"})}
         try:
             ready = service.prepare_for_import(doc)
         except MatchmakerError as exc:

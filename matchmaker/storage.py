@@ -9,7 +9,12 @@ _KEY = "matchmaker.backend"
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_KEY] = create_backend(app.config)
+    backend = app.extensions[_KEY] = create_backend(app.config)
+
+    # One request's writes (a record, its audit entry, a notification) are made searchable
+    # together, before the response goes out, instead of one after the other.
+    app.before_request(backend.hold_indexing)
+    app.teardown_request(lambda _error: backend.release_indexing())
 
 
 def get_backend(app: Flask | None = None) -> SearchBackend:

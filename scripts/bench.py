@@ -11,7 +11,7 @@ server's peak memory.
 
     .venv/bin/python scripts/bench.py                      # 100,000 needs, SQLite
     .venv/bin/python scripts/bench.py --needs 1000000 --repeat 50
-    MATCHMAKER_SEARCH_BACKEND=elasticsearch MATCHMAKER_ES_URL=... scripts/bench.py
+    MATCHMAKER_SEARCH_BACKEND=opensearch MATCHMAKER_SEARCH_URL=... scripts/bench.py
 
 The data folder is a fresh temporary one unless --data-dir is given (then a loaded data
 set is reused when it already holds enough needs).

@@ -9,12 +9,14 @@ with a 2xx is there, with the value acknowledged last.
 
     .venv/bin/python scripts/crash_test.py                 # 20 rounds of about 2 s
     .venv/bin/python scripts/crash_test.py --rounds 200 --workers 2
+    MATCHMAKER_SEARCH_BACKEND=tantivy .venv/bin/python scripts/crash_test.py   # records + tantivy
 
 Exit status 0 when every round holds; otherwise it prints what was lost and exits 1.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -114,23 +116,49 @@ def writer(api: str, headers: dict, enterprise_id: str, ledger: Ledger, stop: th
             time.sleep(0.01)  # the server is down: the round is ending
 
 
-def check(data_dir: Path, ledger: Ledger) -> list[str]:
-    """Problems found in the database file after a crash (an empty list when all is well)."""
-    db = sqlite3.connect(data_dir / "matchmaker.sqlite3")
+def stored_amounts(data_dir: Path) -> tuple[str, dict[str, int]]:
+    """The database file's integrity verdict and each stored need's amount, read with the
+    server down: the sqlite backend's file, or the tantivy backend's records."""
+    records = os.environ.get("MATCHMAKER_SEARCH_BACKEND") == "tantivy"
+    db = sqlite3.connect(data_dir / ("records.sqlite3" if records else "matchmaker.sqlite3"))
     try:
-        problems = []
         verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
-        if verdict != "ok":
-            problems.append(f"integrity_check: {verdict}")
-        stored = dict(db.execute("SELECT id, amount FROM needs"))
-        for need_id, amount in ledger.amounts.items():
-            if need_id not in stored:
-                problems.append(f"acknowledged need {need_id} is missing")
-            elif stored[need_id] not in ledger.acceptable(need_id):
-                problems.append(f"need {need_id}: acknowledged amount {amount}, stored {stored[need_id]}")
-        return problems
+        if records:
+            rows = db.execute("SELECT id, body FROM documents WHERE index_name = 'needs'")
+            return verdict, {need_id: json.loads(body).get("amount") for need_id, body in rows}
+        return verdict, dict(db.execute("SELECT id, amount FROM needs"))
     finally:
         db.close()
+
+
+def check(data_dir: Path, ledger: Ledger) -> list[str]:
+    """Problems found in the database file after a crash (an empty list when all is well)."""
+    problems = []
+    verdict, stored = stored_amounts(data_dir)
+    if verdict != "ok":
+        problems.append(f"integrity_check: {verdict}")
+    for need_id, amount in ledger.amounts.items():
+        if need_id not in stored:
+            problems.append(f"acknowledged need {need_id} is missing")
+        elif stored[need_id] not in ledger.acceptable(need_id):
+            problems.append(f"need {need_id}: acknowledged amount {amount}, stored {stored[need_id]}")
+    return problems
+
+
+def check_search(data_dir: Path) -> list[str]:
+    """After the last round: a start indexes what the kills left in the outbox, so search
+    finds every stored need."""
+    sys.path.insert(0, str(ROOT))
+    from matchmaker.search import Query, create_backend
+
+    backend = create_backend({"DATA_DIR": str(data_dir), "SEARCH_BACKEND": os.environ.get("MATCHMAKER_SEARCH_BACKEND")})
+    backend.init()
+    try:
+        _, stored = stored_amounts(data_dir)
+        found = backend.search("needs", Query(per_page=0)).total
+        return [] if found == len(stored) else [f"search finds {found} needs of {len(stored)} stored"]
+    finally:
+        backend.close()
 
 
 def main() -> int:
@@ -175,7 +203,11 @@ def main() -> int:
         if problems:
             print("\n".join(problems[:20]))
             return 1
-    print(f"{args.rounds} rounds, {len(ledger.amounts)} acknowledged needs, all present; "
+    problems = check_search(data_dir)
+    if problems:
+        print("\n".join(problems))
+        return 1
+    print(f"{args.rounds} rounds, {len(ledger.amounts)} acknowledged needs, all present and searchable; "
           f"integrity ok; {time.monotonic() - started:.0f} s")
     return 0
 

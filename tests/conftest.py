@@ -13,6 +13,7 @@ from matchmaker.accounts.models import User
 from matchmaker.accounts.passwords import hash_password
 from matchmaker.accounts.service import issue_token
 from matchmaker.storage import get_backend
+from tests.engines import drop_indices, engine_url, test_backend, unique_prefix
 
 PASSWORD = "correct horse battery"
 
@@ -21,6 +22,20 @@ PASSWORD = "correct horse battery"
 def password_hash():
     """Argon2id is slow on purpose: hash the test password once per run."""
     return hash_password(PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def cluster_config():
+    """With MATCHMAKER_TEST_BACKEND=opensearch (or elasticsearch), the apps of the tests use
+    that cluster under one prefix for the run (emptied before each test, deleted after the
+    run); otherwise nothing: the embedded backend in each test's data folder."""
+    engine = test_backend()
+    if engine is None:
+        yield {}
+        return
+    prefix = unique_prefix()
+    yield {"SEARCH_BACKEND": engine, "SEARCH_URL": engine_url(engine), "INDEX_PREFIX": prefix}
+    drop_indices(engine_url(engine), prefix)
 
 
 @contextmanager
@@ -35,8 +50,10 @@ def running_app(tmp_path, **config):
 
 
 @pytest.fixture
-def app(tmp_path):
-    with running_app(tmp_path) as app:
+def app(tmp_path, cluster_config):
+    with running_app(tmp_path, **cluster_config) as app:
+        if cluster_config:
+            get_backend(app).reset()  # one prefix for the run: each test starts empty
         yield app
 
 

@@ -13,8 +13,8 @@ import requests
 CLI = [sys.executable, "-m", "matchmaker.cli"]
 
 
-def cli(data_dir: Path, *args: str, input: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir)}
+def cli(data_dir: Path, *args: str, input: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir), **(env or {})}
     return subprocess.run([*CLI, *args], input=input, capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -45,7 +45,7 @@ class Server:
             try:
                 requests.get(self.url + "/api/v1/openapi.json", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.ReadTimeout):  # not up, or still starting
                 time.sleep(0.1)
         raise RuntimeError("server did not start within 30 s")
 

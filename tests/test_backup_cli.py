@@ -56,3 +56,21 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):
     junk.write_text("hello")
     result = cli(tmp_path / "data", "restore", str(junk), "--yes")
     assert result.returncode != 0 and "not a matchmaker backup" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_restore_keeps_the_data_it_replaces_as_a_dated_safety_copy(tmp_path):
+    data = tmp_path / "data"
+    backend = get_backend(create_app({"DATA_DIR": str(data)}))
+    backend.init()
+    backend.create("needs", need_doc("e1", title="在备份里"), doc_id="in-backup")
+    backend.backup(tmp_path / "backup.sqlite3")
+    backend.create("needs", need_doc("e1", title="备份之后"), doc_id="after-backup")
+    backend.close()
+    result = cli(data, "restore", str(tmp_path / "backup.sqlite3"), "--yes")
+    assert result.returncode == 0, result.stderr
+    (safety,) = (data / "safety").glob("before-restore-*.sqlite3")
+    assert str(safety) in result.stdout
+    restored = get_backend(create_app({"DATA_DIR": str(data)}))
+    assert restored.get("needs", "after-backup") is None and restored.get("needs", "in-backup")
+    assert cli(data, "restore", str(safety), "--yes").returncode == 0  # the safety copy brings it back
+    assert restored.get("needs", "after-backup")["title"] == "备份之后"

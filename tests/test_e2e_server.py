@@ -5,19 +5,27 @@ import pytest
 import requests
 
 from tests.conftest import enterprise_doc, institution_doc, need_doc
+from tests.engines import cluster_env, drop_indices, unique_prefix
 from tests.server import Server, cli
 
 pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["embedded", "opensearch"])
+def server(request, tmp_path_factory):
+    """The server on the embedded backend, and on a live OpenSearch cluster (tests/engines.py)."""
     data_dir = tmp_path_factory.mktemp("e2e")
-    assert cli(data_dir, "init").returncode == 0
-    created = cli(data_dir, "users", "create", "zone-staff", "--role", "staff", "--password-stdin", input="staff password 2012\n")
-    assert created.returncode == 0, created.stderr
-    with Server(data_dir) as running:
-        yield running
+    env = cluster_env(request.param, prefix := unique_prefix()) if request.param != "embedded" else {}
+    try:
+        assert cli(data_dir, "init", env=env).returncode == 0
+        created = cli(data_dir, "users", "create", "zone-staff", "--role", "staff", "--password-stdin",
+                      input="staff password 2012\n", env=env)
+        assert created.returncode == 0, created.stderr
+        with Server(data_dir, extra_env=env) as running:
+            yield running
+    finally:
+        if env:
+            drop_indices(env["MATCHMAKER_SEARCH_URL"], prefix)
 
 
 def test_operator_path_token_crud_search_and_conflicts(server):
@@ -65,6 +73,41 @@ def test_operator_path_token_crud_search_and_conflicts(server):
     assert requests.delete(api + f"/institutions/{venture['id']}", headers=staff, timeout=10).status_code == 204
     assert requests.get(api + f"/institutions/{venture['id']}", headers=staff, timeout=10).status_code == 404
     assert requests.get(api + "/institutions", timeout=10).status_code == 401
+
+
+def test_matches_dealflow_and_versions_across_a_reindex(server):
+    staff = server.token("zone-staff", "staff password 2012")
+    api = server.url + "/api/v1"
+    bank = requests.post(api + "/institutions", json=institution_doc(
+        name="滨海科技银行", name_en="Binhai Tech Bank", type="bank", instruments=["debt"], industries=["new_energy"],
+        ticket_min=1_000_000, ticket_max=30_000_000), headers=staff, timeout=10)
+    assert bank.status_code == 201, bank.text
+    bank = bank.json()
+    enterprise = requests.post(api + "/enterprises", json=enterprise_doc(), headers=staff, timeout=10).json()
+    need = requests.post(api + "/needs", json=need_doc(enterprise["id"], instrument="debt", amount=5_000_000,
+                                                      equity_offered_pct=None), headers=staff, timeout=10)
+    assert need.status_code == 201, need.text
+    need = need.json()
+
+    matches = requests.get(api + f"/needs/{need['id']}/matches", headers=staff, timeout=10)
+    assert matches.status_code == 200, matches.text
+    assert bank["id"] in [m["institution"]["id"] for m in matches.json()["items"]]
+    again = requests.get(api + f"/needs/{need['id']}/matches", headers=staff, timeout=10)
+    assert again.json()["items"] == matches.json()["items"]
+    dealflow = requests.get(api + f"/institutions/{bank['id']}/dealflow", headers=staff, timeout=10)
+    assert dealflow.status_code == 200, dealflow.text
+    assert need["id"] in [d["need"]["id"] for d in dealflow.json()["items"]]
+
+    # a version read before a reindex still guards a write after it
+    assert cli(server.data_dir, "reindex", env=server.env).returncode == 0
+    kept = requests.patch(api + f"/needs/{need['id']}", json={"amount": 6_000_000},
+                          headers={**staff, "If-Match": f'"{need["version"]}"'}, timeout=10)
+    assert kept.status_code == 200, kept.text
+    stale = requests.patch(api + f"/needs/{need['id']}", json={"amount": 7_000_000},
+                           headers={**staff, "If-Match": f'"{need["version"]}"'}, timeout=10)
+    assert stale.status_code == 409
+    found = requests.get(api + "/needs", params={"q": "batteries"}, headers=staff, timeout=10).json()
+    assert [n["id"] for n in found["items"]] == [need["id"]] and found["items"][0]["amount"] == 6_000_000
 
 
 def test_revoked_token_stops_working(server):

@@ -1,4 +1,4 @@
-"""An Elasticsearch cluster that cannot be reached: 503 with Retry-After, never a 500.
+"""A cluster (Elasticsearch or OpenSearch) that cannot be reached: 503 with Retry-After, never a 500.
 
 No mock: the backend really connects to a loopback port where nothing listens.
 """
@@ -10,10 +10,10 @@ from tests.server import cli, free_port
 pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
 
 
-@pytest.fixture
-def app(tmp_path):
-    return create_app({"DATA_DIR": str(tmp_path), "SEARCH_BACKEND": "elasticsearch",
-                       "ES_URL": f"http://127.0.0.1:{free_port()}", "TESTING": True})
+@pytest.fixture(params=["elasticsearch", "opensearch"])
+def app(tmp_path, request):
+    return create_app({"DATA_DIR": str(tmp_path), "SEARCH_BACKEND": request.param,
+                       "SEARCH_URL": f"http://127.0.0.1:{free_port()}", "TESTING": True})
 
 
 @pytest.mark.parametrize("method, path, body", [
@@ -29,9 +29,10 @@ def test_api_answers_503_with_retry_after(app, method, path, body):
     assert r.get_json()["code"] == 503 and "search engine" in r.get_json()["message"]
 
 
-def test_cli_says_so_in_one_line(tmp_path, monkeypatch):
-    monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "elasticsearch")
-    monkeypatch.setenv("MATCHMAKER_ES_URL", f"http://127.0.0.1:{free_port()}")
+@pytest.mark.parametrize("engine, url_variable", [("elasticsearch", "MATCHMAKER_ES_URL"), ("opensearch", "MATCHMAKER_SEARCH_URL")])
+def test_cli_says_so_in_one_line(tmp_path, monkeypatch, engine, url_variable):
+    monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", engine)
+    monkeypatch.setenv(url_variable, f"http://127.0.0.1:{free_port()}")
     result = cli(tmp_path, "init")
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1 and "search engine cannot be reached" in result.stderr
@@ -42,10 +43,10 @@ def test_elasticsearch_backend_needs_a_url(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "elasticsearch")
     monkeypatch.delenv("MATCHMAKER_ES_URL", raising=False)
     result = cli(tmp_path, "init")
-    assert result.returncode != 0 and "MATCHMAKER_ES_URL" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode != 0 and "MATCHMAKER_SEARCH_URL" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unknown_backend_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "mongo")
     result = cli(tmp_path, "init")
-    assert result.returncode != 0 and "sqlite, elasticsearch" in result.stderr
+    assert result.returncode != 0 and "embedded, elasticsearch, opensearch" in result.stderr

@@ -73,3 +73,17 @@ def test_reimported_enterprises_update_the_copies_their_stored_needs_carry(tmp_p
     for need in backend.scan("needs"):
         industries.setdefault(int(need["enterprise_id"][1:]) % 2, set()).add(need["industry"])
     assert industries == {0: {"biomedicine"}, 1: {"new_energy"}}
+
+
+def test_lines_without_ids_are_not_stored_twice_when_the_file_is_imported_again(backend, tmp_path):
+    from tests.conftest import institution_doc
+
+    path = tmp_path / "no-ids.jsonl"
+    lines = [{"kind": "institution", **institution_doc(name=f"机构 {n}")} for n in range(5)]
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    first = import_file(backend, path, parallel=False)
+    assert first.imported["institution"] == 5 and not first.rejected
+    ids = {doc["id"] for doc in backend.scan("institutions")}
+    again = import_file(backend, path, parallel=False)  # a re-run, as after a killed import
+    assert again.imported["institution"] == 5
+    assert {doc["id"] for doc in backend.scan("institutions")} == ids and len(ids) == 5

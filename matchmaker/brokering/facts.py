@@ -6,35 +6,31 @@ Each is set once, so a need counts once in every stage of the funnel however man
 institutions answer or meet; only ``funded_amount`` follows the sum of funded outcomes.
 Statistics and the waiting list then filter and count needs in the search engine.
 
-Writes are compare-and-set on the need's version and retried, so an enterprise editing
-its need at the same moment loses nothing.
+Each write is a read-modify-write of the need in one transaction (``SearchBackend.update``),
+so an enterprise editing its need at the same moment loses nothing, and neither do the facts.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from ..errors import Conflict
+from ..errors import NotFound
 from ..search import SearchBackend
 
 NEEDS = "needs"
-ATTEMPTS = 8
 
 
 def update_facts(backend: SearchBackend, need_id: str, change: Callable[[dict, dict], dict]) -> dict | None:
     """Apply ``change(need, facts) -> new facts`` to the need; the stored need, or None if gone."""
-    for _ in range(ATTEMPTS):
-        need = backend.get(NEEDS, need_id)
-        if need is None:
-            return None
+
+    def mutate(need: dict) -> dict | None:
         facts = dict(need.get("brokering") or {})
         new = change(need, dict(facts))
-        if new == facts:
-            return need
-        try:
-            return backend.replace(NEEDS, need_id, {**need, "brokering": new}, expected_version=need["version"])
-        except Conflict:
-            continue
-    raise Conflict(f"need {need_id} is being changed by others right now; try again")
+        return None if new == facts else {**need, "brokering": new}
+
+    try:
+        return backend.update(NEEDS, need_id, mutate)
+    except NotFound:
+        return None
 
 
 def mark(backend: SearchBackend, need_id: str, first: dict | None = None, always: dict | None = None) -> dict | None:

@@ -115,17 +115,28 @@ class DocumentService:
         return stored
 
     def modify(self, doc_id: str, changes: dict, expected_version: str | None = None) -> dict:
-        """Apply a partial change; ``version`` in the changes wins over ``expected_version``."""
-        current = self.fetch(doc_id)
+        """Apply a partial change; ``version`` in the changes wins over ``expected_version``.
+
+        The merge runs inside the backend's read-modify-write (:meth:`SearchBackend.update`),
+        so two changes of different fields made at the same moment both survive."""
         changes = dict(changes)
         expected_version = changes.pop("version", None) or expected_version
-        merged = {**self.editable(current), **changes}
-        merged = {k: v for k, v in merged.items() if v is not None or k in changes}
-        doc = self._complete(self.validate(merged), current.get("created_at") or now_iso())
-        doc.update({k: current[k] for k in self.kept_fields if k in current})
-        doc.update(self.stamp(doc, current))
-        stored = self.backend.replace(self.index, doc_id, doc, expected_version=expected_version)
-        self.notify("update", doc_id, current, stored)
+        seen: list[dict] = []
+
+        def merge(current: dict) -> dict:
+            seen[:] = [current]
+            merged = {**self.editable(current), **changes}
+            merged = {k: v for k, v in merged.items() if v is not None or k in changes}
+            doc = self._complete(self.validate(merged), current.get("created_at") or now_iso())
+            doc.update({k: current[k] for k in self.kept_fields if k in current})
+            doc.update(self.stamp(doc, current))
+            return doc
+
+        try:
+            stored = self.backend.update(self.index, doc_id, merge, expected_version=expected_version)
+        except NotFound:
+            raise NotFound(f"{self.label} {doc_id} not found") from None
+        self.notify("update", doc_id, seen[0], stored)
         return stored
 
     def remove(self, doc_id: str, expected_version: str | None = None) -> None:

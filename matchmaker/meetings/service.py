@@ -34,7 +34,7 @@ from ..common.service import Observer, envelope
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..needs.service import TRANSITIONS, NeedService
 from ..notifications.service import Notifications
-from ..search import AnyOf, Not, Query, Range, SearchBackend, Sort, SumAggregation, Terms
+from ..search import AnyOf, Not, Query, Range, SearchBackend, Sort, Terms
 
 MEETINGS, NEEDS, INSTITUTIONS = "meetings", "needs", "institutions"
 STATUSES = ("proposed", "confirmed", "held", "cancelled")
@@ -159,7 +159,8 @@ class MeetingService:
         return meeting
 
     def check_overlap(self, meeting: dict, exclude: str | None = None) -> None:
-        """409 when another live meeting of either party overlaps this one's time."""
+        """409 when another live meeting of either party overlaps this one's time (call it in
+        the transaction that writes the meeting)."""
         starts, ends = parse_time(meeting["starts_at"]), parse_time(meeting["ends_at"])
         filters = [
             Not(Terms("status", ["cancelled"])),
@@ -169,9 +170,11 @@ class MeetingService:
         ]
         if exclude:
             filters.append(Not(Terms("id", [exclude])))
-        clash = self.backend.search(MEETINGS, Query(filters=filters, sort=[Sort("starts_at")], per_page=1))
-        if clash.total:
-            other = clash.items[0]
+        # The records, not the index: inside the caller's transaction this sees every
+        # committed meeting, so two proposals at the same moment cannot both pass.
+        clash = min(self.backend.scan(MEETINGS, Query(filters=filters)), key=lambda m: (m["starts_at"], m["id"]), default=None)
+        if clash is not None:
+            other = clash
             party = "enterprise" if other["enterprise_id"] == meeting["enterprise_id"] else "institution"
             raise Conflict(
                 f"the {party} already has meeting {other['id']} from {other['starts_at']} to {other['ends_at']}",
@@ -426,9 +429,10 @@ class MeetingService:
         NeedService(self.backend, self.observers).update(user, need_id, {"status": "funded"})
 
     def funded_total(self, need_id: str) -> int:
-        query = Query(filters=[Terms("need_id", [need_id]), Terms("outcome", ["funded"])], per_page=0,
-                      sums=[SumAggregation("amount", "need_id", "amount")])
-        return int(self.backend.search(MEETINGS, query).sums["amount"].get(need_id, {}).get("sum", 0))
+        """The sum of the need's funded outcomes, from the records: called in the transaction
+        that records an outcome, it counts that outcome too (an index may not have it yet)."""
+        funded = self.backend.scan(MEETINGS, Query(filters=[Terms("need_id", [need_id]), Terms("outcome", ["funded"])]))
+        return int(sum(m.get("amount") or 0 for m in funded))
 
     # -- telling the parties ------------------------------------------------------------
     def _tell(self, meeting: dict, to: list[str], kind: str, user: User, message: str, message_zh: str) -> None:

@@ -1,4 +1,4 @@
-"""Storage and search: one interface (:class:`SearchBackend`), two backends.
+"""Storage and search: one interface (:class:`SearchBackend`), several backends.
 
 The backend is chosen by configuration (``SEARCH_BACKEND``) and built here, so nothing
 above this package knows which one runs.
@@ -17,22 +17,42 @@ __all__ = [
     "SumAggregation", "Boost", "SearchResult", "create_backend",
 ]
 
-BACKENDS = ("sqlite", "elasticsearch")
+BACKENDS = ("embedded", "tantivy", "elasticsearch", "opensearch")
+#: Old names still accepted for a backend.
+ALIASES = {"sqlite": "embedded"}
 
 
 def create_backend(config: dict) -> SearchBackend:
-    """The backend the configuration names, built from ``search_mappings/``."""
-    name = (config.get("SEARCH_BACKEND") or "sqlite").lower()
+    """The backend the configuration names, built from ``search_mappings/``.
+
+    The cluster settings are checked here, when the service starts: a mistake is a
+    ConfigurationError naming the ``MATCHMAKER_*`` setting."""
+    name = str(config.get("SEARCH_BACKEND") or "embedded").strip().lower()
+    name = ALIASES.get(name, name)
+    if name not in BACKENDS:
+        raise ConfigurationError(
+            f"MATCHMAKER_SEARCH_BACKEND={name!r} is not a search backend; choose one of {', '.join(BACKENDS)}"
+        )
     indexes = load_indexes(Path(config.get("MAPPINGS_DIR") or MAPPINGS_DIR))
-    if name == "sqlite":
+    prefix = config.get("INDEX_PREFIX") or "matchmaker"
+    if name == "embedded":
         from .sqlite import SQLiteBackend
 
         return SQLiteBackend(indexes, Path(config["DATA_DIR"]) / "matchmaker.sqlite3")
+    if name == "tantivy":
+        from ..records import RecordStore, sqlite_url
+        from .embedded import EmbeddedBackend
+
+        data_dir = Path(config["DATA_DIR"])
+        store = RecordStore(config.get("DATABASE_URL") or sqlite_url(data_dir / "records.sqlite3"))
+        return EmbeddedBackend(indexes, store, data_dir / "search", data_dir=data_dir)
+    from .connection import cluster_settings
+
+    settings = cluster_settings(config, name)
     if name == "elasticsearch":
-        url = config.get("ES_URL")
-        if not url:
-            raise ConfigurationError("MATCHMAKER_SEARCH_BACKEND=elasticsearch needs MATCHMAKER_ES_URL")
         from .elasticsearch import ElasticsearchBackend
 
-        return ElasticsearchBackend(indexes, url, prefix=config.get("INDEX_PREFIX") or "matchmaker")
-    raise ConfigurationError(f"unknown search backend {name!r}; choose one of {', '.join(BACKENDS)}")
+        return ElasticsearchBackend(indexes, settings=settings, prefix=prefix)
+    from .opensearch import OpenSearchBackend
+
+    return OpenSearchBackend(indexes, settings, prefix=prefix)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
-from ..errors import ValidationError
+from ..errors import Conflict, NotFound, ValidationError, check_version
 from .cache import GenerationCache
 from .mappings import IndexSpec
 from .query import BulkResult, Query, SearchResult
@@ -50,6 +50,7 @@ class SearchBackend(ABC):
     def __init__(self, indexes: dict[str, IndexSpec]):
         self.indexes = indexes
         self.derived = GenerationCache()
+        self.notices: list[str] = []  # what init did that the operator should hear of (a migration)
 
     def spec(self, index: str) -> IndexSpec:
         return self.indexes[index]
@@ -81,18 +82,22 @@ class SearchBackend(ABC):
     def reindex(self, progress: ProgressCallback | None = None) -> dict[str, int]:
         """Rebuild the search structures from the stored documents; counts per index."""
 
+    #: How a file :meth:`backup` writes is named (the safety copy ``restore`` keeps, too).
+    backup_suffix = ".jsonl.gz"
+
     def backup(self, path: str | Path, progress: ProgressCallback | None = None) -> dict[str, int]:
         """Write every document of every index to ``path`` while the service runs.
 
-        This generic form is gzipped JSON Lines (``{"index", "doc"}`` a line), which any
-        backend can read back; SQLite overrides it with its online backup API.
+        This generic form is gzipped JSON Lines (``{"index", "doc"}`` a line) between a
+        header and a last line with the counts, which any backend can read back and check;
+        SQLite overrides it with its online backup API.
         """
         path = Path(path)
         tmp = path.with_name(path.name + ".partial")
         counts = {name: 0 for name in self.indexes}
         done = 0
         with gzip.open(tmp, "wt", encoding="utf-8") as out:
-            out.write(json.dumps({"matchmaker_backup": 1, "indexes": sorted(self.indexes)}) + "\n")
+            out.write(json.dumps({"matchmaker_backup": 1, "indexes": sorted(self.indexes), "counted": True}) + "\n")
             for name in self.indexes:
                 for doc in self.scan(name):
                     out.write(json.dumps({"index": name, "doc": strip_version(doc)}, ensure_ascii=False) + "\n")
@@ -100,42 +105,72 @@ class SearchBackend(ABC):
                     done += 1
                     if progress and done % 1000 == 0:
                         progress(done, None)
+            out.write(json.dumps({"matchmaker_backup_end": counts}) + "\n")
         tmp.replace(path)  # a file that exists is a whole backup
         return counts
 
-    def restore(self, path: str | Path, progress: ProgressCallback | None = None) -> dict[str, int]:
-        """Replace every document with those of a backup made by ``backup``."""
+    def verify_backup(self, path: str | Path) -> dict[str, int]:
+        """Read a whole backup and check it -- compression, every line, the counts it
+        ends with -- before anything is replaced; its counts per index.  ValidationError
+        says what is wrong."""
         path = Path(path)
+        counts: dict[str, int] = {}
+        end = None
         try:
             with gzip.open(path, "rt", encoding="utf-8") as f:
                 header = json.loads(f.readline() or "{}")
-        except (OSError, ValueError, EOFError) as exc:
-            raise ValidationError(f"{path} is not a matchmaker backup ({exc})") from None
-        if header.get("matchmaker_backup") != 1:
-            raise ValidationError(f"{path} is not a matchmaker backup")
-        self.reset()
-        counts = {name: 0 for name in self.indexes}
+                if not isinstance(header, dict) or header.get("matchmaker_backup") != 1:
+                    raise ValidationError(f"{path} is not a matchmaker backup")
+                for number, line in enumerate(f, start=2):
+                    entry = json.loads(line)
+                    if end is not None:
+                        raise ValueError(f"line {number} comes after the end")
+                    if "matchmaker_backup_end" in entry:
+                        end = entry["matchmaker_backup_end"]
+                        continue
+                    if not isinstance(entry["doc"], dict) or not entry["doc"].get("id"):
+                        raise ValueError(f"line {number} holds no document with an id")
+                    counts[entry["index"]] = counts.get(entry["index"], 0) + 1
+        except ValidationError:
+            raise
+        except (OSError, ValueError, EOFError, KeyError, TypeError) as exc:
+            raise ValidationError(f"{path} is damaged or not a matchmaker backup ({exc}); nothing was changed") from None
+        if header.get("counted") and {k: v for k, v in (end or {}).items() if v} != counts:
+            raise ValidationError(f"{path} is incomplete (it holds {counts}, its end says {end}); nothing was changed")
+        return counts
+
+    def backup_batches(self, path: str | Path, size: int = 1000) -> Iterator[tuple[str, list[dict]]]:
+        """(index, documents) of a verified backup, in batches, for the indexes this version has."""
         batch: dict[str, list[dict]] = {name: [] for name in self.indexes}
-        with gzip.open(path, "rt", encoding="utf-8") as f:
+        with gzip.open(Path(path), "rt", encoding="utf-8") as f:
             f.readline()
             for line in f:
                 entry = json.loads(line)
-                if entry["index"] not in batch:
-                    continue  # an index this version no longer has
+                if entry.get("index") not in batch:
+                    continue  # the end, or an index this version no longer has
                 batch[entry["index"]].append(entry["doc"])
-                if len(batch[entry["index"]]) >= 1000:
-                    counts[entry["index"]] += self._restore_batch(entry["index"], batch[entry["index"]])
-                    if progress:
-                        progress(sum(counts.values()), None)
+                if len(batch[entry["index"]]) >= size:
+                    yield entry["index"], batch[entry["index"]]
+                    batch[entry["index"]] = []
         for name, docs in batch.items():
-            counts[name] += self._restore_batch(name, docs)
+            if docs:
+                yield name, docs
+
+    def restore(self, path: str | Path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """Replace every document with those of a backup made by ``backup``: checked whole
+        first, then swapped in one transaction where the backend has them."""
+        self.verify_backup(path)
+        counts = {name: 0 for name in self.indexes}
+        with self.transaction():
+            self.reset()
+            for index, docs in self.backup_batches(path):
+                counts[index] += self._restore_batch(index, docs)
+                if progress:
+                    progress(sum(counts.values()), None)
         return counts
 
     def _restore_batch(self, index: str, docs: list[dict]) -> int:
-        if not docs:
-            return 0
         result = self.bulk_upsert(index, docs)
-        docs.clear()
         if result.errors:
             first = result.errors[0]
             raise ValidationError(f"restore failed: {index} {first.id}: {first.message}")
@@ -147,6 +182,15 @@ class SearchBackend(ABC):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         yield
+
+    def hold_indexing(self) -> None:
+        """From now on this thread's writes may be made searchable together, at the latest
+        by :meth:`release_indexing` or before this thread's next search (one request's
+        writes: the record, its audit entry, a notification).  No-op where writes are
+        searchable at once."""
+
+    def release_indexing(self) -> None:
+        """Make this thread's held writes searchable (before the response goes out)."""
 
     # -- documents --------------------------------------------------------------------
     @abstractmethod
@@ -169,6 +213,35 @@ class SearchBackend(ABC):
     @abstractmethod
     def replace(self, index: str, doc_id: str, doc: dict, expected_version: str | None = None) -> dict:
         """Overwrite an existing document; NotFound, or Conflict on a stale version."""
+
+    #: How often :meth:`update` retries a compare-and-set that lost a race.
+    update_attempts = 8
+
+    def update(self, index: str, doc_id: str, mutate: Callable[[dict], dict | None],
+               expected_version: str | None = None) -> dict:
+        """Read-modify-write of one document: ``mutate(current)`` gives the new document
+        (None: leave it as it is); returns the stored one.  NotFound when absent; Conflict
+        when ``expected_version`` is stale.
+
+        Inside one transaction, so a concurrent write of another field is never lost:
+        where transactions serialize writers (the record stores), once; elsewhere as a
+        compare-and-set on the version read, retried when someone wrote in between.
+        ``mutate`` may run more than once and may raise to refuse the change."""
+        for _ in range(self.update_attempts):
+            with self.transaction():
+                current = self.get(index, doc_id)
+                if current is None:
+                    raise NotFound(f"{index} {doc_id} not found")
+                check_version(doc_id, current["version"], expected_version)
+                new = mutate(dict(current))
+                if new is None:
+                    return current
+                try:
+                    return self.replace(index, doc_id, new, expected_version=current["version"])
+                except Conflict:
+                    if expected_version is not None:
+                        raise
+        raise Conflict(f"{index} {doc_id} is being changed by others right now; try again")
 
     @abstractmethod
     def delete(self, index: str, doc_id: str, expected_version: str | None = None) -> None:

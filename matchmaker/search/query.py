@@ -124,6 +124,9 @@ class Query:
     facets: list[str] = field(default_factory=list)
     sums: list[SumAggregation] = field(default_factory=list)
     boosts: list[Boost] = field(default_factory=list)
+    #: False: ``total`` may stop counting at a bound (clustered backends count up to
+    #: 10,000 hits), for callers that read only the page, not how many there are.
+    exact_total: bool = True
 
     @property
     def offset(self) -> int:

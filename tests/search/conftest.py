@@ -1,44 +1,76 @@
 """Fixtures of the backend contract suite: one ``backend`` per search backend.
 
-SQLite gets a fresh data folder per test.  Elasticsearch runs only when
-``MATCHMAKER_ES_URL`` names a cluster; its indices get ``MATCHMAKER_INDEX_PREFIX`` or a
-random prefix for this run, are emptied before each test and deleted at the end.
+SQLite (the embedded default) gets a fresh data folder per test; so does the tantivy
+backend (records in an SQLite file, search in tantivy), and once more with its records in
+PostgreSQL when ``MATCHMAKER_TEST_DATABASE_URL`` names a database (emptied before each
+test).  Elasticsearch and OpenSearch run against the clusters named in the environment
+(tests/engines.py: skipped without one, a failure when ``MATCHMAKER_REQUIRE_ENGINES``
+requires it); their indices get a random prefix for this run, are emptied before each test
+and deleted at the end.
 """
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
+from matchmaker.records import RecordStore
 from matchmaker.search import create_backend
+from tests.engines import drop_indices, engine_url, unique_prefix
 
-ES_URL = os.environ.get("MATCHMAKER_ES_URL")
+PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
+
+
+def _cluster_backend(engine: str):
+    url = engine_url(engine)
+    prefix = unique_prefix()
+    backend = create_backend({"SEARCH_BACKEND": engine, "SEARCH_URL": url, "INDEX_PREFIX": prefix})
+    backend.init()
+    return backend, url, prefix
+
+
+@pytest.fixture
+def postgres_url():
+    """The test database, emptied: one database serves the whole run."""
+    if not PG_URL:
+        pytest.skip("MATCHMAKER_TEST_DATABASE_URL is not set: no PostgreSQL to run the contract suite against")
+    store = RecordStore(PG_URL)
+    store.upgrade()
+    store.clear()
+    store.set_state("legacy_migrated", None)
+    store.close()
+    return PG_URL
 
 
 @pytest.fixture(scope="session")
 def es_backend():
-    if not ES_URL:
-        pytest.skip("MATCHMAKER_ES_URL is not set: no Elasticsearch cluster to run the contract suite against")
-    prefix = os.environ.get("MATCHMAKER_INDEX_PREFIX") or f"mmtest-{uuid.uuid4().hex[:10]}"
-    backend = create_backend({"SEARCH_BACKEND": "elasticsearch", "ES_URL": ES_URL, "INDEX_PREFIX": prefix})
-    backend.init()
+    backend, url, prefix = _cluster_backend("elasticsearch")
     yield backend
-    for name in backend.indexes:
-        # Concrete names: clusters refuse wildcard deletes (action.destructive_requires_name).
-        for index in backend.es.indices.get_alias(name=backend.alias(name)):
-            backend.es.indices.delete(index=index)
     backend.close()
+    drop_indices(url, prefix)
 
 
-@pytest.fixture(params=["sqlite", "elasticsearch"])
+@pytest.fixture(scope="session")
+def os_backend():
+    backend, url, prefix = _cluster_backend("opensearch")
+    yield backend
+    backend.close()
+    drop_indices(url, prefix)
+
+
+@pytest.fixture(params=["sqlite", "tantivy", "tantivy-postgresql", "elasticsearch", "opensearch"])
 def backend(request, tmp_path):
-    if request.param == "elasticsearch":
-        es = request.getfixturevalue("es_backend")
-        es.reset()
-        yield es
+    if request.param in ("elasticsearch", "opensearch"):
+        cluster = request.getfixturevalue("es_backend" if request.param == "elasticsearch" else "os_backend")
+        cluster.reset()
+        yield cluster
         return
-    sqlite = create_backend({"DATA_DIR": tmp_path})
-    sqlite.init()
-    yield sqlite
-    sqlite.close()
+    config = {"DATA_DIR": tmp_path}
+    if request.param.startswith("tantivy"):
+        config["SEARCH_BACKEND"] = "tantivy"
+        if request.param == "tantivy-postgresql":
+            config["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    local = create_backend(config)
+    local.init()
+    yield local
+    local.close()

@@ -69,6 +69,7 @@ def _decode(body: bytes | None, headers: dict[str, str]) -> Any:
 class RecordingTransport:
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        self.sleeps: list[float] = []  # what a backend's RetryPolicy(sleep=recorder.sleeps.append) waited
         self._script: deque[Answer] = deque()
         self._routes: list[tuple[str, re.Pattern, Answer]] = []
         self.node_class = self._make_node_class()
@@ -153,27 +154,29 @@ def error(status: int, type_: str, reason: str, **extra) -> Response:
     return Response(status, {"error": {"root_cause": [cause], **cause}, "status": status})
 
 
-def doc_written(index: str, doc_id: str, seq_no: int = 0, primary_term: int = 1, result: str = "created") -> Response:
+def doc_written(index: str, doc_id: str, version: int = 1, result: str = "created") -> Response:
     return Response(
         201 if result == "created" else 200,
         {
             "_index": index,
             "_id": doc_id,
-            "_version": seq_no + 1,
+            "_version": version,
             "result": result,
             "_shards": {"total": 1, "successful": 1, "failed": 0},
-            "_seq_no": seq_no,
-            "_primary_term": primary_term,
+            "_seq_no": version - 1,
+            "_primary_term": 1,
         },
     )
 
 
-def doc_found(index: str, doc_id: str, source: dict, seq_no: int = 0, primary_term: int = 1) -> Response:
-    return Response(200, hit(index, doc_id, source, seq_no, primary_term) | {"_version": seq_no + 1, "found": True})
+def doc_found(index: str, doc_id: str, source: dict, version: int = 1) -> Response:
+    return Response(200, hit(index, doc_id, source, version) | {"found": True})
 
 
-def hit(index: str, doc_id: str, source: dict, seq_no: int = 0, primary_term: int = 1, **extra) -> dict:
-    return {"_index": index, "_id": doc_id, "_seq_no": seq_no, "_primary_term": primary_term, "_source": source, **extra}
+def hit(index: str, doc_id: str, source: dict, version: int = 1, **extra) -> dict:
+    """A search or get hit; its ``_seq_no`` is that of a fresh single-shard index."""
+    return {"_index": index, "_id": doc_id, "_version": version, "_seq_no": version - 1, "_primary_term": 1,
+            "_source": source, **extra}
 
 
 def search_answer(hits: list[dict], total: int | None = None, aggregations: dict | None = None) -> Response:
@@ -199,7 +202,7 @@ def bulk_answer(lines: list[dict], index: str, failures: dict[int, Response] | N
             refused = failures[position]
             items.append({"index": {"_index": index, "_id": doc_id, "status": refused.status, "error": refused.body["error"]}})
         else:
-            items.append({"index": doc_written(index, doc_id, seq_no=position).body | {"status": 201}})
+            items.append({"index": doc_written(index, doc_id, version=position + 1).body | {"status": 201}})
     return Response(200, {"took": 3, "errors": bool(failures), "items": items})
 
 
@@ -231,6 +234,10 @@ def elasticsearch_like(request: Request) -> Response:
             return Response(404, {"_index": index, "_id": doc_id, "found": False})
         if method == "DELETE":
             return Response(404, {"_index": index, "_id": doc_id, "_version": 1, "result": "not_found"})
+    if method == "POST" and len(parts) == 2 and parts[1] == "_pit":
+        return Response(200, {"id": f"pit-of-{parts[0]}", "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0}})
+    if method == "DELETE" and parts == ["_pit"]:
+        return Response(200, {"succeeded": True, "num_freed": 1})
     if parts[-1:] == ["_bulk"]:
         return bulk_answer(request.body, parts[0] if len(parts) == 2 else "")
     if parts[-1:] == ["_search"]:

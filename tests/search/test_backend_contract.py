@@ -465,3 +465,53 @@ def test_init_is_idempotent(backend):
     backend.create("needs", need("n1"))
     backend.init()
     assert backend.get("needs", "n1")["title"] == "Working capital"
+
+
+def test_a_total_that_need_not_be_exact_is_still_right_below_the_bound(backend):
+    load(backend, "needs", *(need(f"n{i}", amount=i) for i in range(1, 8)))
+    result = backend.search("needs", Query(filters=[Range("amount", gte=3)], per_page=2, exact_total=False))
+    assert result.total == 5 and len(result.items) == 2
+
+
+def test_versions_survive_a_reindex(backend):
+    created = backend.create("needs", need("n1"))
+    backend.reindex()
+    assert backend.get("needs", "n1")["version"] == created["version"]
+    replaced = backend.replace("needs", "n1", need("n1", amount=4_000_000), expected_version=created["version"])
+    with pytest.raises(Conflict):
+        backend.replace("needs", "n1", need("n1", amount=5_000_000), expected_version=created["version"])
+    assert backend.get("needs", "n1")["version"] == replaced["version"]
+
+
+def test_a_backup_written_during_writes_restores_what_it_saw(backend, tmp_path):
+    load(backend, "needs", *(need(f"n{i:04d}") for i in range(1200)))  # more than one page of a scan
+    load(backend, "institutions", institution("i1"))
+    pages = backend.scan("needs")
+    first = next(pages)
+    backend.create("needs", need("n9999"))  # written while the backup is under way
+    backend.delete("needs", "n0600")
+    rest = list(pages)
+    seen = [first["id"]] + [d["id"] for d in rest]
+    assert seen == sorted(seen) and len(seen) == len(set(seen))
+    path = tmp_path / "backup.jsonl.gz"
+    counts = backend.backup(path)
+    assert counts["needs"] == 1200 and counts["institutions"] == 1
+    backend.create("needs", need("after-backup"))
+    assert backend.restore(path)["needs"] == 1200
+    assert backend.get("needs", "after-backup") is None and backend.get("needs", "n9999") is not None
+    assert backend.count("needs") == 1200 and backend.get("institutions", "i1")["name"] == "滨海科技银行"
+
+
+def test_scan_filters_as_search_does(institutions):
+    cases = [
+        [Terms("type", ["bank", "guarantee"])],
+        [Terms("id", ["vc", "fund", "nope"])],
+        [Terms("instruments", ["equity"]), Terms("type", ["venture_capital", "government_fund"])],
+        [Terms("type", ["bank", "venture_capital"]), Terms("type", ["venture_capital"])],
+        [Missing("ticket_min")],
+        [Not(Terms("status", ["entered"]))],
+        [Terms("requirements.collateral_required", [False])],
+    ]
+    for filters in cases:
+        scanned = [d["id"] for d in institutions.scan("institutions", Query(filters=filters))]
+        assert scanned == sorted(matching(institutions, *filters)), filters

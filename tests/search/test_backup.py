@@ -8,8 +8,8 @@ from matchmaker.search import Query, create_backend
 from matchmaker.search.base import SearchBackend
 
 
-def make_backend(folder):
-    backend = create_backend({"DATA_DIR": str(folder)})
+def make_backend(folder, kind="sqlite"):
+    backend = create_backend({"DATA_DIR": str(folder), "SEARCH_BACKEND": kind})
     backend.init()
     return backend
 
@@ -22,8 +22,9 @@ def everything(backend) -> dict:
     return {name: {d["id"]: {k: v for k, v in d.items() if k != "version"} for d in backend.scan(name)} for name in backend.indexes}
 
 
-def test_sqlite_backup_during_writes_restores_a_consistent_state(tmp_path):
-    live = make_backend(tmp_path / "live")
+@pytest.mark.parametrize("kind", ["sqlite", "tantivy"])
+def test_backup_during_writes_restores_a_consistent_state(tmp_path, kind):
+    live = make_backend(tmp_path / "live", kind)
     live.bulk_upsert("needs", [need(i) for i in range(3000)])
     stop = threading.Event()
     written = []
@@ -39,13 +40,14 @@ def test_sqlite_backup_during_writes_restores_a_consistent_state(tmp_path):
 
     thread = threading.Thread(target=writer)
     thread.start()
+    copy_file = tmp_path / f"copy{live.backup_suffix}"
     try:
-        live.backup(tmp_path / "copy.sqlite3")
+        live.backup(copy_file)
     finally:
         stop.set()
         thread.join()
-    copy = make_backend(tmp_path / "restored")
-    copy.restore(tmp_path / "copy.sqlite3")
+    copy = make_backend(tmp_path / "restored", kind)
+    copy.restore(copy_file)
     ids = sorted(d["id"] for d in copy.scan("needs"))
     # every document of the copy is whole, and the copy holds a prefix of the writes
     assert ids == [f"n{i:05d}" for i in range(len(ids))] and len(ids) >= 3000
@@ -76,3 +78,55 @@ def test_restore_refuses_what_is_not_a_backup_and_keeps_the_data(tmp_path, conte
     with pytest.raises(ValidationError):
         live.restore(bad)
     assert live.get("needs", "n00001") is not None
+
+
+def damage(path, pages: int = 40, page_size: int = 4096) -> None:
+    """Overwrite ``pages`` pages in the middle of a file with garbage, as a bad disk would."""
+    data = bytearray(path.read_bytes())
+    start = (len(data) // page_size // 3) * page_size
+    for offset in range(start, min(len(data), start + pages * page_size), 97):
+        data[offset] = (data[offset] + 0x55) % 256
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_sqlite_backup_is_refused_and_the_data_kept(tmp_path):
+    source = make_backend(tmp_path / "source")
+    source.bulk_upsert("needs", [need(i) for i in range(3000)])
+    source.backup(tmp_path / "copy.sqlite3")
+    damage(tmp_path / "copy.sqlite3")
+    live = make_backend(tmp_path / "live")
+    live.bulk_upsert("needs", [need(i) for i in range(5)])
+    with pytest.raises(ValidationError, match="damaged"):
+        live.restore(tmp_path / "copy.sqlite3")
+    assert live.count("needs") == 5 and live.get("needs", "n00004")["amount"] == 1004
+    assert live.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "tantivy"])
+@pytest.mark.parametrize("harm", ["truncated", "no end", "bad line"])
+def test_a_damaged_json_lines_backup_is_refused_and_the_data_kept(tmp_path, kind, harm):
+    import gzip
+
+    source = create_backend({"DATA_DIR": str(tmp_path / "source"), "SEARCH_BACKEND": kind})
+    source.init()
+    source.bulk_upsert("needs", [need(i) for i in range(2000)])
+    good = tmp_path / "all.jsonl.gz"
+    SearchBackend.backup(source, good)
+    bad = tmp_path / "bad.jsonl.gz"
+    if harm == "truncated":
+        bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    else:
+        lines = gzip.open(good, "rt", encoding="utf-8").read().splitlines(keepends=True)
+        lines = lines[:-1] if harm == "no end" else lines[:100] + ['{"index": "needs", "doc": {"title": "no id"}}\n'] + lines[100:]
+        with gzip.open(bad, "wt", encoding="utf-8") as out:
+            out.writelines(lines)
+    live = create_backend({"DATA_DIR": str(tmp_path / "live"), "SEARCH_BACKEND": kind})
+    live.init()
+    live.create("needs", need(99999))
+    with pytest.raises(ValidationError):
+        live.restore(bad)
+    assert [d["id"] for d in live.scan("needs")] == ["n99999"]
+    assert live.count("needs") == 1
+    live.restore(good)  # the good file goes in whole
+    assert live.count("needs") == 2000 and live.get("needs", "n99999") is None
+    assert live.search("needs", Query(text="需要资金", per_page=0)).total == 2000

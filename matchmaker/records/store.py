@@ -1,0 +1,375 @@
+"""The database of record: documents with versions, and the outbox, through SQLAlchemy Core.
+
+An SQLite file in the data folder by default (WAL, a busy timeout, write transactions
+that take the write lock when they begin), PostgreSQL (psycopg 3) when the configuration
+names a ``postgresql://`` URL.  The schema is created and upgraded by the Alembic
+migrations in ``migrations/`` (:meth:`RecordStore.upgrade`), never guessed at.
+
+Write transactions are serialized on both: SQLite has one writer by design, and on
+PostgreSQL each write transaction first takes one advisory lock.  So a check and the
+write it guards (a meeting's overlap, a read-modify-write) need nothing more than
+running in one :meth:`RecordStore.transaction`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from sqlalchemy import Connection, Engine, bindparam, cast, create_engine, delete, event, func, insert, select, text, update
+
+from ..errors import ConfigurationError, Conflict, NotFound, check_version
+from .tables import documents, outbox, record_state
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: The one advisory lock every PostgreSQL write transaction takes (any fixed number works).
+WRITE_LOCK = 0x6D6D_7265  # "mmre"
+_BATCH = 500
+
+
+def utc_stamp() -> str:
+    """When a row was written: the real time, not the configured "today" (this is bookkeeping)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def dump(body: dict) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def sqlite_url(path: str | Path) -> str:
+    return f"sqlite:///{Path(path)}"
+
+
+class RecordStore:
+    """Documents of record for every index, and the outbox rows written with them."""
+
+    def __init__(self, url: str):
+        if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ConfigurationError(
+                f"MATCHMAKER_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST/DB, not {url.split(':')[0]}:..."
+            )
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite:")
+        self._engines: tuple[Engine, Engine] | None = None
+        self._pid: int | None = None
+        self._local = threading.local()
+        self._engine_lock = threading.Lock()
+
+    # -- engines ------------------------------------------------------------------------
+    def _make_engines(self) -> tuple[Engine, Engine]:
+        if not self.is_sqlite:
+            engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            return engine, engine
+        Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        return self._sqlite_engine(immediate=True), self._sqlite_engine(immediate=False)
+
+    def _sqlite_engine(self, immediate: bool) -> Engine:
+        """pysqlite's own transaction handling is switched off, so that SQLAlchemy's
+        begin is a real BEGIN: IMMEDIATE for writers (the write lock up front, so two
+        read-modify-writes cannot deadlock on upgrading), deferred for readers."""
+        engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False},
+                               pool_size=16, max_overflow=16)
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+                dbapi_connection.execute(f"PRAGMA {pragma}")
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    def _engines_here(self) -> tuple[Engine, Engine]:
+        """The engines of this process: a forked worker makes its own (no connection crosses a fork)."""
+        if self._engines is None or self._pid != os.getpid():
+            with self._engine_lock:
+                if self._engines is None or self._pid != os.getpid():
+                    if self._engines is not None:
+                        for engine in set(self._engines):
+                            engine.dispose(close=False)
+                    self._engines, self._pid = self._make_engines(), os.getpid()
+        return self._engines
+
+    def close(self) -> None:
+        if self._engines is not None and self._pid == os.getpid():
+            for engine in set(self._engines):
+                engine.dispose()
+        self._engines = None
+
+    # -- schema -------------------------------------------------------------------------
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (creating it on a new database)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.transaction() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def revision(self) -> str | None:
+        from alembic.migration import MigrationContext
+
+        with self.reading() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    # -- transactions -------------------------------------------------------------------
+    @property
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "conn", None) is not None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction; nested calls join the outer one.  Callbacks registered
+        with :meth:`after_commit` run once the outermost one committed."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        writer, _ = self._engines_here()
+        self._local.after = []
+        with writer.connect() as conn:
+            with conn.begin():
+                if not self.is_sqlite:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+                self._local.conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
+        callbacks, self._local.after = self._local.after, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after the current transaction commits (at once outside one)."""
+        if self.in_transaction:
+            if callback not in self._local.after:
+                self._local.after.append(callback)
+        else:
+            callback()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection to read with: the current write transaction's, or a read transaction."""
+        conn = getattr(self._local, "conn", None) or getattr(self._local, "snapshot", None)
+        if conn is not None:
+            yield conn
+            return
+        _, reader = self._engines_here()
+        with reader.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read of this thread inside sees one committed state (a backup while
+        writes go on): one read transaction, repeatable read on PostgreSQL."""
+        _, reader = self._engines_here()
+        options = {} if self.is_sqlite else {"isolation_level": "REPEATABLE READ"}
+        with reader.connect().execution_options(**options) as conn:
+            with conn.begin():
+                self._local.snapshot = conn
+                try:
+                    yield
+                finally:
+                    self._local.snapshot = None
+
+    # -- reads --------------------------------------------------------------------------
+    @staticmethod
+    def _doc(doc_id: str, version: int, body: str) -> dict:
+        return {"id": doc_id, **json.loads(body), "version": str(version)}
+
+    def get(self, index: str, doc_id: str) -> dict | None:
+        with self.reading() as conn:
+            row = conn.execute(
+                select(documents.c.version, documents.c.body).where(
+                    documents.c.index_name == index, documents.c.id == doc_id)
+            ).first()
+        return self._doc(doc_id, *row) if row else None
+
+    def get_many(self, index: str, ids: Iterable[str]) -> dict[str, dict]:
+        ids = list(dict.fromkeys(ids))
+        found = {}
+        with self.reading() as conn:
+            for start in range(0, len(ids), _BATCH):
+                rows = conn.execute(
+                    select(documents.c.id, documents.c.version, documents.c.body).where(
+                        documents.c.index_name == index, documents.c.id.in_(ids[start:start + _BATCH]))
+                )
+                found.update((doc_id, self._doc(doc_id, version, body)) for doc_id, version, body in rows)
+        return found
+
+    def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list[str]] | None = None) -> Iterator[dict]:
+        """Every document of ``index`` in id order, read in batches (each its own read);
+        ``equal`` narrows in SQL to documents whose top-level string field (or ``id``) is
+        one of the values given."""
+        narrowing = [self._field(field).in_(values) for field, values in (equal or {}).items()]
+        last = None
+        while True:
+            query = select(documents.c.id, documents.c.version, documents.c.body).where(
+                documents.c.index_name == index, *narrowing)
+            if last is not None:
+                query = query.where(documents.c.id > last)
+            with self.reading() as conn:
+                rows = conn.execute(query.order_by(documents.c.id).limit(batch)).all()
+            if not rows:
+                return
+            for row in rows:
+                yield self._doc(*row)
+            last = rows[-1][0]
+
+    def _field(self, field: str):
+        """A top-level field of the JSON body as text, in SQL."""
+        if field == "id":
+            return documents.c.id
+        if self.is_sqlite:
+            return func.json_extract(documents.c.body, f'$."{field}"')
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(documents.c.body, JSONB)[field].astext
+
+    def count(self, index: str) -> int:
+        with self.reading() as conn:
+            return conn.execute(select(func.count()).select_from(documents).where(documents.c.index_name == index)).scalar_one()
+
+    # -- writes (each inside a transaction: the caller's, or one of its own) ----------------
+    def _enqueue(self, conn: Connection, index: str, ids: list[str], op: str) -> None:
+        stamp = utc_stamp()
+        conn.execute(insert(outbox), [{"index_name": index, "doc_id": doc_id, "op": op, "enqueued_at": stamp} for doc_id in ids])
+
+    def current(self, conn: Connection, index: str, doc_id: str, lock: bool = False) -> tuple[int, str] | None:
+        query = select(documents.c.version, documents.c.body).where(documents.c.index_name == index, documents.c.id == doc_id)
+        if lock and not self.is_sqlite:
+            query = query.with_for_update()
+        return conn.execute(query).first()
+
+    def create(self, index: str, doc_id: str, body: dict) -> dict:
+        with self.transaction() as conn:
+            if self.current(conn, index, doc_id) is not None:
+                raise Conflict(f"{index} {doc_id} already exists", fields={"id": ["already exists"]})
+            conn.execute(insert(documents).values(index_name=index, id=doc_id, version=1, body=dump(body),
+                                                  updated_at=utc_stamp()))
+            self._enqueue(conn, index, [doc_id], "upsert")
+        return {"id": doc_id, **body, "version": "1"}
+
+    def replace(self, index: str, doc_id: str, body: dict, expected_version=None) -> dict:
+        with self.transaction() as conn:
+            row = self.current(conn, index, doc_id, lock=True)
+            if row is None:
+                raise NotFound(f"{index} {doc_id} not found")
+            check_version(doc_id, row[0], expected_version)
+            version = row[0] + 1
+            conn.execute(update(documents).where(documents.c.index_name == index, documents.c.id == doc_id)
+                         .values(version=version, body=dump(body), updated_at=utc_stamp()))
+            self._enqueue(conn, index, [doc_id], "upsert")
+        return {"id": doc_id, **body, "version": str(version)}
+
+    def delete(self, index: str, doc_id: str, expected_version=None) -> None:
+        with self.transaction() as conn:
+            row = self.current(conn, index, doc_id, lock=True)
+            if row is None:
+                raise NotFound(f"{index} {doc_id} not found")
+            check_version(doc_id, row[0], expected_version)
+            conn.execute(delete(documents).where(documents.c.index_name == index, documents.c.id == doc_id))
+            self._enqueue(conn, index, [doc_id], "delete")
+
+    def upsert_many(self, index: str, items: list[tuple[str, str]], versions: dict[str, int] | None = None,
+                    enqueue: bool = True) -> None:
+        """Create or overwrite each (id, JSON body) in the current transaction; ``versions``
+        keeps given versions (a migration) instead of moving each one on; ``enqueue=False``
+        writes no outbox rows (the caller rebuilds the index from the records)."""
+        versions = versions or {}
+        with self.transaction() as conn:
+            ids = [doc_id for doc_id, _ in items]
+            current = {}
+            for start in range(0, len(ids), _BATCH):
+                current.update(conn.execute(
+                    select(documents.c.id, documents.c.version).where(
+                        documents.c.index_name == index, documents.c.id.in_(ids[start:start + _BATCH]))
+                ).all())
+            stamp = utc_stamp()
+            new = [{"index_name": index, "id": doc_id, "version": versions.get(doc_id, 1), "body": body,
+                    "updated_at": stamp} for doc_id, body in items if doc_id not in current]
+            old = [{"b_index": index, "b_id": doc_id, "version": versions.get(doc_id, current[doc_id] + 1),
+                    "body": body, "updated_at": stamp} for doc_id, body in items if doc_id in current]
+            if new:
+                conn.execute(insert(documents), new)
+            if old:
+                conn.execute(
+                    update(documents).where(documents.c.index_name == bindparam("b_index"), documents.c.id == bindparam("b_id"))
+                    .values(version=bindparam("version"), body=bindparam("body"), updated_at=bindparam("updated_at")),
+                    old,
+                )
+            if ids and enqueue:
+                self._enqueue(conn, index, ids, "upsert")
+
+    def clear(self) -> None:
+        """Remove every document and every outbox row (the caller empties the indexes)."""
+        with self.transaction() as conn:
+            conn.execute(delete(documents))
+            conn.execute(delete(outbox))
+
+    # -- the outbox -----------------------------------------------------------------------
+    def pending(self, limit: int) -> list[tuple[int, str, str]]:
+        """The oldest outbox rows not applied yet: (seq, index, doc_id)."""
+        with self.reading() as conn:
+            return [tuple(r) for r in conn.execute(
+                select(outbox.c.seq, outbox.c.index_name, outbox.c.doc_id)
+                .where(outbox.c.applied_at.is_(None)).order_by(outbox.c.seq).limit(limit)
+            )]
+
+    def since_build(self) -> list[tuple[int, str, str]]:
+        """Every outbox row still kept, applied or not (what a rebuild must apply again)."""
+        with self.reading() as conn:
+            return [tuple(r) for r in conn.execute(
+                select(outbox.c.seq, outbox.c.index_name, outbox.c.doc_id).order_by(outbox.c.seq))]
+
+    def applied(self, seqs: list[int]) -> None:
+        """Rows applied to the index: deleted, or kept (marked) while a rebuild will need them."""
+        with self.transaction() as conn:
+            building = self.state(conn, "build") is not None
+            for start in range(0, len(seqs), _BATCH):
+                chunk = seqs[start:start + _BATCH]
+                if building:
+                    conn.execute(update(outbox).where(outbox.c.seq.in_(chunk)).values(applied_at=utc_stamp()))
+                else:
+                    conn.execute(delete(outbox).where(outbox.c.seq.in_(chunk)))
+
+    def prune(self) -> None:
+        """Delete the rows applied (after a rebuild no longer needs them)."""
+        with self.transaction() as conn:
+            conn.execute(delete(outbox).where(outbox.c.applied_at.is_not(None)))
+
+    def lag(self) -> int:
+        with self.reading() as conn:
+            return conn.execute(select(func.count()).select_from(outbox).where(outbox.c.applied_at.is_(None))).scalar_one()
+
+    # -- named state ------------------------------------------------------------------------
+    @staticmethod
+    def state(conn: Connection, name: str) -> str | None:
+        return conn.execute(select(record_state.c.value).where(record_state.c.name == name)).scalar_one_or_none()
+
+    def get_state(self, name: str) -> str | None:
+        with self.reading() as conn:
+            return self.state(conn, name)
+
+    def set_state(self, name: str, value: str | None) -> None:
+        with self.transaction() as conn:
+            conn.execute(delete(record_state).where(record_state.c.name == name))
+            if value is not None:
+                conn.execute(insert(record_state).values(name=name, value=value))
+
+    def counts(self) -> dict[str, int]:
+        with self.reading() as conn:
+            return dict(conn.execute(select(documents.c.index_name, func.count()).group_by(documents.c.index_name)).all())

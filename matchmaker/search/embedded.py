@@ -1,0 +1,329 @@
+"""The embedded backend: records in a relational database, search in tantivy beside them.
+
+Every write is one transaction of the :class:`~matchmaker.records.RecordStore`: the
+record with its version check, and its outbox row.  After the commit the writer drains
+the outbox into the live tantivy indexes (:mod:`.indexer`), so the next search from any
+process sees the write; when the index fails the write still stands, the row waits (a
+thread retries) and searches answer 503.
+
+Reads (``get``, ``get_many``, ``scan``) read the records, so they see every committed
+write and, inside :meth:`transaction`, the transaction's own.  ``search`` asks tantivy
+for the ids of a page (with total, facets and sums) and reads those documents fresh from
+the records.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import MatchmakerError, SearchUnavailable, ValidationError
+from ..records import RecordStore
+from ..records.store import dump
+from .filters import compile_clause
+from .analysis import tokenize
+from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_version
+from .indexer import IndexFactory, IndexFolders, Indexer, apply_rows, file_lock, release_writers, upsert_each
+from .mappings import IndexSpec, get_value
+from .query import BulkError, BulkResult, Query, SearchResult, Terms, check_window
+
+log = logging.getLogger(__name__)
+LEGACY_FILE = "matchmaker.sqlite3"  # the data file of the sqlite backend
+_BUILD_BATCH = 1000
+
+
+def tantivy_factory(path: Path, spec: IndexSpec):
+    from .tantivy_index import TantivyIndex
+
+    return TantivyIndex(path, spec)
+
+
+class EmbeddedBackend(SearchBackend):
+    fork_safe = True
+
+    def __init__(self, indexes: dict[str, IndexSpec], store: RecordStore, index_dir: str | Path,
+                 index_factory: IndexFactory | None = None, data_dir: str | Path | None = None):
+        super().__init__(indexes)
+        self.store = store
+        self.folders = IndexFolders(Path(index_dir), indexes, index_factory or tantivy_factory)
+        self.indexer = Indexer(store, self.folders)
+        self.data_dir = Path(data_dir) if data_dir else None
+        self._held = threading.local()  # hold_indexing: this thread's writes wait for one drain
+
+    # -- life cycle -----------------------------------------------------------------------
+    def init(self) -> None:
+        self.store.upgrade()
+        self._migrate_legacy()
+        if not self.folders.is_usable() or self.store.get_state("needs_rebuild"):
+            self.reindex()
+        self.indexer.drain()  # rows a killed process committed but did not index
+
+    def close(self) -> None:
+        self.folders.close()
+        self.store.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.store.transaction():
+            yield
+
+    def reset(self) -> None:
+        with self.indexer.exclusive(timeout=None):
+            self.store.clear()
+            live = self.folders.live()
+            for index in live.values():
+                index.clear()
+                index.commit()
+            release_writers(live)
+
+    # -- documents ------------------------------------------------------------------------
+    def _written(self) -> None:
+        """Make the write searchable once its transaction commits (bounded wait), or mark
+        it for :meth:`release_indexing` while this thread holds indexing."""
+        if getattr(self._held, "on", False):
+            self._held.pending = True
+        else:
+            self.store.after_commit(self.indexer.drain)
+
+    def hold_indexing(self) -> None:
+        self._held.on, self._held.pending = True, False
+
+    def release_indexing(self) -> None:
+        pending = getattr(self._held, "pending", False)
+        self._held.on = self._held.pending = False
+        if pending:
+            self.indexer.drain()
+
+    def _catch_up(self) -> None:
+        """This thread's held writes, made searchable before it searches (reads its writes)."""
+        if getattr(self._held, "pending", False):
+            self._held.pending = False
+            self.indexer.drain()
+
+    def get(self, index: str, doc_id: str) -> dict | None:
+        self.spec(index)
+        return self.store.get(index, doc_id)
+
+    def get_many(self, index: str, ids) -> dict[str, dict]:
+        self.spec(index)
+        return self.store.get_many(index, ids)
+
+    def create(self, index: str, doc: dict, doc_id: str | None = None) -> dict:
+        self.spec(index)
+        stored = self.store.create(index, doc_id or doc.get("id") or new_id(), strip_meta(doc))
+        self._written()
+        return stored
+
+    def replace(self, index: str, doc_id: str, doc: dict, expected_version: str | None = None) -> dict:
+        self.spec(index)
+        stored = self.store.replace(index, doc_id, strip_meta(doc), expected_version)
+        self._written()
+        return stored
+
+    def delete(self, index: str, doc_id: str, expected_version: str | None = None) -> None:
+        self.spec(index)
+        self.store.delete(index, doc_id, expected_version)
+        self._written()
+
+    def bulk_upsert(self, index: str, docs: list[dict], prepared: list | None = None) -> BulkResult:
+        """One transaction for the good documents; each bad one is reported by position."""
+        self.spec(index)
+        result = BulkResult()
+        items: dict[str, str] = {}
+        for position, doc in enumerate(docs):
+            doc_id = doc.get("id")
+            if not isinstance(doc_id, str) or not doc_id:
+                result.errors.append(BulkError(position, doc_id, "document has no id"))
+                continue
+            try:
+                items[doc_id] = dump(strip_meta(doc))
+            except (TypeError, ValueError) as exc:
+                result.errors.append(BulkError(position, doc_id, str(exc)))
+                continue
+            result.indexed += 1
+        if items:
+            with self.store.transaction():
+                self.store.upsert_many(index, list(items.items()))
+                self._written()
+        return result
+
+    # -- search ---------------------------------------------------------------------------
+    def _live(self):
+        if self.indexer.error is not None and not self.indexer.drain(timeout=1.0):
+            raise SearchUnavailable(f"the search index is not available right now ({self.indexer.error}); retry shortly")
+        try:
+            return self.folders.live()
+        except OSError as exc:
+            raise SearchUnavailable(f"the search index cannot be opened ({exc}); run matchmaker reindex") from None
+
+    def search(self, index: str, query: Query) -> SearchResult:
+        self.spec(index)
+        check_window(query)
+        self._catch_up()
+        target = self._live()[index]
+        try:
+            hits = target.search(query)
+        except MatchmakerError:
+            raise
+        except Exception as exc:  # the engine failed, not the query
+            log.error("search of %s failed: %s", index, exc)
+            raise SearchUnavailable(f"the search index failed ({exc}); retry shortly") from None
+        docs = self.store.get_many(index, hits.ids)
+        return SearchResult(items=[docs[i] for i in hits.ids if i in docs], total=hits.total,
+                            facets=hits.facets, sums=hits.sums)
+
+    def count(self, index: str, query: Query | None = None) -> int:
+        """Inside a write transaction, counted on the records, so that a check made before
+        a write (a duplicate, a limit) sees every committed write and the transaction's own,
+        as on the sqlite backend; otherwise by the index."""
+        if self.store.in_transaction:
+            return sum(1 for _ in self.scan(index, query))
+        return super().count(index, query)
+
+    def scan(self, index: str, query: Query | None = None) -> Iterator[dict]:
+        """Every matching record in id order, filtered here: what is committed (and, in a
+        transaction, what it wrote), never what the index happens to hold yet."""
+        spec = self.spec(index)
+        filters = query.filters if query else []
+        checks = [compile_clause(clause) for clause in filters]
+        tokens = set(tokenize(query.text)) if query and query.text and spec.search_fields else set()
+        for doc in self.store.scan(index, equal=_narrowing(spec, filters)):
+            if all(check(doc) for check in checks) and (not tokens or _has_tokens(spec, doc, tokens, query.all_tokens)):
+                yield doc
+
+    def backup(self, path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """The generic backup, read in one snapshot of the records: one committed state."""
+        with self.store.snapshot():
+            return super().backup(path, progress)
+
+    def restore(self, path, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """The records replaced in one transaction once the whole file checked out; then
+        a fresh index (``needs_rebuild`` makes a start after a crash in between do it)."""
+        self.verify_backup(path)
+        counts = {name: 0 for name in self.indexes}
+        with self.store.transaction():
+            self.store.clear()
+            self.store.set_state("needs_rebuild", "restore")
+            for index, docs in self.backup_batches(path):
+                self.store.upsert_many(index, [(doc["id"], dump(strip_meta(doc))) for doc in docs], enqueue=False)
+                counts[index] += len(docs)
+        self.reindex(progress)
+        return counts
+
+    # -- rebuilding ---------------------------------------------------------------------------
+    def reindex(self, progress: ProgressCallback | None = None) -> dict[str, int]:
+        """Build a new generation from the records while writes go on, then swap it in.
+
+        The rebuild is announced first (``build`` state), so that from then on the indexer
+        keeps the outbox rows it applies; at the swap every kept row is applied to the new
+        generation too -- the writes made while it was copied -- under the index lock."""
+        with file_lock(self.folders.root / "reindex.lock", timeout=0) as alone:
+            if not alone:
+                raise ValidationError("another reindex of this data folder is running")
+            self.store.set_state("build", "running")
+            try:
+                return self._build(progress)
+            finally:
+                self.store.set_state("build", None)
+
+    def _build(self, progress: ProgressCallback | None) -> dict[str, int]:
+        totals = self.store.counts()
+        total = sum(totals.get(name, 0) for name in self.indexes)
+        name, fresh = self.folders.create()
+        counts, done = {}, 0
+        try:
+            for index, target in fresh.items():
+                counts[index] = 0
+                batch = []
+                for doc in self.store.scan(index, batch=_BUILD_BATCH):
+                    batch.append(strip_version(doc))
+                    if len(batch) >= _BUILD_BATCH:
+                        done += self._add(target, batch, counts, index)
+                        if progress:
+                            progress(done, total)
+                if batch:
+                    done += self._add(target, batch, counts, index)
+                target.commit()
+            with self.indexer.exclusive(timeout=None):
+                apply_rows(self.store, fresh, self.store.since_build())
+                self.folders.swap(name)
+                self.store.set_state("build", None)
+                self.store.set_state("needs_rebuild", None)
+                self.store.prune()
+        finally:
+            for target in fresh.values():
+                target.close()
+        if progress:
+            progress(done, total)
+        return counts
+
+    @staticmethod
+    def _add(target, batch: list[dict], counts: dict, index: str) -> int:
+        upsert_each(target, index, batch)
+        counts[index] += len(batch)
+        added = len(batch)
+        batch.clear()
+        return added
+
+    # -- the data folder of the sqlite backend ----------------------------------------------
+    def _migrate_legacy(self) -> None:
+        """Take the documents of a data folder the sqlite backend made, once, versions kept."""
+        if self.data_dir is None:
+            return
+        legacy = self.data_dir / LEGACY_FILE
+        if not legacy.exists() or self.store.get_state("legacy_migrated") or any(self.store.counts().values()):
+            return
+        source = sqlite3.connect(f"file:{legacy}?mode=ro", uri=True)
+        try:
+            known = {row[0] for row in source.execute("SELECT name FROM _indexes")}
+            moved = 0
+            with self.store.transaction():
+                for index in self.indexes:
+                    if index not in known:
+                        continue
+                    rows = source.execute(
+                        f'SELECT m.id, m.version, s.source FROM "{index}" m JOIN "{index}__source" s ON s.rid = m.rid'
+                    ).fetchall()
+                    if rows:
+                        self.store.upsert_many(index, [(doc_id, body) for doc_id, _, body in rows],
+                                               versions={doc_id: version for doc_id, version, _ in rows}, enqueue=False)
+                    moved += len(rows)
+                self.store.set_state("legacy_migrated", json.dumps({"from": str(legacy), "documents": moved}))
+                self.store.set_state("needs_rebuild", "migration")
+        except sqlite3.DatabaseError as exc:
+            raise ValidationError(f"{legacy} cannot be read to migrate it ({exc}); restore a backup or move it away") from None
+        finally:
+            source.close()
+        log.warning("migrated %d documents from %s (the sqlite backend's file, left as it was) into the records database",
+                    moved, legacy)
+        self.notices.append(f"migrated {moved} documents from {legacy} into the records database")
+
+
+def _narrowing(spec: IndexSpec, filters: list) -> dict[str, list[str]]:
+    """The filters the records store can apply in SQL first: ``Terms`` of strings on the id
+    or on a top-level single-valued keyword (the rest, and these again, are checked here)."""
+    equal: dict[str, list[str]] = {}
+    for clause in filters:
+        if not isinstance(clause, Terms) or not all(isinstance(v, str) for v in clause.values):
+            continue
+        f = spec.fields.get(clause.field)
+        if clause.field == "id" or (f is not None and f.type == "keyword" and not f.array and "." not in f.path):
+            if clause.field in equal:
+                continue  # two Terms on one field: the first narrows, both are checked
+            equal[clause.field] = list(clause.values)
+    return equal
+
+
+def _has_tokens(spec: IndexSpec, doc: dict, tokens: set[str], all_tokens: bool) -> bool:
+    present = set()
+    for path in spec.search_fields:
+        value = get_value(doc, path)
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value if v is not None)
+        if value:
+            present.update(tokenize(str(value)))
+    return tokens <= present if all_tokens else bool(tokens & present)

@@ -1,0 +1,356 @@
+#!/usr/bin/env python3
+"""Start and stop a real local search cluster from Maven artifacts, no container needed.
+
+    scripts/engine.py start --engine opensearch [--nodes N] [--port P] [--home DIR]
+    scripts/engine.py stop [--home DIR]
+
+``start`` resolves OpenSearch (``org.opensearch:opensearch`` and the modules the
+mappings need: ``analysis-common`` for the cjk_bigram and stemmer filters,
+``transport-netty4-client`` for HTTP and the transport, ``lang-painless``, ``reindex-client``
+for delete-by-query) with Maven,
+which keeps them in ``~/.m2`` after the first download; compiles a twenty-line launcher
+against them; and starts N nodes, each in a JVM of its own (512 MB of heap), so that one
+can be killed without the others.  Everything binds to 127.0.0.1: node i answers HTTP on
+``P + i`` and talks to the others on ``P + 100 + i``.  There is no security plugin (plain
+HTTP, no passwords): a cluster for development and tests, never for data that matters.
+
+It prints the first node's URL once the cluster has all its nodes and is yellow or green,
+and leaves a pid file per node in the home folder; ``stop`` ends them (TERM, then KILL).
+Standard library only: it is run before anything is installed.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+OPENSEARCH_VERSION = "2.19.6"  # the newest 2.x; 3.x needs Java 21
+#: (group, artifact, version) of the server, of the modules loaded on its class path, and
+#: of the logging back end the distribution ships (the server jar names only the API).
+OPENSEARCH_ARTIFACTS = [
+    ("org.opensearch", "opensearch", OPENSEARCH_VERSION),
+    ("org.opensearch.plugin", "analysis-common", OPENSEARCH_VERSION),
+    ("org.opensearch.plugin", "transport-netty4-client", OPENSEARCH_VERSION),
+    ("org.opensearch.plugin", "lang-painless", OPENSEARCH_VERSION),
+    ("org.opensearch.plugin", "reindex-client", OPENSEARCH_VERSION),
+    ("org.apache.logging.log4j", "log4j-core", "2.25.4"),
+]
+OPENSEARCH_PLUGINS = [
+    "org.opensearch.analysis.common.CommonAnalysisPlugin",
+    "org.opensearch.transport.Netty4Plugin",
+    "org.opensearch.painless.PainlessPlugin",
+    "org.opensearch.index.reindex.ReindexPlugin",
+]
+HEAP = "512m"
+START_TIMEOUT = 240  # seconds for every node to join and the cluster to turn yellow
+STOP_TIMEOUT = 30
+DEFAULT_PORT = 9200
+TRANSPORT_OFFSET = 100
+
+LAUNCHER = r"""
+import java.util.*;
+import java.util.concurrent.CountDownLatch;
+import org.opensearch.common.logging.LogConfigurator;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.env.Environment;
+import org.opensearch.node.InternalSettingsPreparer;
+import org.opensearch.node.Node;
+import org.opensearch.plugins.Plugin;
+
+/** One OpenSearch node with its modules on the class path: args are key=value settings
+ *  (key[]=a,b for a list), system property engine.plugins the plugin classes. */
+public class EngineNode {
+    public static void main(String[] args) throws Exception {
+        Settings.Builder builder = Settings.builder();
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            String key = arg.substring(0, eq), value = arg.substring(eq + 1);
+            if (key.endsWith("[]")) builder.putList(key.substring(0, key.length() - 2), value.split(","));
+            else builder.put(key, value);
+        }
+        Settings settings = builder.build();
+        LogConfigurator.registerErrorListener();
+        LogConfigurator.configureWithoutConfig(settings);
+        LogConfigurator.setNodeName(settings.get("node.name"));
+        List<Class<? extends Plugin>> plugins = new ArrayList<>();
+        for (String name : System.getProperty("engine.plugins").split(",")) {
+            plugins.add(Class.forName(name).asSubclass(Plugin.class));
+        }
+        Environment env = InternalSettingsPreparer.prepareEnvironment(settings, Collections.emptyMap(), null, () -> settings.get("node.name"));
+        Node node = new Node(env, plugins, true) {};
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try { node.close(); } catch (Exception e) { e.printStackTrace(); }
+            stopped.countDown();
+        }));
+        node.start();
+        stopped.await();
+    }
+}
+"""
+
+
+class EngineError(Exception):
+    """A one-line reason the cluster could not be started or stopped."""
+
+
+def default_home(engine: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "matchmaker-engine" / engine
+
+
+def build_dir() -> Path:
+    """Where the class path found by Maven and the compiled launcher are kept."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(base) / "matchmaker-engine" / "build"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run(cmd: list[str], what: str, cwd: Path | None = None) -> str:
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        raise EngineError(f"{what} failed ({' '.join(cmd[:3])} ... exit {done.returncode}):\n{tail}")
+    return done.stdout
+
+
+def java_home() -> str | None:
+    return os.environ.get("ENGINE_JAVA_HOME") or os.environ.get("JAVA_HOME")
+
+
+def java_tool(name: str) -> str:
+    home = java_home()
+    return str(Path(home) / "bin" / name) if home else name
+
+
+def resolve_classpath(home: Path, version: str, artifacts: list[tuple[str, str, str]]) -> str:
+    """The server and its modules with every dependency, from ~/.m2 (Maven downloads
+    what is missing); kept in the home folder per list of artifacts."""
+    key = hashlib.sha256(repr(artifacts).encode()).hexdigest()[:12]
+    cached = home / f"classpath-{version}-{key}.txt"
+    if cached.exists():
+        entries = cached.read_text().strip().split(os.pathsep)
+        if all(Path(entry).exists() for entry in entries):
+            return cached.read_text().strip()
+    deps = "".join(
+        f"<dependency><groupId>{g}</groupId><artifactId>{a}</artifactId><version>{v}</version></dependency>"
+        for g, a, v in artifacts
+    )
+    pom = home / "pom.xml"
+    pom.write_text(
+        '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+        "<groupId>local.matchmaker</groupId><artifactId>engine</artifactId><version>1</version>"
+        f"<packaging>pom</packaging><dependencies>{deps}</dependencies></project>\n"
+    )
+    run(
+        ["mvn", "-q", "-B", "-f", str(pom), "dependency:build-classpath", f"-Dmdep.outputFile={cached}"],
+        f"resolving OpenSearch {version} with Maven",
+    )
+    return cached.read_text().strip()
+
+
+def compile_launcher(home: Path, classpath: str) -> Path:
+    classes = home / "launcher"
+    if (classes / "EngineNode.class").exists() and (classes / "EngineNode.java").read_text() == LAUNCHER:
+        return classes
+    classes.mkdir(parents=True, exist_ok=True)
+    (classes / "EngineNode.java").write_text(LAUNCHER)
+    run([java_tool("javac"), "-nowarn", "-cp", classpath, "-d", str(classes), str(classes / "EngineNode.java")], "compiling the launcher")
+    return classes
+
+
+def node_settings(home: Path, i: int, nodes: int, port: int) -> list[str]:
+    name = f"node-{i}"
+    node_dir = home / name
+    settings = {
+        "cluster.name": "matchmaker-engine",
+        "node.name": name,
+        "path.home": str(node_dir),
+        "path.data": str(node_dir / "data"),
+        "path.logs": str(node_dir / "logs"),
+        "network.host": "127.0.0.1",
+        "http.port": str(port + i),
+        "transport.port": str(port + TRANSPORT_OFFSET + i),
+        # A full disk elsewhere on the machine must not make the test cluster read-only.
+        "cluster.routing.allocation.disk.threshold_enabled": "false",
+        "action.auto_create_index": "false",
+        "indices.breaker.total.use_real_memory": "false",
+    }
+    if nodes == 1:
+        settings["discovery.type"] = "single-node"
+    else:
+        settings["discovery.seed_hosts[]"] = ",".join(f"127.0.0.1:{port + TRANSPORT_OFFSET + j}" for j in range(nodes))
+        settings["cluster.initial_cluster_manager_nodes[]"] = ",".join(f"node-{j}" for j in range(nodes))
+    return [f"{k}={v}" for k, v in settings.items()]
+
+
+def pid_file(home: Path, i: int) -> Path:
+    return home / f"node-{i}.pid"
+
+
+#: Nodes started by this process, kept so that they are reaped (and not warned about)
+#: when they end while it runs, as in a test that kills one.
+_CHILDREN: dict[int, subprocess.Popen] = {}
+
+
+def alive(pid: int) -> bool:
+    if pid in _CHILDREN:
+        return _CHILDREN[pid].poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of ours is not alive
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def start_node(home: Path, i: int) -> int:
+    """Start node ``i`` of the cluster described by ``home/cluster.json``; its pid."""
+    meta = json.loads((home / "cluster.json").read_text())
+    node_dir = home / f"node-{i}"
+    (node_dir / "config").mkdir(parents=True, exist_ok=True)
+    (node_dir / "logs").mkdir(parents=True, exist_ok=True)
+    cmd = [
+        java_tool("java"), f"-Xms{HEAP}", f"-Xmx{HEAP}", "-XX:+UseSerialGC", "-Xss1m",
+        "-Djava.awt.headless=true", "-Dfile.encoding=UTF-8", "-Dlog4j2.disable.jmx=true",
+        "-Dio.netty.noUnsafe=true", "-Dio.netty.recycler.maxCapacityPerThread=0",
+        f"-Djava.io.tmpdir={node_dir}", f"-Dengine.plugins={','.join(OPENSEARCH_PLUGINS)}",
+        "-cp", f"{meta['launcher']}{os.pathsep}{meta['classpath']}", "EngineNode",
+        *node_settings(home, i, meta["nodes"], meta["port"]),
+    ]
+    with open(node_dir / "logs" / "console.log", "ab") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    _CHILDREN[proc.pid] = proc
+    pid_file(home, i).write_text(str(proc.pid))
+    return proc.pid
+
+
+def health(url: str, timeout: float = 2) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"{url}/_cluster/health", timeout=timeout) as answer:
+            return json.load(answer)
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+
+
+def wait_ready(home: Path, url: str, nodes: int, timeout: float = START_TIMEOUT, status: tuple = ("yellow", "green")) -> dict:
+    """Wait until every node has joined and the cluster's status is one of ``status``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for i in range(nodes):
+            pid = read_pid(home, i)
+            if pid is not None and not alive(pid):
+                log = home / f"node-{i}" / "logs" / "console.log"
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log.exists() else ""
+                raise EngineError(f"node-{i} exited while starting (log {log}):\n{tail}")
+        answer = health(url)
+        if answer and answer.get("number_of_nodes") == nodes and answer.get("status") in status:
+            return answer
+        time.sleep(0.5)
+    raise EngineError(f"the cluster at {url} was not ready within {timeout:.0f} s (logs in {home})")
+
+
+def read_pid(home: Path, i: int) -> int | None:
+    try:
+        return int(pid_file(home, i).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def start(engine: str, nodes: int, port: int, home: Path) -> str:
+    if engine != "opensearch":
+        raise EngineError(f"unknown engine {engine!r}; this script starts opensearch")
+    home.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}"
+    running = [i for i in range(nodes) if (pid := read_pid(home, i)) and alive(pid)]
+    if running:
+        raise EngineError(f"a cluster already runs from {home} (nodes {running}); stop it first")
+    if health(url, timeout=1) is not None:
+        raise EngineError(f"something already answers on {url}; choose another --port")
+    build = build_dir()  # shared by every home: resolved and compiled once per machine
+    classpath = resolve_classpath(build, OPENSEARCH_VERSION, OPENSEARCH_ARTIFACTS)
+    launcher = compile_launcher(build, classpath)
+    meta = {"engine": engine, "version": OPENSEARCH_VERSION, "nodes": nodes, "port": port,
+            "url": url, "classpath": classpath, "launcher": str(launcher)}
+    (home / "cluster.json").write_text(json.dumps(meta, indent=1))
+    for i in range(nodes):
+        start_node(home, i)
+    try:
+        wait_ready(home, url, nodes)
+    except EngineError:
+        stop(home)
+        raise
+    return url
+
+
+def stop_node(home: Path, i: int, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> None:
+    pid = read_pid(home, i)
+    if pid is None:
+        return
+    if alive(pid):
+        os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            while alive(pid):
+                time.sleep(0.1)
+    pid_file(home, i).unlink(missing_ok=True)
+
+
+def stop(home: Path) -> int:
+    """Stop every node started from ``home``; how many there were."""
+    indices = sorted(int(p.stem.split("-")[1]) for p in home.glob("node-*.pid"))
+    for i in indices:
+        pid = read_pid(home, i)
+        if pid is not None and alive(pid):
+            os.kill(pid, signal.SIGTERM)
+    for i in indices:
+        stop_node(home, i)
+    return len(indices)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    begin = commands.add_parser("start", help="start a local cluster and print its URL")
+    begin.add_argument("--engine", default="opensearch", choices=["opensearch"])
+    begin.add_argument("--nodes", type=int, default=1)
+    begin.add_argument("--port", type=int, default=DEFAULT_PORT)
+    begin.add_argument("--home", type=Path)
+    end = commands.add_parser("stop", help="stop the cluster started from --home")
+    end.add_argument("--engine", default="opensearch", choices=["opensearch"])
+    end.add_argument("--home", type=Path)
+    args = parser.parse_args(argv)
+    home = (args.home or default_home(args.engine)).resolve()
+    try:
+        if args.command == "start":
+            if args.nodes < 1:
+                raise EngineError("--nodes must be at least 1")
+            print(start(args.engine, args.nodes, args.port, home), flush=True)
+        else:
+            stopped = stop(home)
+            print(f"stopped {stopped} node(s) of {home}" if stopped else f"no cluster runs from {home}")
+    except EngineError as exc:
+        print(f"engine: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

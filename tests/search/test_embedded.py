@@ -1,0 +1,153 @@
+"""What the tantivy backend (records + tantivy index) adds to the contract: records first, the index derived.
+
+A write stands when the index fails (searches then answer 503, and catch up once it
+is back); rows a killed process left in the outbox are indexed at the next start;
+``reindex`` under concurrent writes loses none of them; a data folder of the sqlite
+backend is migrated on first start, versions kept.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from matchmaker.errors import SearchUnavailable
+from matchmaker.search import Query, Terms, create_backend
+from matchmaker.search.tantivy_index import TantivyIndex
+from tests.search.test_backend_contract import institution, need
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "sqlite-data-folder"
+
+
+def embedded(data_dir, **config):
+    backend = create_backend({"DATA_DIR": data_dir, "SEARCH_BACKEND": "tantivy", **config})
+    backend.init()
+    return backend
+
+
+@pytest.fixture
+def backend(tmp_path):
+    backend = embedded(tmp_path)
+    yield backend
+    backend.close()
+
+
+def test_a_write_stands_when_the_index_fails_and_is_indexed_when_it_is_back(backend, monkeypatch):
+    backend.create("needs", need("before", title="电池 before"))
+
+    def broken(self, docs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(TantivyIndex, "upsert", broken)
+    stored = backend.create("needs", need("during", title="电池 during"))  # no error: the record is written
+    assert backend.get("needs", "during") == stored
+    assert backend.store.lag() == 1  # its row waits
+    with pytest.raises(SearchUnavailable):
+        backend.search("needs", Query(text="电池"))
+
+    monkeypatch.undo()
+    assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"before", "during"}
+    assert backend.store.lag() == 0
+
+
+def test_rows_left_by_a_killed_process_are_indexed_at_the_next_start(tmp_path):
+    first = embedded(tmp_path)
+    first.store.create("needs", "orphan", {k: v for k, v in need("orphan", title="储能 orphan").items() if k != "id"})
+    assert first.store.lag() == 1  # committed, never drained: as if killed right after the commit
+    first.close()
+    second = embedded(tmp_path)
+    try:
+        assert [d["id"] for d in second.search("needs", Query(text="储能")).items] == ["orphan"]
+    finally:
+        second.close()
+
+
+def test_reindex_while_writes_go_on_loses_none_of_them(backend):
+    backend.bulk_upsert("needs", [need(f"old{i:03d}") for i in range(300)])
+    stop, written, errors = threading.Event(), [], []
+
+    def writer():
+        n = 0
+        while not stop.is_set() or n < 20:
+            try:
+                backend.create("needs", need(f"new{n:04d}", title="写入 written during the rebuild"))
+                written.append(f"new{n:04d}")
+            except Exception as exc:  # any failure of a write is what this test looks for
+                errors.append(exc)
+            n += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        old_generation = backend.folders.current_name()
+        counts = backend.reindex()
+        assert backend.folders.current_name() != old_generation
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert counts["needs"] >= 300
+    hits = backend.search("needs", Query(per_page=0))
+    assert hits.total == 300 + len(written) == backend.store.count("needs")
+    assert set(written) <= {d["id"] for d in backend.scan("needs")}
+    assert backend.count("needs", Query(text="写入")) == len(written)
+
+
+def test_a_second_process_sees_a_swap(tmp_path):
+    one, two = embedded(tmp_path), embedded(tmp_path)
+    try:
+        one.create("institutions", institution("bank"))
+        assert two.count("institutions") == 1
+        two.reindex()
+        one.create("institutions", institution("fund", type="government_fund"))
+        assert one.folders.current_name() == two.folders.current_name()
+        assert two.search("institutions", Query(facets=["type"])).facets["type"] == {"bank": 1, "government_fund": 1}
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_data_folder_of_the_sqlite_backend_is_migrated_on_first_start(tmp_path, caplog):
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data)
+    with caplog.at_level(logging.WARNING):
+        backend = embedded(data)
+    try:
+        assert any("migrated" in r.getMessage() and "matchmaker.sqlite3" in r.getMessage() for r in caplog.records)
+        assert backend.notices and "migrated" in backend.notices[0]
+        assert backend.count("institutions") == 2 and backend.count("needs") == 3
+        assert backend.get("needs", "n1")["version"] == "2"  # versions kept: an If-Match still holds
+        assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"n1", "n2"}
+    finally:
+        backend.close()
+    again = embedded(data)  # once only: a second start takes nothing again
+    try:
+        assert again.notices == [] and again.get("needs", "n1")["version"] == "2"
+    finally:
+        again.close()
+
+
+def test_a_count_inside_a_transaction_sees_the_transaction_and_every_commit(backend):
+    backend.create("needs", need("a", status="open"))
+    with backend.transaction():
+        backend.create("needs", need("b", status="open"))
+        assert backend.count("needs", Query(filters=[Terms("status", ["open"])])) == 2
+        assert backend.count("needs", Query(text="Working")) == 2
+    assert backend.count("needs", Query(filters=[Terms("status", ["open"])])) == 2
+
+
+def test_held_writes_are_indexed_together_at_release_or_before_an_own_search(backend):
+    backend.hold_indexing()  # as for one request
+    backend.create("needs", need("h1", title="电池 held"))
+    backend.create("audit", {"action": "create", "kind": "need", "doc_id": "h1"})
+    assert backend.store.lag() == 2  # not drained one by one
+    assert [d["id"] for d in backend.search("needs", Query(text="电池")).items] == ["h1"]  # reads its writes
+    backend.create("needs", need("h2", title="电池 second"))
+    assert backend.store.lag() == 1
+    backend.release_indexing()
+    assert backend.store.lag() == 0
+    backend.create("needs", need("h3", title="电池 after"))  # released: at once again
+    assert backend.store.lag() == 0
