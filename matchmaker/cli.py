@@ -174,17 +174,24 @@ def users_create(username, role, enterprise_id, institution_id, password_stdin, 
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["institution", "enterprise", "need"]), default=None,
+              help="what the rows of a spreadsheet without a kind column are")
 @with_appcontext
 @fail_cleanly
-def import_command(file: Path):
-    """Import institutions, enterprises and needs from a JSON Lines file."""
+def import_command(file: Path, kind: str | None):
+    """Import institutions, enterprises and needs from JSON Lines, or a .csv / .xlsx spreadsheet."""
+    from .brokering import settings
     from .importexport import import_file
 
     if not file.exists():
         raise click.ClickException(f"{file}: no such file")
     backend = get_backend()
     backend.init()
-    report = import_file(backend, file, progress=Progress("importing"))
+    try:
+        report = import_file(backend, file, progress=Progress("importing"), kind=kind,
+                             working_days=settings.working_days(current_app.config))
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file}: not UTF-8 text (JSON Lines are UTF-8; a GBK spreadsheet is read as .csv)") from None
     for rejection in report.rejected[:200]:
         click.echo(f"{file}:{rejection.line}: {rejection.message}", err=True)
     for note in report.notes[:200]:
@@ -347,15 +354,27 @@ def check_command():
 @with_appcontext
 @fail_cleanly
 def notify_deadlines_command():
-    """Tell staff and enterprises of open needs no institution answered by their deadline (for cron;
-    `serve` does the same every DEADLINE_SWEEP_SECONDS)."""
+    """Tell staff and enterprises of open needs no institution answered by their deadline, and remind
+    both parties of confirmed meetings due by the end of tomorrow (for cron, once a day or more;
+    `serve` sweeps late needs every DEADLINE_SWEEP_SECONDS too)."""
     from .brokering import settings
     from .brokering.deadlines import sweep
 
     backend = get_backend()
     backend.init()
+    from .meetings.reminders import remind
+
     count = sweep(backend, settings.working_days(current_app.config))
     click.echo(f"notified {count} late need(s)")
+    click.echo(f"reminded the parties of {remind(backend)} meeting(s) due by the end of tomorrow")
+    from .brokering.owners import escalate
+
+    config = current_app.config
+    escalated = escalate(backend, settings.working_days(config), settings.escalate_after(config), config.get("BROKERING_LEAD"))
+    click.echo(f"escalated {escalated} long-late need(s) to the lead")
+    from .brokering.claims import lapse
+
+    click.echo(f"lapsed {lapse(backend)} claim(s) whose progress report was overdue")
 
 
 COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,

@@ -35,6 +35,9 @@ DEFAULTS = {
     "DEADLINE_SWEEP_SECONDS": 300,  # `serve` notifies late needs this often (0: only `matchmaker notify-deadlines`)
     "TARGETS_FILE": None,  # the zone's yearly targets; default: <data dir>/targets.json if present, else the 2012 plan
     "ICS_ATTENDEE_DOMAIN": "matchmaker.invalid",  # calendar addresses of the parties (never delivered to)
+    "ESCALATE_AFTER_WORKING_DAYS": 2,  # a late need still unanswered this long after its deadline goes to the lead
+    "BROKERING_LEAD": None,
+    "CLAIM_REPORT_WORKING_DAYS": 5,  # an institution that claimed a need reports progress this often, or the claim lapses  # username of the brokering lead told of escalations; default: every admin
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -68,6 +71,8 @@ CHECKED = {
     "MAX_CONTENT_LENGTH": ("whole", 1024),
     "RESPONSE_DEADLINE_WORKING_DAYS": ("whole", 1),
     "DEADLINE_SWEEP_LIMIT": ("whole", 0),
+    "ESCALATE_AFTER_WORKING_DAYS": ("whole", 0),
+    "CLAIM_REPORT_WORKING_DAYS": ("whole", 1),
     "PERMANENT_SESSION_LIFETIME": ("number", 1),
     "SIGNIN_MAX_FAILURES": ("whole", 1),
     "SIGNIN_MAX_FAILURES_PER_ADDRESS": ("whole", 1),

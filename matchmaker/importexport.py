@@ -119,9 +119,19 @@ def _parse(number: int, line: str) -> tuple[str, dict]:
     return kind, doc
 
 
-def _read(path: Path, kinds: tuple[str, ...], first_pass: bool, report: ImportReport) -> Iterator[tuple[int, str, dict]]:
+def _read(path: Path, kinds: tuple[str, ...], first_pass: bool, report: ImportReport,
+          rows: list | None = None) -> Iterator[tuple[int, str, dict]]:
     """(line number, kind, document) of each line of one pass's kinds; broken lines go to
-    the report, each once: in the pass its kind hint names, else in the first pass."""
+    the report, each once: in the pass its kind hint names, else in the first pass.
+    ``rows``: a spreadsheet's records (:mod:`matchmaker.spreadsheets`), read instead."""
+    if rows is not None:
+        for number, kind, doc in rows:
+            if kind is None:
+                if first_pass:
+                    report.rejected.append(Rejection(number, doc))
+            elif kind in kinds:
+                yield number, kind, dict(doc)
+        return
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             if not line.strip():
@@ -146,12 +156,22 @@ PARALLEL_FROM = 20_000
 
 
 def import_file(backend: SearchBackend, path: str | Path, progress: Progress | None = None,
-                parallel: bool | None = None) -> ImportReport:
-    """Import a JSON Lines file; ``parallel`` (default: for big files, where the backend
+                parallel: bool | None = None, kind: str | None = None, working_days: int = 3) -> ImportReport:
+    """Import a JSON Lines file, or a ``.csv`` / ``.xlsx`` spreadsheet (``kind`` for rows
+    without a kind column); ``parallel`` (default: for big files, where the backend
     allows) validates needs in a second process while the first stores them."""
+    from . import spreadsheets
+
     path = Path(path)
-    with path.open(encoding="utf-8") as f:
-        total = sum(1 for line in f if line.strip())
+    rows = None
+    if spreadsheets.is_spreadsheet(path):
+        schemas = {"institution": InstitutionService.schema_instance(), "enterprise": EnterpriseService.schema_instance(),
+                   "need": NeedService.schema_instance()}
+        rows = list(spreadsheets.records(backend, path, kind, schemas, working_days))
+        total = len(rows)
+    else:
+        with path.open(encoding="utf-8") as f:
+            total = sum(1 for line in f if line.strip())
     if parallel is None:
         parallel = total >= PARALLEL_FROM
     parallel = parallel and getattr(backend, "fork_safe", False) and hasattr(os, "fork")
@@ -173,10 +193,10 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
             return _flush(backend, services, kind, batches[kind], report, changed_enterprises)
 
         try:
-            for number, kind, doc in _read(path, kinds, first_pass, report):
-                batches[kind].append((number, doc))
-                if len(batches[kind]) >= BATCH:
-                    done += flush(kind)
+            for number, row_kind, doc in _read(path, kinds, first_pass, report, rows):
+                batches[row_kind].append((number, doc))
+                if len(batches[row_kind]) >= BATCH:
+                    done += flush(row_kind)
                     if progress:
                         progress(done + len(report.rejected), total)
             for kind in kinds:

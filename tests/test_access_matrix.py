@@ -29,7 +29,10 @@ import pytest
 
 from matchmaker import create_app
 from matchmaker.storage import get_backend
+from tests.brokering_helpers import on_day
 from tests.conftest import PASSWORD, Actors, enterprise_doc, institution_doc, need_doc
+
+AFTER_THE_MEETINGS = "2099-01-01"  # the clock when meetings (from 2031 on) are recorded as held
 
 API = "/api/v1"
 ROLES = ("anonymous", "enterprise", "institution", "staff", "admin")
@@ -95,6 +98,13 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/introductions/<intro_id>"): E(401, (200, 404), 404, 200, 200),  # the institution hears of it by a meeting
     ("PATCH", "/api/v1/introductions/<intro_id>"): STAFF_ONLY,
     ("GET", "/api/v1/waiting"): STAFF_ONLY,
+    ("PUT", "/api/v1/needs/<need_id>/owner"): STAFF_ONLY,
+    ("GET", "/api/v1/institutions/<institution_id>/pipeline"): E(401, 404, (200, 404), 200, 200),
+    ("PUT", "/api/v1/institutions/<institution_id>/pipeline/<need_id>"): E(401, 404, (200, 404), 200, 200),
+    ("GET", "/api/v1/pipeline-stages"): STAFF_ONLY,
+    ("POST", "/api/v1/needs/<need_id>/claim"): E(401, 403, (201, 403), 201, 201),
+    ("GET", "/api/v1/claims"): E(401, (200, EMPTY), (200, EMPTY), 200, 200),
+    ("POST", "/api/v1/claims/<claim_id>/report"): E(401, (403, 404), (200, 404), 200, 200),
     # meetings: staff broker, the two parties answer and read
     ("GET", "/api/v1/meetings"): E(401, (200, EMPTY), (200, EMPTY), 200, 200),
     ("POST", "/api/v1/meetings"): E(401, 403, 403, 201, 201),
@@ -102,6 +112,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/v1/meetings/<meeting_id>"): STAFF_ONLY,
     ("GET", "/api/v1/meetings/<meeting_id>.ics"): PARTIES_AND_STAFF,
     ("POST", "/api/v1/meetings/<meeting_id>/confirm"): PARTIES_AND_STAFF,
+    ("POST", "/api/v1/meetings/<meeting_id>/pick"): PARTIES_AND_STAFF,
     ("POST", "/api/v1/meetings/<meeting_id>/decline"): PARTIES_AND_STAFF,
     ("POST", "/api/v1/meetings/<meeting_id>/cancel"): STAFF_ONLY,
     ("POST", "/api/v1/meetings/<meeting_id>/held"): STAFF_ONLY,
@@ -166,6 +177,7 @@ class Req:
     body: dict | None = None
     headers: dict | None = None  # instead of the role's
     query: dict = field(default_factory=dict)
+    today: str | None = None  # the app's clock for the request (meetings are held after they start)
 
 
 class World:
@@ -230,17 +242,21 @@ class World:
     def me(self, headers) -> str:
         return self.get("/auth/me", headers=headers)["id"]
 
-    def meeting(self, party: str, state: str = "proposed") -> dict:
-        """A fresh meeting between the party's open need and its institution, in a slot of its own."""
+    def meeting(self, party: str, state: str = "proposed", slots: bool = False) -> dict:
+        """A fresh meeting between the party's open need and its institution, in a slot of its own
+        (``slots``: two times offered to pick from)."""
         ids = self.ids[party]
         starts = datetime(2031, 1, 1, 9, tzinfo=timezone(timedelta(hours=8))) + timedelta(days=next(_seq))
-        meeting = self.post("/meetings", {"need_id": ids["need"], "institution_id": ids["inst"],
-                                          "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()})
+        times = [{"starts_at": (starts + timedelta(hours=h)).isoformat(), "ends_at": (starts + timedelta(hours=h + 1)).isoformat()}
+                 for h in (0, 2)]
+        when = {"slots": times} if slots else times[0]
+        meeting = self.post("/meetings", {"need_id": ids["need"], "institution_id": ids["inst"], **when})
         if state in ("confirmed", "held"):
             for side in ("enterprise", "institution"):
                 meeting = self.post(f"/meetings/{meeting['id']}/confirm", {"side": side})
         if state == "held":
-            meeting = self.post(f"/meetings/{meeting['id']}/held", {})
+            with on_day(self.client.application, AFTER_THE_MEETINGS):
+                meeting = self.post(f"/meetings/{meeting['id']}/held", {})
         return meeting
 
     def fresh_need(self, party: str) -> str:
@@ -314,7 +330,7 @@ def _delete_with_owner(kind, make):
 def _meeting_step(path, state="proposed", body=lambda role: None):
     def build(w, role, own, t):
         meeting = w.meeting(t["party"], state)
-        return Req(f"/api/v1/meetings/{meeting['id']}/{path}", body(role))
+        return Req(f"/api/v1/meetings/{meeting['id']}/{path}", body(role), today=AFTER_THE_MEETINGS if path == "held" else None)
     return build
 
 
@@ -327,6 +343,16 @@ def _interest(w, role, own, t):
     if role in ("staff", "admin") or not own:
         body["institution_id"] = t["inst"]
     return Req("/api/v1/interests", body)
+
+
+def _claim(w, role, own, t):
+    body = {"institution_id": t["inst"]} if role in ("staff", "admin") or not own else {}
+    return Req(f"/api/v1/needs/{w.fresh_need('A')}/claim", body)
+
+
+def _claim_report(w, role, own, t):
+    claim = w.post(f"/needs/{w.fresh_need(t['party'])}/claim", {"institution_id": t["inst"]})
+    return Req(f"/api/v1/claims/{claim['id']}/report", {"progress": "已约企业实地调研"})
 
 
 def _introduction(w, role, own, t):
@@ -433,6 +459,15 @@ REQUESTS = {
     ("GET", "/api/v1/introductions/<intro_id>"): _same("/api/v1/introductions/{intro}"),
     ("PATCH", "/api/v1/introductions/<intro_id>"): lambda w, role, own, t: Req(f"/api/v1/introductions/{t['intro']}", {"status": "arranged"}),
     ("GET", "/api/v1/waiting"): _listing("/api/v1/waiting"),
+    ("POST", "/api/v1/needs/<need_id>/claim"): _claim,
+    ("GET", "/api/v1/claims"): _listing("/api/v1/claims", ("need_id", "need")),
+    ("POST", "/api/v1/claims/<claim_id>/report"): _claim_report,
+    ("GET", "/api/v1/institutions/<institution_id>/pipeline"): lambda w, role, own, t: Req(f"/api/v1/institutions/{t['inst']}/pipeline"),
+    ("PUT", "/api/v1/institutions/<institution_id>/pipeline/<need_id>"): lambda w, role, own, t: Req(
+        f"/api/v1/institutions/{t['inst']}/pipeline/{w.ids[t['party']]['need']}", {"stage": "screening", "notes": "团队内部"}),
+    ("GET", "/api/v1/pipeline-stages"): _same("/api/v1/pipeline-stages"),
+    ("PUT", "/api/v1/needs/<need_id>/owner"): lambda w, role, own, t: Req(
+        f"/api/v1/needs/{w.ids[t['party']]['need']}/owner", {"owner_id": w.me(w.headers["staff"])}),
     ("GET", "/api/v1/meetings"): _listing("/api/v1/meetings", ("need_id", "need")),
     ("POST", "/api/v1/meetings"): lambda w, role, own, t: Req("/api/v1/meetings", _meeting_times(
         {"need_id": w.ids[t["party"]]["need"], "institution_id": t["inst"]})),
@@ -440,6 +475,8 @@ REQUESTS = {
     ("PATCH", "/api/v1/meetings/<meeting_id>"): lambda w, role, own, t: Req(f"/api/v1/meetings/{t['meeting']}", {"notes": "带上财务报表"}),
     ("GET", "/api/v1/meetings/<meeting_id>.ics"): _same("/api/v1/meetings/{meeting}.ics"),
     ("POST", "/api/v1/meetings/<meeting_id>/confirm"): _meeting_step("confirm", body=_answer_body),
+    ("POST", "/api/v1/meetings/<meeting_id>/pick"): lambda w, role, own, t: Req(
+        f"/api/v1/meetings/{w.meeting(t['party'], slots=True)['id']}/pick", {"slots": [0], **_answer_body(role)}),
     ("POST", "/api/v1/meetings/<meeting_id>/decline"): _meeting_step("decline", body=_answer_body),
     ("POST", "/api/v1/meetings/<meeting_id>/cancel"): _meeting_step("cancel", body=lambda role: {}),
     ("POST", "/api/v1/meetings/<meeting_id>/held"): _meeting_step("held", "confirmed"),
@@ -531,7 +568,8 @@ def test_access_row(world, method, rule):
             body = req.body
             headers = req.headers if req.headers is not None else world.headers[role]
             before = snapshot(world.backend) if method != "GET" and expected != EMPTY and expected >= 400 else None
-            r = world.client.open(req.path, method=method, json=body, query_string=req.query, headers=headers)
+            with on_day(world.client.application, req.today or world.client.application.config.get("TODAY")):
+                r = world.client.open(req.path, method=method, json=body, query_string=req.query, headers=headers)
             r.get_data()  # a streamed export runs to its end inside the request
             r.close()
             status = 200 if expected == EMPTY else expected

@@ -4,7 +4,7 @@ need to funded, and the statistics count it once."""
 from __future__ import annotations
 
 from matchmaker.brokering.calendar import ZONE_TIME, now_utc
-from tests.brokering_helpers import API, ok, propose
+from tests.brokering_helpers import API, hold, ok, propose
 from tests.conftest import need_doc
 
 
@@ -57,7 +57,7 @@ def test_the_whole_path_from_need_to_funding(client, actors, world):
     assert confirmed["status"] == "confirmed" and confirmed["institution_answer"] == "confirmed"
 
     # 5. it is held; 6. the outcome funded moves the need to funded
-    assert ok(client.post(f"{API}/meetings/{meeting['id']}/held", headers=staff))["status"] == "held"
+    assert hold(client, staff, meeting)["status"] == "held"
     outcome = ok(client.post(f"{API}/meetings/{meeting['id']}/outcome",
                              json={"outcome": "funded", "amount": 9_000_000, "instrument": "equity"}, headers=staff))
     assert (outcome["outcome"], outcome["amount"], outcome["instrument"]) == ("funded", 9_000_000, "equity")
@@ -101,7 +101,7 @@ def test_two_meetings_funding_one_need_count_it_once(client, actors, world):
         meeting = propose(client, staff, need["id"], inst["id"], day="2030-05-06", hour=9 + 2 * position)
         for side in ("enterprise", "institution"):
             ok(client.post(f"{API}/meetings/{meeting['id']}/confirm", json={"side": side}, headers=staff))
-        ok(client.post(f"{API}/meetings/{meeting['id']}/held", headers=staff))
+        hold(client, staff, meeting)
         meetings.append(meeting)
     ok(client.post(f"{API}/meetings/{meetings[0]['id']}/outcome", json={"outcome": "funded", "amount": 6_000_000, "instrument": "equity"}, headers=staff))
     ok(client.post(f"{API}/meetings/{meetings[1]['id']}/outcome", json={"outcome": "funded", "amount": 4_000_000, "instrument": "guarantee"}, headers=staff))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from icalendar import Calendar
 
-from tests.brokering_helpers import API, at, ok, propose
+from tests.brokering_helpers import API, at, hold, ok, on_day, propose
 from tests.conftest import enterprise_doc, need_doc
 
 
@@ -107,7 +107,8 @@ def test_outcomes(client, cast):
     meeting = propose(client, staff, cast["need_a"]["id"], cast["inst_a"]["id"])
     mid = meeting["id"]
     confirm_both(client, cast, mid)
-    held = ok(client.patch(f"{API}/meetings/{mid}", json={"status": "held"}, headers=staff))  # PATCH status does the step
+    with on_day(client.application, "2030-03-05"):  # the day after the meeting
+        held = ok(client.patch(f"{API}/meetings/{mid}", json={"status": "held"}, headers=staff))  # PATCH status does the step
     assert held["status"] == "held"
     assert client.post(f"{API}/meetings/{mid}/held", headers=staff).status_code == 409  # only once
     assert client.post(f"{API}/meetings/{mid}/cancel", headers=staff).status_code == 409  # held is past cancelling
@@ -122,7 +123,8 @@ def test_outcomes(client, cast):
     funded = ok(client.post(f"{API}/meetings/{mid}/outcome", json={"outcome": "funded", "amount": 8_000_000,
                                                                      "instrument": "convertible", "notes": "首期到位"}, headers=staff))
     assert funded["outcome_notes"] == "首期到位"
-    assert client.post(f"{API}/meetings/{mid}/outcome", json={"outcome": "declined"}, headers=staff).status_code == 409
+    refused = client.post(f"{API}/meetings/{mid}/outcome", json={"outcome": "declined"}, headers=staff)
+    assert refused.status_code == 409 and "correction_reason" in refused.get_json()["errors"]["json"]  # corrected only with a reason
     assert ok(client.get(f"{API}/needs/{cast['need_a']['id']}", headers=staff))["status"] == "funded"
 
 
@@ -131,7 +133,7 @@ def test_a_funded_outcome_follows_the_need_rules(client, cast):
     staff = cast["staff"]
     meeting = propose(client, staff, cast["need_a"]["id"], cast["inst_a"]["id"])
     confirm_both(client, cast, meeting["id"])
-    ok(client.post(f"{API}/meetings/{meeting['id']}/held", headers=staff))
+    hold(client, staff, meeting)
     ok(client.patch(f"{API}/needs/{cast['need_a']['id']}", json={"status": "closed"}, headers=cast["as_ent_a"]))
     r = client.post(f"{API}/meetings/{meeting['id']}/outcome", json={"outcome": "funded", "amount": 1_000_000, "instrument": "equity"}, headers=staff)
     assert r.status_code == 409

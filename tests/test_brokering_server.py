@@ -55,8 +55,8 @@ def test_need_to_funding_over_http(server):
     api = server.url + "/api/v1"
     staff, owner, vc, bank = (server.token(name, PASSWORD) for name, _, _ in USERS)
 
-    def call(method, path, headers, status=200, **kwargs):
-        r = requests.request(method, api + path, headers=headers, timeout=10, **kwargs)
+    def call(method, path, headers, status=200, base=None, **kwargs):
+        r = requests.request(method, (base or api) + path, headers=headers, timeout=10, **kwargs)
         assert r.status_code == status, (method, path, r.status_code, r.text)
         return r.json() if r.headers.get("Content-Type", "").startswith("application/json") else r
 
@@ -79,7 +79,10 @@ def test_need_to_funding_over_http(server):
     assert event.decoded("dtstart").isoformat() == "2030-06-04T02:00:00+00:00"
     assert {str(a.params["CN"]) for a in event["attendee"]} == {"天津电池科技有限公司", "滨海新能源创业投资有限公司"}
 
-    call("post", f"/meetings/{meeting['id']}/held", staff)
+    call("post", f"/meetings/{meeting['id']}/held", staff, 409)  # not before it has taken place
+    # the day after: a second server on the same data, its clock on 2030-06-05, records it held
+    with Server(server.data_dir, extra_env={"MATCHMAKER_TODAY": "2030-06-05"}) as later:
+        call("post", f"/meetings/{meeting['id']}/held", staff, base=later.url + "/api/v1")
     call("post", f"/meetings/{meeting['id']}/outcome", staff, json={"outcome": "funded", "amount": 9_500_000, "instrument": "equity"})
     assert call("get", f"/needs/{need['id']}", owner)["status"] == "funded"
 

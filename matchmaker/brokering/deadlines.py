@@ -11,11 +11,11 @@ notified once per publication: ``brokering.deadline_notified_at`` marks it.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from ..search import Missing, Query, Range, SearchBackend, Sort, Terms
 from . import facts
-from .calendar import now_utc, overdue_cutoff, response_deadline, utc_iso
+from .calendar import ZONE_TIME, now_utc, overdue_cutoff, parse_time, response_deadline, utc_iso
 
 NEEDS = "needs"
 
@@ -34,6 +34,11 @@ def waiting_query(now: datetime, working_days: int, page: int = 1, per_page: int
                  page=page, per_page=per_page, facets=["industry", "instrument"])
 
 
+def last_day(deadline: str) -> date:
+    """The zone's last day to answer: a deadline is the midnight that ends it."""
+    return (parse_time(deadline).astimezone(ZONE_TIME) - timedelta(seconds=1)).date()
+
+
 def sweep(backend: SearchBackend, working_days: int, now: datetime | None = None, limit: int | None = None) -> int:
     """Notify staff and the enterprise of each late need not yet notified; how many."""
     from ..notifications.service import Notifications
@@ -49,12 +54,13 @@ def sweep(backend: SearchBackend, working_days: int, now: datetime | None = None
             return done
         for need in batch:
             deadline = response_deadline(need["published_at"], working_days)
+            day = last_day(deadline).isoformat()
             notifications.send(
                 ["staff", f"enterprise:{need['enterprise_id']}"], "deadline_passed",
                 subject_kind="need", subject_id=need["id"], need_id=need["id"],
                 doc_id=f"deadline-{need['id']}-{need['published_at'][:19].replace(':', '')}",
-                message=f"No institution has answered \"{need['title']}\" by its deadline ({deadline}).",
-                message_zh=f"融资需求“{need['title']}”在回复期限（{deadline}）内尚无机构回应。",
+                message=f"No institution has answered \"{need['title']}\" by its deadline (the end of {day}, UTC+8).",
+                message_zh=f"融资需求“{need['title']}”在回复期限（{day}，北京时间）内尚无机构回应。",
                 data={"deadline": deadline, "published_at": need["published_at"]},
             )
             facts.mark(backend, need["id"], always={"deadline_notified_at": utc_iso(now)})

@@ -11,6 +11,7 @@ out again from the records (an import replaces the needs without them).
 - open needs: about half get one to three answers (mostly in time, a few declined), some
   a proposed meeting;
 - in_talks: an interested institution and a confirmed or held meeting (follow-up, term sheet);
+  a third of the confirmed ones took place in the last days and wait for staff to record them;
 - funded: an interested institution, a held meeting and a funded outcome;
 - closed: a held meeting that led nowhere.
 """
@@ -46,6 +47,7 @@ def seed_history(backend: SearchBackend, working_days: int = 3, now: datetime | 
         return {"interests": 0, "meetings": 0, "needs": 0}
     busy: dict[str, list[tuple[datetime, datetime]]] = {}
     interests, meetings, touched = [], [], []
+    confirmed = 0
 
     def book(need: dict, institution: dict, after: datetime) -> tuple[datetime, datetime]:
         """The first free 90-minute slot (10:00, 14:00 or 16:00 zone time, working days) for both."""
@@ -116,7 +118,11 @@ def seed_history(backend: SearchBackend, working_days: int = 3, now: datetime | 
         at = answer(need, institution, published, in_time=rng.random() < 0.85)
         if status == "in_talks":
             held = rng.random() < 0.5
-            meeting(need, institution, at if held else now, "held" if held else "confirmed",
+            if not held:
+                confirmed += 1
+            # every third confirmed meeting took place in the last days and waits to be recorded as held
+            after = at if held else (now - timedelta(days=4) if confirmed % 3 == 1 else now)
+            meeting(need, institution, after, "held" if held else "confirmed",
                     outcome=rng.choice(["follow_up", "term_sheet"]) if held else None)
         elif status == "funded":
             meeting(need, institution, at, "held", outcome="funded")

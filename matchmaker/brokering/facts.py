@@ -74,6 +74,7 @@ def facts_from_records(need: dict, interests: list[dict], meetings: list[dict], 
                    if m.get("institution_answer") == "confirmed" and m.get("institution_answered_at")]
     held = [m["held_at"] for m in meetings if m.get("held_at")]
     interested += held
+    met = [m["starts_at"] for m in meetings if m.get("held_at")]  # the meeting's time, not when it was recorded
     funded = [m for m in meetings if m.get("outcome") == "funded"]
     facts = {}
     if answers:
@@ -83,7 +84,7 @@ def facts_from_records(need: dict, interests: list[dict], meetings: list[dict], 
     if interested:
         facts["interested_at"] = min(interested)
     if held:
-        facts["meeting_held_at"] = min(held)
+        facts["meeting_held_at"] = min(met)
     if funded:
         facts["funded_at"] = min(m["outcome_at"] for m in funded)
         facts["funded_amount"] = sum(m["amount"] for m in funded)

@@ -310,5 +310,7 @@ def waiting_list(backend: SearchBackend, user: User, args: dict, working_days: i
             filters.append(Terms(param, args[param]))
     query = deadlines.waiting_query(now, working_days, args.get("page", 1), args.get("per_page", 20), filters)
     result = backend.search(NEEDS, query)
-    items = [{"need": need, "deadline": response_deadline(need["published_at"], working_days)} for need in result.items]
+    owners = backend.get_many("need_owners", [need["id"] for need in result.items]) if result.items else {}
+    items = [{"need": need, "deadline": response_deadline(need["published_at"], working_days), "owner": owners.get(need["id"])}
+             for need in result.items]
     return {"items": items, "total": result.total, "page": query.page, "per_page": query.per_page, "facets": result.facets}

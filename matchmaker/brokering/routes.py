@@ -11,7 +11,10 @@ from . import settings
 from .interests import InterestService, IntroductionService, waiting_list
 from .schemas import (
     InterestCreateSchema, InterestSchema, InterestSearchSchema, IntroductionCreateSchema, IntroductionSchema,
-    IntroductionSearchSchema, IntroductionUpdateSchema, ResponsivenessSchema, WaitingItemSchema, WaitingSearchSchema,
+    BoardSchema, ClaimCreateSchema, ClaimReportSchema, ClaimSchema, ClaimSearchSchema, DealMoveSchema, DealSchema,
+    StageCountsSchema,
+    IntroductionSearchSchema, IntroductionUpdateSchema, OwnerAssignSchema, OwnerSchema, ResponsivenessSchema, WaitingItemSchema,
+    WaitingSearchSchema,
 )
 
 blp = Blueprint("brokering", __name__, url_prefix="/api/v1",
@@ -95,3 +98,80 @@ class Responsiveness(MethodView):
     def get(self, institution_id):
         """How often the institution answered needs by their deadline (the institution, staff)"""
         return interests().responsiveness(actor(), institution_id)
+
+
+@blp.route("/needs/<need_id>/owner")
+class NeedOwner(MethodView):
+    @blp.arguments(OwnerAssignSchema)
+    @blp.response(200, OwnerSchema)
+    def put(self, data, need_id):
+        """Staff: make a staff member the need's owner (they are told; escalations name them)"""
+        from .owners import OwnerService
+
+        return OwnerService(backend(), observers()).assign(actor(), need_id, data["owner_id"])
+
+
+def claims():
+    from .claims import ClaimService
+
+    return ClaimService(backend(), observers(), settings.claim_report_days(current_app.config))
+
+
+@blp.route("/needs/<need_id>/claim")
+class NeedClaim(MethodView):
+    @blp.arguments(ClaimCreateSchema, required=False)
+    @blp.response(201, ClaimSchema)
+    def post(self, data, need_id):
+        """An institution claims an open need and commits to report progress by the deadline (409: claimed already)"""
+        return claims().claim(actor(), need_id, (data or {}).get("institution_id")), 201
+
+
+@blp.route("/claims")
+class Claims(MethodView):
+    @blp.arguments(ClaimSearchSchema, location="query")
+    @blp.response(200, page_schema(ClaimSchema, "ClaimPage"))
+    def get(self, args):
+        """Claims, soonest report due first: an institution its own, an enterprise those on its needs, staff all"""
+        return claims().search(actor(), args)
+
+
+@blp.route("/claims/<claim_id>/report")
+class ClaimReport(MethodView):
+    @blp.arguments(ClaimReportSchema)
+    @blp.response(200, ClaimSchema)
+    def post(self, data, claim_id):
+        """The claiming institution reports progress; the next report is due a period later"""
+        return with_etag(claims().report(actor(), claim_id, data["progress"]))
+
+
+@blp.route("/institutions/<institution_id>/pipeline")
+class Pipeline(MethodView):
+    @blp.response(200, BoardSchema)
+    def get(self, institution_id):
+        """The institution's own deals by stage, with its private notes (its team and staff only)"""
+        from .pipeline import PipelineService
+
+        return PipelineService(backend(), observers()).board(actor(), institution_id)
+
+
+@blp.route("/institutions/<institution_id>/pipeline/<need_id>")
+class PipelineDeal(MethodView):
+    @blp.arguments(DealMoveSchema)
+    @blp.response(200, DealSchema)
+    def put(self, data, institution_id, need_id):
+        """Put a need in the institution's pipeline or move it to a stage; notes stay private to the team"""
+        from .pipeline import PipelineService
+
+        return PipelineService(backend(), observers()).move(actor(), institution_id, need_id, data["stage"], data.get("notes"))
+
+
+@blp.route("/pipeline-stages")
+class PipelineStages(MethodView):
+    @blp.response(200, StageCountsSchema)
+    def get(self):
+        """Staff: deals at each stage over every institution's pipeline (no notes), for the funnel"""
+        from ..access import require_staff
+        from .pipeline import stage_counts
+
+        require_staff(actor(), "see the pipelines' figures")
+        return stage_counts(backend())

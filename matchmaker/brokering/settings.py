@@ -18,6 +18,16 @@ def working_days(config) -> int:
     return _whole(config, "RESPONSE_DEADLINE_WORKING_DAYS", 1)
 
 
+def escalate_after(config) -> int:
+    """``ESCALATE_AFTER_WORKING_DAYS``: how long past its deadline a late need goes to the lead."""
+    return _whole(config, "ESCALATE_AFTER_WORKING_DAYS", 0)
+
+
+def claim_report_days(config) -> int:
+    """``CLAIM_REPORT_WORKING_DAYS``: a claiming institution reports progress this often."""
+    return _whole(config, "CLAIM_REPORT_WORKING_DAYS", 1)
+
+
 def sweep_limit(config) -> int:
     return _whole(config, "DEADLINE_SWEEP_LIMIT", 0)
 

@@ -59,10 +59,18 @@ def _check(values, allowed) -> None:
         raise ValidationError("unknown status", fields={"status": [f"one of {', '.join(allowed)}; not {', '.join(wrong)}"]})
 
 
+def export_name(report: str, fmt: str, year: int | None) -> str:
+    """``needs-2012.csv`` for a chosen year; the statistics and the fund are of this year by
+    default; other reports without a year are named by the day they were made."""
+    if year is None and report in ("statistics", "fund"):
+        year = clock.today().year
+    return f"{report}-{year}.{fmt}" if year is not None else f"{report}-{clock.today().isoformat()}.{fmt}"
+
+
 def _send(report: str, fmt: str, args: dict):
     require_staff(actor(), "export reports")
     title, headings, rows = _report(report, args)
-    name = f"{report}-{clock.today().isoformat()}.{fmt}"
+    name = export_name(report, fmt, args.get("year"))
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(headings, rows)), mimetype="text/csv", headers=disposition,

@@ -14,9 +14,9 @@ LABELS = {
     "need_status": {"draft": "草稿", "open": "征集中", "in_talks": "洽谈中", "funded": "已融资", "closed": "已关闭",
                     "withdrawn": "已撤回"},
     "meeting_status": {"proposed": "待确认", "confirmed": "已确认", "held": "已举行", "cancelled": "已取消"},
-    "answer": {"pending": "待答复", "confirmed": "确认", "declined": "婉拒"},
+    "answer": {"pending": "待答复", "confirmed": "已确认", "declined": "已婉拒"},
     "outcome": {"no_further_contact": "不再跟进", "follow_up": "继续跟进", "term_sheet": "签署投资意向书",
-                "funded": "完成融资", "declined": "婉拒"},
+                "funded": "完成融资", "declined": "已婉拒"},
     "institution_type": {"venture_capital": "创投", "angel": "天使投资", "guarantee": "融资担保", "microcredit": "小额贷款",
                          "industry_fund": "产业基金", "bank": "银行/科技支行", "leasing": "融资租赁"},
     "institution_status": {"target": "目标", "negotiating": "洽谈中", "entered": "已入驻"},
@@ -71,15 +71,20 @@ def need_rows(backend: SearchBackend, working_days: int, statuses=None, year: in
     if year:
         filters.append(Terms("published_month", year_months(year)))
     for need in backend.scan("needs", Query(filters=filters)):
-        facts = need.get("brokering") or {}
-        published = need.get("published_at")
-        yield [
-            need["id"], need.get("enterprise_name") or "", need["title"], need["amount"], label("instrument", need["instrument"]),
-            label("industry", need.get("industry")), label("stage", need.get("stage")), label("need_status", need["status"]),
-            local(published), local(response_deadline(published, working_days)) if published else "",
-            local(facts.get("first_response_at")), yes_no(facts.get("answered_in_time")), local(facts.get("interested_at")),
-            local(facts.get("meeting_held_at")), local(facts.get("funded_at")), facts.get("funded_amount") or "",
-        ]
+        yield need_row(need, working_days)
+
+
+def need_row(need: dict, working_days: int) -> list:
+    """One need as the export writes it (the import compares a file's row with it)."""
+    facts = need.get("brokering") or {}
+    published = need.get("published_at")
+    return [
+        need["id"], need.get("enterprise_name") or "", need["title"], need["amount"], label("instrument", need["instrument"]),
+        label("industry", need.get("industry")), label("stage", need.get("stage")), label("need_status", need["status"]),
+        local(published), local(response_deadline(published, working_days)) if published else "",
+        local(facts.get("first_response_at")), yes_no(facts.get("answered_in_time")), local(facts.get("interested_at")),
+        local(facts.get("meeting_held_at")), local(facts.get("funded_at")), facts.get("funded_amount") or "",
+    ]
 
 
 MEETING_HEADINGS = ["编号", "需求编号", "需求标题", "企业", "机构", "机构类型", "开始时间", "结束时间", "地点", "状态",

@@ -1,5 +1,8 @@
 """A meeting as an iCalendar file (RFC 5545), made with the ``icalendar`` library.
 
+A meeting still to take place carries two reminders (``VALARM``, shown by the calendar): the
+day before and an hour before, as the service's own reminder notification does the day before.
+
 Both parties are attendees (organisations: ``CUTYPE=GROUP``) with their answer as
 ``PARTSTAT``; zone staff organise.  Nobody has e-mail addresses here, so the calendar
 addresses are ``mailto:`` under a domain that never delivers (``ICS_ATTENDEE_DOMAIN``,
@@ -7,9 +10,9 @@ default ``matchmaker.invalid``): calendars show the names and never write to the
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from ..brokering.calendar import parse_time
 
@@ -51,5 +54,17 @@ def meeting_calendar(meeting: dict, domain: str = "matchmaker.invalid") -> bytes
                                    meeting.get("enterprise_answer")))
     event.add("attendee", _address("institution", meeting["institution_id"], meeting.get("institution_name"), domain,
                                    meeting.get("institution_answer")))
+    if meeting["status"] in ("proposed", "confirmed"):
+        for before, text in ((timedelta(days=1), "明天 Tomorrow"), (timedelta(hours=1), "一小时后 In one hour")):
+            event.add_component(_alarm(before, f"{text}: 融资对接会 Funding meeting — {meeting.get('enterprise_name')} × "
+                                               f"{meeting.get('institution_name')}"))
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _alarm(before: timedelta, description: str) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -before)
+    alarm.add("description", description)
+    return alarm

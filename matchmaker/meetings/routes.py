@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 
 from ..brokering import settings
 from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
-from .schemas import AnswerSchema, CancelSchema, MeetingCreateSchema, MeetingSchema, MeetingSearchSchema, MeetingUpdateSchema, OutcomeSchema
+from .schemas import (AnswerSchema, CancelSchema, MeetingCreateSchema, MeetingSchema, MeetingSearchSchema, MeetingUpdateSchema,
+                      OutcomeSchema, PickSchema)
 from .service import MeetingService
 
 blp = Blueprint("meetings", __name__, url_prefix="/api/v1/meetings",
@@ -78,6 +79,15 @@ class Decline(MethodView):
     def post(self, data, meeting_id):
         """A party declines; the meeting is cancelled"""
         return with_etag(meetings().answer(actor(), meeting_id, "declined", data.get("note"), data.get("side")))
+
+
+@blp.route("/<meeting_id>/pick")
+class Pick(MethodView):
+    @blp.arguments(PickSchema)
+    @blp.response(200, MeetingSchema)
+    def post(self, data, meeting_id):
+        """A party picks the offered times that suit it; the earliest time both picked confirms the meeting"""
+        return with_etag(meetings().pick(actor(), meeting_id, data["slots"], data.get("side")))
 
 
 @blp.route("/<meeting_id>/cancel")

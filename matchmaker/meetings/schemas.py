@@ -11,6 +11,11 @@ from .service import ANSWERS, OUTCOMES, SIDES, STATUSES
 ID = validate.Length(min=1, max=200)
 
 
+class SlotOutSchema(ma.Schema):
+    starts_at = fields.String()
+    ends_at = fields.String()
+
+
 class MeetingSchema(ma.Schema):
     id = fields.String()
     version = fields.String()
@@ -32,12 +37,23 @@ class MeetingSchema(ma.Schema):
     institution_answered_at = fields.String()
     institution_answered_by = fields.String()
     institution_answer_note = fields.String()
+    slots = fields.List(fields.Nested(SlotOutSchema), metadata={"description": "times offered (earliest first); "
+                                                                               "starts_at/ends_at are the first until one is chosen"})
+    enterprise_picks = fields.List(fields.Integer(), metadata={"description": "positions in slots the enterprise can do"})
+    institution_picks = fields.List(fields.Integer())
+    chosen_slot = fields.Integer(metadata={"description": "the slot both picked, which confirmed the meeting"})
+    slots_unmatched = fields.Boolean(metadata={"description": "both picked and no time is common: staff offer others"})
     outcome = fields.String(metadata={"description": " | ".join(OUTCOMES)})
     amount = fields.Integer(metadata={"description": "funded amount, yuan (outcome funded)"})
     instrument = fields.String(metadata={"description": "how it was funded (outcome funded)"})
     outcome_notes = fields.String()
     outcome_at = fields.String()
     outcome_by = fields.String()
+    corrected_at = fields.String(metadata={"description": "when staff last corrected a funded outcome"})
+    corrected_by = fields.String()
+    correction_reason = fields.String()
+    corrected_from = fields.String(metadata={"description": "the outcome before the correction"})
+    corrected_from_amount = fields.Integer()
     proposed_by = fields.String()
     held_at = fields.String()
     held_by = fields.String()
@@ -56,11 +72,20 @@ class MeetingSchema(ma.Schema):
     updated_at = fields.String()
 
 
+class SlotSchema(StrictSchema):
+    starts_at = Moment(required=True)
+    ends_at = Moment(required=True)
+
+
 class MeetingCreateSchema(StrictSchema):
     need_id = fields.String(required=True, validate=ID)
     institution_id = fields.String(required=True, validate=ID)
-    starts_at = Moment(required=True, metadata={"description": "ISO 8601 with an offset, e.g. 2012-06-01T09:30:00+08:00"})
-    ends_at = Moment(required=True)
+    starts_at = Moment(metadata={"description": "ISO 8601 with an offset, e.g. 2012-06-01T09:30:00+08:00; "
+                                                "required unless slots are offered"})
+    ends_at = Moment()
+    slots = fields.List(fields.Nested(SlotSchema), validate=validate.Length(min=2, max=3),
+                        metadata={"description": "2–3 times to choose from instead of starts_at/ends_at: each party "
+                                                 "picks, the earliest time both picked confirms the meeting"})
     location = Text(500)
     notes = Text(2000)
     introduction_id = fields.String(validate=ID, metadata={"description": "the introduction request this answers (marked arranged)"})
@@ -81,6 +106,12 @@ class AnswerSchema(StrictSchema):
     side = Code(SIDES, metadata={"description": "staff answering for a party say which"})
 
 
+class PickSchema(StrictSchema):
+    slots = fields.List(fields.Integer(validate=validate.Range(min=0, max=2)), required=True,
+                        validate=validate.Length(min=1, max=3), metadata={"description": "positions in the meeting's slots"})
+    side = Code(SIDES, metadata={"description": "staff picking for a party say which"})
+
+
 class CancelSchema(StrictSchema):
     reason = Text(500)
 
@@ -90,6 +121,7 @@ class OutcomeSchema(StrictSchema):
     amount = Money(validate_also=validate.Range(min=1, error="must be at least 1 yuan"), metadata={"description": "required for funded"})
     instrument = Code(INSTRUMENTS, metadata={"description": "required for funded"})
     notes = Text(2000)
+    correction_reason = Text(500, metadata={"description": "required to correct a funded outcome"})
 
 
 class MeetingSearchSchema(PagedSchema):

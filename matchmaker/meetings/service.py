@@ -3,8 +3,14 @@
 States (API.md): ``proposed`` → ``confirmed`` (both parties confirmed) → ``held``; a
 proposed or confirmed meeting may be ``cancelled`` (by staff, or by a party declining).
 Moving the time sends it back to ``proposed`` with both answers pending.  A cancelled
-meeting cannot be held, a meeting is held only once both parties confirmed, and an
-outcome is recorded only after it was held (``funded`` is final).  Illegal steps are 409.
+meeting cannot be held, a meeting is held only once both parties confirmed and its start
+time has come (:func:`matchmaker.clock.now`), and an outcome is recorded only after it was
+held.  A meeting is proposed (or moved) only to a time still to come.  Illegal steps are 409.
+
+A ``funded`` outcome is not overwritten by a plain new outcome: staff correct it with a
+reason (``correction_reason``).  The correction is audited (action ``correct``), the parties
+are told it is a correction, and when no funded meeting is left the need goes back to
+``in_talks`` and loses its funding facts.
 
 A meeting may not overlap another meeting of the same enterprise or institution that is
 not cancelled (other.starts_at < this.ends_at and other.ends_at > this.starts_at): 409.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .. import clock
 from ..access import require_staff, require_user
 from ..accounts.models import User
 from ..brokering import facts
@@ -37,6 +44,7 @@ SIDES = ("enterprise", "institution")
 #: Needs staff may broker a meeting for.
 BROKERABLE = ("open", "in_talks")
 MAX_LENGTH = timedelta(hours=12)
+MAX_SLOTS = 3
 SIDE_ZH = {"enterprise": "企业", "institution": "机构"}
 
 
@@ -47,6 +55,20 @@ def party_side(user: User, meeting: dict) -> str | None:
     if user.role == "institution" and user.institution_id == meeting["institution_id"]:
         return "institution"
     return None
+
+
+def answering_side(user: User, meeting: dict, side: str | None) -> str:
+    """The side a user answers for: their own, or for staff the one they name."""
+    own_side = party_side(user, meeting)
+    if own_side is None:
+        if not user.is_staff:
+            raise Forbidden("only the two parties answer a meeting")
+        if side not in SIDES:
+            raise ValidationError("say which party you answer for", fields={"side": ["enterprise or institution"]})
+        return side
+    if side not in (None, own_side):
+        raise Forbidden(f"you answer for the {own_side} only")
+    return own_side
 
 
 def can_read(user: User, meeting: dict) -> bool:
@@ -111,17 +133,29 @@ class MeetingService:
             if intro is None or intro["need_id"] != need["id"] or intro["institution_id"] != institution["id"]:
                 raise ValidationError("the introduction request is for another need or institution",
                                       fields={"introduction_id": ["does not match need_id and institution_id"]})
-        starts, ends = _times(data["starts_at"], data["ends_at"])
+        offered = offered_times(data)
+        for starts, _ in offered:
+            _still_to_come(starts)
+        starts, ends = offered[0]
         doc = meeting_doc(need, institution, starts, ends, proposed_by=user.id, stamp=utc_iso(now_utc()),
                           location=data.get("location"), notes=data.get("notes"), introduction_id=data.get("introduction_id"))
+        if len(offered) > 1:
+            doc["slots"] = [{"starts_at": s, "ends_at": e} for s, e in offered]
         with self.backend.transaction():
-            self.check_overlap(doc)
+            for slot_starts, slot_ends in offered:
+                self.check_overlap({**doc, "starts_at": slot_starts, "ends_at": slot_ends})
             meeting = self.backend.create(MEETINGS, doc)
         emit(self.observers, "meeting", "create", meeting["id"], None, meeting)
         if intro is not None:
             IntroductionService(self.backend, self.observers).handle(user, intro["id"], {"status": "arranged"}, meeting_id=meeting["id"])
-        self._tell(meeting, ["enterprise", "institution"], "meeting_proposed", user,
-                   f"Zone staff propose a meeting: {_when(meeting)}.", f"园区工作人员提议会面：{_when(meeting)}。")
+        if meeting.get("slots"):
+            times, times_zh = "; ".join(_when(s) for s in meeting["slots"]), "；".join(_when(s) for s in meeting["slots"])
+            self._tell(meeting, ["enterprise", "institution"], "meeting_proposed", user,
+                       f"Zone staff offer {len(meeting['slots'])} times for a meeting: {times}. Pick the ones that suit you.",
+                       f"园区工作人员提供{len(meeting['slots'])}个会面时间：{times_zh}。请选择您方便的时间。")
+        else:
+            self._tell(meeting, ["enterprise", "institution"], "meeting_proposed", user,
+                       f"Zone staff propose a meeting: {_when(meeting)}.", f"园区工作人员提议会面：{_when(meeting)}。")
         return meeting
 
     def check_overlap(self, meeting: dict, exclude: str | None = None) -> None:
@@ -174,12 +208,16 @@ class MeetingService:
         if moved:
             starts, ends = _times(changes.get("starts_at", meeting["starts_at"]), changes.get("ends_at", meeting["ends_at"]))
             moved = (starts, ends) != (meeting["starts_at"], meeting["ends_at"])
+            if moved and starts != meeting["starts_at"]:
+                _still_to_come(starts)
             doc.update(starts_at=starts, ends_at=ends, month=local_month(starts))
         for key in ("location", "notes"):
             if key in changes:
                 doc[key] = changes[key] or None
-        if moved:  # a new time needs both parties' answers again
+        if moved:  # a new time needs both parties' answers again (one time: the offered ones are dropped)
             doc.update(status="proposed", enterprise_answer="pending", institution_answer="pending")
+            for key in ("slots", "enterprise_picks", "institution_picks", "chosen_slot", "slots_unmatched"):
+                doc.pop(key, None)
             for side in SIDES:
                 for suffix in ("answered_at", "answered_by", "answer_note"):
                     doc.pop(f"{side}_{suffix}", None)
@@ -199,17 +237,12 @@ class MeetingService:
     def answer(self, user: User, meeting_id: str, answer: str, note: str | None = None, side: str | None = None) -> dict:
         user = require_user(user)
         meeting = self.fetch(meeting_id)
-        own_side = party_side(user, meeting)
-        if own_side is None:
-            if not user.is_staff:
-                raise Forbidden("only the two parties answer a meeting")
-            if side not in SIDES:
-                raise ValidationError("say which party you answer for", fields={"side": ["enterprise or institution"]})
-            own_side = side
-        elif side not in (None, own_side):
-            raise Forbidden(f"you answer for the {own_side} only")
+        own_side = answering_side(user, meeting, side)
         if meeting["status"] not in ("proposed", "confirmed"):
             raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+        if answer == "confirmed" and meeting.get("slots") and meeting["status"] == "proposed":
+            raise Conflict("this meeting offers several times: pick the ones that suit you",
+                           fields={"slots": ["pick from the offered times"]})
         if meeting.get(f"{own_side}_answer") == answer:
             return meeting
         stamp = utc_iso(now_utc())
@@ -239,6 +272,59 @@ class MeetingService:
         self._tell(stored, [other, "staff"], "meeting_changed", user, message, message_zh)
         return stored
 
+    def pick(self, user: User, meeting_id: str, picks: list[int], side: str | None = None) -> dict:
+        """A party says which of the offered times suit it; the earliest time both picked
+        confirms the meeting (both answers confirmed).  With no time in common, staff are told."""
+        user = require_user(user)
+        meeting = self.fetch(meeting_id)
+        own_side = answering_side(user, meeting, side)
+        slots = meeting.get("slots") or []
+        if not slots:
+            raise Conflict("this meeting has one time: confirm or decline it", fields={"slots": ["no times to pick from"]})
+        if meeting["status"] != "proposed":
+            raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+        wrong = sorted(i for i in picks if not 0 <= i < len(slots))
+        if wrong:
+            raise ValidationError("pick from the times offered", fields={"slots": [f"positions 0 to {len(slots) - 1}"]})
+        other = "institution" if own_side == "enterprise" else "enterprise"
+        stamp = utc_iso(now_utc())
+        doc = {**meeting, f"{own_side}_picks": sorted(set(picks)), f"{own_side}_answered_at": stamp,
+               f"{own_side}_answered_by": user.id, "updated_at": stamp}
+        doc.pop("slots_unmatched", None)
+        theirs = doc.get(f"{other}_picks")
+        common = [i for i in doc[f"{own_side}_picks"] if theirs is not None and i in theirs]
+        if common:  # slots are stored earliest first
+            chosen = slots[common[0]]
+            doc.update(starts_at=chosen["starts_at"], ends_at=chosen["ends_at"], month=local_month(chosen["starts_at"]),
+                       chosen_slot=common[0], status="confirmed", enterprise_answer="confirmed", institution_answer="confirmed")
+        elif theirs is not None:
+            doc["slots_unmatched"] = True
+        with self.backend.transaction():
+            if common:
+                self.check_overlap(doc, exclude=meeting_id)
+            stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
+        emit(self.observers, "meeting", "pick", meeting_id, meeting, stored)
+        if own_side == "institution":
+            need = self.backend.get(NEEDS, meeting["need_id"])
+            if need is not None:
+                facts.record_answer(self.backend, need["id"], stamp,
+                                    answered_in_time(published_at(need), stamp, self.working_days), interested=True)
+        party = stored.get(f"{own_side}_name") or own_side
+        if common:
+            self._tell(stored, ["enterprise", "institution", "staff"], "meeting_changed", user,
+                       f"Both parties can meet on {_when(stored)}: the meeting is confirmed.",
+                       f"双方均可于{_when(stored)}会面：会面已确认。")
+        elif theirs is not None:
+            self._tell(stored, ["staff"], "meeting_changed", user,
+                       f"The parties picked no time in common for the meeting of {stored.get('enterprise_name')} and "
+                       f"{stored.get('institution_name')}: offer other times.",
+                       f"{stored.get('enterprise_name')}与{stored.get('institution_name')}的会面没有双方都合适的时间，请另提供时间。")
+        else:
+            self._tell(stored, [other, "staff"], "meeting_changed", user,
+                       f"The {own_side} ({party}) picked the times that suit it; your choice confirms the meeting.",
+                       f"{SIDE_ZH[own_side]}（{party}）已选择合适的会面时间，待您选择后即可确认。")
+        return stored
+
     # -- staff steps --------------------------------------------------------------------
     def cancel(self, user: User, meeting_id: str, reason: str | None = None) -> dict:
         require_staff(user, "cancel meetings")
@@ -263,12 +349,15 @@ class MeetingService:
             raise Conflict("both parties must confirm before the meeting is held", fields={"status": ["proposed"]})
         if meeting["status"] == "held":
             raise Conflict("the meeting is already recorded as held", fields={"status": ["held"]})
+        if not has_started(meeting):
+            raise Conflict(f"the meeting starts at {_when(meeting)}; it is recorded as held once it has taken place",
+                           fields={"status": ["not started yet"]})
         stamp = utc_iso(now_utc())
         doc = {**meeting, "status": "held", "held_at": stamp, "held_by": user.id, "updated_at": stamp}
         stored = self.backend.replace(MEETINGS, meeting_id, doc, expected_version=meeting["version"])
         emit(self.observers, "meeting", "held", meeting_id, meeting, stored)
         # held: both confirmed, so the institution showed interest too
-        facts.mark(self.backend, meeting["need_id"], first={"interested_at": stamp, "meeting_held_at": stamp})
+        facts.mark(self.backend, meeting["need_id"], first={"interested_at": stamp, "meeting_held_at": meeting["starts_at"]})
         self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
                    f"The meeting of {_when(stored)} is recorded as held.", f"{_when(stored)}的会面已记录为已举行。")
         return stored
@@ -279,8 +368,10 @@ class MeetingService:
         if meeting["status"] != "held":
             raise Conflict(f"an outcome is recorded after the meeting is held; this one is {meeting['status']}",
                            fields={"status": [meeting["status"]]})
-        if meeting.get("outcome") == "funded":
-            raise Conflict("a funded outcome is final", fields={"outcome": ["already funded"]})
+        correcting = meeting.get("outcome") == "funded"
+        reason = (data.get("correction_reason") or "").strip() or None
+        if correcting and reason is None:
+            raise Conflict("a funded outcome is corrected with a reason", fields={"correction_reason": ["required to correct a funded outcome"]})
         outcome = data["outcome"]
         if outcome == "funded":
             missing = {k: ["required for a funded outcome"] for k in ("amount", "instrument") if data.get(k) is None}
@@ -292,18 +383,39 @@ class MeetingService:
         stamp = utc_iso(now_utc())
         doc = {**meeting, "outcome": outcome, "amount": data.get("amount"), "instrument": data.get("instrument"),
                "outcome_notes": data.get("notes") or None, "outcome_at": stamp, "outcome_by": user.id, "updated_at": stamp}
+        if correcting:
+            doc.update(corrected_at=stamp, corrected_by=user.id, correction_reason=reason,
+                       corrected_from=meeting["outcome"], corrected_from_amount=meeting.get("amount"))
         with self.backend.transaction():
-            if outcome == "funded":
+            if outcome == "funded" and not correcting:
                 self._fund_need(user, meeting["need_id"])
             stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
-            emit(self.observers, "meeting", "outcome", meeting_id, meeting, stored)
-            if outcome == "funded":
-                facts.mark(self.backend, meeting["need_id"], first={"funded_at": stamp},
-                           always={"funded_amount": self.funded_total(meeting["need_id"])})
+            emit(self.observers, "meeting", "correct" if correcting else "outcome", meeting_id, meeting, stored)
+            if outcome == "funded" or correcting:
+                self._refresh_funding(user, meeting["need_id"], stamp)
         label = outcome.replace("_", " ")
-        self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
-                   f"Outcome of the meeting of {_when(stored)}: {label}.", f"{_when(stored)}会面的结果：{OUTCOME_ZH[outcome]}。")
+        if correcting:
+            message = (f"Correction: the outcome of the meeting of {_when(stored)} is {label}, not "
+                       f"{_outcome_text(meeting, 'en')} as told before. Reason: {reason}")
+            message_zh = (f"更正：{_when(stored)}会面的结果为{OUTCOME_ZH[outcome]}{_amount_zh(stored)}，"
+                          f"此前通知的{_outcome_text(meeting, 'zh')}有误。原因：{reason}")
+        else:
+            message = f"Outcome of the meeting of {_when(stored)}: {label}."
+            message_zh = f"{_when(stored)}会面的结果：{OUTCOME_ZH[outcome]}。"
+        self._tell(stored, ["enterprise", "institution"], "meeting_changed", user, message, message_zh)
         return stored
+
+    def _refresh_funding(self, user: User, need_id: str, stamp: str) -> None:
+        """The need's funding facts follow its funded meetings; with none left after a
+        correction, the need goes back to ``in_talks``."""
+        total = self.funded_total(need_id)
+        if total:
+            facts.mark(self.backend, need_id, first={"funded_at": stamp}, always={"funded_amount": total})
+            return
+        facts.mark(self.backend, need_id, always={"funded_at": None, "funded_amount": None})
+        need = self.backend.get(NEEDS, need_id)
+        if need is not None and need["status"] == "funded":
+            NeedService(self.backend, self.observers).modify(need_id, {"status": "in_talks"})
 
     def _fund_need(self, user: User, need_id: str) -> None:
         """Move the need to funded, through the need service (its rules and audit apply)."""
@@ -355,7 +467,7 @@ def meeting_doc(need: dict, institution: dict, starts: str, ends: str, *, propos
 
 
 OUTCOME_ZH = {"no_further_contact": "不再跟进", "follow_up": "继续跟进", "term_sheet": "签署投资意向书",
-              "funded": "完成融资", "declined": "婉拒"}
+              "funded": "完成融资", "declined": "已婉拒"}
 
 
 def _times(starts_at, ends_at) -> tuple[str, str]:
@@ -365,6 +477,43 @@ def _times(starts_at, ends_at) -> tuple[str, str]:
     if ends - starts > MAX_LENGTH:
         raise ValidationError("a meeting lasts at most 12 hours", fields={"ends_at": ["at most 12 hours after starts_at"]})
     return utc_iso(starts), utc_iso(ends)
+
+
+def offered_times(data: dict) -> list[tuple[str, str]]:
+    """The time proposed, or the 2–3 slots offered, as stored text, earliest first."""
+    if data.get("slots"):
+        times = sorted({_times(slot["starts_at"], slot["ends_at"]) for slot in data["slots"]})
+        if not 2 <= len(times) <= MAX_SLOTS:
+            raise ValidationError("offer two or three different times", fields={"slots": ["two or three different times"]})
+        return times
+    if data.get("starts_at") is None or data.get("ends_at") is None:
+        raise ValidationError("say when the meeting is, or offer two or three times",
+                              fields={k: ["Missing data for required field."] for k in ("starts_at", "ends_at") if data.get(k) is None})
+    return [_times(data["starts_at"], data["ends_at"])]
+
+
+def _still_to_come(starts: str) -> None:
+    """A meeting is proposed for a time that has not passed yet (the zone's clock)."""
+    if parse_time(starts) < clock.now():
+        raise ValidationError("a meeting is proposed for a time still to come",
+                              fields={"starts_at": ["must not be in the past"]})
+
+
+def has_started(meeting: dict) -> bool:
+    """Whether the meeting's start time has come (it may then be recorded as held)."""
+    return parse_time(meeting["starts_at"]) <= clock.now()
+
+
+def _outcome_text(meeting: dict, lang: str = "en") -> str:
+    outcome = meeting.get("outcome") or ""
+    if lang == "zh":
+        return OUTCOME_ZH.get(outcome, outcome) + _amount_zh(meeting)
+    text = outcome.replace("_", " ")
+    return f"{text} ({meeting['amount']:,} yuan)" if meeting.get("amount") else text
+
+
+def _amount_zh(meeting: dict) -> str:
+    return f"（{meeting['amount']:,}元）" if meeting.get("outcome") == "funded" and meeting.get("amount") else ""
 
 
 def _bound(value) -> str | None:

@@ -8,7 +8,7 @@ reading it does not hide it from another.
 Kinds: ``saved_search_match`` (a newly open need fits an institution's saved search),
 ``interest`` (an institution answered my need), ``introduction_requested`` (to staff),
 ``meeting_proposed``, ``meeting_changed`` (time or place moved, an answer, confirmed,
-cancelled, held, outcome) and ``deadline_passed``.
+cancelled, held, outcome), ``meeting_reminder`` (the day before) and ``deadline_passed``.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from ..search.base import new_id
 
 FEED = "notifications"
 KINDS = ("saved_search_match", "interest", "introduction_requested", "meeting_proposed", "meeting_changed", "deadline_passed",
-         "grant_changed", "pool_changed")
+         "grant_changed", "pool_changed", "meeting_reminder", "need_assigned", "need_escalated", "claim_changed")
 ATTEMPTS = 8
 
 

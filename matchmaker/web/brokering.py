@@ -14,7 +14,7 @@ from ..brokering.schemas import InterestCreateSchema, WaitingSearchSchema
 from ..common.schemas import validate_with
 from ..errors import Conflict, Forbidden, MatchmakerError, ValidationError
 from ..meetings.schemas import MeetingCreateSchema, MeetingSearchSchema, OutcomeSchema
-from ..meetings.service import MeetingService, OUTCOMES, party_side
+from ..meetings.service import MeetingService, OUTCOMES, has_started, party_side
 from ..needs.service import NeedService
 from ..notifications.saved_searches import SavedSearchService
 from ..notifications.schemas import FeedArgsSchema, ResultsArgsSchema, SavedSearchCreateSchema
@@ -151,23 +151,66 @@ def meeting_new():
     errors: dict = {}
     values = request.form if request.method == "POST" else {"location": "", "starts_at": "", "ends_at": ""}
     if request.method == "POST":
-        data = {"need_id": need_id, "institution_id": institution_id}
-        for key in ("starts_at", "ends_at"):
-            text = request.form.get(key, "").strip()
-            if text:
-                data[key] = text + (ZONE_OFFSET if len(text) <= 16 else "")
+        data = {"need_id": need_id, "institution_id": institution_id, **_offered_times(request.form)}
         for key in ("location", "notes", "introduction_id"):
             if request.form.get(key, "").strip():
                 data[key] = request.form[key].strip()
         try:
             meeting = meeting_service().propose(user(), validate_with(MeetingCreateSchema(), data))
         except (ValidationError, Conflict) as exc:
-            errors = _messages(exc)
+            errors = _slot_errors(_messages(exc))
         else:
             flash(_("The meeting has been proposed to both parties."), "success")
             return redirect(url_for(".meeting", meeting_id=meeting["id"]))
     return render_template("brokering/meeting_new.html", need=need, institution=institution, values=values,
                            errors=errors, introduction_id=source.get("introduction_id", "")), (422 if errors else 200)
+
+
+SLOT_SUFFIXES = ("", "_2", "_3")
+
+
+def _zone_time(text: str) -> str:
+    return text + (ZONE_OFFSET if len(text) <= 16 else "")
+
+
+def _offered_times(form) -> dict:
+    """The form's time, or its 2–3 times (``starts_at``, ``starts_at_2``, ``starts_at_3``) as slots."""
+    times = []
+    for suffix in SLOT_SUFFIXES:
+        pair = {key: _zone_time(form.get(key + suffix, "").strip()) for key in ("starts_at", "ends_at")
+                if form.get(key + suffix, "").strip()}
+        if pair or not suffix:
+            times.append(pair)
+    if len(times) == 1:
+        return times[0]
+    return {"slots": times}
+
+
+def _slot_errors(errors: dict) -> dict:
+    """Errors of ``slots[i].starts_at`` on the form's ``starts_at_<i+1>`` fields."""
+    slots = errors.pop("slots", None)
+    if isinstance(slots, dict):
+        for index, problems in slots.items():
+            for key, messages in (problems.items() if isinstance(problems, dict) else ()):
+                errors[key + SLOT_SUFFIXES[int(index)]] = messages
+    elif slots:
+        errors["starts_at_2"] = slots
+    return errors
+
+
+@bp.route("/meetings/<meeting_id>/pick", methods=["POST"])
+def meeting_pick(meeting_id):
+    picks = [int(v) for v in request.form.getlist("slot") if v.isdigit()]
+    if not picks:
+        flash(_("Pick at least one of the times."), "error")
+        return redirect(url_for(".meeting", meeting_id=meeting_id))
+    try:
+        stored = meeting_service().pick(user(), meeting_id, picks, request.form.get("side") or None)
+    except (ValidationError, Conflict) as exc:
+        return render_meeting(meeting_id, errors=_messages(exc), status=409 if isinstance(exc, Conflict) else 422)
+    flash(_("The meeting is confirmed for a time both parties picked.") if stored["status"] == "confirmed"
+          else _("Your choice has been recorded."), "success")
+    return redirect(url_for(".meeting", meeting_id=meeting_id))
 
 
 @bp.route("/meetings/<meeting_id>")
@@ -178,7 +221,7 @@ def meeting(meeting_id):
 def render_meeting(meeting_id: str, errors: dict | None = None, values=None, status: int = 200):
     found = meeting_service().get(user(), meeting_id)
     return render_template("brokering/meeting.html", meeting=found, side=party_side(user(), found), outcomes=OUTCOMES,
-                           errors=errors or {}, values=values or {}), status
+                           started=has_started(found), errors=errors or {}, values=values or {}), status
 
 
 @bp.route("/meetings/<meeting_id>/answer", methods=["POST"])
@@ -218,7 +261,7 @@ def meeting_held(meeting_id):
 @bp.route("/meetings/<meeting_id>/outcome", methods=["POST"])
 def meeting_outcome(meeting_id):
     fields = [forms.Field("outcome", "code"), forms.Field("amount", "money"), forms.Field("instrument", "code"),
-              forms.Field("notes")]
+              forms.Field("notes"), forms.Field("correction_reason")]
     data = {k: v for k, v in forms.data_from(fields, request.form).items() if v not in ("", None)}
     try:
         meeting_service().record_outcome(user(), meeting_id, validate_with(OutcomeSchema(), data))
@@ -327,5 +370,45 @@ def waiting():
     args, errors = query_args(WaitingSearchSchema(), {"per_page": 20})
     config = current_app.config
     result = waiting_list(backend(), user(), args, settings.working_days(config))
+    from ..search import Query, Terms
+
+    members = backend().search("users", Query(filters=[Terms("role", ["staff", "admin"])], per_page=100)).items
     return render_template("brokering/waiting.html", result=result, args=args, errors=errors,
-                           working_days=settings.working_days(config))
+                           working_days=settings.working_days(config), staff_members=members)
+
+
+@bp.route("/needs/<need_id>/owner", methods=["POST"])
+def assign_owner(need_id):
+    from ..brokering.owners import OwnerService
+
+    try:
+        owner = OwnerService(backend(), observers()).assign(user(), need_id, request.form.get("owner_id", ""))
+    except ValidationError:
+        flash(_("Choose a member of zone staff as the owner."), "error")
+    else:
+        flash(_("%(name)s now owns the need.", name=owner["owner_name"]), "success")
+    return _back(url_for(".waiting"))
+
+
+# -- institutions: their own pipeline ---------------------------------------------------------
+@bp.route("/institutions/<institution_id>/pipeline")
+def pipeline_board(institution_id):
+    from ..brokering.pipeline import PipelineService
+
+    board = PipelineService(backend(), observers()).board(user(), institution_id)
+    return render_template("brokering/pipeline.html", board=board, institution_id=institution_id)
+
+
+@bp.route("/institutions/<institution_id>/pipeline/<need_id>", methods=["POST"])
+def pipeline_move(institution_id, need_id):
+    from ..brokering.pipeline import PipelineService
+
+    notes = request.form.get("notes")
+    try:
+        PipelineService(backend(), observers()).move(user(), institution_id, need_id, request.form.get("stage", ""),
+                                                     notes.strip() if notes is not None else None)
+    except ValidationError:
+        flash(_("Choose a stage."), "error")
+    else:
+        flash(_("The pipeline has been saved."), "success")
+    return redirect(url_for(".pipeline_board", institution_id=institution_id))

@@ -51,12 +51,20 @@ def line_chart(points: list[tuple[str, float]], label: str, ymax: float = 100, t
     return _svg(width, height, label, body)
 
 
+def label_width(text: str, size: float = 12.5) -> float:
+    """About how wide a label is drawn: a Chinese character a full em, a Latin one a bit over half."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.58 for ch in str(text))
+
+
 def bar_chart(rows: list[tuple], label: str, value_text=None, width: int = 420) -> Markup:
     """Horizontal bars (``rows``: (label, value, target or None[, text])); a target is a
     tick mark and the bar turns "done" when it reaches it; ``text`` replaces the figures
     printed after the bar."""
     value_text = value_text or (lambda v: f"{v:g}")
-    bar_h, gap, left, right = 20, 10, 132, 84
+    bar_h, gap, right = 20, 10, 84
+    # the labels' column fits the longest label (English ones run longer), the bars keep their room
+    left = round(max([132] + [label_width(row[0]) + 14 for row in rows]))
+    width += left - 132
     height = len(rows) * (bar_h + gap) + gap
     scale_max = max([max(row[1] or 0, row[2] or 0) for row in rows] + [1])
     plot_w = width - left - right

@@ -136,7 +136,7 @@ LABELS = {
     "answer": {"pending": _l("No answer yet"), "confirmed": _l("Confirmed"), "declined": _l("Declined")},
     "outcome": {
         "no_further_contact": _l("No further contact"), "follow_up": _l("Follow-up"), "term_sheet": _l("Term sheet"),
-        "funded": _l("Funded"), "declined": _l("Declined"),
+        "funded": _l("Funding completed"), "declined": _l("Declined"),
     },
     "interest": {"interested": _l("Interested"), "declined": _l("Declined")},
     "factor": {
@@ -157,11 +157,14 @@ LABELS = {
         "saved_search_match": _l("New need for a saved search"), "interest": _l("Answer to a need"),
         "introduction_requested": _l("Introduction requested"), "meeting_proposed": _l("Meeting proposed"),
         "meeting_changed": _l("Meeting changed"), "deadline_passed": _l("Response deadline passed"),
-        "grant_changed": _l("Special-fund grant"), "pool_changed": _l("Listing reserve pool"),
+        "grant_changed": _l("Special-fund grant"), "pool_changed": _l("Listing reserve pool"), "meeting_reminder": _l("Meeting reminder"),
+        "need_assigned": _l("Need assigned to you"), "need_escalated": _l("Late need escalated"),
+        "claim_changed": _l("Claim on a need"),
     },
     "audit_action": {
         "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"), "confirm": _l("confirmed"),
         "decline": _l("declined"), "cancel": _l("cancelled"), "held": _l("recorded as held"), "outcome": _l("outcome recorded"),
+        "correct": _l("outcome corrected"), "pick": _l("times picked"), "assign": _l("owner assigned"), "report": _l("progress reported"), "lapse": _l("claim lapsed"),
         "apply": _l("applied"), "approve": _l("approved"), "reject": _l("rejected"), "pay": _l("paid"),
         "stage": _l("stage recorded"), "exit": _l("left the pool"), "dismiss": _l("suggestion dismissed"),
     },
@@ -169,8 +172,10 @@ LABELS = {
         "need": _l("Need"), "meeting": _l("Meeting"), "institution": _l("Institution"), "enterprise": _l("Enterprise"),
         "account": _l("Account"), "interest": _l("Answer"), "introduction": _l("Introduction"), "saved_search": _l("Saved search"),
         "plan": _l("Yearly plan"), "indicator": _l("Programme indicator"),
-        "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"),
+        "claim": _l("Claim"), "deal": _l("Pipeline deal"), "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"),
     },
+    "deal_stage": {"screening": _l("Screening"), "due_diligence": _l("Due diligence"), "term_sheet": _l("Term sheet"),
+                   "funded": _l("Funded"), "passed": _l("Passed")},
     "bool": {True: _l("Yes"), False: _l("No")},
     "progress": {
         "new_smes": _l("New tech SMEs"), "new_smes_large_capital": _l("of them with 20 million+ capital"),

@@ -9,6 +9,7 @@ from .base import page_url, pages
 from .forms import errors_for
 from .i18n import (LANGUAGES, bilingual, choices, format_money, format_number, format_percent, format_when, label,
                    language, pick, translate_message)
+from .readable import field_label, value_text, zone_times
 
 
 def init_app(app: Flask) -> None:
@@ -16,11 +17,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(
         money=format_money, number=format_number, percent=format_percent, when=format_when, tm=translate_message,
-        bilingual=bilingual,
+        bilingual=bilingual, zone_times=zone_times,
     )
     app.jinja_env.globals.update(
         label=label, choices=choices, pick=pick, errors_for=errors_for, page_url=page_url, pages=pages,
-        charts=charts, LANGUAGES=LANGUAGES,
+        charts=charts, LANGUAGES=LANGUAGES, field_label=field_label, audit_value=value_text,
     )
 
     @app.context_processor

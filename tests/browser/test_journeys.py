@@ -137,9 +137,21 @@ def test_staff_broker_a_meeting_to_funding_and_the_dashboard_counts_it(open_brow
         assert "您已确认会面" in web.text()
     staff.goto(meeting_url)
     assert staff.page.locator(".badge.answer-confirmed").count() == 2
+    # not held before it starts: the page says when it can be
+    assert staff.page.locator("[data-testid=mark-held]").count() == 0
+    assert "会面开始后" in staff.text("[data-testid=held-later]")
 
-    # held, then funded
+    # a confirmed meeting of the last days (the demo has some) is recorded as held, then funded
+    staff.goto("/meetings?status=confirmed&sort=starts_at")
+    with staff.page.expect_navigation():
+        staff.page.locator("[data-testid=meeting-row] a").first.click()
+    meeting_url = staff.page.url
+    need_url = staff.page.locator(".page-head .sub a").first.get_attribute("href")
     staff.submit("[data-testid=mark-held]")
+    assert staff.page.locator("#outcome").input_value() == ""  # no outcome is chosen for staff
+    staff.submit("[data-testid=record-outcome]")
+    assert staff.page.is_visible("#outcome-error")
+    assert staff.page.locator(".badge.outcome-no_further_contact").count() == 0
     staff.page.select_option("#outcome", "funded")
     staff.submit("[data-testid=record-outcome]")
     assert staff.page.is_visible("#amount-error")  # a funded outcome says how much
@@ -150,12 +162,19 @@ def test_staff_broker_a_meeting_to_funding_and_the_dashboard_counts_it(open_brow
     assert "结果已记录" in staff.text() and "70万元" in staff.text()
     staff.screenshot("meeting-funded")
 
-    staff.goto("/needs/need-00001")
+    staff.goto(need_url)
     assert "已融资" in staff.text()
     staff.goto("/staff/")
     assert int(staff.text("[data-testid=stat-funded]").replace(",", "")) == funded_before + 1
-    enterprise.goto("/notifications")
-    assert "完成融资" in enterprise.text()
+
+    # staff correct the amount: the parties are told it is a correction
+    staff.goto(meeting_url)
+    staff.page.select_option("#outcome", "funded")
+    staff.page.fill("#amount", "600000")
+    staff.page.select_option("#instrument", "convertible")
+    staff.page.fill("#correction_reason", "录入有误")
+    staff.submit("[data-testid=record-outcome]")
+    assert "60万元" in staff.text() and "录入有误" in staff.text("[data-testid=outcome-corrected]")
 
 
 def test_staff_pages_render(open_browser):

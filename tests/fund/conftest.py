@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.brokering_helpers import API, ok, propose
+from tests.brokering_helpers import API, hold, ok, propose
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 
 
@@ -13,7 +13,7 @@ def funded_meeting(client, staff, need, institution, as_ent, as_inst, amount, in
     meeting = propose(client, staff, need["id"], institution["id"], day=day, hour=hour)
     ok(client.post(f"{API}/meetings/{meeting['id']}/confirm", headers=as_ent))
     ok(client.post(f"{API}/meetings/{meeting['id']}/confirm", headers=as_inst))
-    ok(client.post(f"{API}/meetings/{meeting['id']}/held", headers=staff))
+    hold(client, staff, meeting)
     return ok(client.post(f"{API}/meetings/{meeting['id']}/outcome",
                           json={"outcome": "funded", "amount": amount, "instrument": instrument}, headers=staff))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from tests.brokering_helpers import on_day
 from tests.conftest import need_doc
 from tests.web.conftest import signed_in
 
@@ -60,7 +61,20 @@ def test_the_whole_brokering_path_through_the_pages(world_app):
     assert backend.get("meetings", meeting_id)["status"] == "proposed"
     assert institution.post(f"/meetings/{meeting_id}/answer", {"answer": "confirmed"}).status_code == 302
     assert backend.get("meetings", meeting_id)["status"] == "confirmed"
-    assert staff.post(f"/meetings/{meeting_id}/held").status_code == 302
+    # not before it starts: the page offers no button and says when; a post is refused
+    page = staff.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert 'data-testid="mark-held"' not in page and 'data-testid="held-later"' in page
+    assert staff.post(f"/meetings/{meeting_id}/held").status_code == 409
+    assert backend.get("meetings", meeting_id)["status"] == "confirmed"
+    with on_day(world_app, (datetime.now() + timedelta(days=4)).date()):
+        assert 'data-testid="mark-held"' in staff.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+        assert staff.post(f"/meetings/{meeting_id}/held").status_code == 302
+    # the outcome has no default: saving without choosing is a message, nothing is saved
+    page = staff.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert re.search(r'<select id="outcome"[^>]*>\s*<option value="">', page)
+    r = staff.post(f"/meetings/{meeting_id}/outcome", {"outcome": ""})
+    assert r.status_code == 422 and 'id="outcome-error"' in r.get_data(as_text=True)
+    assert "outcome" not in backend.get("meetings", meeting_id)
     r = staff.post(f"/meetings/{meeting_id}/outcome", {"outcome": "funded"})
     assert r.status_code == 422 and 'id="amount-error"' in r.get_data(as_text=True)
     r = staff.post(f"/meetings/{meeting_id}/outcome", {"outcome": "funded", "amount": "8,000,000", "instrument": "equity"})

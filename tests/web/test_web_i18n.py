@@ -87,7 +87,7 @@ def test_service_and_schema_messages_are_translated(world_app):
     with world_app.test_request_context(headers={"Cookie": "lang=zh"}):
         assert translate_message("Missing data for required field.") == "此项为必填项。"
         assert translate_message("Must be greater than or equal to 0 and less than or equal to 100.") == "须在0到100之间。"
-        assert translate_message("from draft it can go to: open, withdrawn") == "当前状态只能变更为：开放中、已撤回"
+        assert translate_message("from draft it can go to: open, withdrawn") == "当前状态只能变更为：征集中、已撤回"
         assert translate_message("need abc not found") == "该内容不存在或已被删除。"
         assert translate_message("something no catalog knows") == "something no catalog knows"
     with world_app.test_request_context(headers={"Cookie": "lang=en"}):
