@@ -17,7 +17,7 @@ from ..fund.rules import AWARD_STAGES, KINDS, POOL_STAGES
 from ..fund.schemas import EntryCreateSchema, EntrySearchSchema, EntryUpdateSchema, GrantCreateSchema, GrantSearchSchema
 from ..fund.summary import fund_totals
 from ..meetings.service import MeetingService
-from ..scoring.settings import get_settings
+from ..scoring.settings import BoardNotInForce, get_settings
 from . import forms
 from .base import backend, observers, query_args, user
 from .i18n import bilingual, language
@@ -156,7 +156,15 @@ def enterprise_grants(enterprise_id):
 
 # -- the reserve pool -------------------------------------------------------------------------
 def boards() -> dict:
-    return {code: bilingual(rules.name) for code, rules in get_settings().boards.items()}
+    """The boards a firm can aim for on the zone's today (the SME board in 2012, STAR only from 2019)."""
+    settings, today = get_settings(), clock.today()
+    in_force = {}
+    for code in settings.known_boards:
+        try:
+            in_force[code] = bilingual(settings.board_on(code, today).name)
+        except BoardNotInForce:
+            continue
+    return in_force
 
 
 def pool_page():

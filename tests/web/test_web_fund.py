@@ -178,3 +178,15 @@ def test_a_retired_target_board_shows_why_there_is_no_readiness(app):
         page = r.get_data(as_text=True)
         assert r.status_code == 200 and 'data-testid="board-not-in-force"' in page, path
         assert "2021-04-06" in page and "另选目标板块" in page, path
+
+
+def test_the_pool_form_offers_the_boards_in_force_on_the_zones_today(tmp_path):
+    """In 2012 a firm could aim for the SME board, not STAR (2019) or the BSE (2021); today the reverse."""
+    from matchmaker import create_app
+    from matchmaker.web.fund import boards
+
+    for today, present, absent in (("2012-06-30", "sme", "star"), ("2024-06-30", "star", "sme")):
+        app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / today), "SECRET_KEY": "x", "TODAY": today})
+        with app.test_request_context():
+            offered = boards()
+        assert present in offered and absent not in offered, (today, offered)
