@@ -12,7 +12,7 @@ The rule (defaults, each a ``MATCHMAKER_SIGNIN_*`` setting):
 Both the sign-in page and ``POST /api/v1/auth/token`` go through the same counter.
 
 The service keeps the counts in the data folder's shared counters
-(:mod:`matchmaker.common.counters`, :class:`SharedSignInThrottle`): every worker of
+(:mod:`matchmaker.records.counters`, :class:`SharedSignInThrottle`): every worker of
 ``serve --workers N``, and every process beside them, sees the same counts, and a restart
 forgets nothing.  :class:`SignInThrottle` is the same rule over one process's memory
 (keys older than the window are pruned, and it never holds more than ``max_keys``
@@ -21,13 +21,14 @@ price of refusing password guessing.
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections import deque
 from typing import Callable
 
 from flask import Flask, current_app
+
+from ..records.counters import STORE_ERRORS
 
 _KEY = "matchmaker.signin_throttle"
 
@@ -95,7 +96,7 @@ class SharedSignInThrottle(SignInThrottle):
     def locked_for(self, username: str, address: str | None) -> int:
         try:
             wait = self.store.locked_for(["/".join(key) for key in self._keys(username, address)])
-        except (sqlite3.Error, OSError):
+        except STORE_ERRORS:
             return 0  # counters out of reach (a broken disk): the password is still checked
         return max(0, int(wait + 0.999))
 
@@ -105,7 +106,7 @@ class SharedSignInThrottle(SignInThrottle):
                 key = f"{kind}/{value}"
                 if self.store.add_failure(key, self.window) >= self.limits[kind]:
                     self.store.lock(key, self.lockout)
-        except (sqlite3.Error, OSError) as exc:
+        except STORE_ERRORS as exc:
             current_app.logger.warning("failed sign-in not counted: %s", exc)
 
     def succeeded(self, username: str, address: str | None) -> None:
@@ -113,13 +114,13 @@ class SharedSignInThrottle(SignInThrottle):
         try:
             self.store.clear_failures(key)
             self.store.unlock(key)
-        except (sqlite3.Error, OSError):
+        except STORE_ERRORS:
             pass
 
 
 def throttle(app: Flask | None = None) -> SignInThrottle:
     """The app's throttle, made from its configuration on first use."""
-    from ..common.counters import counters
+    from ..records.counters import counters
 
     app = app or current_app
     found = app.extensions.get(_KEY)

@@ -1,5 +1,5 @@
 """Requests per minute, per signed-in user and per client address, counted in the
-counters all worker processes share (:mod:`matchmaker.common.counters`); past a limit,
+counters all worker processes share (:mod:`matchmaker.records.counters`); past a limit,
 429 with ``Retry-After`` (the seconds left in the minute).
 
 Two budgets: every request, and, tighter, the costly ones (a full-text ``q``, a need's
@@ -9,12 +9,12 @@ except in an app made for tests (``TESTING``), which sets it when it tests the l
 """
 from __future__ import annotations
 
-import sqlite3
 
 from flask import Flask, current_app, request
 from flask_login import current_user
 
 from ..errors import MatchmakerError
+from ..records.counters import STORE_ERRORS
 
 WINDOW = 60
 COSTLY_PATHS = ("/matches", "/dealflow")
@@ -56,7 +56,7 @@ def budgets(user_id: str | None, address: str | None, config) -> list[tuple[str,
 def init_app(app: Flask) -> None:
     if not enabled(app):
         return
-    from .counters import counters
+    from ..records.counters import counters
 
     store = counters(app)
 
@@ -69,7 +69,7 @@ def init_app(app: Flask) -> None:
         for key, limit in budgets(user_id, request.remote_addr, current_app.config):
             try:
                 count, retry_after = store.hit(key, WINDOW)
-            except (sqlite3.Error, OSError) as exc:  # a full or broken disk must not stop reads too
+            except STORE_ERRORS as exc:  # a full or broken disk must not stop reads too
                 current_app.logger.warning("rate limits not counted: %s", exc)
                 return None
             if count > limit:

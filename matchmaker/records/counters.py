@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
+#: what a caller catches when the shared file cannot be used (a full or broken disk)
+STORE_ERRORS = (sqlite3.Error, OSError)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, window INTEGER NOT NULL, count INTEGER NOT NULL,
                                  PRIMARY KEY (key, window)) WITHOUT ROWID;
