@@ -190,3 +190,16 @@ def test_the_pool_form_offers_the_boards_in_force_on_the_zones_today(tmp_path):
         with app.test_request_context():
             offered = boards()
         assert present in offered and absent not in offered, (today, offered)
+
+
+def test_staff_change_an_entrys_target_board_on_its_page(app):
+    """The page that says "choose a new target board" (a retired board) lets staff do it."""
+    ent_a = app.world["ent_a"]["id"]
+    staff = signed_in(app, "staff")
+    staff.post("/staff/reserve-pool/enter", {"enterprise_id": ent_a, "target_board": "neeq", "reason": "r", "entered_on": "2012-01-01"})
+    page = staff.get(f"/staff/reserve-pool/{ent_a}").get_data(as_text=True)
+    assert 'data-testid="change-board"' in page and 'value="chinext"' in page
+    entry = get_backend(app).get("reserve_pool", ent_a)
+    assert staff.client.post(f"/staff/reserve-pool/{ent_a}", data={"action": "board", "target_board": "chinext"}).status_code == 400
+    r = staff.post(f"/staff/reserve-pool/{ent_a}", {"action": "board", "target_board": "chinext", "version": entry["version"]})
+    assert r.status_code == 302 and get_backend(app).get("reserve_pool", ent_a)["target_board"] == "chinext"
