@@ -100,6 +100,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (brokering_blp, meetings_blp, notifications_blp, saved_blp, statistics_blp, exports_blp, audit_blp):
         api.register_blueprint(blp)
+    from .delivery.routes import channels_blp, deliveries_blp, webhooks_blp
+
+    for blp in (channels_blp, webhooks_blp, deliveries_blp):
+        api.register_blueprint(blp)
     api.register_blueprint(plans_blp)  # the zone's yearly plans and programme indicators
     from .fund.routes import grants_blp, pool_blp, programmes_blp
 

@@ -279,7 +279,6 @@ def evaluate_command(cases_dir: Path | None, with_demo: bool):
 def serve_command(host: str, port: int, threads: int, workers: int):
     """Serve the application with waitress, a production WSGI server."""
     from . import create_app
-    from .brokering.scheduler import start_deadline_sweeper
     from .serving import run
 
     from .faults import check_data_folder
@@ -297,7 +296,31 @@ def serve_command(host: str, port: int, threads: int, workers: int):
         f"(data: {app.config['DATA_DIR']}, storage: {app.config['SEARCH_BACKEND']})"
     )
     run(lambda: app if workers == 1 else create_app(), host, port, threads=threads, workers=workers,
-        background=start_deadline_sweeper)
+        background=start_background)
+
+
+def start_background(app: Flask) -> None:
+    """What one serving process does beside serving: the deadline sweep and sending the
+    notifications queue (each on its own timer; worker 0 only)."""
+    from .brokering.scheduler import start_deadline_sweeper
+    from .delivery.worker import start_delivery_worker
+
+    start_deadline_sweeper(app)
+    start_delivery_worker(app)
+
+
+@click.command("deliver")
+@with_appcontext
+@fail_cleanly
+def deliver_command():
+    """Send the notifications queue's due messages once (email, group robots, webhooks), for cron
+    or when `serve` runs with MATCHMAKER_DELIVERY_SWEEP_SECONDS=0."""
+    from .delivery.worker import deliver_due
+
+    backend = get_backend()
+    backend.init()
+    counts = deliver_due(backend, current_app.config, limit=1000)
+    click.echo(f"sent {counts['sent']}, to retry later {counts['retrying']}, given up {counts['failed']}")
 
 
 @click.command("backup")
@@ -379,7 +402,7 @@ def notify_deadlines_command():
 
 COMMANDS = (init_command, seed_command, users_group, import_command, export_command, reindex_command, serve_command,
             readiness_snapshot_command, evaluate_command, notify_deadlines_command, backup_command, restore_command,
-            check_command)
+            check_command, deliver_command)
 
 
 def register(app: Flask) -> None:

@@ -60,6 +60,25 @@ DEFAULTS = {
     "RATE_LIMIT_SEARCHES_PER_ADDRESS_PER_MINUTE": 240,
     "WTF_CSRF_CHECK_DEFAULT": False,  # CSRF is checked by web.security.needs_csrf_check, not on every POST
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session (idle timeout)
+    # notifications out (matchmaker.delivery): email over SMTP, group robots, webhooks
+    "SMTP_HOST": None,  # unset: no email (users cannot choose it)
+    "SMTP_PORT": 587,
+    "SMTP_SECURITY": "starttls",  # starttls, ssl (implicit TLS, port 465) or none (a relay on the same host)
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": None,  # the sender address; required with SMTP_HOST
+    "SMTP_TIMEOUT": 10,
+    "DELIVERY_SWEEP_SECONDS": 15,  # `serve` sends what is due this often (0: only `matchmaker deliver`)
+    "DELIVERY_MAX_ATTEMPTS": 8,  # tries before a delivery is given up
+    "DELIVERY_BACKOFF_SECONDS": 30,  # the wait after the first failure; doubled after each, with jitter
+    "DELIVERY_BACKOFF_MAX_SECONDS": 6 * 3600,
+    "DELIVERY_TIMEOUT_SECONDS": 10,  # one HTTP request to a robot or webhook
+    "DELIVERY_ALLOW_PRIVATE_ADDRESSES": False,  # True: robots and webhooks may reach private/loopback hosts (tests, an intranet)
+    # self-registration (matchmaker.accounts.registration)
+    "REGISTRATION_OPEN": True,  # enterprises and institutions may sign up, for staff to approve
+    "REGISTRATION_CONFIRM_HOURS": 48,  # how long the emailed confirmation link works
+    "REGISTRATIONS_PER_ADDRESS_PER_HOUR": 10,  # sign-ups from one client address
+    "PUBLIC_URL": None,  # the service's address in emailed links; unset: the address the request came to
     "TODAY": None,  # MATCHMAKER_TODAY: the date taken as today (matchmaker.clock); unset, the real date
 }
 
@@ -79,7 +98,19 @@ CHECKED = {
     "SIGNIN_WINDOW_SECONDS": ("number", 1),
     "SIGNIN_LOCKOUT_SECONDS": ("number", 1),
     "SESSION_COOKIE_SECURE": ("boolean", None),
+    "SMTP_PORT": ("whole", 1),
+    "SMTP_TIMEOUT": ("number", 0.1),
+    "DELIVERY_SWEEP_SECONDS": ("number", 0),
+    "DELIVERY_MAX_ATTEMPTS": ("whole", 1),
+    "DELIVERY_BACKOFF_SECONDS": ("number", 0),
+    "DELIVERY_BACKOFF_MAX_SECONDS": ("number", 0),
+    "DELIVERY_TIMEOUT_SECONDS": ("number", 0.1),
+    "DELIVERY_ALLOW_PRIVATE_ADDRESSES": ("boolean", None),
+    "REGISTRATION_OPEN": ("boolean", None),
+    "REGISTRATION_CONFIRM_HOURS": ("number", 0.01),
+    "REGISTRATIONS_PER_ADDRESS_PER_HOUR": ("whole", 0),
 }
+SMTP_SECURITY = ("starttls", "ssl", "none")
 LOCALES = ("zh", "en")
 
 
@@ -106,6 +137,7 @@ def check_settings(config) -> list[str]:
             problems.append(f"MATCHMAKER_{key} must be {word} >= {minimum}, not {value!r}")
     if config.get("BABEL_DEFAULT_LOCALE") not in LOCALES:
         problems.append(f"MATCHMAKER_BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, not {config.get('BABEL_DEFAULT_LOCALE')!r}")
+    problems += smtp_problems(config)
     from .clock import parse_today
 
     try:
@@ -117,6 +149,23 @@ def check_settings(config) -> list[str]:
             problems.append(f"MATCHMAKER_{key}: {config[key]}: file not found")
     if config.get("BOARD_RULES_DIR") and not Path(config["BOARD_RULES_DIR"]).is_dir():
         problems.append(f"MATCHMAKER_BOARD_RULES_DIR: {config['BOARD_RULES_DIR']}: folder not found")
+    return problems
+
+
+def smtp_problems(config) -> list[str]:
+    """The ``SMTP_*`` settings: checked at start-up, so a typo is not found by the first email."""
+    problems = []
+    if config.get("SMTP_SECURITY") not in SMTP_SECURITY:
+        problems.append(f"MATCHMAKER_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {config.get('SMTP_SECURITY')!r}")
+    if isinstance(config.get("SMTP_PORT"), int) and config["SMTP_PORT"] > 65535:
+        problems.append(f"MATCHMAKER_SMTP_PORT must be a port number (1 to 65535), not {config['SMTP_PORT']!r}")
+    if config.get("SMTP_HOST"):
+        sender = config.get("SMTP_FROM") or ""
+        local, at, domain = sender.rpartition("@")
+        if not (local and at and "." in domain) or any(c.isspace() for c in sender):
+            problems.append(f"MATCHMAKER_SMTP_FROM must be the sender's email address when MATCHMAKER_SMTP_HOST is set, not {sender!r}")
+    if bool(config.get("SMTP_USERNAME")) != bool(config.get("SMTP_PASSWORD")):
+        problems.append("MATCHMAKER_SMTP_USERNAME and MATCHMAKER_SMTP_PASSWORD go together: set both or neither")
     return problems
 
 

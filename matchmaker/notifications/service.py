@@ -21,8 +21,19 @@ from ..search.base import new_id
 
 FEED = "notifications"
 KINDS = ("saved_search_match", "interest", "introduction_requested", "meeting_proposed", "meeting_changed", "deadline_passed",
-         "grant_changed", "pool_changed", "meeting_reminder", "need_assigned", "need_escalated", "claim_changed")
+         "grant_changed", "pool_changed", "meeting_reminder", "need_assigned", "need_escalated", "claim_changed",
+         "registration_pending")
 ATTEMPTS = 8
+
+
+def queue_out(backend: SearchBackend, notification: dict) -> None:
+    """Queue the email, robot and webhook deliveries of a new notification (sent later by
+    the delivery worker, never inside the request)."""
+    from flask import current_app, has_app_context
+
+    from ..delivery.fanout import queue_notification
+
+    queue_notification(backend, notification, current_app.config if has_app_context() else {})
 
 
 def recipients_of(user: User) -> list[str]:
@@ -71,6 +82,7 @@ class Notifications:
                 sent.append(self.backend.create(FEED, doc, doc_id=key))
             except Conflict:
                 continue  # already told
+            queue_out(self.backend, sent[-1])
         return sent
 
     # -- reading ------------------------------------------------------------------------
