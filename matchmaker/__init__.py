@@ -75,7 +75,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .accounts.routes import auth_blp, users_blp
+    from .accounts.routes import auth_blp, registrations_blp, users_blp
     from .enterprises.routes import blp as enterprises_blp
     from flask_smorest import Api
     from .institutions.routes import blp as institutions_blp
@@ -85,7 +85,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = Api(app)  # one per app: its OpenAPI document describes this app's routes
     app.extensions["matchmaker.api"] = api
-    for blp in (auth_blp, users_blp, institutions_blp, enterprises_blp, needs_blp, matches_blp, readiness_blp):
+    for blp in (auth_blp, users_blp, registrations_blp, institutions_blp, enterprises_blp, needs_blp, matches_blp, readiness_blp):
         api.register_blueprint(blp)
     # brokering: interest, meetings, notifications, statistics, exports, audit
     from .audit.routes import blp as audit_blp

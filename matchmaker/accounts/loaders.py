@@ -11,6 +11,11 @@ from .models import User
 from .service import USERS, user_for_token
 
 
+#: API calls open to anonymous callers: signing in, signing up and confirming a sign-up.
+PUBLIC_API = frozenset({("POST", "/api/v1/auth/token"), ("POST", "/api/v1/registrations"),
+                        ("POST", "/api/v1/registrations/confirm")})
+
+
 def init_app(app: Flask) -> None:
     """How flask-login (bound in the factory) loads users, and what it does without one."""
     # "basic", not "strong": strong drops the session whenever the address changes, which
@@ -45,7 +50,7 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith("/api/") or request.method == "OPTIONS":
             return None
         openapi = "/".join((app.config["OPENAPI_URL_PREFIX"].rstrip("/"), app.config["OPENAPI_JSON_PATH"]))
-        if (request.method, request.path) in {("POST", "/api/v1/auth/token"), ("GET", openapi), ("HEAD", openapi)}:
+        if (request.method, request.path) in PUBLIC_API | {("GET", openapi), ("HEAD", openapi)}:
             return None
         user = current_user._get_current_object()
         if not getattr(user, "is_authenticated", False):

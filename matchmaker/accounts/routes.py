@@ -10,8 +10,10 @@ from ..access import require_admin, require_user
 from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
 from ..common.schemas import StrictSchema
 from ..errors import NotAuthenticated, TooManyAttempts
+from .schemas import (ApproveSchema, ConfirmSchema, RefuseSchema, RegistrationCreateSchema, RegistrationListArgs,
+                      RegistrationSchema)
 from .schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
-from . import service
+from . import registration, service
 from .throttle import throttle
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="API tokens")
@@ -101,3 +103,70 @@ class UserItem(MethodView):
         if "password" in changes or changes.get("active") is False:
             service.revoke_all_tokens(backend(), user_id)
         return with_etag(doc)
+
+
+registrations_blp = Blueprint("registrations", __name__, url_prefix="/api/v1/registrations",
+                              description="Self-registration of enterprises and institutions, confirmed by email, approved by staff")
+
+
+def _registration_guard() -> None:
+    """An address locked out for failed sign-ins may not sign up either; and sign-ups per
+    address are limited (both counted in the counters every worker shares)."""
+    from ..records.counters import counters
+
+    wait = throttle().locked_for("", request.remote_addr)
+    if wait:
+        raise TooManyAttempts(f"too many failed sign-ins from this address; try again in {wait} seconds", retry_after=wait)
+    registration.check_budget(counters(current_app), request.remote_addr, current_app.config)
+
+
+@registrations_blp.route("")
+class Registrations(MethodView):
+    @registrations_blp.arguments(RegistrationListArgs, location="query")
+    @registrations_blp.response(200, page_schema(RegistrationSchema, "RegistrationPage"))
+    def get(self, args):
+        """Sign-ups, newest first (staff)"""
+        return registration.list_registrations(backend(), require_user(actor()), args)
+
+    @registrations_blp.arguments(RegistrationCreateSchema)
+    @registrations_blp.response(201, RegistrationSchema)
+    def post(self, data):
+        """Sign up (no sign-in needed): a confirmation link is emailed; then staff review it"""
+        _registration_guard()
+        base = current_app.config.get("PUBLIC_URL") or request.host_url
+        return registration.register(backend(), data, current_app.config, base), 201
+
+
+@registrations_blp.route("/confirm")
+class Confirm(MethodView):
+    @registrations_blp.arguments(ConfirmSchema)
+    @registrations_blp.response(200, RegistrationSchema)
+    def post(self, data):
+        """Confirm the email address with the emailed token (no sign-in needed)"""
+        return registration.confirm(backend(), data["token"], current_app.config)
+
+
+@registrations_blp.route("/<registration_id>")
+class RegistrationItem(MethodView):
+    @registrations_blp.response(200, RegistrationSchema)
+    def get(self, registration_id):
+        """One sign-up (staff)"""
+        return registration.public(registration.get_registration(backend(), require_user(actor()), registration_id))
+
+
+@registrations_blp.route("/<registration_id>/approve")
+class Approve(MethodView):
+    @registrations_blp.arguments(ApproveSchema)
+    @registrations_blp.response(200, RegistrationSchema)
+    def post(self, data, registration_id):
+        """Approve a confirmed sign-up: the account is created, bound to its enterprise or institution"""
+        return registration.approve(backend(), require_user(actor()), registration_id, data, observers())
+
+
+@registrations_blp.route("/<registration_id>/refuse")
+class Refuse(MethodView):
+    @registrations_blp.arguments(RefuseSchema)
+    @registrations_blp.response(200, RegistrationSchema)
+    def post(self, data, registration_id):
+        """Refuse a confirmed sign-up, saying why (the applicant is emailed)"""
+        return registration.refuse(backend(), require_user(actor()), registration_id, data)

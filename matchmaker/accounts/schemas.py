@@ -61,3 +61,54 @@ class TokenSchema(ma.Schema):
 class PasswordChangeSchema(StrictSchema):
     current_password = fields.String(required=True, validate=validate.Length(min=1, max=256))
     new_password = fields.String(required=True, validate=_password_ok)
+
+
+# -- self-registration --------------------------------------------------------------------
+SELF_ROLES = ("enterprise", "institution")
+
+
+class RegistrationCreateSchema(StrictSchema):
+    """What an enterprise or institution gives to sign up (staff approve it later)."""
+    username = fields.String(required=True, validate=USERNAME)
+    password = fields.String(required=True, load_only=True, validate=_password_ok)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.String(required=True, validate=validate.OneOf(SELF_ROLES))
+    organisation = fields.String(required=True, validate=validate.Length(min=2, max=200),
+                                 metadata={"description": "the enterprise's or institution's registered name"})
+    display_name = fields.String(validate=validate.Length(max=100))
+    language = fields.String(load_default="zh", validate=validate.OneOf(("zh", "en")))
+
+
+class RegistrationSchema(DocumentSchema):
+    username = fields.String()
+    display_name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    organisation = fields.String()
+    status = fields.String(metadata={"description": "unconfirmed (email not confirmed), pending (awaiting staff), approved, refused"})
+    confirmed_at = fields.String()
+    decided_by = fields.String()
+    decided_at = fields.String()
+    reason = fields.String()
+    user_id = fields.String()
+    enterprise_id = fields.String()
+    institution_id = fields.String()
+
+
+class ConfirmSchema(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=1000))
+
+
+class ApproveSchema(StrictSchema):
+    enterprise_id = fields.String(validate=validate.Length(min=1, max=64))
+    institution_id = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class RefuseSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class RegistrationListArgs(StrictSchema):
+    status = fields.List(fields.String(validate=validate.OneOf(("unconfirmed", "pending", "approved", "refused"))))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -14,7 +14,7 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..search import Query, SearchBackend, Terms
 from .models import User
 from .passwords import hash_password, needs_rehash, verify_password
-from .schemas import UserCreateSchema, UserUpdateSchema
+from .schemas import UserCreateSchema, UserSchema, UserUpdateSchema
 
 USERS, TOKENS = "users", "tokens"
 
@@ -36,16 +36,18 @@ def _tell(observers, action: str, user_id: str, before: dict | None, after: dict
         observer(Change("account", action, user_id, before, after))
 
 
-def create_user(backend: SearchBackend, data: dict, observers: Iterable[Observer] = ()) -> dict:
-    """Validate and store a new user; the password is kept only as an Argon2id hash."""
-    data = validate_with(UserCreateSchema(), data)
+def create_user(backend: SearchBackend, data: dict, observers: Iterable[Observer] = (),
+                password_hash: str | None = None) -> dict:
+    """Validate and store a new user; the password is kept only as an Argon2id hash (given
+    as ``password_hash`` when it was hashed before: an approved self-registration)."""
+    data = validate_with(UserSchema() if password_hash else UserCreateSchema(), data)
     _check_binding(backend, data)
-    password = data.pop("password")
+    password = data.pop("password", None)
     stamp = now_iso()
     doc = {
         **data,
         "display_name": data.get("display_name") or data["username"],
-        "password_hash": hash_password(password),
+        "password_hash": password_hash or hash_password(password),
         "session_generation": 0,
         "created_at": stamp,
         "updated_at": stamp,
