@@ -14,7 +14,7 @@ from .schemas import (ApproveSchema, ConfirmSchema, RefuseSchema, RegistrationCr
                       RegistrationSchema)
 from .schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
 from . import registration, service
-from .throttle import throttle
+from .throttle import sign_up_guard, throttle
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="API tokens")
 users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Accounts and roles (admins)")
@@ -109,17 +109,6 @@ registrations_blp = Blueprint("registrations", __name__, url_prefix="/api/v1/reg
                               description="Self-registration of enterprises and institutions, confirmed by email, approved by staff")
 
 
-def _registration_guard() -> None:
-    """An address locked out for failed sign-ins may not sign up either; and sign-ups per
-    address are limited (both counted in the counters every worker shares)."""
-    from ..records.counters import counters
-
-    wait = throttle().locked_for("", request.remote_addr)
-    if wait:
-        raise TooManyAttempts(f"too many failed sign-ins from this address; try again in {wait} seconds", retry_after=wait)
-    registration.check_budget(counters(current_app), request.remote_addr, current_app.config)
-
-
 @registrations_blp.route("")
 class Registrations(MethodView):
     @registrations_blp.arguments(RegistrationListArgs, location="query")
@@ -132,7 +121,7 @@ class Registrations(MethodView):
     @registrations_blp.response(201, RegistrationSchema)
     def post(self, data):
         """Sign up (no sign-in needed): a confirmation link is emailed; then staff review it"""
-        _registration_guard()
+        sign_up_guard(request.remote_addr)
         base = current_app.config.get("PUBLIC_URL") or request.host_url
         return registration.register(backend(), data, current_app.config, base), 201
 

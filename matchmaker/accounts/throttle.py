@@ -133,3 +133,17 @@ def throttle(app: Flask | None = None) -> SignInThrottle:
             lockout=float(config.get("SIGNIN_LOCKOUT_SECONDS", 900)),
         ))
     return found
+
+
+def sign_up_guard(address: str | None) -> None:
+    """Before a sign-up (page or API): an address locked out for failed sign-ins may not sign
+    up either, and sign-ups per address are limited (``REGISTRATIONS_PER_ADDRESS_PER_HOUR``),
+    both in the counters every worker shares.  TooManyAttempts (429) otherwise."""
+    from ..errors import TooManyAttempts
+    from ..records.counters import counters
+    from .registration import check_budget
+
+    wait = throttle().locked_for("", address)
+    if wait:
+        raise TooManyAttempts(f"too many failed sign-ins from this address; try again in {wait} seconds", retry_after=wait)
+    check_budget(counters(current_app), address, current_app.config)

@@ -19,7 +19,7 @@ from ..storage import get_backend
 bp = Blueprint("web", __name__)
 
 #: Endpoints open to anonymous visitors.
-PUBLIC = frozenset({"web.sign_in", "web.set_language"})
+PUBLIC = frozenset({"web.sign_in", "web.set_language", "web.register", "web.confirm_registration"})
 
 
 @bp.before_request

@@ -12,6 +12,12 @@ from .i18n import (LANGUAGES, bilingual, choices, format_money, format_number, f
 from .readable import field_label, value_text, zone_times
 
 
+def registration_open(config) -> bool:
+    from ..accounts.registration import is_open
+
+    return is_open(config)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -27,4 +33,4 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def page_context():
         return {"lang": language(), "me": current_user if current_user.is_authenticated else None,
-                "current_path": request.full_path.rstrip("?")}
+                "current_path": request.full_path.rstrip("?"), "registration_open": registration_open(app.config)}
