@@ -179,7 +179,7 @@ def approve(backend: SearchBackend, user: User, registration_id: str, data: dict
     binding = f"{doc['role']}_id"
     other = "institution_id" if binding == "enterprise_id" else "enterprise_id"
     if data.get(other):
-        raise ValidationError(f"a {doc['role']} account is bound to {binding}", fields={other: [f"not for a {doc['role']}"]})
+        raise ValidationError(f"a {doc['role']} account is bound to {binding}", fields={other: ["not for this kind of account"]})
     if not data.get(binding):
         raise ValidationError(f"say which {doc['role']} this account belongs to", fields={binding: ["required"]})
     account = create_user(backend, {"username": doc["username"], "display_name": doc["display_name"], "role": doc["role"],

@@ -17,7 +17,13 @@ MESSAGES = (
     N_("Missing data for required field."), N_("Field may not be null."), N_("Not a valid integer."),
     N_("Not a valid number."), N_("Not a valid date."), N_("Not a valid datetime."), N_("Not a valid boolean."),
     N_("Not a valid string."), N_("Not a valid list."), N_("Unknown field."), N_("Invalid value."),
-    N_("Number too large."), N_("Not a valid aware datetime."),
+    N_("Number too large."), N_("Not a valid aware datetime."), N_("Not a valid email address."),
+    # notification channels, webhooks and sign-up (matchmaker.delivery, accounts.registration)
+    N_("required to receive email"), N_("email is not set up on this service"), N_("some channels cannot be used"),
+    N_("a private, loopback or link-local address"), N_("the host cannot be resolved"), N_("not an http(s) address"),
+    N_("only https:// addresses"), N_("no user name or password in the address"), N_("not for this kind of account"),
+    N_("webhooks belong to institutions"), N_("say which institution"),
+    N_("you may manage only your own institution's webhooks"), N_("self-registration is not open on this service; ask the zone's staff for an account"),
     # the schemas
     N_("must not be above ticket_max"), N_("must not be above max_amount"), N_("must be at least 1 yuan"),
     N_("only for equity or convertible financing"), N_("equity has no term; leave it out"),
