@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate, validates_schema
 import marshmallow as ma
 
-from ..common.schemas import DocumentSchema, StrictSchema
+from ..common.schemas import DocumentSchema, PageArgs, StrictSchema
 from .models import ROLES
 from .passwords import password_problems
 
@@ -108,7 +108,5 @@ class RefuseSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
 
 
-class RegistrationListArgs(StrictSchema):
+class RegistrationListArgs(PageArgs):
     status = fields.List(fields.String(validate=validate.OneOf(("unconfirmed", "pending", "approved", "refused"))))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -11,24 +11,13 @@ from flask import Flask
 
 def start_deadline_sweeper(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
     """A daemon thread that sweeps now and every ``DEADLINE_SWEEP_SECONDS`` (0: none)."""
-    every = float(app.config.get("DEADLINE_SWEEP_SECONDS") or 0)
-    if every <= 0:
-        return None
-    stop = stop or threading.Event()
+    from ..common.timer import start_timer
 
-    def loop() -> None:
+    def work() -> None:
         from ..storage import get_backend
         from . import settings
         from .deadlines import sweep
 
-        while not stop.is_set():
-            with app.app_context():
-                try:
-                    sweep(get_backend(), settings.working_days(app.config), limit=settings.sweep_limit(app.config))
-                except Exception:  # a passing fault (disk, engine): try again at the next tick
-                    app.logger.exception("deadline sweep failed; trying again in %s s", every)
-            stop.wait(every)
+        sweep(get_backend(), settings.working_days(app.config), limit=settings.sweep_limit(app.config))
 
-    thread = threading.Thread(target=loop, name="deadline-sweeper", daemon=True)
-    thread.start()
-    return thread
+    return start_timer(app, float(app.config.get("DEADLINE_SWEEP_SECONDS") or 0), "deadline-sweeper", work, stop)

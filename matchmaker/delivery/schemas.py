@@ -3,7 +3,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ..common.schemas import DocumentSchema, StrictSchema
+from ..common.schemas import DocumentSchema, PageArgs, StrictSchema
+from .channels import CHANNELS
 from .queue import STATUSES
 
 URL = validate.Length(max=1000)
@@ -48,16 +49,13 @@ class EndpointSchema(DocumentSchema):
     secret = fields.String(metadata={"description": "only in the answer that creates the endpoint"})
 
 
-class EndpointListArgs(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+class EndpointListArgs(PageArgs):
+    """A page of endpoints."""
 
 
-class DeliveryListArgs(StrictSchema):
+class DeliveryListArgs(PageArgs):
     status = fields.List(fields.String(validate=validate.OneOf(STATUSES)))
-    channel = fields.List(fields.String(validate=validate.OneOf(("email", "wecom", "dingtalk", "feishu", "webhook"))))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    channel = fields.List(fields.String(validate=validate.OneOf(CHANNELS)))
 
 
 class DeliverySchema(DocumentSchema):

@@ -61,22 +61,8 @@ def deliver_due(backend: SearchBackend, config, now: datetime | None = None, lim
 
 def start_delivery_worker(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
     """A daemon thread that sends what is due every ``DELIVERY_SWEEP_SECONDS`` (0: none)."""
-    every = float(app.config.get("DELIVERY_SWEEP_SECONDS") or 0)
-    if every <= 0:
-        return None
-    stop = stop or threading.Event()
+    from ..common.timer import start_timer
+    from ..storage import get_backend
 
-    def loop() -> None:
-        from ..storage import get_backend
-
-        while not stop.is_set():
-            with app.app_context():
-                try:
-                    deliver_due(get_backend(), app.config)
-                except Exception:  # a passing fault (disk, engine): the next tick tries again
-                    app.logger.exception("sending notifications failed; trying again in %s s", every)
-            stop.wait(every)
-
-    thread = threading.Thread(target=loop, name="delivery-worker", daemon=True)
-    thread.start()
-    return thread
+    return start_timer(app, float(app.config.get("DELIVERY_SWEEP_SECONDS") or 0), "delivery-worker",
+                       lambda: deliver_due(get_backend(), app.config), stop)
