@@ -58,6 +58,23 @@ HIDDEN_FROM_OTHERS = E(401, (200, 404), (200, 404), 200, 200)  # parties and sta
 OWN_NOTIFICATION = E(401, (200, 403), (200, 403), (200, 403), (200, 403))
 
 EXPECTED: dict[tuple[str, str], dict] = {
+    # notifications out: each user's channels, institutions' webhooks, the deliveries queue
+    ("GET", "/api/v1/channels"): SIGNED_IN,
+    ("PUT", "/api/v1/channels"): SIGNED_IN,
+    ("GET", "/api/v1/webhooks"): E(401, 403, 200, 200, 200),
+    ("POST", "/api/v1/webhooks"): E(401, 403, (201, 403), 201, 201),
+    ("GET", "/api/v1/webhooks/<endpoint_id>"): E(401, 404, (200, 404), 200, 200),
+    ("DELETE", "/api/v1/webhooks/<endpoint_id>"): E(401, 404, (204, 404), 204, 204),
+    ("GET", "/api/v1/deliveries"): SIGNED_IN,
+    ("GET", "/api/v1/deliveries/<delivery_id>"): HIDDEN_FROM_OTHERS,
+    ("POST", "/api/v1/deliveries/<delivery_id>/retry"): STAFF_ONLY,
+    # self-registration: anyone signs up and confirms (other: a taken name, a forged link); staff decide
+    ("POST", "/api/v1/registrations"): {r: (201, 409) for r in ROLES},
+    ("POST", "/api/v1/registrations/confirm"): {r: (200, 422) for r in ROLES},
+    ("GET", "/api/v1/registrations"): STAFF_ONLY,
+    ("GET", "/api/v1/registrations/<registration_id>"): STAFF_ONLY,
+    ("POST", "/api/v1/registrations/<registration_id>/approve"): STAFF_ONLY,
+    ("POST", "/api/v1/registrations/<registration_id>/refuse"): STAFF_ONLY,
     # accounts and tokens
     ("POST", "/api/v1/auth/token"): E(200, 200, 200, 200, 200) | {r: (200, 401) for r in ROLES},  # other: a wrong password
     ("DELETE", "/api/v1/auth/token"): E(401, 204, 204, 204, 204),
@@ -224,6 +241,8 @@ class World:
         for party in "AB":
             found = self.get("/audit", {"object_id": self.ids[party]["need"]})
             self.ids[party]["audit"] = found["items"][0]["id"]
+        self.endpoints = {"A": self.post("/webhooks", {"url": PUBLIC_HOOK}, self.headers["institution"])["id"],
+                          "B": _endpoint(self, b["inst"])}
         self.notifications = {}
         for doc in self.backend.scan("notifications"):
             self.notifications.setdefault(doc["recipient"], doc["id"])
@@ -401,7 +420,66 @@ def _grant(w, role, own, t):
     return Req("/api/v1/grants", {"programme_id": _fund(w)["programme"], "enterprise_id": t["ent"], "amount": 10})
 
 
+PUBLIC_HOOK = "https://93.184.215.14/hook"  # a public address given as a literal: nothing to resolve, nothing sent
+
+
+def _endpoint(w, inst: str) -> str:
+    return w.post("/webhooks", {"url": PUBLIC_HOOK, "institution_id": inst})["id"]
+
+
+def _delivery(w, user_id: str, failed: bool = False) -> str:
+    from matchmaker.delivery import queue
+
+    doc = queue.enqueue(w.backend, "wecom", kind="meeting_proposed", payload={"text": "t"}, user_id=user_id)
+    if failed:
+        doc = w.backend.replace(queue.DELIVERIES, doc["id"], {**doc, "status": "failed"})
+    return doc["id"]
+
+
+def _registration(w, confirmed: bool = True, role: str = "enterprise") -> dict:
+    from matchmaker.accounts import registration
+
+    config = w.app.config
+    reg = registration.register(w.backend, {"username": f"signup{next(_seq)}", "password": PASSWORD, "email": "a@b.example.cn",
+                                            "role": role, "organisation": "天津注册测试有限公司"}, config, "http://localhost/")
+    if confirmed:
+        with w.app.app_context():
+            reg = registration.confirm(w.backend, registration.confirm_token(config, reg), config)
+    return reg
+
+
+def _sign_up(w, role, own, t):
+    name = f"selfreg{next(_seq)}" if own else w.user_ids["staff"]
+    return Req("/api/v1/registrations", {"username": name, "password": PASSWORD, "email": "cfo@self.example.cn",
+                                         "role": "enterprise", "organisation": "天津自助注册有限公司"})
+
+
+def _confirm(w, role, own, t):
+    from matchmaker.accounts import registration
+
+    token = registration.confirm_token(w.app.config, _registration(w, confirmed=False)) if own else "forged-token-of-a-stranger"
+    return Req("/api/v1/registrations/confirm", {"token": token})
+
+
 REQUESTS = {
+    ("GET", "/api/v1/channels"): _same("/api/v1/channels"),
+    ("PUT", "/api/v1/channels"): lambda w, role, own, t: Req("/api/v1/channels", {"wecom_url": PUBLIC_HOOK}),
+    ("GET", "/api/v1/webhooks"): _listing("/api/v1/webhooks"),
+    ("POST", "/api/v1/webhooks"): lambda w, role, own, t: Req("/api/v1/webhooks", {"url": PUBLIC_HOOK, "institution_id": t["inst"]}),
+    ("GET", "/api/v1/webhooks/<endpoint_id>"): lambda w, role, own, t: Req(f"/api/v1/webhooks/{w.endpoints[t['party']]}"),
+    ("DELETE", "/api/v1/webhooks/<endpoint_id>"): lambda w, role, own, t: Req(f"/api/v1/webhooks/{_endpoint(w, t['inst'])}"),
+    ("GET", "/api/v1/deliveries"): _listing("/api/v1/deliveries"),
+    ("GET", "/api/v1/deliveries/<delivery_id>"): lambda w, role, own, t: Req(f"/api/v1/deliveries/{_delivery(w, t['user'])}"),
+    ("POST", "/api/v1/deliveries/<delivery_id>/retry"): lambda w, role, own, t: Req(
+        f"/api/v1/deliveries/{_delivery(w, t['user'], failed=True)}/retry"),
+    ("POST", "/api/v1/registrations"): _sign_up,
+    ("POST", "/api/v1/registrations/confirm"): _confirm,
+    ("GET", "/api/v1/registrations"): _listing("/api/v1/registrations"),
+    ("GET", "/api/v1/registrations/<registration_id>"): lambda w, role, own, t: Req(f"/api/v1/registrations/{_registration(w)['id']}"),
+    ("POST", "/api/v1/registrations/<registration_id>/approve"): lambda w, role, own, t: Req(
+        f"/api/v1/registrations/{_registration(w)['id']}/approve", {"enterprise_id": t["ent"]}),
+    ("POST", "/api/v1/registrations/<registration_id>/refuse"): lambda w, role, own, t: Req(
+        f"/api/v1/registrations/{_registration(w)['id']}/refuse", {"reason": "不在园区 not in the zone"}),
     ("GET", "/api/v1/programmes"): _listing("/api/v1/programmes"),
     ("POST", "/api/v1/programmes"): _programme,
     ("GET", "/api/v1/programmes/<doc_id>"): lambda w, role, own, t: Req(f"/api/v1/programmes/{_fund(w)['programme']}"),
@@ -523,7 +601,12 @@ def _meeting_times(body: dict) -> dict:
 
 
 WATCHED = ("institutions", "enterprises", "needs", "users", "meetings", "interests", "introductions",
-           "saved_searches", "notifications", "programmes", "grants", "reserve_pool", "plans", "indicators")
+           "saved_searches", "notifications", "programmes", "grants", "reserve_pool", "plans", "indicators",
+           "channel_settings", "webhook_endpoints", "deliveries", "registrations")
+
+
+#: email set up (nothing is sent: no worker runs here), so that sign-up is open
+MAIL = {"SMTP_HOST": "127.0.0.1", "SMTP_FROM": "mm@zone.example.cn", "REGISTRATIONS_PER_ADDRESS_PER_HOUR": 0}
 
 
 def snapshot(backend) -> dict:
@@ -534,7 +617,7 @@ def snapshot(backend) -> dict:
 # -- the tests --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, password_hash):
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("matrix")), "SECRET_KEY": "test"})
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("matrix")), "SECRET_KEY": "test", **MAIL})
     get_backend(app).init()
     yield World(app, password_hash)
     get_backend(app).close()

@@ -182,12 +182,13 @@ def approve(backend: SearchBackend, user: User, registration_id: str, data: dict
         raise ValidationError(f"a {doc['role']} account is bound to {binding}", fields={other: ["not for this kind of account"]})
     if not data.get(binding):
         raise ValidationError(f"say which {doc['role']} this account belongs to", fields={binding: ["required"]})
-    account = create_user(backend, {"username": doc["username"], "display_name": doc["display_name"], "role": doc["role"],
-                                    binding: data[binding]}, observers=observers, password_hash=doc["password_hash"])
-    stamp = now_iso()
-    stored = backend.replace(REGISTRATIONS, doc["id"], {**doc, "status": "approved", "user_id": account["id"], binding: data[binding],
-                                                         "decided_by": user.id, "decided_at": stamp, "updated_at": stamp},
-                             expected_version=doc["version"])
+    with backend.transaction():  # the account and the decision together, or neither
+        account = create_user(backend, {"username": doc["username"], "display_name": doc["display_name"], "role": doc["role"],
+                                        binding: data[binding]}, observers=observers, password_hash=doc["password_hash"])
+        stamp = now_iso()
+        stored = backend.replace(REGISTRATIONS, doc["id"], {**doc, "status": "approved", "user_id": account["id"],
+                                                             binding: data[binding], "decided_by": user.id, "decided_at": stamp,
+                                                             "updated_at": stamp}, expected_version=doc["version"])
     _email(backend, stored, "approved", APPROVED_TEXT.format(username=doc["username"]))
     return public(stored)
 

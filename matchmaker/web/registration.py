@@ -10,6 +10,7 @@ from ..accounts.schemas import RegistrationListArgs
 from ..accounts.throttle import sign_up_guard
 from ..errors import Conflict, Forbidden, TooManyAttempts, ValidationError
 from .base import backend, bp, observers, query_args, user
+from .i18n import language
 
 FIELDS = ("username", "email", "role", "organisation", "display_name")
 
@@ -23,7 +24,7 @@ def register():
         values = {k: request.form.get(k, "").strip() for k in FIELDS}
         data = {k: v for k, v in values.items() if v}
         data["password"] = request.form.get("password", "")
-        data["language"] = "en" if request.cookies.get("lang") == "en" else "zh"
+        data["language"] = language()
         try:
             if data["password"] != request.form.get("confirm_password", ""):
                 raise ValidationError("the passwords differ", fields={"confirm_password": ["does not match the new password"]})
