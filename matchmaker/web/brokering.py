@@ -350,6 +350,8 @@ def notification_open(notification_id):
         return redirect(url_for(".saved_search", saved_id=note["saved_search_id"]))
     if note.get("need_id"):
         return redirect(url_for("web.needs.detail", need_id=note["need_id"]))
+    if note.get("subject_kind") == "registration":
+        return redirect(url_for("web.registrations"))
     return redirect(url_for(".notifications"))
 
 

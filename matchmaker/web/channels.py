@@ -2,11 +2,11 @@
 deliveries to them, and, for institution users, their institution's signed webhooks."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..delivery import service
-from ..errors import ValidationError
+from ..delivery import queue, service
+from ..errors import Conflict, ValidationError
 from .base import backend, bp, user
 
 TEXT_FIELDS = ("email", "wecom_url", "dingtalk_url", "dingtalk_secret", "feishu_url", "feishu_secret")
@@ -57,4 +57,19 @@ def add_webhook():
 def delete_webhook(endpoint_id):
     service.delete_endpoint(backend(), user(), endpoint_id)
     flash(_("The webhook was removed; nothing more is sent to it."), "info")
+    return redirect(url_for("web.channels"))
+
+
+@bp.route("/account/deliveries/<delivery_id>/retry", methods=["POST"])
+def retry_delivery(delivery_id):
+    """Staff: send a given-up message again from its first attempt."""
+    me = user()
+    if not me.is_staff:
+        abort(404)
+    service.fetch_delivery(backend(), me, delivery_id)
+    try:
+        queue.retry(backend(), delivery_id)
+    except Conflict:
+        pass  # already pending or sent: nothing to do
+    flash(_("The message will be sent again."), "info")
     return redirect(url_for("web.channels"))

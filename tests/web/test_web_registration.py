@@ -110,3 +110,23 @@ def test_sign_up_page_is_absent_when_closed(world_app):
     client = world_app.test_client()
     assert client.get("/register").status_code == 404
     assert 'href="/register"' not in client.get("/sign-in").get_data(as_text=True)
+
+
+def test_staff_see_every_delivery_and_retry_a_given_up_one(site):
+    from matchmaker.delivery import queue
+
+    app, world = site
+    backend = get_backend(app)
+    doc = queue.enqueue(backend, "wecom", kind="meeting_proposed", payload={"text": "t"}, user_id="ent_a_user")
+    backend.replace(queue.DELIVERIES, doc["id"], {**doc, "status": "failed", "attempts": 8})
+    ent = Pages(app.test_client())
+    ent.sign_in("ent_b_user")
+    assert 'data-testid="retry"' not in ent.get("/account/notifications").get_data(as_text=True)
+    assert ent.post(f"/account/deliveries/{doc['id']}/retry", token_from="/account/notifications").status_code == 404
+    assert backend.get(queue.DELIVERIES, doc["id"])["status"] == "failed"
+    staff = Pages(app.test_client())
+    staff.sign_in("staff_user")
+    page = staff.get("/account/notifications").get_data(as_text=True)
+    assert 'data-testid="retry"' in page
+    assert staff.post(f"/account/deliveries/{doc['id']}/retry", token_from="/account/notifications").status_code == 302
+    assert backend.get(queue.DELIVERIES, doc["id"])["status"] == "pending"
