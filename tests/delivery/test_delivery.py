@@ -27,10 +27,12 @@ def mailbox():
 
 
 @pytest.fixture
-def outbound_app(tmp_path, mailbox):
-    with running_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=mailbox.port, SMTP_SECURITY="none",
+def outbound_app(tmp_path, mailbox, cluster_config):
+    with running_app(tmp_path, **cluster_config, SMTP_HOST="127.0.0.1", SMTP_PORT=mailbox.port, SMTP_SECURITY="none",
                      SMTP_FROM="matchmaker@zone.example.cn", DELIVERY_ALLOW_PRIVATE_ADDRESSES=True,
                      DELIVERY_MAX_ATTEMPTS=3) as app:
+        if cluster_config:
+            get_backend(app).reset()  # one prefix for the run: each test starts empty
         yield app
 
 
