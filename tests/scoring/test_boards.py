@@ -100,6 +100,18 @@ def test_the_2024_sci_tech_attributes_ask_for_more_rd_and_patents():
     assert find(assess({**seventy, "invention_patents_main_business": 7}, new, "2024-04-30"), "kc_patents")
 
 
+
+def test_the_2024_sci_tech_attributes_ask_for_25_percent_growth():
+    """The April 2024 revision raised the growth route from 20% to 25% a year (revenue under
+    300 M, so only growth counts): 22% a year passes the 2019 rules and fails the 2024 ones."""
+    old, new = rules("star", "2024-04-29"), rules("star", "2024-04-30")
+    def growing(rate):  # revenue 100 M three years back, compounding at ``rate``
+        return set_years(chip_firm(), revenue=[round(100 * M * (1 + rate) ** k) for k in range(4)])
+    assert find(assess(growing(0.22), old, "2024-04-29"), "kc_growth")
+    assert not find(assess(growing(0.22), new, "2024-04-30"), "kc_growth")
+    assert not find(assess(growing(0.249), new, "2024-04-30"), "kc_growth")
+    assert find(assess(growing(0.25), new, "2024-04-30"), "kc_growth")
+
 def loss_maker(**changes) -> dict:
     """STAR-type firm in losses: standards (1a) and (1b) cannot be met."""
     firm = set_years(chip_firm(), net_profit=[-20 * M, -15 * M, -10 * M], operating_cash_flow=[-5 * M, -5 * M, -5 * M])
@@ -302,7 +314,7 @@ def test_every_rule_set_cites_its_figures():
                 specs.extend(c for option in spec.options for c in option.criteria)
                 if spec.kind != "any_of" or spec.id != "standards":
                     assert spec.citation and {"document", "article", "date", "status"} <= set(spec.citation), (rule_set.id, spec.id)
-                    assert spec.citation["status"] in ("confirmed", "unconfirmed")
+                    assert spec.citation["status"] in ("confirmed", "corroborated", "unconfirmed")
 
 
 # -- the 2012 corrections: uncovered losses, land-use rights, governance, the book-value clock ------------------
