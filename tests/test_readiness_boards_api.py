@@ -68,6 +68,15 @@ def test_new_fields_are_stored_and_answered(client, staff):
     assert ent["application_accepted"] is True and ent["shareholders"] == 260
 
 
+
+def test_equity_financings_are_stored_and_answered(client, staff):
+    rounds = [{"kind": "placement", "amount": 25 * M, "closed_on": "2022-01-10", "post_money": 3 * Y, "cash": True},
+              {"kind": "round", "amount": 8 * M, "planned": True}]
+    ent = create(client, staff, chip_firm(equity_financings=rounds))
+    assert ent["equity_financings"][0] == {**rounds[0], "planned": False}
+    assert ent["equity_financings"][1]["planned"] is True and ent["equity_financings"][1]["cash"] is True
+    assert client.get(f"/api/v1/enterprises/{ent['id']}", headers=staff).get_json()["equity_financings"] == ent["equity_financings"]
+
 @pytest.mark.parametrize("change, field", [
     ({"valuation": {"amount": 5 * Y, "as_of": "2023-01-01", "basis": "guess"}}, "valuation"),
     ({"valuation": {"amount": 5 * Y, "basis": "last_round"}}, "valuation"),
@@ -75,6 +84,11 @@ def test_new_fields_are_stored_and_answered(client, staff):
     ({"listings": [{"market": "moon", "on": "2020-01-01"}]}, "listings"),
     ({"financials": [fy(2022, 10 * M, 1 * M, 10 * M, intangible_assets=1 * M, land_use_rights=2 * M)]}, "financials"),
     ({"financials": [fy(2022, 10 * M, 1 * M, 10 * M, employees=10, rd_staff=11)]}, "financials"),
+    ({"equity_financings": [{"kind": "round", "amount": 8 * M, "planned": True, "closed_on": "2023-01-01"}]}, "closed_on"),
+    ({"equity_financings": [{"kind": "round", "amount": 8 * M}]}, "closed_on"),
+    ({"equity_financings": [{"kind": "round", "amount": 8 * M, "closed_on": "2030-01-01"}]}, "closed_on"),
+    ({"equity_financings": [{"kind": "gift", "amount": 8 * M, "closed_on": "2023-01-01"}]}, "kind"),
+    ({"equity_financings": [{"kind": "round", "amount": -1, "closed_on": "2023-01-01"}]}, "amount"),
 ])
 def test_bad_new_fields_are_refused_per_field(client, staff, change, field):
     response = client.post("/api/v1/enterprises", json=chip_firm(**change), headers=staff)

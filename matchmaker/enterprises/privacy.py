@@ -17,7 +17,7 @@ enterprises see nothing of a rival.
 | neeq_broker_engaged, neeq_application_filed, neeq_approved, neeq_tier | yes | yes | yes | no |
 | invention_patents_main_business, major_product_milestone | yes | yes | yes | no |
 | registered_capital, has_collateral, financials, latest_year, latest_revenue, revenue_growth | yes | yes | no | no |
-| valuation, offering, shareholders, governance (control and management changes) | yes | yes | no | no |
+| valuation, offering, shareholders, governance (control and management changes), equity_financings | yes | yes | no | no |
 | latest_net_profit, latest_operating_cash_flow, equity_ratio | yes | yes | no | no |
 | counter_guarantees_offered, listing_readiness (a score) | yes | yes | yes | no |
 | certifications, neeq_quoted, zone_registered_on, event_years | yes | yes | yes | no |
@@ -43,7 +43,7 @@ PUBLIC_TO_INSTITUTIONS = frozenset({
 #: Never shown beyond the owner and staff (the table's "no" for institutions), named so that
 #: tests and readers can check the table against the fields that exist.
 PRIVATE = frozenset({"registered_capital", "has_collateral", "financials", "latest_year", "latest_revenue", "revenue_growth",
-                     "valuation", "offering", "shareholders", "governance",
+                     "valuation", "offering", "shareholders", "governance", "equity_financings",
                      "latest_net_profit", "latest_operating_cash_flow", "equity_ratio", "tier_history"})
 #: Fields of a need worked out from the enterprise's private figures: shown as those are.
 NEED_FIELDS_FROM_PRIVATE = ("deal",)

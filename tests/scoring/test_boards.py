@@ -412,6 +412,62 @@ def test_the_innovation_tier_wants_a_quotation_and_one_of_its_standards():
     assert not assess({**firm, "listings": []}, tier, "2023-06-30").ready
 
 
+
+def research_start_up(**changes) -> dict:
+    """A loss-making R&D firm applying for quotation in mid-2023: no profit, little revenue, so
+    only NEEQ 2023 standard (4) can carry it: 2-year R&D of 10 M and 20 M of equity raised."""
+    firm = {"id": "n-4", "name": "滨海基因", "founded": "2019-01-01", "joint_stock": True, "neeq_broker_engaged": True,
+            "financials": [row(2021, 4 * M, -3 * M, 30 * M, rd=5 * M, share_capital=10 * M),
+                           row(2022, 6 * M, -2 * M, 40 * M, rd=5 * M, share_capital=10 * M)],
+            "equity_financings": [{"kind": "round", "amount": 12 * M, "closed_on": "2022-03-15", "cash": True},
+                                  {"kind": "round", "amount": 8 * M, "planned": True, "closed_on": None}]}
+    firm.update(changes)
+    return firm
+
+
+def test_neeq_2023_standard_4_counts_24_months_of_equity_financing_and_a_round_at_quotation():
+    neeq, day = rules("neeq", "2023-06-30"), "2023-06-30"
+    result = assess(research_start_up(), neeq, day)
+    assert result.ready and [s["id"] for s in result.standards if s["met"]] == ["4"]
+    rounds = research_start_up()["equity_financings"]
+    short = {**research_start_up(), "equity_financings": [rounds[0], {**rounds[1], "amount": 8 * M - 1}]}
+    assert not find(assess(short, neeq, day), "4.equity_financing")
+    old = {**research_start_up(), "equity_financings": [{**rounds[0], "closed_on": "2021-06-30"}, rounds[1]]}  # 24 months and a day before
+    assert not find(assess(old, neeq, day), "4.equity_financing")
+    assert find(assess({**research_start_up(), "equity_financings": [{**rounds[0], "closed_on": "2021-07-01"}, rounds[1]]}, neeq, day),
+                "4.equity_financing")
+    assert not find(assess(set_years(research_start_up(), rd_expenses=[5 * M, 5 * M - 1]), neeq, day), "4.rd_total")
+    message = next(c for c in assess(short, neeq, day).standards if c["id"] == "4")["criteria"][1]
+    assert "1 yuan short" in message["message"] and "拟完成" in message["message_zh"]
+
+
+def test_neeq_2023_standard_2_second_way_wants_cash_flow_positive_in_both_years():
+    neeq, day = rules("neeq", "2023-06-30"), "2023-06-30"
+    firm = {"id": "n-2", "name": "滨海物流", "founded": "2015-01-01", "joint_stock": True, "neeq_broker_engaged": True,
+            "financials": [row(2021, 50 * M, -1 * M, 30 * M, cash_flow=2 * M, rd=1 * M, share_capital=10 * M),
+                           row(2022, 50 * M, -1 * M, 30 * M, cash_flow=1, rd=1 * M, share_capital=10 * M)]}
+    result = assess(firm, neeq, day)
+    assert result.ready and [s["id"] for s in result.standards if s["met"]] == ["2b"]
+    assert not find(assess(set_years(firm, operating_cash_flow=[2 * M, 0]), neeq, day), "2b.cash_flow_years")
+    assert not find(assess(set_years(firm, revenue=[50 * M, 50 * M - 1]), neeq, day), "2b.revenue_two_years")
+
+
+def test_the_innovation_tier_standard_3_counts_cash_placements_priced_at_300_million():
+    tier, day = rules("neeq_innovation", "2023-06-30"), "2023-06-30"
+    placements = [{"kind": "placement", "amount": 25 * M, "closed_on": "2022-01-10", "post_money": 3 * Y},
+                  {"kind": "placement", "amount": 15 * M, "closed_on": "2023-02-20", "post_money": 4 * Y}]
+    firm = specialised_sme(equity_financings=placements, valuation={"amount": 250 * M, "as_of": "2023-04-01", "basis": "staff_estimate"})
+    firm = set_years(firm, net_profit=[-1 * M, -1 * M], revenue=[20 * M, 21 * M], rd_expenses=[12 * M, 13 * M])
+    result = assess(firm, tier, day)
+    assert result.ready and [s["id"] for s in result.standards if s["met"]] == ["3"]
+    cheap = {**firm, "equity_financings": [placements[0], {**placements[1], "post_money": 3 * Y - 1}]}
+    assert not find(assess(cheap, tier, day), "3.placements")
+    in_kind = {**firm, "equity_financings": [placements[0], {**placements[1], "cash": False}]}
+    assert not find(assess(in_kind, tier, day), "3.placements")
+    a_round = {**firm, "equity_financings": [placements[0], {**placements[1], "kind": "round"}]}
+    assert not find(assess(a_round, tier, day), "3.placements")
+    assert not find(assess(set_years(firm, rd_expenses=[12 * M, 13 * M - 1]), tier, day), "3.rd_total")
+
 def test_summary_agrees_with_the_assessment_on_new_boards():
     for board, firm, day in (("star", chip_firm(), STAR_DAY), ("bse", specialised_sme(), BSE_DAY),
                              ("star", loss_maker(), STAR_DAY), ("main", profitable_firm([1, 2, 3], cash_flow=[1, 1, 1]), "2024-06-30")):
