@@ -15,7 +15,7 @@ enterprises see nothing of a rival.
 | joint_stock, sponsor_engaged, tutoring_filed, application_filed, approved, listed | yes | yes | yes | no |
 | application_accepted, inquiry_answered, committee_approved, registered, listings | yes | yes | yes | no |
 | neeq_broker_engaged, neeq_application_filed, neeq_approved, neeq_tier | yes | yes | yes | no |
-| invention_patents_main_business, major_product_milestone | yes | yes | yes | no |
+| invention_patents_main_business, major_product_milestone, software_firm | yes | yes | yes | no |
 | registered_capital, has_collateral, financials, latest_year, latest_revenue, revenue_growth | yes | yes | no | no |
 | valuation, offering, shareholders, governance (control and management changes), equity_financings | yes | yes | no | no |
 | latest_net_profit, latest_operating_cash_flow, equity_ratio | yes | yes | no | no |
@@ -36,7 +36,7 @@ PUBLIC_TO_INSTITUTIONS = frozenset({
     "joint_stock", "sponsor_engaged", "tutoring_filed", "application_filed", "approved", "listed",
     "application_accepted", "inquiry_answered", "committee_approved", "registered", "listings",
     "neeq_broker_engaged", "neeq_application_filed", "neeq_approved", "neeq_tier",
-    "invention_patents_main_business", "major_product_milestone",
+    "invention_patents_main_business", "major_product_milestone", "software_firm",
     "counter_guarantees_offered", "listing_readiness",
     "certifications", "neeq_quoted", "zone_registered_on", "event_years",
 })

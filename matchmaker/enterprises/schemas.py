@@ -207,6 +207,8 @@ class EnterpriseSchema(DocumentSchema):
                                     metadata={"description": "equity raised: rounds and NEEQ placements, with dates and prices"})
     invention_patents_main_business = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000),
                                                      metadata={"description": "invention patents forming the main business (科创属性)"})
+    software_firm = fields.Boolean(load_default=False, metadata={
+        "description": "a software firm (软件行业) in the sense of 科创属性评价指引: R&D of 10% of revenue, no patent count"})
     major_product_milestone = fields.Boolean(load_default=False, metadata={
         "description": "a major product has reached the stage STAR standard (5) asks (a drug: phase II trials)"})
     listed = fields.Boolean(dump_only=True, metadata={"description": "derived: a listing on an exchange (not the NEEQ) exists"})

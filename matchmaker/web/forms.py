@@ -196,7 +196,7 @@ ENTERPRISE = [
 READINESS = [
     Field("application_accepted", "bool"), Field("inquiry_answered", "bool"), Field("committee_approved", "bool"),
     Field("registered", "bool"), Field("neeq_broker_engaged", "bool"), Field("neeq_application_filed", "bool"),
-    Field("neeq_approved", "bool"), Field("major_product_milestone", "bool"),
+    Field("neeq_approved", "bool"), Field("major_product_milestone", "bool"), Field("software_firm", "bool"),
     Field("shareholders", "int", nullable=True), Field("invention_patents_main_business", "int", nullable=True),
     Field("valuation.amount", "money", nullable=True), Field("valuation.as_of", "date", nullable=True),
     Field("valuation.basis", "code", nullable=True),

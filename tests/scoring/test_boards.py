@@ -112,6 +112,22 @@ def test_the_2024_sci_tech_attributes_ask_for_25_percent_growth():
     assert not find(assess(growing(0.249), new, "2024-04-30"), "kc_growth")
     assert find(assess(growing(0.25), new, "2024-04-30"), "kc_growth")
 
+
+@pytest.mark.parametrize("day", ["2023-06-30", "2024-06-30"])
+def test_software_firms_need_10_percent_rd_and_no_patent_count(day):
+    """The guide: 软件行业不适用上述第（三）项指标的要求，研发投入占比应在10%以上 — a software
+    firm's R&D must reach 10% of revenue (the 5% and the amount routes are not its own), and the
+    patent count does not apply to it."""
+    star = rules("star", day)
+    firm = set_years(chip_firm(software_firm=True, invention_patents_main_business=0),
+                     revenue=[300 * M, 300 * M, 300 * M], rd_expenses=[27 * M, 27 * M, 27 * M])  # 9%, 81 M
+    assert not find(assess(firm, star, day), "kc_rd")
+    assert find(assess(set_years(firm, rd_expenses=[30 * M, 30 * M, 30 * M]), star, day), "kc_rd")  # 10%
+    assert find(assess(firm, star, day), "kc_patents")
+    chips = {**firm, "software_firm": False}  # a chip designer is not a software firm here
+    assert find(assess(chips, star, day), "kc_rd")  # 9% and 81 M: over 5%
+    assert not find(assess(chips, star, day), "kc_patents")
+
 def loss_maker(**changes) -> dict:
     """STAR-type firm in losses: standards (1a) and (1b) cannot be met."""
     firm = set_years(chip_firm(), net_profit=[-20 * M, -15 * M, -10 * M], operating_cash_flow=[-5 * M, -5 * M, -5 * M])

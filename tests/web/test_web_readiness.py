@@ -41,7 +41,7 @@ def test_the_profile_form_carries_what_the_new_boards_read(world_app):
     mine = signed_in(world_app, "ent_a")
     data = {"name": ent["name"], "industry": "new_energy", "stage": "growth", "founded": "2008-03-01",
             "registered_capital": "10000000", "employees": "90", "joint_stock": "on", "version": ent["version"],
-            "application_accepted": "on", "neeq_broker_engaged": "on",
+            "application_accepted": "on", "neeq_broker_engaged": "on", "software_firm": "on",
             "valuation.amount": "1500000000", "valuation.as_of": "2023-03-01", "valuation.basis": "last_round",
             "governance.converted_at_book_value": "no", "governance.converted_on": "2019-06-01",
             "neeq_tier.tier": "", "neeq_tier.since": "", "offering.shares": "", "offering.investors": "",
@@ -54,7 +54,7 @@ def test_the_profile_form_carries_what_the_new_boards_read(world_app):
     assert stored["valuation"] == {"amount": 1_500_000_000, "as_of": "2023-03-01", "basis": "last_round"}
     assert stored["governance"]["converted_at_book_value"] is False and stored["governance"]["converted_on"] == "2019-06-01"
     assert stored.get("neeq_tier") is None and stored.get("offering") is None  # left empty: no object
-    assert stored["neeq_broker_engaged"] is True  # the firm's own step
+    assert stored["neeq_broker_engaged"] is True and stored["software_firm"] is True  # the firm's own facts
     assert stored["application_accepted"] is False  # the exchange's record: staff set it, not the firm's form
     year = stored["financials"][0]
     assert (year["retained_earnings"], year["land_use_rights"], year["rd_staff"]) == (-2_000_000, 8_000_000, 30)
