@@ -100,7 +100,7 @@ def test_as_of_picks_the_rule_set_and_the_standards(client, staff):
     ent = create(client, staff, chip_firm())
     body = readiness(client, staff, ent["id"], "star", "2023-06-30").get_json()
     assert body["ready"] is True and body["as_of"] == "2023-06-30"
-    assert body["rule_set"]["id"] == "star-2019" and body["rule_set"]["effective_on"] == "2019-03-01"
+    assert body["rule_set"]["id"] == "star-2021" and body["rule_set"]["effective_on"] == "2021-04-16"
     assert body["rule_set"]["retired_on"] is None and "科创板股票上市规则" in body["rule_set"]["source"]
     assert [s["id"] for s in body["standards"]] == ["1a", "1b", "2", "3", "4", "5"]
     assert next(s for s in body["standards"] if s["id"] == "1a")["met"] is True

@@ -68,7 +68,7 @@ def set_years(firm: dict, **by_field) -> dict:
 def test_the_chip_firm_is_ready_through_standard_1a():
     result = assess(chip_firm(), rules("star", STAR_DAY), STAR_DAY)
     assert result.ready, [c.message for c in result.criteria if not c.met]
-    assert result.rule_set["id"] == "star-2019" and result.rule_set["effective_on"] == "2019-03-01"
+    assert result.rule_set["id"] == "star-2021" and result.rule_set["effective_on"] == "2021-04-16"
     met = {s["id"]: s["met"] for s in result.standards}
     assert met == {"1a": True, "1b": True, "2": False, "3": False, "4": False, "5": False}
 
@@ -91,7 +91,7 @@ def test_the_2024_sci_tech_attributes_ask_for_more_rd_and_patents():
     # revenue of 600 M a year: R&D of 70-80 M over 3 years is under 5%, so only the amount route counts
     firm = set_years(chip_firm(invention_patents_main_business=6), revenue=[450 * M, 600 * M, 600 * M, 600 * M])
     old, new = rules("star", "2024-04-29"), rules("star", "2024-04-30")
-    assert (old.id, new.id) == ("star-2019", "star-2024")
+    assert (old.id, new.id) == ("star-2021", "star-2024")
     seventy = set_years(firm, rd_expenses=[25 * M, 25 * M, 20 * M])  # 70 M over 3 years
     assert find(assess(seventy, old, "2024-04-29"), "kc_rd") and find(assess(seventy, old, "2024-04-29"), "kc_patents")
     later = assess(seventy, new, "2024-04-30")
@@ -501,3 +501,56 @@ def test_a_valuation_older_than_a_year_is_flagged_for_a_refresh():
     assert old.ready  # a note, not a criterion: the figure still counts
     assert "stale_valuation" not in [n["code"] for n in assess(main_2006_firm(valuation={"amount": 1, "as_of": "2005-01-01", "basis": "staff_estimate"}),
                                                                rules("main", AS_2012), AS_2012).notes]
+
+
+# -- the STAR timeline and rule sets written as revisions -------------------------------------------------
+def test_the_sci_tech_attributes_start_with_the_2020_guide_and_rd_staff_with_its_2021_revision():
+    """2019: no figures for 科创属性; 2020-03-20: R&D, patents, growth; 2021-04-16: R&D staff too."""
+    firm = set_years(chip_firm(invention_patents_main_business=0), rd_staff=[0, 0, 0, 0])
+    ids = {day: rules("star", day).id for day in ("2019-06-30", "2020-06-30", "2021-06-30")}
+    assert ids == {"2019-06-30": "star-2019", "2020-06-30": "star-2020", "2021-06-30": "star-2021"}
+    assert [c.id for c in assess(firm, rules("star", "2019-06-30"), "2019-06-30").criteria if c.id.startswith("kc_")] == []
+    in_2020 = assess(firm, rules("star", "2020-06-30"), "2020-06-30")
+    assert not find(in_2020, "kc_patents") and "kc_rd_staff" not in [c.id for c in in_2020.criteria]
+    in_2021 = assess(firm, rules("star", "2021-06-30"), "2021-06-30")
+    assert not find(in_2021, "kc_rd_staff")
+
+
+def write_rule_file(folder, name, data):
+    import json
+    (folder / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_zone_writes_a_revision_naming_only_what_changed(tmp_path):
+    write_rule_file(tmp_path, "star-zone", {
+        "id": "star-zone", "revises": "star-2024", "board": "star", "effective_on": "2025-01-01",
+        "remove_criteria": ["kc_rd_staff"],
+        "criteria": [{"id": "kc_patents", "kind": "invention_patents_min", "title_en": "Ten patents", "title_zh": "发明专利10项以上",
+                      "min": 10, "citation": {"document": "zone", "article": "1", "date": "2025-01-01", "status": "confirmed"}}]})
+    revised = load_rule_sets(tmp_path)["star"][-1]
+    assert (revised.id, revised.effective_on) == ("star-zone", date(2025, 1, 1))
+    ids = [c.id for c in revised.criteria]
+    assert "kc_rd_staff" not in ids and ids.count("kc_patents") == 1 and "standards" in ids and "kc_growth" in ids
+    assert next(c for c in revised.criteria if c.id == "kc_patents").params["min"] == 10
+    assert revised.name["zh"] == "科创板"  # the rest comes from the revised rule set
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"revises": "star-1999"}, "names 'star-1999', which no rule file defines"),
+    ({"revises": "star-2024", "remove_criteria": ["kc_moon"]}, "has no criteria ['kc_moon']"),
+    ({"revises": "star-2024", "board": "bse"}, "must stay on its board 'star'"),
+])
+def test_a_bad_revision_is_refused_with_the_file_and_the_reason(tmp_path, data, message):
+    from matchmaker.errors import ConfigurationError
+    write_rule_file(tmp_path, "bad", {"id": "bad", "board": "star", "effective_on": "2025-01-01", **data})
+    with pytest.raises(ConfigurationError, match="bad.json") as caught:
+        load_rule_sets(tmp_path)
+    assert message in str(caught.value)
+
+
+def test_rule_sets_revising_each_other_in_a_circle_are_refused(tmp_path):
+    from matchmaker.errors import ConfigurationError
+    write_rule_file(tmp_path, "a", {"id": "a", "revises": "b", "board": "star", "effective_on": "2025-01-01"})
+    write_rule_file(tmp_path, "b", {"id": "b", "revises": "a", "board": "star", "effective_on": "2026-01-01"})
+    with pytest.raises(ConfigurationError, match="circle"):
+        load_rule_sets(tmp_path)
