@@ -146,7 +146,8 @@ def test_snapshots_cover_the_boards_in_force_today(app, client, staff):
 
 def test_an_import_carries_the_new_fields(tmp_path, app, client, staff):
     backend = get_backend(app)
-    good = {"kind": "enterprise", "id": "imp-star", **chip_firm()}
+    good = {"kind": "enterprise", "id": "imp-star", **chip_firm(software_firm=True, equity_financings=[
+        {"kind": "round", "amount": 30 * M, "closed_on": "2022-05-01", "post_money": 9 * Y}])}
     bad = {"kind": "enterprise", "id": "imp-bad", **chip_firm(valuation={"amount": 1, "as_of": "2023-01-01", "basis": "hunch"})}
     path = tmp_path / "firms.jsonl"
     path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in (good, bad)) + "\n", encoding="utf-8")
@@ -155,6 +156,7 @@ def test_an_import_carries_the_new_fields(tmp_path, app, client, staff):
     assert [r.line for r in result.rejected] == [2]
     stored = backend.get("enterprises", "imp-star")
     assert stored["valuation"]["basis"] == "last_round" and stored["financials"][-1]["rd_staff"] == 60
+    assert stored["software_firm"] is True and stored["equity_financings"][0]["post_money"] == 9 * Y
     assert readiness(client, staff, "imp-star", "star", "2023-06-30").get_json()["ready"] is True
 
 
