@@ -554,3 +554,16 @@ def test_rule_sets_revising_each_other_in_a_circle_are_refused(tmp_path):
     write_rule_file(tmp_path, "b", {"id": "b", "revises": "a", "board": "star", "effective_on": "2026-01-01"})
     with pytest.raises(ConfigurationError, match="circle"):
         load_rule_sets(tmp_path)
+
+
+
+def test_an_applicant_under_standard_5_needs_no_growth():
+    """The guide exempts a firm applying under listing standard (5) (a major product's
+    milestone, 4 billion of expected market value) from the growth-or-size indicator."""
+    day = "2023-06-30"
+    flat = set_years(loss_maker(major_product_milestone=True, valuation={"amount": 45 * Y, "as_of": "2023-03-01", "basis": "last_round"}),
+                     revenue=[10 * M, 10 * M, 10 * M, 10 * M])
+    assert find(assess(flat, rules("star", day), day), "kc_growth")
+    assert not find(assess({**flat, "major_product_milestone": False}, rules("star", day), day), "kc_growth")
+    cheaper = {**flat, "valuation": {"amount": 40 * Y - 1, "as_of": "2023-03-01", "basis": "last_round"}}
+    assert not find(assess(cheaper, rules("star", day), day), "kc_growth")
