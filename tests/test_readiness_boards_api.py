@@ -175,3 +175,13 @@ def test_any_date_answers_without_a_server_error(client, staff, as_of):
     ent = create(client, staff, chip_firm())
     for board in ("main", "sme", "chinext", "star", "bse", "neeq", "neeq_innovation"):
         assert readiness(client, staff, ent["id"], board, as_of).status_code in (200, 422)
+
+
+
+def test_every_criterion_says_where_its_figure_comes_from(client, staff):
+    ent = create(client, staff, chip_firm())
+    body = readiness(client, staff, ent["id"], "main", "2024-06-30").get_json()
+    standard = next(s for s in body["standards"] if s["id"] == "1")
+    cash = next(c for c in standard["criteria"] if c["id"] == "cash_flow_or_revenue")
+    assert cash["citation"]["status"] == "corroborated" and "股票上市规则" in cash["citation"]["document"]
+    assert all(c["citation"]["status"] in ("confirmed", "corroborated", "unconfirmed") for c in body["criteria"] if c["id"] != "standards")

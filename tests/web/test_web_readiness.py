@@ -25,6 +25,8 @@ def test_the_nearest_standard_is_shown_with_its_shortfalls(world_app):
     text = staff.get(f"/enterprises/{ent}/readiness?board=star&as_of=2023-06-30").get_data(as_text=True)
     assert 'data-testid="standards"' in text and 'data-testid="nearest-standard"' in text
     assert "short" in text  # each unmet criterion says by how much
+    assert 'data-testid="citation"' in text and "Source: 上海证券交易所科创板股票上市规则" in text
+    assert "matched an independent transcription" in text  # the 2021 guide's figures, corroborated
 
 
 def test_an_enterprise_sees_today_whatever_date_it_asks(world_app):
