@@ -15,11 +15,11 @@ from typing import Iterable
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..common.schemas import now_iso, validate_with
-from ..common.service import Observer, envelope
+from ..core.schemas import now_iso, validate_with
+from ..core.service import Observer, envelope
 from ..errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationError
 from ..search import Query, SearchBackend, Sort, Terms
-from .models import User
+from ..core.users import User
 from .passwords import hash_password
 from .schemas import ApproveSchema, RefuseSchema, RegistrationCreateSchema
 from .service import USERS, create_user, user_id_for

@@ -11,11 +11,11 @@ from flask import Flask
 
 def start_deadline_sweeper(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
     """A daemon thread that sweeps now and every ``DEADLINE_SWEEP_SECONDS`` (0: none)."""
-    from ..common.timer import start_timer
+    from ..core.timer import start_timer
 
     def work() -> None:
         from ..storage import get_backend
-        from . import settings
+        from ..core import settings
         from .deadlines import sweep
 
         sweep(get_backend(), settings.working_days(app.config), limit=settings.sweep_limit(app.config))

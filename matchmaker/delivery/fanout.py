@@ -3,7 +3,7 @@ user who reads that notification, and one per webhook endpoint of an institution
 addressed to.  Only queued here (inside the request); the worker sends."""
 from __future__ import annotations
 
-from ..accounts.models import User
+from ..core.users import User
 from ..search import Query, SearchBackend, Terms
 from .queue import enqueue
 from .service import CHANNEL_SETTINGS, ENDPOINTS

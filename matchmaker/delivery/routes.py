@@ -6,8 +6,8 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..access import require_staff, require_user
-from ..common.api import actor, backend, page_schema
+from ..core.access import require_staff, require_user
+from ..core.api import actor, backend, page_schema
 from . import queue, service
 from .schemas import (ChannelSettingsOutSchema, ChannelSettingsSchema, DeliveryListArgs, DeliverySchema, EndpointCreateSchema,
                       EndpointListArgs, EndpointSchema)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ..common.schemas import DocumentSchema, PageArgs, StrictSchema
+from ..core.schemas import DocumentSchema, PageArgs, StrictSchema
 from .channels import CHANNELS
 from .queue import STATUSES
 

@@ -2,9 +2,9 @@
 Plain functions over a backend and the configuration; the API and the pages call them."""
 from __future__ import annotations
 
-from ..accounts.models import User
-from ..common.schemas import now_iso, validate_with
-from ..common.service import envelope
+from ..core.users import User
+from ..core.schemas import now_iso, validate_with
+from ..core.service import envelope
 from ..errors import Forbidden, NotFound, ValidationError
 from ..search import AnyOf, Query, SearchBackend, Sort, Terms
 from .addresses import checked_url

@@ -61,7 +61,7 @@ def deliver_due(backend: SearchBackend, config, now: datetime | None = None, lim
 
 def start_delivery_worker(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
     """A daemon thread that sends what is due every ``DELIVERY_SWEEP_SECONDS`` (0: none)."""
-    from ..common.timer import start_timer
+    from ..core.timer import start_timer
     from ..storage import get_backend
 
     return start_timer(app, float(app.config.get("DELIVERY_SWEEP_SECONDS") or 0), "delivery-worker",
