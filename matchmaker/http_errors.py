@@ -9,8 +9,10 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from .common import rate_limits
 from .errors import MatchmakerError, SearchUnavailable
 
 
@@ -53,6 +55,10 @@ def register_error_handlers(app: Flask) -> None:
         if exc.status_code >= 500 and not isinstance(exc, SearchUnavailable):
             app.logger.error("configuration error: %s", exc.message)
         return render_error(exc.status_code, exc.message, {"json": exc.fields} if exc.fields else None, headers)
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(exc: RateLimitExceeded):  # Flask-Limiter's 429, in this service's words
+        return handle_matchmaker_error(rate_limits.refusal(exc))
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):
