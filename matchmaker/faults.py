@@ -90,6 +90,22 @@ def storage_fault(exc: BaseException, folder: str | Path | None = None) -> Fault
     return None
 
 
+def readable_when_full(database: str | Path, exc: BaseException) -> bool:
+    """Whether ``database`` may be read as it stands in its file although SQLite could
+    not open it (``exc``): the disk is full, so there is no room for the ``-shm`` file
+    WAL needs, and the ``-wal`` file is empty or gone (a clean stop checkpointed it), so the
+    file holds every committed write.  Such a file is opened read-only and ``immutable``
+    (no ``-shm`` needed): reads go on, and writes fail as on any full disk (507)."""
+    if not isinstance(exc, sqlite3.OperationalError) or not _no_room(database):
+        return False
+    try:
+        return os.path.getsize(f"{database}-wal") == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 def _no_room(where: str | Path) -> bool:
     where = Path(where)
     while not where.exists() and where != where.parent:
@@ -154,13 +170,22 @@ def _check_database(path: Path, thorough: bool) -> list[str]:
         return []  # empty: made on first use
     pragma = "integrity_check" if thorough else "quick_check"
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         try:
-            rows = [r[0] for r in db.execute(f"PRAGMA {pragma}(20)").fetchall()]
-        finally:
-            db.close()
+            rows = _pragma(f"file:{path}?mode=ro", pragma)
+        except sqlite3.OperationalError as exc:
+            if not readable_when_full(path, exc):  # else no room for the -shm file: check the file as it stands
+                raise
+            rows = _pragma(f"file:{path}?mode=ro&immutable=1", pragma)
     except sqlite3.Error as exc:
         return [f"{path}: damaged ({exc}); restore a backup (matchmaker restore FILE)"]
     if rows != ["ok"]:
         return [f"{path}: damaged ({'; '.join(rows[:3])}); restore a backup (matchmaker restore FILE)"]
     return []
+
+
+def _pragma(uri: str, pragma: str) -> list[str]:
+    db = sqlite3.connect(uri, uri=True, timeout=5)
+    try:
+        return [r[0] for r in db.execute(f"PRAGMA {pragma}(20)").fetchall()]
+    finally:
+        db.close()

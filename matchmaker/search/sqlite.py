@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import ConfigurationError, Conflict, NotFound, ValidationError
+from ..faults import readable_when_full
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
@@ -39,6 +41,9 @@ from .query import (
 
 _SQL_TYPES = {"keyword": "TEXT", "date": "TEXT", "boolean": "INTEGER", "float": "REAL", "double": "REAL"}
 _BATCH = 500
+#: How long a thread reads a full disk's database through a read-only connection before it
+#: tries for a writable one again (the disk may have room by then).
+READ_ONLY_SECONDS = 2.0
 
 
 def _q(name: str) -> str:
@@ -93,10 +98,23 @@ class SQLiteBackend(SearchBackend):
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if (conn is not None and getattr(self._local, "read_only_until", None) and not conn.in_transaction
+                and time.monotonic() > self._local.read_only_until):
+            self.close()  # a read-only stand-in for a full disk: try for the real connection again
+            conn = None
         if conn is None:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._local.read_only_until = None
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if not readable_when_full(self.path, exc):
+                    raise
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                                       check_same_thread=False)
+                self._local.read_only_until = time.monotonic() + READ_ONLY_SECONDS
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
