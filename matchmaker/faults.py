@@ -1,5 +1,6 @@
 """Faults of the machine rather than of the request: the disk is full, the data folder
-cannot be read or written, the database file is damaged.
+cannot be read or written, the database file is damaged, the database server stopped a
+statement that ran past its time limit.
 
 :func:`storage_fault` recognises them in whatever the storage engine raised (sqlite3's
 errors, an ``OSError``, or a database library's error wrapping either), so that the API
@@ -27,7 +28,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 @dataclass(frozen=True)
 class Fault:
     status: int  # 507 out of space, 503 the folder or database cannot be used
-    kind: str  # "full", "denied", "damaged"
+    kind: str  # "full", "denied", "damaged", "slow"
     message: str  # for the API's caller: says what to do, names no path
     path: str | None = None
 
@@ -36,7 +37,9 @@ class Fault:
         where = self.path or where
         reason = {"full": "no space left on the disk; free some space and try again",
                   "denied": "cannot read or write here; check the folder's owner and permissions",
-                  "damaged": "the database file is damaged; restore a backup (matchmaker restore FILE)"}[self.kind]
+                  "damaged": "the database file is damaged; restore a backup (matchmaker restore FILE)",
+                  "slow": "a statement ran past MATCHMAKER_DATABASE_STATEMENT_TIMEOUT_SECONDS and the database "
+                          "stopped it; try again, or raise the limit"}[self.kind]
         return f"{where}: {reason}" if where else reason
 
 
@@ -44,8 +47,11 @@ MESSAGES = {
     "full": "the server is out of disk space, so nothing was saved; try again later (the operator has been told)",
     "denied": "the server cannot read or write its data folder; try again later (the operator has been told)",
     "damaged": "the server's database is damaged; try again later (the operator has been told)",
+    "slow": "the request took longer than the database allows and was stopped; try again shortly",
 }
-STATUS = {"full": 507, "denied": 503, "damaged": 503}
+STATUS = {"full": 507, "denied": 503, "damaged": 503, "slow": 503}
+#: SQLSTATE of a statement PostgreSQL cancelled (statement_timeout)
+QUERY_CANCELED = "57014"
 
 
 def _chain(exc: BaseException):
@@ -60,6 +66,8 @@ def _chain(exc: BaseException):
 
 
 def _kind(exc: BaseException) -> tuple[str, str | None] | None:
+    if getattr(exc, "sqlstate", None) == QUERY_CANCELED:  # psycopg's QueryCanceled
+        return "slow", None
     if isinstance(exc, OSError) and exc.errno is not None:
         if exc.errno in FULL_ERRNOS:
             return "full", exc.filename

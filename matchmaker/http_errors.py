@@ -75,6 +75,7 @@ def register_error_handlers(app: Flask) -> None:
         fault = storage_fault(exc, app.config.get("DATA_DIR"))
         if fault is not None:  # the disk or the data folder, not the request: 507 / 503 with a sentence
             app.logger.error("%s (%s)", fault.line(app.config.get("DATA_DIR")), exc)
-            return render_error(fault.status, fault.message, headers={"Retry-After": "60"} if fault.status == 503 else None)
+            retry_after = "5" if fault.kind == "slow" else "60"  # a stopped statement: soon; a broken folder: later
+            return render_error(fault.status, fault.message, headers={"Retry-After": retry_after} if fault.status == 503 else None)
         app.logger.exception("unexpected error")
         return render_error(500, "an unexpected error occurred; it has been logged")

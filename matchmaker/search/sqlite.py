@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import ConfigurationError, Conflict, NotFound, ValidationError
+from ..errors import ConfigurationError, Conflict, NotFound, SearchUnavailable, ValidationError
 from ..faults import readable_when_full
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
@@ -44,6 +44,10 @@ _BATCH = 500
 #: How long a thread reads a full disk's database through a read-only connection before it
 #: tries for a writable one again (the disk may have room by then).
 READ_ONLY_SECONDS = 2.0
+#: How often (in SQLite virtual-machine instructions) a search looks at its time budget.
+PROGRESS_STEPS = 1000
+#: Retry-After of a search stopped at its budget.
+BUDGET_RETRY_AFTER = 5
 
 
 def _q(name: str) -> str:
@@ -154,6 +158,28 @@ class SQLiteBackend(SearchBackend):
             db.execute("COMMIT")
         finally:
             self._local.depth = 0
+
+    @contextmanager
+    def _within_budget(self) -> Iterator[None]:
+        """Stop the statements of one search once it has run :attr:`time_budget` seconds
+        (SQLite's progress handler, called every :data:`PROGRESS_STEPS` instructions, aborts
+        the statement); the search is then SearchUnavailable, and the connection free."""
+        db = self.db
+        if not self.time_budget or getattr(self._local, "deadline", None) is not None:
+            yield  # no budget, or inside a search that already has one
+            return
+        self._local.deadline = deadline = time.monotonic() + self.time_budget
+        db.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupted" not in str(exc):
+                raise
+            raise SearchUnavailable(f"the search ran past its budget of {self.time_budget:g} seconds and was stopped; "
+                                    "narrow it, or try again shortly", retry_after=BUDGET_RETRY_AFTER) from None
+        finally:
+            self._local.deadline = None
+            db.set_progress_handler(None, 0)
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -666,7 +692,7 @@ class SQLiteBackend(SearchBackend):
         (see :meth:`memoized`); the page's documents are read each time."""
         spec = self.spec(index)
         check_window(query)
-        with self._snapshot():
+        with self._within_budget(), self._snapshot():
             total, facets, page, sums = self.memoized("search", (index, repr(query)), [index], lambda: self._hits(spec, query))
             return SearchResult(
                 items=self._page_documents(spec, page),
