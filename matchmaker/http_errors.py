@@ -12,7 +12,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from .common import rate_limits
+from .core import rate_limits
 from .errors import MatchmakerError, SearchUnavailable
 
 

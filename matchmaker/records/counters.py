@@ -7,7 +7,7 @@ workers).  These counters live in one small SQLite file in the data folder
 write, need no backup, and survive a restart.  Every method is one short transaction;
 times are wall-clock seconds (``time.time``), the same in every process.
 
-The request rates are Flask-Limiter's (:mod:`matchmaker.common.rate_limits`): its
+The request rates are Flask-Limiter's (:mod:`matchmaker.core.rate_limits`): its
 ``limits`` package keeps counts in a *storage*, and those it ships are process memory,
 Redis, Memcached and MongoDB.  :class:`CountersStorage` is one more, registered for the
 scheme ``matchmaker-counters://``, over this file: what every worker shares, with no
@@ -126,7 +126,7 @@ class SharedCounters:
 class CountersStorage(Storage):
     """A ``limits`` storage (fixed windows) over :class:`SharedCounters`:
     ``matchmaker-counters:///path/to/counters.sqlite3``, or ``matchmaker-counters://`` with
-    the ``counters`` option (the app's own, as :mod:`matchmaker.common.rate_limits` passes)."""
+    the ``counters`` option (the app's own, as :mod:`matchmaker.core.rate_limits` passes)."""
 
     STORAGE_SCHEME = ["matchmaker-counters"]
     base_exceptions = STORE_ERRORS
