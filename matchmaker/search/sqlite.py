@@ -103,7 +103,7 @@ class SQLiteBackend(SearchBackend):
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if (conn is not None and getattr(self._local, "read_only_until", None) and not conn.in_transaction
-                and time.monotonic() > self._local.read_only_until):
+                and getattr(self._local, "deadline", None) is None and time.monotonic() > self._local.read_only_until):
             self.close()  # a read-only stand-in for a full disk: try for the real connection again
             conn = None
         if conn is None:
