@@ -79,6 +79,10 @@ DEFAULTS = {
     "REGISTRATION_CONFIRM_HOURS": 48,  # how long the emailed confirmation link works
     "REGISTRATIONS_PER_ADDRESS_PER_HOUR": 10,  # sign-ups from one client address
     "PUBLIC_URL": None,  # the service's address in emailed links; unset: the address the request came to
+    # a search that would run longer stops and answers 503 with Retry-After (0: no limit)
+    "SEARCH_TIME_BUDGET_SECONDS": 10,
+    # PostgreSQL ends any statement of the records that runs longer (0: no limit); migrations have none
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": 30,
     "TODAY": None,  # MATCHMAKER_TODAY: the date taken as today (matchmaker.clock); unset, the real date
 }
 
@@ -97,6 +101,8 @@ CHECKED = {
     "SIGNIN_MAX_FAILURES_PER_ADDRESS": ("whole", 1),
     "SIGNIN_WINDOW_SECONDS": ("number", 1),
     "SIGNIN_LOCKOUT_SECONDS": ("number", 1),
+    "SEARCH_TIME_BUDGET_SECONDS": ("number", 0),
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": ("number", 0),
     "SESSION_COOKIE_SECURE": ("boolean", None),
     "SMTP_PORT": ("whole", 1),
     "SMTP_TIMEOUT": ("number", 0.1),

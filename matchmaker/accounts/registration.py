@@ -63,8 +63,10 @@ def check_budget(counters, address: str | None, config) -> None:
     limit = int(config.get("REGISTRATIONS_PER_ADDRESS_PER_HOUR") or 0)
     if not address or limit <= 0:
         return
-    count, retry_after = counters.hit(f"register/address/{address}", 3600)
+    key = f"register/address/{address}"
+    count = counters.incr(key, 3600)
     if count > limit:
+        retry_after = max(1, int(counters.count(key)[1] - counters.clock() + 0.999))
         raise TooManyAttempts(f"too many sign-ups from this address; try again in {retry_after} seconds", retry_after=retry_after)
 
 
