@@ -14,7 +14,7 @@ from .. import clock
 from ..access import require_user
 from ..accounts.models import User
 from ..common.service import envelope
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, Label, NeedNotOpenForClaims, NoSuchDocument, NoSuchReference, ValidationError
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from .calendar import ZONE_TIME, add_working_days, utc_iso
 from .interests import emit
@@ -55,12 +55,12 @@ class ClaimService:
         institution_id = self._claimant(user, institution_id)
         need = self.backend.get(NEEDS, need_id)
         if need is None:
-            raise NotFound(f"need {need_id} not found")
+            raise NoSuchDocument(kind="need", id=need_id)
         institution = self.backend.get(INSTITUTIONS, institution_id)
         if institution is None:
-            raise ValidationError(f"institution {institution_id} does not exist", fields={"institution_id": ["no such institution"]})
+            raise NoSuchReference(kind=Label("object_kind", "institution"), id=institution_id, fields={"institution_id": ["no such institution"]})
         if need["status"] != "open":
-            raise Conflict(f"only open needs are claimed; this one is {need['status']}", fields={"need_id": ["not open"]})
+            raise NeedNotOpenForClaims(status=Label("need_status", need['status']), need_id=need['id'], fields={"need_id": ["not open"]})
         now = clock.now()
         stamp = utc_iso(now)
         doc = {"need_id": need_id, "need_title": need["title"], "enterprise_id": need["enterprise_id"],
@@ -81,7 +81,7 @@ class ClaimService:
     def fetch(self, user: User, claim_id: str) -> dict:
         claim = self.backend.get(CLAIMS, claim_id)
         if claim is None or not self._may_see(require_user(user), claim):
-            raise NotFound(f"claim {claim_id} not found")
+            raise NoSuchDocument(kind="claim", id=claim_id)
         return claim
 
     @staticmethod

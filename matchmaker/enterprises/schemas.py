@@ -8,6 +8,7 @@ from marshmallow import fields, validate, validates, validates_schema
 from .. import clock
 from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
 from ..vocabulary import CERTIFICATION_KINDS, COUNTER_GUARANTEES, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
+from ..errors import YEARS_REPEATED, YEAR_AFTER_CURRENT
 
 
 class FinancialYearSchema(StrictSchema):
@@ -37,7 +38,7 @@ class FinancialYearSchema(StrictSchema):
     @validates("year")
     def not_after_this_year(self, value: int, **kwargs):
         if value > clock.today().year:
-            raise ma.ValidationError(f"a financial year after the current one ({clock.today().year})")
+            raise ma.ValidationError(YEAR_AFTER_CURRENT(year=clock.today().year))
 
     @validates_schema
     def parts_within_wholes(self, data, **kwargs):
@@ -209,7 +210,7 @@ class EnterpriseSchema(DocumentSchema):
         years = [f["year"] for f in data.get("financials") or []]
         repeated = sorted({y for y in years if years.count(y) > 1})
         if repeated:
-            raise ma.ValidationError(f"each year once; repeated: {', '.join(map(str, repeated))}", "financials")
+            raise ma.ValidationError(YEARS_REPEATED(years=", ".join(map(str, repeated))), "financials")
         founded = data.get("founded")
         if founded and any(y < founded.year for y in years):
             raise ma.ValidationError("a financial year before the founding year", "financials")

@@ -25,7 +25,7 @@ from ..accounts.models import User
 from ..brokering.calendar import ZONE_TIME, parse_time, utc_iso
 from ..brokering.interests import emit
 from ..common.service import Observer, envelope
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, Label, NoSuchDocument, NoSuchReference, ValidationError
 from ..notifications.service import Notifications
 from ..search import Not, Query, SearchBackend, Sort, Terms
 from .programmes import PROGRAMMES
@@ -83,13 +83,13 @@ class GrantService:
     def fetch(self, grant_id: str) -> dict:
         grant = self.backend.get(GRANTS, grant_id)
         if grant is None:
-            raise NotFound(f"grant {grant_id} not found")
+            raise NoSuchDocument(kind="grant", id=grant_id)
         return grant
 
     def get(self, user: User, grant_id: str) -> dict:
         grant = self.fetch(grant_id)
         if not can_read(require_user(user), grant):
-            raise NotFound(f"grant {grant_id} not found")
+            raise NoSuchDocument(kind="grant", id=grant_id)
         return grant
 
     def search(self, user: User, args: dict) -> dict:
@@ -125,10 +125,10 @@ class GrantService:
             raise ValidationError("say which enterprise applies", fields={"enterprise_id": ["required"]})
         enterprise = self.backend.get("enterprises", enterprise_id)
         if enterprise is None:
-            raise ValidationError(f"enterprise {enterprise_id} does not exist", fields={"enterprise_id": ["no such enterprise"]})
+            raise NoSuchReference(kind=Label("object_kind", "enterprise"), id=enterprise_id, fields={"enterprise_id": ["no such enterprise"]})
         programme = self.backend.get(PROGRAMMES, data["programme_id"])
         if programme is None:
-            raise ValidationError(f"programme {data['programme_id']} does not exist", fields={"programme_id": ["no such programme"]})
+            raise NoSuchReference(kind=Label("object_kind", "programme"), id=data['programme_id'], fields={"programme_id": ["no such programme"]})
         tie = self._tie(programme, enterprise_id, data)
         already = sum(g["amount"] for g in self.held_by(programme["id"], enterprise_id=enterprise_id))
         calc = calculate(programme, loan=tie.get("loan"), stage=data.get("stage"), already=already)

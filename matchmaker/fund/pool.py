@@ -23,7 +23,7 @@ from ..accounts.models import User
 from ..brokering.calendar import utc_iso
 from ..brokering.interests import emit
 from ..common.service import Observer, envelope
-from ..errors import Conflict, MatchmakerError, NotFound, ValidationError
+from ..errors import Conflict, Label, MatchmakerError, NoSuchDocument, NoSuchReference, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService
 from ..scoring.settings import BoardNotInForce, ScoringSettings
@@ -111,14 +111,14 @@ class PoolService:
     def fetch(self, entry_id: str) -> dict:
         entry = self.backend.get(POOL, entry_id)
         if entry is None or entry.get("status") == "dismissed":
-            raise NotFound(f"pool entry {entry_id} not found")
+            raise NoSuchDocument(kind="pool entry", id=entry_id)
         return entry
 
     def get(self, user: User, entry_id: str, language: str = "en") -> dict:
         user = require_user(user)
         entry = self.fetch(entry_id)
         if not (user.is_staff or owns_enterprise(user, entry["enterprise_id"])):
-            raise NotFound(f"pool entry {entry_id} not found")
+            raise NoSuchDocument(kind="pool entry", id=entry_id)
         return self.shown(user, entry, language, full=True)
 
     def search(self, user: User, args: dict, language: str = "en") -> dict:
@@ -169,7 +169,7 @@ class PoolService:
         require_staff(user, "enter enterprises into the listing reserve pool")
         enterprise = self.backend.get("enterprises", data["enterprise_id"])
         if enterprise is None:
-            raise ValidationError(f"enterprise {data['enterprise_id']} does not exist", fields={"enterprise_id": ["no such enterprise"]})
+            raise NoSuchReference(kind=Label("object_kind", "enterprise"), id=data['enterprise_id'], fields={"enterprise_id": ["no such enterprise"]})
         board = self._board(data["target_board"])
         entered_on = data.get("entered_on") or clock.today()
         _not_future(entered_on, "entered_on")
@@ -283,7 +283,7 @@ class PoolService:
         require_staff(user, "dismiss suggestions for the reserve pool")
         enterprise = self.backend.get("enterprises", enterprise_id)
         if enterprise is None:
-            raise NotFound(f"enterprise {enterprise_id} not found")
+            raise NoSuchDocument(kind="enterprise", id=enterprise_id)
         if self.backend.get(POOL, enterprise_id) is not None:
             raise Conflict("the enterprise is in the pool or was dismissed already", fields={"enterprise_id": ["known to the pool"]})
         stamp = _stamp()

@@ -31,7 +31,7 @@ from ..brokering import facts
 from ..brokering.calendar import ZONE_TIME, answered_in_time, local_month, now_utc, parse_time, utc_iso
 from ..brokering.interests import INTRODUCTIONS, IntroductionService, emit, published_at
 from ..common.service import Observer, envelope
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, Label, MeetingCannotBeCancelled, MeetingClosed, MeetingOverlap, MeetingTakesNoAnswers, NeedCannotBeFunded, NeedNotOpenForMeetings, NoSuchDocument, NoSuchReference, OVERLAPS_MEETING, OutcomeBeforeHeld, ValidationError
 from ..needs.service import TRANSITIONS, NeedService
 from ..notifications.service import Notifications
 from ..search import AnyOf, Not, Query, Range, SearchBackend, Sort, Terms
@@ -85,7 +85,7 @@ class MeetingService:
     def fetch(self, meeting_id: str) -> dict:
         meeting = self.backend.get(MEETINGS, meeting_id)
         if meeting is None:
-            raise NotFound(f"meeting {meeting_id} not found")
+            raise NoSuchDocument(kind="meeting", id=meeting_id)
         return meeting
 
     def get(self, user: User, meeting_id: str) -> dict:
@@ -121,12 +121,12 @@ class MeetingService:
         require_staff(user, "propose meetings")
         need = self.backend.get(NEEDS, data["need_id"])
         if need is None:
-            raise ValidationError(f"need {data['need_id']} does not exist", fields={"need_id": ["no such need"]})
+            raise NoSuchReference(kind=Label("object_kind", "need"), id=data['need_id'], fields={"need_id": ["no such need"]})
         if need["status"] not in BROKERABLE:
-            raise Conflict(f"meetings are brokered for open needs; this one is {need['status']}", fields={"need_id": ["not open"]})
+            raise NeedNotOpenForMeetings(status=Label("need_status", need['status']), need_id=need['id'], fields={"need_id": ["not open"]})
         institution = self.backend.get(INSTITUTIONS, data["institution_id"])
         if institution is None:
-            raise ValidationError(f"institution {data['institution_id']} does not exist", fields={"institution_id": ["no such institution"]})
+            raise NoSuchReference(kind=Label("object_kind", "institution"), id=data['institution_id'], fields={"institution_id": ["no such institution"]})
         intro = None
         if data.get("introduction_id"):
             intro = self.backend.get(INTRODUCTIONS, data["introduction_id"])
@@ -176,9 +176,9 @@ class MeetingService:
         if clash is not None:
             other = clash
             party = "enterprise" if other["enterprise_id"] == meeting["enterprise_id"] else "institution"
-            raise Conflict(
-                f"the {party} already has meeting {other['id']} from {other['starts_at']} to {other['ends_at']}",
-                fields={"starts_at": [f"overlaps meeting {other['id']} of the same {party}"]},
+            raise MeetingOverlap(
+                party=party, other=other["id"], starts=other["starts_at"], ends=other["ends_at"],
+                fields={"starts_at": [OVERLAPS_MEETING(other=other["id"], party=party)]},
             )
 
     def change(self, user: User, meeting_id: str, changes: dict, expected_version: str | None = None) -> dict:
@@ -202,7 +202,7 @@ class MeetingService:
 
     def _edit(self, user: User, meeting: dict, changes: dict, expected_version: str | None) -> dict:
         if meeting["status"] not in ("proposed", "confirmed"):
-            raise Conflict(f"a {meeting['status']} meeting cannot be changed", fields={"status": [meeting["status"]]})
+            raise MeetingClosed(status=Label("meeting_status", meeting['status']), fields={"status": [meeting["status"]]})
         doc = dict(meeting)
         moved = "starts_at" in changes or "ends_at" in changes
         if moved:
@@ -239,7 +239,7 @@ class MeetingService:
         meeting = self.fetch(meeting_id)
         own_side = answering_side(user, meeting, side)
         if meeting["status"] not in ("proposed", "confirmed"):
-            raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+            raise MeetingTakesNoAnswers(status=Label("meeting_status", meeting['status']), fields={"status": [meeting["status"]]})
         if answer == "confirmed" and meeting.get("slots") and meeting["status"] == "proposed":
             raise Conflict("this meeting offers several times: pick the ones that suit you",
                            fields={"slots": ["pick from the offered times"]})
@@ -282,7 +282,7 @@ class MeetingService:
         if not slots:
             raise Conflict("this meeting has one time: confirm or decline it", fields={"slots": ["no times to pick from"]})
         if meeting["status"] != "proposed":
-            raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+            raise MeetingTakesNoAnswers(status=Label("meeting_status", meeting['status']), fields={"status": [meeting["status"]]})
         wrong = sorted(i for i in picks if not 0 <= i < len(slots))
         if wrong:
             raise ValidationError("pick from the times offered", fields={"slots": [f"positions 0 to {len(slots) - 1}"]})
@@ -330,7 +330,7 @@ class MeetingService:
         require_staff(user, "cancel meetings")
         meeting = self.fetch(meeting_id)
         if meeting["status"] not in ("proposed", "confirmed"):
-            raise Conflict(f"a {meeting['status']} meeting cannot be cancelled", fields={"status": [meeting["status"]]})
+            raise MeetingCannotBeCancelled(status=Label("meeting_status", meeting['status']), fields={"status": [meeting["status"]]})
         stamp = utc_iso(now_utc())
         doc = {**meeting, "status": "cancelled", "cancelled_at": stamp, "cancelled_by": user.id,
                "cancel_reason": reason or "cancelled by zone staff", "updated_at": stamp}
@@ -366,7 +366,7 @@ class MeetingService:
         require_staff(user, "record meeting outcomes")
         meeting = self.fetch(meeting_id)
         if meeting["status"] != "held":
-            raise Conflict(f"an outcome is recorded after the meeting is held; this one is {meeting['status']}",
+            raise OutcomeBeforeHeld(status=Label("meeting_status", meeting['status']),
                            fields={"status": [meeting["status"]]})
         correcting = meeting.get("outcome") == "funded"
         reason = (data.get("correction_reason") or "").strip() or None
@@ -425,7 +425,7 @@ class MeetingService:
         if need["status"] == "funded":
             return  # funded already (another institution's meeting): counted once
         if "funded" not in TRANSITIONS[need["status"]]:
-            raise Conflict(f"the need is {need['status']}: it cannot become funded", fields={"outcome": [f"the need is {need['status']}"]})
+            raise NeedCannotBeFunded(status=Label("need_status", need['status']), fields={"outcome": [f"the need is {need['status']}"]})
         NeedService(self.backend, self.observers).update(user, need_id, {"status": "funded"})
 
     def funded_total(self, need_id: str) -> int:

@@ -20,7 +20,7 @@ from ..access import can_read_enterprise, require_user
 from ..accounts.models import User
 from ..clock import now, today
 from ..common.language import localize
-from ..errors import Forbidden, MatchmakerError, NotFound, ValidationError
+from ..errors import Forbidden, MatchmakerError, NoSuchDocument, ValidationError
 from ..scoring.readiness import assess, summarize
 from ..scoring.settings import ScoringSettings
 from ..search import Query, SearchBackend, Terms
@@ -206,7 +206,7 @@ class ReadinessService:
         user = require_user(user)
         enterprise = self.backend.get("enterprises", enterprise_id)
         if enterprise is None:
-            raise NotFound(f"enterprise {enterprise_id} not found")
+            raise NoSuchDocument(kind="enterprise", id=enterprise_id)
         if not can_read_enterprise(user, enterprise_id):
             raise Forbidden("only the enterprise itself and zone staff see its listing readiness")
         day = as_of or today()

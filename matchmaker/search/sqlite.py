@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import ConfigurationError, Conflict, NotFound, ValidationError
+from ..errors import ConfigurationError, Conflict, DuplicateDocument, NoSuchDocument, ValidationError
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
@@ -438,7 +438,7 @@ class SQLiteBackend(SearchBackend):
         body = strip_meta(doc)
         with self.transaction():
             if self._current(spec, doc_id) is not None:
-                raise Conflict(f"{index} {doc_id} already exists", fields={"id": ["already exists"]})
+                raise DuplicateDocument(kind=index, id=doc_id, fields={"id": ["already exists"]})
             self._store(spec, [(doc_id, body, None)])
         return {"id": doc_id, **body, "version": "1"}
 
@@ -448,7 +448,7 @@ class SQLiteBackend(SearchBackend):
         with self.transaction():
             row = self._current(spec, doc_id)
             if row is None:
-                raise NotFound(f"{index} {doc_id} not found")
+                raise NoSuchDocument(kind=index, id=doc_id)
             self._check_version(doc_id, row[1], expected_version)
             (version,) = self._store(spec, [(doc_id, body, tuple(row))])
         return {"id": doc_id, **body, "version": str(version)}
@@ -459,7 +459,7 @@ class SQLiteBackend(SearchBackend):
         with self.transaction():
             row = self._current(spec, doc_id)
             if row is None:
-                raise NotFound(f"{index} {doc_id} not found")
+                raise NoSuchDocument(kind=index, id=doc_id)
             rid, version = row
             self._check_version(doc_id, version, expected_version)
             self._clear_derived(table, [(rid,)])

@@ -11,13 +11,14 @@ Money is shown the way each language writes it: ``1,500万元`` and ``2.3亿元`
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from flask import request
 from jinja2 import Undefined
 from flask_babel import format_datetime as babel_datetime
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext as _l
+
+from ..errors import Label, Labels, Text
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT = "zh"
@@ -262,63 +263,23 @@ def bilingual(value) -> str:
 
 
 # -- messages from the services and from marshmallow ----------------------------------------
-#: Messages with values in them: a pattern and the catalog's sentence with placeholders.
-_PATTERNS = [
-    (re.compile(r"^Must be one of: (?P<choices>.*)\.$"), _l("Must be one of: %(choices)s.")),
-    (re.compile(r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$"),
-     _l("Must be between %(min)s and %(max)s.")),
-    (re.compile(r"^Must be greater than (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$"),
-     _l("Must be above %(min)s and at most %(max)s.")),
-    (re.compile(r"^Must be greater than or equal to (?P<min>\S+)\.$"), _l("Must be at least %(min)s.")),
-    (re.compile(r"^Must be less than or equal to (?P<max>\S+)\.$"), _l("Must be at most %(max)s.")),
-    (re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"), _l("Must have %(min)s to %(max)s characters.")),
-    (re.compile(r"^Shorter than minimum length 1\.$"), _l("Required.")),
-    (re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"), _l("Must have at least %(min)s characters.")),
-    (re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"), _l("Must have at most %(max)s characters.")),
-    (re.compile(r"^must have at least (?P<min>\d+) characters$"), _l("Must have at least %(min)s characters.")),
-    (re.compile(r"^must have at most (?P<max>\d+) characters$"), _l("Must have at most %(max)s characters.")),
-    (re.compile(r"^each year once; repeated: (?P<years>.*)$"), _l("Each year only once; repeated: %(years)s")),
-    (re.compile(r"^from (?P<status>\w+) it can go to: (?P<allowed>.*)$"), _l("From this status it can go to: %(allowed)s")),
-    (re.compile(r"^a need cannot go from (?P<before>\w+) to (?P<after>\w+)$"), _l("The need cannot move to that status.")),
-    (re.compile(r"^a \w+ user is not bound to an enterprise$"), _l("Only enterprise users are bound to an enterprise.")),
-    (re.compile(r"^a \w+ user is not bound to an institution$"), _l("Only institution users are bound to an institution.")),
-    (re.compile(r"^(enterprise|institution) \S+ does not exist$"), _l("There is no such enterprise or institution.")),
-    (re.compile(r"^user \S+ already exists$"), _l("This username is already taken.")),
-    (re.compile(r"^overlaps meeting \S+ of the same (?P<party>enterprise|institution)$"),
-     _l("Overlaps another meeting of the same party.")),
-    (re.compile(r"^the (enterprise|institution) already has meeting \S+ from .*$"),
-     _l("One of the parties already has a meeting at that time.")),
-    (re.compile(r"^(only open needs take answers|introductions are for open needs|meetings are brokered for open needs); this one is \w+$"),
-     _l("This need is no longer open.")),
-    (re.compile(r"^a \w+ meeting (takes no more answers|cannot be cancelled|cannot be changed)$"),
-     _l("This meeting can no longer be changed.")),
-    (re.compile(r"^an outcome is recorded after the meeting is held; this one is \w+$"),
-     _l("An outcome is recorded after the meeting is held.")),
-    (re.compile(r"^the need is \w+: it cannot become funded$"), _l("The need cannot become funded from its present status.")),
-    (re.compile(r"^\w+ \S+ not found$"), _l("It does not exist or was deleted.")),
-    (re.compile(r"^only zone staff and admins may .*$"), _l("Only zone staff may do this.")),
-    (re.compile(r"^only admins may .*$"), _l("Only administrators may do this.")),
-    (re.compile(r"^a financial year after the current one \((?P<year>\d+)\)$"),
-     _l("A financial year after the current one (%(year)s) cannot be entered.")),
-    (re.compile(r"^too many failed sign-ins; try again in (?P<seconds>\d+) seconds$"),
-     _l("Too many failed sign-ins. Try again in %(seconds)s seconds.")),
-]
+def _parameter(value) -> str:
+    """A parameter of a message in the page's language: codes become their labels."""
+    if isinstance(value, Labels):
+        separator = "、" if language() == "zh" else ", "
+        return separator.join(label(value.kind, code) for code in value) or str(value)
+    if isinstance(value, Label):
+        return label(value.kind, str(value))
+    return "—" if value is None else str(value)
 
 
 def translate_message(message) -> str:
-    """A message from a service or a schema, in the page's language when the catalog has it."""
+    """A message from a service or a schema in the page's language: a ``Text`` (an error's
+    sentence with its values, ``errors.py``) through the catalog's sentence and its values,
+    a plain message when the catalog has it word for word; else as written."""
     if message is None:
         return ""
-    text = str(message)
-    translated = gettext(text)
-    if translated != text:
-        return translated
-    for pattern, sentence in _PATTERNS:
-        found = pattern.match(text)
-        if found:
-            values = found.groupdict()
-            if "allowed" in values:
-                separator = "、" if language() == "zh" else ", "
-                values["allowed"] = separator.join(label("need_status", s.strip()) for s in values["allowed"].split(","))
-            return str(sentence) % values if values else str(sentence)
-    return text
+    if isinstance(message, Text):
+        translated = gettext(message.page or message.sentence)
+        return translated % {k: _parameter(v) for k, v in message.params.items()} if message.params else translated
+    return gettext(str(message))

@@ -2,8 +2,9 @@
 
 The pages show a service's or a schema's message through ``i18n.translate_message``,
 which looks each one up in the catalog; ``pybabel extract -k N_`` collects them from
-here.  Messages with values in them are matched by the patterns in ``i18n``.  A message
-missing from both is shown as written (in English), never dropped.
+here.  Messages with values in them are ``errors.Text``s: an error's code, its catalog
+sentence and its values (``errors.py``).  A message missing from the catalog is shown as
+written (in English), never dropped.
 """
 
 
