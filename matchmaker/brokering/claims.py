@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from .. import clock
 from ..access import require_user
 from ..accounts.models import User
+from ..labels import codes
 from ..common.service import envelope
 from ..errors import Conflict, Forbidden, Label, NeedNotOpenForClaims, NoSuchDocument, NoSuchReference, ValidationError
 from ..search import Query, Range, SearchBackend, Sort, Terms
@@ -20,7 +21,7 @@ from .calendar import ZONE_TIME, add_working_days, utc_iso
 from .interests import emit
 
 CLAIMS, NEEDS, INSTITUTIONS = "claims", "needs", "institutions"
-STATUSES = ("active", "lapsed", "released")
+STATUSES = codes("claim_status")
 
 
 def report_due(at: datetime, working_days: int) -> str:

@@ -7,6 +7,7 @@ from marshmallow import fields, validate, validates, validates_schema
 
 from .. import clock
 from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
+from ..labels import codes
 from ..vocabulary import CERTIFICATION_KINDS, COUNTER_GUARANTEES, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
 from ..errors import YEARS_REPEATED, YEAR_AFTER_CURRENT
 
@@ -66,7 +67,7 @@ class ValuationSchema(_DatedSchema):
 
     amount = Money(required=True)
     as_of = IsoDate(required=True)
-    basis = Code(("last_round", "staff_estimate"), required=True,
+    basis = Code(codes("valuation_basis"), required=True,
                  metadata={"description": "last_round: the last round's post-money valuation; staff_estimate"})
 
     DATES = ("as_of",)
@@ -122,7 +123,7 @@ class CertificationSchema(_DatedSchema):
 
 
 class NeeqTierSchema(_DatedSchema):
-    tier = Code(("basic", "innovation"), required=True, metadata={"description": "NEEQ tier: basic 基础层, innovation 创新层"})
+    tier = Code(codes("neeq_tier"), required=True, metadata={"description": "NEEQ tier: basic 基础层, innovation 创新层"})
     since = IsoDate(allow_none=True)
 
     DATES = ("since",)

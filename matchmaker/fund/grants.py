@@ -22,6 +22,7 @@ from __future__ import annotations
 from .. import clock
 from ..access import own_enterprise_filters, owns_enterprise, require_staff, require_user
 from ..accounts.models import User
+from ..labels import say
 from ..brokering.calendar import ZONE_TIME, parse_time, utc_iso
 from ..brokering.interests import emit
 from ..common.service import Observer, envelope
@@ -35,7 +36,6 @@ GRANTS = "grants"
 COMMITTED = ("approved", "paid")
 #: Which status a grant may move to from each status.
 TRANSITIONS = {"applied": {"approved", "rejected"}, "approved": {"paid", "rejected"}, "paid": set(), "rejected": set()}
-STATUS_ZH = {"applied": "已申请", "approved": "已批准", "paid": "已拨付", "rejected": "未获批准"}
 
 
 def can_read(user: User, grant: dict) -> bool:
@@ -246,7 +246,7 @@ class GrantService:
         why = f" ({stored['reason']})" if status == "rejected" else ""
         self._tell(stored, user, [f"enterprise:{stored['enterprise_id']}"],
                    f"Your grant of {stored['amount']:,} yuan ({stored.get('programme_name_en') or stored['programme_name']}) is {status}{why}.",
-                   f"您的专项资金（{stored['programme_name']}，{stored['amount']:,}元）{STATUS_ZH[status]}" + (f"：{stored['reason']}" if why else "") + "。")
+                   f"您的专项资金（{stored['programme_name']}，{stored['amount']:,}元）{say('grant_status', status, form='short')}" + (f"：{stored['reason']}" if why else "") + "。")
         return stored
 
     def _book(self, grant: dict, status: str) -> None:

@@ -32,6 +32,7 @@ from ..brokering.calendar import ZONE_TIME, answered_in_time, local_month, now_u
 from ..brokering.interests import INTRODUCTIONS, IntroductionService, emit, published_at
 from ..common.service import Observer, envelope
 from ..errors import Conflict, Forbidden, Label, MeetingCannotBeCancelled, MeetingClosed, MeetingOverlap, MeetingTakesNoAnswers, NeedCannotBeFunded, NeedNotOpenForMeetings, NoSuchDocument, NoSuchReference, OVERLAPS_MEETING, OutcomeBeforeHeld, ValidationError
+from ..labels import say
 from ..needs.service import TRANSITIONS, NeedService
 from ..notifications.service import Notifications
 from ..search import AnyOf, Not, Query, Range, SearchBackend, Sort, Terms
@@ -45,7 +46,6 @@ SIDES = ("enterprise", "institution")
 BROKERABLE = ("open", "in_talks")
 MAX_LENGTH = timedelta(hours=12)
 MAX_SLOTS = 3
-SIDE_ZH = {"enterprise": "企业", "institution": "机构"}
 
 
 def party_side(user: User, meeting: dict) -> str | None:
@@ -265,7 +265,7 @@ class MeetingService:
         verb, verb_zh = ("confirmed", "确认") if answer == "confirmed" else ("declined", "婉拒")
         party = stored.get(f"{own_side}_name") or own_side
         message = f"The {own_side} ({party}) {verb} the meeting of {_when(stored)}."
-        message_zh = f"{SIDE_ZH[own_side]}（{party}）{verb_zh}了{_when(stored)}的会面。"
+        message_zh = f"{say('object_kind', own_side)}（{party}）{verb_zh}了{_when(stored)}的会面。"
         if stored["status"] == "confirmed":
             message += " Both parties have confirmed."
             message_zh += "双方均已确认。"
@@ -322,7 +322,7 @@ class MeetingService:
         else:
             self._tell(stored, [other, "staff"], "meeting_changed", user,
                        f"The {own_side} ({party}) picked the times that suit it; your choice confirms the meeting.",
-                       f"{SIDE_ZH[own_side]}（{party}）已选择合适的会面时间，待您选择后即可确认。")
+                       f"{say('object_kind', own_side)}（{party}）已选择合适的会面时间，待您选择后即可确认。")
         return stored
 
     # -- staff steps --------------------------------------------------------------------
@@ -397,11 +397,11 @@ class MeetingService:
         if correcting:
             message = (f"Correction: the outcome of the meeting of {_when(stored)} is {label}, not "
                        f"{_outcome_text(meeting, 'en')} as told before. Reason: {reason}")
-            message_zh = (f"更正：{_when(stored)}会面的结果为{OUTCOME_ZH[outcome]}{_amount_zh(stored)}，"
+            message_zh = (f"更正：{_when(stored)}会面的结果为{say('outcome', outcome)}{_amount_zh(stored)}，"
                           f"此前通知的{_outcome_text(meeting, 'zh')}有误。原因：{reason}")
         else:
             message = f"Outcome of the meeting of {_when(stored)}: {label}."
-            message_zh = f"{_when(stored)}会面的结果：{OUTCOME_ZH[outcome]}。"
+            message_zh = f"{_when(stored)}会面的结果：{say('outcome', outcome)}。"
         self._tell(stored, ["enterprise", "institution"], "meeting_changed", user, message, message_zh)
         return stored
 
@@ -466,10 +466,6 @@ def meeting_doc(need: dict, institution: dict, starts: str, ends: str, *, propos
     })
 
 
-OUTCOME_ZH = {"no_further_contact": "不再跟进", "follow_up": "继续跟进", "term_sheet": "签署投资意向书",
-              "funded": "完成融资", "declined": "已婉拒"}
-
-
 def _times(starts_at, ends_at) -> tuple[str, str]:
     starts, ends = parse_time(starts_at, "starts_at"), parse_time(ends_at, "ends_at")
     if ends <= starts:
@@ -507,7 +503,7 @@ def has_started(meeting: dict) -> bool:
 def _outcome_text(meeting: dict, lang: str = "en") -> str:
     outcome = meeting.get("outcome") or ""
     if lang == "zh":
-        return OUTCOME_ZH.get(outcome, outcome) + _amount_zh(meeting)
+        return say("outcome", outcome) + _amount_zh(meeting)
     text = outcome.replace("_", " ")
     return f"{text} ({meeting['amount']:,} yuan)" if meeting.get("amount") else text
 
