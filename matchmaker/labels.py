@@ -266,6 +266,16 @@ LABELS: dict[str, dict] = {
         "hkex": W("Hong Kong", "香港联交所"),
         "overseas": W("Overseas", "境外"),
     },
+    #: the boards of the listing rule files (``scoring/defaults/boards``), by their ``board``
+    "board": {
+        "main": W("Main Board", "主板"),
+        "sme": W("SME board", "中小板"),
+        "chinext": W("ChiNext", "创业板"),
+        "star": W("STAR market", "科创板"),
+        "bse": W("Beijing Stock Exchange", "北交所"),
+        "neeq": W("NEEQ", "新三板"),
+        "neeq_innovation": W("NEEQ innovation tier", "新三板创新层"),
+    },
     "tier_service": {
         "incubator_space": W("Incubator space", "孵化载体"),
         "startup_mentor": W("A start-up mentor", "创业导师"),

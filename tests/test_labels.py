@@ -2,14 +2,16 @@
 
 The codes come from where they are used, not from the table: the choices every schema
 accepts, the statuses the services move records through, the roles, the scoring file's
-institution types and factors.  A code added to any of them without its Chinese and English
+institution types and factors, the boards of the listing rule files.  A code added to any of them without its Chinese and English
 fails here.
 """
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import re
+from pathlib import Path
 
 import marshmallow as ma
 from marshmallow import validate
@@ -20,6 +22,7 @@ from matchmaker.labels import LABELS, W, say
 #: schema choices that are not codes shown to a reader (sort keys, the API's own switches)
 NOT_WORDS = re.compile(r"^-?(relevance|created_at|ticket_min|ticket_max|latest_revenue|founded|amount|starts_at)$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+BOARD_FILES = Path(matchmaker.__file__).parent / "scoring" / "defaults" / "boards"
 
 
 def _schemas():
@@ -78,6 +81,7 @@ def test_the_statuses_roles_and_scoring_codes_have_their_words():
         "claim_status": set(CLAIM_STATUSES),
         "type": set(config.type_defaults or {}),
         "factor": set(FACTORS),
+        "board": {json.loads(path.read_text(encoding="utf-8"))["board"] for path in BOARD_FILES.glob("*.json")},
     }
     missing = {kind: sorted(codes - set(LABELS[kind])) for kind, codes in used.items() if codes - set(LABELS[kind])}
     assert missing == {}, f"add these codes to matchmaker/labels.py: {missing}"

@@ -14,9 +14,6 @@ def _figure(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-BOARDS = {"main": "主板", "sme": "中小板", "chinext": "创业板", "neeq": "新三板"}
-
-
 def label(kind: str, code) -> str:
     """A code as the reports write it: the labels table's short Chinese form."""
     if code is None:
@@ -136,6 +133,6 @@ def statistics_rows(stats: dict) -> Iterator[list]:
     for stage, count in listings["reserve_pool"].items():
         yield ["上市后备企业库", label("pool_stage", stage), "数量", count, ""]
     for board, count in listings.get("ready_by_board", {}).items():
-        yield ["上市后备企业库", f"{BOARDS.get(board, board)}已达标", "数量", count, ""]
+        yield ["上市后备企业库", f"{label('board', board)}已达标", "数量", count, ""]
     for status, count in stats["meetings"]["by_status"].items():
         yield ["会面", label("meeting_status", status), "数量", count, ""]
