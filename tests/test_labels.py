@@ -67,7 +67,7 @@ def test_every_code_a_schema_accepts_has_its_words():
 
 
 def test_the_statuses_roles_and_scoring_codes_have_their_words():
-    from matchmaker.accounts.models import ROLES
+    from matchmaker.core.users import ROLES
     from matchmaker.brokering.claims import STATUSES as CLAIM_STATUSES
     from matchmaker.fund.grants import TRANSITIONS as GRANT_TRANSITIONS
     from matchmaker.needs.service import TRANSITIONS as NEED_TRANSITIONS
@@ -97,3 +97,12 @@ def test_each_use_reads_the_same_table():
     assert export_label("need_status", "open") == say("need_status", "open", "zh")
     assert load_scoring_config().label("type", "venture_capital") == {"en": "venture capital firm", "zh": "创投公司"}
     assert say("industry", "no_such_code", "en") == "no such code"
+
+
+def test_every_kind_the_pages_and_exports_name_is_in_the_table():
+    """``label("kind", …)`` / ``choices("kind")`` in a template or module names a kind of the table."""
+    root = Path(matchmaker.__file__).parent
+    named = set()
+    for path in [*root.rglob("*.py"), *(root.parent / "templates").rglob("*.html")]:
+        named |= set(re.findall(r"""(?<![.\w])(?:label|choices|say|codes)\(["']([a-z_]+)["']""", path.read_text(encoding="utf-8")))
+    assert named - set(LABELS) == set()

@@ -3,8 +3,8 @@ from __future__ import annotations
 from marshmallow import fields, validate, validates_schema
 import marshmallow as ma
 
-from ..common.schemas import DocumentSchema, StrictSchema
-from .models import ROLES
+from ..core.schemas import DocumentSchema, StrictSchema
+from ..core.users import ROLES
 from .passwords import password_problems
 from ..errors import Label, NOT_BOUND_TO_ENTERPRISE, NOT_BOUND_TO_INSTITUTION
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..brokering.calendar import ZONE_TIME, parse_time, response_deadline, year_months
+from ..core.calendar import ZONE_TIME, parse_time, response_deadline, year_months
 from ..labels import words
 from ..search import Query, SearchBackend, Terms
 

@@ -101,7 +101,7 @@ def _raised(call):
 def test_service_and_schema_messages_are_translated(world_app):
     from marshmallow import validate
 
-    from matchmaker.accounts.models import User
+    from matchmaker.core.users import User
     from matchmaker.errors import NoSuchDocument
     from matchmaker.needs.service import check_status_rule
 

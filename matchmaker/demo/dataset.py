@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator, NamedTuple
 
-from .readiness.demo import documents as board_firms
-from .vocabulary import INDUSTRIES
+from .readiness import documents as board_firms
+from ..vocabulary import INDUSTRIES
 
 SEED = 2012
 REFERENCE_DATE = date(2012, 6, 30)  # "today" inside the demo data
@@ -606,7 +606,7 @@ def generate(enterprise_count: int = 1000) -> DemoData:
     rng = random.Random(SEED)
     institutions = build_institutions()
     enterprises = build_enterprises(rng, enterprise_count)
-    from .demo_dates import date_events
+    from .dates import date_events
 
     date_events(institutions, enterprises)  # registrations, designations, listings, entry dates
     needs = build_needs(rng, enterprises)
@@ -634,7 +634,7 @@ def build_institutions() -> list[dict]:
 
 
 def _institution(number: int, spec: dict) -> dict:
-    from .demo_products import extras
+    from .products import extras
 
     defaults = INSTITUTION_DEFAULTS[spec["type"]]
     ticket_min, ticket_max = (wan * WAN for wan in spec["ticket_wan"])
