@@ -128,11 +128,8 @@ class Conflict(MatchmakerError):
 def check_version(doc_id: str, version, expected) -> None:
     """Conflict when a write expected another version of the document than the stored one."""
     if expected is not None and str(expected) != str(version):
-        raise Conflict(
-            f"document {doc_id} was changed by someone else (version {version}, you sent {expected}); "
-            "read it again and re-apply your change",
-            fields={"version": [f"current version is {version}"]},
-        )
+        raise VersionConflict(doc_id=doc_id, version=version, expected=expected,
+                              fields={"version": [CURRENT_VERSION(version=version)]})
 
 
 class SearchUnavailable(MatchmakerError):
@@ -267,6 +264,124 @@ class SignInLockedOut(TooManyAttempts):
     page = N_("Too many failed sign-ins. Try again in %(seconds)s seconds.")
 
 
+class VersionConflict(Conflict):
+    template = N_("document %(doc_id)s was changed by someone else (version %(version)s, you sent %(expected)s); "
+                  "read it again and re-apply your change")
+    page = N_("Someone else changed this in the meantime: reload the page and make your change again.")
+
+
+class RateLimited(MatchmakerError):
+    """Too many requests from one address in a minute (``what``: searches or requests)."""
+
+    status_code = 429
+    template = N_("too many %(what)s (%(limit)s a minute); try again in %(retry_after)s seconds")
+    page = N_("Too many requests. Try again in %(retry_after)s seconds.")
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **params):
+        super().__init__(message, retry_after=retry_after, **params)
+        self.retry_after = retry_after
+
+
+class NotIsoTime(ValidationError):
+    template = N_("%(field)s is not an ISO 8601 time")
+
+
+class OwnInstitutionOnly(Forbidden):
+    """``what``: the step, in English (``answer needs``)."""
+
+    template = N_("you may %(what)s for your own institution only")
+    page = N_("You may do this for your own institution only.")
+
+
+class InstitutionsOnly(Forbidden):
+    template = N_("only institutions (or staff for them) %(what)s")
+    page = N_("Only institutions (or zone staff for them) may do this.")
+
+
+class ClaimNotActive(Conflict):
+    template = N_("the claim is %(status)s: claim the need again")
+
+
+class NewNeedStatus(ValidationError):
+    template = N_("a new need cannot be %(status)s")
+
+
+class NeedStatusByBrokering(ValidationError):
+    template = N_("only zone staff move a need to %(status)s, through brokering")
+
+
+class NeedGone(Conflict):
+    template = N_("need %(need_id)s no longer exists")
+
+
+class AnswerForOwnSide(Forbidden):
+    template = N_("you answer for the %(side)s only")
+
+
+class MeetingStatusByAnswers(Conflict):
+    template = N_("a meeting becomes %(status)s through its parties' answers, not by setting it")
+
+
+class MeetingNotStarted(Conflict):
+    template = N_("the meeting starts at %(starts)s; it is recorded as held once it has taken place")
+
+
+class PoolStageNotReached(ValidationError):
+    template = N_("the enterprise's pool entry has not reached %(stage)s")
+
+
+class NoAwardForStage(ValidationError):
+    template = N_("this programme pays no award for %(stage)s")
+
+
+class InstrumentNotCovered(ValidationError):
+    template = N_("the programme covers %(covered)s; the deal was %(instrument)s")
+
+
+class DealOfAnotherYear(ValidationError):
+    template = N_("the deal was made in %(year)s; this programme is for %(programme_year)s")
+
+
+class GrantAboveRules(ValidationError):
+    template = N_("the rules allow at most %(allowed)s yuan")
+
+
+class GrantStatusRefused(Conflict):
+    template = N_("a grant that is %(status)s can become: %(allowed)s")
+
+
+class GrantOverBudget(Conflict):
+    template = N_("approving %(amount)s yuan would pass the programme's budget: %(left)s yuan left")
+
+
+class GrantOverCap(Conflict):
+    template = N_("approving %(amount)s yuan would pass the cap of %(cap)s yuan per enterprise (%(held)s already granted)")
+
+
+class BudgetBelowCommitted(Conflict):
+    template = N_("the budget cannot go below what is already committed (%(committed)s yuan)")
+
+
+class DateAfterToday(ValidationError):
+    template = N_("%(field)s is after today")
+
+
+class UnknownBoard(ValidationError):
+    template = N_("unknown board '%(board)s'")
+
+
+class PoolStageBackwards(Conflict):
+    template = N_("the entry is at %(stage)s already; stages move forward")
+
+
+class BoardRequired(ValidationError):
+    template = N_("say which board: one of %(boards)s")
+
+
+class NoSuchList(NotFound):
+    template = N_("no list behind %(target)s; lists: %(lists)s")
+
+
 # -- sentences with values, used as a field's message ----------------------------------------
 ALLOWED_STATUSES = Phrase(N_("from %(status)s it can go to: %(allowed)s"), N_("From this status it can go to: %(allowed)s"))
 OVERLAPS_MEETING = Phrase(N_("overlaps meeting %(other)s of the same %(party)s"), N_("Overlaps another meeting of the same party."))
@@ -279,6 +394,11 @@ NOT_BOUND_TO_INSTITUTION = Phrase(N_("a %(role)s user is not bound to an institu
                                   N_("Only institution users are bound to an institution."))
 AT_LEAST_CHARACTERS = Phrase(N_("must have at least %(min)s characters"), N_("Must have at least %(min)s characters."))
 AT_MOST_CHARACTERS = Phrase(N_("must have at most %(max)s characters"), N_("Must have at most %(max)s characters."))
+
+CURRENT_VERSION = Phrase(N_("current version is %(version)s"))
+YEARS_BETWEEN = Phrase(N_("must be a time between the years %(low)s and %(high)s"))
+TOO_MANY_TERMS = Phrase(N_("too many search terms (%(terms)s); use at most %(most)s: a few words, or about 30 Chinese characters"))
+UNKNOWN_BOARD_ONE_OF = Phrase(N_("unknown board '%(board)s'; one of: %(boards)s"))
 
 #: marshmallow's own sentences (``validate.Range``, ``Length``, ``OneOf``, formatted with
 #: ``str.format``) -> the catalog's sentence the pages show; ``common/schemas`` attaches

@@ -14,7 +14,7 @@ from .. import clock
 from ..core.access import require_user
 from ..core.users import User
 from ..core.service import envelope
-from ..errors import Conflict, Forbidden, Label, NeedNotOpenForClaims, NoSuchDocument, NoSuchReference, ValidationError
+from ..errors import ClaimNotActive, Conflict, Forbidden, Label, NeedNotOpenForClaims, NoSuchDocument, NoSuchReference, ValidationError
 from ..labels import codes
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from ..core.calendar import ZONE_TIME, add_working_days, utc_iso
@@ -95,7 +95,7 @@ class ClaimService:
         if not (user.is_staff or (user.role == "institution" and user.institution_id == claim["institution_id"])):
             raise Forbidden("the claiming institution reports its progress")
         if claim["status"] != "active":
-            raise Conflict(f"the claim is {claim['status']}: claim the need again", fields={"status": [claim["status"]]})
+            raise ClaimNotActive(status=Label("claim_status", claim["status"]), fields={"status": [claim["status"]]})
         now = clock.now()
         stamp = utc_iso(now)
         doc = {**claim, "reports": claim.get("reports", 0) + 1, "last_report_at": stamp, "last_report": progress,

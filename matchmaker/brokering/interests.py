@@ -15,7 +15,7 @@ from ..core.access import can_read_need, require_staff, require_user
 from ..core.users import User
 from ..core.schemas import now_iso
 from ..core.service import Change, Observer, envelope
-from ..errors import Conflict, Forbidden, Label, NeedNotOpenForAnswers, NeedNotOpenForIntroductions, NoSuchDocument, NoSuchReference, ValidationError
+from ..errors import Conflict, Forbidden, InstitutionsOnly, Label, NeedNotOpenForAnswers, NeedNotOpenForIntroductions, NoSuchDocument, NoSuchReference, OwnInstitutionOnly, ValidationError
 from ..notifications.service import Notifications
 from ..search import Query, SearchBackend, Sort, Terms
 from . import deadlines, facts
@@ -51,13 +51,13 @@ def acting_institution(user: User, data: dict, what: str) -> str:
     """The institution a user acts for: its own, or (staff) the one named in the body."""
     if user.role == "institution":
         if data.get("institution_id", user.institution_id) != user.institution_id:
-            raise Forbidden(f"you may {what} for your own institution only")
+            raise OwnInstitutionOnly(what=what)
         return user.institution_id
     if user.is_staff:
         if not data.get("institution_id"):
             raise ValidationError("name the institution", fields={"institution_id": ["required when staff act for an institution"]})
         return data["institution_id"]
-    raise Forbidden(f"only institutions (or staff for them) {what}")
+    raise InstitutionsOnly(what=what)
 
 
 class InterestService:

@@ -13,19 +13,11 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask_login import current_user
 
-from ..errors import MatchmakerError
+from ..errors import RateLimited  # noqa: F401  (its sentences are in errors.py; raised here)
 from ..records.counters import STORE_ERRORS
 
 WINDOW = 60
 COSTLY_PATHS = ("/matches", "/dealflow")
-
-
-class RateLimited(MatchmakerError):
-    status_code = 429
-
-    def __init__(self, message: str, *, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def enabled(app: Flask) -> bool:
@@ -74,6 +66,5 @@ def init_app(app: Flask) -> None:
                 return None
             if count > limit:
                 what = "searches" if "/search-" in key else "requests"
-                raise RateLimited(f"too many {what} ({limit} a minute); try again in {retry_after} seconds",
-                                  retry_after=retry_after)
+                raise RateLimited(what=what, limit=limit, retry_after=retry_after)
         return None

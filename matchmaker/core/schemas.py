@@ -7,7 +7,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from .. import clock
-from ..errors import REQUIRED, SCHEMA_SENTENCES, ValidationError
+from ..errors import REQUIRED, SCHEMA_SENTENCES, TOO_MANY_TERMS, ValidationError, YEARS_BETWEEN
 from ..errors import Text as Sentence
 
 #: The largest sum of money a document may carry: 10,000 亿 yuan, far above any real ticket.
@@ -77,7 +77,7 @@ class Moment(fields.AwareDateTime):
         except (OverflowError, ValueError):
             utc = None
         if utc is None or not low <= utc.year <= high:
-            raise ma.ValidationError(f"must be a time between the years {low} and {high}")
+            raise ma.ValidationError(YEARS_BETWEEN(low=low, high=high))
         return moment
 
 
@@ -86,8 +86,7 @@ def _few_terms(text: str) -> None:
 
     terms = len(set(tokenize(text)))
     if terms > MAX_QUERY_TERMS:
-        raise ma.ValidationError(f"too many search terms ({terms}); use at most {MAX_QUERY_TERMS}: "
-                                 "a few words, or about 30 Chinese characters")
+        raise ma.ValidationError(TOO_MANY_TERMS(terms=terms, most=MAX_QUERY_TERMS))
 
 
 def QueryText(**kwargs) -> fields.String:

@@ -23,7 +23,7 @@ from ..core.users import User
 from ..core.calendar import utc_iso
 from ..brokering.interests import emit
 from ..core.service import Observer, envelope
-from ..errors import Conflict, Label, MatchmakerError, NoSuchDocument, NoSuchReference, ValidationError
+from ..errors import Conflict, DateAfterToday, Label, MatchmakerError, NoSuchDocument, NoSuchReference, PoolStageBackwards, UnknownBoard, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService
 from ..scoring.settings import BoardNotInForce, ScoringSettings
@@ -98,7 +98,7 @@ def _stamp() -> str:
 
 def _not_future(value: date, field: str) -> None:
     if value > clock.today():
-        raise ValidationError(f"{field} is after today", fields={field: ["must not be after today"]})
+        raise DateAfterToday(field=field, fields={field: ["must not be after today"]})
 
 
 class PoolService:
@@ -158,7 +158,7 @@ class PoolService:
         """A target board must be one listing today (``clock.today()``, not the day the settings were read)."""
         if board not in self.settings.known_boards:
             known = ", ".join(self.settings.known_boards)
-            raise ValidationError(f"unknown board {board!r}", fields={"target_board": [f"one of: {known}"]})
+            raise UnknownBoard(board=board, fields={"target_board": [f"one of: {known}"]})
         try:
             self.settings.board_on(board, clock.today())
         except BoardNotInForce as exc:
@@ -255,7 +255,7 @@ class PoolService:
         _not_future(on, "stage_on")
         rank, current = POOL_STAGES.index(stage), POOL_STAGES.index(doc["stage"])
         if rank <= current:
-            raise Conflict(f"the entry is at {doc['stage']} already; stages move forward", fields={"stage": [f"after {doc['stage']}"]})
+            raise PoolStageBackwards(stage=Label("pool_stage", doc["stage"]), fields={"stage": [f"after {doc['stage']}"]})
         if on.isoformat() < doc["stage_on"]:
             raise ValidationError("a stage is reached on or after the one before", fields={"stage_on": [f"on or after {doc['stage_on']}"]})
         doc.update(stage=stage, stage_rank=rank, stage_on=on.isoformat(),

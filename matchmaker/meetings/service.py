@@ -31,7 +31,7 @@ from ..brokering import facts
 from ..core.calendar import ZONE_TIME, answered_in_time, local_month, now_utc, parse_time, utc_iso
 from ..brokering.interests import INTRODUCTIONS, IntroductionService, emit, published_at
 from ..core.service import Observer, envelope
-from ..errors import Conflict, Forbidden, Label, MeetingCannotBeCancelled, MeetingClosed, MeetingOverlap, MeetingTakesNoAnswers, NeedCannotBeFunded, NeedNotOpenForMeetings, NoSuchDocument, NoSuchReference, OVERLAPS_MEETING, OutcomeBeforeHeld, ValidationError
+from ..errors import AnswerForOwnSide, Conflict, Forbidden, Label, MeetingCannotBeCancelled, MeetingClosed, MeetingNotStarted, MeetingOverlap, MeetingStatusByAnswers, MeetingTakesNoAnswers, NeedCannotBeFunded, NeedGone, NeedNotOpenForMeetings, NoSuchDocument, NoSuchReference, OVERLAPS_MEETING, OutcomeBeforeHeld, ValidationError
 from ..labels import say
 from ..needs.service import TRANSITIONS, NeedService
 from ..notifications.service import Notifications
@@ -67,7 +67,7 @@ def answering_side(user: User, meeting: dict, side: str | None) -> str:
             raise ValidationError("say which party you answer for", fields={"side": ["enterprise or institution"]})
         return side
     if side not in (None, own_side):
-        raise Forbidden(f"you answer for the {own_side} only")
+        raise AnswerForOwnSide(side=Label("object_kind", own_side))
     return own_side
 
 
@@ -197,8 +197,8 @@ class MeetingService:
             return self.cancel(user, meeting_id, changes.get("cancel_reason"))
         if status == "held":
             return self.mark_held(user, meeting_id)
-        raise Conflict(f"a meeting becomes {status} through its parties' answers, not by setting it",
-                       fields={"status": ["staff may set cancelled or held"]})
+        raise MeetingStatusByAnswers(status=Label("meeting_status", status),
+                                     fields={"status": ["staff may set cancelled or held"]})
 
     def _edit(self, user: User, meeting: dict, changes: dict, expected_version: str | None) -> dict:
         if meeting["status"] not in ("proposed", "confirmed"):
@@ -350,8 +350,8 @@ class MeetingService:
         if meeting["status"] == "held":
             raise Conflict("the meeting is already recorded as held", fields={"status": ["held"]})
         if not has_started(meeting):
-            raise Conflict(f"the meeting starts at {_when(meeting)}; it is recorded as held once it has taken place",
-                           fields={"status": ["not started yet"]})
+            raise MeetingNotStarted(starts=_when(meeting),
+                                    fields={"status": ["not started yet"]})
         stamp = utc_iso(now_utc())
         doc = {**meeting, "status": "held", "held_at": stamp, "held_by": user.id, "updated_at": stamp}
         stored = self.backend.replace(MEETINGS, meeting_id, doc, expected_version=meeting["version"])
@@ -421,7 +421,7 @@ class MeetingService:
         """Move the need to funded, through the need service (its rules and audit apply)."""
         need = self.backend.get(NEEDS, need_id)
         if need is None:
-            raise Conflict(f"need {need_id} no longer exists")
+            raise NeedGone(need_id=need_id)
         if need["status"] == "funded":
             return  # funded already (another institution's meeting): counted once
         if "funded" not in TRANSITIONS[need["status"]]:

@@ -8,7 +8,7 @@ from ..core.service import DocumentService, page_query
 from ..enterprises import privacy
 from ..enterprises.facts import deal_facts, summary
 from ..core.calendar import local_month, utc_iso
-from ..errors import ALLOWED_STATUSES, Forbidden, Label, Labels, NeedStatusRefused, NoSuchDocument, NoSuchReference, ValidationError
+from ..errors import ALLOWED_STATUSES, Forbidden, Label, Labels, NeedStatusByBrokering, NeedStatusRefused, NewNeedStatus, NoSuchDocument, NoSuchReference, ValidationError
 from ..search import Query, Terms
 from .schemas import NeedSchema
 
@@ -42,7 +42,7 @@ def check_status_rule(user: User, before: str | None, after: str) -> None:
     """The need's status machine, by role: 422 with the field's message when it is broken."""
     if before is None:
         if after not in CREATE_STATUSES:
-            raise ValidationError(f"a new need cannot be {after}",
+            raise NewNeedStatus(status=Label("need_status", after),
                                   fields={"status": [f"a new need is one of: {', '.join(CREATE_STATUSES)}"]})
         return
     if after == before:
@@ -52,7 +52,7 @@ def check_status_rule(user: User, before: str | None, after: str) -> None:
         raise NeedStatusRefused(before=Label("need_status", before), after=Label("need_status", after),
                                 fields={"status": [ALLOWED_STATUSES(status=Label("need_status", before), allowed=allowed)]})
     if after in BROKERING_STATUSES and not user.is_staff:
-        raise ValidationError(f"only zone staff move a need to {after}, through brokering",
+        raise NeedStatusByBrokering(status=Label("need_status", after),
                               fields={"status": [f"{after} is set by zone staff through brokering"]})
 
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import ConfigurationError, Conflict, DuplicateDocument, NoSuchDocument, ValidationError
+from ..errors import CURRENT_VERSION, ConfigurationError, DuplicateDocument, NoSuchDocument, ValidationError, VersionConflict
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
@@ -426,11 +426,8 @@ class SQLiteBackend(SearchBackend):
     @staticmethod
     def _check_version(doc_id: str, version: int, expected: str | None) -> None:
         if expected is not None and str(expected) != str(version):
-            raise Conflict(
-                f"document {doc_id} was changed by someone else (version {version}, you sent {expected}); "
-                "read it again and re-apply your change",
-                fields={"version": [f"current version is {version}"]},
-            )
+            raise VersionConflict(doc_id=doc_id, version=version, expected=expected,
+                                  fields={"version": [CURRENT_VERSION(version=version)]})
 
     def create(self, index: str, doc: dict, doc_id: str | None = None) -> dict:
         spec = self.spec(index)
