@@ -338,6 +338,10 @@ LABELS: dict[str, dict] = {
         "last_round": W("Last round's post-money valuation", "最近一轮融资投后估值", en_long="the last round's post-money valuation"),
         "staff_estimate": W("Staff estimate", "工作人员估算", en_long="a staff estimate", zh_long="园区工作人员估算"),
     },
+    "financing_kind": {
+        "round": W("Financing round", "股权融资轮次"),
+        "placement": W("Private placement (定向发行)", "定向发行"),
+    },
     "neeq_tier": {
         "basic": W("Basic tier", "基础层", en_long="basic tier"),
         "innovation": W("Innovation tier", "创新层", en_long="innovation tier"),

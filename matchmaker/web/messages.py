@@ -104,6 +104,7 @@ MESSAGES = (
     N_("the file has no kind column: say --kind institution, enterprise or need"),
     N_("cells that are not of their field's type"), N_("the file is neither UTF-8 nor GB18030/GBK text"),
     N_("no such year"), N_("the plan has invalid targets"),
+    N_("a planned round has no closing date yet"), N_("give the closing date, or mark the round planned"),
     N_("The CSRF token is missing."), N_("The CSRF token is invalid."), N_("The CSRF token has expired."),
     N_("The CSRF session token is missing."), N_("The CSRF tokens do not match."),
     N_("The referrer header is missing."), N_("The referrer does not match the host."),
