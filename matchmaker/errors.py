@@ -282,6 +282,13 @@ class RateLimited(MatchmakerError):
         self.retry_after = retry_after
 
 
+class SearchOverBudget(SearchUnavailable):
+    """A search stopped at the engine's time budget (``seconds``)."""
+
+    template = N_("the search ran past its budget of %(seconds)s seconds and was stopped; narrow it, or try again shortly")
+    page = N_("The search took too long and was stopped: narrow it, or try again shortly.")
+
+
 class NotIsoTime(ValidationError):
     template = N_("%(field)s is not an ISO 8601 time")
 
