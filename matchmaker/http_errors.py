@@ -2,7 +2,9 @@
 
 The JSON shape is flask-smorest's own, so validation errors raised by webargs and those
 raised by the services look alike: ``{"code", "status", "message", "errors"}`` where
-``errors.json`` maps each field to its messages.
+``errors.json`` maps each field to its messages.  An error the service raised also says
+what happened as a word, ``"error"`` (``need_not_open``, ``no_such_document``: its class's
+``code``), for clients that answer it in their own words.
 """
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_body(code: int, message: str | None = None, errors: dict | None = None) -> dict:
+def error_body(code: int, message: str | None = None, errors: dict | None = None, error: str | None = None) -> dict:
     """``errors`` maps a request location (``json``, ``query``) to per-field messages."""
     body = {"code": code, "status": HTTPStatus(code).phrase}
+    if error:
+        body["error"] = error
     if message:
         body["message"] = message
     if errors:
@@ -30,9 +34,10 @@ def error_body(code: int, message: str | None = None, errors: dict | None = None
     return body
 
 
-def render_error(code: int, message: str | None = None, errors: dict | None = None, headers: dict | None = None):
+def render_error(code: int, message: str | None = None, errors: dict | None = None, headers: dict | None = None,
+                 error: str | None = None):
     if wants_json():
-        response = jsonify(error_body(code, message, errors))
+        response = jsonify(error_body(code, message, errors, error))
     else:
         try:
             html = render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=message, errors=errors)
@@ -54,7 +59,7 @@ def register_error_handlers(app: Flask) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         if exc.status_code >= 500 and not isinstance(exc, SearchUnavailable):
             app.logger.error("configuration error: %s", exc.message)
-        return render_error(exc.status_code, exc.message, {"json": exc.fields} if exc.fields else None, headers)
+        return render_error(exc.status_code, exc.message, {"json": exc.fields} if exc.fields else None, headers, exc.code)
 
     @app.errorhandler(RateLimitExceeded)
     def handle_rate_limited(exc: RateLimitExceeded):  # Flask-Limiter's 429, in this service's words

@@ -26,6 +26,7 @@ from marshmallow import fields, validate
 from .core.calendar import ZONE_TIME, utc_iso
 from .errors import ValidationError
 from .exports import tables
+from .labels import LABELS
 
 SUFFIXES = (".csv", ".xlsx")
 KINDS = ("institution", "enterprise", "need")
@@ -191,9 +192,9 @@ def _code(field, text: str) -> str:
     choices = next((v.choices for v in field.validators if isinstance(v, validate.OneOf)), None)
     if not choices or text in choices:
         return text
-    for labels in tables.LABELS.values():
-        for code, label in labels.items():
-            if label == text and code in choices:
+    for entries in LABELS.values():
+        for code, words in entries.items():
+            if text in (words.zh, words.zh_short) and code in choices:
                 return code
     return text
 

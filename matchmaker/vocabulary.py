@@ -1,18 +1,18 @@
-"""The codes of DOMAIN.md, used in data, API and mappings."""
+"""The codes of DOMAIN.md, used in data, API and mappings: the keys of the labels table
+(``labels.py``), which gives each its words in Chinese and English."""
+from .labels import codes
 
-INSTITUTION_TYPES = ("venture_capital", "angel", "guarantee", "microcredit", "industry_fund", "bank", "leasing")
-INSTRUMENTS = ("equity", "convertible", "debt", "guarantee", "leasing")
-INDUSTRIES = ("new_energy", "advanced_manufacturing", "modern_services", "software_it", "biomedicine", "other")
-STAGES = ("seed", "startup", "growth", "expansion", "pre_ipo")
-INSTITUTION_STATUSES = ("target", "negotiating", "entered")
-NEED_STATUSES = ("draft", "open", "in_talks", "funded", "closed", "withdrawn")
-TIERS = ("nest", "grow", "excel")
+INSTITUTION_TYPES = codes("type")
+INSTRUMENTS = codes("instrument")
+INDUSTRIES = codes("industry")
+STAGES = codes("stage")
+INSTITUTION_STATUSES = codes("institution_status")
+NEED_STATUSES = codes("need_status")
+TIERS = codes("tier")
 #: Designations an enterprise holds (DOMAIN.md "Enterprises"): 国家级高新技术企业, 科技小巨人,
 #: 科技型中小企业, 专精特新.
-CERTIFICATION_KINDS = ("high_tech", "little_giant", "tech_sme", "specialized")
+CERTIFICATION_KINDS = codes("certification_kind")
 #: Where an enterprise's shares trade; ``neeq`` (新三板) is a quotation, counted apart from listings.
-LISTING_MARKETS = ("sse_main", "szse_main", "sme", "chinext", "star", "bse", "neeq", "hkex", "overseas")
+LISTING_MARKETS = codes("listing_market")
 #: Counter-guarantees and security an enterprise offers and an institution accepts (DOMAIN.md).
-COUNTER_GUARANTEES = (
-    "personal_guarantee", "equity_pledge", "receivables_pledge", "ip_pledge", "equipment_mortgage", "real_estate_mortgage",
-)
+COUNTER_GUARANTEES = codes("counter_guarantee")

@@ -131,6 +131,8 @@ def test_declined_interest_and_changing_the_answer(client, actors, world):
     staff_answer = client.post(f"{API}/interests", json={"need_id": draft["id"], "response": "interested",
                                                           "institution_id": world["inst_a"]["id"]}, headers=world["staff"])
     assert staff_answer.status_code == 409
+    body = staff_answer.get_json()  # the code and the English sentence of errors.NeedNotOpenForAnswers
+    assert body["error"] == "need_not_open" and body["message"] == "only open needs take answers; this one is draft"
     ok(client.post(f"{API}/interests", json={"need_id": need["id"], "response": "interested", "reason": "other"}, headers=institution), 422)
 
 

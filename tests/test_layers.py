@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "matchmaker"
 
 #: layer -> its members (top-level names under matchmaker/)
 LAYERS = {
-    "foundation": {"errors", "resources", "clock", "config", "vocabulary", "extensions"},
+    "foundation": {"errors", "resources", "clock", "config", "vocabulary", "labels", "extensions"},
     "engine": {"search", "records", "faults", "storage"},
     "core": {"core"},
     "demo": {"demo"},

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from ..errors import AT_LEAST_CHARACTERS, AT_MOST_CHARACTERS
 
 _hasher = PasswordHasher()
 
@@ -33,9 +34,9 @@ def password_problems(password: str) -> list[str]:
     """What is wrong with a new password, as messages; empty when it is acceptable."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"must have at least {MIN_LENGTH} characters")
+        problems.append(AT_LEAST_CHARACTERS(min=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        problems.append(f"must have at most {MAX_LENGTH} characters")
+        problems.append(AT_MOST_CHARACTERS(max=MAX_LENGTH))
     if password.strip() != password or not password.strip():
         problems.append("must not start or end with spaces")
     return problems

@@ -17,7 +17,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..core.schemas import now_iso, validate_with
 from ..core.service import Observer, envelope
-from ..errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationError
+from ..errors import (AccountBindingMissing, AccountBindingWrong, Conflict, Forbidden, Label, NoSuchDocument,
+                      RegistrationNotPending, SignUpsLimited, StaffOnly, ValidationError)
 from ..search import Query, SearchBackend, Sort, Terms
 from ..core.users import User
 from .passwords import hash_password
@@ -67,7 +68,7 @@ def check_budget(counters, address: str | None, config) -> None:
     count = counters.incr(key, 3600)
     if count > limit:
         retry_after = max(1, int(counters.count(key)[1] - counters.clock() + 0.999))
-        raise TooManyAttempts(f"too many sign-ups from this address; try again in {retry_after} seconds", retry_after=retry_after)
+        raise SignUpsLimited(retry_after=retry_after)
 
 
 def _email(backend: SearchBackend, registration: dict, what: str, text: str) -> None:
@@ -146,7 +147,7 @@ def confirm(backend: SearchBackend, token: str, config) -> dict:
 
 def _require_staff(user: User) -> None:
     if user is None or not user.is_staff:
-        raise Forbidden("only zone staff and admins review sign-ups")
+        raise StaffOnly(action="review sign-ups")
 
 
 def list_registrations(backend: SearchBackend, user: User, args: dict) -> dict:
@@ -163,14 +164,13 @@ def get_registration(backend: SearchBackend, user: User, registration_id: str) -
     _require_staff(user)
     doc = backend.get(REGISTRATIONS, registration_id)
     if doc is None:
-        raise NotFound(f"registration {registration_id} not found")
+        raise NoSuchDocument(kind="registration", id=registration_id)
     return doc
 
 
 def _pending(doc: dict) -> None:
     if doc["status"] != "pending":
-        why = "its email is not confirmed yet" if doc["status"] == "unconfirmed" else f"it is already {doc['status']}"
-        raise Conflict(f"this sign-up cannot be decided: {why}", fields={"status": [doc["status"]]})
+        raise RegistrationNotPending(status=Label("registration_status", doc["status"]), fields={"status": [doc["status"]]})
 
 
 def approve(backend: SearchBackend, user: User, registration_id: str, data: dict, observers: Iterable[Observer] = ()) -> dict:
@@ -181,9 +181,9 @@ def approve(backend: SearchBackend, user: User, registration_id: str, data: dict
     binding = f"{doc['role']}_id"
     other = "institution_id" if binding == "enterprise_id" else "enterprise_id"
     if data.get(other):
-        raise ValidationError(f"a {doc['role']} account is bound to {binding}", fields={other: ["not for this kind of account"]})
+        raise AccountBindingWrong(role=Label("role", doc["role"]), binding=binding, fields={other: ["not for this kind of account"]})
     if not data.get(binding):
-        raise ValidationError(f"say which {doc['role']} this account belongs to", fields={binding: ["required"]})
+        raise AccountBindingMissing(role=Label("role", doc["role"]), fields={binding: ["required"]})
     with backend.transaction():  # the account and the decision together, or neither
         account = create_user(backend, {"username": doc["username"], "display_name": doc["display_name"], "role": doc["role"],
                                         binding: data[binding]}, observers=observers, password_hash=doc["password_hash"])

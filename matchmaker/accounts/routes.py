@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 from ..core.access import require_admin, require_user
 from ..core.api import actor, backend, if_match, observers, page_schema, with_etag
 from ..core.schemas import StrictSchema
-from ..errors import NotAuthenticated, TooManyAttempts
+from ..errors import NotAuthenticated, SignInLockedOut
 from .schemas import (ApproveSchema, ConfirmSchema, RefuseSchema, RegistrationCreateSchema, RegistrationListArgs,
                       RegistrationSchema)
 from .schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
@@ -32,7 +32,7 @@ class Token(MethodView):
         limiter, address = throttle(), request.remote_addr
         wait = limiter.locked_for(credentials["username"], address)
         if wait:
-            raise TooManyAttempts(f"too many failed sign-ins; try again in {wait} seconds", retry_after=wait)
+            raise SignInLockedOut(retry_after=wait)
         user = service.authenticate(backend(), credentials["username"], credentials["password"])
         if user is None:
             limiter.failed(credentials["username"], address)

@@ -6,6 +6,7 @@ import marshmallow as ma
 from ..core.schemas import DocumentSchema, PageArgs, StrictSchema
 from ..core.users import ROLES
 from .passwords import password_problems
+from ..errors import Label, NOT_BOUND_TO_ENTERPRISE, NOT_BOUND_TO_INSTITUTION
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$", error="3 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")
 
@@ -35,9 +36,9 @@ class UserSchema(DocumentSchema):
         if role == "institution" and not data.get("institution_id"):
             raise ma.ValidationError("an institution user must be bound to an institution", "institution_id")
         if role != "enterprise" and data.get("enterprise_id"):
-            raise ma.ValidationError(f"a {role} user is not bound to an enterprise", "enterprise_id")
+            raise ma.ValidationError(NOT_BOUND_TO_ENTERPRISE(role=Label("role", role)), "enterprise_id")
         if role != "institution" and data.get("institution_id"):
-            raise ma.ValidationError(f"a {role} user is not bound to an institution", "institution_id")
+            raise ma.ValidationError(NOT_BOUND_TO_INSTITUTION(role=Label("role", role)), "institution_id")
 
 
 class UserCreateSchema(UserSchema):

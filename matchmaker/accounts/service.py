@@ -10,7 +10,7 @@ from typing import Iterable
 from ..core.schemas import now_iso, validate_with
 from ..core.service import Change, Observer
 from ..core.service import envelope
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, Label, NoSuchDocument, NoSuchReference, UsernameTaken, ValidationError
 from ..search import Query, SearchBackend, Terms
 from ..core.users import User
 from .passwords import hash_password, needs_rehash, verify_password
@@ -27,7 +27,7 @@ def user_id_for(username: str) -> str:
 def _check_binding(backend: SearchBackend, data: dict) -> None:
     for field, index in (("enterprise_id", "enterprises"), ("institution_id", "institutions")):
         if data.get(field) and backend.get(index, data[field]) is None:
-            raise ValidationError(f"{index[:-1]} {data[field]} does not exist", fields={field: ["no such " + index[:-1]]})
+            raise NoSuchReference(kind=Label("object_kind", index[:-1]), id=data[field], fields={field: ["no such " + index[:-1]]})
 
 
 def _tell(observers, action: str, user_id: str, before: dict | None, after: dict | None) -> None:
@@ -55,7 +55,7 @@ def create_user(backend: SearchBackend, data: dict, observers: Iterable[Observer
     try:
         stored = backend.create(USERS, doc, doc_id=user_id_for(data["username"]))
     except Conflict:
-        raise Conflict(f"user {data['username']} already exists", fields={"username": ["already taken"]}) from None
+        raise UsernameTaken(username=data['username'], fields={"username": ["already taken"]}) from None
     _tell(observers, "create", stored["id"], None, stored)
     return stored
 
@@ -63,7 +63,7 @@ def create_user(backend: SearchBackend, data: dict, observers: Iterable[Observer
 def get_user(backend: SearchBackend, user_id: str) -> dict:
     doc = backend.get(USERS, user_id)
     if doc is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NoSuchDocument(kind="user", id=user_id)
     return doc
 
 

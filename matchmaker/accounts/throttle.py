@@ -139,11 +139,11 @@ def sign_up_guard(address: str | None) -> None:
     """Before a sign-up (page or API): an address locked out for failed sign-ins may not sign
     up either, and sign-ups per address are limited (``REGISTRATIONS_PER_ADDRESS_PER_HOUR``),
     both in the counters every worker shares.  TooManyAttempts (429) otherwise."""
-    from ..errors import TooManyAttempts
+    from ..errors import AddressLockedOut
     from ..records.counters import counters
     from .registration import check_budget
 
     wait = throttle().locked_for("", address)
     if wait:
-        raise TooManyAttempts(f"too many failed sign-ins from this address; try again in {wait} seconds", retry_after=wait)
+        raise AddressLockedOut(retry_after=wait)
     check_budget(counters(current_app), address, current_app.config)

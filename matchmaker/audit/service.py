@@ -103,12 +103,12 @@ class AuditLog:
         return envelope(self.backend.search(AUDIT, query), query)
 
     def get(self, user: User, entry_id: str) -> dict:
-        from ..errors import NotFound
+        from ..errors import NoSuchDocument
 
         require_staff(user, "read the audit log")
         entry = self.backend.get(AUDIT, entry_id)
         if entry is None:
-            raise NotFound(f"audit entry {entry_id} not found")
+            raise NoSuchDocument(kind="audit entry", id=entry_id)
         return entry
 
 

@@ -14,13 +14,14 @@ from .. import clock
 from ..core.access import require_user
 from ..core.users import User
 from ..core.service import envelope
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import ClaimNotActive, Conflict, Forbidden, Label, NeedNotOpenForClaims, NoSuchDocument, NoSuchReference, ValidationError
+from ..labels import codes
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from ..core.calendar import ZONE_TIME, add_working_days, utc_iso
 from .interests import emit
 
 CLAIMS, NEEDS, INSTITUTIONS = "claims", "needs", "institutions"
-STATUSES = ("active", "lapsed", "released")
+STATUSES = codes("claim_status")
 
 
 def report_due(at: datetime, working_days: int) -> str:
@@ -55,12 +56,12 @@ class ClaimService:
         institution_id = self._claimant(user, institution_id)
         need = self.backend.get(NEEDS, need_id)
         if need is None:
-            raise NotFound(f"need {need_id} not found")
+            raise NoSuchDocument(kind="need", id=need_id)
         institution = self.backend.get(INSTITUTIONS, institution_id)
         if institution is None:
-            raise ValidationError(f"institution {institution_id} does not exist", fields={"institution_id": ["no such institution"]})
+            raise NoSuchReference(kind=Label("object_kind", "institution"), id=institution_id, fields={"institution_id": ["no such institution"]})
         if need["status"] != "open":
-            raise Conflict(f"only open needs are claimed; this one is {need['status']}", fields={"need_id": ["not open"]})
+            raise NeedNotOpenForClaims(status=Label("need_status", need['status']), need_id=need['id'], fields={"need_id": ["not open"]})
         now = clock.now()
         stamp = utc_iso(now)
         doc = {"need_id": need_id, "need_title": need["title"], "enterprise_id": need["enterprise_id"],
@@ -81,7 +82,7 @@ class ClaimService:
     def fetch(self, user: User, claim_id: str) -> dict:
         claim = self.backend.get(CLAIMS, claim_id)
         if claim is None or not self._may_see(require_user(user), claim):
-            raise NotFound(f"claim {claim_id} not found")
+            raise NoSuchDocument(kind="claim", id=claim_id)
         return claim
 
     @staticmethod
@@ -94,7 +95,7 @@ class ClaimService:
         if not (user.is_staff or (user.role == "institution" and user.institution_id == claim["institution_id"])):
             raise Forbidden("the claiming institution reports its progress")
         if claim["status"] != "active":
-            raise Conflict(f"the claim is {claim['status']}: claim the need again", fields={"status": [claim["status"]]})
+            raise ClaimNotActive(status=Label("claim_status", claim["status"]), fields={"status": [claim["status"]]})
         now = clock.now()
         stamp = utc_iso(now)
         doc = {**claim, "reports": claim.get("reports", 0) + 1, "last_report_at": stamp, "last_report": progress,

@@ -18,7 +18,7 @@ from ..core.access import can_read_need, require_staff, require_user
 from ..core.users import User
 from ..core.schemas import now_iso
 from ..core.service import Change, Observer, envelope
-from ..errors import ConfigurationError, Conflict, Forbidden, NotFound, ValidationError
+from ..errors import ConfigurationError, Conflict, Forbidden, InstitutionsOnly, Label, NeedNotOpenForAnswers, NeedNotOpenForIntroductions, NoSuchDocument, NoSuchReference, OwnInstitutionOnly, ValidationError
 from ..notifications.service import Notifications
 from ..search import Query, SearchBackend, Sort, Terms
 from . import deadlines, facts
@@ -76,13 +76,13 @@ def acting_institution(user: User, data: dict, what: str) -> str:
     """The institution a user acts for: its own, or (staff) the one named in the body."""
     if user.role == "institution":
         if data.get("institution_id", user.institution_id) != user.institution_id:
-            raise Forbidden(f"you may {what} for your own institution only")
+            raise OwnInstitutionOnly(what=what)
         return user.institution_id
     if user.is_staff:
         if not data.get("institution_id"):
             raise ValidationError("name the institution", fields={"institution_id": ["required when staff act for an institution"]})
         return data["institution_id"]
-    raise Forbidden(f"only institutions (or staff for them) {what}")
+    raise InstitutionsOnly(what=what)
 
 
 class InterestService:
@@ -113,7 +113,7 @@ class InterestService:
     def get(self, user: User, interest_id: str) -> dict:
         interest = self.backend.get(INTERESTS, interest_id)
         if interest is None or not self.can_read(require_user(user), interest):
-            raise NotFound(f"interest {interest_id} not found")  # the same for a rival's as for none
+            raise NoSuchDocument(kind="interest", id=interest_id)  # the same for a rival's as for none
         return interest
 
     def search(self, user: User, args: dict) -> dict:
@@ -132,12 +132,12 @@ class InterestService:
         institution_id = acting_institution(user, data, "answer needs")
         need = self.backend.get(NEEDS, data["need_id"])
         if need is None or not can_read_need(user, need):
-            raise NotFound(f"need {data['need_id']} not found")  # a draft's id is no secret to give away
+            raise NoSuchDocument(kind="need", id=data['need_id'])  # a draft's id is no secret to give away
         if need["status"] != "open":
-            raise Conflict(f"only open needs take answers; this one is {need['status']}", fields={"need_id": ["not open"]})
+            raise NeedNotOpenForAnswers(status=Label("need_status", need['status']), need_id=need['id'], fields={"need_id": ["not open"]})
         institution = self.backend.get(INSTITUTIONS, institution_id)
         if institution is None:
-            raise ValidationError(f"institution {institution_id} does not exist", fields={"institution_id": ["no such institution"]})
+            raise NoSuchReference(kind=Label("object_kind", "institution"), id=institution_id, fields={"institution_id": ["no such institution"]})
         response = data["response"]
         if response == "declined" and not data.get("reason"):
             raise ValidationError("say why you decline", fields={"reason": [f"required: one of {', '.join(DECLINE_REASONS)}"]})
@@ -194,7 +194,7 @@ class InterestService:
         if not (user.is_staff or (user.role == "institution" and user.institution_id == institution_id)):
             raise Forbidden("an institution's answer record is for itself and zone staff")
         if self.backend.get(INSTITUTIONS, institution_id) is None:
-            raise NotFound(f"institution {institution_id} not found")
+            raise NoSuchDocument(kind="institution", id=institution_id)
         result = self.backend.search(INTERESTS, Query(filters=[Terms("institution_id", [institution_id])],
                                                       facets=["in_time", "response"], per_page=0))
         return rate_entry(institution_id, result.total, result.facets["in_time"].get("true", 0), result.facets["response"])
@@ -264,7 +264,7 @@ class IntroductionService:
     def get(self, user: User, intro_id: str) -> dict:
         intro = self.backend.get(INTRODUCTIONS, intro_id)
         if intro is None or not self.can_read(require_user(user), intro):
-            raise NotFound(f"introduction request {intro_id} not found")  # the same for a rival's as for none
+            raise NoSuchDocument(kind="introduction request", id=intro_id)  # the same for a rival's as for none
         return intro
 
     def search(self, user: User, args: dict) -> dict:
@@ -287,12 +287,12 @@ class IntroductionService:
         if not (user.is_staff or user.role == "enterprise"):
             raise Forbidden("an enterprise asks for introductions for its own needs")
         if need is None or not (user.is_staff or user.enterprise_id == need["enterprise_id"]):
-            raise NotFound(f"need {data['need_id']} not found")  # a rival's need looks like none
+            raise NoSuchDocument(kind="need", id=data['need_id'])  # a rival's need looks like none
         if need["status"] not in ("open", "in_talks"):
-            raise Conflict(f"introductions are for open needs; this one is {need['status']}", fields={"need_id": ["not open"]})
+            raise NeedNotOpenForIntroductions(status=Label("need_status", need['status']), need_id=need['id'], fields={"need_id": ["not open"]})
         institution = self.backend.get(INSTITUTIONS, data["institution_id"])
         if institution is None:
-            raise ValidationError(f"institution {data['institution_id']} does not exist", fields={"institution_id": ["no such institution"]})
+            raise NoSuchReference(kind=Label("object_kind", "institution"), id=data['institution_id'], fields={"institution_id": ["no such institution"]})
         doc_id = pair_id(INTRODUCTIONS, need["id"], institution["id"], require_key(self.id_key))
         current = find_pair(self.backend, INTRODUCTIONS, doc_id, need["id"], institution["id"])
         if current is not None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from .. import clock
 from ..core.access import require_staff
 from ..core.users import User
-from ..errors import NotFound, ValidationError
+from ..errors import NoSuchDocument, ValidationError
 from ..search import Query, SearchBackend, Terms
 from ..core.calendar import ZONE_TIME, add_working_days, utc_iso
 from .interests import emit
@@ -31,7 +31,7 @@ class OwnerService:
         require_staff(user, "assign needs to staff")
         need = self.backend.get(NEEDS, need_id)
         if need is None:
-            raise NotFound(f"need {need_id} not found")
+            raise NoSuchDocument(kind="need", id=need_id)
         owner = self.backend.get(USERS, owner_id)
         if owner is None or owner.get("role") not in STAFF_ROLES or owner.get("active") is False:
             raise ValidationError("a need's owner is an active member of zone staff", fields={"owner_id": ["not a staff account"]})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import clock
 from ..core.access import require_user
 from ..core.users import User
-from ..errors import NotFound, ValidationError
+from ..errors import Label, NoSuchDocument, NoSuchReference, ValidationError
 from ..search import Query, SearchBackend, Sort, Terms
 from ..core.calendar import utc_iso
 from .interests import emit
@@ -29,7 +29,7 @@ class PipelineService:
     def _check(user: User, institution_id: str) -> None:
         user = require_user(user)
         if not (user.is_staff or (user.role == "institution" and user.institution_id == institution_id)):
-            raise NotFound(f"pipeline {institution_id} not found")
+            raise NoSuchDocument(kind="pipeline", id=institution_id)
 
     def board(self, user: User, institution_id: str) -> dict[str, list[dict]]:
         """The institution's deals by stage, most recently moved first."""
@@ -47,7 +47,7 @@ class PipelineService:
             raise ValidationError("unknown stage", fields={"stage": [f"one of {', '.join(STAGES)}"]})
         need = self.backend.get(NEEDS, need_id)
         if need is None:
-            raise ValidationError(f"need {need_id} does not exist", fields={"need_id": ["no such need"]})
+            raise NoSuchReference(kind=Label("object_kind", "need"), id=need_id, fields={"need_id": ["no such need"]})
         deal_id = f"{institution_id}--{need_id}"  # one deal per institution and need; seen by that institution only
         before = self.backend.get(DEALS, deal_id)
         stamp = utc_iso(clock.now())

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 
 from ..core.schemas import Code, PageArgs, StrictSchema, Text
 from ..needs.schemas import NeedSchema
+from ..labels import codes
 from ..vocabulary import INDUSTRIES, INSTRUMENTS
 from .interests import DECLINE_REASONS, INTRODUCTION_STATUSES, RESPONSES
 
@@ -164,7 +165,7 @@ class ClaimReportSchema(StrictSchema):
 class ClaimSearchSchema(PagedSchema):
     need_id = fields.List(fields.String(validate=ID))
     institution_id = fields.List(fields.String(validate=ID))
-    status = fields.List(Code(("active", "lapsed", "released")))
+    status = fields.List(Code(codes("claim_status")))
 
 
 class DealSchema(ma.Schema):

@@ -12,7 +12,7 @@ The rules:
 from __future__ import annotations
 
 from .users import User
-from ..errors import Forbidden, NotAuthenticated
+from ..errors import AdminOnly, Forbidden, NotAuthenticated, StaffOnly
 
 
 def require_user(user: User | None) -> User:
@@ -23,12 +23,12 @@ def require_user(user: User | None) -> User:
 
 def require_staff(user: User, action: str) -> None:
     if not require_user(user).is_staff:
-        raise Forbidden(f"only zone staff and admins may {action}")
+        raise StaffOnly(action=action)
 
 
 def require_admin(user: User, action: str) -> None:
     if not require_user(user).is_admin:
-        raise Forbidden(f"only admins may {action}")
+        raise AdminOnly(action=action)
 
 
 def owns_enterprise(user: User, enterprise_id: str) -> bool:

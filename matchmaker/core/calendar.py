@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
 from .. import clock
-from ..errors import ValidationError
+from ..errors import NotIsoTime
 
 #: China Standard Time: the zone's calendar (months of the statistics, working days).
 ZONE_TIME = timezone(timedelta(hours=8), "CST")
@@ -31,7 +31,7 @@ def parse_time(value: str | datetime, field: str = "time") -> datetime:
         try:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
-            raise ValidationError(f"{field} is not an ISO 8601 time", fields={field: ["not an ISO 8601 time"]}) from None
+            raise NotIsoTime(field=field, fields={field: ["not an ISO 8601 time"]}) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment

@@ -20,7 +20,7 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from ..errors import MatchmakerError
+from ..errors import RateLimited  # its sentences are in errors.py
 
 COSTLY_PATHS = ("/matches", "/dealflow")
 _KEY = "matchmaker.rate_limiter"
@@ -32,14 +32,6 @@ BUDGETS = {
     "search-user": ("RATE_LIMIT_SEARCHES_PER_MINUTE", "searches", "user"),
     "search-address": ("RATE_LIMIT_SEARCHES_PER_ADDRESS_PER_MINUTE", "searches", "address"),
 }
-
-
-class RateLimited(MatchmakerError):
-    status_code = 429
-
-    def __init__(self, message: str, *, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def enabled(app: Flask) -> bool:
@@ -79,8 +71,7 @@ def refusal(exc: RateLimitExceeded) -> RateLimited:
     reached = limiter.current_limit if limiter is not None else None
     retry_after = max(1, math.ceil(reached.window.reset_time - time.time())) if reached is not None else 60
     _, what, _ = BUDGETS.get(exc.limit.scope, ("", "requests", ""))
-    return RateLimited(f"too many {what} ({exc.limit.limit.amount} a minute); try again in {retry_after} seconds",
-                       retry_after=retry_after)
+    return RateLimited(what=what, limit=exc.limit.limit.amount, retry_after=retry_after)
 
 
 def init_app(app: Flask) -> None:

@@ -7,13 +7,38 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from .. import clock
-from ..errors import ValidationError
+from ..errors import REQUIRED, SCHEMA_SENTENCES, TOO_MANY_TERMS, ValidationError, YEARS_BETWEEN
+from ..errors import Text as Sentence
 
 #: The largest sum of money a document may carry: 10,000 亿 yuan, far above any real ticket.
 MAX_MONEY = 10**12
 #: The most search terms one query may have (a Chinese run of n characters is n-1 terms):
 #: each term costs the engine a posting-list walk, so a long ``q`` is refused, not run.
 MAX_QUERY_TERMS = 32
+
+
+def _with_sentence(validator: type, params) -> None:
+    """Make ``validator``'s messages ``Text``s that carry the catalog's sentence and values
+    (``errors.SCHEMA_SENTENCES``), so the pages translate them without parsing the English."""
+    written = validator._format_error
+
+    def format_error(self, value, *message):
+        english = written(self, value, *message)
+        template = self.error or (message[0] if message else "")
+        sentence = SCHEMA_SENTENCES.get(template)
+        if sentence is None:
+            return english
+        values = params(self)
+        if template == getattr(validator, "message_min", None) and values.get("min") == 1:
+            sentence = REQUIRED
+        return Sentence(sentence, english=english, **values)
+
+    validator._format_error = format_error
+
+
+_with_sentence(validate.Range, lambda v: {"min": v.min, "max": v.max})
+_with_sentence(validate.Length, lambda v: {"min": v.min, "max": v.max})
+_with_sentence(validate.OneOf, lambda v: {"choices": v.choices_text})
 
 
 class StrictSchema(ma.Schema):
@@ -52,7 +77,7 @@ class Moment(fields.AwareDateTime):
         except (OverflowError, ValueError):
             utc = None
         if utc is None or not low <= utc.year <= high:
-            raise ma.ValidationError(f"must be a time between the years {low} and {high}")
+            raise ma.ValidationError(YEARS_BETWEEN(low=low, high=high))
         return moment
 
 
@@ -61,8 +86,7 @@ def _few_terms(text: str) -> None:
 
     terms = len(set(tokenize(text)))
     if terms > MAX_QUERY_TERMS:
-        raise ma.ValidationError(f"too many search terms ({terms}); use at most {MAX_QUERY_TERMS}: "
-                                 "a few words, or about 30 Chinese characters")
+        raise ma.ValidationError(TOO_MANY_TERMS(terms=terms, most=MAX_QUERY_TERMS))
 
 
 def QueryText(**kwargs) -> fields.String:

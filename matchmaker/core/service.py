@@ -7,7 +7,7 @@ from typing import Callable, ClassVar, Iterable
 
 import marshmallow as ma
 
-from ..errors import NotFound, ValidationError
+from ..errors import NoSuchDocument, NotFound, ValidationError
 from ..search import Query, SearchBackend, SearchResult, Sort
 from ..search.analysis import tokenize
 from ..search.base import new_id
@@ -75,7 +75,7 @@ class DocumentService:
     def fetch(self, doc_id: str) -> dict:
         doc = self.backend.get(self.index, doc_id)
         if doc is None:
-            raise NotFound(f"{self.label} {doc_id} not found")
+            raise NoSuchDocument(kind=self.label, id=doc_id)
         return doc
 
     def editable(self, doc: dict) -> dict:
@@ -135,7 +135,7 @@ class DocumentService:
         try:
             stored = self.backend.update(self.index, doc_id, merge, expected_version=expected_version)
         except NotFound:
-            raise NotFound(f"{self.label} {doc_id} not found") from None
+            raise NoSuchDocument(kind=self.label, id=doc_id) from None
         self.notify("update", doc_id, seen[0], stored)
         return stored
 

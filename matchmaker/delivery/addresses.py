@@ -9,7 +9,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from ..errors import ValidationError
+from ..errors import AddressRefused
 
 
 class Refused(ValueError):
@@ -61,5 +61,5 @@ def checked_url(field: str, url: str, allow_private: bool) -> str:
     try:
         check_url(url, allow_private)
     except Refused as exc:
-        raise ValidationError(f"{field}: {exc}", fields={field: [field_message(exc)]}) from None
+        raise AddressRefused(field=field, reason=str(exc), fields={field: [field_message(exc)]}) from None
     return url

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..core.users import User
 from ..core.schemas import now_iso, validate_with
 from ..core.service import envelope
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import Forbidden, NoSuchDocument, NoSuchReference, ValidationError
 from ..search import AnyOf, Query, SearchBackend, Sort, Terms
 from .addresses import checked_url
 from .queue import DELIVERIES
@@ -89,7 +89,7 @@ def create_endpoint(backend: SearchBackend, user: User, data: dict, config) -> d
     data = validate_with(EndpointCreateSchema(), data)
     institution_id = _institution_of(user, data.get("institution_id"))
     if backend.get("institutions", institution_id) is None:
-        raise ValidationError(f"institution {institution_id} does not exist", fields={"institution_id": ["no such institution"]})
+        raise NoSuchReference(kind="institution", id=institution_id, fields={"institution_id": ["no such institution"]})
     url = checked_url("url", data["url"], allow_private(config))
     stamp = now_iso()
     doc = backend.create(ENDPOINTS, {"institution_id": institution_id, "url": url, "description": data.get("description", ""),
@@ -106,7 +106,7 @@ def fetch_endpoint(backend: SearchBackend, user: User, endpoint_id: str) -> dict
     """404 for an endpoint of another institution: its existence is not the caller's business."""
     doc = backend.get(ENDPOINTS, endpoint_id)
     if doc is None or not (user.is_staff or (user.role == "institution" and doc["institution_id"] == user.institution_id)):
-        raise NotFound(f"webhook endpoint {endpoint_id} not found")
+        raise NoSuchDocument(kind="webhook endpoint", id=endpoint_id)
     return doc
 
 
@@ -151,5 +151,5 @@ def fetch_delivery(backend: SearchBackend, user: User, delivery_id: str) -> dict
     visible = doc is not None and (user.is_staff or doc.get("user_id") == user.id or (
         user.role == "institution" and doc.get("institution_id") == user.institution_id and doc.get("endpoint_id")))
     if not visible:
-        raise NotFound(f"delivery {delivery_id} not found")
+        raise NoSuchDocument(kind="delivery", id=delivery_id)
     return doc

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Iterator, NamedTuple
 
 from .readiness import documents as board_firms
+from ..vocabulary import INDUSTRIES
 
 SEED = 2012
 REFERENCE_DATE = date(2012, 6, 30)  # "today" inside the demo data
@@ -35,15 +36,8 @@ LITTLE_GIANT_SHARE = 0.035  # 35 of 1,000
 # Institutions: the zone's plan of about 20 institutions, written out by hand.
 # ---------------------------------------------------------------------------
 
-ALL_INDUSTRIES = [
-    "new_energy",
-    "advanced_manufacturing",
-    "modern_services",
-    "software_it",
-    "biomedicine",
-    "other",
-]
-LEADING_INDUSTRIES = ALL_INDUSTRIES[:5]
+ALL_INDUSTRIES = list(INDUSTRIES)
+LEADING_INDUSTRIES = [code for code in INDUSTRIES if code != "other"]
 
 #: What each institution type offers unless its entry says otherwise.
 INSTITUTION_DEFAULTS = {

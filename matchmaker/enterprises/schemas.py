@@ -7,7 +7,9 @@ from marshmallow import fields, validate, validates, validates_schema
 
 from .. import clock
 from ..core.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
+from ..labels import codes
 from ..vocabulary import CERTIFICATION_KINDS, COUNTER_GUARANTEES, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
+from ..errors import YEARS_REPEATED, YEAR_AFTER_CURRENT
 
 
 class FinancialYearSchema(StrictSchema):
@@ -37,7 +39,7 @@ class FinancialYearSchema(StrictSchema):
     @validates("year")
     def not_after_this_year(self, value: int, **kwargs):
         if value > clock.today().year:
-            raise ma.ValidationError(f"a financial year after the current one ({clock.today().year})")
+            raise ma.ValidationError(YEAR_AFTER_CURRENT(year=clock.today().year))
 
     @validates_schema
     def parts_within_wholes(self, data, **kwargs):
@@ -65,7 +67,7 @@ class ValuationSchema(_DatedSchema):
 
     amount = Money(required=True)
     as_of = IsoDate(required=True)
-    basis = Code(("last_round", "staff_estimate"), required=True,
+    basis = Code(codes("valuation_basis"), required=True,
                  metadata={"description": "last_round: the last round's post-money valuation; staff_estimate"})
 
     DATES = ("as_of",)
@@ -121,7 +123,7 @@ class CertificationSchema(_DatedSchema):
 
 
 class NeeqTierSchema(_DatedSchema):
-    tier = Code(("basic", "innovation"), required=True, metadata={"description": "NEEQ tier: basic 基础层, innovation 创新层"})
+    tier = Code(codes("neeq_tier"), required=True, metadata={"description": "NEEQ tier: basic 基础层, innovation 创新层"})
     since = IsoDate(allow_none=True)
 
     DATES = ("since",)
@@ -139,7 +141,7 @@ class EquityFinancingSchema(_DatedSchema):
     completed at quotation (``planned``); its innovation tier counts cash placements, each priced
     at a market value of 300 M or more (``post_money``)."""
 
-    kind = Code(("round", "placement"), required=True, metadata={"description": "round: a financing round; placement: 定向发行 while quoted"})
+    kind = Code(codes("financing_kind"), required=True, metadata={"description": "round: a financing round; placement: 定向发行 while quoted"})
     amount = Money(required=True)
     closed_on = IsoDate(allow_none=True, metadata={"description": "when it completed; empty for a round still to complete"})
     planned = fields.Boolean(load_default=False, metadata={"description": "to be completed at the quotation (挂牌时即将完成)"})
@@ -241,7 +243,7 @@ class EnterpriseSchema(DocumentSchema):
         years = [f["year"] for f in data.get("financials") or []]
         repeated = sorted({y for y in years if years.count(y) > 1})
         if repeated:
-            raise ma.ValidationError(f"each year once; repeated: {', '.join(map(str, repeated))}", "financials")
+            raise ma.ValidationError(YEARS_REPEATED(years=", ".join(map(str, repeated))), "financials")
         founded = data.get("founded")
         if founded and any(y < founded.year for y in years):
             raise ma.ValidationError("a financial year before the founding year", "financials")

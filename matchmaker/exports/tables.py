@@ -1,39 +1,12 @@
-"""The rows of each report, with Chinese column headings and Chinese labels for codes."""
+"""The rows of each report, with Chinese column headings and the codes in Chinese words
+(the labels table's short forms, ``labels.py``)."""
 from __future__ import annotations
 
 from typing import Iterator
 
 from ..core.calendar import ZONE_TIME, parse_time, response_deadline, year_months
+from ..labels import words
 from ..search import Query, SearchBackend, Terms
-
-LABELS = {
-    "instrument": {"equity": "股权", "convertible": "可转债", "debt": "贷款", "guarantee": "担保", "leasing": "融资租赁"},
-    "industry": {"new_energy": "新能源", "advanced_manufacturing": "先进制造", "modern_services": "现代服务业",
-                 "software_it": "软件与高端IT", "biomedicine": "生物医药", "other": "其他"},
-    "stage": {"seed": "种子期", "startup": "初创期", "growth": "成长期", "expansion": "扩张期", "pre_ipo": "上市前"},
-    "need_status": {"draft": "草稿", "open": "征集中", "in_talks": "洽谈中", "funded": "已融资", "closed": "已关闭",
-                    "withdrawn": "已撤回"},
-    "meeting_status": {"proposed": "待确认", "confirmed": "已确认", "held": "已举行", "cancelled": "已取消"},
-    "answer": {"pending": "待答复", "confirmed": "已确认", "declined": "已婉拒"},
-    "outcome": {"no_further_contact": "不再跟进", "follow_up": "继续跟进", "term_sheet": "签署投资意向书",
-                "funded": "完成融资", "declined": "已婉拒"},
-    "institution_type": {"venture_capital": "创投", "angel": "天使投资", "guarantee": "融资担保", "microcredit": "小额贷款",
-                         "industry_fund": "产业基金", "bank": "银行/科技支行", "leasing": "融资租赁"},
-    "institution_status": {"target": "目标", "negotiating": "洽谈中", "entered": "已入驻"},
-    "tier": {"nest": "筑巢计划", "grow": "培增计划", "excel": "卓越计划"},
-    "pool": {"listed": "已上市", "review": "审核/注册", "filed": "已申报", "tutoring": "辅导期", "shareholding_reform": "已股改",
-             "cultivation": "培育期"},
-    "progress": {"new_smes": "新增科技型中小企业", "new_smes_large_capital": "其中注册资本2000万元以上",
-                 "new_little_giants": "新增科技小巨人", "new_high_tech": "新增国家级高新技术企业",
-                 "patent_applications": "专利申请量", "invention_patents_per_10k_employees": "万人新增发明专利",
-                 "institutions_entered": "新引进金融机构", "new_listings": "新增上市企业", "new_neeq_quotations": "新三板新增挂牌",
-                 "special_fund_committed": "专项资金已承诺（元）", "special_fund_paid": "专项资金已拨付（元）",
-                 "incubator_m2": "新建孵化器面积（平方米）", "alliances": "产学研联盟", "rd_institutions": "研发机构"},
-    "funnel": {"suggested": "推荐", "interested": "有意向", "meeting_held": "已会面", "funded": "已融资"},
-    "measure": {"posted": "发布需求", "answered": "获回应", "answered_in_time": "按时回应", "interested": "有意向",
-                "met": "已会面", "funded": "已融资", "amount_funded": "融资金额（元）", "answers": "回应次数",
-                "meetings_held": "举行会面"},
-}
 
 
 def _figure(value):
@@ -41,13 +14,12 @@ def _figure(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-BOARDS = {"main": "主板", "sme": "中小板", "chinext": "创业板", "neeq": "新三板"}
-
-
-def label(group: str, code) -> str:
+def label(kind: str, code) -> str:
+    """A code as the reports write it: the labels table's short Chinese form."""
     if code is None:
         return ""
-    return LABELS.get(group, {}).get(code, str(code))
+    found = words(kind, code)
+    return found.say("zh", "short") if found else str(code)
 
 
 def local(value) -> str:
@@ -100,7 +72,7 @@ def meeting_rows(backend: SearchBackend, statuses=None, year: int | None = None)
     for m in backend.scan("meetings", Query(filters=filters)):
         yield [
             m["id"], m["need_id"], m.get("need_title") or "", m.get("enterprise_name") or "", m.get("institution_name") or "",
-            label("institution_type", m.get("institution_type")), local(m["starts_at"]), local(m["ends_at"]),
+            label("type", m.get("institution_type")), local(m["starts_at"]), local(m["ends_at"]),
             m.get("location") or "", label("meeting_status", m["status"]), label("answer", m.get("enterprise_answer")),
             label("answer", m.get("institution_answer")), label("outcome", m.get("outcome")), m.get("amount") or "",
             label("instrument", m.get("instrument")), m.get("outcome_notes") or "", m.get("notes") or "",
@@ -122,7 +94,7 @@ def statistics_rows(stats: dict) -> Iterator[list]:
                 yield [f"{year}年融资需求（{title}）", label(group, key) if group else key, label("measure", measure), value, ""]
     for key, row in stats["by_institution_type"]["rows"].items():
         for measure, value in row.items():
-            yield ["按机构类型（需求×机构）", label("institution_type", key), label("measure", measure), value, ""]
+            yield ["按机构类型（需求×机构）", label("type", key), label("measure", measure), value, ""]
     for stage in stats["funnel"]:
         yield ["对接漏斗", label("funnel", stage["stage"]), "数量", stage["count"], ""]
     for row in stats["progress"]:
@@ -159,8 +131,8 @@ def statistics_rows(stats: dict) -> Iterator[list]:
     listings = stats["listings"]
     yield ["上市（现状）", "已上市", "数量", listings["listed"], ""]
     for stage, count in listings["reserve_pool"].items():
-        yield ["上市后备企业库", label("pool", stage), "数量", count, ""]
+        yield ["上市后备企业库", label("pool_stage", stage), "数量", count, ""]
     for board, count in listings.get("ready_by_board", {}).items():
-        yield ["上市后备企业库", f"{BOARDS.get(board, board)}已达标", "数量", count, ""]
+        yield ["上市后备企业库", f"{label('board', board)}已达标", "数量", count, ""]
     for status, count in stats["meetings"]["by_status"].items():
         yield ["会面", label("meeting_status", status), "数量", count, ""]

@@ -25,7 +25,8 @@ from ..core.users import User
 from ..core.calendar import ZONE_TIME, parse_time, utc_iso
 from ..brokering.interests import emit
 from ..core.service import Observer, envelope
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, DealOfAnotherYear, Forbidden, GrantAboveRules, GrantOverBudget, GrantOverCap, GrantStatusRefused, InstrumentNotCovered, Label, Labels, NoAwardForStage, NoSuchDocument, NoSuchReference, PoolStageNotReached, ValidationError
+from ..labels import say
 from ..notifications.service import Notifications
 from ..search import Not, Query, SearchBackend, Sort, Terms
 from .programmes import PROGRAMMES
@@ -35,7 +36,6 @@ GRANTS = "grants"
 COMMITTED = ("approved", "paid")
 #: Which status a grant may move to from each status.
 TRANSITIONS = {"applied": {"approved", "rejected"}, "approved": {"paid", "rejected"}, "paid": set(), "rejected": set()}
-STATUS_ZH = {"applied": "已申请", "approved": "已批准", "paid": "已拨付", "rejected": "未获批准"}
 
 
 def can_read(user: User, grant: dict) -> bool:
@@ -83,13 +83,13 @@ class GrantService:
     def fetch(self, grant_id: str) -> dict:
         grant = self.backend.get(GRANTS, grant_id)
         if grant is None:
-            raise NotFound(f"grant {grant_id} not found")
+            raise NoSuchDocument(kind="grant", id=grant_id)
         return grant
 
     def get(self, user: User, grant_id: str) -> dict:
         grant = self.fetch(grant_id)
         if not can_read(require_user(user), grant):
-            raise NotFound(f"grant {grant_id} not found")
+            raise NoSuchDocument(kind="grant", id=grant_id)
         return grant
 
     def search(self, user: User, args: dict) -> dict:
@@ -125,10 +125,10 @@ class GrantService:
             raise ValidationError("say which enterprise applies", fields={"enterprise_id": ["required"]})
         enterprise = self.backend.get("enterprises", enterprise_id)
         if enterprise is None:
-            raise ValidationError(f"enterprise {enterprise_id} does not exist", fields={"enterprise_id": ["no such enterprise"]})
+            raise NoSuchReference(kind=Label("object_kind", "enterprise"), id=enterprise_id, fields={"enterprise_id": ["no such enterprise"]})
         programme = self.backend.get(PROGRAMMES, data["programme_id"])
         if programme is None:
-            raise ValidationError(f"programme {data['programme_id']} does not exist", fields={"programme_id": ["no such programme"]})
+            raise NoSuchReference(kind=Label("object_kind", "programme"), id=data['programme_id'], fields={"programme_id": ["no such programme"]})
         tie = self._tie(programme, enterprise_id, data)
         already = sum(g["amount"] for g in self.held_by(programme["id"], enterprise_id=enterprise_id))
         calc = calculate(programme, loan=tie.get("loan"), stage=data.get("stage"), already=already)
@@ -169,9 +169,9 @@ class GrantService:
         if not reached:
             raise ValidationError("the enterprise is not in the listing reserve pool", fields={"stage": ["not in the reserve pool"]})
         if stage not in reached:
-            raise ValidationError(f"the enterprise's pool entry has not reached {stage}", fields={"stage": ["not reached yet"]})
+            raise PoolStageNotReached(stage=Label("pool_stage", stage), fields={"stage": ["not reached yet"]})
         if stage not in (programme.get("rules") or {}).get("amounts_by_stage", {}):
-            raise ValidationError(f"this programme pays no award for {stage}", fields={"stage": ["no award for this stage"]})
+            raise NoAwardForStage(stage=Label("pool_stage", stage), fields={"stage": ["no award for this stage"]})
         return {"stage_on": reached[stage]}
 
     def _deal_tie(self, programme: dict, rules: dict, enterprise_id: str, meeting_id: str) -> dict:
@@ -182,15 +182,15 @@ class GrantService:
             raise ValidationError("the meeting did not end in a funded deal", fields={"meeting_id": ["not a held meeting with outcome funded"]})
         instrument = meeting.get("instrument")
         if rules.get("instruments") and instrument not in rules["instruments"]:
-            raise ValidationError(f"the programme covers {', '.join(rules['instruments'])}; the deal was {instrument}",
-                                  fields={"meeting_id": ["instrument not covered"]})
+            raise InstrumentNotCovered(covered=Labels("instrument", rules["instruments"]), instrument=Label("instrument", instrument),
+                                       fields={"meeting_id": ["instrument not covered"]})
         if rules.get("institution_types") and meeting.get("institution_type") not in rules["institution_types"]:
             raise ValidationError("the programme does not cover deals with this kind of institution",
                                   fields={"meeting_id": ["institution type not covered"]})
         on = parse_time(meeting["starts_at"]).astimezone(ZONE_TIME).date()
         if on.year != programme["year"]:
-            raise ValidationError(f"the deal was made in {on.year}; this programme is for {programme['year']}",
-                                  fields={"meeting_id": [f"deal of {on.year}"]})
+            raise DealOfAnotherYear(year=on.year, programme_year=programme["year"],
+                                    fields={"meeting_id": [f"deal of {on.year}"]})
         need = self.backend.get("needs", meeting["need_id"]) or {}
         term = need.get("term_months")
         loan = Loan(amount=int(meeting.get("amount") or 0), term_months=int(term or DEFAULT_TERM_MONTHS), on=on,
@@ -210,7 +210,7 @@ class GrantService:
         if requested is None:
             return calc.allowed
         if requested > calc.allowed:
-            raise ValidationError(f"the rules allow at most {calc.allowed:,} yuan", fields={"amount": [f"at most {calc.allowed}"]})
+            raise GrantAboveRules(allowed=f"{calc.allowed:,}", fields={"amount": [f"at most {calc.allowed}"]})
         return requested
 
     def _check_duplicate(self, doc: dict) -> None:
@@ -234,8 +234,8 @@ class GrantService:
         if status == grant["status"]:
             return grant
         if status not in TRANSITIONS[grant["status"]]:
-            allowed = ", ".join(sorted(TRANSITIONS[grant["status"]])) or "nothing"
-            raise Conflict(f"a grant that is {grant['status']} can become: {allowed}", fields={"status": [f"not from {grant['status']}"]})
+            allowed = Labels("grant_status", sorted(TRANSITIONS[grant["status"]]), empty="nothing")
+            raise GrantStatusRefused(status=Label("grant_status", grant["status"]), allowed=allowed, fields={"status": [f"not from {grant['status']}"]})
         if status == "rejected" and not (data.get("reason") or "").strip():
             raise ValidationError("say why the grant is rejected", fields={"reason": ["required to reject"]})
         doc = stepped(grant, status, by=user.id, stamp=_stamp(), reason=data.get("reason"))
@@ -246,7 +246,7 @@ class GrantService:
         why = f" ({stored['reason']})" if status == "rejected" else ""
         self._tell(stored, user, [f"enterprise:{stored['enterprise_id']}"],
                    f"Your grant of {stored['amount']:,} yuan ({stored.get('programme_name_en') or stored['programme_name']}) is {status}{why}.",
-                   f"您的专项资金（{stored['programme_name']}，{stored['amount']:,}元）{STATUS_ZH[status]}" + (f"：{stored['reason']}" if why else "") + "。")
+                   f"您的专项资金（{stored['programme_name']}，{stored['amount']:,}元）{say('grant_status', status, form='short')}" + (f"：{stored['reason']}" if why else "") + "。")
         return stored
 
     def _book(self, grant: dict, status: str) -> None:
@@ -260,14 +260,13 @@ class GrantService:
         if status == "approved":
             if committed + grant["amount"] > programme["budget"]:
                 left = max(0, programme["budget"] - committed)
-                raise Conflict(f"approving {grant['amount']:,} yuan would pass the programme's budget: {left:,} yuan left",
-                               fields={"status": [f"budget: {left} yuan left"]})
+                raise GrantOverBudget(amount=f"{grant['amount']:,}", left=f"{left:,}",
+                                      fields={"status": [f"budget: {left} yuan left"]})
             cap = (programme.get("rules") or {}).get("cap_per_enterprise")
             if cap is not None:
                 held = sum(g["amount"] for g in others if g["enterprise_id"] == grant["enterprise_id"])
                 if held + grant["amount"] > cap:
-                    raise Conflict(f"approving {grant['amount']:,} yuan would pass the cap of {cap:,} yuan per enterprise "
-                                   f"({held:,} already granted)", fields={"status": [f"cap: {max(0, cap - held)} yuan left"]})
+                    raise GrantOverCap(amount=f"{grant['amount']:,}", cap=f"{cap:,}", held=f"{held:,}", fields={"status": [f"cap: {max(0, cap - held)} yuan left"]})
         if status in COMMITTED:
             committed += grant["amount"]
         if status == "paid":

@@ -23,7 +23,7 @@ from ..core.users import User
 from ..core.calendar import utc_iso
 from ..brokering.interests import emit
 from ..core.service import Observer, envelope
-from ..errors import Conflict, MatchmakerError, NotFound, ValidationError
+from ..errors import Conflict, DateAfterToday, Label, MatchmakerError, NoSuchDocument, NoSuchReference, PoolStageBackwards, UnknownBoard, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService
 from ..scoring.settings import BoardNotInForce, ScoringSettings
@@ -98,7 +98,7 @@ def _stamp() -> str:
 
 def _not_future(value: date, field: str) -> None:
     if value > clock.today():
-        raise ValidationError(f"{field} is after today", fields={field: ["must not be after today"]})
+        raise DateAfterToday(field=field, fields={field: ["must not be after today"]})
 
 
 class PoolService:
@@ -111,14 +111,14 @@ class PoolService:
     def fetch(self, entry_id: str) -> dict:
         entry = self.backend.get(POOL, entry_id)
         if entry is None or entry.get("status") == "dismissed":
-            raise NotFound(f"pool entry {entry_id} not found")
+            raise NoSuchDocument(kind="pool entry", id=entry_id)
         return entry
 
     def get(self, user: User, entry_id: str, language: str = "en") -> dict:
         user = require_user(user)
         entry = self.fetch(entry_id)
         if not (user.is_staff or owns_enterprise(user, entry["enterprise_id"])):
-            raise NotFound(f"pool entry {entry_id} not found")
+            raise NoSuchDocument(kind="pool entry", id=entry_id)
         return self.shown(user, entry, language, full=True)
 
     def search(self, user: User, args: dict, language: str = "en") -> dict:
@@ -158,7 +158,7 @@ class PoolService:
         """A target board must be one listing today (``clock.today()``, not the day the settings were read)."""
         if board not in self.settings.known_boards:
             known = ", ".join(self.settings.known_boards)
-            raise ValidationError(f"unknown board {board!r}", fields={"target_board": [f"one of: {known}"]})
+            raise UnknownBoard(board=board, fields={"target_board": [f"one of: {known}"]})
         try:
             self.settings.board_on(board, clock.today())
         except BoardNotInForce as exc:
@@ -169,7 +169,7 @@ class PoolService:
         require_staff(user, "enter enterprises into the listing reserve pool")
         enterprise = self.backend.get("enterprises", data["enterprise_id"])
         if enterprise is None:
-            raise ValidationError(f"enterprise {data['enterprise_id']} does not exist", fields={"enterprise_id": ["no such enterprise"]})
+            raise NoSuchReference(kind=Label("object_kind", "enterprise"), id=data['enterprise_id'], fields={"enterprise_id": ["no such enterprise"]})
         board = self._board(data["target_board"])
         entered_on = data.get("entered_on") or clock.today()
         _not_future(entered_on, "entered_on")
@@ -255,7 +255,7 @@ class PoolService:
         _not_future(on, "stage_on")
         rank, current = POOL_STAGES.index(stage), POOL_STAGES.index(doc["stage"])
         if rank <= current:
-            raise Conflict(f"the entry is at {doc['stage']} already; stages move forward", fields={"stage": [f"after {doc['stage']}"]})
+            raise PoolStageBackwards(stage=Label("pool_stage", doc["stage"]), fields={"stage": [f"after {doc['stage']}"]})
         if on.isoformat() < doc["stage_on"]:
             raise ValidationError("a stage is reached on or after the one before", fields={"stage_on": [f"on or after {doc['stage_on']}"]})
         doc.update(stage=stage, stage_rank=rank, stage_on=on.isoformat(),
@@ -283,7 +283,7 @@ class PoolService:
         require_staff(user, "dismiss suggestions for the reserve pool")
         enterprise = self.backend.get("enterprises", enterprise_id)
         if enterprise is None:
-            raise NotFound(f"enterprise {enterprise_id} not found")
+            raise NoSuchDocument(kind="enterprise", id=enterprise_id)
         if self.backend.get(POOL, enterprise_id) is not None:
             raise Conflict("the enterprise is in the pool or was dismissed already", fields={"enterprise_id": ["known to the pool"]})
         stamp = _stamp()

@@ -11,7 +11,7 @@ from ..core.access import require_staff, require_user
 from ..core.users import User
 from ..core.search_params import terms_filters
 from ..core.service import DocumentService, page_query
-from ..errors import Conflict
+from ..errors import BudgetBelowCommitted, Conflict
 from ..search import Query, Sort, Terms
 from .schemas import ProgrammeSchema
 
@@ -41,8 +41,8 @@ class ProgrammeService(DocumentService):
         require_staff(user, "change special-fund programmes")
         current = self.fetch(doc_id)
         if "budget" in changes and changes["budget"] is not None and changes["budget"] < current.get("committed", 0):
-            raise Conflict(f"the budget cannot go below what is already committed ({current.get('committed', 0):,} yuan)",
-                           fields={"budget": [f"at least {current.get('committed', 0)}"]})
+            raise BudgetBelowCommitted(committed=f"{current.get('committed', 0):,}",
+                                       fields={"budget": [f"at least {current.get('committed', 0)}"]})
         return self.modify(doc_id, changes, expected_version)
 
     def delete(self, user: User, doc_id: str, expected_version: str | None = None) -> None:

@@ -29,7 +29,7 @@ from ..core.access import owns_enterprise, owns_institution, require_user
 from ..core.users import User
 from ..core.language import localize
 from ..core.search_params import amount_range, terms_filters
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, NoSuchDocument
 from ..fund.eligibility import programmes_of_year
 from ..fund.programmes import PROGRAMMES
 from ..needs.service import shown_to
@@ -71,7 +71,7 @@ class MatchService:
         user = require_user(user)
         need = self.backend.get("needs", need_id)
         if need is None:
-            raise NotFound(f"need {need_id} not found")
+            raise NoSuchDocument(kind="need", id=need_id)
         if not (user.is_staff or owns_enterprise(user, need["enterprise_id"])):
             raise Forbidden("only the enterprise itself and zone staff see the matches of a need")
         ranking, others, by_id = self._ranking(need, as_date(as_of))
@@ -126,7 +126,7 @@ class MatchService:
         user = require_user(user)
         institution = self.backend.get("institutions", institution_id)
         if institution is None:
-            raise NotFound(f"institution {institution_id} not found")
+            raise NoSuchDocument(kind="institution", id=institution_id)
         if not (user.is_staff or owns_institution(user, institution_id)):
             raise Forbidden("only the institution itself and zone staff see its deal flow")
         config = self.settings.config

@@ -31,7 +31,8 @@ from ..brokering import facts
 from ..core.calendar import ZONE_TIME, answered_in_time, local_month, now_utc, parse_time, utc_iso
 from ..brokering.interests import INTRODUCTIONS, IntroductionService, emit, published_at
 from ..core.service import Observer, envelope
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import AnswerForOwnSide, Conflict, Forbidden, Label, MeetingCannotBeCancelled, MeetingClosed, MeetingNotStarted, MeetingOverlap, MeetingStatusByAnswers, MeetingTakesNoAnswers, NeedCannotBeFunded, NeedGone, NeedNotOpenForMeetings, NoSuchDocument, NoSuchReference, OVERLAPS_MEETING, OutcomeBeforeHeld, ValidationError
+from ..labels import say
 from ..needs.service import TRANSITIONS, NeedService
 from ..notifications.service import Notifications
 from ..search import AnyOf, Not, Query, Range, SearchBackend, Sort, Terms
@@ -45,7 +46,6 @@ SIDES = ("enterprise", "institution")
 BROKERABLE = ("open", "in_talks")
 MAX_LENGTH = timedelta(hours=12)
 MAX_SLOTS = 3
-SIDE_ZH = {"enterprise": "企业", "institution": "机构"}
 
 
 def party_side(user: User, meeting: dict) -> str | None:
@@ -62,12 +62,12 @@ def answering_side(user: User, meeting: dict, side: str | None) -> str:
     own_side = party_side(user, meeting)
     if own_side is None:
         if not user.is_staff:  # not theirs: they may not even learn that it exists
-            raise NotFound(f"meeting {meeting['id']} not found")
+            raise NoSuchDocument(kind="meeting", id=meeting["id"])
         if side not in SIDES:
             raise ValidationError("say which party you answer for", fields={"side": ["enterprise or institution"]})
         return side
     if side not in (None, own_side):
-        raise Forbidden(f"you answer for the {own_side} only")
+        raise AnswerForOwnSide(side=Label("object_kind", own_side))
     return own_side
 
 
@@ -85,13 +85,13 @@ class MeetingService:
     def fetch(self, meeting_id: str) -> dict:
         meeting = self.backend.get(MEETINGS, meeting_id)
         if meeting is None:
-            raise NotFound(f"meeting {meeting_id} not found")
+            raise NoSuchDocument(kind="meeting", id=meeting_id)
         return meeting
 
     def get(self, user: User, meeting_id: str) -> dict:
         meeting = self.fetch(meeting_id)
         if not can_read(require_user(user), meeting):  # the same answer as for an id that does not exist
-            raise NotFound(f"meeting {meeting_id} not found")
+            raise NoSuchDocument(kind="meeting", id=meeting_id)
         return meeting
 
     @staticmethod
@@ -121,12 +121,12 @@ class MeetingService:
         require_staff(user, "propose meetings")
         need = self.backend.get(NEEDS, data["need_id"])
         if need is None:
-            raise ValidationError(f"need {data['need_id']} does not exist", fields={"need_id": ["no such need"]})
+            raise NoSuchReference(kind=Label("object_kind", "need"), id=data['need_id'], fields={"need_id": ["no such need"]})
         if need["status"] not in BROKERABLE:
-            raise Conflict(f"meetings are brokered for open needs; this one is {need['status']}", fields={"need_id": ["not open"]})
+            raise NeedNotOpenForMeetings(status=Label("need_status", need['status']), need_id=need['id'], fields={"need_id": ["not open"]})
         institution = self.backend.get(INSTITUTIONS, data["institution_id"])
         if institution is None:
-            raise ValidationError(f"institution {data['institution_id']} does not exist", fields={"institution_id": ["no such institution"]})
+            raise NoSuchReference(kind=Label("object_kind", "institution"), id=data['institution_id'], fields={"institution_id": ["no such institution"]})
         intro = None
         if data.get("introduction_id"):
             intro = self.backend.get(INTRODUCTIONS, data["introduction_id"])
@@ -176,9 +176,9 @@ class MeetingService:
         if clash is not None:
             other = clash
             party = "enterprise" if other["enterprise_id"] == meeting["enterprise_id"] else "institution"
-            raise Conflict(
-                f"the {party} already has meeting {other['id']} from {other['starts_at']} to {other['ends_at']}",
-                fields={"starts_at": [f"overlaps meeting {other['id']} of the same {party}"]},
+            raise MeetingOverlap(
+                party=party, other=other["id"], starts=other["starts_at"], ends=other["ends_at"],
+                fields={"starts_at": [OVERLAPS_MEETING(other=other["id"], party=party)]},
             )
 
     def change(self, user: User, meeting_id: str, changes: dict, expected_version: str | None = None) -> dict:
@@ -197,12 +197,12 @@ class MeetingService:
             return self.cancel(user, meeting_id, changes.get("cancel_reason"))
         if status == "held":
             return self.mark_held(user, meeting_id)
-        raise Conflict(f"a meeting becomes {status} through its parties' answers, not by setting it",
-                       fields={"status": ["staff may set cancelled or held"]})
+        raise MeetingStatusByAnswers(status=Label("meeting_status", status),
+                                     fields={"status": ["staff may set cancelled or held"]})
 
     def _edit(self, user: User, meeting: dict, changes: dict, expected_version: str | None) -> dict:
         if meeting["status"] not in ("proposed", "confirmed"):
-            raise Conflict(f"a {meeting['status']} meeting cannot be changed", fields={"status": [meeting["status"]]})
+            raise MeetingClosed(status=Label("meeting_status", meeting['status']), fields={"status": [meeting["status"]]})
         doc = dict(meeting)
         moved = "starts_at" in changes or "ends_at" in changes
         if moved:
@@ -239,7 +239,7 @@ class MeetingService:
         meeting = self.fetch(meeting_id)
         own_side = answering_side(user, meeting, side)
         if meeting["status"] not in ("proposed", "confirmed"):
-            raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+            raise MeetingTakesNoAnswers(status=Label("meeting_status", meeting['status']), fields={"status": [meeting["status"]]})
         if answer == "confirmed" and meeting.get("slots") and meeting["status"] == "proposed":
             raise Conflict("this meeting offers several times: pick the ones that suit you",
                            fields={"slots": ["pick from the offered times"]})
@@ -265,7 +265,7 @@ class MeetingService:
         verb, verb_zh = ("confirmed", "确认") if answer == "confirmed" else ("declined", "婉拒")
         party = stored.get(f"{own_side}_name") or own_side
         message = f"The {own_side} ({party}) {verb} the meeting of {_when(stored)}."
-        message_zh = f"{SIDE_ZH[own_side]}（{party}）{verb_zh}了{_when(stored)}的会面。"
+        message_zh = f"{say('object_kind', own_side)}（{party}）{verb_zh}了{_when(stored)}的会面。"
         if stored["status"] == "confirmed":
             message += " Both parties have confirmed."
             message_zh += "双方均已确认。"
@@ -282,7 +282,7 @@ class MeetingService:
         if not slots:
             raise Conflict("this meeting has one time: confirm or decline it", fields={"slots": ["no times to pick from"]})
         if meeting["status"] != "proposed":
-            raise Conflict(f"a {meeting['status']} meeting takes no more answers", fields={"status": [meeting["status"]]})
+            raise MeetingTakesNoAnswers(status=Label("meeting_status", meeting['status']), fields={"status": [meeting["status"]]})
         wrong = sorted(i for i in picks if not 0 <= i < len(slots))
         if wrong:
             raise ValidationError("pick from the times offered", fields={"slots": [f"positions 0 to {len(slots) - 1}"]})
@@ -322,7 +322,7 @@ class MeetingService:
         else:
             self._tell(stored, [other, "staff"], "meeting_changed", user,
                        f"The {own_side} ({party}) picked the times that suit it; your choice confirms the meeting.",
-                       f"{SIDE_ZH[own_side]}（{party}）已选择合适的会面时间，待您选择后即可确认。")
+                       f"{say('object_kind', own_side)}（{party}）已选择合适的会面时间，待您选择后即可确认。")
         return stored
 
     # -- staff steps --------------------------------------------------------------------
@@ -330,7 +330,7 @@ class MeetingService:
         require_staff(user, "cancel meetings")
         meeting = self.fetch(meeting_id)
         if meeting["status"] not in ("proposed", "confirmed"):
-            raise Conflict(f"a {meeting['status']} meeting cannot be cancelled", fields={"status": [meeting["status"]]})
+            raise MeetingCannotBeCancelled(status=Label("meeting_status", meeting['status']), fields={"status": [meeting["status"]]})
         stamp = utc_iso(now_utc())
         doc = {**meeting, "status": "cancelled", "cancelled_at": stamp, "cancelled_by": user.id,
                "cancel_reason": reason or "cancelled by zone staff", "updated_at": stamp}
@@ -350,8 +350,8 @@ class MeetingService:
         if meeting["status"] == "held":
             raise Conflict("the meeting is already recorded as held", fields={"status": ["held"]})
         if not has_started(meeting):
-            raise Conflict(f"the meeting starts at {_when(meeting)}; it is recorded as held once it has taken place",
-                           fields={"status": ["not started yet"]})
+            raise MeetingNotStarted(starts=_when(meeting),
+                                    fields={"status": ["not started yet"]})
         stamp = utc_iso(now_utc())
         doc = {**meeting, "status": "held", "held_at": stamp, "held_by": user.id, "updated_at": stamp}
         stored = self.backend.replace(MEETINGS, meeting_id, doc, expected_version=meeting["version"])
@@ -366,7 +366,7 @@ class MeetingService:
         require_staff(user, "record meeting outcomes")
         meeting = self.fetch(meeting_id)
         if meeting["status"] != "held":
-            raise Conflict(f"an outcome is recorded after the meeting is held; this one is {meeting['status']}",
+            raise OutcomeBeforeHeld(status=Label("meeting_status", meeting['status']),
                            fields={"status": [meeting["status"]]})
         correcting = meeting.get("outcome") == "funded"
         reason = (data.get("correction_reason") or "").strip() or None
@@ -397,11 +397,11 @@ class MeetingService:
         if correcting:
             message = (f"Correction: the outcome of the meeting of {_when(stored)} is {label}, not "
                        f"{_outcome_text(meeting, 'en')} as told before. Reason: {reason}")
-            message_zh = (f"更正：{_when(stored)}会面的结果为{OUTCOME_ZH[outcome]}{_amount_zh(stored)}，"
+            message_zh = (f"更正：{_when(stored)}会面的结果为{say('outcome', outcome)}{_amount_zh(stored)}，"
                           f"此前通知的{_outcome_text(meeting, 'zh')}有误。原因：{reason}")
         else:
             message = f"Outcome of the meeting of {_when(stored)}: {label}."
-            message_zh = f"{_when(stored)}会面的结果：{OUTCOME_ZH[outcome]}。"
+            message_zh = f"{_when(stored)}会面的结果：{say('outcome', outcome)}。"
         self._tell(stored, ["enterprise", "institution"], "meeting_changed", user, message, message_zh)
         return stored
 
@@ -421,11 +421,11 @@ class MeetingService:
         """Move the need to funded, through the need service (its rules and audit apply)."""
         need = self.backend.get(NEEDS, need_id)
         if need is None:
-            raise Conflict(f"need {need_id} no longer exists")
+            raise NeedGone(need_id=need_id)
         if need["status"] == "funded":
             return  # funded already (another institution's meeting): counted once
         if "funded" not in TRANSITIONS[need["status"]]:
-            raise Conflict(f"the need is {need['status']}: it cannot become funded", fields={"outcome": [f"the need is {need['status']}"]})
+            raise NeedCannotBeFunded(status=Label("need_status", need['status']), fields={"outcome": [f"the need is {need['status']}"]})
         NeedService(self.backend, self.observers).update(user, need_id, {"status": "funded"})
 
     def funded_total(self, need_id: str) -> int:
@@ -466,10 +466,6 @@ def meeting_doc(need: dict, institution: dict, starts: str, ends: str, *, propos
     })
 
 
-OUTCOME_ZH = {"no_further_contact": "不再跟进", "follow_up": "继续跟进", "term_sheet": "签署投资意向书",
-              "funded": "完成融资", "declined": "已婉拒"}
-
-
 def _times(starts_at, ends_at) -> tuple[str, str]:
     starts, ends = parse_time(starts_at, "starts_at"), parse_time(ends_at, "ends_at")
     if ends <= starts:
@@ -507,7 +503,7 @@ def has_started(meeting: dict) -> bool:
 def _outcome_text(meeting: dict, lang: str = "en") -> str:
     outcome = meeting.get("outcome") or ""
     if lang == "zh":
-        return OUTCOME_ZH.get(outcome, outcome) + _amount_zh(meeting)
+        return say("outcome", outcome) + _amount_zh(meeting)
     text = outcome.replace("_", " ")
     return f"{text} ({meeting['amount']:,} yuan)" if meeting.get("amount") else text
 

@@ -8,7 +8,7 @@ from ..core.service import DocumentService, page_query
 from ..enterprises import privacy
 from ..enterprises.facts import deal_facts, summary
 from ..core.calendar import local_month, utc_iso
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import ALLOWED_STATUSES, Forbidden, Label, Labels, NeedStatusByBrokering, NeedStatusRefused, NewNeedStatus, NoSuchDocument, NoSuchReference, ValidationError
 from ..search import Query, Terms
 from .schemas import NeedSchema
 
@@ -42,17 +42,17 @@ def check_status_rule(user: User, before: str | None, after: str) -> None:
     """The need's status machine, by role: 422 with the field's message when it is broken."""
     if before is None:
         if after not in CREATE_STATUSES:
-            raise ValidationError(f"a new need cannot be {after}",
+            raise NewNeedStatus(status=Label("need_status", after),
                                   fields={"status": [f"a new need is one of: {', '.join(CREATE_STATUSES)}"]})
         return
     if after == before:
         return
     if after not in TRANSITIONS[before]:
-        allowed = ", ".join(sorted(TRANSITIONS[before])) or "none"
-        raise ValidationError(f"a need cannot go from {before} to {after}",
-                              fields={"status": [f"from {before} it can go to: {allowed}"]})
+        allowed = Labels("need_status", sorted(TRANSITIONS[before]))
+        raise NeedStatusRefused(before=Label("need_status", before), after=Label("need_status", after),
+                                fields={"status": [ALLOWED_STATUSES(status=Label("need_status", before), allowed=allowed)]})
     if after in BROKERING_STATUSES and not user.is_staff:
-        raise ValidationError(f"only zone staff move a need to {after}, through brokering",
+        raise NeedStatusByBrokering(status=Label("need_status", after),
                               fields={"status": [f"{after} is set by zone staff through brokering"]})
 
 
@@ -95,8 +95,7 @@ class NeedService(DocumentService):
         if not doc.get("enterprise_id"):
             raise ValidationError("a need belongs to an enterprise", fields={"enterprise_id": ["required"]})
         if self.enterprise_facts(doc["enterprise_id"]) is None:
-            raise ValidationError(
-                f"enterprise {doc['enterprise_id']} does not exist", fields={"enterprise_id": ["no such enterprise"]}
+            raise NoSuchReference(kind=Label("object_kind", "enterprise"), id=doc['enterprise_id'], fields={"enterprise_id": ["no such enterprise"]}
             )
 
     def derive(self, doc: dict) -> dict:
@@ -120,13 +119,13 @@ class NeedService(DocumentService):
     def get(self, user: User, doc_id: str) -> dict:
         need = self.fetch(doc_id)
         if not (can_read_need(require_user(user), need) or self.institution_took_part(user, doc_id)):
-            raise NotFound(f"{self.label} {doc_id} not found")  # the same answer as for no such need
+            raise NoSuchDocument(kind=self.label, id=doc_id)  # the same answer as for no such need
         return shown_to(user, need)
 
     def hide_unless_readable(self, user: User, need: dict) -> None:
         """404, as for a need that does not exist, to whoever may not even read this one."""
         if not (can_read_need(user, need) or self.institution_took_part(user, need["id"])):
-            raise NotFound(f"{self.label} {need['id']} not found")
+            raise NoSuchDocument(kind=self.label, id=need['id'])
 
     def institution_took_part(self, user: User, need_id: str) -> bool:
         """An institution that answered a need or met about it keeps reading it after it

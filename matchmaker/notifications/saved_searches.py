@@ -18,7 +18,7 @@ from ..core.calendar import now_utc, utc_iso
 from ..core.schemas import now_iso
 from ..core.search_params import amount_range, terms_filters
 from ..core.service import Change, Observer, envelope
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import Forbidden, Label, NoSuchDocument, NoSuchReference, ValidationError
 from ..needs.service import shown_to
 from ..search import AnyOf, Missing, Query, Range, SearchBackend, Sort, Terms
 from .service import Notifications
@@ -48,7 +48,7 @@ class SavedSearchService:
     def fetch(self, user: User, saved_id: str) -> dict:
         saved = self.backend.get(SAVED, saved_id)
         if saved is None:
-            raise NotFound(f"saved search {saved_id} not found")
+            raise NoSuchDocument(kind="saved search", id=saved_id)
         if not self._can_read(require_user(user), saved):
             raise Forbidden("this saved search belongs to another institution")
         return saved
@@ -66,7 +66,7 @@ class SavedSearchService:
         if not data.get("institution_id"):
             raise ValidationError("name the institution the search is for", fields={"institution_id": ["required"]})
         if self.backend.get("institutions", data["institution_id"]) is None:
-            raise ValidationError(f"institution {data['institution_id']} does not exist", fields={"institution_id": ["no such institution"]})
+            raise NoSuchReference(kind=Label("object_kind", "institution"), id=data['institution_id'], fields={"institution_id": ["no such institution"]})
         stamp = now_iso()
         doc = {**_clean(data), "created_by": user.id, "last_seen_at": stamp, "created_at": stamp, "updated_at": stamp}
         saved = self.backend.create(SAVED, doc)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .. import clock
 from ..core.users import User
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NoSuchDocument
 from ..search import Not, Query, SearchBackend, Sort, Terms
 from ..search.base import new_id
 
@@ -105,7 +105,7 @@ class Notifications:
     def fetch_own(self, user: User, notification_id: str) -> dict:
         doc = self.backend.get(FEED, notification_id)
         if doc is None:
-            raise NotFound(f"notification {notification_id} not found")
+            raise NoSuchDocument(kind="notification", id=notification_id)
         if doc["recipient"] not in recipients_of(user):
             raise Forbidden("this notification is addressed to someone else")
         return doc

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validates
 
 from ..core.schemas import IsoDate, StrictSchema
+from ..errors import UNKNOWN_BOARD_ONE_OF
 from ..scoring.settings import get_settings
 
 BOARD_HELP = ("main (主板), sme (中小板, retired 2021-04-06), chinext (创业板), star (科创板), bse (北交所), "
@@ -14,7 +15,7 @@ BOARD_HELP = ("main (主板), sme (中小板, retired 2021-04-06), chinext (创�
 def _known_board(value: str) -> None:
     boards = get_settings().known_boards
     if value not in boards:
-        raise ma.ValidationError(f"unknown board {value!r}; one of: {', '.join(boards)}")
+        raise ma.ValidationError(UNKNOWN_BOARD_ONE_OF(board=value, boards=", ".join(boards)))
 
 
 class ReadinessArgsSchema(StrictSchema):

@@ -20,7 +20,7 @@ from ..core.access import can_read_enterprise, require_user
 from ..core.users import User
 from ..clock import now, today
 from ..core.language import localize
-from ..errors import Forbidden, MatchmakerError, NotFound, ValidationError
+from ..errors import BoardRequired, Forbidden, MatchmakerError, NoSuchDocument
 from ..scoring.readiness import assess, summarize
 from ..scoring.settings import ScoringSettings
 from ..search import Query, SearchBackend, Terms
@@ -188,7 +188,7 @@ class ReadinessService:
         if not board or board not in self.settings.known_boards:
             known = ", ".join(self.settings.known_boards)
             problem = "required" if not board else f"unknown board {board!r}"
-            raise ValidationError(f"say which board: one of {known}", fields={"board": [f"{problem}; one of: {known}"]})
+            raise BoardRequired(boards=known, fields={"board": [f"{problem}; one of: {known}"]})
         if as_of is None:
             rules = self.settings.board(board)
             return rules if rules is not None else self.settings.board_on(board, today())
@@ -206,7 +206,7 @@ class ReadinessService:
         user = require_user(user)
         enterprise = self.backend.get("enterprises", enterprise_id)
         if enterprise is None:
-            raise NotFound(f"enterprise {enterprise_id} not found")
+            raise NoSuchDocument(kind="enterprise", id=enterprise_id)
         if not can_read_enterprise(user, enterprise_id):
             raise Forbidden("only the enterprise itself and zone staff see its listing readiness")
         day = as_of or today()

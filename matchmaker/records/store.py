@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, bindparam, cast, create_engine, delete, event, func, insert, select, text, update
 
-from ..errors import ConfigurationError, Conflict, NotFound, check_version
+from ..errors import ConfigurationError, DuplicateDocument, NoSuchDocument, check_version
 from .tables import documents, outbox, record_state
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -262,7 +262,7 @@ class RecordStore:
     def create(self, index: str, doc_id: str, body: dict) -> dict:
         with self.transaction() as conn:
             if self.current(conn, index, doc_id) is not None:
-                raise Conflict(f"{index} {doc_id} already exists", fields={"id": ["already exists"]})
+                raise DuplicateDocument(kind=index, id=doc_id, fields={"id": ["already exists"]})
             conn.execute(insert(documents).values(index_name=index, id=doc_id, version=1, body=dump(body),
                                                   updated_at=utc_stamp()))
             self._enqueue(conn, index, [doc_id], "upsert")
@@ -272,7 +272,7 @@ class RecordStore:
         with self.transaction() as conn:
             row = self.current(conn, index, doc_id, lock=True)
             if row is None:
-                raise NotFound(f"{index} {doc_id} not found")
+                raise NoSuchDocument(kind=index, id=doc_id)
             check_version(doc_id, row[0], expected_version)
             version = row[0] + 1
             conn.execute(update(documents).where(documents.c.index_name == index, documents.c.id == doc_id)
@@ -284,7 +284,7 @@ class RecordStore:
         with self.transaction() as conn:
             row = self.current(conn, index, doc_id, lock=True)
             if row is None:
-                raise NotFound(f"{index} {doc_id} not found")
+                raise NoSuchDocument(kind=index, id=doc_id)
             check_version(doc_id, row[0], expected_version)
             conn.execute(delete(documents).where(documents.c.index_name == index, documents.c.id == doc_id))
             self._enqueue(conn, index, [doc_id], "delete")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..labels import words
 from ..search.analysis import tokenize
 from ..search.mappings import load_indexes
 from .criteria import KINDS
@@ -253,8 +254,9 @@ class ScoringConfig:
         return self.rules.get(rule, True)
 
     def label(self, group: str, code) -> dict[str, str]:
-        """``{"en", "zh"}`` words for a code; the code itself when the file has none."""
-        found = self.labels.get(group, {}).get(code)
+        """``{"en", "zh"}`` words for a code inside a sentence: the file's (a zone may word
+        them its own way), else the labels table's long form, else the code itself."""
+        found = self.labels.get(group, {}).get(code) or (words(group, code) and words(group, code).both("long"))
         return found or {"en": str(code), "zh": str(code)}
 
 

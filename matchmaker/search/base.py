@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
-from ..errors import Conflict, NotFound, ValidationError, check_version
+from ..errors import Conflict, NoSuchDocument, NotFound, ValidationError, check_version
 from .cache import GenerationCache
 from .mappings import IndexSpec
 from .query import BulkResult, Query, SearchResult
@@ -244,7 +244,7 @@ class SearchBackend(ABC):
             with self.transaction():
                 current = self.get(index, doc_id)
                 if current is None:
-                    raise NotFound(f"{index} {doc_id} not found")
+                    raise NoSuchDocument(kind=index, id=doc_id)
                 check_version(doc_id, current["version"], expected_version)
                 new = mutate(dict(current))
                 if new is None:

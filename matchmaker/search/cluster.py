@@ -58,7 +58,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
-from ..errors import ConfigurationError, Conflict, MatchmakerError, NotFound, SearchUnavailable, ValidationError
+from ..errors import ConfigurationError, Conflict, DuplicateDocument, MatchmakerError, NoSuchDocument, NotFound, SearchUnavailable, ValidationError
 from . import dsl
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import IndexSpec
@@ -488,7 +488,7 @@ class ClusterBackend(SearchBackend):
             current = self.get(index, doc_id)
             if current is not None and strip_meta(current) == strip_meta(source):
                 return current
-            raise Conflict(f"{index} {doc_id} already exists", fields={"id": ["already exists"]}) from None
+            raise DuplicateDocument(kind=index, id=doc_id, fields={"id": ["already exists"]}) from None
 
     def replace(self, index: str, doc_id: str, doc: dict, expected_version: str | None = None) -> dict:
         """Overwrite a document that exists.
@@ -526,13 +526,13 @@ class ClusterBackend(SearchBackend):
             if any(isinstance(f, EngineUnreachable) for f in unanswered) and self.get(index, doc_id) is None:
                 return
             if isinstance(exc, NotFound):
-                raise NotFound(f"{index} {doc_id} not found") from None
+                raise NoSuchDocument(kind=index, id=doc_id) from None
             raise self._stale(index, doc_id, expected_version) from None
 
     def _current_version(self, index: str, doc_id: str) -> str:
         doc = self.get(index, doc_id)
         if doc is None:
-            raise NotFound(f"{index} {doc_id} not found")
+            raise NoSuchDocument(kind=index, id=doc_id)
         return doc["version"]
 
     def _if_version(self, index: str, doc_id: str, version: str) -> dict:
@@ -549,7 +549,7 @@ class ClusterBackend(SearchBackend):
         """Why a compare-and-set failed: the document (``doc`` if just read) is gone, or it changed."""
         doc = doc or self.get(index, doc_id)
         if doc is None:
-            return NotFound(f"{index} {doc_id} not found")
+            return NoSuchDocument(kind=index, id=doc_id)
         return Conflict(
             f"document {doc_id} was changed by someone else (version {doc['version']}, you sent {sent}); "
             "read it again and re-apply your change",

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import ConfigurationError, Conflict, NotFound, SearchUnavailable, ValidationError
+from ..errors import CURRENT_VERSION, ConfigurationError, DuplicateDocument, NoSuchDocument, SearchOverBudget, ValidationError, VersionConflict
 from ..faults import readable_when_full
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
@@ -175,8 +175,7 @@ class SQLiteBackend(SearchBackend):
         except sqlite3.OperationalError as exc:
             if "interrupted" not in str(exc):
                 raise
-            raise SearchUnavailable(f"the search ran past its budget of {self.time_budget:g} seconds and was stopped; "
-                                    "narrow it, or try again shortly", retry_after=BUDGET_RETRY_AFTER) from None
+            raise SearchOverBudget(seconds=f"{self.time_budget:g}", retry_after=BUDGET_RETRY_AFTER) from None
         finally:
             self._local.deadline = None
             db.set_progress_handler(None, 0)
@@ -470,11 +469,8 @@ class SQLiteBackend(SearchBackend):
     @staticmethod
     def _check_version(doc_id: str, version: int, expected: str | None) -> None:
         if expected is not None and str(expected) != str(version):
-            raise Conflict(
-                f"document {doc_id} was changed by someone else (version {version}, you sent {expected}); "
-                "read it again and re-apply your change",
-                fields={"version": [f"current version is {version}"]},
-            )
+            raise VersionConflict(doc_id=doc_id, version=version, expected=expected,
+                                  fields={"version": [CURRENT_VERSION(version=version)]})
 
     def create(self, index: str, doc: dict, doc_id: str | None = None) -> dict:
         spec = self.spec(index)
@@ -482,7 +478,7 @@ class SQLiteBackend(SearchBackend):
         body = strip_meta(doc)
         with self.transaction():
             if self._current(spec, doc_id) is not None:
-                raise Conflict(f"{index} {doc_id} already exists", fields={"id": ["already exists"]})
+                raise DuplicateDocument(kind=index, id=doc_id, fields={"id": ["already exists"]})
             self._store(spec, [(doc_id, body, None)])
         return {"id": doc_id, **body, "version": "1"}
 
@@ -492,7 +488,7 @@ class SQLiteBackend(SearchBackend):
         with self.transaction():
             row = self._current(spec, doc_id)
             if row is None:
-                raise NotFound(f"{index} {doc_id} not found")
+                raise NoSuchDocument(kind=index, id=doc_id)
             self._check_version(doc_id, row[1], expected_version)
             (version,) = self._store(spec, [(doc_id, body, tuple(row))])
         return {"id": doc_id, **body, "version": str(version)}
@@ -503,7 +499,7 @@ class SQLiteBackend(SearchBackend):
         with self.transaction():
             row = self._current(spec, doc_id)
             if row is None:
-                raise NotFound(f"{index} {doc_id} not found")
+                raise NoSuchDocument(kind=index, id=doc_id)
             rid, version = row
             self._check_version(doc_id, version, expected_version)
             self._clear_derived(table, [(rid,)])

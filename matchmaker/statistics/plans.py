@@ -15,7 +15,7 @@ from ..core.access import require_staff
 from ..core.users import User
 from ..core.schemas import now_iso
 from ..core.service import Change, Observer
-from ..errors import NotFound, ValidationError
+from ..errors import NoSuchDocument, ValidationError
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from ..search.base import new_id
 from .targets import TARGETS, Targets, check_figure
@@ -106,7 +106,7 @@ class IndicatorService:
         require_staff(user, "remove programme indicators")
         before = self.backend.get(INDICATORS, indicator_id)
         if before is None:
-            raise NotFound(f"indicator {indicator_id} not found")
+            raise NoSuchDocument(kind="indicator", id=indicator_id)
         self.backend.delete(INDICATORS, indicator_id)
         for observer in self.observers:
             observer(Change("indicator", "delete", indicator_id, before, None))

@@ -25,7 +25,7 @@ from .. import clock
 from ..core.access import require_staff
 from ..core.users import User
 from ..core.calendar import year_months
-from ..errors import NotFound
+from ..errors import NoSuchList
 from ..search import Query, Range, SearchBackend, SumAggregation, Terms
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS
 from .plans import PlanService
@@ -125,7 +125,7 @@ class StatisticsService:
         """The firms (or institutions) behind one figure of ``progress``."""
         require_staff(user, "see the zone's statistics")
         if target not in LISTED_IDS:
-            raise NotFound(f"no list behind {target}; lists: {', '.join(LISTED_IDS)}")
+            raise NoSuchList(target=target, lists=", ".join(LISTED_IDS))
         found = YearProgress(self.backend).compute(year, clock.today())["members"][target]
         return sorted((dict(m) for m in found), key=lambda m: (m.get("on") or "", m.get("name") or ""))
 

@@ -82,7 +82,7 @@ def certifications(enterprise_id):
 
 def _designation_problem(exc: ValidationError) -> str:
     """The first message of a refused designation, in the page's language."""
-    from .messages import translate_message
+    from .i18n import translate_message
 
     found = (exc.fields or {}).get("certifications", exc.fields)
     while isinstance(found, dict) and found:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from .. import clock
 from ..core.access import can_read_enterprise, require_staff
 from ..core.schemas import validate_with
-from ..errors import Conflict, MatchmakerError, NotFound, ValidationError
+from ..errors import Conflict, MatchmakerError, NoSuchDocument, NotFound, ValidationError
 from ..fund.grants import GrantService
 from ..fund.pool import ROLES, PoolService, stages_reached
 from ..fund.programmes import ProgrammeService
@@ -128,7 +128,7 @@ def enterprise_grants(enterprise_id):
     """An enterprise's grants and the form to apply (the enterprise itself, or staff for it)."""
     me = user()
     if not can_read_enterprise(me, enterprise_id) or backend().get("enterprises", enterprise_id) is None:
-        raise NotFound(f"enterprise {enterprise_id} not found")
+        raise NoSuchDocument(kind="enterprise", id=enterprise_id)
     errors: dict = {}
     if request.method == "POST":
         data = {"enterprise_id": enterprise_id}
@@ -227,7 +227,7 @@ def enterprise_pool(enterprise_id):
     readiness on the target board.  The enterprise itself and staff; anyone else 404."""
     me = user()
     if not can_read_enterprise(me, enterprise_id) or backend().get("enterprises", enterprise_id) is None:
-        raise NotFound(f"enterprise {enterprise_id} not found")
+        raise NoSuchDocument(kind="enterprise", id=enterprise_id)
     try:
         entry = pool_service().get(me, enterprise_id, language())
     except NotFound:

@@ -2,8 +2,9 @@
 
 The pages show a service's or a schema's message through ``i18n.translate_message``,
 which looks each one up in the catalog; ``pybabel extract -k N_`` collects them from
-here.  Messages with values in them are matched by the patterns in ``i18n``.  A message
-missing from both is shown as written (in English), never dropped.
+here.  Messages with values in them are ``errors.Text``s: an error's code, its catalog
+sentence and its values (``errors.py``).  A message missing from the catalog is shown as
+written (in English), never dropped.
 """
 
 
@@ -23,7 +24,8 @@ MESSAGES = (
     N_("a private, loopback or link-local address"), N_("the host cannot be resolved"), N_("not an http(s) address"),
     N_("only https:// addresses"), N_("no user name or password in the address"), N_("not for this kind of account"),
     N_("webhooks belong to institutions"), N_("say which institution"),
-    N_("you may manage only your own institution's webhooks"), N_("self-registration is not open on this service; ask the zone's staff for an account"),
+    N_("you may manage only your own institution's webhooks"), N_("only a failed delivery is tried again"), N_("not failed"),
+    N_("the confirmation link has expired; sign up again"), N_("the confirmation link is not valid"), N_("expired"), N_("not valid"), N_("self-registration is not open on this service; ask the zone's staff for an account"),
     # the schemas
     N_("must not be above ticket_max"), N_("must not be above max_amount"), N_("must be at least 1 yuan"),
     N_("only for equity or convertible financing"), N_("equity has no term; leave it out"),
@@ -66,6 +68,50 @@ MESSAGES = (
     N_("set by zone staff, who check it against the regulator's record"),
     N_("must be after granted_on"), N_("must not be before the founding date"),
     N_("some fields are set by zone staff only"), N_("must be a number >= 0"), N_("must be a whole number"),
+    # whole messages from the services, written before errors had codes (a new one is a coded error in errors.py)
+    N_("sign in first: send 'Authorization: Bearer <token>'"), N_("wrong username or password"),
+    N_("only institutions claim needs"), N_("say which institution claims the need"),
+    N_("the claiming institution reports its progress"), N_("an institution claims needs for itself only"),
+    N_("another institution has claimed this need"), N_("name the institution"),
+    N_("an institution's answer record is for itself and zone staff"),
+    N_("a need's owner is an active member of zone staff"), N_("unknown stage"),
+    N_("sign in first: send 'Authorization: Bearer <token>' or use a session"), N_("the body is not UTF-8 text"),
+    N_("the request has invalid fields"), N_("the body must be a JSON object"),
+    N_("these fields are computed by the server"), N_("must not exceed intangible_assets"),
+    N_("must not exceed employees"), N_("unknown status"), N_("say which enterprise applies"),
+    N_("this programme pays for a funded deal: name its meeting"),
+    N_("a listing award pays for a reserve-pool stage: name it"),
+    N_("a grant pays for a deal or for a stage, not both"), N_("the enterprise is not in the listing reserve pool"),
+    N_("no such meeting of this enterprise"), N_("the meeting did not end in a funded deal"),
+    N_("the programme does not cover deals with this kind of institution"),
+    N_("the enterprise has reached its cap in this programme"),
+    N_("a grant of this programme for the same deal or stage already exists"), N_("say why the grant is rejected"),
+    N_("the grant's programme no longer exists"), N_("an enterprise applies for a grant, or zone staff for it"),
+    N_("you apply for your own enterprise only"), N_("only listing awards pay by stage"),
+    N_("say how much is asked for: this programme's rules compute no amount"),
+    N_("the enterprise has left the reserve pool; enter it again first"), N_("an exit is recorded on its own"),
+    N_("say when the stage was reached"), N_("a stage is reached on or after the one before"),
+    N_("the enterprise is in the pool or was dismissed already"),
+    N_("the enterprise is already in the reserve pool"), N_("stage_on goes with stage"),
+    N_("say why the enterprise leaves the pool"), N_("the exit is dated before the last stage"),
+    N_("a programme with grants cannot be deleted"), N_("each line must be a JSON object"),
+    N_("each product id once"), N_("say when the meeting is, or offer two or three times"),
+    N_("a meeting is proposed for a time still to come"), N_("say which party you answer for"),
+    N_("this meeting offers several times: pick the ones that suit you"),
+    N_("this meeting has one time: confirm or decline it"), N_("pick from the times offered"),
+    N_("a funded outcome is corrected with a reason"), N_("offer two or three different times"),
+    N_("the introduction request is for another need or institution"), N_("a need belongs to an enterprise"),
+    N_("only the enterprise itself or zone staff may delete this need"),
+    N_("min_amount must not be above max_amount"), N_("name the institution the search is for"),
+    N_("a saved search stays with its institution"),
+    N_("only the institution's own users mark its saved searches seen"),
+    N_("you may save searches for your own institution only"),
+    N_("the notification is being changed by others right now; try again"),
+    N_("another reindex of this data folder is running"),
+    N_("the file has no kind column: say --kind institution, enterprise or need"),
+    N_("cells that are not of their field's type"), N_("the file is neither UTF-8 nor GB18030/GBK text"),
+    N_("no such year"), N_("the plan has invalid targets"),
+    N_("a planned round has no closing date yet"), N_("give the closing date, or mark the round planned"),
     N_("The CSRF token is missing."), N_("The CSRF token is invalid."), N_("The CSRF token has expired."),
     N_("The CSRF session token is missing."), N_("The CSRF tokens do not match."),
     N_("The referrer header is missing."), N_("The referrer does not match the host."),

@@ -11,7 +11,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from .i18n import LABELS, format_money, format_when, label
+from ..labels import LABELS
+from .i18n import format_money, format_when, label
 
 #: Field name -> label, for the fields the audit log shows most.
 FIELDS = {

@@ -83,13 +83,39 @@ def test_readiness_in_the_page_language(world_app):
     assert "Main Board" in en and "Listing readiness" in en
 
 
+def _raised(call):
+    """The message of the error ``call`` raises (a service's or a schema's)."""
+    import marshmallow
+
+    from matchmaker.errors import MatchmakerError
+
+    try:
+        call()
+    except MatchmakerError as exc:
+        return exc
+    except marshmallow.ValidationError as exc:
+        return exc.messages[0]
+    raise AssertionError("nothing was raised")
+
+
 def test_service_and_schema_messages_are_translated(world_app):
+    from marshmallow import validate
+
+    from matchmaker.core.users import User
+    from matchmaker.errors import NoSuchDocument
+    from matchmaker.needs.service import check_status_rule
+
+    out_of_range = _raised(lambda: validate.Range(0, 100)(200))
+    refused = _raised(lambda: check_status_rule(User({"id": "u1", "role": "enterprise", "enterprise_id": "e1"}), "draft", "funded"))
+    assert out_of_range == "Must be greater than or equal to 0 and less than or equal to 100."
+    assert refused.fields["status"] == ["from draft it can go to: open, withdrawn"]
     with world_app.test_request_context(headers={"Cookie": "lang=zh"}):
         assert translate_message("Missing data for required field.") == "此项为必填项。"
-        assert translate_message("Must be greater than or equal to 0 and less than or equal to 100.") == "须在0到100之间。"
-        assert translate_message("from draft it can go to: open, withdrawn") == "当前状态只能变更为：征集中、已撤回"
-        assert translate_message("need abc not found") == "该内容不存在或已被删除。"
+        assert translate_message(out_of_range) == "须在0到100之间。"
+        assert translate_message(refused.fields["status"][0]) == "当前状态只能变更为：征集中、已撤回"
+        assert translate_message(NoSuchDocument(kind="need", id="abc").message) == "该内容不存在或已被删除。"
         assert translate_message("something no catalog knows") == "something no catalog knows"
+        assert translate_message("need abc not found") == "need abc not found"  # English is never parsed back
     with world_app.test_request_context(headers={"Cookie": "lang=en"}):
         assert translate_message("Missing data for required field.") == "Missing data for required field."
 

@@ -82,12 +82,14 @@ def test_the_english_dashboard_fits_its_target_labels(world_app):
 def test_status_words_are_the_same_on_screen_in_exports_and_in_notifications(shared_app):
     from flask_babel import force_locale
 
-    from matchmaker.exports.tables import LABELS as EXPORTED
-    from matchmaker.meetings.service import OUTCOME_ZH
+    from matchmaker.exports.tables import label as exported
+    from matchmaker.labels import LABELS
+    from matchmaker.meetings.service import _outcome_text
     from matchmaker.web.i18n import label
 
     with shared_app.test_request_context(), force_locale("zh"):
         for group in ("need_status", "meeting_status", "answer", "outcome"):
-            for code, word in EXPORTED[group].items():
-                assert label(group, code) == word, (group, code)
-        assert OUTCOME_ZH == EXPORTED["outcome"]
+            for code in LABELS[group]:
+                assert label(group, code) == exported(group, code), (group, code)
+        for code in LABELS["outcome"]:
+            assert _outcome_text({"outcome": code}, "zh") == exported("outcome", code)

@@ -1,13 +1,13 @@
 """Criteria on the market: expected market value, shareholders, the offering, NEEQ quotation."""
 from __future__ import annotations
 
+from ...labels import LABELS
 from .. import wording
 from ..dates import as_date, shift_months
 from ..wording import Text
 from .base import BOOL, NUMBER, TEXT, Outcome, Param, kind, ratio
 
-BASIS = {"last_round": Text("the last round's post-money valuation", "最近一轮融资投后估值"),
-         "staff_estimate": Text("a staff estimate", "园区工作人员估算")}
+BASIS = {code: Text(words.say("en", "long"), words.say("zh", "long")) for code, words in LABELS["valuation_basis"].items()}
 
 
 @kind("market_value_min", min=Param(NUMBER), templates={
@@ -70,7 +70,7 @@ def offering_min(spec, figures) -> Outcome:
     return Outcome(met, {"shares": shares, "investors": investors}, required, progress, values)
 
 
-TIERS = {"basic": Text("basic tier", "基础层"), "innovation": Text("innovation tier", "创新层")}
+TIERS = {code: Text(words.say("en", "long"), words.say("zh", "long")) for code, words in LABELS["neeq_tier"].items()}
 
 
 def neeq_quotation(enterprise: dict):
