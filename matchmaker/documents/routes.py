@@ -14,7 +14,7 @@ from .store import create_store
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="Enterprises' documents, shown by the privacy rules")
 #: endpoints that read an upload: their body may be as large as a document (see init_app)
-UPLOADS = {"documents.Documents", "web.documents.upload"}
+UPLOADS = {"documents.Documents", "web.documents.upload"}  # the API's and the page's
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the form's other fields
 
 
