@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, brokering, documents, enterprises, fund, institutions, needs, staff
+from . import admin, brokering, claims, documents, enterprises, fund, institutions, needs, staff
 from . import auth  # noqa: F401  -- its routes hang on base.bp
 from .base import bp
 
-for _child in (enterprises.bp, needs.bp, institutions.bp, staff.bp, admin.bp, brokering.bp, fund.bp, documents.bp):
+for _child in (enterprises.bp, needs.bp, institutions.bp, staff.bp, admin.bp, brokering.bp, fund.bp, documents.bp, claims.bp):
     bp.register_blueprint(_child)
 
 

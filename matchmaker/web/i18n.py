@@ -174,6 +174,7 @@ LABELS = {
         "plan": _l("Yearly plan"), "indicator": _l("Programme indicator"),
         "claim": _l("Claim"), "deal": _l("Pipeline deal"), "programme": _l("Programme"), "grant": _l("Grant"), "pool_entry": _l("Reserve-pool entry"), "document": _l("Document"),
     },
+    "claim_status": {"active": _l("Claimed"), "lapsed": _l("Lapsed"), "released": _l("Released")},
     "document_category": {"business_plan": _l("Business plan"), "financial_statements": _l("Financial statements"),
                           "certificate": _l("Certificate"), "other": _l("Other document")},
     "deal_stage": {"screening": _l("Screening"), "due_diligence": _l("Due diligence"), "term_sheet": _l("Term sheet"),
