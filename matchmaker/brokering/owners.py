@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .. import clock
-from ..access import require_staff
-from ..accounts.models import User
+from ..core.access import require_staff
+from ..core.users import User
 from ..errors import NotFound, ValidationError
 from ..search import Query, SearchBackend, Terms
-from .calendar import ZONE_TIME, add_working_days, utc_iso
+from ..core.calendar import ZONE_TIME, add_working_days, utc_iso
 from .interests import emit
 
 OWNERS, NEEDS, USERS = "need_owners", "needs", "users"
@@ -70,7 +70,7 @@ def escalated(backend: SearchBackend, working_days: int, after: int, now: dateti
     """Needs still unanswered ``after`` working days past their deadline, longest overdue
     first: ``{"need", "deadline" (the zone's last day to answer), "owner" (or None)}``.
     What ``escalate`` tells the lead of, and what the staff dashboard lists."""
-    from .calendar import response_deadline
+    from ..core.calendar import response_deadline
     from .deadlines import last_day, late_filters
 
     now = now or clock.now()

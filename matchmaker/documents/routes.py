@@ -7,7 +7,7 @@ from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..common.api import actor, backend, observers, page_schema, with_etag
+from ..core.api import actor, backend, observers, page_schema, with_etag
 from .schemas import DocumentFileSchema, DocumentSchema, DocumentSearchSchema, DocumentUploadSchema
 from .service import DocumentService
 from .store import create_store

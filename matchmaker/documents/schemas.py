@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from ..common.schemas import Code, PageArgs, StrictSchema
+from ..core.schemas import Code, PageArgs, StrictSchema
 from .service import CATEGORIES
 
 ID = validate.Length(min=1, max=200)

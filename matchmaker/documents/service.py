@@ -20,9 +20,9 @@ import unicodedata
 import uuid
 
 from .. import clock
-from ..access import require_user
-from ..accounts.models import User
-from ..common.service import Change, envelope
+from ..core.access import require_user
+from ..core.users import User
+from ..core.service import Change, envelope
 from ..enterprises.privacy import audience
 from ..errors import Forbidden, MatchmakerError, NotFound, ValidationError
 from ..search import AnyOf, Missing, Not, Query, SearchBackend, Sort, Terms

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from .. import clock
-from ..brokering import settings
+from ..core import settings
 from ..brokering.claims import ClaimService, report_day
 from ..brokering.schemas import ClaimReportSchema, ClaimSearchSchema
 from ..errors import Conflict, ValidationError
