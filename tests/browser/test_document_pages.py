@@ -19,6 +19,8 @@ def test_an_enterprise_uploads_and_staff_download(open_browser, tmp_path):
     with owner.page.expect_navigation():
         owner.page.click("[data-testid=documents-link]")
     owner.record_timing()
+    demo = owner.page.locator("[data-testid=document]", has_text="商业计划书.pdf")
+    assert demo.count() == 1  # the demo's own business plan
     owner.page.set_input_files("#file", str(fake))
     owner.page.select_option("#category", "financial_statements")
     owner.submit("[data-testid=upload]")
@@ -29,6 +31,7 @@ def test_an_enterprise_uploads_and_staff_download(open_browser, tmp_path):
     owner.submit("[data-testid=upload]")
     assert "商业计划书-2012.pdf已上传" in owner.text()
     row = owner.page.locator("[data-testid=document]", has_text="商业计划书-2012.pdf")
+    assert owner.page.locator("[data-testid=document]").count() == 3  # the demo's plan and statements, and the new plan
     assert row.count() == 1 and "商业计划书" in row.inner_text()
     owner.screenshot("enterprise-documents")
 
