@@ -45,15 +45,19 @@ def test_real_files_are_accepted_and_typed_by_content(client, world):
 
 
 @pytest.mark.parametrize("data, name, message", [
-    (files.exe(), "report.pdf", "only PDF, PNG, JPEG, WebP or XLSX files are accepted (it is application/x-msdownload)"),
+    (files.exe(), "report.pdf", "only PDF, PNG, JPEG, WebP or XLSX files are accepted"),
     (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "logo.png", "only PDF, PNG, JPEG, WebP or XLSX files are accepted"),
     (files.pdf()[:200], "cut.pdf", "the PDF is cut short or damaged"),
     (files.xlsx()[:-300], "broken.xlsx", "the workbook cannot be opened"),
     (b"", "empty.pdf", "the file is empty"),
 ])
 def test_files_that_are_not_what_they_say_are_refused(client, world, backend, data, name, message):
+    """The field says what is accepted; the message also names what the file really is."""
     r = upload(client, world["as_ent_a"], data, name, enterprise_id=world["ent_a"]["id"])
     assert r.status_code == 422 and r.get_json()["errors"]["json"] == {"file": [message]}
+    assert r.get_json()["message"].startswith(message)
+    if name == "report.pdf":
+        assert r.get_json()["message"].endswith("(it is application/x-msdownload)")
     assert ok(client.get(f"{API}/documents", headers=world["staff"]))["total"] == 0
 
 
@@ -61,7 +65,8 @@ def test_too_large_is_413_with_a_message_and_nothing_is_kept(client, world):
     limit = client.application.config["DOCUMENT_MAX_BYTES"] = 64 * 1024
     padded = files.pdf() + b"%" + b"x" * limit + b"\n%%EOF\n"  # a PDF just over the limit
     r = upload(client, world["as_ent_a"], padded, "big.pdf", enterprise_id=world["ent_a"]["id"])
-    assert r.status_code == 413 and r.get_json()["errors"]["json"]["file"][0].endswith("at most 0.1 MB is accepted")
+    assert r.status_code == 413 and r.get_json()["errors"]["json"] == {"file": ["larger than 0.1 MB"]}
+    assert r.get_json()["message"] == "the file is 0.1 MB; at most 0.1 MB is accepted"
     far = upload(client, world["as_ent_a"], b"%PDF" + b"x" * (limit * 4), "huge.pdf", enterprise_id=world["ent_a"]["id"])
     assert far.status_code == 413 and far.get_json()["message"]
     assert ok(client.get(f"{API}/documents", headers=world["staff"]))["total"] == 0

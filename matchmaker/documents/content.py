@@ -26,8 +26,8 @@ class Kind:
     extension: str
 
 
-def _refuse(message: str):
-    raise ValidationError(message, fields={"file": [message]})
+def _refuse(message: str, detail: str = ""):
+    raise ValidationError(message + detail, fields={"file": [message]})
 
 
 def detect(data: bytes) -> Kind:
@@ -36,8 +36,7 @@ def detect(data: bytes) -> Kind:
         _refuse("the file is empty")
     guess = filetype.guess(data[:8192] if not data.startswith(b"PK") else data)
     if guess is None or guess.mime not in ALLOWED:
-        found = f" (it is {guess.mime})" if guess is not None else ""
-        _refuse(f"only {ACCEPTED_WORDS} files are accepted{found}")
+        _refuse(f"only {ACCEPTED_WORDS} files are accepted", f" (it is {guess.mime})" if guess is not None else "")
     if guess.mime == "application/pdf" and b"%%EOF" not in data[-2048:]:
         _refuse("the PDF is cut short or damaged")
     if guess.mime == XLSX:

@@ -122,8 +122,8 @@ class DocumentService:
         if category not in CATEGORIES:
             raise ValidationError("unknown category", fields={"category": [f"one of {', '.join(CATEGORIES)}"]})
         if len(data) > self.max_bytes:
-            message = f"the file is {megabytes(len(data))} MB; at most {megabytes(self.max_bytes)} MB is accepted"
-            raise DocumentTooLarge(message, fields={"file": [message]})
+            raise DocumentTooLarge(f"the file is {megabytes(len(data))} MB; at most {megabytes(self.max_bytes)} MB is accepted",
+                                   fields={"file": [f"larger than {megabytes(self.max_bytes)} MB"]})
         kind = detect(data)
         key = uuid.uuid4().hex
         stamp = clock.now().isoformat(timespec="seconds")

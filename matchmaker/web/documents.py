@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..documents.routes import download, read_upload, service
 from ..documents.schemas import DocumentSearchSchema, DocumentUploadSchema
-from ..documents.service import megabytes
+from ..documents.service import DocumentTooLarge, megabytes
 from ..enterprises.privacy import audience
 from ..errors import MatchmakerError, NotFound
 from .base import backend, query_args, user
@@ -64,6 +64,10 @@ def upload(enterprise_id):
                                enterprise_id=enterprise_id, need_id=form.get("need_id"))
     except NotFound:
         raise
+    except DocumentTooLarge as exc:
+        limit = megabytes(current_app.config["DOCUMENT_MAX_BYTES"])
+        return render_enterprise(enterprise_id, {"file": [_("The file is larger than %(mb)s MB, the most accepted.", mb=limit)]},
+                                 request.form, exc.status_code)
     except MatchmakerError as exc:
         return render_enterprise(enterprise_id, exc.fields or {"file": [exc.message]}, request.form, exc.status_code)
     flash(_("%(name)s has been uploaded.", name=doc["filename"]), "success")

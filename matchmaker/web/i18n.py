@@ -303,9 +303,6 @@ _PATTERNS = [
     (re.compile(r"^only admins may .*$"), _l("Only administrators may do this.")),
     (re.compile(r"^a financial year after the current one \((?P<year>\d+)\)$"),
      _l("A financial year after the current one (%(year)s) cannot be entered.")),
-    (re.compile(r"^only PDF, PNG, JPEG, WebP or XLSX files are accepted.*$"), _l("Only PDF, PNG, JPEG, WebP or XLSX files are accepted.")),
-    (re.compile(r"^the file is (?P<size>[\d.]+) MB; at most (?P<limit>[\d.]+) MB is accepted$"),
-     _l("The file is %(size)s MB; at most %(limit)s MB is accepted.")),
     (re.compile(r"^too many failed sign-ins; try again in (?P<seconds>\d+) seconds$"),
      _l("Too many failed sign-ins. Try again in %(seconds)s seconds.")),
 ]

@@ -64,6 +64,7 @@ MESSAGES = (
     N_("The CSRF session token is missing."), N_("The CSRF tokens do not match."),
     N_("The referrer header is missing."), N_("The referrer does not match the host."),
     # documents (matchmaker.documents)
+    N_("only PDF, PNG, JPEG, WebP or XLSX files are accepted"),
     N_("the file is empty"), N_("the PDF is cut short or damaged"), N_("the workbook cannot be opened"),
     N_("the workbook unpacks to far more than its size"), N_("give enterprise_id or need_id"),
     N_("no such need of this enterprise"), N_("only the enterprise and zone staff upload and delete its documents"),

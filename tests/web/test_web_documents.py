@@ -45,7 +45,7 @@ def test_refused_files_say_why_on_the_page(world_app):
     assert r.status_code == 422 and "仅接受 PDF、PNG、JPEG、WebP 或 XLSX 文件" in r.get_data(as_text=True)
     world_app.config["DOCUMENT_MAX_BYTES"] = 64 * 1024
     r = send(owner, ent_a, files.pdf() + b"%" + b"x" * 70_000 + b"\n%%EOF\n", "big.pdf")
-    assert r.status_code == 413 and "最多接受0.1 MB" in r.get_data(as_text=True)
+    assert r.status_code == 413 and "文件超过0.1 MB（允许的最大值）" in r.get_data(as_text=True)
     r = owner.client.post(f"/enterprises/{ent_a}/documents", data={"category": "other", "csrf_token": owner.token(f"/enterprises/{ent_a}/documents")},
                           content_type="multipart/form-data")
     assert r.status_code == 422 and "请选择要上传的文件" in r.get_data(as_text=True)
