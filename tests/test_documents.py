@@ -12,6 +12,7 @@ from matchmaker import create_app
 from matchmaker.errors import ConfigurationError
 from tests import document_files as files
 from tests.brokering_helpers import API, ok, propose
+from tests.conftest import need_doc
 
 
 def upload(client, headers, data: bytes, name: str, category="business_plan", **form):
@@ -106,9 +107,20 @@ def test_who_sees_which_documents(client, world, actors, docs):
     assert {d["id"] for d in ok(client.get(f"{API}/documents", headers=inst_a))["items"]} == {plan["id"], sheet["id"]}
     assert ok(client.get(f"{API}/documents/{sheet['id']}", headers=inst_a))["need_id"] == need["id"]
     assert ok(client.get(f"{API}/documents", headers=inst_b))["total"] == 0
-    # talks about the other need of the enterprise do not open this need's statement
     assert client.get(f"{API}/documents/{plan['id']}", headers=inst_b).status_code == 404
     assert client.get(f"{API}/documents/{plan['id']}", headers=None).status_code == 401
+
+
+def test_talks_about_one_need_do_not_open_another_needs_documents(client, world, actors, docs):
+    """A meeting on a second need of the enterprise opens the enterprise's own documents
+    (the business plan), not the statement attached to the first need."""
+    plan, sheet = docs
+    second = ok(client.post(f"{API}/needs", json=need_doc(world["ent_a"]["id"], title="第二笔融资 second need"), headers=world["staff"]), 201)
+    propose(client, world["staff"], second["id"], world["inst_b"]["id"])
+    inst_b = actors.as_institution(world["inst_b"]["id"])
+    assert {d["id"] for d in ok(client.get(f"{API}/documents", headers=inst_b))["items"]} == {plan["id"]}
+    assert client.get(f"{API}/documents/{sheet['id']}/content", headers=inst_b).status_code == 404
+    assert client.get(f"{API}/documents/{plan['id']}/content", headers=inst_b).status_code == 200
 
 
 def test_download_headers_and_audit(client, world, docs):
