@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import guards
 
     storage.init_app(app)
+    from .documents import routes as documents_routes
+
+    documents_routes.init_app(app)  # before the CSRF check and the rate limits read an upload
     register_extensions(app)
     loaders.init_app(app)
     register_blueprints(app)
@@ -104,6 +107,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (channels_blp, webhooks_blp, deliveries_blp):
         api.register_blueprint(blp)
+
+    from .documents.routes import blp as documents_blp
+
+    api.register_blueprint(documents_blp)
     api.register_blueprint(plans_blp)  # the zone's yearly plans and programme indicators
     from .fund.routes import grants_blp, pool_blp, programmes_blp
 

@@ -114,7 +114,9 @@ def seed_command(demo: bool):
     backend = get_backend()
     backend.init()
     day = demo_today(current_app)
-    report, accounts = seed_demo(backend, progress=Progress("seeding"), day=day)
+    from .documents.store import create_store
+
+    report, accounts = seed_demo(backend, progress=Progress("seeding"), day=day, store=create_store(current_app.config))
     click.echo(report.summary())
     click.echo(f"demo date: {day.isoformat()} (today for this data folder; MATCHMAKER_TODAY overrides it)")
     click.echo("demo accounts (username / password / role / bound to):")

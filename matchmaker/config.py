@@ -23,6 +23,7 @@ DEFAULTS = {
     "MAX_PER_PAGE": 100,
     "TOKEN_TTL_HOURS": 24 * 30,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,  # the largest document (PDF, image, XLSX) an enterprise may upload
     "API_TITLE": "Matchmaker",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.1.0",
@@ -92,6 +93,7 @@ CHECKED = {
     "MAX_PER_PAGE": ("whole", 1),
     "TOKEN_TTL_HOURS": ("number", 0.01),
     "MAX_CONTENT_LENGTH": ("whole", 1024),
+    "DOCUMENT_MAX_BYTES": ("whole", 1024),
     "RESPONSE_DEADLINE_WORKING_DAYS": ("whole", 1),
     "DEADLINE_SWEEP_LIMIT": ("whole", 0),
     "ESCALATE_AFTER_WORKING_DAYS": ("whole", 0),

@@ -417,6 +417,37 @@ class AddressRefused(ValidationError):
     page = N_("This address cannot be used.")
 
 
+class DocumentTooLarge(MatchmakerError):
+    status_code = 413
+    template = N_("the file is %(size)s MB; at most %(limit)s MB is accepted")
+    page = N_("The file is too large: at most %(limit)s MB is accepted.")
+
+
+class DocumentFileMissing(NotFound):
+    template = N_("document %(id)s: its file is missing from the store")
+
+
+class FileEmpty(ValidationError):
+    template = N_("the file is empty")
+
+
+class FileTypeRefused(ValidationError):
+    template = N_("only %(accepted)s files are accepted (it is %(found)s)")
+    page = N_("Only PDF, PNG, JPEG, WebP or XLSX files are accepted.")
+
+
+class PdfDamaged(ValidationError):
+    template = N_("the PDF is cut short or damaged")
+
+
+class WorkbookTooLargeUnpacked(ValidationError):
+    template = N_("the workbook unpacks to far more than its size")
+
+
+class WorkbookDamaged(ValidationError):
+    template = N_("the workbook cannot be opened")
+
+
 class NoSuchList(NotFound):
     template = N_("no list behind %(target)s; lists: %(lists)s")
 

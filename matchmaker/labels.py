@@ -223,6 +223,7 @@ LABELS: dict[str, dict] = {
         "reject": W("rejected", "未获批准"),
         "pay": W("paid", "已拨付"),
         "stage": W("stage recorded", "阶段已登记"),
+        "download": W("downloaded", "已下载"),
         "exit": W("left the pool", "出库"),
         "dismiss": W("suggestion dismissed", "不予入库"),
     },
@@ -242,6 +243,7 @@ LABELS: dict[str, dict] = {
         "programme": W("Programme", "项目"),
         "grant": W("Grant", "专项资金申请"),
         "pool_entry": W("Reserve-pool entry", "后备库企业"),
+        "document": W("Document", "文件"),
     },
     "deal_stage": {
         "screening": W("Screening", "初筛"),
@@ -356,6 +358,12 @@ LABELS: dict[str, dict] = {
         "active": W("In force", "揭榜中"),
         "lapsed": W("Lapsed", "已失效"),
         "released": W("Released", "已放弃"),
+    },
+    "document_category": {
+        "business_plan": W("Business plan", "商业计划书"),
+        "financial_statements": W("Financial statements", "财务报表"),
+        "certificate": W("Certificate", "证书资质"),
+        "other": W("Other document", "其他文件"),
     },
     "valuation_basis": {
         "last_round": W("Last round's post-money valuation", "最近一轮融资投后估值", en_long="the last round's post-money valuation"),

@@ -21,6 +21,7 @@ introduction request or a meeting of others) is 404, the same as for an id that 
 """
 from __future__ import annotations
 
+import io
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -179,6 +180,12 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/reserve-pool/suggestions/<enterprise_id>/dismiss"): E(401, 403, 403, 204, 204),
     # the API's description
     ("GET", "/api/v1/openapi.json"): PUBLIC,
+    # documents: the enterprise and staff upload and delete; an institution reads them only in talks
+    ("GET", "/api/v1/documents"): E(401, (200, EMPTY), (200, EMPTY), 200, 200),
+    ("POST", "/api/v1/documents"): E(401, (201, 404), 403, 201, 201),
+    ("GET", "/api/v1/documents/<doc_id>"): HIDDEN_FROM_OTHERS,
+    ("GET", "/api/v1/documents/<doc_id>/content"): HIDDEN_FROM_OTHERS,
+    ("DELETE", "/api/v1/documents/<doc_id>"): E(401, (204, 404), (403, 404), 204, 204),
 }
 
 
@@ -195,6 +202,7 @@ class Req:
     headers: dict | None = None  # instead of the role's
     query: dict = field(default_factory=dict)
     today: str | None = None  # the app's clock for the request (meetings are held after they start)
+    form: dict | None = None  # a multipart form (an upload) instead of a JSON body
 
 
 class World:
@@ -239,6 +247,8 @@ class World:
         a["saved"] = self.post("/saved-searches", {"name": "A 电池"}, self.headers["institution"])["id"]
         b["saved"] = self.post("/saved-searches", {"name": "B", "institution_id": b["inst"]})["id"]
         for party in "AB":
+            self.ids[party]["document"] = self.document(party)
+        for party in "AB":
             found = self.get("/audit", {"object_id": self.ids[party]["need"]})
             self.ids[party]["audit"] = found["items"][0]["id"]
         self.endpoints = {"A": self.post("/webhooks", {"url": PUBLIC_HOOK}, self.headers["institution"])["id"],
@@ -277,6 +287,13 @@ class World:
             with on_day(self.client.application, AFTER_THE_MEETINGS):
                 meeting = self.post(f"/meetings/{meeting['id']}/held", {})
         return meeting
+
+    def document(self, party: str) -> str:
+        """A fresh business plan of the party's enterprise, uploaded by staff."""
+        r = self.client.post(API + "/documents", data=upload_form(self.ids[party]["ent"]), headers=self.staff,
+                             content_type="multipart/form-data")
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["id"]
 
     def fresh_need(self, party: str) -> str:
         return self.post("/needs", need_doc(self.ids[party]["ent"], title=f"新需求 fresh {next(_seq)}"))["id"]
@@ -587,6 +604,21 @@ REQUESTS = {
 }
 
 
+def upload_form(enterprise_id: str) -> dict:
+    from tests.document_files import pdf
+
+    return {"category": "business_plan", "enterprise_id": enterprise_id, "file": (io.BytesIO(pdf()), "plan.pdf")}
+
+
+REQUESTS.update({
+    ("GET", "/api/v1/documents"): _listing("/api/v1/documents", ("enterprise_id", "ent")),
+    ("POST", "/api/v1/documents"): lambda w, role, own, t: Req("/api/v1/documents", form=upload_form(t["ent"] if own else w.ids["B"]["ent"])),
+    ("GET", "/api/v1/documents/<doc_id>"): _same("/api/v1/documents/{document}"),
+    ("GET", "/api/v1/documents/<doc_id>/content"): _same("/api/v1/documents/{document}/content"),
+    ("DELETE", "/api/v1/documents/<doc_id>"): lambda w, role, own, t: Req(f"/api/v1/documents/{w.document(t['party'])}"),
+})
+
+
 def _indicator(w) -> str:
     """A fresh programme indicator to remove."""
     doc = {"kind": "alliances", "value": 1, "on": "2012-01-05", "year": 2012, "notes": "", "created_by": "staff",
@@ -602,6 +634,7 @@ def _meeting_times(body: dict) -> dict:
 
 WATCHED = ("institutions", "enterprises", "needs", "users", "meetings", "interests", "introductions",
            "saved_searches", "notifications", "programmes", "grants", "reserve_pool", "plans", "indicators",
+           "documents",
            "channel_settings", "webhook_endpoints", "deliveries", "registrations")
 
 
@@ -652,7 +685,8 @@ def test_access_row(world, method, rule):
             headers = req.headers if req.headers is not None else world.headers[role]
             before = snapshot(world.backend) if method != "GET" and expected != EMPTY and expected >= 400 else None
             with on_day(world.client.application, req.today or world.client.application.config.get("TODAY")):
-                r = world.client.open(req.path, method=method, json=body, query_string=req.query, headers=headers)
+                sent = {"data": req.form, "content_type": "multipart/form-data"} if req.form is not None else {"json": body}
+                r = world.client.open(req.path, method=method, query_string=req.query, headers=headers, **sent)
             r.get_data()  # a streamed export runs to its end inside the request
             r.close()
             status = 200 if expected == EMPTY else expected

@@ -30,7 +30,7 @@ def report_due(at: datetime, working_days: int) -> str:
     return utc_iso(clock.start_of_day(day + timedelta(days=1)))
 
 
-def _day(stamp: str) -> str:
+def report_day(stamp: str) -> str:
     return (datetime.fromisoformat(stamp).astimezone(ZONE_TIME) - timedelta(seconds=1)).date().isoformat()
 
 
@@ -75,8 +75,8 @@ class ClaimService:
             stored = self.backend.create(CLAIMS, doc)
         emit(self.observers, "claim", "create", stored["id"], None, stored)
         self._tell(stored, ["enterprise", "staff"], user,
-                   f"{institution['name']} claimed the need \"{need['title']}\" and reports its progress by the end of {_day(stored['report_due'])} (UTC+8).",
-                   f"{institution['name']}已揭榜融资需求“{need['title']}”，将于{_day(stored['report_due'])}（北京时间）前报告进展。")
+                   f"{institution['name']} claimed the need \"{need['title']}\" and reports its progress by the end of {report_day(stored['report_due'])} (UTC+8).",
+                   f"{institution['name']}已揭榜融资需求“{need['title']}”，将于{report_day(stored['report_due'])}（北京时间）前报告进展。")
         return stored
 
     def fetch(self, user: User, claim_id: str) -> dict:
@@ -143,8 +143,8 @@ def lapse(backend: SearchBackend, now: datetime | None = None, observers=()) -> 
                                  expected_version=claim["version"])
         emit(service.observers, "claim", "lapse", claim["id"], claim, stored)
         service._tell(stored, ["institution", "enterprise", "staff"], None,
-                      f"The claim of {claim['institution_name']} on \"{claim['need_title']}\" lapsed: no progress was reported by the end of {_day(claim['report_due'])} (UTC+8). The need can be claimed again.",
-                      f"{claim['institution_name']}对“{claim['need_title']}”的揭榜已失效：未在{_day(claim['report_due'])}（北京时间）前报告进展。该需求可重新揭榜。",
+                      f"The claim of {claim['institution_name']} on \"{claim['need_title']}\" lapsed: no progress was reported by the end of {report_day(claim['report_due'])} (UTC+8). The need can be claimed again.",
+                      f"{claim['institution_name']}对“{claim['need_title']}”的揭榜已失效：未在{report_day(claim['report_due'])}（北京时间）前报告进展。该需求可重新揭榜。",
                       doc_id=f"lapse-{claim['id']}")
         count += 1
     return count

@@ -66,22 +66,35 @@ def leads(backend: SearchBackend, lead_username: str | None) -> list[str]:
     return [f"user:{a['id']}" for a in admins] or ["staff"]
 
 
+def escalated(backend: SearchBackend, working_days: int, after: int, now: datetime | None = None) -> list[dict]:
+    """Needs still unanswered ``after`` working days past their deadline, longest overdue
+    first: ``{"need", "deadline" (the zone's last day to answer), "owner" (or None)}``.
+    What ``escalate`` tells the lead of, and what the staff dashboard lists."""
+    from ..core.calendar import response_deadline
+    from .deadlines import last_day, late_filters
+
+    now = now or clock.now()
+    found = []
+    for need in backend.scan(NEEDS, Query(filters=late_filters(now, working_days))):
+        day = last_day(response_deadline(need["published_at"], working_days))
+        if clock.start_of_day(add_working_days(day, after) + timedelta(days=1)) <= now.astimezone(ZONE_TIME):
+            found.append({"need": need, "deadline": day})
+    owners = backend.get_many(OWNERS, [item["need"]["id"] for item in found]) if found else {}
+    for item in found:
+        item["owner"] = owners.get(item["need"]["id"])
+    return sorted(found, key=lambda item: (item["deadline"], item["need"]["id"]))
+
+
 def escalate(backend: SearchBackend, working_days: int, after: int, lead_username: str | None = None,
              now: datetime | None = None) -> int:
     """Tell the lead of each need still unanswered ``after`` working days past its deadline; how many."""
     from ..notifications.service import Notifications
-    from .deadlines import last_day, late_filters
-    from ..core.calendar import response_deadline
 
-    now = now or clock.now()
     recipients = leads(backend, lead_username)
     notifications = Notifications(backend)
     count = 0
-    for need in backend.scan(NEEDS, Query(filters=late_filters(now, working_days))):
-        day = last_day(response_deadline(need["published_at"], working_days))
-        if clock.start_of_day(add_working_days(day, after) + timedelta(days=1)) > now.astimezone(ZONE_TIME):
-            continue
-        owner = backend.get(OWNERS, need["id"])
+    for item in escalated(backend, working_days, after, now):
+        need, day, owner = item["need"], item["deadline"], item["owner"]
         who, who_zh = (owner["owner_name"], owner["owner_name"]) if owner else ("nobody", "无人负责")
         sent = notifications.send(
             recipients, "need_escalated", subject_kind="need", subject_id=need["id"], need_id=need["id"],

@@ -12,7 +12,7 @@ from .. import clock
 from ..core.access import require_user
 from ..core.users import User
 from ..errors import Label, NoSuchDocument, NoSuchReference, ValidationError
-from ..search import Query, SearchBackend, Sort, Terms
+from ..search import Not, Query, Range, SearchBackend, Sort, Terms
 from ..core.calendar import utc_iso
 from .interests import emit
 
@@ -65,3 +65,25 @@ def stage_counts(backend: SearchBackend) -> dict[str, int]:
     """Deals at each stage, over every institution (for staff and the funnel)."""
     found = backend.search(DEALS, Query(per_page=0, facets=["stage"])).facets.get("stage", {})
     return {stage: found.get(stage, 0) for stage in STAGES}
+
+
+#: the stages a deal goes through on its way to funding, in order ("passed" leaves the way)
+FUNNEL_STAGES = ("screening", "due_diligence", "term_sheet", "funded")
+
+
+def pipeline_funnel(backend: SearchBackend, year: int) -> dict:
+    """The institutions' pipelines as a funnel, for deals put in a pipeline in ``year`` (zone
+    time): a deal at a stage has been through the stages before it, so each stage counts the
+    deals that reached it; ``passed`` those an institution let go, apart."""
+    from datetime import date
+
+    since, until = (utc_iso(clock.start_of_day(date(y, 1, 1))) for y in (year, year + 1))
+    query = Query(filters=[Range("created_at", gte=since, lte=until), Not(Terms("created_at", [until]))], per_page=0, facets=["stage"])
+    counts = backend.search(DEALS, query).facets.get("stage", {})
+    stages, previous = [], None
+    for position, stage in enumerate(FUNNEL_STAGES):
+        reached = sum(counts.get(later, 0) for later in FUNNEL_STAGES[position:])
+        share = round(reached / previous, 4) if previous else None
+        stages.append({"stage": stage, "count": reached, "share_of_previous": share})
+        previous = reached
+    return {"deals": sum(counts.values()), "stages": stages, "passed": counts.get("passed", 0)}

@@ -19,14 +19,20 @@ def demo_moment(day: date = dataset.REFERENCE_DATE) -> datetime:
 
 
 def seed_demo(backend: SearchBackend, enterprise_count: int = 1000, progress=None,
-              day: date | None = None) -> tuple[ImportReport, list[dict]]:
+              day: date | None = None, store=None) -> tuple[ImportReport, list[dict]]:
     """Load the demo documents (idempotent: fixed ids) and create missing demo accounts.
 
     Everything is written as of ``day``, by default the demo's date (30 June 2012):
-    designations in force, readiness snapshots, the brokering history and the time stamps."""
+    designations in force, readiness snapshots, the brokering history and the time stamps.
+    With a document ``store``, a few enterprises' documents too (``demo.documents``)."""
     day = day or dataset.REFERENCE_DATE
     with clock.as_of(day):
-        return _seed(backend, enterprise_count, progress, day)
+        seeded = _seed(backend, enterprise_count, progress, day)
+        if store is not None:
+            from .documents import seed_documents
+
+            seed_documents(backend, store)
+        return seeded
 
 
 def _seed(backend: SearchBackend, enterprise_count: int, progress, day: date) -> tuple[ImportReport, list[dict]]:

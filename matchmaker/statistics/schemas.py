@@ -30,6 +30,13 @@ class FunnelStageSchema(ma.Schema):
     share_of_previous = fields.Float(allow_none=True)
 
 
+class PipelineFunnelSchema(ma.Schema):
+    deals = fields.Integer(metadata={"description": "deals put in an institution's pipeline in the year"})
+    stages = fields.List(fields.Nested(FunnelStageSchema), metadata={
+        "description": "screening, due_diligence, term_sheet, funded: the deals that reached each stage"})
+    passed = fields.Integer(metadata={"description": "deals an institution passed on"})
+
+
 class PairStatisticsSchema(ma.Schema):
     unit = fields.String()
     totals = Counts()
@@ -136,6 +143,7 @@ class StatisticsSchema(ma.Schema):
     special_fund = fields.Nested(SpecialFundSchema)
     needs = fields.Nested(NeedsStatisticsSchema)
     funnel = fields.List(fields.Nested(FunnelStageSchema))
+    pipeline_funnel = fields.Nested(PipelineFunnelSchema, metadata={"description": "the institutions' own pipelines, as a funnel"})
     by_institution_type = fields.Nested(PairStatisticsSchema)
     institutions = fields.Nested(InstitutionStatisticsSchema)
     enterprises = fields.Nested(EnterpriseStatisticsSchema)

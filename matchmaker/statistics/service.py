@@ -25,6 +25,7 @@ from .. import clock
 from ..core.access import require_staff
 from ..core.users import User
 from ..core.calendar import year_months
+from ..brokering.pipeline import pipeline_funnel
 from ..errors import NoSuchList
 from ..search import Query, Range, SearchBackend, SumAggregation, Terms
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS
@@ -82,6 +83,7 @@ class StatisticsService:
             "special_fund": fund,
             "needs": needs,
             "funnel": self.funnel(needs["totals"]),
+            "pipeline_funnel": pipeline_funnel(self.backend, year),
             "by_institution_type": self.by_institution_type(months),
             "institutions": self.institutions(),
             "enterprises": self.enterprises(),

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, brokering, enterprises, fund, institutions, needs, staff
+from . import admin, brokering, claims, documents, enterprises, fund, institutions, needs, staff
 from . import auth, channels, registration  # noqa: F401  -- their routes hang on base.bp
 from .base import bp
 
-for _child in (enterprises.bp, needs.bp, institutions.bp, staff.bp, admin.bp, brokering.bp, fund.bp):
+for _child in (enterprises.bp, needs.bp, institutions.bp, staff.bp, admin.bp, brokering.bp, fund.bp, documents.bp, claims.bp):
     bp.register_blueprint(_child)
 
 

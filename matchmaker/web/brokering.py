@@ -66,6 +66,9 @@ def need_panel(need: dict) -> dict:
     if me.role == "institution":
         own = [i for i in panel["interests"]["items"] if i["institution_id"] == me.institution_id]
         panel["mine"] = own[0] if own else None
+    from .claims import SOON_DAYS, claims_of_need
+
+    panel["claims"], panel["soon"] = claims_of_need(need["id"]), SOON_DAYS
     return panel
 
 

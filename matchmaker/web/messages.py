@@ -24,7 +24,8 @@ MESSAGES = (
     N_("a private, loopback or link-local address"), N_("the host cannot be resolved"), N_("not an http(s) address"),
     N_("only https:// addresses"), N_("no user name or password in the address"), N_("not for this kind of account"),
     N_("webhooks belong to institutions"), N_("say which institution"),
-    N_("you may manage only your own institution's webhooks"), N_("only a failed delivery is tried again"), N_("not failed"),
+    N_("you may manage only your own institution's webhooks"), N_("attach the document to an enterprise or a need"),
+    N_("unknown category"), N_("only PDF, PNG, JPEG, WebP or XLSX files are accepted"), N_("only a failed delivery is tried again"), N_("not failed"),
     N_("the confirmation link has expired; sign up again"), N_("the confirmation link is not valid"), N_("expired"), N_("not valid"), N_("self-registration is not open on this service; ask the zone's staff for an account"),
     # the schemas
     N_("must not be above ticket_max"), N_("must not be above max_amount"), N_("must be at least 1 yuan"),
@@ -115,4 +116,9 @@ MESSAGES = (
     N_("The CSRF token is missing."), N_("The CSRF token is invalid."), N_("The CSRF token has expired."),
     N_("The CSRF session token is missing."), N_("The CSRF tokens do not match."),
     N_("The referrer header is missing."), N_("The referrer does not match the host."),
+    # documents (matchmaker.documents)
+    N_("only PDF, PNG, JPEG, WebP or XLSX files are accepted"),
+    N_("the file is empty"), N_("the PDF is cut short or damaged"), N_("the workbook cannot be opened"),
+    N_("the workbook unpacks to far more than its size"), N_("give enterprise_id or need_id"),
+    N_("no such need of this enterprise"), N_("only the enterprise and zone staff upload and delete its documents"),
 )

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ..audit.schemas import AuditSearchSchema
 from ..audit.service import AuditLog
+from ..core import settings
 from ..core.schemas import validate_with
 from ..statistics.plans import INDICATOR_KINDS, IndicatorService, PlanService
 from ..statistics.schemas import IndicatorSchema
@@ -35,7 +36,22 @@ def dashboard():
     year = _year_arg()
     stats = StatisticsService(backend(), targets_from(current_app.config)).compute(user(), year)
     return render_template("staff/dashboard.html", stats=stats, year=year, years=range(current, current - 6, -1),
-                           charts_for=dashboard_charts(stats), can_plan=True)
+                           charts_for=dashboard_charts(stats), can_plan=True, escalations=escalations())
+
+
+#: escalated needs listed on the dashboard (the count covers them all)
+ESCALATIONS_SHOWN = 8
+
+
+def escalations() -> dict:
+    """Late needs escalated to the lead (unanswered ``ESCALATE_AFTER_WORKING_DAYS`` past their
+    deadline), as they stand today: how many, how many have no owner, the longest overdue."""
+    from ..brokering.owners import escalated
+
+    config = current_app.config
+    found = escalated(backend(), settings.working_days(config), settings.escalate_after(config))
+    return {"total": len(found), "unowned": sum(1 for item in found if not item["owner"]),
+            "after": settings.escalate_after(config), "items": found[:ESCALATIONS_SHOWN]}
 
 
 def dashboard_charts(stats: dict) -> dict:
@@ -62,6 +78,8 @@ def dashboard_charts(stats: dict) -> dict:
                            (_("Committed"), fund["committed"], fund["budget"] or None, format_money(fund["committed"])),
                            (_("Paid"), fund["paid"], fund["budget"] or None, format_money(fund["paid"]))], _("Special fund")),
         "funnel": funnel([(names.get(s["stage"], s["stage"]), s["count"]) for s in stats["funnel"]], _("Funnel")),
+        "pipeline_funnel": funnel([(label("deal_stage", s["stage"]), s["count"]) for s in stats["pipeline_funnel"]["stages"]],
+                                  _("Institutions' pipelines")),
         "months": bar_chart([(month[5:], row["posted"], None) for month, row in months.items()],
                             _("Needs published by month")),
         "pipeline": bar_chart([(label("institution_status", k), v, None) for k, v in inst["by_status"].items()],
