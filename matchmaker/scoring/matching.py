@@ -8,7 +8,8 @@ sentence in English and Chinese.
 
 Each hard rule and each step of a structured factor is written once, as a filter on the
 needs index.  :func:`score_match` evaluates those filters in Python
-(:func:`~matchmaker.scoring.clauses.holds`); :func:`dealflow_filters` and
+(each clause compiled once, :func:`~matchmaker.scoring.clauses.compile_clause`, the one
+evaluation of a filter); :func:`dealflow_filters` and
 :func:`dealflow_boosts` hand the same filters to the search engine.  So for an
 institution's deal flow the engine keeps exactly the eligible needs and orders them by
 exactly the Python score without its text factor; re-sorting a page by the full score
@@ -34,7 +35,7 @@ from ..search.analysis import tokenize
 from ..search.mappings import get_value
 from ..search.query import AnyOf, Boost, Filter, Missing, Not, Range, Terms
 from . import wording
-from .clauses import compile_clause, holds
+from .clauses import compile_clause
 from .config import ScoringConfig, Signal
 from .products import offers
 from .dates import as_date, founded_cutoff, years_between
@@ -346,8 +347,13 @@ def structured_steps(institution: dict, config: ScoringConfig) -> dict[str, list
     return {name: build(institution, config) for name, build in _STRUCTURED_FACTORS.items()}
 
 
-def _share(steps: list[Step], need: dict) -> float:
-    return sum(step.share for step in steps if step.clause is None or holds(step.clause, need))
+def _compiled_steps(steps) -> list[tuple[float, object]]:
+    """(share, test) per step, each clause compiled once (:func:`compile_clause`); None: always."""
+    return [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
+
+
+def _share(steps, need: dict) -> float:
+    return sum(share for share, test in _compiled_steps(steps) if test is None or test(need))
 
 
 # -- text relevance ------------------------------------------------------------------------
@@ -361,9 +367,13 @@ def _institution_text(institution: dict) -> str:
 
 def shared_terms(need: dict, institution: dict, config: ScoringConfig) -> list[str]:
     """Distinct tokens (CJK bigrams, stemmed English words) both texts use, minus the ignored ones."""
-    institution_tokens = set(tokenize(_institution_text(institution)))
-    tokens = dict.fromkeys(tokenize(_need_text(need)))  # keeps the need's order
-    return [t for t in tokens if t in institution_tokens and t not in config.ignored_tokens]
+    return _shared(need_tokens(need), frozenset(tokenize(_institution_text(institution))), config)
+
+
+def _shared(tokens, institution_tokens: frozenset, config: ScoringConfig) -> list[str]:
+    """The need's ``tokens`` (in its order) the institution's text also uses, minus the ignored ones."""
+    ignored = config.ignored_tokens
+    return [t for t in tokens if t in institution_tokens and t not in ignored]
 
 
 def text_points(config: ScoringConfig) -> float:
@@ -615,15 +625,10 @@ class OfferScorer:
         self._rule_tests = [(rule.rule, compile_clause(rule.clause)) for rule in self.rules]
         # sentences that say the same whatever the need: written once
         self._fixed = {name: _EXPLAINERS[name]({}, institution, config, []) for name in _NEED_FREE if name in config.points}
-        self._step_tests = {
-            name: [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
-            for name, steps in self.steps.items()
-        }
+        self._step_tests = {name: _compiled_steps(steps) for name, steps in self.steps.items()}
 
     def shared_terms(self, need: dict, tokens: tuple[str, ...] | None = None) -> list[str]:
-        tokens = need_tokens(need) if tokens is None else tokens
-        ignored = self.config.ignored_tokens
-        return [t for t in tokens if t in self.tokens and t not in ignored]
+        return _shared(need_tokens(need) if tokens is None else tokens, self.tokens, self.config)
 
     def broken_rules(self, need: dict) -> list[str]:
         return [rule for rule, test in self._rule_tests if not test(need)]
@@ -709,19 +714,14 @@ class InstitutionScorer:
 
 
 def factor_points(need: dict, institution: dict, config: ScoringConfig, terms: list[str] | None = None) -> dict[str, float]:
-    """The points each factor earns before any ineligibility reduction (unrounded).
+    """The points each factor earns before any ineligibility reduction (unrounded), for the
+    institution's profile (its products aside): :meth:`OfferScorer.points`.
 
     Without ``text`` they add up to what :func:`dealflow_boosts` gives the need in the engine.
     ``terms`` are the :func:`shared_terms`, when the caller has them already.
     """
-    points = {
-        name: config.points[name] * _share(steps, need)
-        for name, steps in structured_steps(institution, config).items()
-    }
-    if terms is None:
-        terms = shared_terms(need, institution, config)
-    points["text"] = config.points["text"] * _text_share(terms, config)
-    return {name: points[name] for name in config.points}
+    scorer = OfferScorer(institution, config)
+    return scorer.points(need, scorer.shared_terms(need) if terms is None else terms)
 
 
 def broken_rules(need: dict, institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[str]:
