@@ -156,6 +156,10 @@ def hard_rules(institution: dict, config: ScoringConfig, as_of: date) -> list[Ha
         # a reported loss excludes; a need indexed before profits were copied is judged on the rest
         rules.append(HardRule("profitable", AnyOf((Missing("enterprise.latest_net_profit"),
                                                    Range("enterprise.latest_net_profit", gte=1)))))
+    if flag(institution, "cash_flow_required", config):
+        # a bank lends on the cash flow that repays it: an operating outflow excludes, like a loss
+        rules.append(HardRule("cash_flow", AnyOf((Missing("enterprise.latest_operating_cash_flow"),
+                                                  Range("enterprise.latest_operating_cash_flow", gte=0)))))
     if institution.get("term_months_max"):
         rules.append(HardRule("term_max", AnyOf((Missing("term_months"), Range("term_months", lte=institution["term_months_max"])))))
     if flag(institution, "minority_only", config):
@@ -433,6 +437,8 @@ def _explain_rule(rule: str, need: dict, institution: dict, config: ScoringConfi
                     offered=_labels(config, "counter_guarantee", enterprise.get("counter_guarantees_offered")))
     if rule == "profitable":
         return _say(config, "rule.profitable", profit=wording.money(enterprise.get("latest_net_profit")))
+    if rule == "cash_flow":
+        return _say(config, "rule.cash_flow", cash_flow=wording.money(enterprise.get("latest_operating_cash_flow")))
     if rule == "term_max":
         return _say(config, "rule.term_max", term=need.get("term_months"), max=institution.get("term_months_max"))
     if rule == "minority_stake":

@@ -229,7 +229,7 @@ LABELS = {
 }
 LABELS["factor"].update({
     "credit": _l("Credit"), "industry_mandate": _l("Industry mandate"), "counter_guarantee": _l("Counter-guarantee"),
-    "profitable": _l("Profit in the latest year"), "term_max": _l("Longest term"), "minority_stake": _l("Minority stake"),
+    "profitable": _l("Profit in the latest year"), "cash_flow": _l("Operating cash flow"), "term_max": _l("Longest term"), "minority_stake": _l("Minority stake"),
     "single_borrower_cap": _l("Single-borrower limit"), "guarantee_capacity": _l("Guarantee leverage limit"),
 })
 

@@ -197,6 +197,23 @@ def test_negative_cash_flow_costs_a_bank_more_than_a_microcredit_company(config)
     assert loss(bank) > loss(micro) > 0
 
 
+def test_a_bank_lends_on_cash_flow_and_a_microcredit_company_against_weaker_cash_flow(config):
+    """DOMAIN.md: negative operating cash flow weighs heavily against a bank's working-capital
+    loan (it is repaid from operating income); microcredit lends against weaker cash flow at its rate."""
+    outflow = need(amount=3_000_000, enterprise={"latest_net_profit": 100_000, "latest_revenue": 3_500_000,
+                                                 "latest_operating_cash_flow": -2_000_000}, deal={"revenue_cover": 1.17})
+    bank = score_match(outflow, institution(), config, AS_OF)
+    assert bank.broken_rules == ["cash_flow"]
+    reason = _reason(bank, "cash_flow")
+    assert "-2 million yuan" in reason.message and "-200万元" in reason.message_zh
+    micro = score_match(outflow, institution(type="microcredit", ticket_min=100_000, ticket_max=5_000_000), config, AS_OF)
+    assert micro.eligible and micro.score > bank.score
+    unknown = need(amount=3_000_000, enterprise={"latest_net_profit": 100_000, "latest_revenue": 30_000_000})
+    assert score_match(unknown, institution(), config, AS_OF).eligible  # no cash-flow figure: judged on the rest
+    order_loan = institution(requirements={"cash_flow_required": False})  # a product repaid from one purchase order
+    assert score_match(outflow, order_loan, config, AS_OF).eligible
+
+
 def test_the_scorer_of_an_institution_with_products_ranks_like_its_best_product(config):
     pool = [SUB_BRANCH, institution(id="plain", counter_guarantees_accepted=["ip_pledge"])]
     doc = need(amount=4_000_000, enterprise={"counter_guarantees_offered": ["ip_pledge"], "latest_net_profit": 1})
