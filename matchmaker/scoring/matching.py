@@ -274,29 +274,39 @@ def _valuation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
 
 def policy_programmes(offer: dict, programmes: list[dict]) -> list[dict]:
     """The special-fund programmes that would back a deal of this offer, per instrument it
-    lends (the fund's own rule, :func:`matchmaker.fund.eligibility.covers`): ``[{id, name,
-    name_en, kind, instruments}]``."""
-    from ..fund.eligibility import covers
+    lends (the fund's own rules, :mod:`matchmaker.fund.eligibility`): ``[{id, name, name_en,
+    kind, instruments, clause}]``, ``clause`` being what the programme asks of the enterprise
+    (angel co-investment: a nest-tier start-up), None when nothing."""
+    from ..fund.eligibility import need_clause, offer_covers
 
     found = []
     for programme in programmes:
         lent = [i for i in offer.get("instruments") or []
-                if covers(programme, {"instrument": i}, offer, {"instrument": i, "programmes": offer.get("programmes") or []})]
+                if offer_covers(programme, i, offer, {"instrument": i, "programmes": offer.get("programmes") or []})]
         if lent:
             found.append({"id": programme["id"], "name": programme.get("name"), "name_en": programme.get("name_en"),
-                          "kind": programme.get("kind"), "instruments": lent})
+                          "kind": programme.get("kind"), "instruments": lent, "clause": need_clause(programme)})
     return found
 
 
+def _programme_clause(programme: dict) -> Filter:
+    """The needs a programme of the offer backs: the instruments it lends, and what it asks of the enterprise."""
+    lent = Terms("instrument", programme["instruments"])
+    return lent if programme.get("clause") is None else _all_of([lent, programme["clause"]])
+
+
 def _policy_steps(institution: dict, config: ScoringConfig) -> list[Step]:
-    """The offer's special-fund programmes count for a need asking for what they back: as the
-    fund's records say (``policy_programmes``, set when they are known), else by the product's
-    own ``programmes[]`` for every instrument it lends."""
+    """The offer's special-fund programmes count for a need they would back: as the fund's
+    records say (``policy_programmes``, set when they are known), else by the product's own
+    ``programmes[]`` for every instrument it lends."""
+    share = config.factors["policy"]["share"]
     if "policy_programmes" in institution:
-        instruments = sorted({i for p in institution["policy_programmes"] for i in p["instruments"]})
-    else:
-        instruments = institution.get("instruments") or [] if institution.get("programmes") else []
-    return [Step(Terms("instrument", instruments), config.factors["policy"]["share"])] if instruments else []
+        clauses = list(dict.fromkeys(_programme_clause(p) for p in institution["policy_programmes"]))
+        if not clauses:
+            return []
+        return [Step(clauses[0] if len(clauses) == 1 else AnyOf(tuple(clauses)), share)]
+    instruments = institution.get("instruments") or [] if institution.get("programmes") else []
+    return [Step(Terms("instrument", instruments), share)] if instruments else []
 
 
 def _designation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
@@ -565,7 +575,7 @@ def _explain_policy(need: dict, institution: dict, config: ScoringConfig) -> Tex
     instrument = need.get("instrument")
     if "policy_programmes" in institution:
         names = [Text(p.get("name_en") or p.get("name") or p["id"], p.get("name") or p["id"])
-                 for p in institution["policy_programmes"] if instrument in p["instruments"]]
+                 for p in institution["policy_programmes"] if compile_clause(_programme_clause(p))(need)]
     elif instrument in (institution.get("instruments") or []):
         names = [_label(config, "programme", c) for c in institution.get("programmes") or []]
     else:
@@ -751,15 +761,16 @@ def score_match(need: dict, institution: dict, config: ScoringConfig, as_of: dat
 
 def rank_institutions(
     need: dict, institutions: list[dict], config: ScoringConfig, as_of: date | str | None = None,
-    scorers: list[InstitutionScorer] | None = None,
+    scorers: list[InstitutionScorer] | None = None, programmes: list[dict] | None = None,
 ) -> list[tuple[dict, MatchResult]]:
     """Every institution scored for the need: eligible ones first, then best score, then id.
 
-    ``scorers`` (one per institution, in the same order) are used when the caller keeps them.
+    ``scorers`` (one per institution, in the same order) are used when the caller keeps them;
+    else they are made with the special fund's ``programmes`` (when known).
     """
     as_of = as_date(as_of)
     if scorers is None:
-        scorers = [InstitutionScorer(institution, config, as_of) for institution in institutions]
+        scorers = [InstitutionScorer(institution, config, as_of, programmes) for institution in institutions]
     tokens = need_tokens(need)
     scored = [(institution, scorer.match(need, tokens)) for institution, scorer in zip(institutions, scorers)]
     return sorted(scored, key=lambda pair: (not pair[1].eligible, -pair[1].score, -pair[1].total, str(pair[0].get("id", ""))))

@@ -279,3 +279,50 @@ def test_a_product_in_the_risk_pool_scores_higher_and_names_the_programme(config
     assert _reason(without, "policy").score == 0
     # a programme for loans does nothing for an equity need
     assert _reason(score_match(need(instrument="equity"), pooled, config, AS_OF), "policy").score == 0
+
+
+COINVEST = {"id": "coinvest", "kind": "angel_coinvest", "name": "天使投资跟投", "name_en": "Angel co-investment", "year": 2012,
+            "budget": 5_000_000, "committed": 0,
+            "rules": {"instruments": ["equity"], "institution_types": ["angel"], "stages": ["seed", "startup"]}}
+ANGEL = {"id": "angel", "name": "天使", "type": "angel", "instruments": ["equity", "convertible"], "industries": ["software_it"],
+         "stages": ["seed", "startup"], "ticket_min": 300_000, "ticket_max": 3_000_000, "status": "entered", "requirements": {}}
+
+
+def _seed(**changes):
+    base = {"instrument": "equity", "amount": 1_000_000, "stage": "startup", "industry": "software_it", "equity_offered_pct": 10,
+            "enterprise": {"tier": "nest", "founded": "2011-03-01"}}
+    return need(**{**base, **changes})
+
+
+def test_angel_co_investment_backs_equity_in_a_nest_tier_start_up_and_is_named(config):
+    """DOMAIN.md: the zone's fund co-invests beside an angel in a start-up of the nest tier."""
+    scorer = InstitutionScorer(ANGEL, config, AS_OF, [COINVEST])
+    backed = scorer.match(_seed())
+    reason = _reason(backed, "policy")
+    assert reason.score == pytest.approx(config.points["policy"], abs=0.1)
+    assert "Angel co-investment" in reason.message and "天使投资跟投" in reason.message_zh
+    assert backed.total > InstitutionScorer(ANGEL, config, AS_OF, []).match(_seed()).total
+    not_backed = {
+        "grow tier": _seed(enterprise={"tier": "grow", "founded": "2011-03-01"}),
+        "growth stage": _seed(stage="growth"),
+        "convertible": _seed(instrument="convertible"),
+    }
+    for why, doc in not_backed.items():
+        assert _reason(scorer.match(doc), "policy").score == 0, why
+    spent = {**COINVEST, "committed": COINVEST["budget"]}
+    assert _reason(InstitutionScorer(ANGEL, config, AS_OF, [spent]).match(_seed()), "policy").score == 0
+    vc = {**ANGEL, "id": "vc", "type": "venture_capital"}
+    assert _reason(InstitutionScorer(vc, config, AS_OF, [COINVEST]).match(_seed()), "policy").score == 0
+
+
+def test_the_fund_and_matching_read_the_co_investment_rule_alike(config):
+    """One rule: fund.eligibility.covers (grants) and the score's policy step agree on every need."""
+    from matchmaker.fund.eligibility import covers
+
+    scorer = InstitutionScorer(ANGEL, config, AS_OF, [COINVEST])
+    for tier in ("nest", "grow", None):
+        for stage in ("seed", "startup", "growth"):
+            for instrument in ("equity", "convertible", "debt"):
+                doc = _seed(stage=stage, instrument=instrument, enterprise={"tier": tier})
+                scored = _reason(scorer.match(doc), "policy").score > 0
+                assert scored == covers(COINVEST, doc, ANGEL), (tier, stage, instrument)
