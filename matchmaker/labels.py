@@ -145,6 +145,7 @@ LABELS: dict[str, dict] = {
         "industry_mandate": W("Industry mandate", "投资范围限定"),
         "counter_guarantee": W("Counter-guarantee", "反担保"),
         "profitable": W("Profit in the latest year", "最近一年盈利"),
+        "cash_flow": W("Operating cash flow", "经营活动现金流"),
         "term_max": W("Longest term", "最长期限"),
         "minority_stake": W("Minority stake", "参股比例"),
         "single_borrower_cap": W("Single-borrower limit", "单户限额"),

@@ -58,7 +58,8 @@ PROGRAMMES_2012 = [
                                     "listed": 2_000_000}},
      "description": "完成股改、辅导备案、申报受理、上市分阶段给予奖励。"},
     {"kind": "angel_coinvest", "name": "天使投资跟投", "name_en": "Angel co-investment", "budget": 5_000_000,
-     "rules": {"cap_per_enterprise": 1_000_000, "instruments": ["equity"], "institution_types": ["angel", "venture_capital"]},
+     "rules": {"cap_per_enterprise": 1_000_000, "instruments": ["equity"], "institution_types": ["angel", "venture_capital"],
+               "stages": ["seed", "startup"]},
      "description": "对筑巢计划企业获得的天使投资按一定比例跟投。"},
 ]
 SPONSORS = ("渤海证券", "国信证券", "中信建投证券", "广发证券", "平安证券")

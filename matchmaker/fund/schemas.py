@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
 from ..core.schemas import Code, Codes, DocumentSchema, Money, PageArgs, StrictSchema, Text
-from ..vocabulary import INSTITUTION_TYPES, INSTRUMENTS
+from ..vocabulary import INSTITUTION_TYPES, INSTRUMENTS, STAGES
 from .rules import AWARD_STAGES, KINDS, POOL_STAGES
 
 ID = validate.Length(min=1, max=200)
@@ -21,6 +21,7 @@ class RulesSchema(StrictSchema):
     cap_per_enterprise = Money(allow_none=True, metadata={"description": "the most one enterprise is granted in this programme, yuan"})
     instruments = Codes(INSTRUMENTS, metadata={"description": "the deals' instruments it covers; empty: any"})
     institution_types = Codes(INSTITUTION_TYPES, metadata={"description": "the lenders' types it covers; empty: any"})
+    stages = Codes(STAGES, metadata={"description": "angel co-investment: the enterprises' stages it backs; empty: any"})
     amounts_by_stage = fields.Dict(keys=fields.String(validate=validate.OneOf(AWARD_STAGES)), values=Money(),
                                    metadata={"description": "listing awards: yuan per reserve-pool stage reached"})
 

@@ -18,6 +18,10 @@ class RequirementsSchema(StrictSchema):
     profitable_required = fields.Boolean(
         allow_none=True, metadata={"description": "a loss in the latest year excludes the borrower (unset: the type's default)"}
     )
+    cash_flow_required = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "a negative operating cash flow in the latest year excludes the borrower (unset: the type's default)"},
+    )
 
 
 def _ticket_is_ordered(data: dict) -> None:

@@ -40,14 +40,14 @@ FACTORS = ("industry", "stage", "ticket", "text", "strength", "credit", "valuati
 #: The hard rules; ``rules`` switches each on or off.
 RULES = (
     "instrument", "ticket_range", "stage", "min_revenue", "min_years", "collateral", "high_tech",
-    "industry_mandate", "counter_guarantee", "profitable", "term_max", "minority_stake",
+    "industry_mandate", "counter_guarantee", "profitable", "cash_flow", "term_max", "minority_stake",
     "single_borrower_cap", "guarantee_capacity",
 )
 #: Messages the scorer uses; each needs ``en`` and ``zh``.
 MATCH_MESSAGES = (
     "rule.instrument", "rule.ticket_range.below", "rule.ticket_range.above", "rule.ticket_range.missing",
     "rule.stage", "rule.min_revenue", "rule.min_years", "rule.min_years.missing", "rule.collateral",
-    "rule.high_tech", "rule.industry_mandate", "rule.counter_guarantee", "rule.profitable", "rule.term_max",
+    "rule.high_tech", "rule.industry_mandate", "rule.counter_guarantee", "rule.profitable", "rule.cash_flow", "rule.term_max",
     "rule.minority_stake", "rule.single_borrower_cap", "rule.guarantee_capacity",
     "factor.credit", "factor.credit.any", "factor.valuation.any", "factor.valuation.early", "factor.valuation.missing",
     "factor.valuation.loss", "factor.valuation.pe", "factor.valuation.flag", "factor.policy.some", "factor.policy.none", "value.times_revenue", "value.no_revenue", "alternative.no_partner",

@@ -5,7 +5,9 @@ case has a ``description``, a ``need`` (the needs-index shape), an institution `
 (a list, or the name of ``pools/<name>.json`` next to the case files), ``expected_first``
 (the ids acceptable at rank 1; empty when nobody should be eligible), ``relevant`` (graded
 relevance for NDCG, ``{id: 3|2|1}``), ``must_be_ineligible`` (ids) and optionally
-``ineligible_because`` (``{id: [rule, ...]}``: rules the reasons must name).
+``ineligible_because`` (``{id: [rule, ...]}``: rules the reasons must name), and
+optionally ``programmes``: the special fund's programmes of the year, as the fund records
+them (``{id, kind, name, budget, committed, rules}``), for policy money in the score.
 
 Metrics, over the cases with an ``expected_first``:
 
@@ -48,6 +50,7 @@ class Case:
     relevant: dict[str, int] = field(default_factory=dict)
     must_be_ineligible: list[str] = field(default_factory=list)
     ineligible_because: dict[str, list[str]] = field(default_factory=dict)
+    programmes: list[dict] | None = None  # the special fund's programmes, when the case names them
 
     def grades(self) -> dict[str, int]:
         grades = {i: FIRST_GRADE for i in self.expected_first}
@@ -93,6 +96,7 @@ def _case(raw: dict, defaults: dict, directory: Path, source: str, position: int
         relevant=dict(merged.get("relevant", {})),
         must_be_ineligible=list(merged.get("must_be_ineligible", [])),
         ineligible_because=dict(merged.get("ineligible_because", {})),
+        programmes=merged.get("programmes"),
     )
     named = set(case.expected_first) | set(case.relevant) | set(case.must_be_ineligible) | set(case.ineligible_because)
     unknown = sorted(named - known)
@@ -107,7 +111,7 @@ def load_cases(directory: str | Path = DEFAULT_CASES_DIR) -> list[Case]:
     cases = []
     for path in sorted(directory.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        defaults = {k: data[k] for k in ("pool", "as_of") if k in data}
+        defaults = {k: data[k] for k in ("pool", "as_of", "programmes") if k in data}
         raw_cases = data["cases"] if "cases" in data else [data]
         cases.extend(_case(raw, defaults, directory, path.name, i) for i, raw in enumerate(raw_cases))
     return cases
@@ -145,7 +149,7 @@ def _ineligible_checks(case: Case, results: dict[str, MatchResult]) -> list[tupl
 def evaluate(cases: list[Case], config: ScoringConfig) -> Metrics:
     p1, p3, ndcg5, ineligible, misses = [], [], [], [], []
     for case in cases:
-        ranking = rank_institutions(case.need, case.pool, config, case.as_of)
+        ranking = rank_institutions(case.need, case.pool, config, case.as_of, programmes=case.programmes)
         ranked_ids = [str(inst["id"]) for inst, _ in ranking]
         results = {str(inst["id"]): result for inst, result in ranking}
         for correct, message in _ineligible_checks(case, results):

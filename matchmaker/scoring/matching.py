@@ -8,7 +8,8 @@ sentence in English and Chinese.
 
 Each hard rule and each step of a structured factor is written once, as a filter on the
 needs index.  :func:`score_match` evaluates those filters in Python
-(:func:`~matchmaker.scoring.clauses.holds`); :func:`dealflow_filters` and
+(each clause compiled once, :func:`~matchmaker.scoring.clauses.compile_clause`, the one
+evaluation of a filter); :func:`dealflow_filters` and
 :func:`dealflow_boosts` hand the same filters to the search engine.  So for an
 institution's deal flow the engine keeps exactly the eligible needs and orders them by
 exactly the Python score without its text factor; re-sorting a page by the full score
@@ -34,7 +35,7 @@ from ..search.analysis import tokenize
 from ..search.mappings import get_value
 from ..search.query import AnyOf, Boost, Filter, Missing, Not, Range, Terms
 from . import wording
-from .clauses import compile_clause, holds
+from .clauses import compile_clause
 from .config import ScoringConfig, Signal
 from .products import offers
 from .dates import as_date, founded_cutoff, years_between
@@ -155,6 +156,10 @@ def hard_rules(institution: dict, config: ScoringConfig, as_of: date) -> list[Ha
         # a reported loss excludes; a need indexed before profits were copied is judged on the rest
         rules.append(HardRule("profitable", AnyOf((Missing("enterprise.latest_net_profit"),
                                                    Range("enterprise.latest_net_profit", gte=1)))))
+    if flag(institution, "cash_flow_required", config):
+        # a bank lends on the cash flow that repays it: an operating outflow excludes, like a loss
+        rules.append(HardRule("cash_flow", AnyOf((Missing("enterprise.latest_operating_cash_flow"),
+                                                  Range("enterprise.latest_operating_cash_flow", gte=0)))))
     if institution.get("term_months_max"):
         rules.append(HardRule("term_max", AnyOf((Missing("term_months"), Range("term_months", lte=institution["term_months_max"])))))
     if flag(institution, "minority_only", config):
@@ -269,29 +274,39 @@ def _valuation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
 
 def policy_programmes(offer: dict, programmes: list[dict]) -> list[dict]:
     """The special-fund programmes that would back a deal of this offer, per instrument it
-    lends (the fund's own rule, :func:`matchmaker.fund.eligibility.covers`): ``[{id, name,
-    name_en, kind, instruments}]``."""
-    from ..fund.eligibility import covers
+    lends (the fund's own rules, :mod:`matchmaker.fund.eligibility`): ``[{id, name, name_en,
+    kind, instruments, clause}]``, ``clause`` being what the programme asks of the enterprise
+    (angel co-investment: a nest-tier start-up), None when nothing."""
+    from ..fund.eligibility import need_clause, offer_covers
 
     found = []
     for programme in programmes:
         lent = [i for i in offer.get("instruments") or []
-                if covers(programme, {"instrument": i}, offer, {"instrument": i, "programmes": offer.get("programmes") or []})]
+                if offer_covers(programme, i, offer, {"instrument": i, "programmes": offer.get("programmes") or []})]
         if lent:
             found.append({"id": programme["id"], "name": programme.get("name"), "name_en": programme.get("name_en"),
-                          "kind": programme.get("kind"), "instruments": lent})
+                          "kind": programme.get("kind"), "instruments": lent, "clause": need_clause(programme)})
     return found
 
 
+def _programme_clause(programme: dict) -> Filter:
+    """The needs a programme of the offer backs: the instruments it lends, and what it asks of the enterprise."""
+    lent = Terms("instrument", programme["instruments"])
+    return lent if programme.get("clause") is None else _all_of([lent, programme["clause"]])
+
+
 def _policy_steps(institution: dict, config: ScoringConfig) -> list[Step]:
-    """The offer's special-fund programmes count for a need asking for what they back: as the
-    fund's records say (``policy_programmes``, set when they are known), else by the product's
-    own ``programmes[]`` for every instrument it lends."""
+    """The offer's special-fund programmes count for a need they would back: as the fund's
+    records say (``policy_programmes``, set when they are known), else by the product's own
+    ``programmes[]`` for every instrument it lends."""
+    share = config.factors["policy"]["share"]
     if "policy_programmes" in institution:
-        instruments = sorted({i for p in institution["policy_programmes"] for i in p["instruments"]})
-    else:
-        instruments = institution.get("instruments") or [] if institution.get("programmes") else []
-    return [Step(Terms("instrument", instruments), config.factors["policy"]["share"])] if instruments else []
+        clauses = list(dict.fromkeys(_programme_clause(p) for p in institution["policy_programmes"]))
+        if not clauses:
+            return []
+        return [Step(clauses[0] if len(clauses) == 1 else AnyOf(tuple(clauses)), share)]
+    instruments = institution.get("instruments") or [] if institution.get("programmes") else []
+    return [Step(Terms("instrument", instruments), share)] if instruments else []
 
 
 def _designation_steps(institution: dict, config: ScoringConfig) -> list[Step]:
@@ -346,8 +361,13 @@ def structured_steps(institution: dict, config: ScoringConfig) -> dict[str, list
     return {name: build(institution, config) for name, build in _STRUCTURED_FACTORS.items()}
 
 
-def _share(steps: list[Step], need: dict) -> float:
-    return sum(step.share for step in steps if step.clause is None or holds(step.clause, need))
+def _compiled_steps(steps) -> list[tuple[float, object]]:
+    """(share, test) per step, each clause compiled once (:func:`compile_clause`); None: always."""
+    return [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
+
+
+def _share(steps, need: dict) -> float:
+    return sum(share for share, test in _compiled_steps(steps) if test is None or test(need))
 
 
 # -- text relevance ------------------------------------------------------------------------
@@ -361,9 +381,13 @@ def _institution_text(institution: dict) -> str:
 
 def shared_terms(need: dict, institution: dict, config: ScoringConfig) -> list[str]:
     """Distinct tokens (CJK bigrams, stemmed English words) both texts use, minus the ignored ones."""
-    institution_tokens = set(tokenize(_institution_text(institution)))
-    tokens = dict.fromkeys(tokenize(_need_text(need)))  # keeps the need's order
-    return [t for t in tokens if t in institution_tokens and t not in config.ignored_tokens]
+    return _shared(need_tokens(need), frozenset(tokenize(_institution_text(institution))), config)
+
+
+def _shared(tokens, institution_tokens: frozenset, config: ScoringConfig) -> list[str]:
+    """The need's ``tokens`` (in its order) the institution's text also uses, minus the ignored ones."""
+    ignored = config.ignored_tokens
+    return [t for t in tokens if t in institution_tokens and t not in ignored]
 
 
 def text_points(config: ScoringConfig) -> float:
@@ -423,6 +447,8 @@ def _explain_rule(rule: str, need: dict, institution: dict, config: ScoringConfi
                     offered=_labels(config, "counter_guarantee", enterprise.get("counter_guarantees_offered")))
     if rule == "profitable":
         return _say(config, "rule.profitable", profit=wording.money(enterprise.get("latest_net_profit")))
+    if rule == "cash_flow":
+        return _say(config, "rule.cash_flow", cash_flow=wording.money(enterprise.get("latest_operating_cash_flow")))
     if rule == "term_max":
         return _say(config, "rule.term_max", term=need.get("term_months"), max=institution.get("term_months_max"))
     if rule == "minority_stake":
@@ -549,7 +575,7 @@ def _explain_policy(need: dict, institution: dict, config: ScoringConfig) -> Tex
     instrument = need.get("instrument")
     if "policy_programmes" in institution:
         names = [Text(p.get("name_en") or p.get("name") or p["id"], p.get("name") or p["id"])
-                 for p in institution["policy_programmes"] if instrument in p["instruments"]]
+                 for p in institution["policy_programmes"] if compile_clause(_programme_clause(p))(need)]
     elif instrument in (institution.get("instruments") or []):
         names = [_label(config, "programme", c) for c in institution.get("programmes") or []]
     else:
@@ -615,15 +641,10 @@ class OfferScorer:
         self._rule_tests = [(rule.rule, compile_clause(rule.clause)) for rule in self.rules]
         # sentences that say the same whatever the need: written once
         self._fixed = {name: _EXPLAINERS[name]({}, institution, config, []) for name in _NEED_FREE if name in config.points}
-        self._step_tests = {
-            name: [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
-            for name, steps in self.steps.items()
-        }
+        self._step_tests = {name: _compiled_steps(steps) for name, steps in self.steps.items()}
 
     def shared_terms(self, need: dict, tokens: tuple[str, ...] | None = None) -> list[str]:
-        tokens = need_tokens(need) if tokens is None else tokens
-        ignored = self.config.ignored_tokens
-        return [t for t in tokens if t in self.tokens and t not in ignored]
+        return _shared(need_tokens(need) if tokens is None else tokens, self.tokens, self.config)
 
     def broken_rules(self, need: dict) -> list[str]:
         return [rule for rule, test in self._rule_tests if not test(need)]
@@ -709,19 +730,14 @@ class InstitutionScorer:
 
 
 def factor_points(need: dict, institution: dict, config: ScoringConfig, terms: list[str] | None = None) -> dict[str, float]:
-    """The points each factor earns before any ineligibility reduction (unrounded).
+    """The points each factor earns before any ineligibility reduction (unrounded), for the
+    institution's profile (its products aside): :meth:`OfferScorer.points`.
 
     Without ``text`` they add up to what :func:`dealflow_boosts` gives the need in the engine.
     ``terms`` are the :func:`shared_terms`, when the caller has them already.
     """
-    points = {
-        name: config.points[name] * _share(steps, need)
-        for name, steps in structured_steps(institution, config).items()
-    }
-    if terms is None:
-        terms = shared_terms(need, institution, config)
-    points["text"] = config.points["text"] * _text_share(terms, config)
-    return {name: points[name] for name in config.points}
+    scorer = OfferScorer(institution, config)
+    return scorer.points(need, scorer.shared_terms(need) if terms is None else terms)
 
 
 def broken_rules(need: dict, institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[str]:
@@ -745,15 +761,16 @@ def score_match(need: dict, institution: dict, config: ScoringConfig, as_of: dat
 
 def rank_institutions(
     need: dict, institutions: list[dict], config: ScoringConfig, as_of: date | str | None = None,
-    scorers: list[InstitutionScorer] | None = None,
+    scorers: list[InstitutionScorer] | None = None, programmes: list[dict] | None = None,
 ) -> list[tuple[dict, MatchResult]]:
     """Every institution scored for the need: eligible ones first, then best score, then id.
 
-    ``scorers`` (one per institution, in the same order) are used when the caller keeps them.
+    ``scorers`` (one per institution, in the same order) are used when the caller keeps them;
+    else they are made with the special fund's ``programmes`` (when known).
     """
     as_of = as_date(as_of)
     if scorers is None:
-        scorers = [InstitutionScorer(institution, config, as_of) for institution in institutions]
+        scorers = [InstitutionScorer(institution, config, as_of, programmes) for institution in institutions]
     tokens = need_tokens(need)
     scored = [(institution, scorer.match(need, tokens)) for institution, scorer in zip(institutions, scorers)]
     return sorted(scored, key=lambda pair: (not pair[1].eligible, -pair[1].score, -pair[1].total, str(pair[0].get("id", ""))))

@@ -6,26 +6,21 @@ as a filter on the needs index (:mod:`matchmaker.search.query`).  Deal flow hand
 engine; :func:`holds` applies the very same filters to one need in Python.  So the
 engine's candidates are exactly the needs the Python scorer calls eligible, and the
 engine's boost total is exactly the Python score without the text factor.
+
+There is one implementation, :func:`compile_clause` (compiled once per clause, cached);
+:func:`holds` is that test applied to one document.
 """
 from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
 
-from .mappings import get_value
 from .query import AnyOf, Missing, Not, Range, Terms
 
 
 def _comparable(value):
     """Dates compare as ISO strings, as the engine stores them."""
     return value.isoformat() if isinstance(value, date) else value
-
-
-def _values(doc: dict, path: str) -> list:
-    value = get_value(doc, path)
-    if value is None:
-        return []
-    return [_comparable(v) for v in value] if isinstance(value, list) else [_comparable(value)]
 
 
 def _in_range(value, clause: Range) -> bool:
@@ -40,29 +35,17 @@ def _in_range(value, clause: Range) -> bool:
 
 
 def holds(clause, doc: dict) -> bool:
-    """Whether ``doc`` satisfies the filter ``clause``.
+    """Whether ``doc`` satisfies the filter ``clause``: :func:`compile_clause`'s test, applied once.
 
     As in the engine, a missing value satisfies only :class:`Missing`; an array field
     satisfies ``Terms``/``Range`` when one of its values does.
     """
-    if isinstance(clause, AnyOf):
-        return any(holds(c, doc) for c in clause.clauses)
-    if isinstance(clause, Not):
-        return not holds(clause.clause, doc)
-    values = _values(doc, clause.field)
-    if isinstance(clause, Missing):
-        return not values
-    if isinstance(clause, Terms):
-        wanted = [_comparable(v) for v in clause.values]
-        return any(v in wanted for v in values)
-    if isinstance(clause, Range):
-        return any(_in_range(v, clause) for v in values)
-    raise TypeError(f"unknown filter {clause!r}")
+    return compile_clause(clause)(doc)
 
 
 def compile_clause(clause):
-    """``holds(clause, doc)`` as a function of ``doc``, with the clause's work done once: its
-    path split, its values made comparable and put in a set.  A scorer tests the same few
+    """The one evaluation of a filter: a function of ``doc``, with the clause's work done once
+    (its path split, its values made comparable and put in a set).  A scorer tests the same few
     dozen clauses against thousands of needs (deal flow re-sorts blocks of 100), and the
     scorers of every institution and product share most clauses: each is compiled once."""
     try:
@@ -101,7 +84,7 @@ def _compile(clause):
         wanted_list = [_comparable(v) for v in clause.values]
         try:
             wanted = frozenset(wanted_list)
-        except TypeError:  # an unhashable value: compare as holds does
+        except TypeError:  # an unhashable value: compare value by value
             return lambda doc: any(v in wanted_list for v in values(doc))
 
         def member(v) -> bool:

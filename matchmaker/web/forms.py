@@ -118,8 +118,9 @@ def errors_for(errors: dict | None, dotted: str) -> list[str]:
         return [found]
     if isinstance(found, list):
         return [str(m) for m in found if isinstance(m, str)]
-    if isinstance(found, dict):
-        return [str(m) for m in found.get("_schema", [])]
+    if isinstance(found, dict):  # a rule across fields, or a list's messages by item (a code not known)
+        by_item = [m for k, v in found.items() if isinstance(k, int) for m in (v if isinstance(v, list) else [v])]
+        return [str(m) for m in list(found.get("_schema", [])) + by_item if isinstance(m, str)]
     return []
 
 
@@ -132,16 +133,21 @@ INSTITUTION = [
     Field("requirements.collateral_required", "bool"), Field("requirements.high_tech_required", "bool"),
     Field("counter_guarantees_accepted", "codes"), Field("net_capital", "money", nullable=True),
     Field("guarantee_outstanding", "money", nullable=True), Field("industry_mandate", "bool"),
+    Field("minority_only", "bool"),
 ]
 INSTITUTION_STATUS = Field("status", "code")
 #: Staff link a guarantee company to the banks it works with.
 INSTITUTION_PARTNERS = Field("partner_banks", "codes")
-#: One product's inputs, ``products-<row>-<name>``; its other fields (industries, stages,
-#: requirements, programmes) are kept as they are through the API.
+#: One product's inputs, ``products-<row>-<name>``.  A field left empty (a yes/no left at
+#: "as the institution") is left out, so the product takes the institution's value.
 PRODUCT = [
     Field("id"), Field("name"), Field("name_en"), Field("instrument", "code", nullable=True),
     Field("ticket_min", "money", nullable=True), Field("ticket_max", "money", nullable=True),
-    Field("term_months_max", "int", nullable=True), Field("counter_guarantees_accepted", "codes"), Field("description"),
+    Field("term_months_max", "int", nullable=True), Field("industries", "codes"), Field("stages", "codes"),
+    Field("requirements.min_revenue", "money", nullable=True), Field("requirements.min_years", "int", nullable=True),
+    Field("requirements.collateral_required", "tristate"), Field("requirements.high_tech_required", "tristate"),
+    Field("requirements.profitable_required", "tristate"), Field("requirements.cash_flow_required", "tristate"),
+    Field("counter_guarantees_accepted", "codes"), Field("programmes", "codes"), Field("description"),
 ]
 
 
@@ -155,7 +161,11 @@ def rows_from(form: MultiDict, prefix: str, fields: list[Field]) -> tuple[list[d
         cells = {f.name: convert(Field(f"{prefix}-{row}-{f.name}", f.kind, f.nullable), form) for f in fields}
         if not any(v not in (None, "", [], ...) for k, v in cells.items() if k != "id"):
             continue
-        found.append({k: v for k, v in cells.items() if v not in (..., None, "", [])})
+        item: dict = {}
+        for name, value in cells.items():
+            if value not in (..., None, "", []):
+                _put(item, name, value)
+        found.append(item)
         rows.append(row)
     return found, rows
 
@@ -164,7 +174,7 @@ def row_values(prefix: str, fields: list[Field], items: list[dict]) -> MultiDict
     values = MultiDict()
     for row, item in enumerate(items):
         for f in fields:
-            _set_input(values, f"{prefix}-{row}-{f.name}", f.kind, item.get(f.name))
+            _set_input(values, f"{prefix}-{row}-{f.name}", f.kind, _get(item, f.name))  # nested: requirements.min_years
     return values
 
 

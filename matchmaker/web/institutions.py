@@ -61,15 +61,26 @@ def profile(institution_id):
 
 
 def _products_with_kept_fields(stored: list[dict], posted: list[dict]) -> list[dict]:
-    """The posted product rows, each keeping the fields the form does not show (industries,
-    stages, requirements, programmes) from the stored product of the same id."""
-    shown = {f.name for f in forms.PRODUCT}
+    """The posted product rows, each keeping the fields the form does not show from the
+    stored product of the same id (fields a later version adds through the API)."""
+    shown = {f.name.split(".")[0] for f in forms.PRODUCT}
     by_id = {p.get("id"): p for p in stored if p.get("id")}
     merged = []
     for product in posted:
         kept = {k: v for k, v in by_id.get(product.get("id"), {}).items() if k not in shown}
         merged.append({**kept, **product})
     return merged
+
+
+def _programme_choices(products: list[dict]) -> list[tuple[str, str]]:
+    """The special-fund programmes a product can take part in (the year's risk-compensation
+    pools: the others back a deal whatever the product), and any a product already names."""
+    programmes = MatchService(backend(), get_settings()).programmes(clock.today())
+    choices = [(p["id"], p.get("name") if language() == "zh" else (p.get("name_en") or p.get("name")))
+               for p in programmes if p.get("kind") == "risk_pool"]
+    known = {value for value, _text in choices}
+    named = [code for product in products for code in product.get("programmes") or []]
+    return choices + [(code, code) for code in dict.fromkeys(named) if code not in known]
 
 
 def _bank_choices() -> list[tuple[str, str]]:
@@ -104,14 +115,16 @@ def edit(institution_id):
         product_rows = sorted({int(k.split("-")[1]) for k in values if k.startswith("products-") and k.split("-")[1].isdigit()})
     else:
         values = forms.values_from(fields, institution)
-        if flag(institution, "industry_mandate", get_settings().config):
-            values["industry_mandate"] = "on"
+        for name in ("industry_mandate", "minority_only"):  # unset: the type's default, shown as it applies
+            if flag(institution, name, get_settings().config):
+                values[name] = "on"
         values.update(forms.row_values("products", forms.PRODUCT, institution.get("products") or []))
         values["version"] = institution["version"]
         product_rows = list(range(len(institution.get("products") or [])))
     product_rows = product_rows + [max(product_rows, default=-1) + 1]  # an empty row to add a product
     return render_template("institutions/edit.html", institution=institution, values=values, errors=errors,
                            with_status=staff, product_rows=product_rows,
+                           programme_choices=_programme_choices(institution.get("products") or []),
                            bank_choices=_bank_choices() if staff else []), (422 if errors else 200)
 
 

@@ -212,6 +212,40 @@ def test_language_switch(open_browser):
     assert "70万元" in web.text()
 
 
+def test_an_institution_edits_a_products_industries_stages_and_requirements(open_browser):
+    web = open_browser()
+    web.sign_in("institution3")
+    inst = web.page.url.split("/institutions/")[1].split("/")[0]
+    web.goto(f"/institutions/{inst}/edit")
+    row = web.page.locator("[data-testid=product-row]").count() - 1  # the empty row, to add a product
+    web.page.fill(f"[name='products-{row}-name']", "测试订单贷款")
+    web.page.check(f"[name='products-{row}-industries'][value=biomedicine]")
+    web.page.check(f"[name='products-{row}-stages'][value=growth]")
+    web.page.fill(f"[name='products-{row}-requirements.min_years']", "两年")
+    web.page.select_option(f"[name='products-{row}-requirements.cash_flow_required']", "no")
+    web.submit("main form button[type=submit]")
+    assert web.page.is_visible(f"[id='products-{row}-requirements.min_years-error']")  # the message by its field
+    assert web.page.input_value(f"[name='products-{row}-requirements.min_years']") == "两年"
+    web.page.fill(f"[name='products-{row}-requirements.min_years']", "2")
+    web.submit("main form button[type=submit]")
+    assert "已保存" in web.text()
+    web.goto(f"/institutions/{inst}/edit")
+    assert web.page.is_checked(f"[name='products-{row}-industries'][value=biomedicine]")
+    assert web.page.input_value(f"[name='products-{row}-requirements.cash_flow_required']") == "no"
+    assert web.page.input_value(f"[name='products-{row}-requirements.min_years']") == "2"
+    web.submit("[data-testid=lang-switch]")
+    assert web.page.is_visible("text=A negative operating cash flow excludes the borrower")
+    web.submit("[data-testid=lang-switch]")
+    # empty the row again: the product is removed, the demo as it was for the other journeys
+    web.page.fill(f"[name='products-{row}-name']", "")
+    web.page.uncheck(f"[name='products-{row}-industries'][value=biomedicine]")
+    web.page.uncheck(f"[name='products-{row}-stages'][value=growth]")
+    web.page.fill(f"[name='products-{row}-requirements.min_years']", "")
+    web.page.select_option(f"[name='products-{row}-requirements.cash_flow_required']", "")
+    web.submit("main form button[type=submit]")
+    assert "测试订单贷款" not in web.text()
+
+
 def test_a_form_posted_without_its_token_is_refused(open_browser):
     web = open_browser()
     web.sign_in("enterprise1")

@@ -197,6 +197,23 @@ def test_negative_cash_flow_costs_a_bank_more_than_a_microcredit_company(config)
     assert loss(bank) > loss(micro) > 0
 
 
+def test_a_bank_lends_on_cash_flow_and_a_microcredit_company_against_weaker_cash_flow(config):
+    """DOMAIN.md: negative operating cash flow weighs heavily against a bank's working-capital
+    loan (it is repaid from operating income); microcredit lends against weaker cash flow at its rate."""
+    outflow = need(amount=3_000_000, enterprise={"latest_net_profit": 100_000, "latest_revenue": 3_500_000,
+                                                 "latest_operating_cash_flow": -2_000_000}, deal={"revenue_cover": 1.17})
+    bank = score_match(outflow, institution(), config, AS_OF)
+    assert bank.broken_rules == ["cash_flow"]
+    reason = _reason(bank, "cash_flow")
+    assert "-2 million yuan" in reason.message and "-200万元" in reason.message_zh
+    micro = score_match(outflow, institution(type="microcredit", ticket_min=100_000, ticket_max=5_000_000), config, AS_OF)
+    assert micro.eligible and micro.score > bank.score
+    unknown = need(amount=3_000_000, enterprise={"latest_net_profit": 100_000, "latest_revenue": 30_000_000})
+    assert score_match(unknown, institution(), config, AS_OF).eligible  # no cash-flow figure: judged on the rest
+    order_loan = institution(requirements={"cash_flow_required": False})  # a product repaid from one purchase order
+    assert score_match(outflow, order_loan, config, AS_OF).eligible
+
+
 def test_the_scorer_of_an_institution_with_products_ranks_like_its_best_product(config):
     pool = [SUB_BRANCH, institution(id="plain", counter_guarantees_accepted=["ip_pledge"])]
     doc = need(amount=4_000_000, enterprise={"counter_guarantees_offered": ["ip_pledge"], "latest_net_profit": 1})
@@ -262,3 +279,50 @@ def test_a_product_in_the_risk_pool_scores_higher_and_names_the_programme(config
     assert _reason(without, "policy").score == 0
     # a programme for loans does nothing for an equity need
     assert _reason(score_match(need(instrument="equity"), pooled, config, AS_OF), "policy").score == 0
+
+
+COINVEST = {"id": "coinvest", "kind": "angel_coinvest", "name": "天使投资跟投", "name_en": "Angel co-investment", "year": 2012,
+            "budget": 5_000_000, "committed": 0,
+            "rules": {"instruments": ["equity"], "institution_types": ["angel"], "stages": ["seed", "startup"]}}
+ANGEL = {"id": "angel", "name": "天使", "type": "angel", "instruments": ["equity", "convertible"], "industries": ["software_it"],
+         "stages": ["seed", "startup"], "ticket_min": 300_000, "ticket_max": 3_000_000, "status": "entered", "requirements": {}}
+
+
+def _seed(**changes):
+    base = {"instrument": "equity", "amount": 1_000_000, "stage": "startup", "industry": "software_it", "equity_offered_pct": 10,
+            "enterprise": {"tier": "nest", "founded": "2011-03-01"}}
+    return need(**{**base, **changes})
+
+
+def test_angel_co_investment_backs_equity_in_a_nest_tier_start_up_and_is_named(config):
+    """DOMAIN.md: the zone's fund co-invests beside an angel in a start-up of the nest tier."""
+    scorer = InstitutionScorer(ANGEL, config, AS_OF, [COINVEST])
+    backed = scorer.match(_seed())
+    reason = _reason(backed, "policy")
+    assert reason.score == pytest.approx(config.points["policy"], abs=0.1)
+    assert "Angel co-investment" in reason.message and "天使投资跟投" in reason.message_zh
+    assert backed.total > InstitutionScorer(ANGEL, config, AS_OF, []).match(_seed()).total
+    not_backed = {
+        "grow tier": _seed(enterprise={"tier": "grow", "founded": "2011-03-01"}),
+        "growth stage": _seed(stage="growth"),
+        "convertible": _seed(instrument="convertible"),
+    }
+    for why, doc in not_backed.items():
+        assert _reason(scorer.match(doc), "policy").score == 0, why
+    spent = {**COINVEST, "committed": COINVEST["budget"]}
+    assert _reason(InstitutionScorer(ANGEL, config, AS_OF, [spent]).match(_seed()), "policy").score == 0
+    vc = {**ANGEL, "id": "vc", "type": "venture_capital"}
+    assert _reason(InstitutionScorer(vc, config, AS_OF, [COINVEST]).match(_seed()), "policy").score == 0
+
+
+def test_the_fund_and_matching_read_the_co_investment_rule_alike(config):
+    """One rule: fund.eligibility.covers (grants) and the score's policy step agree on every need."""
+    from matchmaker.fund.eligibility import covers
+
+    scorer = InstitutionScorer(ANGEL, config, AS_OF, [COINVEST])
+    for tier in ("nest", "grow", None):
+        for stage in ("seed", "startup", "growth"):
+            for instrument in ("equity", "convertible", "debt"):
+                doc = _seed(stage=stage, instrument=instrument, enterprise={"tier": tier})
+                scored = _reason(scorer.match(doc), "policy").score > 0
+                assert scored == covers(COINVEST, doc, ANGEL), (tier, stage, instrument)

@@ -150,15 +150,57 @@ def test_an_institution_adds_edits_and_removes_products_on_its_page(world_app):
     assert stored["products"][0]["counter_guarantees_accepted"] == ["ip_pledge"] and stored["products"][1]["term_months_max"] == 12
     page = mine.get(f"/institutions/{inst['id']}").get_data(as_text=True)
     assert page.count('<tr data-testid="product">') == 2 and "订单贷款" in page
-    # fields the form does not show survive an edit; an emptied row removes its product
+    # a programme named through the API is offered, ticked, on the form; an emptied row removes its product
     backend.replace("institutions", inst["id"], {**stored, "products": [{**stored["products"][0], "programmes": ["pool-2012"]},
                                                                          stored["products"][1]]})
     stored = backend.get("institutions", inst["id"])
+    form = mine.get(f"/institutions/{inst['id']}/edit").get_data(as_text=True)
+    assert 'name="products-0-programmes" value="pool-2012" checked' in form
     keep_first = {**base, "version": stored["version"], "products-0-id": "p1", "products-0-name": "知识产权质押贷款（新）",
-                  "products-1-id": "p2"}
+                  "products-0-programmes": ["pool-2012"], "products-1-id": "p2"}
     assert mine.post(f"/institutions/{inst['id']}/edit", keep_first).status_code == 302
     stored = backend.get("institutions", inst["id"])
     assert stored["products"] == [{"id": "p1", "name": "知识产权质押贷款（新）", "programmes": ["pool-2012"]}]
+
+
+def test_a_products_industries_stages_requirements_and_programmes_are_edited_on_its_page(world_app):
+    inst = world_app.world["inst_a"]
+    backend = world_app.world["backend"]
+    mine = signed_in(world_app, "inst_a")
+    base = {"name": inst["name"], "type": inst["type"], "instruments": inst["instruments"], "industries": inst["industries"],
+            "stages": inst["stages"], "ticket_min": str(inst["ticket_min"]), "ticket_max": str(inst["ticket_max"]),
+            "version": inst["version"], "products-0-name": "知识产权质押贷款"}
+    form = mine.get(f"/institutions/{inst['id']}/edit").get_data(as_text=True)
+    for name in ("products-0-industries", "products-0-stages", "products-0-requirements.min_revenue",
+                 "products-0-requirements.cash_flow_required", "minority_only"):
+        assert f'name="{name}"' in form, name
+    bad = {**base, "products-0-industries": ["biomedicine", "no_such_industry"], "products-0-requirements.min_years": "two",
+           "products-0-requirements.profitable_required": "maybe"}
+    r = mine.post(f"/institutions/{inst['id']}/edit", bad)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422
+    for name in ("products-0-industries", "products-0-requirements.min_years", "products-0-requirements.profitable_required"):
+        assert field_error(body, name), name
+    assert 'value="two"' in body  # what was typed stays
+    good = {**base, "products-0-industries": ["biomedicine"], "products-0-stages": ["growth", "expansion"],
+            "products-0-requirements.min_revenue": "5,000,000", "products-0-requirements.min_years": "2",
+            "products-0-requirements.cash_flow_required": "no", "products-0-requirements.high_tech_required": "yes",
+            "minority_only": "on"}
+    assert mine.post(f"/institutions/{inst['id']}/edit", good).status_code == 302
+    stored = backend.get("institutions", inst["id"])
+    product = stored["products"][0]
+    assert product["industries"] == ["biomedicine"] and product["stages"] == ["growth", "expansion"]
+    assert product["requirements"]["min_revenue"] == 5_000_000 and product["requirements"]["min_years"] == 2
+    assert product["requirements"]["cash_flow_required"] is False and product["requirements"]["high_tech_required"] is True
+    assert product["requirements"].get("profitable_required") is None  # left at "as the institution"
+    assert stored["minority_only"] is True
+    form = mine.get(f"/institutions/{inst['id']}/edit").get_data(as_text=True)
+    assert 'name="products-0-industries" value="biomedicine" checked' in form
+    assert re.search(r'name="products-0-requirements.cash_flow_required".*?<option value="no" selected>', form, re.S)
+    # another institution's user may not edit it
+    other = signed_in(world_app, "inst_b")
+    assert other.post(f"/institutions/{inst['id']}/edit", {**good, "version": stored["version"]}).status_code in (403, 404)
+    assert backend.get("institutions", inst["id"])["version"] == stored["version"]
 
 
 def test_staff_move_an_institution_through_the_pipeline(world_app):
