@@ -21,15 +21,22 @@ When the whole cluster is away, writes still commit and their rows wait in the o
 thread retries every couple of seconds); searches answer 503 with ``Retry-After``; when
 the cluster answers again the outbox drains, without restarting the service.
 
-The indexer's lock is an ``flock`` in ``<data dir>/search-cluster/``: one drainer per
-machine.  Applying a row reads the record as it is now, so draining twice is harmless.
+Only one process drains at a time: the indexer's ``flock`` in ``<data dir>/search-cluster/``
+orders the processes of one machine, and with the records in PostgreSQL a session-level
+advisory lock orders the machines too (several service hosts on one database), so that a
+drainer never writes an older read of a record over a newer one.
 """
 from __future__ import annotations
 
 import json
 import logging
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import text
 
 from ..errors import MatchmakerError, SearchUnavailable
 from ..records import RecordStore
@@ -38,6 +45,7 @@ from . import dsl
 from .base import strip_meta
 from .cluster import BULK_CHUNK, LONG_REQUEST_TIMEOUT, ClusterBackend, _Item, _path, encode, mapping_changes, parse_version
 from .embedded import EmbeddedBackend
+from .indexer import LOCK_WAIT, Indexer
 from .mappings import IndexSpec
 from .query import Query
 
@@ -178,6 +186,36 @@ class ClusterGenerations:
         """Nothing is held open per process."""
 
 
+#: The advisory lock the drainers of every host take on PostgreSQL ("mmix").
+DRAIN_LOCK = 0x6D6D_6978
+
+
+class ClusterIndexer(Indexer):
+    """The indexer, whose lock also holds across the machines that share a PostgreSQL database."""
+
+    @contextmanager
+    def exclusive(self, timeout: float | None = LOCK_WAIT) -> Iterator[bool]:
+        with super().exclusive(timeout) as taken:
+            if not taken or self.store.is_sqlite:
+                yield taken  # an SQLite file is on one machine: the flock is enough
+                return
+            writer, _ = self.store._engines_here()
+            with writer.connect() as conn:
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": DRAIN_LOCK}).scalar_one():
+                    conn.rollback()
+                    if deadline is not None and time.monotonic() >= deadline:
+                        yield False
+                        return
+                    time.sleep(0.02)
+                conn.commit()
+                try:
+                    yield True
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": DRAIN_LOCK})
+                    conn.commit()
+
+
 class RecordsClusterBackend(EmbeddedBackend):
     """Records in the database, search in an Elasticsearch or OpenSearch cluster."""
 
@@ -185,7 +223,7 @@ class RecordsClusterBackend(EmbeddedBackend):
         super().__init__(indexes, store, Path(lock_dir))
         self.cluster = cluster
         self.folders = ClusterGenerations(cluster, indexes, Path(lock_dir))
-        self.indexer.folders = self.folders
+        self.indexer = ClusterIndexer(store, self.folders)
 
     def close(self) -> None:
         super().close()

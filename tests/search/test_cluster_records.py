@@ -129,3 +129,22 @@ def test_documents_a_cluster_of_an_earlier_version_holds_are_taken_into_the_reco
         assert backend.notices == ["took 4 documents from the search cluster into the records database"]
     finally:
         backend.close()
+
+
+def test_two_machines_on_one_postgresql_database_drain_one_at_a_time(tmp_path, prefix, postgres_url):
+    """Each host has its own lock folder (its flock orders only its own processes); the
+    advisory lock in the shared database orders the hosts."""
+    one = cluster_backend(tmp_path / "host-1", prefix, DATABASE_URL=postgres_url)
+    two = cluster_backend(tmp_path / "host-2", prefix, DATABASE_URL=postgres_url)
+    try:
+        with one.indexer.exclusive() as first:
+            assert first
+            with two.indexer.exclusive(timeout=0.3) as second:
+                assert not second, "the other host waits"
+        with two.indexer.exclusive(timeout=5) as second:
+            assert second, "and drains once the first one let go"
+        one.create("needs", need("from-one", title="储能 one"))
+        assert [d["id"] for d in two.search("needs", Query(text="储能")).items] == ["from-one"]
+    finally:
+        one.close()
+        two.close()
