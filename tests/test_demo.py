@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from matchmaker.demo import generate, iter_documents
+from matchmaker.demo.dataset import generate, iter_documents
 from matchmaker.enterprises.events import designations, granted_in
-from matchmaker.readiness.demo import enterprises as board_firms
+from matchmaker.demo.readiness import enterprises as board_firms
 
 MILLION = 1_000_000
 TYPES = {"venture_capital", "angel", "guarantee", "microcredit", "industry_fund", "bank", "leasing"}

@@ -27,7 +27,7 @@ enterprises see nothing of a rival.
 """
 from __future__ import annotations
 
-from ..accounts.models import User
+from ..core.users import User
 
 PUBLIC_TO_INSTITUTIONS = frozenset({
     "id", "version", "created_at", "updated_at",

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates, validates_schema
 
 from .. import clock
-from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
+from ..core.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
 from ..vocabulary import CERTIFICATION_KINDS, COUNTER_GUARANTEES, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validates
 
-from ..common.schemas import IsoDate, StrictSchema
+from ..core.schemas import IsoDate, StrictSchema
 from ..scoring.settings import get_settings
 
 BOARD_HELP = ("main (主板), sme (中小板, retired 2021-04-06), chinext (创业板), star (科创板), bse (北交所), "

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..access import can_read_enterprise
+from ..core.access import can_read_enterprise
 from ..enterprises.claims import STAFF_MILESTONES
 from ..enterprises.facts import TIER_SERVICES, counter_guarantees_offered
 from ..enterprises.schemas import EnterpriseSearchSchema

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaker.accounts.models import User
+from matchmaker.core.users import User
 from matchmaker.matches.service import MatchService
 from matchmaker.scoring.settings import default_settings
 from matchmaker.search import Query, Terms, create_backend
