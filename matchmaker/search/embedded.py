@@ -66,6 +66,10 @@ class EmbeddedBackend(SearchBackend):
         self.folders.close()
         self.store.close()
 
+    def set_budget(self, time_budget: float | None, statement_timeout: float | None = None) -> None:
+        super().set_budget(time_budget, statement_timeout)
+        self.store.statement_timeout = self.statement_timeout  # the records' server (PostgreSQL) enforces it
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self.store.transaction():

@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import ConfigurationError, Conflict, NotFound, ValidationError
+from ..errors import ConfigurationError, Conflict, NotFound, SearchUnavailable, ValidationError
+from ..faults import readable_when_full
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
@@ -39,6 +41,13 @@ from .query import (
 
 _SQL_TYPES = {"keyword": "TEXT", "date": "TEXT", "boolean": "INTEGER", "float": "REAL", "double": "REAL"}
 _BATCH = 500
+#: How long a thread reads a full disk's database through a read-only connection before it
+#: tries for a writable one again (the disk may have room by then).
+READ_ONLY_SECONDS = 2.0
+#: How often (in SQLite virtual-machine instructions) a search looks at its time budget.
+PROGRESS_STEPS = 1000
+#: Retry-After of a search stopped at its budget.
+BUDGET_RETRY_AFTER = 5
 
 
 def _q(name: str) -> str:
@@ -93,10 +102,23 @@ class SQLiteBackend(SearchBackend):
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if (conn is not None and getattr(self._local, "read_only_until", None) and not conn.in_transaction
+                and getattr(self._local, "deadline", None) is None and time.monotonic() > self._local.read_only_until):
+            self.close()  # a read-only stand-in for a full disk: try for the real connection again
+            conn = None
         if conn is None:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._local.read_only_until = None
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if not readable_when_full(self.path, exc):
+                    raise
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                                       check_same_thread=False)
+                self._local.read_only_until = time.monotonic() + READ_ONLY_SECONDS
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -136,6 +158,28 @@ class SQLiteBackend(SearchBackend):
             db.execute("COMMIT")
         finally:
             self._local.depth = 0
+
+    @contextmanager
+    def _within_budget(self) -> Iterator[None]:
+        """Stop the statements of one search once it has run :attr:`time_budget` seconds
+        (SQLite's progress handler, called every :data:`PROGRESS_STEPS` instructions, aborts
+        the statement); the search is then SearchUnavailable, and the connection free."""
+        db = self.db
+        if not self.time_budget or getattr(self._local, "deadline", None) is not None:
+            yield  # no budget, or inside a search that already has one
+            return
+        self._local.deadline = deadline = time.monotonic() + self.time_budget
+        db.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupted" not in str(exc):
+                raise
+            raise SearchUnavailable(f"the search ran past its budget of {self.time_budget:g} seconds and was stopped; "
+                                    "narrow it, or try again shortly", retry_after=BUDGET_RETRY_AFTER) from None
+        finally:
+            self._local.deadline = None
+            db.set_progress_handler(None, 0)
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -648,7 +692,7 @@ class SQLiteBackend(SearchBackend):
         (see :meth:`memoized`); the page's documents are read each time."""
         spec = self.spec(index)
         check_window(query)
-        with self._snapshot():
+        with self._within_budget(), self._snapshot():
             total, facets, page, sums = self.memoized("search", (index, repr(query)), [index], lambda: self._hits(spec, query))
             return SearchResult(
                 items=self._page_documents(spec, page),
