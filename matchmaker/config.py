@@ -18,7 +18,7 @@ DEFAULTS = {
     "SEARCH_CA_CERTS": None,  # a PEM file of the CA that signed the cluster's certificate
     "SEARCH_VERIFY_CERTS": True,
     "SEARCH_CLOUD_ID": None,  # Elastic Cloud's deployment id, instead of SEARCH_URL
-    "DATABASE_URL": None,  # records of the tantivy backend: sqlite:///PATH or postgresql://...; default <data dir>/records.sqlite3
+    "DATABASE_URL": None,  # records of the tantivy, elasticsearch and opensearch backends: sqlite:///PATH or postgresql://...; default <data dir>/records.sqlite3
     "INDEX_PREFIX": "matchmaker",
     "MAX_PER_PAGE": 100,
     "TOKEN_TTL_HOURS": 24 * 30,

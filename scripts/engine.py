@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start and stop a real local search cluster from Maven artifacts, no container needed.
 
-    scripts/engine.py start --engine opensearch [--nodes N] [--port P] [--home DIR]
+    scripts/engine.py start --engine opensearch|elasticsearch [--nodes N] [--port P] [--home DIR]
     scripts/engine.py stop [--home DIR]
 
 ``start`` resolves OpenSearch (``org.opensearch:opensearch`` and the modules the
@@ -17,6 +17,14 @@ HTTP, no passwords): a cluster for development and tests, never for data that ma
 It prints the first node's URL once the cluster has all its nodes and is yellow or green,
 and leaves a pid file per node in the home folder; ``stop`` ends them (TERM, then KILL).
 Standard library only: it is run before anything is installed.
+
+``--engine elasticsearch`` unpacks Elasticsearch's integration-test distribution (Maven
+Central, ``org.elasticsearch.distribution.integ-test-zip``) into the home folder, adds the
+analysis components the mappings need (``COMMON_ANALYSIS``, compiled there: the
+``analysis-common`` module itself is not on Maven Central for 8.x) and starts each node
+with the distribution's own ``bin/elasticsearch -d``, security off.  Elasticsearch refuses
+to run as root, so under root its nodes run as ``nobody``: the home must then be
+reachable by that user (under /tmp).
 """
 from __future__ import annotations
 
@@ -24,12 +32,14 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 OPENSEARCH_VERSION = "2.19.6"  # the newest 2.x; 3.x needs Java 21
@@ -53,6 +63,7 @@ HEAP = "512m"
 START_TIMEOUT = 240  # seconds for every node to join and the cluster to turn yellow
 STOP_TIMEOUT = 30
 DEFAULT_PORT = 9200
+ENGINES = ("opensearch", "elasticsearch")
 TRANSPORT_OFFSET = 100
 
 LAUNCHER = r"""
@@ -93,6 +104,78 @@ public class EngineNode {
         }));
         node.start();
         stopped.await();
+    }
+}
+"""
+
+
+ELASTICSEARCH_VERSION = "8.19.8"  # the newest 8.x; runs on Java 17 (9.x needs Java 21)
+#: Elasticsearch's own distribution for integration tests, on Maven Central: the server with
+#: the transport and security modules only.  The analysis components the mappings use
+#: (``lowercase``, ``cjk_width``, ``cjk_bigram``, ``stemmer``, the ``pattern_replace`` char
+#: filter) live in its ``analysis-common`` module, which is not on Maven Central for 8.x
+#: (codelibs' republished modules stop at 7.10.2 there); ``COMMON_ANALYSIS`` provides them
+#: by the same names on the same Lucene classes, as a plugin compiled against the server.
+ELASTICSEARCH_ZIP = ("org.elasticsearch.distribution.integ-test-zip", "elasticsearch", ELASTICSEARCH_VERSION, "zip")
+#: Elasticsearch refuses to run as root: under root, its nodes run as this user.
+ELASTICSEARCH_USER = "nobody"
+
+COMMON_ANALYSIS = r"""import java.io.Reader;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.lucene.analysis.LowerCaseFilter;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.cjk.CJKBigramFilter;
+import org.apache.lucene.analysis.cjk.CJKWidthFilter;
+import org.apache.lucene.analysis.en.PorterStemFilter;
+import org.apache.lucene.analysis.pattern.PatternReplaceCharFilter;
+import org.elasticsearch.index.analysis.AbstractCharFilterFactory;
+import org.elasticsearch.index.analysis.AbstractTokenFilterFactory;
+import org.elasticsearch.index.analysis.CharFilterFactory;
+import org.elasticsearch.index.analysis.TokenFilterFactory;
+import org.elasticsearch.indices.analysis.AnalysisModule.AnalysisProvider;
+import org.elasticsearch.plugins.AnalysisPlugin;
+import org.elasticsearch.plugins.Plugin;
+
+/** The analysis components of Elasticsearch's analysis-common module that the mappings
+ *  use, by the same names and on the same Lucene classes (that module is not on Maven
+ *  Central for 8.x/9.x). */
+public class CommonAnalysis extends Plugin implements AnalysisPlugin {
+    private static AnalysisProvider<TokenFilterFactory> filter(Function<TokenStream, TokenStream> make) {
+        return (indexSettings, env, name, settings) -> new AbstractTokenFilterFactory(name, settings) {
+            @Override public TokenStream create(TokenStream stream) { return make.apply(stream); }
+        };
+    }
+
+    @Override
+    public Map<String, AnalysisProvider<TokenFilterFactory>> getTokenFilters() {
+        return Map.of(
+            "lowercase", filter(LowerCaseFilter::new),
+            "cjk_width", filter(CJKWidthFilter::new),
+            "cjk_bigram", filter(CJKBigramFilter::new),
+            "stemmer", (indexSettings, env, name, settings) -> {
+                String language = settings.get("language", settings.get("name", "english"));
+                if (!language.equalsIgnoreCase("english") && !language.equalsIgnoreCase("porter")) {
+                    throw new IllegalArgumentException("stemmer [" + language + "] is not provided here; only english");
+                }
+                return new AbstractTokenFilterFactory(name, settings) {
+                    @Override public TokenStream create(TokenStream stream) { return new PorterStemFilter(stream); }
+                };
+            });
+    }
+
+    @Override
+    public Map<String, AnalysisProvider<CharFilterFactory>> getCharFilters() {
+        return Map.of("pattern_replace", AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> {
+            String pattern = settings.get("pattern");
+            if (pattern == null) throw new IllegalArgumentException("pattern is missing for [" + name + "] char filter of type 'pattern_replace'");
+            Pattern compiled = Pattern.compile(pattern);
+            String replacement = settings.get("replacement", "");
+            return new AbstractCharFilterFactory(name) {
+                @Override public Reader create(Reader reader) { return new PatternReplaceCharFilter(compiled, replacement, reader); }
+            };
+        }));
     }
 }
 """
@@ -221,6 +304,8 @@ def alive(pid: int) -> bool:
 def start_node(home: Path, i: int) -> int:
     """Start node ``i`` of the cluster described by ``home/cluster.json``; its pid."""
     meta = json.loads((home / "cluster.json").read_text())
+    if meta["engine"] == "elasticsearch":
+        return start_elasticsearch_node(home, i, meta)
     node_dir = home / f"node-{i}"
     (node_dir / "config").mkdir(parents=True, exist_ok=True)
     (node_dir / "logs").mkdir(parents=True, exist_ok=True)
@@ -237,6 +322,98 @@ def start_node(home: Path, i: int) -> int:
     _CHILDREN[proc.pid] = proc
     pid_file(home, i).write_text(str(proc.pid))
     return proc.pid
+
+
+def elasticsearch_distribution(home: Path) -> Path:
+    """Elasticsearch unpacked into ``home`` (from the zip Maven keeps in ~/.m2), with the
+    common-analysis plugin compiled into its ``plugins/``; its folder."""
+    folder = home / "dist" / f"elasticsearch-{ELASTICSEARCH_VERSION}"
+    plugin = folder / "plugins" / "common-analysis"
+    if (plugin / "common-analysis.jar").exists() and (plugin / "CommonAnalysis.java").read_text() == COMMON_ANALYSIS:
+        return folder
+    group, artifact, version, kind = ELASTICSEARCH_ZIP
+    run(["mvn", "-q", "-B", "dependency:get", f"-Dartifact={group}:{artifact}:{version}:{kind}", "-Dtransitive=false"],
+        f"fetching Elasticsearch {version} with Maven")
+    repository = Path.home() / ".m2" / "repository"
+    archive = repository.joinpath(*group.split("."), artifact, version, f"{artifact}-{version}.{kind}")
+    shutil.rmtree(folder, ignore_errors=True)
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(folder.parent)
+    for path in (folder / "bin").iterdir():
+        path.chmod(0o755)  # zipfile keeps no modes
+    for path in (folder / "jdk").glob("bin/*") if (folder / "jdk").exists() else []:
+        path.chmod(0o755)
+    classes = plugin / "classes"
+    classes.mkdir(parents=True)
+    (plugin / "CommonAnalysis.java").write_text(COMMON_ANALYSIS)
+    run([java_tool("javac"), "-nowarn", "-cp", str(folder / "lib" / "*"), "-d", str(classes), str(plugin / "CommonAnalysis.java")],
+        "compiling the common-analysis plugin")
+    run([java_tool("jar"), "cf", str(plugin / "common-analysis.jar"), "-C", str(classes), "."], "packing the common-analysis plugin")
+    shutil.rmtree(classes)
+    (plugin / "plugin-descriptor.properties").write_text(
+        "description=The analysis-common components the matchmaker's mappings use\nversion=1\nname=common-analysis\n"
+        f"classname=CommonAnalysis\njava.version=17\nelasticsearch.version={ELASTICSEARCH_VERSION}\n"
+    )
+    return folder
+
+
+def elasticsearch_settings(home: Path, i: int, nodes: int, port: int) -> dict[str, object]:
+    node_dir = home / f"node-{i}"
+    settings: dict[str, object] = {
+        "cluster.name": "matchmaker-engine",
+        "node.name": f"node-{i}",
+        "path.data": str(node_dir / "data"),
+        "path.logs": str(node_dir / "logs"),
+        "network.host": "127.0.0.1",
+        "http.port": port + i,
+        "transport.port": port + TRANSPORT_OFFSET + i,
+        "xpack.security.enabled": False,
+        "cluster.routing.allocation.disk.threshold_enabled": False,
+        "action.auto_create_index": False,
+        "indices.breaker.total.use_real_memory": False,
+    }
+    if nodes == 1:
+        settings["discovery.type"] = "single-node"
+    else:
+        settings["discovery.seed_hosts"] = [f"127.0.0.1:{port + TRANSPORT_OFFSET + j}" for j in range(nodes)]
+        settings["cluster.initial_master_nodes"] = [f"node-{j}" for j in range(nodes)]
+    return settings
+
+
+def start_elasticsearch_node(home: Path, i: int, meta: dict) -> int:
+    """Node ``i`` started by the distribution's own ``bin/elasticsearch -d`` (as
+    ELASTICSEARCH_USER when this runs as root), with a config folder of its own; its pid."""
+    dist = Path(meta["distribution"])
+    node_dir = home / f"node-{i}"
+    config = node_dir / "config"
+    if not config.exists():
+        shutil.copytree(dist / "config", config)
+    for folder in ("data", "logs"):
+        (node_dir / folder).mkdir(parents=True, exist_ok=True)
+    settings = elasticsearch_settings(home, i, meta["nodes"], meta["port"])
+    (config / "elasticsearch.yml").write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()))
+    server_pid = node_dir / "server.pid"
+    server_pid.unlink(missing_ok=True)
+    command = [str(dist / "bin" / "elasticsearch"), "-d", "-p", str(server_pid)]
+    if os.geteuid() == 0:
+        closed = [str(p) for p in home.parents if p.stat().st_mode & 0o001 == 0]
+        if closed:
+            raise EngineError(f"Elasticsearch runs as {ELASTICSEARCH_USER} under root, who cannot reach {home} "
+                              f"(through {closed[0]}): choose a --home under /tmp")
+        home.chmod(home.stat().st_mode | 0o005)  # the home folder is ours: let the user into it
+        subprocess.run(["chown", "-R", ELASTICSEARCH_USER, str(node_dir)], check=True)
+        command = ["runuser", "-u", ELASTICSEARCH_USER, "--", *command]
+    java = java_home() or str(Path(shutil.which(java_tool("java")) or "java").resolve().parent.parent)
+    env = {**os.environ, "ES_PATH_CONF": str(config), "ES_JAVA_HOME": java, "ES_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP}"}
+    with open(node_dir / "logs" / "console.log", "ab") as log:
+        done = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              start_new_session=True, timeout=START_TIMEOUT)
+    if done.returncode != 0 or not server_pid.exists():
+        tail = "\n".join((node_dir / "logs" / "console.log").read_text(errors="replace").splitlines()[-20:])
+        raise EngineError(f"node-{i} did not start (exit {done.returncode}; logs in {node_dir / 'logs'}):\n{tail}")
+    pid = int(server_pid.read_text().strip())
+    pid_file(home, i).write_text(str(pid))
+    return pid
 
 
 def health(url: str, timeout: float = 2) -> dict | None:
@@ -272,8 +449,8 @@ def read_pid(home: Path, i: int) -> int | None:
 
 
 def start(engine: str, nodes: int, port: int, home: Path) -> str:
-    if engine != "opensearch":
-        raise EngineError(f"unknown engine {engine!r}; this script starts opensearch")
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; this script starts {' or '.join(ENGINES)}")
     home.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     running = [i for i in range(nodes) if (pid := read_pid(home, i)) and alive(pid)]
@@ -281,11 +458,15 @@ def start(engine: str, nodes: int, port: int, home: Path) -> str:
         raise EngineError(f"a cluster already runs from {home} (nodes {running}); stop it first")
     if health(url, timeout=1) is not None:
         raise EngineError(f"something already answers on {url}; choose another --port")
-    build = build_dir()  # shared by every home: resolved and compiled once per machine
-    classpath = resolve_classpath(build, OPENSEARCH_VERSION, OPENSEARCH_ARTIFACTS)
-    launcher = compile_launcher(build, classpath)
-    meta = {"engine": engine, "version": OPENSEARCH_VERSION, "nodes": nodes, "port": port,
-            "url": url, "classpath": classpath, "launcher": str(launcher)}
+    if engine == "elasticsearch":
+        meta = {"engine": engine, "version": ELASTICSEARCH_VERSION, "nodes": nodes, "port": port, "url": url,
+                "distribution": str(elasticsearch_distribution(home))}
+    else:
+        build = build_dir()  # shared by every home: resolved and compiled once per machine
+        classpath = resolve_classpath(build, OPENSEARCH_VERSION, OPENSEARCH_ARTIFACTS)
+        launcher = compile_launcher(build, classpath)
+        meta = {"engine": engine, "version": OPENSEARCH_VERSION, "nodes": nodes, "port": port,
+                "url": url, "classpath": classpath, "launcher": str(launcher)}
     (home / "cluster.json").write_text(json.dumps(meta, indent=1))
     for i in range(nodes):
         start_node(home, i)
@@ -329,12 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     begin = commands.add_parser("start", help="start a local cluster and print its URL")
-    begin.add_argument("--engine", default="opensearch", choices=["opensearch"])
+    begin.add_argument("--engine", default="opensearch", choices=ENGINES)
     begin.add_argument("--nodes", type=int, default=1)
     begin.add_argument("--port", type=int, default=DEFAULT_PORT)
     begin.add_argument("--home", type=Path)
     end = commands.add_parser("stop", help="stop the cluster started from --home")
-    end.add_argument("--engine", default="opensearch", choices=["opensearch"])
+    end.add_argument("--engine", default="opensearch", choices=ENGINES)
     end.add_argument("--home", type=Path)
     args = parser.parse_args(argv)
     home = (args.home or default_home(args.engine)).resolve()

@@ -31,7 +31,7 @@ def engine_url(engine: str) -> str:
     for variable in URL_VARIABLES[engine]:
         if os.environ.get(variable):
             return os.environ[variable].rstrip("/")
-    hint = " (scripts/engine.py start --engine opensearch prints one)" if engine == "opensearch" else ""
+    hint = f" (scripts/engine.py start --engine {engine} prints one)"
     message = f"{URL_VARIABLES[engine][0]} is not set: no {engine} cluster{hint}"
     if required(engine):
         pytest.fail(message + ", and MATCHMAKER_REQUIRE_ENGINES requires it")

@@ -56,13 +56,14 @@ def _create_backend(config: dict) -> SearchBackend:
         data_dir = Path(config["DATA_DIR"])
         store = RecordStore(config.get("DATABASE_URL") or sqlite_url(data_dir / "records.sqlite3"))
         return EmbeddedBackend(indexes, store, data_dir / "search", data_dir=data_dir)
+    from .cluster_records import records_backed
     from .connection import cluster_settings
 
     settings = cluster_settings(config, name)
     if name == "elasticsearch":
         from .elasticsearch import ElasticsearchBackend
 
-        return ElasticsearchBackend(indexes, settings=settings, prefix=prefix)
+        return records_backed(config, indexes, ElasticsearchBackend(indexes, settings=settings, prefix=prefix))
     from .opensearch import OpenSearchBackend
 
-    return OpenSearchBackend(indexes, settings, prefix=prefix)
+    return records_backed(config, indexes, OpenSearchBackend(indexes, settings, prefix=prefix))

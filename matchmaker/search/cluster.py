@@ -584,10 +584,11 @@ class ClusterBackend(SearchBackend):
         result.errors.sort(key=lambda e: e.position)
         return result
 
-    def _bulk(self, target: str, items: list[_Item], **params) -> BulkResult:
+    def _bulk(self, target: str, items: list[_Item], strict: bool = False, **params) -> BulkResult:
         """``_bulk`` requests indexing ``items`` into ``target``; an item refused with a
         retryable status (429: the node's write queue is full) is sent again, with the
-        same backoff as a whole request, and reported only if it never gets in."""
+        same backoff as a whole request, and reported only if it never gets in -- or,
+        ``strict``, raised as SearchUnavailable (the outbox keeps such a row for later)."""
         result = BulkResult()
         pending = list(items)
         attempt, waited = 0, 0.0
@@ -616,6 +617,8 @@ class ClusterBackend(SearchBackend):
                 break
             wait = self.retry.delay(attempt, None)
             if attempt >= self.retry.retries or waited + wait > self.retry.budget:
+                if strict:
+                    raise SearchUnavailable(f"the search engine is busy ({busy[0][1]}); try again shortly")
                 result.errors.extend(BulkError(item.position, item.doc_id, message) for item, message in busy)
                 break
             self.retry.sleep(wait)

@@ -21,10 +21,12 @@ from tests.engines import drop_indices, engine_url, unique_prefix
 PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
 
 
-def _cluster_backend(engine: str):
+def _cluster_backend(engine: str, data_dir):
+    """The engine's backend: its records in an SQLite file of ``data_dir``, its indexes
+    in the cluster under a prefix of its own."""
     url = engine_url(engine)
     prefix = unique_prefix()
-    backend = create_backend({"SEARCH_BACKEND": engine, "SEARCH_URL": url, "INDEX_PREFIX": prefix})
+    backend = create_backend({"SEARCH_BACKEND": engine, "SEARCH_URL": url, "INDEX_PREFIX": prefix, "DATA_DIR": data_dir})
     backend.init()
     return backend, url, prefix
 
@@ -43,16 +45,16 @@ def postgres_url():
 
 
 @pytest.fixture(scope="session")
-def es_backend():
-    backend, url, prefix = _cluster_backend("elasticsearch")
+def es_backend(tmp_path_factory):
+    backend, url, prefix = _cluster_backend("elasticsearch", tmp_path_factory.mktemp("es"))
     yield backend
     backend.close()
     drop_indices(url, prefix)
 
 
 @pytest.fixture(scope="session")
-def os_backend():
-    backend, url, prefix = _cluster_backend("opensearch")
+def os_backend(tmp_path_factory):
+    backend, url, prefix = _cluster_backend("opensearch", tmp_path_factory.mktemp("os"))
     yield backend
     backend.close()
     drop_indices(url, prefix)

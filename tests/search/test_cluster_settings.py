@@ -13,6 +13,7 @@ import pytest
 from matchmaker import create_app
 from matchmaker.errors import ConfigurationError
 from matchmaker.search import Query, create_backend
+from matchmaker.search.cluster_records import RecordsClusterBackend
 from matchmaker.search.connection import cluster_settings
 from matchmaker.search.elasticsearch import ElasticsearchBackend
 from matchmaker.search.mappings import MAPPINGS_DIR, load_indexes
@@ -115,8 +116,8 @@ def test_backend_names(tmp_path):
         backend = create_backend({"SEARCH_BACKEND": name, "DATA_DIR": tmp_path})
         assert type(backend).__name__ == "SQLiteBackend"
         backend.close()
-    backend = create_backend({"SEARCH_BACKEND": "opensearch", "SEARCH_URL": "http://127.0.0.1:9"})
-    assert isinstance(backend, OpenSearchBackend)
+    backend = create_backend({"SEARCH_BACKEND": "opensearch", "SEARCH_URL": "http://127.0.0.1:9", "DATA_DIR": tmp_path})
+    assert isinstance(backend, RecordsClusterBackend) and isinstance(backend.cluster, OpenSearchBackend)
     backend.close()
     with pytest.raises(ConfigurationError, match="MATCHMAKER_SEARCH_BACKEND='solr'.*embedded, tantivy, elasticsearch, opensearch"):
         create_backend({"SEARCH_BACKEND": "solr"})

@@ -1,0 +1,150 @@
+"""What the cluster backends add to the contract: records in the database, the cluster's indexes derived.
+
+On the shared OpenSearch (MATCHMAKER_TEST_OPENSEARCH_URL), under a prefix of this test's
+own: a write stands when the cluster refuses it (searches then answer 503, and catch up
+once it is back); ``reindex`` under concurrent writes loses none of them (the embedded
+engine's own test, run here on the cluster); a new mapping file makes ``init`` rebuild
+the indexes from the records; a swap by another process is seen at once; documents a
+cluster of an earlier version held as the only copy are taken into the records.  The whole cluster
+going away is ``test_cluster_down.py`` (a node of its own).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import requests
+
+from matchmaker.errors import SearchUnavailable
+from matchmaker.search import Query, create_backend
+from matchmaker.search.cluster_records import ClusterIndex, RecordsClusterBackend
+from matchmaker.search.connection import cluster_settings
+from matchmaker.search.mappings import MAPPINGS_DIR, load_indexes
+from matchmaker.search.opensearch import OpenSearchBackend
+from tests.engines import drop_indices, engine_url, unique_prefix
+from tests.search.test_backend_contract import institution, need
+from tests.search.test_embedded import test_reindex_while_writes_go_on_loses_none_of_them  # noqa: F401 (run here too)
+
+
+@pytest.fixture
+def prefix():
+    name = unique_prefix()
+    yield name
+    drop_indices(engine_url("opensearch"), name)
+
+
+def cluster_backend(data_dir, prefix, **config) -> RecordsClusterBackend:
+    backend = create_backend({"SEARCH_BACKEND": "opensearch", "SEARCH_URL": engine_url("opensearch"),
+                              "INDEX_PREFIX": prefix, "DATA_DIR": data_dir, **config})
+    backend.init()
+    return backend
+
+
+@pytest.fixture
+def backend(tmp_path, prefix):
+    backend = cluster_backend(tmp_path, prefix)
+    yield backend
+    backend.close()
+
+
+def test_a_write_stands_when_the_cluster_refuses_it_and_is_indexed_when_it_is_back(backend, monkeypatch):
+    backend.create("needs", need("before", title="电池 before"))
+
+    def away(self, docs):
+        raise SearchUnavailable("the search engine cannot be reached", retry_after=7)
+
+    monkeypatch.setattr(ClusterIndex, "upsert", away)
+    stored = backend.create("needs", need("during", title="电池 during"))  # no error: the record is written
+    assert backend.get("needs", "during") == stored
+    assert backend.store.lag() == 1  # its row waits
+    with pytest.raises(SearchUnavailable) as refused:
+        backend.search("needs", Query(text="电池"))
+    assert refused.value.retry_after == 7
+
+    monkeypatch.undo()
+    assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"before", "during"}
+    assert backend.store.lag() == 0
+
+
+def test_the_cluster_holds_the_index_and_the_records_hold_the_documents(backend):
+    stored = backend.create("needs", need("n1", title="储能 storage"))
+    backend.replace("needs", "n1", {**stored, "title": "储能 storage, second"}, expected_version=stored["version"])
+    assert backend.get("needs", "n1")["version"] == "2"  # the record's version, checked in its transaction
+    assert backend.store.get("needs", "n1")["title"] == "储能 storage, second"
+    index = backend.cluster._live_index(backend.cluster.alias("needs"))
+    hit = requests.get(f"{engine_url('opensearch')}/{index}/_doc/n1", timeout=10).json()
+    assert hit["_source"]["title"] == "储能 storage, second"  # indexed from the record after the commit
+
+
+def test_a_new_mapping_file_makes_init_rebuild_from_the_records(tmp_path, prefix):
+    first = cluster_backend(tmp_path / "data", prefix)
+    first.create("institutions", institution("bank"))
+    before = first.cluster._live_index(first.cluster.alias("institutions"))
+    first.close()
+    mappings = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS_DIR, mappings)
+    body = json.loads((mappings / "institutions-v1.json").read_text())
+    body["mappings"]["properties"]["nickname"] = {"type": "keyword"}
+    (mappings / "institutions-v2.json").write_text(json.dumps(body))
+    second = cluster_backend(tmp_path / "data", prefix, MAPPINGS_DIR=str(mappings))
+    try:
+        after = second.cluster._live_index(second.cluster.alias("institutions"))
+        assert after != before and after.startswith(f"{prefix}-institutions-v2-")
+        assert [d["id"] for d in second.search("institutions", Query()).items] == ["bank"]
+        assert requests.head(f"{engine_url('opensearch')}/{before}", timeout=10).status_code == 404  # the old one is gone
+    finally:
+        second.close()
+
+
+def test_a_swap_by_another_process_is_seen_at_once(tmp_path, prefix):
+    """Reads and writes go through the aliases: nothing per process to reopen after a swap."""
+    writer, rebuilder = cluster_backend(tmp_path, prefix), cluster_backend(tmp_path, prefix)
+    try:
+        writer.create("needs", need("before", title="储能 before"))
+        before = writer.folders.current_name()
+        rebuilder.reindex()
+        assert writer.folders.current_name() == rebuilder.folders.current_name() != before
+        writer.create("needs", need("after", title="储能 after"))
+        assert sorted(d["id"] for d in rebuilder.search("needs", Query(text="储能")).items) == ["after", "before"]
+    finally:
+        writer.close()
+        rebuilder.close()
+
+
+def test_documents_a_cluster_of_an_earlier_version_holds_are_taken_into_the_records(tmp_path, prefix):
+    old = OpenSearchBackend(load_indexes(MAPPINGS_DIR), cluster_settings({"SEARCH_URL": engine_url("opensearch")}, "opensearch"),
+                            prefix=prefix)  # the cluster as the only store, as before
+    old.init()
+    first = old.create("institutions", institution("bank"))
+    old.replace("institutions", "bank", {**first, "name": "second name"})
+    old.bulk_upsert("needs", [need(f"n{i}", title="储能 storage") for i in range(3)])
+    old.close()
+    backend = cluster_backend(tmp_path, prefix)
+    try:
+        assert backend.store.count("needs") == 3
+        kept = backend.get("institutions", "bank")
+        assert kept["name"] == "second name" and kept["version"] == "2"  # the version an If-Match holds is kept
+        assert backend.search("needs", Query(text="储能", per_page=0)).total == 3
+        assert backend.notices == ["took 4 documents from the search cluster into the records database"]
+    finally:
+        backend.close()
+
+
+def test_two_machines_on_one_postgresql_database_drain_one_at_a_time(tmp_path, prefix, postgres_url):
+    """Each host has its own lock folder (its flock orders only its own processes); the
+    advisory lock in the shared database orders the hosts."""
+    one = cluster_backend(tmp_path / "host-1", prefix, DATABASE_URL=postgres_url)
+    two = cluster_backend(tmp_path / "host-2", prefix, DATABASE_URL=postgres_url)
+    try:
+        with one.indexer.exclusive() as first:
+            assert first
+            with two.indexer.exclusive(timeout=0.3) as second:
+                assert not second, "the other host waits"
+        with two.indexer.exclusive(timeout=5) as second:
+            assert second, "and drains once the first one let go"
+        one.create("needs", need("from-one", title="储能 one"))
+        assert [d["id"] for d in two.search("needs", Query(text="储能")).items] == ["from-one"]
+    finally:
+        one.close()
+        two.close()
