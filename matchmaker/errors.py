@@ -448,6 +448,23 @@ class WorkbookDamaged(ValidationError):
     template = N_("the workbook cannot be opened")
 
 
+class SearchEngineBusy(SearchUnavailable):
+    template = N_("the search engine is busy (%(reason)s); try again shortly")
+    page = N_("The search engine is busy. Try again shortly.")
+
+
+class SearchEngineAway(SearchUnavailable):
+    """The cluster cannot be reached; writes wait in the outbox meanwhile."""
+
+    template = N_("the search engine is not available right now (%(reason)s); retry shortly")
+    page = N_("Search is not available right now. Try again shortly.")
+
+
+class SearchDeleteIncomplete(SearchUnavailable):
+    template = N_("the search engine did not delete %(count)s documents (%(reason)s)")
+    page = N_("Search is not available right now. Try again shortly.")
+
+
 class NoSuchList(NotFound):
     template = N_("no list behind %(target)s; lists: %(lists)s")
 

@@ -58,7 +58,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
-from ..errors import ConfigurationError, Conflict, DuplicateDocument, MatchmakerError, NoSuchDocument, NotFound, SearchUnavailable, ValidationError
+from ..errors import ConfigurationError, Conflict, DuplicateDocument, MatchmakerError, NoSuchDocument, NotFound, SearchEngineBusy, SearchUnavailable, ValidationError
 from . import dsl
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import IndexSpec
@@ -618,7 +618,7 @@ class ClusterBackend(SearchBackend):
             wait = self.retry.delay(attempt, None)
             if attempt >= self.retry.retries or waited + wait > self.retry.budget:
                 if strict:
-                    raise SearchUnavailable(f"the search engine is busy ({busy[0][1]}); try again shortly")
+                    raise SearchEngineBusy(reason=busy[0][1])
                 result.errors.extend(BulkError(item.position, item.doc_id, message) for item, message in busy)
                 break
             self.retry.sleep(wait)

@@ -38,7 +38,7 @@ from typing import Iterator
 
 from sqlalchemy import text
 
-from ..errors import MatchmakerError, SearchUnavailable
+from ..errors import MatchmakerError, SearchDeleteIncomplete, SearchEngineAway
 from ..records import RecordStore
 from ..records.store import dump
 from . import dsl
@@ -88,7 +88,7 @@ class ClusterIndex:
             failed = [item["delete"] for item in answer.get("items", [])
                       if item.get("delete", {}).get("status", 500) >= 300 and item["delete"].get("status") != 404]
             if failed:
-                raise SearchUnavailable(f"the search engine did not delete {len(failed)} documents ({failed[0].get('error')})")
+                raise SearchDeleteIncomplete(count=len(failed), reason=failed[0].get("error"))
 
     def commit(self) -> None:
         self.cluster._send("POST", _path(self.target, "_refresh"))
@@ -271,8 +271,8 @@ class RecordsClusterBackend(EmbeddedBackend):
     def _live(self):
         """The live indexes; 503 while the outbox cannot be drained (the cluster is away)."""
         if self.indexer.error is not None and not self.indexer.drain(timeout=1.0):
-            raise SearchUnavailable(f"the search engine is not available right now ({self.indexer.error}); retry shortly",
-                                    retry_after=getattr(self.indexer.error, "retry_after", 5))
+            raise SearchEngineAway(reason=str(self.indexer.error),
+                                   retry_after=getattr(self.indexer.error, "retry_after", 5))
         return self.folders.live()
 
 
