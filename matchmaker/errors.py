@@ -465,6 +465,28 @@ class SearchDeleteIncomplete(SearchUnavailable):
     page = N_("Search is not available right now. Try again shortly.")
 
 
+class BoardNotInForce(ValidationError):
+    """A board with no rule set in force on the date asked about (422, with the reason).
+
+    ``retired`` is the board's last rule set when the board had closed by then (the SME
+    board after 2021-04-06), None when it had not opened yet."""
+
+    def __init__(self, *, retired=None, **params):
+        super().__init__(**params)
+        self.fields = {"board": [str(self.message)]}
+        self.retired = retired
+
+
+class BoardNotOpenYet(BoardNotInForce):
+    template = N_("the %(board)s board has no rule set in force on %(day)s: its first took effect on %(first)s")
+    page = N_("The %(board)s board had no rules in force on %(day)s: its first took effect on %(first)s.")
+
+
+class BoardRetired(BoardNotInForce):
+    template = N_("the %(board)s board is not in force on %(day)s: it was retired on %(retired_on)s (%(name)s)")
+    page = N_("The %(board)s board was not in force on %(day)s: it was retired on %(retired_on)s.")
+
+
 class NoSuchList(NotFound):
     template = N_("no list behind %(target)s; lists: %(lists)s")
 

@@ -23,10 +23,10 @@ from ..core.users import User
 from ..core.calendar import utc_iso
 from ..brokering.interests import emit
 from ..core.service import Observer, envelope
-from ..errors import Conflict, DateAfterToday, Label, MatchmakerError, NoSuchDocument, NoSuchReference, PoolStageBackwards, UnknownBoard, ValidationError
+from ..errors import BoardNotInForce, Conflict, DateAfterToday, Label, MatchmakerError, NoSuchDocument, NoSuchReference, PoolStageBackwards, UnknownBoard, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService
-from ..scoring.settings import BoardNotInForce, ScoringSettings
+from ..scoring.settings import ScoringSettings
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from .rules import POOL_STAGES
 

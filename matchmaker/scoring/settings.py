@@ -17,19 +17,9 @@ from pathlib import Path
 from typing import Mapping
 
 from ..clock import parse_today, today
-from ..errors import ConfigurationError, ValidationError
+from ..errors import BoardNotOpenYet, BoardRetired, ConfigurationError, Label
 from .config import BoardRules, ScoringConfig, load_rule_sets, load_scoring_config, rule_set_on
 
-
-class BoardNotInForce(ValidationError):
-    """A board with no rule set in force on the date asked about (422, with the reason).
-
-    ``retired`` is the board's last rule set when the board had closed by then (the SME
-    board after 2021-04-06), None when it had not opened yet."""
-
-    def __init__(self, message: str, *, fields: dict | None = None, retired: BoardRules | None = None):
-        super().__init__(message, fields=fields)
-        self.retired = retired
 
 _KEY = "matchmaker.scoring"
 
@@ -54,16 +44,13 @@ class ScoringSettings:
         """The board's rule set in force on ``day``; :class:`BoardNotInForce` says why there is none."""
         sets = (self.rule_sets or {}).get(code) or ((self.boards[code],) if code in self.boards else ())
         rules = rule_set_on(sets, day)
+        board = Label("board", code)
         if rules is None:
-            first = sets[0].effective_on.isoformat() if sets else "?"
-            problem = f"the {code} board has no rule set in force on {day.isoformat()}: its first took effect on {first}"
-        elif rules.retired_on is not None and day >= rules.retired_on:
-            problem = (f"the {code} board is not in force on {day.isoformat()}: it was retired on "
-                       f"{rules.retired_on.isoformat()} ({rules.name_en})")
-        else:
-            return rules
-        raise BoardNotInForce(problem, fields={"board": [problem]},
-                              retired=rules if rules is not None and rules.retired_on is not None else None)
+            raise BoardNotOpenYet(board=board, day=day.isoformat(), first=sets[0].effective_on.isoformat() if sets else "?")
+        if rules.retired_on is not None and day >= rules.retired_on:
+            raise BoardRetired(board=board, day=day.isoformat(), retired_on=rules.retired_on.isoformat(), name=rules.name_en,
+                               retired=rules)
+        return rules
 
 
 def resolve_paths(app_config: Mapping) -> tuple[Path | None, Path | None]:

@@ -12,17 +12,17 @@ from ..enterprises.claims import STAFF_MILESTONES
 from ..enterprises.facts import TIER_SERVICES, counter_guarantees_offered
 from ..enterprises.schemas import EnterpriseSearchSchema
 from ..enterprises.service import EnterpriseService
-from ..errors import ValidationError
+from ..errors import BoardNotInForce, ValidationError
 from ..needs.schemas import NeedSearchSchema
 from ..needs.service import NeedService
 from ..readiness.service import ReadinessService
 from ..clock import today
-from ..scoring.settings import BoardNotInForce, get_settings
+from ..scoring.settings import get_settings
 from ..vocabulary import CERTIFICATION_KINDS
 from . import forms
 from .base import backend, observers, query_args, user
 from .charts import line_chart
-from .i18n import bilingual, format_when, language
+from .i18n import bilingual, format_when, language, translate_message
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -82,8 +82,6 @@ def certifications(enterprise_id):
 
 def _designation_problem(exc: ValidationError) -> str:
     """The first message of a refused designation, in the page's language."""
-    from .i18n import translate_message
-
     found = (exc.fields or {}).get("certifications", exc.fields)
     while isinstance(found, dict) and found:
         found = next(iter(found.values()))
@@ -159,7 +157,7 @@ def readiness(enterprise_id):
         try:
             answer = ReadinessService(backend(), settings).readiness(user(), enterprise_id, board, language(), as_of=as_of)
         except BoardNotInForce as exc:
-            problem = str(exc)
+            problem = translate_message(exc.message)
     if answer is not None:
         points = [(format_when(s["at"], with_time=False), s["score"]) for s in answer["history"]]
         chart = line_chart(points, _("Readiness score over time, %(board)s", board=bilingual(answer["board_name"])), threshold=100)

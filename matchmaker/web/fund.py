@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from .. import clock
 from ..core.access import can_read_enterprise, require_staff
 from ..core.schemas import validate_with
-from ..errors import Conflict, MatchmakerError, NoSuchDocument, NotFound, ValidationError
+from ..errors import BoardNotInForce, Conflict, MatchmakerError, NoSuchDocument, NotFound, ValidationError
 from ..fund.grants import GrantService
 from ..fund.pool import ROLES, PoolService, stages_reached
 from ..fund.programmes import ProgrammeService
@@ -17,7 +17,7 @@ from ..fund.rules import AWARD_STAGES, KINDS, POOL_STAGES
 from ..fund.schemas import EntryCreateSchema, EntrySearchSchema, EntryUpdateSchema, GrantCreateSchema, GrantSearchSchema
 from ..fund.summary import fund_totals
 from ..meetings.service import MeetingService
-from ..scoring.settings import BoardNotInForce, get_settings
+from ..scoring.settings import get_settings
 from . import forms
 from .base import backend, observers, query_args, user
 from .i18n import bilingual, language

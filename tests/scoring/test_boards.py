@@ -10,7 +10,8 @@ import pytest
 from matchmaker.scoring import assess, load_board_rules
 from matchmaker.scoring.config import load_rule_sets
 from matchmaker.scoring.readiness import summarize
-from matchmaker.scoring.settings import BoardNotInForce, load_settings
+from matchmaker.errors import BoardNotInForce
+from matchmaker.scoring.settings import load_settings
 
 M = 1_000_000
 Y = 100_000_000

@@ -94,3 +94,13 @@ def test_the_profile_form_carries_equity_financings_row_by_row(world_app):
     assert bad.status_code == 422 and "a planned round has no closing date yet" in text
     assert 'name="equity_financings-2-closed_on" value="2012-02-01" type="date" aria-label="Completed on 3" aria-invalid="true"' in text
     assert backend.get("enterprises", ent["id"])["version"] == stored["version"]  # nothing written
+
+
+def test_a_board_not_in_force_says_why_in_the_readers_language(world_app):
+    staff = signed_in(world_app, "staff")
+    ent = world_app.world["ent_a"]["id"]
+    retired = staff.get(f"/enterprises/{ent}/readiness?board=sme&as_of=2022-01-01")  # the page's default language: Chinese
+    text = retired.get_data(as_text=True)
+    assert retired.status_code == 422 and "已于2021-04-06撤并" in text and "retired on" not in text
+    early = staff.get(f"/enterprises/{ent}/readiness?board=star&as_of=2012-06-30").get_data(as_text=True)
+    assert "其首套规则自2019-03-01起施行" in early
