@@ -24,6 +24,18 @@ PACKAGE = Path(matchmaker.__file__).parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
+
+def parse_source(text: str):
+    """``ast.parse``, tried again when CPython 3.11's shared AST recursion counter was upset by
+    another thread formatting a traceback at the same moment (SystemError "AST constructor
+    recursion depth mismatch", gh-106905; fixed in 3.12)."""
+    for attempt in range(3):
+        try:
+            return ast.parse(text)
+        except SystemError:
+            if attempt == 2:
+                raise
+
 def _catalog() -> dict:
     with open(PACKAGE / "translations" / "zh" / "LC_MESSAGES" / "messages.po", "rb") as f:
         return {m.id: m.string for m in read_po(f) if m.id and not m.fuzzy}
@@ -91,7 +103,7 @@ def _uncatalogued() -> list[str]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE.parent).as_posix()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse_source(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
                 continue
             func = node.exc.func

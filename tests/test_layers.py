@@ -35,6 +35,18 @@ ALLOWED = {
 ENGINE_CLIENTS = {"sqlite3", "elasticsearch", "opensearchpy", "tantivy", "sqlalchemy", "alembic", "psycopg"}
 
 
+
+def parse_source(text: str):
+    """``ast.parse``, tried again when CPython 3.11's shared AST recursion counter was upset by
+    another thread formatting a traceback at the same moment (SystemError "AST constructor
+    recursion depth mismatch", gh-106905; fixed in 3.12)."""
+    for attempt in range(3):
+        try:
+            return ast.parse(text)
+        except SystemError:
+            if attempt == 2:
+                raise
+
 def layer_of(name: str) -> str:
     for layer, members in LAYERS.items():
         if name in members:
@@ -49,7 +61,7 @@ def imports(path: Path) -> list[tuple[int, str]]:
     if path.name == "__init__.py":
         package = package[:-1] if package[-1] == "__init__" else package
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse_source(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

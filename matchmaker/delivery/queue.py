@@ -20,6 +20,9 @@ STATUSES = ("pending", "sent", "failed")
 LEASE_SECONDS = 300
 
 
+#: jitter from a generator of its own: the worker thread never touches the random module's shared state
+_JITTER = random.Random()
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -33,7 +36,7 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = 
     at most ``cap``, with "equal jitter" (half fixed, half random) so that many deliveries
     failing together do not all come back in the same second."""
     ceiling = min(cap, base * 2 ** max(0, attempts - 1))
-    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+    return ceiling / 2 + (rng or _JITTER).uniform(0, ceiling / 2)
 
 
 def enqueue(backend: SearchBackend, channel: str, *, kind: str, payload: dict, key: str | None = None,

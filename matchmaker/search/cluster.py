@@ -79,6 +79,9 @@ PIT_KEEP_ALIVE = "2m"  # how long a point in time lives between two pages of a s
 
 
 # -- what adapters raise ------------------------------------------------------------------
+#: backoff jitter from a generator of its own: threads never touch the random module's shared state
+_JITTER = random.Random()
+
 class EngineStatus(Exception):
     """The engine answered with an error status."""
 
@@ -150,7 +153,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         wait = min(self.cap, self.base * 2**attempt)
         if self.jitter:
-            wait = wait / 2 + random.uniform(0, wait / 2)
+            wait = wait / 2 + _JITTER.uniform(0, wait / 2)
         return max(wait, retry_after or 0.0)
 
 

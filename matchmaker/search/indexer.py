@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 import threading
+import weakref
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -261,10 +262,16 @@ class Indexer:
         if self._retry is not None and self._retry.is_alive():
             return
 
+        indexer_ref = weakref.ref(self)  # the thread ends with its indexer (a closed backend, a finished test)
+
         def retry():
-            while self.error is not None:
+            while True:
                 time.sleep(RETRY_EVERY)
-                self.drain()
+                indexer = indexer_ref()
+                if indexer is None or indexer.error is None:
+                    return
+                indexer.drain()
+                del indexer
 
         self._retry = threading.Thread(target=retry, name="matchmaker-indexer-retry", daemon=True)
         self._retry.start()
