@@ -80,7 +80,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.routes import auth_blp, registrations_blp, users_blp
     from .enterprises.routes import blp as enterprises_blp
-    from flask_smorest import Api
+    from .http_errors import MatchmakerApi as Api
     from .institutions.routes import blp as institutions_blp
     from .needs.routes import blp as needs_blp
     from .matches.routes import blp as matches_blp

@@ -11,12 +11,27 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request
+from flask_smorest import Api
+from flask_smorest.error_handler import ErrorSchema
+from marshmallow import fields
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from .core import rate_limits
 from .errors import MatchmakerError, SearchUnavailable
 
+
+
+class ApiErrorSchema(ErrorSchema):
+    """The error body the API writes (``code``, ``status``, ``message``, ``errors``), with the error's word."""
+
+    error = fields.String(metadata={"description": "what happened, as a word: need_not_open, no_such_document, …"})
+
+
+class MatchmakerApi(Api):
+    """flask-smorest's Api, documenting the error body as the handlers below write it."""
+
+    ERROR_SCHEMA = ApiErrorSchema
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"

@@ -151,8 +151,8 @@ class EquityFinancingSchema(_DatedSchema):
     DATES = ("closed_on",)
 
     @validates("closed_on")
-    def closed_not_in_future(self, value: date, **kwargs):
-        if value > clock.today():
+    def closed_not_in_future(self, value: date | None, **kwargs):
+        if value is not None and value > clock.today():
             raise ma.ValidationError("must not be in the future")
 
     @validates_schema
