@@ -50,7 +50,7 @@ from matchmaker.storage import get_backend  # noqa: E402
 STAFF = User({"id": "bench", "username": "bench", "role": "staff"})
 NEED_SEARCHES = {
     "text zh (电池)": {"q": "电池"},
-    "text en (software)": {"q": "software"},
+    "text en (financing)": {"q": "financing"},
     "text zh+en (研发 R&D)": {"q": "研发 R&D"},
     "filters (industry, instrument, status)": {"industry": ["new_energy", "biomedicine"], "instrument": ["equity"], "status": ["open"]},
     "amount range + filters": {"min_amount": 1_000_000, "max_amount": 20_000_000, "instrument": ["debt", "guarantee"]},
