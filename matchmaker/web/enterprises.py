@@ -119,11 +119,9 @@ def edit(enterprise_id):
         values.update(forms.financial_values(enterprise))
         values.update(forms.row_values("equity_financings", forms.EQUITY_FINANCING, enterprise.get("equity_financings") or []))
         values["version"] = enterprise["version"]
-    rows = sorted(set(forms.financial_rows(values)))
-    spare = (max(rows) + 1) if rows else 0
-    rows += list(range(spare, spare + forms.SPARE_ROWS))
+    rows = forms.row_numbers(values, "financials", spare=forms.SPARE_ROWS)
     return render_template("enterprises/edit.html", enterprise=enterprise, values=values, errors=errors, rows=rows,
-                           columns=forms.FINANCIAL_COLUMNS, financing_rows=forms.row_numbers(values, "equity_financings"), read_only=() if user().is_staff else STAFF_MILESTONES), \
+                           financing_rows=forms.row_numbers(values, "equity_financings"), read_only=() if user().is_staff else STAFF_MILESTONES), \
         (422 if errors else 200)
 
 

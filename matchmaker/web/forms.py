@@ -232,22 +232,11 @@ FINANCIAL_COLUMNS = ("year", "revenue", "net_profit", "net_profit_deducted", "op
 SPARE_ROWS = 1
 
 
-def financial_rows(form: MultiDict) -> list[int]:
-    """The row numbers posted (``financials-<n>-year`` ...)."""
-    rows = set()
-    for key in form.keys():
-        if key.startswith("financials-"):
-            part = key.split("-")[1]
-            if part.isdigit():
-                rows.add(int(part))
-    return sorted(rows)
-
-
 def financials_from(form: MultiDict) -> tuple[list[dict], list[int]]:
     """The yearly rows of the form (a row left entirely empty is no row), and the row
     number each came from, to put the schema's messages back on the right row."""
     years, rows = [], []
-    for row in financial_rows(form):
+    for row in row_numbers(form, "financials", spare=0):
         cells = {col: (form.get(f"financials-{row}-{col}") or "").strip() for col in FINANCIAL_COLUMNS}
         if not any(cells.values()):
             continue

@@ -112,7 +112,6 @@ def edit(institution_id):
             flash(_("The institution profile has been saved."), "success")
             return redirect(url_for(".profile", institution_id=institution_id))
         values = request.form
-        product_rows = sorted({int(k.split("-")[1]) for k in values if k.startswith("products-") and k.split("-")[1].isdigit()})
     else:
         values = forms.values_from(fields, institution)
         for name in ("industry_mandate", "minority_only"):  # unset: the type's default, shown as it applies
@@ -120,8 +119,7 @@ def edit(institution_id):
                 values[name] = "on"
         values.update(forms.row_values("products", forms.PRODUCT, institution.get("products") or []))
         values["version"] = institution["version"]
-        product_rows = list(range(len(institution.get("products") or [])))
-    product_rows = product_rows + [max(product_rows, default=-1) + 1]  # an empty row to add a product
+    product_rows = forms.row_numbers(values, "products")  # and an empty row to add a product
     return render_template("institutions/edit.html", institution=institution, values=values, errors=errors,
                            with_status=staff, product_rows=product_rows,
                            programme_choices=_programme_choices(institution.get("products") or []),
