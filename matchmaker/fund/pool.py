@@ -23,6 +23,7 @@ from ..core.users import User
 from ..core.calendar import utc_iso
 from ..brokering.interests import emit
 from ..core.service import Observer, envelope
+from ..labels import say
 from ..errors import BoardNotInForce, Conflict, DateAfterToday, Label, MatchmakerError, NoSuchDocument, NoSuchReference, PoolStageBackwards, UnknownBoard, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService
@@ -70,18 +71,21 @@ def stage_label(stage: str, board: str, on: date | None = None) -> dict:
 
 def board_not_in_force(board: str, exc: BoardNotInForce) -> dict:
     """What an entry shows in place of readiness when its target board is closed (the SME
-    board after 2021-04-06) or not open yet: the reason, in both languages, and what to do."""
+    board after 2021-04-06) or not open yet: the reason, in both languages, and what to do
+    (each language's sentence written whole, the board by its name in that language)."""
+    en, zh = say("board", board, "en"), say("board", board, "zh")
     retired = exc.retired
     if retired is None:
+        first = exc.params.get("first", "?")
         return {"board": board, "in_force": False, "retired_on": None, "error": exc.message,
-                "message": {"en": f"The target board {board} has no rules in force yet: {exc.message}. "
-                                  "Choose a target board open today.",
-                            "zh": f"目标板块{board}目前尚无有效规则：{exc.message}。请另选目前开放的目标板块。"}}
+                "message": {"en": f"The target board, the {en}, has no rules in force yet: its first rule set takes "
+                                  f"effect on {first}. Choose a target board open today.",
+                            "zh": f"目标板块“{zh}”目前尚无有效规则：其首套规则自{first}起施行。请另选目前开放的目标板块。"}}
     day = retired.retired_on.isoformat()
     return {"board": board, "in_force": False, "retired_on": day, "error": exc.message,
-            "message": {"en": f"The target board, the {retired.name_en}, was retired on {day}: readiness cannot be "
+            "message": {"en": f"The target board, the {en}, was retired on {day}: readiness cannot be "
                               "assessed on it. Choose a new target board for this entry.",
-                        "zh": f"目标板块“{retired.name_zh}”已于{day}停止运行，无法评估上市准备度。请为该企业另选目标板块。"}}
+                        "zh": f"目标板块“{zh}”已于{day}停止运行，无法评估上市准备度。请为该企业另选目标板块。"}}
 
 
 def stages_reached(backend: SearchBackend, enterprise_id: str) -> dict[str, str]:

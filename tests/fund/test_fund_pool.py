@@ -2,6 +2,8 @@
 readiness beside each entry, suggestions, and the listing awards its stages pay."""
 from __future__ import annotations
 
+import re
+
 from tests.brokering_helpers import API, ok
 from tests.conftest import enterprise_doc
 
@@ -176,3 +178,16 @@ def test_a_retired_target_board_answers_a_clear_message(app, client, fund):
         readiness = body["readiness"]
         assert (readiness["board"], readiness["in_force"], readiness["retired_on"]) == ("sme", False, "2021-04-06")
         assert "retired on 2021-04-06" in readiness["message"]["en"] and "另选目标板块" in readiness["message"]["zh"]
+
+
+def test_a_board_not_open_yet_says_why_in_each_language_whole(app, client, fund):
+    """Each language's sentence is written whole: no English reason inside the Chinese."""
+    app.config["TODAY"] = "2020-03-02"
+    entry = enter(client, fund, fund["ent_a"]["id"], target_board="star", entered_on="2020-03-02")
+    app.config["TODAY"] = "2019-01-15"  # the STAR market's first rules took effect in 2019-03
+    readiness = ok(client.get(f"{API}/reserve-pool/{entry['id']}", headers=fund["staff"]))["readiness"]
+    assert (readiness["board"], readiness["in_force"], readiness["retired_on"]) == ("star", False, None)
+    assert "no rules in force yet" in readiness["message"]["en"] and "STAR" in readiness["message"]["en"]
+    zh = readiness["message"]["zh"]
+    assert "科创板" in zh and "尚无有效规则" in zh
+    assert not re.search(r"[A-Za-z]{3,}", zh), zh
