@@ -54,7 +54,7 @@ NEED_SEARCHES = {
     "text zh+en (研发 R&D)": {"q": "研发 R&D"},
     "filters (industry, instrument, status)": {"industry": ["new_energy", "biomedicine"], "instrument": ["equity"], "status": ["open"]},
     "amount range + filters": {"min_amount": 1_000_000, "max_amount": 20_000_000, "instrument": ["debt", "guarantee"]},
-    "text + filters + facets": {"q": "扩大 产能", "industry": ["advanced_manufacturing", "new_energy"], "status": ["open"], "min_amount": 500_000},
+    "text + filters + facets": {"q": "产能 扩张", "industry": ["advanced_manufacturing", "new_energy"], "status": ["open"], "min_amount": 500_000},
     "all, page 50, sorted by amount": {"sort": "-amount", "page": 50},
 }
 
