@@ -108,6 +108,8 @@ class ClusterIndex:
 
     def search(self, query: Query) -> ClusterHits:
         body = {**dsl.search_body(self.spec, query), "_source": False, "version": False}
+        if self.cluster.time_budget:  # the engine stops at it and says timed_out: SearchUnavailable (_search)
+            body["timeout"] = f"{max(1, int(self.cluster.time_budget * 1000))}ms"
         answer = self.cluster._search(_path(self.target, "_search"), body)
         page = dsl.read_search(self.spec, query, answer, lambda hit: hit["_id"])
         return ClusterHits(ids=page.items, total=page.total, facets=page.facets, sums=page.sums)
@@ -228,6 +230,11 @@ class RecordsClusterBackend(EmbeddedBackend):
     def close(self) -> None:
         super().close()
         self.cluster.close()
+
+    def set_budget(self, time_budget: float | None, statement_timeout: float | None = None) -> None:
+        """The records' statement timeout, and the search budget for the cluster's searches."""
+        super().set_budget(time_budget, statement_timeout)
+        self.cluster.set_budget(time_budget, statement_timeout)
 
     def init(self) -> None:
         self.store.upgrade()

@@ -148,3 +148,16 @@ def test_two_machines_on_one_postgresql_database_drain_one_at_a_time(tmp_path, p
     finally:
         one.close()
         two.close()
+
+
+def test_the_search_budget_reaches_the_cluster_searches(tmp_path, prefix, monkeypatch):
+    backend = cluster_backend(tmp_path, prefix, SEARCH_TIME_BUDGET_SECONDS="2.5")
+    sent = []
+    real = backend.cluster._search
+    monkeypatch.setattr(backend.cluster, "_search", lambda path, body: sent.append(body) or real(path, body))
+    try:
+        backend.create("needs", need("n1", title="储能 storage"))
+        assert [d["id"] for d in backend.search("needs", Query(text="储能")).items] == ["n1"]  # the engine takes it
+        assert sent[-1]["timeout"] == "2500ms"
+    finally:
+        backend.close()
