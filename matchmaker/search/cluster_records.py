@@ -107,9 +107,7 @@ class ClusterIndex:
             self.commit()
 
     def search(self, query: Query) -> ClusterHits:
-        body = {**dsl.search_body(self.spec, query), "_source": False, "version": False}
-        if self.cluster.time_budget:  # the engine stops at it and says timed_out: SearchUnavailable (_search)
-            body["timeout"] = f"{max(1, int(self.cluster.time_budget * 1000))}ms"
+        body = self.cluster.within_budget({**dsl.search_body(self.spec, query), "_source": False, "version": False})
         answer = self.cluster._search(_path(self.target, "_search"), body)
         page = dsl.read_search(self.spec, query, answer, lambda hit: hit["_id"])
         return ClusterHits(ids=page.items, total=page.total, facets=page.facets, sums=page.sums)
@@ -201,8 +199,7 @@ class ClusterIndexer(Indexer):
             if not taken or self.store.is_sqlite:
                 yield taken  # an SQLite file is on one machine: the flock is enough
                 return
-            writer, _ = self.store._engines_here()
-            with writer.connect() as conn:
+            with self.store.connection() as conn:
                 deadline = None if timeout is None else time.monotonic() + timeout
                 while not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": DRAIN_LOCK}).scalar_one():
                     conn.rollback()
