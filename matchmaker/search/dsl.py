@@ -111,14 +111,45 @@ def ranked(spec: IndexSpec, query: Query, dsl: dict) -> dict:
     Scores are 32-bit floats: boosts that differ by less than about 1/BOOST_SCALE of a
     weight may be ordered by relevance instead.
     """
-    boosts = [b for b in query.boosts if b.weight] if not query.sort else []
+    if query.sort:
+        return dsl
+    if query.best_of:
+        return best_of(spec, query.best_of, dsl)
+    boosts = [b for b in query.boosts if b.weight]
     if not boosts:
         return dsl
-    functions = [{"filter": {"match_all": {}}, "weight": 1.0}]
+    return {"function_score": {"query": dsl, "functions": boost_functions(spec, boosts), "score_mode": "sum", "boost_mode": "sum"}}
+
+
+def boost_functions(spec: IndexSpec, boosts, offset: float = 0.0) -> list[dict]:
+    """function_score functions whose sum is 1 + BOOST_SCALE * (offset + the weights that
+    hold): a negative weight is given, positive, to the opposite clause, which adds its
+    size to every hit -- so ``offset`` must take it back where totals are compared with
+    other sums (:func:`best_of`)."""
+    functions = [{"filter": {"match_all": {}}, "weight": 1.0 + offset * BOOST_SCALE}]
     for b in boosts:
         clause = b.clause if b.weight > 0 else Not(b.clause)
         functions.append({"filter": filter_clause(spec, clause), "weight": abs(float(b.weight)) * BOOST_SCALE})
-    return {"function_score": {"query": dsl, "functions": functions, "score_mode": "sum", "boost_mode": "sum"}}
+    return functions
+
+
+def best_of(spec: IndexSpec, options, dsl: dict) -> dict:
+    """``dsl`` scored by relevance + the largest boost total of the options that hold for
+    a hit (``Query.best_of``): a ``dis_max`` (no tie breaker) of one ``function_score`` per
+    option over that option's clause.  Each option's negative weights are taken back by
+    its offset (:func:`boost_functions`) against the largest of them, so that totals
+    compare as the sums they stand for and every weight sent stays positive."""
+    negative = [sum(-b.weight for b in option.boosts if b.weight < 0) for option in options]
+    lift = max(negative)
+    alternatives = []
+    for option, taken_back in zip(options, negative):
+        scope = filter_clause(spec, option.clause) if option.clause is not None else {"match_all": {}}
+        alternatives.append({"function_score": {
+            "query": {"constant_score": {"filter": scope, "boost": 0}},
+            "functions": boost_functions(spec, [b for b in option.boosts if b.weight], lift - taken_back),
+            "score_mode": "sum", "boost_mode": "replace",
+        }})
+    return {"bool": {"must": [dsl], "should": [{"dis_max": {"queries": alternatives, "tie_breaker": 0}}]}}
 
 
 def filter_clause(spec: IndexSpec, clause) -> dict:
@@ -150,7 +181,7 @@ def sort(spec: IndexSpec, query: Query, text: str | None) -> list:
         if f.type not in NUMERIC_TYPES | {"keyword", "date", "boolean"} or f.array:
             raise ValidationError(f"cannot sort by {s.field}", fields={"sort": [f"{s.field} is not sortable"]})
         order.append({f.path: {"order": "desc" if s.descending else "asc", "missing": "_last"}})
-    if not query.sort and (text or any(b.weight for b in query.boosts)):
+    if not query.sort and (text or query.best_of or any(b.weight for b in query.boosts)):
         order.append({"_score": {"order": "desc"}})
     if not any(s.field == "id" for s in query.sort):
         order.extend(ID_ORDER)  # stable pages
