@@ -207,3 +207,25 @@ def test_an_import_inside_a_request_leaves_the_indexing_to_the_request(backend):
     backend.release_indexing()
     assert not backend.indexing_held() and backend.store.lag() == 0
     assert [d["id"] for d in backend.search("needs", Query(text="储能")).items] == ["n1"]
+
+
+def test_a_refresh_that_fails_at_the_end_of_a_drain_is_made_by_the_next(backend, monkeypatch):
+    """The documents were written (a bulk is durable once acknowledged), only not visible:
+    the next drain, though it has no rows left, refreshes what the failed one wrote."""
+    from matchmaker.errors import SearchEngineAway
+
+    real, failing = backend.cluster._send, {"on": True}
+
+    def send(method, path, **kw):
+        if path.endswith("/_refresh") and failing["on"]:
+            raise SearchEngineAway(reason="connection refused", retry_after=3)
+        return real(method, path, **kw)
+
+    monkeypatch.setattr(backend.cluster, "_send", send)
+    backend.create("needs", need("n1", title="储能 refresh"))  # stands; its refresh failed
+    assert backend.indexer.error is not None and backend.store.lag() == 0  # indexed, not yet visible
+    with pytest.raises(SearchUnavailable):
+        backend.search("needs", Query(text="储能"))
+    failing["on"] = False
+    assert [d["id"] for d in backend.search("needs", Query(text="储能")).items] == ["n1"]
+    assert backend.indexer.error is None
