@@ -209,6 +209,30 @@ def world(client, actors):
     }
 
 
+# -- real processes are slow ----------------------------------------------------------------
+def _code_names(code) -> set[str]:
+    """The global names a function's code uses, nested functions and comprehensions included."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _code_names(const)
+    return names
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts the real CLI or server (``tests.server``) is ``slow`` whether or
+    not its file says so, so the quick loop stays quick as such tests are added."""
+    from tests.server import REAL_PROCESSES
+
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or item.get_closest_marker("slow"):
+            continue
+        used = (function.__globals__.get(name) for name in _code_names(function.__code__))
+        if any(any(value is real for real in REAL_PROCESSES) for value in used):
+            item.add_marker(pytest.mark.slow)
+
+
 # -- time by kind ------------------------------------------------------------------------
 _seconds_by_kind: dict[str, float] = {}
 

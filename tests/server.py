@@ -18,6 +18,18 @@ def cli(data_dir: Path, *args: str, input: str = "", env: dict | None = None) ->
     return subprocess.run([*CLI, *args], input=input, capture_output=True, text=True, env=env, timeout=300)
 
 
+def cli_without_test_settings(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """The CLI with no ``MATCHMAKER_``/``FLASK_`` variable of the test run: only the data folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCHMAKER_", "FLASK_"))}
+    env["MATCHMAKER_DATA_DIR"] = str(data_dir)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+
+
+#: What starts a real process: a test that calls one is marked ``slow`` (tests/conftest.py).
+REAL_PROCESSES = (cli, cli_without_test_settings)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,3 +73,6 @@ class Server:
         r = requests.post(self.url + "/api/v1/auth/token", json={"username": username, "password": password}, timeout=10)
         r.raise_for_status()
         return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+REAL_PROCESSES += (Server,)

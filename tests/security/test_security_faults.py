@@ -19,6 +19,7 @@ from matchmaker import create_app
 from matchmaker.faults import check_data_folder
 from matchmaker.storage import get_backend
 from tests.conftest import Actors, institution_doc
+from tests.server import cli_without_test_settings as cli
 
 API = "/api/v1"
 
@@ -46,13 +47,6 @@ def fill(folder: Path) -> None:
                     f.write(b"\0" * size)
         except OSError:
             pass
-
-
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCHMAKER_", "FLASK_"))}
-    env["MATCHMAKER_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "matchmaker.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=Path(__file__).resolve().parents[2])
 
 
 def one_line_naming(result: subprocess.CompletedProcess, path: Path | tuple, words: str) -> None:
