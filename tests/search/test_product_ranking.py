@@ -80,10 +80,11 @@ def test_best_of_ranks_by_the_largest_total_of_the_options_that_hold(backend, re
     docs = [need(f"n{i}", amount=amount, industry=industry, stage=stage) for i, (amount, industry, stage) in enumerate(
         itertools.product([1, 4, 9], ["software_it", "biomedicine"], ["seed", "growth", "expansion"]))]
     assert not backend.bulk_upsert("needs", docs).errors
+    shared = (Boost(Terms("stage", ["seed"]), 2.5), Boost(Range("amount", lte=4), -1.25))  # in every option: taken out once
     options = [
-        RankOption(Range("amount", lte=5), (Boost(Terms("industry", ["software_it"]), 7.5), Boost(Terms("stage", ["seed"]), -12.0))),
-        RankOption(Terms("stage", ["growth", "expansion"]), (Boost(Range("amount", gte=4), 3.25), Boost(Terms("industry", ["biomedicine"]), -2.0))),
-        RankOption(None, (Boost(Terms("stage", ["expansion"]), 1.0),)),
+        RankOption(Range("amount", lte=5), (Boost(Terms("industry", ["software_it"]), 7.5), Boost(Terms("stage", ["seed"]), -12.0)) + shared),
+        RankOption(Terms("stage", ["growth", "expansion"]), shared + (Boost(Range("amount", gte=4), 3.25), Boost(Terms("industry", ["biomedicine"]), -2.0))),
+        RankOption(None, (Boost(Terms("stage", ["expansion"]), 1.0),) + shared),
     ]
     hits = [h["id"] for h in backend.search("needs", Query(best_of=options, per_page=100)).items]
 
