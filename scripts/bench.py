@@ -218,12 +218,13 @@ def side_by_side(embedded_app, cluster_app, repeat: int) -> None:
             with app.app_context():
                 turn = iter(range(10**9))  # both engines see the same needs in turn
                 try:
-                    pages.append(work(app, backend))
+                    page = work(app, backend)
                     samples = time_calls(lambda: work(app, backend), repeat, before=backend.derived.clear)
                 except MatchmakerError as exc:  # over the search budget, say: what the API would answer
                     pages.append(((), None))
                     cells.append(f"refused: {exc.code}")
                     continue
+            pages.append(page)
             cells.append(f"{statistics.median(samples):8.1f} / {percentile(samples, 95):7.1f}")
         shared = len(set(pages[0][0]) & set(pages[1][0]))
         same = "same" if pages[0] == pages[1] else f"{shared}/{len(pages[0][0])} shared"
