@@ -5,7 +5,9 @@ own: a write stands when the cluster refuses it (searches then answer 503, and c
 once it is back); ``reindex`` under concurrent writes loses none of them (the embedded
 engine's own test, run here on the cluster); a new mapping file makes ``init`` rebuild
 the indexes from the records; a swap by another process is seen at once; documents a
-cluster of an earlier version held as the only copy are taken into the records.  The whole cluster
+cluster of an earlier version held as the only copy are taken into the records; an import
+refreshes the cluster once at its end, and a refresh that failed is made by the next
+drain.  The whole cluster
 going away is ``test_cluster_down.py`` (a node of its own).
 """
 from __future__ import annotations
