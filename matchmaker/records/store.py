@@ -329,6 +329,12 @@ class RecordStore:
                 .where(outbox.c.applied_at.is_(None)).order_by(outbox.c.seq).limit(limit)
             )]
 
+    def last_seq(self) -> int:
+        """The newest outbox row's number (0 when empty); inside a write transaction the
+        transaction's own last row, since write transactions are serialized."""
+        with self.reading() as conn:
+            return conn.execute(select(func.max(outbox.c.seq))).scalar_one() or 0
+
     def since_build(self) -> list[tuple[int, str, str]]:
         """Every outbox row still kept, applied or not (what a rebuild must apply again)."""
         with self.reading() as conn:

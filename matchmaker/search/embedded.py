@@ -27,7 +27,7 @@ from ..records.store import dump
 from .filters import compile_clause
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_version
-from .indexer import IndexFactory, IndexFolders, Indexer, apply_rows, file_lock, release_writers, upsert_each
+from .indexer import IndexFactory, IndexFolders, Indexer, Known, apply_rows, file_lock, release_writers, upsert_each
 from .mappings import IndexSpec, get_value
 from .query import BulkError, BulkResult, Query, SearchResult, Terms, check_window
 
@@ -53,6 +53,7 @@ class EmbeddedBackend(SearchBackend):
         self.indexer = Indexer(store, self.folders)
         self.data_dir = Path(data_dir) if data_dir else None
         self._held = threading.local()  # hold_indexing: this thread's writes wait for one drain
+        self._preparers: dict[str, object] = {}  # an index without a folder per index: prepare_bulk
 
     # -- life cycle -----------------------------------------------------------------------
     def init(self) -> None:
@@ -63,6 +64,7 @@ class EmbeddedBackend(SearchBackend):
         self.indexer.drain()  # rows a killed process committed but did not index
 
     def close(self) -> None:
+        self.indexer.release()
         self.folders.close()
         self.store.close()
 
@@ -129,26 +131,56 @@ class EmbeddedBackend(SearchBackend):
         self.store.delete(index, doc_id, expected_version)
         self._written()
 
+    def prepare_bulk(self, index: str, docs: list[dict]) -> list | None:
+        """Each document's record body and its index document (the text tokenised), made
+        where :meth:`bulk_upsert` will not have to: in an import's worker processes.  None
+        when a document has no id or does not fit (``bulk_upsert`` then reports it)."""
+        spec = self.spec(index)
+        if not all(isinstance(doc.get("id"), str) and doc["id"] for doc in docs):
+            return None
+        preparer = self._preparers.get(index)
+        if preparer is None:
+            preparer = self._preparers[index] = self.folders.factory(None, spec)
+        try:
+            bodies = [strip_meta(doc) for doc in docs]
+            made = preparer.prepare([{"id": doc["id"], **body} for doc, body in zip(docs, bodies)])
+            return [(dump(body), one) for body, one in zip(bodies, made)]
+        except (AttributeError, ValueError, TypeError):
+            return None
+
     def bulk_upsert(self, index: str, docs: list[dict], prepared: list | None = None) -> BulkResult:
-        """One transaction for the good documents; each bad one is reported by position."""
+        """One transaction for the good documents; each bad one is reported by position.
+        With ``prepared`` (what :meth:`prepare_bulk` gave for these documents) the bodies are
+        stored as made and the index documents applied as made, without reading them back."""
         self.spec(index)
+        if prepared is not None and len(prepared) != len(docs):
+            prepared = None
         result = BulkResult()
         items: dict[str, str] = {}
+        known: dict[str, tuple[dict, object]] = {}
         for position, doc in enumerate(docs):
             doc_id = doc.get("id")
             if not isinstance(doc_id, str) or not doc_id:
                 result.errors.append(BulkError(position, doc_id, "document has no id"))
                 continue
-            try:
-                items[doc_id] = dump(strip_meta(doc))
-            except (TypeError, ValueError) as exc:
-                result.errors.append(BulkError(position, doc_id, str(exc)))
-                continue
+            if prepared is not None:
+                items[doc_id] = prepared[position][0]
+                known[doc_id] = ({"id": doc_id, **strip_meta(doc)}, prepared[position][1])
+            else:
+                try:
+                    items[doc_id] = dump(strip_meta(doc))
+                except (TypeError, ValueError) as exc:
+                    result.errors.append(BulkError(position, doc_id, str(exc)))
+                    continue
             result.indexed += 1
         if items:
             with self.store.transaction():
                 self.store.upsert_many(index, list(items.items()))
-                self._written()
+                if known and not getattr(self._held, "on", False):
+                    batch = Known(index, self.store.last_seq(), known)
+                    self.store.after_commit(lambda: self.indexer.drain(known=batch))
+                else:
+                    self._written()
         return result
 
     # -- search ---------------------------------------------------------------------------

@@ -1,9 +1,9 @@
-"""What the tantivy backend (records + tantivy index) adds to the contract: records first, the index derived.
+"""What the embedded backend (records + tantivy index) adds to the contract: records first, the index derived.
 
 A write stands when the index fails (searches then answer 503, and catch up once it
 is back); rows a killed process left in the outbox are indexed at the next start;
-``reindex`` under concurrent writes loses none of them; a data folder of the sqlite
-backend is migrated on first start, versions kept.
+``reindex`` under concurrent writes loses none of them; a data folder of the former
+SQLite FTS5 backend is migrated on first start, versions kept.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "sqlite-data-folder"
 
 
 def embedded(data_dir, **config):
-    backend = create_backend({"DATA_DIR": data_dir, "SEARCH_BACKEND": "tantivy", **config})
+    backend = create_backend({"DATA_DIR": data_dir, **config})
     backend.init()
     return backend
 
