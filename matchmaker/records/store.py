@@ -210,11 +210,25 @@ class RecordStore:
                 found.update((doc_id, self._doc(doc_id, version, body)) for doc_id, version, body in rows)
         return found
 
-    def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list[str]] | None = None) -> Iterator[dict]:
+    def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list] | None = None,
+             between: dict[str, tuple] | None = None) -> Iterator[dict]:
         """Every document of ``index`` in id order, read in batches (each its own read);
-        ``equal`` narrows in SQL to documents whose top-level string field (or ``id``) is
-        one of the values given."""
-        narrowing = [self._field(field).in_(values) for field, values in (equal or {}).items()]
+        ``equal`` narrows in SQL to documents whose top-level field (or ``id``) is one of
+        the values given (strings, or numbers: not booleans), ``between`` to those whose
+        top-level numeric field lies within (low, high), either bound None for open."""
+        narrowing = []
+        for field, values in (equal or {}).items():
+            numbers = [v for v in values if not isinstance(v, str)]
+            if numbers and len(numbers) < len(values):
+                continue  # strings and numbers at once: not narrowed here
+            narrowing.append((self._number(field) if numbers else self._field(field)).in_(values))
+        for field, (low, high) in (between or {}).items():
+            column = self._number(field)
+            narrowing.append(column.is_not(None))
+            if low is not None:
+                narrowing.append(column >= low)
+            if high is not None:
+                narrowing.append(column <= high)
         last = None
         while True:
             query = select(documents.c.id, documents.c.version, documents.c.body).where(
@@ -238,6 +252,15 @@ class RecordStore:
         from sqlalchemy.dialects.postgresql import JSONB
 
         return cast(documents.c.body, JSONB)[field].astext
+
+    def _number(self, field: str):
+        """A top-level numeric field of the JSON body, in SQL (NULL when absent)."""
+        if self.is_sqlite:
+            return func.json_extract(documents.c.body, f'$."{field}"')
+        from sqlalchemy import Numeric
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(cast(documents.c.body, JSONB)[field].astext, Numeric)
 
     def count(self, index: str) -> int:
         with self.reading() as conn:

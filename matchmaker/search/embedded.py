@@ -28,8 +28,8 @@ from .filters import compile_clause
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_version
 from .indexer import IndexFactory, IndexFolders, Indexer, Known, apply_rows, file_lock, release_writers, upsert_each
-from .mappings import IndexSpec, get_value
-from .query import BulkError, BulkResult, Query, SearchResult, Terms, check_window
+from .mappings import NUMERIC_TYPES, IndexSpec, get_value
+from .query import BulkError, BulkResult, Query, Range, SearchResult, Terms, check_window
 
 log = logging.getLogger(__name__)
 LEGACY_FILE = "matchmaker.sqlite3"  # the data file of the sqlite backend
@@ -223,7 +223,8 @@ class EmbeddedBackend(SearchBackend):
         filters = query.filters if query else []
         checks = [compile_clause(clause) for clause in filters]
         tokens = set(tokenize(query.text)) if query and query.text and spec.search_fields else set()
-        for doc in self.store.scan(index, equal=_narrowing(spec, filters)):
+        equal, between = _narrowing(spec, filters)
+        for doc in self.store.scan(index, equal=equal, between=between):
             if all(check(doc) for check in checks) and (not tokens or _has_tokens(spec, doc, tokens, query.all_tokens)):
                 yield doc
 
@@ -335,19 +336,33 @@ class EmbeddedBackend(SearchBackend):
         self.notices.append(f"migrated {moved} documents from {legacy} into the records database")
 
 
-def _narrowing(spec: IndexSpec, filters: list) -> dict[str, list[str]]:
-    """The filters the records store can apply in SQL first: ``Terms`` of strings on the id
-    or on a top-level single-valued keyword (the rest, and these again, are checked here)."""
-    equal: dict[str, list[str]] = {}
+def _narrowing(spec: IndexSpec, filters: list) -> tuple[dict[str, list], dict[str, tuple]]:
+    """The filters the records store can apply in SQL first, on the id or a top-level
+    single-valued field: ``Terms`` of strings on a keyword, ``Terms`` of numbers and
+    ``Range`` on a number (the rest, and these again, are checked here)."""
+    equal: dict[str, list] = {}
+    between: dict[str, tuple] = {}
     for clause in filters:
-        if not isinstance(clause, Terms) or not all(isinstance(v, str) for v in clause.values):
-            continue
-        f = spec.fields.get(clause.field)
-        if clause.field == "id" or (f is not None and f.type == "keyword" and not f.array and "." not in f.path):
-            if clause.field in equal:
-                continue  # two Terms on one field: the first narrows, both are checked
-            equal[clause.field] = list(clause.values)
-    return equal
+        if isinstance(clause, (Terms, Range)) and clause.field == "id":
+            f = None
+        else:
+            f = spec.fields.get(getattr(clause, "field", ""))
+            if f is None or f.array or "." in f.path:
+                continue
+        numeric = f is not None and f.type in NUMERIC_TYPES
+        if isinstance(clause, Terms) and clause.field not in equal:  # two Terms: the first narrows, both are checked
+            if (f is None or f.type == "keyword") and all(isinstance(v, str) for v in clause.values):
+                equal[clause.field] = list(clause.values)
+            elif numeric and all(_is_number(v) for v in clause.values):
+                equal[clause.field] = list(clause.values)
+        elif isinstance(clause, Range) and numeric and clause.field not in between:
+            if all(v is None or _is_number(v) for v in (clause.gte, clause.lte)):
+                between[clause.field] = (clause.gte, clause.lte)
+    return equal, between
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _has_tokens(spec: IndexSpec, doc: dict, tokens: set[str], all_tokens: bool) -> bool:

@@ -190,3 +190,35 @@ def test_prepared_import_batches_are_indexed_as_made_unless_written_again(backen
     assert backend.indexer.drain(known=Known("needs", before, {"a": ({**stale[0]}, made[0][1])}))
     assert {d["id"] for d in backend.search("needs", Query(text="储能")).items} == {"a"}
     assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"b"}
+
+
+def test_scans_narrow_on_numbers_in_sql():
+    """Ranges and Terms of numbers on top-level numeric fields go to the records store's
+    SQL (a scan for amounts then reads only those records); booleans and nested fields
+    are left to the check every record passes."""
+    from matchmaker.search import Range
+    from matchmaker.search.embedded import _narrowing
+    from matchmaker.search.mappings import load_indexes
+
+    spec = load_indexes()["needs"]
+    equal, between = _narrowing(spec, [Range("amount", gte=100, lte=None), Terms("term_months", [6, 12]),
+                                       Terms("status", ["open"]), Terms("amount", [True]), Range("enterprise.founded", gte=1)])
+    assert between == {"amount": (100, None)}
+    assert equal == {"term_months": [6, 12], "status": ["open"]}
+
+
+def test_a_numeric_scan_reads_only_the_records_it_needs(backend):
+    backend.bulk_upsert("needs", [need(f"n{i:03d}", amount=i * 1000) for i in range(300)])
+    read = []
+    original = backend.store._doc
+
+    def counting(*row):
+        read.append(row[0])
+        return original(*row)
+
+    backend.store._doc = counting
+    from matchmaker.search import Range
+
+    assert [d["id"] for d in backend.scan("needs", Query(filters=[Range("amount", gte=295_000)]))] == [
+        f"n{i:03d}" for i in range(295, 300)]
+    assert len(read) == 5
