@@ -57,11 +57,11 @@ def check_configuration(app: Flask) -> None:
     problems = defaults.check_settings(app.config)
     if problems:
         raise ConfigurationError("; ".join(problems))
-    from .brokering import settings as brokering_settings
     from .scoring.settings import get_settings
+    from .statistics.targets import targets_from
 
     get_settings(app)  # the scoring file and the board rules: a mistake names file and key
-    brokering_settings.targets(app.config)
+    targets_from(app.config)
 
 
 def register_extensions(app: Flask) -> None:

@@ -109,7 +109,7 @@ def seed_command(demo: bool):
     """Load the demo data (running it twice leaves one copy) and print the demo accounts."""
     if not demo:
         raise click.UsageError("say what to seed: --demo")
-    from .seeding import seed_demo
+    from .demo.seeding import seed_demo
 
     backend = get_backend()
     backend.init()
@@ -128,7 +128,7 @@ def demo_today(app: Flask):
     when that is set: the day is kept in the data folder, so the served demo reads today as
     that date, and the demo is seeded on it."""
     from . import clock
-    from .demo import REFERENCE_DATE
+    from .demo.dataset import REFERENCE_DATE
 
     day = clock.parse_today(os.environ.get("MATCHMAKER_TODAY")) or REFERENCE_DATE
     clock.store_today(app.config["DATA_DIR"], day)
@@ -180,7 +180,7 @@ def users_create(username, role, enterprise_id, institution_id, password_stdin, 
 @fail_cleanly
 def import_command(file: Path, kind: str | None):
     """Import institutions, enterprises and needs from JSON Lines, or a .csv / .xlsx spreadsheet."""
-    from .brokering import settings
+    from .core import settings
     from .importexport import import_file
 
     if not file.exists():
@@ -263,9 +263,9 @@ def evaluate_command(cases_dir: Path | None, with_demo: bool):
         raise click.ClickException(f"{cases_dir}: no case files (*.json) in it")
     click.echo(format_report(evaluate(cases, get_settings().config)))
     if with_demo:
-        from . import demo
+        from .demo import dataset
 
-        click.echo(format_audit(audit_demo(get_settings().config, demo.generate(), demo.REFERENCE_DATE)))
+        click.echo(format_audit(audit_demo(get_settings().config, dataset.generate(), dataset.REFERENCE_DATE)))
 
 
 @click.command("serve")
@@ -357,7 +357,7 @@ def notify_deadlines_command():
     """Tell staff and enterprises of open needs no institution answered by their deadline, and remind
     both parties of confirmed meetings due by the end of tomorrow (for cron, once a day or more;
     `serve` sweeps late needs every DEADLINE_SWEEP_SECONDS too)."""
-    from .brokering import settings
+    from .core import settings
     from .brokering.deadlines import sweep
 
     backend = get_backend()

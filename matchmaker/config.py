@@ -52,7 +52,7 @@ DEFAULTS = {
     "SIGNIN_LOCKOUT_SECONDS": 15 * 60,
     "BABEL_DEFAULT_LOCALE": "zh",  # the pages' language until the user picks English
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-    # requests per minute, shared by all workers (matchmaker.common.rate_limits); 0: no limit
+    # requests per minute, shared by all workers (matchmaker.core.rate_limits); 0: no limit
     "RATE_LIMIT_ENABLED": None,  # unset: on, except in apps made for tests
     "RATE_LIMIT_PER_MINUTE": 600,  # one signed-in user
     "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": 1200,  # one client address

@@ -40,7 +40,7 @@ def private_umask() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from .common import json_body, rate_limits
+    from .core import json_body, rate_limits
 
     rate_limits.init_app(app)  # before anything reads the body
     json_body.init_app(app)

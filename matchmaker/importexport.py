@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
 
-from .common.service import DocumentService
+from .core.service import DocumentService
 from .enterprises.claims import flags_left_out
 from .enterprises.service import EnterpriseService
 from .errors import MatchmakerError, ValidationError

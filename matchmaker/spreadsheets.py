@@ -23,7 +23,7 @@ from typing import Iterator
 
 from marshmallow import fields, validate
 
-from .brokering.calendar import ZONE_TIME, utc_iso
+from .core.calendar import ZONE_TIME, utc_iso
 from .errors import ValidationError
 from .exports import tables
 

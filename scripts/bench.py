@@ -38,8 +38,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matchmaker import create_app, demo  # noqa: E402
-from matchmaker.accounts.models import User  # noqa: E402
+from matchmaker import create_app  # noqa: E402
+from matchmaker.demo import dataset  # noqa: E402
+from matchmaker.core.users import User  # noqa: E402
 from matchmaker.importexport import import_file  # noqa: E402
 from matchmaker.matches.service import MatchService  # noqa: E402
 from matchmaker.needs.service import NeedService  # noqa: E402
@@ -68,7 +69,7 @@ def percentile(values: list[float], pct: float) -> float:
 def write_data_files(folder: Path, needs_wanted: int, enterprises: int | None = None) -> tuple[Path, Path, int, int]:
     """Demo-like enterprises (about one per need unless ``enterprises`` says how many) and
     needs, written as two JSON Lines files."""
-    data = demo.generate(max(1, enterprises or round(needs_wanted / 1.015)))
+    data = dataset.generate(max(1, enterprises or round(needs_wanted / 1.015)))
     needs = data.needs
     rng = random.Random(7)
     while len(needs) < needs_wanted:  # top up with variants of existing needs

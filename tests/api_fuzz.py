@@ -28,7 +28,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 
 from matchmaker import create_app
-from matchmaker.accounts.models import User
+from matchmaker.core.users import User
 from matchmaker.accounts.service import issue_token
 from matchmaker.storage import get_backend
 

@@ -48,7 +48,7 @@ def propose(client, staff, need_id: str, institution_id: str, day="2030-03-04", 
 
 def backdate(backend, need_id: str, days: float) -> dict:
     """Pretend the need was published ``days`` ago (the deadline clock runs from there)."""
-    from matchmaker.brokering.calendar import local_month, utc_iso
+    from matchmaker.core.calendar import local_month, utc_iso
 
     need = backend.get("needs", need_id)
     published = utc_iso(datetime.now(timezone.utc) - timedelta(days=days))

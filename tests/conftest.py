@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from matchmaker import create_app
-from matchmaker.accounts.models import User
+from matchmaker.core.users import User
 from matchmaker.accounts.passwords import hash_password
 from matchmaker.accounts.service import issue_token
 from matchmaker.storage import get_backend

@@ -1,4 +1,4 @@
-"""Who may read and change what (matchmaker/access.py, API.md), one table row per case.
+"""Who may read and change what (matchmaker/core/access.py, API.md), one table row per case.
 
 The cast, built on conftest's ``world``:
 - ``owner``: the user of enterprise A;  ``other_enterprise``: the user of enterprise B;

@@ -14,7 +14,7 @@ institution, the other enterprise is C, which has no open need).  Staff and admi
 nothing in particular: for them "own" is A and "other" is B.  Collections have no owner:
 their "other" request filters on party B, and ``EMPTY`` means 200 with nothing shown.
 
-A refused write must leave every stored document as it was.  Expectations follow matchmaker/access.py and the brokering rules: a refusal of a signed-in
+A refused write must leave every stored document as it was.  Expectations follow matchmaker/core/access.py and the brokering rules: a refusal of a signed-in
 user is 403 (an object that exists but is not theirs), a missing sign-in 401; an object
 whose very existence is a secret (another's need they may not read, an answer or an
 introduction request of others) is 404, the same as for an id that does not exist.

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from argon2 import PasswordHasher
 
-from matchmaker.accounts.models import User
+from matchmaker.core.users import User
 from matchmaker.accounts.passwords import needs_rehash, verify_password
 from matchmaker.accounts.service import create_user, issue_token
 from tests.conftest import PASSWORD

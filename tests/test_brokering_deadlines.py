@@ -9,7 +9,7 @@ import pytest
 from matchmaker import create_app
 from matchmaker.errors import ConfigurationError
 from matchmaker.brokering import deadlines
-from matchmaker.brokering.calendar import (
+from matchmaker.core.calendar import (
     add_working_days, answered_in_time, local_month, overdue_cutoff, parse_time, response_deadline, utc_iso,
 )
 from matchmaker.search import Query, Terms

@@ -3,7 +3,7 @@ staff propose a meeting, both parties confirm, it is held, the outcome ``funded`
 need to funded, and the statistics count it once."""
 from __future__ import annotations
 
-from matchmaker.brokering.calendar import ZONE_TIME, now_utc
+from matchmaker.core.calendar import ZONE_TIME, now_utc
 from tests.brokering_helpers import API, hold, ok, propose
 from tests.conftest import need_doc
 

@@ -13,11 +13,11 @@ import pytest
 from openpyxl import load_workbook
 
 from matchmaker import create_app
-from matchmaker.brokering.calendar import year_months
+from matchmaker.core.calendar import year_months
 from matchmaker.errors import ConfigurationError
 from matchmaker.search import Query
-from matchmaker.readiness.demo import enterprises as board_firms
-from matchmaker.seeding import seed_demo
+from matchmaker.demo.readiness import enterprises as board_firms
+from matchmaker.demo.seeding import seed_demo
 from matchmaker.statistics.targets import load_targets
 from matchmaker.storage import get_backend
 from tests.brokering_helpers import API, ok

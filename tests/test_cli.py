@@ -17,7 +17,7 @@ import pytest
 
 from matchmaker import create_app
 from matchmaker.enterprises.service import EnterpriseService
-from matchmaker.readiness.demo import enterprises as board_firms
+from matchmaker.demo.readiness import enterprises as board_firms
 from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 
@@ -324,7 +324,7 @@ def test_reindex_rebuilds_the_search_structures(tmp_path):
             user = {"username": "searcher", "role": "staff", "active": True, "password_hash": "x", "session_generation": 0}
             if backend.get("users", "searcher") is None:
                 backend.create("users", user, doc_id="searcher")
-            from matchmaker.accounts.models import User
+            from matchmaker.core.users import User
             from matchmaker.accounts.service import issue_token
             token = issue_token(backend, User(backend.get("users", "searcher")), 1)["token"]
             r = client.get("/api/v1/institutions", query_string={"q": q, **filters} if q else filters,

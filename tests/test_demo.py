@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from matchmaker.demo import generate, iter_documents
+from matchmaker.demo.dataset import generate, iter_documents
 from matchmaker.enterprises.events import designations, granted_in
-from matchmaker.readiness.demo import enterprises as board_firms
+from matchmaker.demo.readiness import enterprises as board_firms
 
 MILLION = 1_000_000
 TYPES = {"venture_capital", "angel", "guarantee", "microcredit", "industry_fund", "bank", "leasing"}
@@ -366,3 +366,8 @@ def test_the_demo_has_ready_and_not_ready_firms_on_the_boards_since_2019():
         EnterpriseSchema().load({k: v for k, v in firm.items() if k != "id"})  # valid as an import is
     ready = {(firm["id"], board): assess(firm, rules[board], "2023-06-30").ready for firm in firms for board in ("star", "bse")}
     assert {key for key, ok in ready.items() if ok} == {("ent-b001", "star"), ("ent-b002", "star"), ("ent-b004", "bse")}
+    # NEEQ's innovation tier by placements (its standard (3)): the sensor firm's cash placements
+    # of 50 M at 500-600 M pass, its 2-year R&D of 24 M falls 1 M short of the 25 M asked
+    tier = {firm["id"]: assess(firm, rules["neeq_innovation"], "2023-06-30") for firm in firms}
+    placements = {s["id"]: s for s in tier["ent-b004"].standards}["3"]["criteria"]
+    assert [c["met"] for c in placements] == [False, True, True] and "还差100万元" in placements[0]["message_zh"]

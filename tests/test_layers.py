@@ -17,15 +17,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "matchmaker"
 #: layer -> its members (top-level names under matchmaker/)
 LAYERS = {
     "foundation": {"errors", "resources", "clock", "config", "vocabulary", "extensions"},
-    "engine": {"search", "records", "faults"},
-    "entry": {"__init__", "http_errors", "web", "cli", "seeding", "serving", "demo"},
+    "engine": {"search", "records", "faults", "storage"},
+    "core": {"core"},
+    "demo": {"demo"},
+    "entry": {"__init__", "http_errors", "web", "cli", "serving"},
 }
 #: what each layer may import; "feature" is every package not named in LAYERS
 ALLOWED = {
     "foundation": {"foundation"},
     "engine": {"foundation", "engine"},
-    "feature": {"foundation", "engine", "feature"},
-    "entry": {"foundation", "engine", "feature", "entry"},
+    "core": {"foundation", "engine", "core"},
+    "feature": {"foundation", "engine", "core", "feature"},
+    "demo": {"foundation", "engine", "core", "feature", "demo"},
+    "entry": {"foundation", "engine", "core", "feature", "demo", "entry"},
 }
 #: third-party clients of a storage or search engine: only the engine layer talks to them
 ENGINE_CLIENTS = {"sqlite3", "elasticsearch", "opensearchpy", "tantivy", "sqlalchemy", "alembic", "psycopg"}
@@ -90,14 +94,18 @@ def test_every_import_follows_the_layers():
     assert violations() == []
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("from ..web import base\n", "feature) imports matchmaker.web (entry)"),
-    ("import sqlite3\n", "only search/, records/ and faults.py talk to engines"),
+@pytest.mark.parametrize("module, source, expected", [
+    ("somefeature/service.py", "from ..web import base\n", "feature) imports matchmaker.web (entry)"),
+    ("somefeature/service.py", "import sqlite3\n", "only search/, records/ and faults.py talk to engines"),
+    ("somefeature/service.py", "from ..demo import dataset\n", "feature) imports matchmaker.demo (demo)"),
+    ("core/service.py", "from ..needs.service import NeedService\n", "core (core) imports matchmaker.needs.service (feature)"),
+    ("core/calendar.py", "def f():\n    from ..brokering import facts\n", "core (core) imports matchmaker.brokering (feature)"),
 ])
-def test_the_check_sees_a_forbidden_import(tmp_path, monkeypatch, source, expected):
-    """The check itself can fail: a feature module importing the pages, or SQLite, is caught."""
+def test_the_check_sees_a_forbidden_import(tmp_path, monkeypatch, module, source, expected):
+    """The check itself can fail: a feature importing the pages, SQLite or the demo, or the
+    core importing a feature (even inside a function), is caught."""
     fake = tmp_path / "matchmaker"
-    (fake / "somefeature").mkdir(parents=True)
-    (fake / "somefeature" / "service.py").write_text(source)
+    (fake / module).parent.mkdir(parents=True)
+    (fake / module).write_text(source)
     monkeypatch.setitem(globals(), "PACKAGE", fake)
     assert any(expected in problem for problem in violations())

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 from matchmaker.accounts.schemas import PasswordChangeSchema, TokenRequestSchema, UserCreateSchema, UserUpdateSchema
-from matchmaker.common.schemas import MAX_MONEY, validate_with
+from matchmaker.core.schemas import MAX_MONEY, validate_with
 from matchmaker.enterprises.schemas import EnterpriseSchema, EnterpriseUpdateSchema
 from matchmaker.errors import ValidationError
 from matchmaker.institutions.schemas import InstitutionSchema, InstitutionUpdateSchema

@@ -68,6 +68,15 @@ def test_new_fields_are_stored_and_answered(client, staff):
     assert ent["application_accepted"] is True and ent["shareholders"] == 260
 
 
+
+def test_equity_financings_are_stored_and_answered(client, staff):
+    rounds = [{"kind": "placement", "amount": 25 * M, "closed_on": "2022-01-10", "post_money": 3 * Y, "cash": True},
+              {"kind": "round", "amount": 8 * M, "planned": True}]
+    ent = create(client, staff, chip_firm(equity_financings=rounds))
+    assert ent["equity_financings"][0] == {**rounds[0], "planned": False}
+    assert ent["equity_financings"][1]["planned"] is True and ent["equity_financings"][1]["cash"] is True
+    assert client.get(f"/api/v1/enterprises/{ent['id']}", headers=staff).get_json()["equity_financings"] == ent["equity_financings"]
+
 @pytest.mark.parametrize("change, field", [
     ({"valuation": {"amount": 5 * Y, "as_of": "2023-01-01", "basis": "guess"}}, "valuation"),
     ({"valuation": {"amount": 5 * Y, "basis": "last_round"}}, "valuation"),
@@ -75,6 +84,11 @@ def test_new_fields_are_stored_and_answered(client, staff):
     ({"listings": [{"market": "moon", "on": "2020-01-01"}]}, "listings"),
     ({"financials": [fy(2022, 10 * M, 1 * M, 10 * M, intangible_assets=1 * M, land_use_rights=2 * M)]}, "financials"),
     ({"financials": [fy(2022, 10 * M, 1 * M, 10 * M, employees=10, rd_staff=11)]}, "financials"),
+    ({"equity_financings": [{"kind": "round", "amount": 8 * M, "planned": True, "closed_on": "2023-01-01"}]}, "closed_on"),
+    ({"equity_financings": [{"kind": "round", "amount": 8 * M}]}, "closed_on"),
+    ({"equity_financings": [{"kind": "round", "amount": 8 * M, "closed_on": "2030-01-01"}]}, "closed_on"),
+    ({"equity_financings": [{"kind": "gift", "amount": 8 * M, "closed_on": "2023-01-01"}]}, "kind"),
+    ({"equity_financings": [{"kind": "round", "amount": -1, "closed_on": "2023-01-01"}]}, "amount"),
 ])
 def test_bad_new_fields_are_refused_per_field(client, staff, change, field):
     response = client.post("/api/v1/enterprises", json=chip_firm(**change), headers=staff)
@@ -86,7 +100,7 @@ def test_as_of_picks_the_rule_set_and_the_standards(client, staff):
     ent = create(client, staff, chip_firm())
     body = readiness(client, staff, ent["id"], "star", "2023-06-30").get_json()
     assert body["ready"] is True and body["as_of"] == "2023-06-30"
-    assert body["rule_set"]["id"] == "star-2019" and body["rule_set"]["effective_on"] == "2019-03-01"
+    assert body["rule_set"]["id"] == "star-2021" and body["rule_set"]["effective_on"] == "2021-04-16"
     assert body["rule_set"]["retired_on"] is None and "科创板股票上市规则" in body["rule_set"]["source"]
     assert [s["id"] for s in body["standards"]] == ["1a", "1b", "2", "3", "4", "5"]
     assert next(s for s in body["standards"] if s["id"] == "1a")["met"] is True
@@ -132,7 +146,8 @@ def test_snapshots_cover_the_boards_in_force_today(app, client, staff):
 
 def test_an_import_carries_the_new_fields(tmp_path, app, client, staff):
     backend = get_backend(app)
-    good = {"kind": "enterprise", "id": "imp-star", **chip_firm()}
+    good = {"kind": "enterprise", "id": "imp-star", **chip_firm(software_firm=True, equity_financings=[
+        {"kind": "round", "amount": 30 * M, "closed_on": "2022-05-01", "post_money": 9 * Y}])}
     bad = {"kind": "enterprise", "id": "imp-bad", **chip_firm(valuation={"amount": 1, "as_of": "2023-01-01", "basis": "hunch"})}
     path = tmp_path / "firms.jsonl"
     path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in (good, bad)) + "\n", encoding="utf-8")
@@ -141,6 +156,7 @@ def test_an_import_carries_the_new_fields(tmp_path, app, client, staff):
     assert [r.line for r in result.rejected] == [2]
     stored = backend.get("enterprises", "imp-star")
     assert stored["valuation"]["basis"] == "last_round" and stored["financials"][-1]["rd_staff"] == 60
+    assert stored["software_firm"] is True and stored["equity_financings"][0]["post_money"] == 9 * Y
     assert readiness(client, staff, "imp-star", "star", "2023-06-30").get_json()["ready"] is True
 
 
@@ -159,3 +175,13 @@ def test_any_date_answers_without_a_server_error(client, staff, as_of):
     ent = create(client, staff, chip_firm())
     for board in ("main", "sme", "chinext", "star", "bse", "neeq", "neeq_innovation"):
         assert readiness(client, staff, ent["id"], board, as_of).status_code in (200, 422)
+
+
+
+def test_every_criterion_says_where_its_figure_comes_from(client, staff):
+    ent = create(client, staff, chip_firm())
+    body = readiness(client, staff, ent["id"], "main", "2024-06-30").get_json()
+    standard = next(s for s in body["standards"] if s["id"] == "1")
+    cash = next(c for c in standard["criteria"] if c["id"] == "cash_flow_or_revenue")
+    assert cash["citation"]["status"] == "corroborated" and "股票上市规则" in cash["citation"]["document"]
+    assert all(c["citation"]["status"] in ("confirmed", "corroborated", "unconfirmed") for c in body["criteria"] if c["id"] != "standards")

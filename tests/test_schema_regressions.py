@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.conftest import institution_doc
-from matchmaker.common.schemas import validate_with
+from matchmaker.core.schemas import validate_with
 from matchmaker.institutions.schemas import InstitutionSchema
 
 API = "/api/v1"

@@ -144,7 +144,7 @@ def test_a_revoked_token_is_refused_for_reads_and_writes(client, backend, actors
 
 
 def test_an_expired_token_is_refused_for_writes_too(client, backend, actors, world):
-    from matchmaker.accounts.models import User
+    from matchmaker.core.users import User
     from matchmaker.accounts.service import issue_token
 
     doc = actors.user("expired-user", "staff")

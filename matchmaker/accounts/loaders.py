@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..errors import NotAuthenticated
 from ..extensions import login_manager
 from ..storage import get_backend
-from .models import User
+from ..core.users import User
 from .service import USERS, user_for_token
 
 

@@ -6,9 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from ..access import require_admin, require_user
-from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
-from ..common.schemas import StrictSchema
+from ..core.access import require_admin, require_user
+from ..core.api import actor, backend, if_match, observers, page_schema, with_etag
+from ..core.schemas import StrictSchema
 from ..errors import NotAuthenticated, TooManyAttempts
 from .schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
 from . import service

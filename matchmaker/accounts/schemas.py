@@ -3,8 +3,8 @@ from __future__ import annotations
 from marshmallow import fields, validate, validates_schema
 import marshmallow as ma
 
-from ..common.schemas import DocumentSchema, StrictSchema
-from .models import ROLES
+from ..core.schemas import DocumentSchema, StrictSchema
+from ..core.users import ROLES
 from .passwords import password_problems
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$", error="3 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")

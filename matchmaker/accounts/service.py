@@ -7,12 +7,12 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
-from ..common.schemas import now_iso, validate_with
-from ..common.service import Change, Observer
-from ..common.service import envelope
+from ..core.schemas import now_iso, validate_with
+from ..core.service import Change, Observer
+from ..core.service import envelope
 from ..errors import Conflict, NotFound, ValidationError
 from ..search import Query, SearchBackend, Terms
-from .models import User
+from ..core.users import User
 from .passwords import hash_password, needs_rehash, verify_password
 from .schemas import UserCreateSchema, UserUpdateSchema
 

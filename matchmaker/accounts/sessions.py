@@ -1,7 +1,7 @@
 """Ending a user's browser sessions (signing out everywhere)."""
 from __future__ import annotations
 
-from ..common.schemas import now_iso
+from ..core.schemas import now_iso
 from ..search import SearchBackend
 from .service import USERS, get_user
 

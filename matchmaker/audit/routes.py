@@ -6,7 +6,7 @@ from datetime import timezone
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..common.api import actor, backend, page_schema
+from ..core.api import actor, backend, page_schema
 from .schemas import AuditEntrySchema, AuditSearchSchema
 from .service import AuditLog
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ..common.schemas import Moment, StrictSchema
+from ..core.schemas import Moment, StrictSchema
 from .service import FACETS
 
 

@@ -1,6 +1,6 @@
 """Recording and reading audit entries.
 
-Every document service takes observers (:class:`~matchmaker.common.service.Change`); an
+Every document service takes observers (:class:`~matchmaker.core.service.Change`); an
 audit observer is built for the user who acts (:meth:`AuditLog.observer`) and records
 each write: the object's kind and id, the action, which fields changed and their values
 before and after.  Secrets (password hashes) are never written; long texts are cut.
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..access import require_staff
-from ..accounts.models import User
-from ..common.service import Change, Observer, envelope
+from ..core.access import require_staff
+from ..core.users import User
+from ..core.service import Change, Observer, envelope
 from ..search import Query, Range, SearchBackend, Sort, Terms
 
 AUDIT = "audit"

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .. import clock
-from ..access import require_user
-from ..accounts.models import User
-from ..common.service import envelope
+from ..core.access import require_user
+from ..core.users import User
+from ..core.service import envelope
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..search import Query, Range, SearchBackend, Sort, Terms
-from .calendar import ZONE_TIME, add_working_days, utc_iso
+from ..core.calendar import ZONE_TIME, add_working_days, utc_iso
 from .interests import emit
 
 CLAIMS, NEEDS, INSTITUTIONS = "claims", "needs", "institutions"

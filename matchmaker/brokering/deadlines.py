@@ -1,7 +1,7 @@
 """Response deadlines: which open needs are late, and telling staff and the enterprise once.
 
 A need is late when it is open, was published before the cutoff of
-:func:`~matchmaker.brokering.calendar.overdue_cutoff`, and no institution has answered it
+:func:`~matchmaker.core.calendar.overdue_cutoff`, and no institution has answered it
 (``brokering.first_response_at`` is missing) — one query in the search engine.
 
 "Deadline passed" notifications are made by :func:`sweep`, which ``matchmaker serve``
@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from ..search import Missing, Query, Range, SearchBackend, Sort, Terms
 from . import facts
-from .calendar import ZONE_TIME, now_utc, overdue_cutoff, parse_time, response_deadline, utc_iso
+from ..core.calendar import ZONE_TIME, now_utc, overdue_cutoff, parse_time, response_deadline, utc_iso
 
 NEEDS = "needs"
 

@@ -65,7 +65,7 @@ def record_answer(backend: SearchBackend, need_id: str, at: str, in_time: bool, 
 
 def facts_from_records(need: dict, interests: list[dict], meetings: list[dict], working_days: int) -> dict:
     """A need's brokering facts worked out again from its answers and meetings."""
-    from .calendar import answered_in_time
+    from ..core.calendar import answered_in_time
 
     answers = [i["created_at"] for i in interests]
     answers += [m["institution_answered_at"] for m in meetings if m.get("institution_answered_at")]

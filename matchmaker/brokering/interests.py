@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..access import can_read_need, require_staff, require_user
-from ..accounts.models import User
-from ..common.schemas import now_iso
-from ..common.service import Change, Observer, envelope
+from ..core.access import can_read_need, require_staff, require_user
+from ..core.users import User
+from ..core.schemas import now_iso
+from ..core.service import Change, Observer, envelope
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..notifications.service import Notifications
 from ..search import Query, SearchBackend, Sort, Terms
 from . import deadlines, facts
-from .calendar import answered_in_time, now_utc, response_deadline, utc_iso
+from ..core.calendar import answered_in_time, now_utc, response_deadline, utc_iso
 
 INTERESTS, INTRODUCTIONS, NEEDS, INSTITUTIONS = "interests", "introductions", "needs", "institutions"
 RESPONSES = ("interested", "declined")

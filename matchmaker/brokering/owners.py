@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .. import clock
-from ..access import require_staff
-from ..accounts.models import User
+from ..core.access import require_staff
+from ..core.users import User
 from ..errors import NotFound, ValidationError
 from ..search import Query, SearchBackend, Terms
-from .calendar import ZONE_TIME, add_working_days, utc_iso
+from ..core.calendar import ZONE_TIME, add_working_days, utc_iso
 from .interests import emit
 
 OWNERS, NEEDS, USERS = "need_owners", "needs", "users"
@@ -71,7 +71,7 @@ def escalate(backend: SearchBackend, working_days: int, after: int, lead_usernam
     """Tell the lead of each need still unanswered ``after`` working days past its deadline; how many."""
     from ..notifications.service import Notifications
     from .deadlines import last_day, late_filters
-    from .calendar import response_deadline
+    from ..core.calendar import response_deadline
 
     now = now or clock.now()
     recipients = leads(backend, lead_username)

@@ -9,11 +9,11 @@ institutions (:func:`stage_counts`), which the dashboard's funnel shows.
 from __future__ import annotations
 
 from .. import clock
-from ..access import require_user
-from ..accounts.models import User
+from ..core.access import require_user
+from ..core.users import User
 from ..errors import NotFound, ValidationError
 from ..search import Query, SearchBackend, Sort, Terms
-from .calendar import utc_iso
+from ..core.calendar import utc_iso
 from .interests import emit, pair_id
 
 DEALS, NEEDS = "deals", "needs"

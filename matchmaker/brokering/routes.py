@@ -5,9 +5,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..access import require_user
-from ..common.api import actor, backend, observers, page_schema, with_etag
-from . import settings
+from ..core.access import require_user
+from ..core.api import actor, backend, observers, page_schema, with_etag
+from ..core import settings
 from .interests import InterestService, IntroductionService, waiting_list
 from .schemas import (
     InterestCreateSchema, InterestSchema, InterestSearchSchema, IntroductionCreateSchema, IntroductionSchema,
@@ -170,7 +170,7 @@ class PipelineStages(MethodView):
     @blp.response(200, StageCountsSchema)
     def get(self):
         """Staff: deals at each stage over every institution's pipeline (no notes), for the funnel"""
-        from ..access import require_staff
+        from ..core.access import require_staff
         from .pipeline import stage_counts
 
         require_staff(actor(), "see the pipelines' figures")

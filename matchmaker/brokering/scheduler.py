@@ -18,7 +18,7 @@ def start_deadline_sweeper(app: Flask, stop: threading.Event | None = None) -> t
 
     def loop() -> None:
         from ..storage import get_backend
-        from . import settings
+        from ..core import settings
         from .deadlines import sweep
 
         while not stop.is_set():

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ..common.schemas import Code, PageArgs, StrictSchema, Text
+from ..core.schemas import Code, PageArgs, StrictSchema, Text
 from ..needs.schemas import NeedSchema
 from ..vocabulary import INDUSTRIES, INSTRUMENTS
 from .interests import DECLINE_REASONS, INTRODUCTION_STATUSES, RESPONSES

@@ -14,7 +14,7 @@ it engages (sponsor, NEEQ broker) — remain its own claims, as API.md lists the
 from __future__ import annotations
 
 from .. import clock
-from ..accounts.models import User
+from ..core.users import User
 from ..errors import ValidationError
 
 

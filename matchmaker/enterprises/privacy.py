@@ -15,9 +15,9 @@ enterprises see nothing of a rival.
 | joint_stock, sponsor_engaged, tutoring_filed, application_filed, approved, listed | yes | yes | yes | no |
 | application_accepted, inquiry_answered, committee_approved, registered, listings | yes | yes | yes | no |
 | neeq_broker_engaged, neeq_application_filed, neeq_approved, neeq_tier | yes | yes | yes | no |
-| invention_patents_main_business, major_product_milestone | yes | yes | yes | no |
+| invention_patents_main_business, major_product_milestone, software_firm | yes | yes | yes | no |
 | registered_capital, has_collateral, financials, latest_year, latest_revenue, revenue_growth | yes | yes | no | no |
-| valuation, offering, shareholders, governance (control and management changes) | yes | yes | no | no |
+| valuation, offering, shareholders, governance (control and management changes), equity_financings | yes | yes | no | no |
 | latest_net_profit, latest_operating_cash_flow, equity_ratio | yes | yes | no | no |
 | counter_guarantees_offered, listing_readiness (a score) | yes | yes | yes | no |
 | certifications, neeq_quoted, zone_registered_on, event_years | yes | yes | yes | no |
@@ -27,7 +27,7 @@ enterprises see nothing of a rival.
 """
 from __future__ import annotations
 
-from ..accounts.models import User
+from ..core.users import User
 
 PUBLIC_TO_INSTITUTIONS = frozenset({
     "id", "version", "created_at", "updated_at",
@@ -36,14 +36,14 @@ PUBLIC_TO_INSTITUTIONS = frozenset({
     "joint_stock", "sponsor_engaged", "tutoring_filed", "application_filed", "approved", "listed",
     "application_accepted", "inquiry_answered", "committee_approved", "registered", "listings",
     "neeq_broker_engaged", "neeq_application_filed", "neeq_approved", "neeq_tier",
-    "invention_patents_main_business", "major_product_milestone",
+    "invention_patents_main_business", "major_product_milestone", "software_firm",
     "counter_guarantees_offered", "listing_readiness",
     "certifications", "neeq_quoted", "zone_registered_on", "event_years",
 })
 #: Never shown beyond the owner and staff (the table's "no" for institutions), named so that
 #: tests and readers can check the table against the fields that exist.
 PRIVATE = frozenset({"registered_capital", "has_collateral", "financials", "latest_year", "latest_revenue", "revenue_growth",
-                     "valuation", "offering", "shareholders", "governance",
+                     "valuation", "offering", "shareholders", "governance", "equity_financings",
                      "latest_net_profit", "latest_operating_cash_flow", "equity_ratio", "tier_history"})
 #: Fields of a need worked out from the enterprise's private figures: shown as those are.
 NEED_FIELDS_FROM_PRIVATE = ("deal",)

@@ -1,7 +1,7 @@
 """/api/v1/enterprises."""
 from flask_smorest import Blueprint
 
-from ..common.api import backend, observers, register_crud
+from ..core.api import backend, observers, register_crud
 from .schemas import EnterpriseSchema, EnterpriseSearchSchema, EnterpriseUpdateSchema
 from .service import EnterpriseService
 

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates, validates_schema
 
 from .. import clock
-from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
+from ..core.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, SignedMoney, StrictSchema, Text
 from ..vocabulary import CERTIFICATION_KINDS, COUNTER_GUARANTEES, INDUSTRIES, LISTING_MARKETS, STAGES, TIERS
 
 
@@ -132,6 +132,34 @@ class OfferingSchema(StrictSchema):
     investors = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0), metadata={"description": "investors to be offered to"})
 
 
+
+class EquityFinancingSchema(_DatedSchema):
+    """Equity raised: a round (before or at the NEEQ quotation) or a private placement (定向发行)
+    while quoted.  NEEQ's 2023 quotation standard (4) counts the 24 months' rounds and one to be
+    completed at quotation (``planned``); its innovation tier counts cash placements, each priced
+    at a market value of 300 M or more (``post_money``)."""
+
+    kind = Code(("round", "placement"), required=True, metadata={"description": "round: a financing round; placement: 定向发行 while quoted"})
+    amount = Money(required=True)
+    closed_on = IsoDate(allow_none=True, metadata={"description": "when it completed; empty for a round still to complete"})
+    planned = fields.Boolean(load_default=False, metadata={"description": "to be completed at the quotation (挂牌时即将完成)"})
+    cash = fields.Boolean(load_default=True, metadata={"description": "subscribed in cash (false: non-cash assets)"})
+    post_money = Money(allow_none=True, metadata={"description": "the market value at the round's price (post-money)"})
+
+    DATES = ("closed_on",)
+
+    @validates("closed_on")
+    def closed_not_in_future(self, value: date, **kwargs):
+        if value > clock.today():
+            raise ma.ValidationError("must not be in the future")
+
+    @validates_schema
+    def planned_or_closed(self, data, **kwargs):
+        if data.get("planned") and data.get("closed_on"):
+            raise ma.ValidationError("a planned round has no closing date yet", "closed_on")
+        if not data.get("planned") and not data.get("closed_on"):
+            raise ma.ValidationError("give the closing date, or mark the round planned", "closed_on")
+
 def _dates_as_text(data: dict, keys) -> dict:
     """Documents keep ISO dates, as the search engines store them."""
     for key in keys:
@@ -175,8 +203,12 @@ class EnterpriseSchema(DocumentSchema):
     neeq_tier = fields.Nested(NeeqTierSchema, allow_none=True, metadata={"description": "NEEQ tier while quoted"})
     shareholders = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100_000_000))
     offering = fields.Nested(OfferingSchema, allow_none=True, metadata={"description": "the planned public offering"})
+    equity_financings = fields.List(fields.Nested(EquityFinancingSchema), load_default=list, validate=validate.Length(max=100),
+                                    metadata={"description": "equity raised: rounds and NEEQ placements, with dates and prices"})
     invention_patents_main_business = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000),
                                                      metadata={"description": "invention patents forming the main business (科创属性)"})
+    software_firm = fields.Boolean(load_default=False, metadata={
+        "description": "a software firm (软件行业) in the sense of 科创属性评价指引: R&D of 10% of revenue, no patent count"})
     major_product_milestone = fields.Boolean(load_default=False, metadata={
         "description": "a major product has reached the stage STAR standard (5) asks (a drug: phase II trials)"})
     listed = fields.Boolean(dump_only=True, metadata={"description": "derived: a listing on an exchange (not the NEEQ) exists"})

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from .. import clock
-from ..access import can_read_enterprise, owns_enterprise, require_staff, require_user
-from ..accounts.models import User
-from ..common.search_params import sort_from, terms_filters
-from ..common.service import DocumentService, page_query
+from ..core.access import can_read_enterprise, owns_enterprise, require_staff, require_user
+from ..core.users import User
+from ..core.search_params import sort_from, terms_filters
+from ..core.service import DocumentService, page_query
 from ..errors import Forbidden
 from ..needs.service import NeedService
 from ..readiness.service import forget_readiness, track_readiness

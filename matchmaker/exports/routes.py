@@ -7,10 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from .. import clock
-from ..access import require_staff
-from ..brokering import settings
-from ..common.api import actor, backend
-from ..common.schemas import StrictSchema
+from ..core.access import require_staff
+from ..core import settings
+from ..core.api import actor, backend
+from ..core.schemas import StrictSchema
 from ..vocabulary import NEED_STATUSES
 from . import tables
 from .writers import csv_chunks, xlsx_bytes

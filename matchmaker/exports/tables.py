@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..brokering.calendar import ZONE_TIME, parse_time, response_deadline, year_months
+from ..core.calendar import ZONE_TIME, parse_time, response_deadline, year_months
 from ..search import Query, SearchBackend, Terms
 
 LABELS = {

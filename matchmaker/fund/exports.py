@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..brokering.calendar import ZONE_TIME, parse_time
+from ..core.calendar import ZONE_TIME, parse_time
 from ..search import Query, SearchBackend, Terms
 from .grants import GRANTS, STATUS_ZH
 from .pool import STAGE_NAMES

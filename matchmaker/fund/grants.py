@@ -20,11 +20,11 @@ institutions none (the list is 403, one grant 404).
 from __future__ import annotations
 
 from .. import clock
-from ..access import own_enterprise_filters, owns_enterprise, require_staff, require_user
-from ..accounts.models import User
-from ..brokering.calendar import ZONE_TIME, parse_time, utc_iso
+from ..core.access import own_enterprise_filters, owns_enterprise, require_staff, require_user
+from ..core.users import User
+from ..core.calendar import ZONE_TIME, parse_time, utc_iso
 from ..brokering.interests import emit
-from ..common.service import Observer, envelope
+from ..core.service import Observer, envelope
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..notifications.service import Notifications
 from ..search import Not, Query, SearchBackend, Sort, Terms

@@ -18,11 +18,11 @@ from __future__ import annotations
 from datetime import date
 
 from .. import clock
-from ..access import own_enterprise_filters, owns_enterprise, require_staff, require_user
-from ..accounts.models import User
-from ..brokering.calendar import utc_iso
+from ..core.access import own_enterprise_filters, owns_enterprise, require_staff, require_user
+from ..core.users import User
+from ..core.calendar import utc_iso
 from ..brokering.interests import emit
-from ..common.service import Observer, envelope
+from ..core.service import Observer, envelope
 from ..errors import Conflict, MatchmakerError, NotFound, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService

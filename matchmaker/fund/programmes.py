@@ -7,10 +7,10 @@ cannot both spend the last of the budget.
 """
 from __future__ import annotations
 
-from ..access import require_staff, require_user
-from ..accounts.models import User
-from ..common.search_params import terms_filters
-from ..common.service import DocumentService, page_query
+from ..core.access import require_staff, require_user
+from ..core.users import User
+from ..core.search_params import terms_filters
+from ..core.service import DocumentService, page_query
 from ..errors import Conflict
 from ..search import Query, Sort, Terms
 from .schemas import ProgrammeSchema

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..common.api import actor, backend, if_match, observers, page_schema, register_crud, with_etag
-from ..common.language import request_language
+from ..core.api import actor, backend, if_match, observers, page_schema, register_crud, with_etag
+from ..core.language import request_language
 from ..scoring.settings import get_settings
 from .grants import GrantService
 from .pool import PoolService

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from ..common.schemas import Code, Codes, DocumentSchema, Money, PageArgs, StrictSchema, Text
+from ..core.schemas import Code, Codes, DocumentSchema, Money, PageArgs, StrictSchema, Text
 from ..vocabulary import INSTITUTION_TYPES, INSTRUMENTS
 from .rules import AWARD_STAGES, KINDS, POOL_STAGES
 

@@ -1,7 +1,7 @@
 """/api/v1/institutions."""
 from flask_smorest import Blueprint
 
-from ..common.api import backend, observers, register_crud
+from ..core.api import backend, observers, register_crud
 from .schemas import InstitutionSchema, InstitutionSearchSchema, InstitutionUpdateSchema
 from .service import InstitutionService
 

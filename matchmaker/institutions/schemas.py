@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
 from .. import clock
-from ..common.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, StrictSchema, Text
+from ..core.schemas import Code, Codes, DocumentSchema, IsoDate, Money, SearchArgs, StrictSchema, Text
 from ..vocabulary import COUNTER_GUARANTEES, INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, STAGES
 
 

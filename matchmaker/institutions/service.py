@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from ..access import can_edit_institution, require_staff, require_user
-from ..accounts.models import User
-from ..common.search_params import sort_from, terms_filters
-from ..common.service import DocumentService, page_query
+from ..core.access import can_edit_institution, require_staff, require_user
+from ..core.users import User
+from ..core.search_params import sort_from, terms_filters
+from ..core.service import DocumentService, page_query
 from ..errors import Forbidden
 from ..search import Range
 from .schemas import InstitutionSchema

@@ -2,8 +2,8 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..common.api import actor, backend
-from ..common.language import request_language
+from ..core.api import actor, backend
+from ..core.language import request_language
 from ..scoring.settings import get_settings
 from .schemas import DealflowArgsSchema, DealflowPageSchema, InstitutionMatchPageSchema, MatchArgsSchema
 from .service import MatchService

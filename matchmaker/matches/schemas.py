@@ -4,8 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validates_schema
 
-from ..common.api import page_schema
-from ..common.schemas import Code, Money, PageArgs, ProjectedList, QueryText
+from ..core.api import page_schema
+from ..core.schemas import Code, Money, PageArgs, ProjectedList, QueryText
 from ..institutions.schemas import InstitutionSchema
 from ..needs.schemas import NeedSchema
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, STAGES

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..access import owns_enterprise, owns_institution, require_user
-from ..accounts.models import User
-from ..common.language import localize
-from ..common.search_params import amount_range, terms_filters
+from ..core.access import owns_enterprise, owns_institution, require_user
+from ..core.users import User
+from ..core.language import localize
+from ..core.search_params import amount_range, terms_filters
 from ..errors import Forbidden, NotFound
 from ..fund.eligibility import programmes_of_year
 from ..needs.service import shown_to

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .. import clock
-from ..brokering.calendar import ZONE_TIME, utc_iso
+from ..core.calendar import ZONE_TIME, utc_iso
 from ..notifications.service import Notifications
 from ..search import Query, Range, SearchBackend, Sort, Terms
 

@@ -5,8 +5,8 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..brokering import settings
-from ..common.api import actor, backend, if_match, observers, page_schema, with_etag
+from ..core import settings
+from ..core.api import actor, backend, if_match, observers, page_schema, with_etag
 from .schemas import (AnswerSchema, CancelSchema, MeetingCreateSchema, MeetingSchema, MeetingSearchSchema, MeetingUpdateSchema,
                       OutcomeSchema, PickSchema)
 from .service import MeetingService

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..brokering.schemas import PagedSchema
-from ..common.schemas import Code, Moment, Money, StrictSchema, Text
+from ..core.schemas import Code, Moment, Money, StrictSchema, Text
 from ..vocabulary import INSTRUMENTS
 from .service import ANSWERS, OUTCOMES, SIDES, STATUSES
 

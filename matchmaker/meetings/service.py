@@ -25,12 +25,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .. import clock
-from ..access import require_staff, require_user
-from ..accounts.models import User
+from ..core.access import require_staff, require_user
+from ..core.users import User
 from ..brokering import facts
-from ..brokering.calendar import ZONE_TIME, answered_in_time, local_month, now_utc, parse_time, utc_iso
+from ..core.calendar import ZONE_TIME, answered_in_time, local_month, now_utc, parse_time, utc_iso
 from ..brokering.interests import INTRODUCTIONS, IntroductionService, emit, published_at
-from ..common.service import Observer, envelope
+from ..core.service import Observer, envelope
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..needs.service import TRANSITIONS, NeedService
 from ..notifications.service import Notifications

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from ..common.schemas import Code, DocumentSchema, Money, SearchArgs, Text
+from ..core.schemas import Code, DocumentSchema, Money, SearchArgs, Text
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, NEED_STATUSES, STAGES
 
 EQUITY_LIKE = ("equity", "convertible")

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from ..access import can_edit_need, can_read_need, owns_enterprise, require_user
-from ..accounts.models import User
-from ..common.search_params import amount_range, sort_from, terms_filters
-from ..common.schemas import now_iso
-from ..common.service import DocumentService, page_query
+from ..core.access import can_edit_need, can_read_need, owns_enterprise, require_user
+from ..core.users import User
+from ..core.search_params import amount_range, sort_from, terms_filters
+from ..core.schemas import now_iso
+from ..core.service import DocumentService, page_query
 from ..enterprises import privacy
 from ..enterprises.facts import deal_facts, summary
-from ..brokering.calendar import local_month, utc_iso
+from ..core.calendar import local_month, utc_iso
 from ..errors import Forbidden, NotFound, ValidationError
 from ..search import Query, Terms
 from .schemas import NeedSchema

@@ -6,8 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from ..access import require_user
-from ..common.api import actor, backend, observers, page_schema, with_etag
+from ..core.access import require_user
+from ..core.api import actor, backend, observers, page_schema, with_etag
 from ..needs.schemas import NeedSchema
 from .saved_searches import SavedSearchService
 from .schemas import (

@@ -12,12 +12,12 @@ each owning institution a ``saved_search_match`` notification.
 """
 from __future__ import annotations
 
-from ..access import require_user
-from ..accounts.models import User
-from ..brokering.calendar import now_utc, utc_iso
-from ..common.schemas import now_iso
-from ..common.search_params import amount_range, terms_filters
-from ..common.service import Change, Observer, envelope
+from ..core.access import require_user
+from ..core.users import User
+from ..core.calendar import now_utc, utc_iso
+from ..core.schemas import now_iso
+from ..core.search_params import amount_range, terms_filters
+from ..core.service import Change, Observer, envelope
 from ..errors import Forbidden, NotFound, ValidationError
 from ..needs.service import shown_to
 from ..search import AnyOf, Missing, Query, Range, SearchBackend, Sort, Terms

@@ -4,8 +4,8 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
 from ..brokering.schemas import PagedSchema
-from ..common.api import page_schema
-from ..common.schemas import Code, Money, QueryText, StrictSchema, Text
+from ..core.api import page_schema
+from ..core.schemas import Code, Money, QueryText, StrictSchema, Text
 from ..vocabulary import INDUSTRIES, INSTRUMENTS, STAGES
 from .service import KINDS
 

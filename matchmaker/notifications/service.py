@@ -14,7 +14,7 @@ from __future__ import annotations
 
 
 from .. import clock
-from ..accounts.models import User
+from ..core.users import User
 from ..errors import Conflict, Forbidden, NotFound
 from ..search import Not, Query, SearchBackend, Sort, Terms
 from ..search.base import new_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validates
 
-from ..common.schemas import IsoDate, StrictSchema
+from ..core.schemas import IsoDate, StrictSchema
 from ..scoring.settings import get_settings
 
 BOARD_HELP = ("main (主板), sme (中小板, retired 2021-04-06), chinext (创业板), star (科创板), bse (北交所), "
@@ -31,6 +31,14 @@ class BilingualNameSchema(ma.Schema):
     zh = fields.String()
 
 
+class CitationSchema(ma.Schema):
+    document = fields.String(metadata={"description": "the official text"})
+    article = fields.String()
+    date = fields.String(metadata={"description": "the date of the text or revision the figure is from"})
+    status = fields.String(metadata={"description": "confirmed: read in the text; corroborated: matched an independent transcription; unconfirmed: recalled"})
+    note = fields.String()
+
+
 class CriterionSchema(ma.Schema):
     id = fields.String()
     met = fields.Boolean()
@@ -41,6 +49,7 @@ class CriterionSchema(ma.Schema):
     progress = fields.Float(metadata={"description": "0-1: how close the enterprise is"})
     parts = fields.List(fields.Nested(lambda: CriterionSchema()), metadata={"description": "the options of an either/or criterion"})
     options = fields.List(fields.Dict(), metadata={"description": "an either/or criterion's ways: {id, title, met, progress}"})
+    citation = fields.Nested(CitationSchema, metadata={"description": "where the figure comes from"})
 
 
 class RuleSetSchema(ma.Schema):

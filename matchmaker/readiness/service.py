@@ -16,10 +16,10 @@ import json
 from datetime import date
 from typing import Iterable
 
-from ..access import can_read_enterprise, require_user
-from ..accounts.models import User
+from ..core.access import can_read_enterprise, require_user
+from ..core.users import User
 from ..clock import now, today
-from ..common.language import localize
+from ..core.language import localize
 from ..errors import Forbidden, MatchmakerError, NotFound, ValidationError
 from ..scoring.readiness import assess, summarize
 from ..scoring.settings import ScoringSettings

@@ -565,16 +565,59 @@ def load_rule_sets(directory: str | Path | None = None) -> dict[str, tuple[Board
     wording = _load_readiness_wording()
     rule_sets: dict[tuple[str, date], BoardRules] = {}
     folders = [BOARDS_DIR] + ([Path(directory)] if directory else [])
+    files: dict[str, tuple[str, dict]] = {}  # rule set id (or file name) -> (file name, data)
     for folder in folders:
         if not folder.is_dir():
             raise ConfigurationError(f"{folder}: board rules folder not found")
         for path in sorted(folder.glob("*.json")):
-            rules = parse_board_rules(_read_json(path), wording, source=path.name)
-            rule_sets[(rules.board, rules.effective_on)] = rules
+            data = _read_json(path)
+            files[str(data.get("id") or path.name)] = (path.name, data)
+    for key, (name, data) in files.items():
+        rules = parse_board_rules(_revised(key, files), wording, source=name)
+        rule_sets[(rules.board, rules.effective_on)] = rules
     by_board: dict[str, list[BoardRules]] = {}
     for (board, _), rules in sorted(rule_sets.items()):
         by_board.setdefault(board, []).append(rules)
     return {board: tuple(sets) for board, sets in by_board.items()}
+
+
+REVISION_KEYS = ("revises", "remove_criteria", "remove_standards")
+
+
+def _revised(key: str, files: dict[str, tuple[str, dict]], seen: tuple[str, ...] = ()) -> dict:
+    """A rule set's data with the one it ``revises`` underneath: a revision names only what
+    changed — its own dates, source and wording; ``criteria`` and ``standards`` that replace
+    the earlier ones of the same id or are added after them; ``remove_criteria`` and
+    ``remove_standards`` (ids) that no longer apply.  A rule set without ``revises`` is whole."""
+    name, data = files[key]
+    base_id = data.get("revises")
+    if base_id is None:
+        return data
+    check = _Checker(name)
+    if base_id not in files:
+        check.fail("revises", f"names {base_id!r}, which no rule file defines")
+    if key in seen:
+        check.fail("revises", "rule sets revise each other in a circle: " + " → ".join(seen + (key,)))
+    base = _revised(base_id, files, seen + (key,))
+    if base.get("board") != data.get("board", base.get("board")):
+        check.fail("board", f"a revision of {base_id!r} must stay on its board {base.get('board')!r}")
+    merged = {k: v for k, v in base.items() if k not in ("criteria", "standards", "retired_on", "_comment")}
+    merged.update({k: v for k, v in data.items() if k not in ("criteria", "standards") + REVISION_KEYS})
+    for section, removed in (("criteria", "remove_criteria"), ("standards", "remove_standards")):
+        gone = set(check.listing(data, removed, removed, required=False) or [])
+        unknown = gone - {item.get("id") for item in base.get(section) or []}
+        if unknown:
+            check.fail(removed, f"{base_id!r} has no {section} {sorted(unknown)}")
+        items = [item for item in base.get(section) or [] if item.get("id") not in gone]
+        for item in check.listing(data, section, section, required=False) or []:
+            at = next((i for i, old in enumerate(items) if old.get("id") == item.get("id")), None)
+            if at is None:
+                items.append(item)
+            else:
+                items[at] = item
+        if items:
+            merged[section] = items
+    return merged
 
 
 def rule_set_on(rule_sets: tuple[BoardRules, ...], day: date) -> BoardRules | None:

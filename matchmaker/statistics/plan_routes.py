@@ -6,18 +6,18 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..access import require_staff, require_user
-from ..brokering import settings
-from ..common.api import actor, backend, observers
+from ..core.access import require_staff, require_user
+from ..core.api import actor, backend, observers
 from ..errors import ValidationError
 from .plans import IndicatorService, PlanService
+from .targets import targets_from
 from .schemas import IndicatorListSchema, IndicatorSchema, PlanInputSchema, PlanSchema, YearArgsSchema
 
 blp = Blueprint("plans", __name__, url_prefix="/api/v1", description="The zone's yearly plans and programme indicators")
 
 
 def plans() -> PlanService:
-    return PlanService(backend(), settings.targets(current_app.config), observers())
+    return PlanService(backend(), targets_from(current_app.config), observers())
 
 
 def checked_year(year: int) -> int:

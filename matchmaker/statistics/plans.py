@@ -11,10 +11,10 @@ date and a note, and summed over the year.
 """
 from __future__ import annotations
 
-from ..access import require_staff
-from ..accounts.models import User
-from ..common.schemas import now_iso
-from ..common.service import Change, Observer
+from ..core.access import require_staff
+from ..core.users import User
+from ..core.schemas import now_iso
+from ..core.service import Change, Observer
 from ..errors import NotFound, ValidationError
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from ..search.base import new_id

@@ -6,15 +6,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from .. import clock
-from ..access import require_staff, require_user
-from ..brokering import settings
+from ..core.access import require_staff, require_user
+from ..core import settings
 from ..brokering.interests import InterestService
 from ..brokering.schemas import ResponsivenessListSchema
-from ..common.api import actor, backend
+from ..core.api import actor, backend
 from .schemas import MemberArgsSchema, MemberListSchema, StatisticsSchema, TargetsSchema, YearArgsSchema
 from .plans import PlanService
 from .service import StatisticsService
-from .targets import TARGETS
+from .targets import TARGETS, targets_from
 
 blp = Blueprint("statistics", __name__, url_prefix="/api/v1/statistics",
                 description="The zone's yearly numbers against its targets (staff and admins)")
@@ -25,7 +25,7 @@ def this_year() -> int:
 
 
 def statistics_for(year: int | None) -> dict:
-    service = StatisticsService(backend(), settings.targets(current_app.config))
+    service = StatisticsService(backend(), targets_from(current_app.config))
     return service.compute(require_user(actor()), year or this_year())
 
 
@@ -48,7 +48,7 @@ class Targets(MethodView):
         """The targets that apply to a year"""
         require_staff(actor(), "see the zone's targets")
         year = args.get("year") or this_year()
-        plan = PlanService(backend(), settings.targets(current_app.config)).for_year(year)
+        plan = PlanService(backend(), targets_from(current_app.config)).for_year(year)
         return {"year": year, "targets_year": plan["from_year"], "targets": plan["targets"], "descriptions": TARGETS}
 
 
@@ -59,7 +59,7 @@ class ProgressMembers(MethodView):
     def get(self, args, target):
         """The firms (or institutions) behind one figure of the year's progress, by date"""
         year = args.get("year") or this_year()
-        service = StatisticsService(backend(), settings.targets(current_app.config))
+        service = StatisticsService(backend(), targets_from(current_app.config))
         items = service.members(require_user(actor()), target, year)
         start = (args["page"] - 1) * args["per_page"]
         return {"id": target, "year": year, "items": items[start:start + args["per_page"]], "total": len(items),

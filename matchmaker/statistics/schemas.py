@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates
 
 from .. import clock
-from ..common.schemas import IsoDate, StrictSchema
+from ..core.schemas import IsoDate, StrictSchema
 
 Counts = lambda: fields.Dict(keys=fields.String(), values=fields.Integer())  # noqa: E731
 Figure = lambda **kw: fields.Raw(metadata={"type": "number", **kw.pop("metadata", {})}, **kw)  # noqa: E731  whole numbers stay whole

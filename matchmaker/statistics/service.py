@@ -22,9 +22,9 @@ institutions and listings are also counted as they stand (stock figures, no targ
 from __future__ import annotations
 
 from .. import clock
-from ..access import require_staff
-from ..accounts.models import User
-from ..brokering.calendar import year_months
+from ..core.access import require_staff
+from ..core.users import User
+from ..core.calendar import year_months
 from ..errors import NotFound
 from ..search import Query, Range, SearchBackend, SumAggregation, Terms
 from ..vocabulary import INDUSTRIES, INSTITUTION_STATUSES, INSTITUTION_TYPES, INSTRUMENTS, TIERS

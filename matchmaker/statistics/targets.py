@@ -100,6 +100,11 @@ def _check_year(source: str, key: str, entry) -> tuple[int, dict[str, int]]:
     return int(key), figures
 
 
+def targets_from(config) -> Targets:
+    """The yearly targets: ``TARGETS_FILE``, else ``<DATA_DIR>/targets.json``, over the 2012 plan."""
+    return load_targets(config.get("TARGETS_FILE"), config.get("DATA_DIR"))
+
+
 def load_targets(zone_file: str | Path | None = None, data_dir: str | Path | None = None) -> Targets:
     """The defaults, with the zone file (explicit, else ``<data_dir>/targets.json``) over them."""
     paths = [DEFAULT_FILE]

@@ -5,10 +5,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import fields, validate
 
-from ..access import require_admin
+from ..core.access import require_admin
 from ..accounts import service as accounts
-from ..accounts.models import ROLES
-from ..common.schemas import StrictSchema
+from ..core.users import ROLES
+from ..core.schemas import StrictSchema
 from ..errors import Conflict, ValidationError
 from . import forms
 from .base import backend, observers, query_args, user

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from ..accounts import service as accounts
-from ..accounts.models import User
+from ..core.users import User
 from ..accounts.schemas import PasswordChangeSchema
 from ..accounts.throttle import throttle
-from ..common.schemas import validate_with
+from ..core.schemas import validate_with
 from ..errors import ValidationError
 from . import sessions
 from .base import backend, bp, home_url, observers, user

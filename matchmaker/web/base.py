@@ -12,7 +12,7 @@ import marshmallow as ma
 from flask import Blueprint, request, url_for
 from flask_login import current_user
 
-from ..accounts.models import User
+from ..core.users import User
 from ..extensions import login_manager
 from ..storage import get_backend
 
@@ -40,7 +40,7 @@ def backend():
 
 def observers() -> list:
     """The observers of this request's writes (the audit log first), as the API builds them."""
-    from ..common.api import observers as api_observers
+    from ..core.api import observers as api_observers
 
     return api_observers()
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..access import require_staff
-from ..brokering import settings
+from ..core.access import require_staff
+from ..core import settings
 from ..brokering.interests import DECLINE_REASONS, InterestService, IntroductionService, waiting_list
 from ..brokering.schemas import InterestCreateSchema, WaitingSearchSchema
-from ..common.schemas import validate_with
+from ..core.schemas import validate_with
 from ..errors import Conflict, Forbidden, MatchmakerError, ValidationError
 from ..meetings.schemas import MeetingCreateSchema, MeetingSearchSchema, OutcomeSchema
 from ..meetings.service import MeetingService, OUTCOMES, has_started, party_side

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..access import can_read_enterprise
+from ..core.access import can_read_enterprise
 from ..enterprises.claims import STAFF_MILESTONES
 from ..enterprises.facts import TIER_SERVICES, counter_guarantees_offered
 from ..enterprises.schemas import EnterpriseSearchSchema
@@ -101,6 +101,7 @@ def edit(enterprise_id):
     if request.method == "POST":
         data = forms.empty_objects_as_none(forms.data_from(forms.ENTERPRISE + forms.READINESS, request.form))
         data["financials"], rows = forms.financials_from(request.form)
+        data["equity_financings"], financing_rows = forms.rows_from(request.form, "equity_financings", forms.EQUITY_FINANCING)
         data["version"] = request.form.get("version")
         if not user().is_staff:  # shown read only: an unchecked box that was not there changes nothing
             for field in STAFF_MILESTONES:
@@ -108,7 +109,7 @@ def edit(enterprise_id):
         try:
             svc.update(user(), enterprise_id, data)
         except ValidationError as exc:
-            errors = forms.errors_by_row(exc.fields, rows)
+            errors = forms.errors_by_row(forms.errors_by_row(exc.fields, rows), financing_rows, "equity_financings")
         else:
             flash(_("The company profile has been saved."), "success")
             return redirect(url_for(".profile", enterprise_id=enterprise_id))
@@ -118,12 +119,13 @@ def edit(enterprise_id):
         # a profile that never said what security it offers shows what it evidently has
         values.setlist("counter_guarantees_offered", counter_guarantees_offered(enterprise))
         values.update(forms.financial_values(enterprise))
+        values.update(forms.row_values("equity_financings", forms.EQUITY_FINANCING, enterprise.get("equity_financings") or []))
         values["version"] = enterprise["version"]
     rows = sorted(set(forms.financial_rows(values)))
     spare = (max(rows) + 1) if rows else 0
     rows += list(range(spare, spare + forms.SPARE_ROWS))
     return render_template("enterprises/edit.html", enterprise=enterprise, values=values, errors=errors, rows=rows,
-                           columns=forms.FINANCIAL_COLUMNS, read_only=() if user().is_staff else STAFF_MILESTONES), \
+                           columns=forms.FINANCIAL_COLUMNS, financing_rows=forms.row_numbers(values, "equity_financings"), read_only=() if user().is_staff else STAFF_MILESTONES), \
         (422 if errors else 200)
 
 

@@ -89,17 +89,21 @@ def values_from(fields: list[Field], doc: dict | None) -> MultiDict:
     """The inputs' values for a stored document (a MultiDict, as a posted form is)."""
     values = MultiDict()
     for field in fields:
-        value = _get(doc or {}, field.name)
-        if field.kind == "codes":
-            values.setlist(field.name, list(value or []))
-        elif field.kind == "bool":
-            if value:
-                values[field.name] = "on"
-        elif field.kind == "tristate":
-            values[field.name] = {True: "yes", False: "no"}.get(value, "")
-        else:
-            values[field.name] = as_text(value)
+        _set_input(values, field.name, field.kind, _get(doc or {}, field.name))
     return values
+
+
+def _set_input(values: MultiDict, name: str, kind: str, value) -> None:
+    """Put a stored value into the inputs as the form posts it (``on``, ``yes``/``no``, a list)."""
+    if kind == "codes":
+        values.setlist(name, list(value or []))
+    elif kind == "bool":
+        if value:
+            values[name] = "on"
+    elif kind == "tristate":
+        values[name] = {True: "yes", False: "no"}.get(value, "")
+    else:
+        values[name] = as_text(value)
 
 
 def errors_for(errors: dict | None, dotted: str) -> list[str]:
@@ -160,12 +164,24 @@ def row_values(prefix: str, fields: list[Field], items: list[dict]) -> MultiDict
     values = MultiDict()
     for row, item in enumerate(items):
         for f in fields:
-            name = f"{prefix}-{row}-{f.name}"
-            if f.kind == "codes":
-                values.setlist(name, list(item.get(f.name) or []))
-            else:
-                values[name] = as_text(item.get(f.name))
+            _set_input(values, f"{prefix}-{row}-{f.name}", f.kind, item.get(f.name))
     return values
+
+
+def row_numbers(values: MultiDict, prefix: str, spare: int = 1) -> list[int]:
+    """The rows ``<prefix>-<n>-…`` the inputs hold, and ``spare`` empty ones after them to add to."""
+    rows = sorted({int(key.split("-")[1]) for key in values.keys()
+                   if key.startswith(prefix + "-") and key.split("-")[1].isdigit()})
+    start = (max(rows) + 1) if rows else 0
+    return rows + list(range(start, start + spare))
+
+
+#: One equity financing of the enterprise, ``equity_financings-<row>-<name>`` (NEEQ's 2023
+#: standard (4) and the innovation tier read them); a blank choice keeps the schema's default.
+EQUITY_FINANCING = [
+    Field("kind", "code", nullable=True), Field("amount", "money", nullable=True), Field("closed_on", "date", nullable=True),
+    Field("planned", "tristate"), Field("cash", "tristate"), Field("post_money", "money", nullable=True),
+]
 
 ENTERPRISE = [
     Field("name"), Field("name_en"), Field("industry", "code"), Field("stage", "code"), Field("founded", "date"),
@@ -180,7 +196,7 @@ ENTERPRISE = [
 READINESS = [
     Field("application_accepted", "bool"), Field("inquiry_answered", "bool"), Field("committee_approved", "bool"),
     Field("registered", "bool"), Field("neeq_broker_engaged", "bool"), Field("neeq_application_filed", "bool"),
-    Field("neeq_approved", "bool"), Field("major_product_milestone", "bool"),
+    Field("neeq_approved", "bool"), Field("major_product_milestone", "bool"), Field("software_firm", "bool"),
     Field("shareholders", "int", nullable=True), Field("invention_patents_main_business", "int", nullable=True),
     Field("valuation.amount", "money", nullable=True), Field("valuation.as_of", "date", nullable=True),
     Field("valuation.basis", "code", nullable=True),

@@ -7,8 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import clock
-from ..access import can_read_enterprise, require_staff
-from ..common.schemas import validate_with
+from ..core.access import can_read_enterprise, require_staff
+from ..core.schemas import validate_with
 from ..errors import Conflict, MatchmakerError, NotFound, ValidationError
 from ..fund.grants import GrantService
 from ..fund.pool import ROLES, PoolService, stages_reached

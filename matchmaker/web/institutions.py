@@ -5,8 +5,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from .. import clock
-from ..access import can_edit_institution
-from ..common.language import localize
+from ..core.access import can_edit_institution
+from ..core.language import localize
 from ..errors import ValidationError
 from ..institutions.schemas import InstitutionSearchSchema
 from ..institutions.service import InstitutionService

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..access import can_edit_need, can_read_enterprise
+from ..core.access import can_edit_need, can_read_enterprise
 from ..enterprises.service import EnterpriseService
 from ..errors import Conflict, ValidationError
 from ..matches.schemas import MatchArgsSchema

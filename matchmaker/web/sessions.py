@@ -23,7 +23,7 @@ from flask import Flask, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 
-from ..accounts.models import User
+from ..core.users import User
 from ..accounts.sessions import end_sessions
 from ..storage import get_backend
 

@@ -9,16 +9,15 @@ from flask_babel import gettext as _
 
 from ..audit.schemas import AuditSearchSchema
 from ..audit.service import AuditLog
-from ..brokering import settings
-from ..common.schemas import validate_with
+from ..core.schemas import validate_with
 from ..statistics.plans import INDICATOR_KINDS, IndicatorService, PlanService
 from ..statistics.schemas import IndicatorSchema
 from ..statistics.service import StatisticsService
-from ..statistics.targets import TARGETS
+from ..statistics.targets import TARGETS, targets_from
 from .charts import bar_chart, funnel, line_chart
 from .i18n import format_money, label
 
-from ..access import require_staff
+from ..core.access import require_staff
 from ..errors import Conflict, ValidationError
 from ..institutions.service import InstitutionService
 from ..vocabulary import INSTITUTION_STATUSES
@@ -34,7 +33,7 @@ def dashboard():
 
     current = this_year()
     year = _year_arg()
-    stats = StatisticsService(backend(), settings.targets(current_app.config)).compute(user(), year)
+    stats = StatisticsService(backend(), targets_from(current_app.config)).compute(user(), year)
     return render_template("staff/dashboard.html", stats=stats, year=year, years=range(current, current - 6, -1),
                            charts_for=dashboard_charts(stats), can_plan=True)
 
@@ -89,7 +88,7 @@ def _year_arg() -> int:
 def progress_list(target):
     """The firms (or institutions) behind one figure of the dashboard, or the tier movers."""
     year = _year_arg()
-    service = StatisticsService(backend(), settings.targets(current_app.config))
+    service = StatisticsService(backend(), targets_from(current_app.config))
     if target == "tier_movements":
         moves = service.tier_movers(user(), year)
         return render_template("staff/progress_list.html", target=target, year=year, items=moves["enterprises"],
@@ -104,7 +103,7 @@ def plan(year):
     require_staff(user(), "set the zone's plan")
     if not 2000 <= year <= 2100:
         abort(404)
-    plans = PlanService(backend(), settings.targets(current_app.config), observers())
+    plans = PlanService(backend(), targets_from(current_app.config), observers())
     indicators = IndicatorService(backend(), observers())
     errors: dict = {}
     if request.method == "POST":

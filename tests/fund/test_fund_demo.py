@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 
 from matchmaker import create_app
-from matchmaker.fund.demo import FINANCE_SHARE, TODAY
+from matchmaker.demo.fund import FINANCE_SHARE, TODAY
 from matchmaker.fund.rules import POOL_STAGES
 from matchmaker.fund.summary import fund_totals
-from matchmaker.seeding import seed_demo
+from matchmaker.demo.seeding import seed_demo
 from matchmaker.storage import get_backend
 
 

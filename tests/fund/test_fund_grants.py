@@ -209,7 +209,7 @@ def test_approvals_racing_for_the_last_of_the_budget_cannot_all_pass(app, client
     """Eight staff approving at once, each 200,000 against a budget of 1,000,000: five pass."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from matchmaker.accounts.models import User
+    from matchmaker.core.users import User
     from matchmaker.errors import Conflict
     from matchmaker.fund.grants import GrantService
 

@@ -68,7 +68,7 @@ def set_years(firm: dict, **by_field) -> dict:
 def test_the_chip_firm_is_ready_through_standard_1a():
     result = assess(chip_firm(), rules("star", STAR_DAY), STAR_DAY)
     assert result.ready, [c.message for c in result.criteria if not c.met]
-    assert result.rule_set["id"] == "star-2019" and result.rule_set["effective_on"] == "2019-03-01"
+    assert result.rule_set["id"] == "star-2021" and result.rule_set["effective_on"] == "2021-04-16"
     met = {s["id"]: s["met"] for s in result.standards}
     assert met == {"1a": True, "1b": True, "2": False, "3": False, "4": False, "5": False}
 
@@ -91,7 +91,7 @@ def test_the_2024_sci_tech_attributes_ask_for_more_rd_and_patents():
     # revenue of 600 M a year: R&D of 70-80 M over 3 years is under 5%, so only the amount route counts
     firm = set_years(chip_firm(invention_patents_main_business=6), revenue=[450 * M, 600 * M, 600 * M, 600 * M])
     old, new = rules("star", "2024-04-29"), rules("star", "2024-04-30")
-    assert (old.id, new.id) == ("star-2019", "star-2024")
+    assert (old.id, new.id) == ("star-2021", "star-2024")
     seventy = set_years(firm, rd_expenses=[25 * M, 25 * M, 20 * M])  # 70 M over 3 years
     assert find(assess(seventy, old, "2024-04-29"), "kc_rd") and find(assess(seventy, old, "2024-04-29"), "kc_patents")
     later = assess(seventy, new, "2024-04-30")
@@ -99,6 +99,34 @@ def test_the_2024_sci_tech_attributes_ask_for_more_rd_and_patents():
     assert find(assess(set_years(seventy, rd_expenses=[30 * M, 30 * M, 20 * M]), new, "2024-04-30"), "kc_rd")
     assert find(assess({**seventy, "invention_patents_main_business": 7}, new, "2024-04-30"), "kc_patents")
 
+
+
+def test_the_2024_sci_tech_attributes_ask_for_25_percent_growth():
+    """The April 2024 revision raised the growth route from 20% to 25% a year (revenue under
+    300 M, so only growth counts): 22% a year passes the 2019 rules and fails the 2024 ones."""
+    old, new = rules("star", "2024-04-29"), rules("star", "2024-04-30")
+    def growing(rate):  # revenue 100 M three years back, compounding at ``rate``
+        return set_years(chip_firm(), revenue=[round(100 * M * (1 + rate) ** k) for k in range(4)])
+    assert find(assess(growing(0.22), old, "2024-04-29"), "kc_growth")
+    assert not find(assess(growing(0.22), new, "2024-04-30"), "kc_growth")
+    assert not find(assess(growing(0.249), new, "2024-04-30"), "kc_growth")
+    assert find(assess(growing(0.25), new, "2024-04-30"), "kc_growth")
+
+
+@pytest.mark.parametrize("day", ["2023-06-30", "2024-06-30"])
+def test_software_firms_need_10_percent_rd_and_no_patent_count(day):
+    """The guide: 软件行业不适用上述第（三）项指标的要求，研发投入占比应在10%以上 — a software
+    firm's R&D must reach 10% of revenue (the 5% and the amount routes are not its own), and the
+    patent count does not apply to it."""
+    star = rules("star", day)
+    firm = set_years(chip_firm(software_firm=True, invention_patents_main_business=0),
+                     revenue=[300 * M, 300 * M, 300 * M], rd_expenses=[27 * M, 27 * M, 27 * M])  # 9%, 81 M
+    assert not find(assess(firm, star, day), "kc_rd")
+    assert find(assess(set_years(firm, rd_expenses=[30 * M, 30 * M, 30 * M]), star, day), "kc_rd")  # 10%
+    assert find(assess(firm, star, day), "kc_patents")
+    chips = {**firm, "software_firm": False}  # a chip designer is not a software firm here
+    assert find(assess(chips, star, day), "kc_rd")  # 9% and 81 M: over 5%
+    assert not find(assess(chips, star, day), "kc_patents")
 
 def loss_maker(**changes) -> dict:
     """STAR-type firm in losses: standards (1a) and (1b) cannot be met."""
@@ -302,7 +330,7 @@ def test_every_rule_set_cites_its_figures():
                 specs.extend(c for option in spec.options for c in option.criteria)
                 if spec.kind != "any_of" or spec.id != "standards":
                     assert spec.citation and {"document", "article", "date", "status"} <= set(spec.citation), (rule_set.id, spec.id)
-                    assert spec.citation["status"] in ("confirmed", "unconfirmed")
+                    assert spec.citation["status"] in ("confirmed", "corroborated", "unconfirmed")
 
 
 # -- the 2012 corrections: uncovered losses, land-use rights, governance, the book-value clock ------------------
@@ -400,6 +428,62 @@ def test_the_innovation_tier_wants_a_quotation_and_one_of_its_standards():
     assert not assess({**firm, "listings": []}, tier, "2023-06-30").ready
 
 
+
+def research_start_up(**changes) -> dict:
+    """A loss-making R&D firm applying for quotation in mid-2023: no profit, little revenue, so
+    only NEEQ 2023 standard (4) can carry it: 2-year R&D of 10 M and 20 M of equity raised."""
+    firm = {"id": "n-4", "name": "滨海基因", "founded": "2019-01-01", "joint_stock": True, "neeq_broker_engaged": True,
+            "financials": [row(2021, 4 * M, -3 * M, 30 * M, rd=5 * M, share_capital=10 * M),
+                           row(2022, 6 * M, -2 * M, 40 * M, rd=5 * M, share_capital=10 * M)],
+            "equity_financings": [{"kind": "round", "amount": 12 * M, "closed_on": "2022-03-15", "cash": True},
+                                  {"kind": "round", "amount": 8 * M, "planned": True, "closed_on": None}]}
+    firm.update(changes)
+    return firm
+
+
+def test_neeq_2023_standard_4_counts_24_months_of_equity_financing_and_a_round_at_quotation():
+    neeq, day = rules("neeq", "2023-06-30"), "2023-06-30"
+    result = assess(research_start_up(), neeq, day)
+    assert result.ready and [s["id"] for s in result.standards if s["met"]] == ["4"]
+    rounds = research_start_up()["equity_financings"]
+    short = {**research_start_up(), "equity_financings": [rounds[0], {**rounds[1], "amount": 8 * M - 1}]}
+    assert not find(assess(short, neeq, day), "4.equity_financing")
+    old = {**research_start_up(), "equity_financings": [{**rounds[0], "closed_on": "2021-06-30"}, rounds[1]]}  # 24 months and a day before
+    assert not find(assess(old, neeq, day), "4.equity_financing")
+    assert find(assess({**research_start_up(), "equity_financings": [{**rounds[0], "closed_on": "2021-07-01"}, rounds[1]]}, neeq, day),
+                "4.equity_financing")
+    assert not find(assess(set_years(research_start_up(), rd_expenses=[5 * M, 5 * M - 1]), neeq, day), "4.rd_total")
+    message = next(c for c in assess(short, neeq, day).standards if c["id"] == "4")["criteria"][1]
+    assert "1 yuan short" in message["message"] and "拟完成" in message["message_zh"]
+
+
+def test_neeq_2023_standard_2_second_way_wants_cash_flow_positive_in_both_years():
+    neeq, day = rules("neeq", "2023-06-30"), "2023-06-30"
+    firm = {"id": "n-2", "name": "滨海物流", "founded": "2015-01-01", "joint_stock": True, "neeq_broker_engaged": True,
+            "financials": [row(2021, 50 * M, -1 * M, 30 * M, cash_flow=2 * M, rd=1 * M, share_capital=10 * M),
+                           row(2022, 50 * M, -1 * M, 30 * M, cash_flow=1, rd=1 * M, share_capital=10 * M)]}
+    result = assess(firm, neeq, day)
+    assert result.ready and [s["id"] for s in result.standards if s["met"]] == ["2b"]
+    assert not find(assess(set_years(firm, operating_cash_flow=[2 * M, 0]), neeq, day), "2b.cash_flow_years")
+    assert not find(assess(set_years(firm, revenue=[50 * M, 50 * M - 1]), neeq, day), "2b.revenue_two_years")
+
+
+def test_the_innovation_tier_standard_3_counts_cash_placements_priced_at_300_million():
+    tier, day = rules("neeq_innovation", "2023-06-30"), "2023-06-30"
+    placements = [{"kind": "placement", "amount": 25 * M, "closed_on": "2022-01-10", "post_money": 3 * Y},
+                  {"kind": "placement", "amount": 15 * M, "closed_on": "2023-02-20", "post_money": 4 * Y}]
+    firm = specialised_sme(equity_financings=placements, valuation={"amount": 250 * M, "as_of": "2023-04-01", "basis": "staff_estimate"})
+    firm = set_years(firm, net_profit=[-1 * M, -1 * M], revenue=[20 * M, 21 * M], rd_expenses=[12 * M, 13 * M])
+    result = assess(firm, tier, day)
+    assert result.ready and [s["id"] for s in result.standards if s["met"]] == ["3"]
+    cheap = {**firm, "equity_financings": [placements[0], {**placements[1], "post_money": 3 * Y - 1}]}
+    assert not find(assess(cheap, tier, day), "3.placements")
+    in_kind = {**firm, "equity_financings": [placements[0], {**placements[1], "cash": False}]}
+    assert not find(assess(in_kind, tier, day), "3.placements")
+    a_round = {**firm, "equity_financings": [placements[0], {**placements[1], "kind": "round"}]}
+    assert not find(assess(a_round, tier, day), "3.placements")
+    assert not find(assess(set_years(firm, rd_expenses=[12 * M, 13 * M - 1]), tier, day), "3.rd_total")
+
 def test_summary_agrees_with_the_assessment_on_new_boards():
     for board, firm, day in (("star", chip_firm(), STAR_DAY), ("bse", specialised_sme(), BSE_DAY),
                              ("star", loss_maker(), STAR_DAY), ("main", profitable_firm([1, 2, 3], cash_flow=[1, 1, 1]), "2024-06-30")):
@@ -417,3 +501,69 @@ def test_a_valuation_older_than_a_year_is_flagged_for_a_refresh():
     assert old.ready  # a note, not a criterion: the figure still counts
     assert "stale_valuation" not in [n["code"] for n in assess(main_2006_firm(valuation={"amount": 1, "as_of": "2005-01-01", "basis": "staff_estimate"}),
                                                                rules("main", AS_2012), AS_2012).notes]
+
+
+# -- the STAR timeline and rule sets written as revisions -------------------------------------------------
+def test_the_sci_tech_attributes_start_with_the_2020_guide_and_rd_staff_with_its_2021_revision():
+    """2019: no figures for 科创属性; 2020-03-20: R&D, patents, growth; 2021-04-16: R&D staff too."""
+    firm = set_years(chip_firm(invention_patents_main_business=0), rd_staff=[0, 0, 0, 0])
+    ids = {day: rules("star", day).id for day in ("2019-06-30", "2020-06-30", "2021-06-30")}
+    assert ids == {"2019-06-30": "star-2019", "2020-06-30": "star-2020", "2021-06-30": "star-2021"}
+    assert [c.id for c in assess(firm, rules("star", "2019-06-30"), "2019-06-30").criteria if c.id.startswith("kc_")] == []
+    in_2020 = assess(firm, rules("star", "2020-06-30"), "2020-06-30")
+    assert not find(in_2020, "kc_patents") and "kc_rd_staff" not in [c.id for c in in_2020.criteria]
+    in_2021 = assess(firm, rules("star", "2021-06-30"), "2021-06-30")
+    assert not find(in_2021, "kc_rd_staff")
+
+
+def write_rule_file(folder, name, data):
+    import json
+    (folder / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_zone_writes_a_revision_naming_only_what_changed(tmp_path):
+    write_rule_file(tmp_path, "star-zone", {
+        "id": "star-zone", "revises": "star-2024", "board": "star", "effective_on": "2025-01-01",
+        "remove_criteria": ["kc_rd_staff"],
+        "criteria": [{"id": "kc_patents", "kind": "invention_patents_min", "title_en": "Ten patents", "title_zh": "发明专利10项以上",
+                      "min": 10, "citation": {"document": "zone", "article": "1", "date": "2025-01-01", "status": "confirmed"}}]})
+    revised = load_rule_sets(tmp_path)["star"][-1]
+    assert (revised.id, revised.effective_on) == ("star-zone", date(2025, 1, 1))
+    ids = [c.id for c in revised.criteria]
+    assert "kc_rd_staff" not in ids and ids.count("kc_patents") == 1 and "standards" in ids and "kc_growth" in ids
+    assert next(c for c in revised.criteria if c.id == "kc_patents").params["min"] == 10
+    assert revised.name["zh"] == "科创板"  # the rest comes from the revised rule set
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"revises": "star-1999"}, "names 'star-1999', which no rule file defines"),
+    ({"revises": "star-2024", "remove_criteria": ["kc_moon"]}, "has no criteria ['kc_moon']"),
+    ({"revises": "star-2024", "board": "bse"}, "must stay on its board 'star'"),
+])
+def test_a_bad_revision_is_refused_with_the_file_and_the_reason(tmp_path, data, message):
+    from matchmaker.errors import ConfigurationError
+    write_rule_file(tmp_path, "bad", {"id": "bad", "board": "star", "effective_on": "2025-01-01", **data})
+    with pytest.raises(ConfigurationError, match="bad.json") as caught:
+        load_rule_sets(tmp_path)
+    assert message in str(caught.value)
+
+
+def test_rule_sets_revising_each_other_in_a_circle_are_refused(tmp_path):
+    from matchmaker.errors import ConfigurationError
+    write_rule_file(tmp_path, "a", {"id": "a", "revises": "b", "board": "star", "effective_on": "2025-01-01"})
+    write_rule_file(tmp_path, "b", {"id": "b", "revises": "a", "board": "star", "effective_on": "2026-01-01"})
+    with pytest.raises(ConfigurationError, match="circle"):
+        load_rule_sets(tmp_path)
+
+
+
+def test_an_applicant_under_standard_5_needs_no_growth():
+    """The guide exempts a firm applying under listing standard (5) (a major product's
+    milestone, 4 billion of expected market value) from the growth-or-size indicator."""
+    day = "2023-06-30"
+    flat = set_years(loss_maker(major_product_milestone=True, valuation={"amount": 45 * Y, "as_of": "2023-03-01", "basis": "last_round"}),
+                     revenue=[10 * M, 10 * M, 10 * M, 10 * M])
+    assert find(assess(flat, rules("star", day), day), "kc_growth")
+    assert not find(assess({**flat, "major_product_milestone": False}, rules("star", day), day), "kc_growth")
+    cheaper = {**flat, "valuation": {"amount": 40 * Y - 1, "as_of": "2023-03-01", "basis": "last_round"}}
+    assert not find(assess(cheaper, rules("star", day), day), "kc_growth")

@@ -238,10 +238,10 @@ def test_readiness_is_a_signal_for_an_industry_fund(config):
 
 
 def test_listing_readiness_comes_from_the_readiness_engine_for_later_stages():
-    from matchmaker import demo
+    from matchmaker.demo import dataset
     from matchmaker.enterprises.facts import summary
 
-    enterprises = demo.generate().enterprises
+    enterprises = dataset.generate().enterprises
     pre_ipo = next(e for e in enterprises if e["stage"] == "pre_ipo")
     startup = next(e for e in enterprises if e["stage"] == "startup")
     assert 0 <= summary(pre_ipo)["listing_readiness"] <= 100

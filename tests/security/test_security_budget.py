@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from matchmaker import create_app
-from matchmaker.common.schemas import MAX_QUERY_TERMS
+from matchmaker.core.schemas import MAX_QUERY_TERMS
 from matchmaker.storage import get_backend
 from tests.brokering_helpers import API, ok
 from tests.conftest import Actors

@@ -47,3 +47,14 @@ def test_the_owner_and_staff_see_it_all(client, world, who):
     summary = ok(client.get(f"{API}/needs/{need}", headers=world[who]))["enterprise"]
     assert {"has_collateral", "latest_revenue", "revenue_growth"} <= set(summary)
     assert "financials" in ok(client.get(f"{API}/enterprises/{world['ent_a']['id']}", headers=world[who]))
+
+
+def test_an_institution_sees_no_equity_financing(client, world):
+    """Rounds and their prices are the zone's to broker with, like the financials."""
+    ent = world["ent_a"]
+    rounds = [{"kind": "round", "amount": 12_000_000, "closed_on": "2012-03-15", "post_money": 150_000_000}]
+    ok(client.patch(f"{API}/enterprises/{ent['id']}", json={"equity_financings": rounds, "version": ent["version"]}, headers=world["staff"]))
+    need = world["needs"][ent["id"]]["open"]["id"]
+    assert "equity_financings" in ok(client.get(f"{API}/enterprises/{ent['id']}", headers=world["as_ent_a"]))
+    assert "equity_financings" not in ok(client.get(f"{API}/enterprises/{ent['id']}", headers=world["as_inst_a"]))
+    assert "equity_financings" not in ok(client.get(f"{API}/needs/{need}", headers=world["as_inst_a"]))["enterprise"]

@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from matchmaker.accounts.models import User
-from matchmaker.brokering.calendar import add_working_days, is_working_day, response_deadline
+from matchmaker.core.users import User
+from matchmaker.core.calendar import add_working_days, is_working_day, response_deadline
 from matchmaker.brokering.interests import waiting_list
 from tests.brokering_helpers import ok
 

@@ -163,10 +163,12 @@ class Criterion:
     progress: float = 0.0  # 0–1: how close the enterprise is to meeting it
     parts: list["Criterion"] = field(default_factory=list)  # an either/or criterion's sub-criteria
     options: list[dict] = field(default_factory=list)  # an either/or criterion's ways: {id, title, met, progress}
+    #: where the figure comes from: {document, article, date, status (confirmed, corroborated, unconfirmed), note}
+    citation: dict | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("parts", "options"):
+        for key in ("parts", "options", "citation"):
             if not data[key]:
                 del data[key]
         return data
@@ -231,6 +233,7 @@ def describe(spec: "CriterionSpec", outcome: Outcome) -> Criterion:
     return Criterion(
         id=spec.id, met=outcome.met, actual=outcome.actual, required=outcome.required,
         message=text.en, message_zh=text.zh, progress=clamp(outcome.progress), parts=parts, options=options,
+        citation=dict(spec.citation) if spec.citation else None,
     )
 
 

@@ -35,6 +35,7 @@ def profitable_years(spec, figures) -> Outcome:
     return Outcome(not short, good, count, progress, values, template=template)
 
 
+
 def total(read: Callable[[dict], float | None]):
     """An evaluator of the sum of one figure over the last N years (``min``, optionally strict)."""
 
@@ -65,6 +66,27 @@ kind("cash_flow_total", **TOTAL_PARAMS, templates={
               "zh": "{title}：{span}经营活动现金流量净额累计{actual}，要求{comparison}{required}，还差{gap}。"},
     "short_history": SHORT,
 })(total(lambda r: r.get("operating_cash_flow")))
+
+
+@kind("cash_flow_positive_years", years=Param(YEARS), templates={
+    "met": {"en": "{title}: operating cash flow positive in every year of {span} ({figures}).",
+            "zh": "{title}：{span}各年经营活动现金流量净额均为正（{figures}）。"},
+    "unmet": {"en": "{title}: operating cash flow positive in each of the last {years} years ({span}) needed; not in {short_years} ({figures}).",
+              "zh": "{title}：要求最近{years}年（{span}）经营活动现金流量净额均为正，{short_years}年度未达到（{figures}）。"},
+    "short_history": SHORT,
+})
+def cash_flow_positive_years(spec, figures) -> Outcome:
+    """Operating cash flow positive in each of the last N years (NEEQ 2023 standard (2), second way)."""
+    count = spec.params["years"]
+    rows = figures.last(count)
+    flows = [r.get("operating_cash_flow") for r in rows]
+    short = [r for r, flow in zip(rows, flows) if flow is None or flow <= 0]
+    good = len(rows) - len(short)
+    if len(rows) < count:
+        return short_history(rows, len(rows), good, count, good / count)
+    values = lambda: {"span": span(rows), "short_years": wording.join([wording.plain(r["year"]) for r in short]),
+                      "figures": yearly(rows, [f or 0 for f in flows], wording.money)}
+    return Outcome(not short, good, count, good / count, values)
 
 
 @kind("net_profit_growing", years=Param(YEARS))

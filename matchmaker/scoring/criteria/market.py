@@ -124,3 +124,61 @@ def neeq_quoted(spec, figures) -> Outcome:
     met = not problems
     progress = (ratio(months, p["min_months"]) + float(in_tier)) / 2
     return Outcome(met, {"months": months, "tier": tier.get("tier")}, {"months": p["min_months"], "tier": p["tier"]}, progress, values)
+
+
+@kind("equity_financing_min", min=Param(NUMBER), months=Param(NUMBER), kinds=Param(TEXT, False, None),
+      cash_only=Param(BOOL, False, False), planned_counts=Param(BOOL, False, False),
+      min_post_money=Param(NUMBER, False, None), templates={
+          "met": {"en": "{title}: {actual} raised in the {months} months to {as_of} ({rounds}); at least {required} needed.",
+                  "zh": "{title}：截至{as_of}的{months}个月内融资{actual}（{rounds}），要求不低于{required}。"},
+          "unmet": {"en": "{title}: {actual} raised in the {months} months to {as_of} ({rounds}); at least {required} needed{problems}.",
+                    "zh": "{title}：截至{as_of}的{months}个月内融资{actual}（{rounds}），要求不低于{required}{problems}。"},
+      })
+def equity_financing_min(spec, figures) -> Outcome:
+    """Equity raised in the ``months`` before the assessment date, from the enterprise's
+    ``equity_financings`` [{closed_on, amount, kind, cash, post_money, planned}]: only ``kinds``
+    when named (NEEQ's innovation tier counts private placements), only cash subscriptions with
+    ``cash_only``, a round to be completed at quotation with ``planned_counts`` (挂牌时即将完成),
+    and with ``min_post_money`` every counted round priced at that market value or more."""
+    p = spec.params
+    since = shift_months(figures.as_of, -int(p["months"]))
+    kinds = set(p["kinds"].split(",")) if p["kinds"] else None
+    counted: list[dict] = []
+    for item in figures.enterprise.get("equity_financings") or []:
+        if not isinstance(item, dict) or item.get("amount") is None:
+            continue
+        if kinds is not None and item.get("kind") not in kinds:
+            continue
+        if p["cash_only"] and item.get("cash") is False:
+            continue
+        closed = as_date(item["closed_on"]) if item.get("closed_on") else None
+        if item.get("planned") or closed is None:
+            if p["planned_counts"]:
+                counted.append(item)
+        elif since < closed <= figures.as_of:
+            counted.append(item)
+    total = sum(item["amount"] for item in counted)
+    priced_low = [item for item in counted if p["min_post_money"] is not None
+                  and (item.get("post_money") is None or item["post_money"] < p["min_post_money"])]
+    minimum = p["min"]
+
+    def values() -> dict:
+        rounds = [Text(f"{item.get('closed_on') or 'planned'}: {wording.money(item['amount']).en}",
+                       f"{item.get('closed_on') or '拟完成'}：{wording.money(item['amount']).zh}") for item in counted]
+        problems: list[Text] = []
+        if total < minimum:
+            gap = wording.money(minimum - total)
+            problems.append(Text(f", {gap.en} short", f"，还差{gap.zh}"))
+        for item in priced_low:
+            floor = wording.money(p["min_post_money"])
+            shown = wording.money(item["post_money"]) if item.get("post_money") is not None else Text("not stated", "未填报")
+            problems.append(Text(f"; the round of {item.get('closed_on') or 'planned'} was priced at a market value of {shown.en}, at least {floor.en} needed",
+                                 f"；{item.get('closed_on') or '拟完成'}一次发行的股票市值{shown.zh}，要求不低于{floor.zh}"))
+        return {"actual": wording.money(total), "required": wording.money(minimum), "months": wording.plain(int(p["months"])),
+                "as_of": wording.plain(figures.as_of.isoformat()),
+                "rounds": wording.join(rounds) if rounds else Text("no round counted", "无计入的融资"),
+                "problems": Text("".join(t.en for t in problems), "".join(t.zh for t in problems))}
+
+    met = total >= minimum and not priced_low
+    progress = ratio(total, minimum) * (1.0 if not priced_low else 0.5)
+    return Outcome(met, total, minimum, progress, values)

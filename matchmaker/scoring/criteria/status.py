@@ -23,7 +23,7 @@ def sponsor_engaged(spec, figures) -> Outcome:
 
 
 @kind(
-    "enterprise_flag", field=Param(TEXT), own_step=Param(BOOL, False, False),
+    "enterprise_flag", field=Param(TEXT), own_step=Param(BOOL, False, False), negate=Param(BOOL, False, False),
     action=lambda params: params["field"] if params["own_step"] else None,
     templates={
         "met": {"en": "{title}: yes.", "zh": "{title}：是。"},
@@ -31,8 +31,14 @@ def sponsor_engaged(spec, figures) -> Outcome:
     },
 )
 def enterprise_flag(spec, figures) -> Outcome:
-    """A yes/no fact of the enterprise a rule file names (a NEEQ broker engaged, a product's milestone)."""
+    """A yes/no fact of the enterprise a rule file names (a NEEQ broker engaged, a product's
+    milestone); with ``negate`` its absence (a rule for all but software firms)."""
+    if spec.params["negate"]:
+        absent = not figures.enterprise.get(spec.params["field"])
+        return Outcome(absent, not absent, False, float(absent))
     return _flag(spec, figures, spec.params["field"])
+
+
 
 
 

@@ -22,9 +22,9 @@ from datetime import datetime, time, timedelta
 
 from ..meetings.service import meeting_doc
 from ..search import Query, SearchBackend
-from .calendar import ZONE_TIME, is_working_day, local_month, now_utc, utc_iso
-from .facts import rebuild
-from .interests import interest_doc, pair_id
+from ..core.calendar import ZONE_TIME, is_working_day, local_month, now_utc, utc_iso
+from ..brokering.facts import rebuild
+from ..brokering.interests import interest_doc, pair_id
 
 SEED = 2012
 STAFF_ID = "staff"  # the demo staff account

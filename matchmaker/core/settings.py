@@ -1,4 +1,4 @@
-"""Brokering's configuration keys, read and checked (views pass the values to services)."""
+"""The configuration keys features share, read and checked (views pass the values to services)."""
 from __future__ import annotations
 
 from ..errors import ConfigurationError
@@ -30,10 +30,3 @@ def claim_report_days(config) -> int:
 
 def sweep_limit(config) -> int:
     return _whole(config, "DEADLINE_SWEEP_LIMIT", 0)
-
-
-def targets(config):
-    """The yearly targets: ``TARGETS_FILE``, else ``<DATA_DIR>/targets.json``, over the 2012 plan."""
-    from ..statistics.targets import load_targets
-
-    return load_targets(config.get("TARGETS_FILE"), config.get("DATA_DIR"))

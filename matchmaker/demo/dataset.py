@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator, NamedTuple
 
-from .readiness.demo import documents as board_firms
+from .readiness import documents as board_firms
 
 SEED = 2012
 REFERENCE_DATE = date(2012, 6, 30)  # "today" inside the demo data
@@ -612,7 +612,7 @@ def generate(enterprise_count: int = 1000) -> DemoData:
     rng = random.Random(SEED)
     institutions = build_institutions()
     enterprises = build_enterprises(rng, enterprise_count)
-    from .demo_dates import date_events
+    from .dates import date_events
 
     date_events(institutions, enterprises)  # registrations, designations, listings, entry dates
     needs = build_needs(rng, enterprises)
@@ -640,7 +640,7 @@ def build_institutions() -> list[dict]:
 
 
 def _institution(number: int, spec: dict) -> dict:
-    from .demo_products import extras
+    from .products import extras
 
     defaults = INSTITUTION_DEFAULTS[spec["type"]]
     ticket_min, ticket_max = (wan * WAN for wan in spec["ticket_wan"])

@@ -22,13 +22,13 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from ..brokering.calendar import ZONE_TIME, parse_time, utc_iso
+from ..core.calendar import ZONE_TIME, parse_time, utc_iso
 from ..readiness.service import INDEX as READINESS, pipeline_stage
 from ..search import Query, SearchBackend, Terms
-from .grants import COMMITTED, GRANTS, grant_doc, stepped
-from .pool import POOL
-from .programmes import PROGRAMMES
-from .rules import DEFAULT_TERM_MONTHS, POOL_STAGES, Loan, calculate
+from ..fund.grants import COMMITTED, GRANTS, grant_doc, stepped
+from ..fund.pool import POOL
+from ..fund.programmes import PROGRAMMES
+from ..fund.rules import DEFAULT_TERM_MONTHS, POOL_STAGES, Loan, calculate
 
 SEED = 2012
 YEAR = 2012

@@ -6,7 +6,7 @@ from flask import request
 from flask_login import current_user
 from marshmallow import fields
 
-from ..accounts.models import User
+from .users import User
 from ..storage import get_backend
 
 

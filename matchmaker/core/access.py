@@ -11,8 +11,8 @@ The rules:
 """
 from __future__ import annotations
 
-from .accounts.models import User
-from .errors import Forbidden, NotAuthenticated
+from .users import User
+from ..errors import Forbidden, NotAuthenticated
 
 
 def require_user(user: User | None) -> User:
@@ -61,7 +61,7 @@ def can_edit_need(user: User, need: dict) -> bool:
 def own_enterprise_filters(user: User, refusal: str) -> list:
     """Search filters for records kept per enterprise: staff see all, an enterprise its own;
     anyone else is refused with ``refusal``."""
-    from .search import Terms
+    from ..search import Terms
 
     user = require_user(user)
     if user.is_staff:

@@ -13,7 +13,7 @@ from __future__ import annotations
 WAN = 10_000
 YI = 100_000_000
 
-#: The zone's risk-compensation pool for loans to registered tech SMEs (matchmaker.fund.demo's programme).
+#: The zone's risk-compensation pool for loans to registered tech SMEs (matchmaker.demo.fund's programme).
 RISK_POOL = "demo-programme-risk_pool"
 #: Interest subsidy on bank loans to tech SMEs.
 INTEREST_SUBSIDY = "demo-programme-interest_subsidy"
