@@ -353,7 +353,7 @@ def signed_in_browser_session(url: str) -> requests.Session:
 
 
 def wait_for(url: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         try:
             requests.get(url + "/api/v1/openapi.json", timeout=1)
