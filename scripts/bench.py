@@ -356,9 +356,9 @@ def wait_for(url: str) -> None:
     deadline = time.monotonic() + 300  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         try:
-            requests.get(url + "/api/v1/openapi.json", timeout=1)
+            requests.get(url + "/api/v1/openapi.json", timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     raise SystemExit("the server did not start")
 
