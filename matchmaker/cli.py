@@ -282,13 +282,19 @@ def serve_command(host: str, port: int, threads: int, workers: int):
     from .brokering.scheduler import start_deadline_sweeper
     from .serving import run
 
-    from .faults import check_data_folder
+    from .faults import check_data_folder, storage_fault
 
     app = current_app._get_current_object()
     for problem in check_data_folder(app.config["DATA_DIR"]):  # warn, and serve what can be served
         click.echo(f"warning: {problem}", err=True)
     backend = get_backend()
-    backend.init()
+    try:
+        backend.init()
+    except Exception as exc:  # a disk that filled while the service was stopped: serve the reads
+        fault = storage_fault(exc, app.config["DATA_DIR"])
+        if fault is None or fault.kind != "full":
+            raise
+        click.echo(f"warning: {fault.line(app.config['DATA_DIR'])}; serving reads only until there is room", err=True)
     for notice in backend.notices:
         click.echo(notice)
     backend.close()  # no connection may cross into the worker processes

@@ -60,6 +60,10 @@ DEFAULTS = {
     "RATE_LIMIT_SEARCHES_PER_ADDRESS_PER_MINUTE": 240,
     "WTF_CSRF_CHECK_DEFAULT": False,  # CSRF is checked by web.security.needs_csrf_check, not on every POST
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session (idle timeout)
+    # a search that would run longer stops and answers 503 with Retry-After (0: no limit)
+    "SEARCH_TIME_BUDGET_SECONDS": 10,
+    # PostgreSQL ends any statement of the records that runs longer (0: no limit); migrations have none
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": 30,
     "TODAY": None,  # MATCHMAKER_TODAY: the date taken as today (matchmaker.clock); unset, the real date
 }
 
@@ -78,6 +82,8 @@ CHECKED = {
     "SIGNIN_MAX_FAILURES_PER_ADDRESS": ("whole", 1),
     "SIGNIN_WINDOW_SECONDS": ("number", 1),
     "SIGNIN_LOCKOUT_SECONDS": ("number", 1),
+    "SEARCH_TIME_BUDGET_SECONDS": ("number", 0),
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": ("number", 0),
     "SESSION_COOKIE_SECURE": ("boolean", None),
 }
 LOCALES = ("zh", "en")

@@ -1,5 +1,6 @@
 """Faults of the machine rather than of the request: the disk is full, the data folder
-cannot be read or written, the database file is damaged.
+cannot be read or written, the database file is damaged, the database server stopped a
+statement that ran past its time limit.
 
 :func:`storage_fault` recognises them in whatever the storage engine raised (sqlite3's
 errors, an ``OSError``, or a database library's error wrapping either), so that the API
@@ -27,7 +28,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 @dataclass(frozen=True)
 class Fault:
     status: int  # 507 out of space, 503 the folder or database cannot be used
-    kind: str  # "full", "denied", "damaged"
+    kind: str  # "full", "denied", "damaged", "slow"
     message: str  # for the API's caller: says what to do, names no path
     path: str | None = None
 
@@ -36,7 +37,9 @@ class Fault:
         where = self.path or where
         reason = {"full": "no space left on the disk; free some space and try again",
                   "denied": "cannot read or write here; check the folder's owner and permissions",
-                  "damaged": "the database file is damaged; restore a backup (matchmaker restore FILE)"}[self.kind]
+                  "damaged": "the database file is damaged; restore a backup (matchmaker restore FILE)",
+                  "slow": "a statement ran past MATCHMAKER_DATABASE_STATEMENT_TIMEOUT_SECONDS and the database "
+                          "stopped it; try again, or raise the limit"}[self.kind]
         return f"{where}: {reason}" if where else reason
 
 
@@ -44,8 +47,11 @@ MESSAGES = {
     "full": "the server is out of disk space, so nothing was saved; try again later (the operator has been told)",
     "denied": "the server cannot read or write its data folder; try again later (the operator has been told)",
     "damaged": "the server's database is damaged; try again later (the operator has been told)",
+    "slow": "the request took longer than the database allows and was stopped; try again shortly",
 }
-STATUS = {"full": 507, "denied": 503, "damaged": 503}
+STATUS = {"full": 507, "denied": 503, "damaged": 503, "slow": 503}
+#: SQLSTATE of a statement PostgreSQL cancelled (statement_timeout)
+QUERY_CANCELED = "57014"
 
 
 def _chain(exc: BaseException):
@@ -60,6 +66,8 @@ def _chain(exc: BaseException):
 
 
 def _kind(exc: BaseException) -> tuple[str, str | None] | None:
+    if getattr(exc, "sqlstate", None) == QUERY_CANCELED:  # psycopg's QueryCanceled
+        return "slow", None
     if isinstance(exc, OSError) and exc.errno is not None:
         if exc.errno in FULL_ERRNOS:
             return "full", exc.filename
@@ -88,6 +96,22 @@ def storage_fault(exc: BaseException, folder: str | Path | None = None) -> Fault
                 kind = "full"
             return Fault(STATUS[kind], kind, MESSAGES[kind], path)
     return None
+
+
+def readable_when_full(database: str | Path, exc: BaseException) -> bool:
+    """Whether ``database`` may be read as it stands in its file although SQLite could
+    not open it (``exc``): the disk is full, so there is no room for the ``-shm`` file
+    WAL needs, and the ``-wal`` file is empty or gone (a clean stop checkpointed it), so the
+    file holds every committed write.  Such a file is opened read-only and ``immutable``
+    (no ``-shm`` needed): reads go on, and writes fail as on any full disk (507)."""
+    if not isinstance(exc, sqlite3.OperationalError) or not _no_room(database):
+        return False
+    try:
+        return os.path.getsize(f"{database}-wal") == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _no_room(where: str | Path) -> bool:
@@ -154,13 +178,22 @@ def _check_database(path: Path, thorough: bool) -> list[str]:
         return []  # empty: made on first use
     pragma = "integrity_check" if thorough else "quick_check"
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         try:
-            rows = [r[0] for r in db.execute(f"PRAGMA {pragma}(20)").fetchall()]
-        finally:
-            db.close()
+            rows = _pragma(f"file:{path}?mode=ro", pragma)
+        except sqlite3.OperationalError as exc:
+            if not readable_when_full(path, exc):  # else no room for the -shm file: check the file as it stands
+                raise
+            rows = _pragma(f"file:{path}?mode=ro&immutable=1", pragma)
     except sqlite3.Error as exc:
         return [f"{path}: damaged ({exc}); restore a backup (matchmaker restore FILE)"]
     if rows != ["ok"]:
         return [f"{path}: damaged ({'; '.join(rows[:3])}); restore a backup (matchmaker restore FILE)"]
     return []
+
+
+def _pragma(uri: str, pragma: str) -> list[str]:
+    db = sqlite3.connect(uri, uri=True, timeout=5)
+    try:
+        return [r[0] for r in db.execute(f"PRAGMA {pragma}(20)").fetchall()]
+    finally:
+        db.close()

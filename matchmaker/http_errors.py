@@ -9,8 +9,10 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from .core import rate_limits
 from .errors import MatchmakerError, SearchUnavailable
 
 
@@ -54,6 +56,10 @@ def register_error_handlers(app: Flask) -> None:
             app.logger.error("configuration error: %s", exc.message)
         return render_error(exc.status_code, exc.message, {"json": exc.fields} if exc.fields else None, headers)
 
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(exc: RateLimitExceeded):  # Flask-Limiter's 429, in this service's words
+        return handle_matchmaker_error(rate_limits.refusal(exc))
+
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):
         data = getattr(exc, "data", None) or {}
@@ -69,6 +75,7 @@ def register_error_handlers(app: Flask) -> None:
         fault = storage_fault(exc, app.config.get("DATA_DIR"))
         if fault is not None:  # the disk or the data folder, not the request: 507 / 503 with a sentence
             app.logger.error("%s (%s)", fault.line(app.config.get("DATA_DIR")), exc)
-            return render_error(fault.status, fault.message, headers={"Retry-After": "60"} if fault.status == 503 else None)
+            retry_after = "5" if fault.kind == "slow" else "60"  # a stopped statement: soon; a broken folder: later
+            return render_error(fault.status, fault.message, headers={"Retry-After": retry_after} if fault.status == 503 else None)
         app.logger.exception("unexpected error")
         return render_error(500, "an unexpected error occurred; it has been logged")

@@ -15,9 +15,9 @@ nothing in particular: for them "own" is A and "other" is B.  Collections have n
 their "other" request filters on party B, and ``EMPTY`` means 200 with nothing shown.
 
 A refused write must leave every stored document as it was.  Expectations follow matchmaker/core/access.py and the brokering rules: a refusal of a signed-in
-user is 403 (an object that exists but is not theirs), a missing sign-in 401; an object
-whose very existence is a secret (another's need they may not read, an answer or an
-introduction request of others) is 404, the same as for an id that does not exist.
+user is 403 (an action their role may not take), a missing sign-in 401; an object
+whose very existence is a secret (another's need they may not read, an answer, an
+introduction request or a meeting of others) is 404, the same as for an id that does not exist.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ SIGNED_IN = E(401, 200, 200, 200, 200)
 STAFF_ONLY = E(401, 403, 403, 200, 200)
 ADMIN_ONLY = E(401, 403, 403, 403, 200)
 PUBLIC = E(200, 200, 200, 200, 200)
-PARTIES_AND_STAFF = E(401, (200, 403), (200, 403), 200, 200)  # both sides of the object, staff
+PARTIES_AND_STAFF = E(401, (200, 404), (200, 404), 200, 200)  # both sides of the object, staff; others cannot tell it exists
 INSTITUTION_AND_STAFF = E(401, 403, (200, 403), 200, 200)
 ENTERPRISE_AND_STAFF = E(401, (200, 403), 403, 200, 200)
 SAVED_SEARCH = E(401, 403, (200, 403), 200, 200)

@@ -66,7 +66,7 @@ def cast(tmp_path_factory, password_hash):
 
 
 #: Records a stranger is not even told exist: the same 404 as for an id that does not.
-HIDDEN = ("/interests/", "/introductions/")
+HIDDEN = ("/interests/", "/introductions/", "/meetings/")
 READS = [
     # path, roles that may read (everyone else signed in: 403, or 404 where the record's
     # existence is itself a secret; anonymous: 401)
@@ -140,7 +140,7 @@ def test_third_parties_see_none_of_the_others_records(cast, role):
 
 
 WRITES = [
-    # method, path, body, roles that may (others signed in: 403)
+    # method, path, body, roles that may (others signed in: 403, or 404 where it would tell a secret)
     ("post", "/meetings/{M}/cancel", {}, STAFF),
     ("post", "/meetings/{M}/held", None, STAFF),
     ("post", "/meetings/{M}/outcome", {"outcome": "follow_up"}, STAFF),
@@ -169,7 +169,9 @@ def test_writes_are_refused_to_others(cast, method, path, body, allowed, role):
     if isinstance(body, dict):
         body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
     r = getattr(cast["client"], method)(API + path.format(**ids), json=body, headers=cast["headers"][role])
-    refused = 404 if (path == "/introductions" and role == "other_enterprise") else 403  # another's need: as if none
+    hidden = ((path == "/introductions" and role == "other_enterprise")  # another's need: as if none
+              or (path.endswith(("/confirm", "/decline")) and role.startswith("other_")))  # another's meeting: likewise
+    refused = 404 if hidden else 403  # staff's steps are refused to others before any lookup: 403 tells nothing
     assert r.status_code == refused, (role, method, path, r.get_json(silent=True))
 
 

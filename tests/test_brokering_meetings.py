@@ -148,8 +148,8 @@ def test_a_party_declining_cancels_and_answers_are_per_side(client, cast):
     # a party answers for its own side only; staff must say which side
     assert client.post(f"{API}/meetings/{mid}/confirm", json={"side": "institution"}, headers=cast["as_ent_a"]).status_code == 403
     assert client.post(f"{API}/meetings/{mid}/confirm", headers=staff).status_code == 422
-    assert client.post(f"{API}/meetings/{mid}/confirm", headers=cast["as_ent_b"]).status_code == 403
-    assert client.post(f"{API}/meetings/{mid}/confirm", headers=cast["as_inst_b"]).status_code == 403
+    assert client.post(f"{API}/meetings/{mid}/confirm", headers=cast["as_ent_b"]).status_code == 404  # not theirs: hidden
+    assert client.post(f"{API}/meetings/{mid}/confirm", headers=cast["as_inst_b"]).status_code == 404
     ok(client.post(f"{API}/meetings/{mid}/confirm", headers=cast["as_ent_a"]))
     again = ok(client.post(f"{API}/meetings/{mid}/confirm", headers=cast["as_ent_a"]))  # twice: no change
     assert again["status"] == "proposed"
@@ -201,9 +201,9 @@ def test_ics_parses_back_with_both_parties_as_attendees(client, cast):
     assert attendees == {cast["ent_a"]["name"]: "ACCEPTED", cast["inst_a"]["name"]: "NEEDS-ACTION"}
     assert cast["ent_a"]["name"] in str(event["summary"]) and cast["inst_a"]["name"] in str(event["summary"])
     assert str(event["uid"]).startswith(f"meeting-{meeting['id']}@")
-    # the same access as the meeting: other parties are refused, a missing meeting is 404
-    assert client.get(f"{API}/meetings/{meeting['id']}.ics", headers=cast["as_ent_b"]).status_code == 403
-    assert client.get(f"{API}/meetings/{meeting['id']}.ics", headers=cast["as_inst_b"]).status_code == 403
+    # the same access as the meeting: to other parties it is as missing as an id that does not exist
+    assert client.get(f"{API}/meetings/{meeting['id']}.ics", headers=cast["as_ent_b"]).status_code == 404
+    assert client.get(f"{API}/meetings/{meeting['id']}.ics", headers=cast["as_inst_b"]).status_code == 404
     assert client.get(f"{API}/meetings/nope.ics", headers=staff).status_code == 404
     assert client.get(f"{API}/meetings/{meeting['id']}.ics").status_code == 401
     ok(client.post(f"{API}/meetings/{meeting['id']}/cancel", headers=staff))

@@ -69,7 +69,7 @@ def test_need_to_funding_over_http(server):
     meeting = call("post", "/meetings", staff, 201, json={"need_id": need["id"], "institution_id": "inst-vc", "location": "管委会", **times})
     overlap = {"starts_at": "2030-06-04T11:00:00+08:00", "ends_at": "2030-06-04T12:00:00+08:00"}
     call("post", "/meetings", staff, 409, json={"need_id": need["id"], "institution_id": "inst-bank", **overlap})
-    call("get", f"/meetings/{meeting['id']}", bank, 403)  # a third party reads nothing of it
+    call("get", f"/meetings/{meeting['id']}", bank, 404)  # a third party reads nothing of it, not even that it exists
     call("post", f"/meetings/{meeting['id']}/held", staff, 409)  # not confirmed yet
     call("post", f"/meetings/{meeting['id']}/confirm", owner)
     assert call("post", f"/meetings/{meeting['id']}/confirm", vc)["status"] == "confirmed"

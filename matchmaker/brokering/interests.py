@@ -9,13 +9,16 @@ Who sees an answer: the institution, the enterprise whose need it is, staff and 
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import datetime
 
 from ..core.access import can_read_need, require_staff, require_user
 from ..core.users import User
 from ..core.schemas import now_iso
 from ..core.service import Change, Observer, envelope
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import ConfigurationError, Conflict, Forbidden, NotFound, ValidationError
 from ..notifications.service import Notifications
 from ..search import Query, SearchBackend, Sort, Terms
 from . import deadlines, facts
@@ -42,9 +45,31 @@ def emit(observers, kind: str, action: str, doc_id: str, before: dict | None, af
         observer(Change(kind, action, doc_id, before, after))
 
 
-def pair_id(need_id: str, institution_id: str) -> str:
-    """One answer (and one open request) per need and institution."""
-    return f"{need_id}--{institution_id}"
+def pair_id(kind: str, need_id: str, institution_id: str, key: str) -> str:
+    """The id of the one answer (or request) of a need and an institution.
+
+    Fixed per pair, so that two first answers at once collide on create rather than make
+    two; keyed (HMAC-SHA256 with the service's secret), so that it tells nothing of the
+    need or the institution and cannot be made up for another pair.  Earlier versions
+    used ``need--institution``: such records are still found (:func:`find_pair`)."""
+    digest = hmac.new(key.encode(), f"{kind}\0{need_id}\0{institution_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:15]).decode().lower()
+
+
+def find_pair(backend: SearchBackend, index: str, doc_id: str, need_id: str, institution_id: str) -> dict | None:
+    """The record of the pair: by its id, else one stored under another id (the
+    ``need--institution`` ids of earlier versions, an id made with an earlier secret)."""
+    found = backend.get(index, doc_id) or backend.get(index, f"{need_id}--{institution_id}")
+    if found is None:
+        query = Query(filters=[Terms("need_id", [need_id]), Terms("institution_id", [institution_id])])
+        found = next(iter(backend.scan(index, query)), None)
+    return found
+
+
+def require_key(key: str | None) -> str:
+    if not key:
+        raise ConfigurationError("the brokering services need the app's SECRET_KEY to make record ids")
+    return key
 
 
 def acting_institution(user: User, data: dict, what: str) -> str:
@@ -61,10 +86,12 @@ def acting_institution(user: User, data: dict, what: str) -> str:
 
 
 class InterestService:
-    def __init__(self, backend: SearchBackend, observers: list[Observer] = (), working_days: int = 3):
+    def __init__(self, backend: SearchBackend, observers: list[Observer] = (), working_days: int = 3,
+                 id_key: str | None = None):
         self.backend = backend
         self.observers = list(observers)
         self.working_days = working_days
+        self.id_key = id_key
 
     # -- access -------------------------------------------------------------------------
     @staticmethod
@@ -118,14 +145,16 @@ class InterestService:
             raise ValidationError("a reason is for declining", fields={"reason": ["only with response 'declined'"]})
 
         stamp = utc_iso(now_utc())
-        doc_id = pair_id(need["id"], institution_id)
+        doc_id = pair_id(INTERESTS, need["id"], institution_id, require_key(self.id_key))
         answer = {
             "response": response, "note": data.get("note") or None, "reason": data.get("reason"),
             "reason_text": data.get("reason_text") or None, "responded_at": stamp, "responded_by": user.id,
         }
         for _ in range(ATTEMPTS):
-            current = self.backend.get(INTERESTS, doc_id)
-            if current is None:
+            current = find_pair(self.backend, INTERESTS, doc_id, need["id"], institution_id)
+            if current is not None:
+                doc_id = current["id"]  # an answer stored under an earlier id keeps it
+            else:
                 doc = interest_doc(need, institution, answer, stamp, self.working_days)
                 try:
                     stored = self.backend.create(INTERESTS, doc, doc_id=doc_id)
@@ -223,9 +252,10 @@ class IntroductionService:
     meeting with its ``introduction_id`` does so) or ``declined``.
     """
 
-    def __init__(self, backend: SearchBackend, observers: list[Observer] = ()):
+    def __init__(self, backend: SearchBackend, observers: list[Observer] = (), id_key: str | None = None):
         self.backend = backend
         self.observers = list(observers)
+        self.id_key = id_key
 
     @staticmethod
     def can_read(user: User, intro: dict) -> bool:
@@ -263,8 +293,10 @@ class IntroductionService:
         institution = self.backend.get(INSTITUTIONS, data["institution_id"])
         if institution is None:
             raise ValidationError(f"institution {data['institution_id']} does not exist", fields={"institution_id": ["no such institution"]})
-        doc_id = pair_id(need["id"], institution["id"])
-        current = self.backend.get(INTRODUCTIONS, doc_id)
+        doc_id = pair_id(INTRODUCTIONS, need["id"], institution["id"], require_key(self.id_key))
+        current = find_pair(self.backend, INTRODUCTIONS, doc_id, need["id"], institution["id"])
+        if current is not None:
+            doc_id = current["id"]  # a request stored under an earlier id keeps it
         if current is not None and current["status"] == "requested":
             raise Conflict("you have already asked for this introduction; staff will answer", fields={"institution_id": ["already requested"]})
         stamp = now_iso()

@@ -14,7 +14,7 @@ from ..core.users import User
 from ..errors import NotFound, ValidationError
 from ..search import Query, SearchBackend, Sort, Terms
 from ..core.calendar import utc_iso
-from .interests import emit, pair_id
+from .interests import emit
 
 DEALS, NEEDS = "deals", "needs"
 STAGES = ("screening", "due_diligence", "term_sheet", "funded", "passed")
@@ -48,7 +48,7 @@ class PipelineService:
         need = self.backend.get(NEEDS, need_id)
         if need is None:
             raise ValidationError(f"need {need_id} does not exist", fields={"need_id": ["no such need"]})
-        deal_id = pair_id(institution_id, need_id)
+        deal_id = f"{institution_id}--{need_id}"  # one deal per institution and need; seen by that institution only
         before = self.backend.get(DEALS, deal_id)
         stamp = utc_iso(clock.now())
         doc = {"institution_id": institution_id, "need_id": need_id, "need_title": need["title"],

@@ -22,11 +22,12 @@ blp = Blueprint("brokering", __name__, url_prefix="/api/v1",
 
 
 def interests() -> InterestService:
-    return InterestService(backend(), observers(), settings.working_days(current_app.config))
+    return InterestService(backend(), observers(), settings.working_days(current_app.config),
+                           id_key=settings.id_key(current_app.config))
 
 
 def introductions() -> IntroductionService:
-    return IntroductionService(backend(), observers())
+    return IntroductionService(backend(), observers(), id_key=settings.id_key(current_app.config))
 
 
 @blp.route("/interests")

@@ -18,6 +18,12 @@ def working_days(config) -> int:
     return _whole(config, "RESPONSE_DEADLINE_WORKING_DAYS", 1)
 
 
+def id_key(config) -> str:
+    """``SECRET_KEY``: answers' and introduction requests' ids are keyed with it (see
+    :func:`matchmaker.brokering.interests.pair_id`)."""
+    return config["SECRET_KEY"]
+
+
 def escalate_after(config) -> int:
     """``ESCALATE_AFTER_WORKING_DAYS``: how long past its deadline a late need goes to the lead."""
     return _whole(config, "ESCALATE_AFTER_WORKING_DAYS", 0)

@@ -4,8 +4,8 @@ need's status, so the dashboard, feeds and waiting list have something to show.
 Deterministic (``random.Random(2012)``) apart from being placed relative to the day of
 seeding: demo needs are published over the preceding ~six months, answers follow within
 days, meetings are held in the past or confirmed for the coming days.  Records have fixed
-ids (an answer has the id the API gives its need and institution, meetings
-``demo-meeting-N``), so seeding again leaves one copy; the needs' facts are then worked
+ids (an answer's drawn from the seeded random numbers, telling nothing of its need or
+institution; meetings ``demo-meeting-N``), so seeding again leaves one copy; the needs' facts are then worked
 out again from the records (an import replaces the needs without them).
 
 - open needs: about half get one to three answers (mostly in time, a few declined), some
@@ -24,7 +24,7 @@ from ..meetings.service import meeting_doc
 from ..search import Query, SearchBackend
 from ..core.calendar import ZONE_TIME, is_working_day, local_month, now_utc, utc_iso
 from ..brokering.facts import rebuild
-from ..brokering.interests import interest_doc, pair_id
+from ..brokering.interests import interest_doc
 
 SEED = 2012
 STAFF_ID = "staff"  # the demo staff account
@@ -40,6 +40,7 @@ def _fits(institution: dict, need: dict) -> bool:
 
 def seed_history(backend: SearchBackend, working_days: int = 3, now: datetime | None = None) -> dict[str, int]:
     rng = random.Random(SEED)
+    ids = random.Random(SEED + 1)  # apart, so that the history drawn from ``rng`` is what it was
     now = now or now_utc()
     institutions = sorted(backend.scan("institutions", Query()), key=lambda d: d["id"])
     needs = sorted(backend.scan("needs", Query()), key=lambda d: d["id"])
@@ -73,7 +74,7 @@ def seed_history(backend: SearchBackend, working_days: int = 3, now: datetime | 
         else:
             fields["note"] = "希望进一步了解公司经营情况 We would like to learn more."
         doc = interest_doc(need, institution, fields, utc_iso(at), working_days)
-        interests.append({**doc, "id": pair_id(need["id"], institution["id"])})  # the id the API uses for the pair
+        interests.append({**doc, "id": f"{ids.getrandbits(120):030x}"})  # fixed by the seed, telling nothing
         return at
 
     def meeting(need, institution, after, state, outcome=None):

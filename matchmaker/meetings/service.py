@@ -61,8 +61,8 @@ def answering_side(user: User, meeting: dict, side: str | None) -> str:
     """The side a user answers for: their own, or for staff the one they name."""
     own_side = party_side(user, meeting)
     if own_side is None:
-        if not user.is_staff:
-            raise Forbidden("only the two parties answer a meeting")
+        if not user.is_staff:  # not theirs: they may not even learn that it exists
+            raise NotFound(f"meeting {meeting['id']} not found")
         if side not in SIDES:
             raise ValidationError("say which party you answer for", fields={"side": ["enterprise or institution"]})
         return side
@@ -90,8 +90,8 @@ class MeetingService:
 
     def get(self, user: User, meeting_id: str) -> dict:
         meeting = self.fetch(meeting_id)
-        if not can_read(require_user(user), meeting):
-            raise Forbidden("only the two parties and zone staff see a meeting")
+        if not can_read(require_user(user), meeting):  # the same answer as for an id that does not exist
+            raise NotFound(f"meeting {meeting_id} not found")
         return meeting
 
     @staticmethod

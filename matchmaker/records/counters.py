@@ -6,6 +6,12 @@ workers).  These counters live in one small SQLite file in the data folder
 (``counters.sqlite3``, WAL mode), apart from the database of record: they are cheap to
 write, need no backup, and survive a restart.  Every method is one short transaction;
 times are wall-clock seconds (``time.time``), the same in every process.
+
+The request rates are Flask-Limiter's (:mod:`matchmaker.core.rate_limits`): its
+``limits`` package keeps counts in a *storage*, and those it ships are process memory,
+Redis, Memcached and MongoDB.  :class:`CountersStorage` is one more, registered for the
+scheme ``matchmaker-counters://``, over this file: what every worker shares, with no
+server to run.
 """
 from __future__ import annotations
 
@@ -16,12 +22,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from limits.storage import Storage
+
 #: what a caller catches when the shared file cannot be used (a full or broken disk)
 STORE_ERRORS = (sqlite3.Error, OSError)
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, window INTEGER NOT NULL, count INTEGER NOT NULL,
-                                 PRIMARY KEY (key, window)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counts (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
 CREATE TABLE IF NOT EXISTS lockouts (key TEXT PRIMARY KEY, until REAL NOT NULL) WITHOUT ROWID;
@@ -44,18 +51,32 @@ class SharedCounters:
             self._local.db, self._local.pid = db, os.getpid()
         return db
 
-    # -- fixed windows: requests per minute ----------------------------------------------------
-    def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
-        """Count one event for ``key`` in the current window; (events so far, seconds left)."""
+    # -- counts that expire: request rates ------------------------------------------------------
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Add ``amount`` to ``key``'s count, which starts again from nothing ``expiry``
+        seconds after its first event; the count so far."""
         now = self.clock()
-        window = int(now // window_seconds)
         db = self._db()
         (count,) = db.execute(
-            "INSERT INTO hits (key, window, count) VALUES (?, ?, 1) "
-            "ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count", (key, window)).fetchone()
-        if count == 1 and window % 16 == 0:  # now and then: forget old windows
-            db.execute("DELETE FROM hits WHERE window < ?", (window - 1,))
-        return count, max(1, int((window + 1) * window_seconds - now + 0.999))
+            "INSERT INTO counts (key, count, expires) VALUES (:key, :amount, :until) ON CONFLICT (key) DO UPDATE SET "
+            "count = CASE WHEN expires <= :now THEN excluded.count ELSE count + excluded.count END, "
+            "expires = CASE WHEN expires <= :now THEN excluded.expires ELSE expires END RETURNING count",
+            {"key": key, "amount": amount, "until": now + expiry, "now": now}).fetchone()
+        if count == amount and int(now) % 16 == 0:  # now and then: forget what has expired
+            db.execute("DELETE FROM counts WHERE expires <= ?", (now,))
+        return count
+
+    def count(self, key: str) -> tuple[int, float]:
+        """(``key``'s count, when it expires); (0, now) when it has none."""
+        now = self.clock()
+        row = self._db().execute("SELECT count, expires FROM counts WHERE key = ? AND expires > ?", (key, now)).fetchone()
+        return (row[0], row[1]) if row else (0, now)
+
+    def forget(self, key: str | None = None) -> int:
+        """Drop ``key``'s count, or every count; how many were dropped."""
+        db = self._db()
+        cursor = db.execute("DELETE FROM counts WHERE key = ?", (key,)) if key else db.execute("DELETE FROM counts")
+        return cursor.rowcount
 
     # -- failures in a sliding window, and lockouts ----------------------------------------------
     def add_failure(self, key: str, window_seconds: float) -> int:
@@ -100,6 +121,47 @@ class SharedCounters:
         if db is not None and self._local.pid == os.getpid():
             db.close()
         self._local.db = None
+
+
+class CountersStorage(Storage):
+    """A ``limits`` storage (fixed windows) over :class:`SharedCounters`:
+    ``matchmaker-counters:///path/to/counters.sqlite3``, or ``matchmaker-counters://`` with
+    the ``counters`` option (the app's own, as :mod:`matchmaker.core.rate_limits` passes)."""
+
+    STORAGE_SCHEME = ["matchmaker-counters"]
+    base_exceptions = STORE_ERRORS
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, counters: SharedCounters | None = None,
+                 **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        if counters is None:
+            path = (uri or "").partition("://")[2]
+            if not path:
+                raise ValueError("matchmaker-counters:// needs the path of the counters file, or the counters option")
+            counters = SharedCounters(path)
+        self.counters = counters
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return self.counters.incr(key, expiry, amount)
+
+    def get(self, key: str) -> int:
+        return self.counters.count(key)[0]
+
+    def get_expiry(self, key: str) -> float:
+        return self.counters.count(key)[1]
+
+    def check(self) -> bool:
+        try:
+            self.counters.count("check")
+        except STORE_ERRORS:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        return self.counters.forget()
+
+    def clear(self, key: str) -> None:
+        self.counters.forget(key)
 
 
 def counters(app) -> SharedCounters:

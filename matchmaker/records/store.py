@@ -56,6 +56,8 @@ class RecordStore:
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         self.url = url
         self.is_sqlite = url.startswith("sqlite:")
+        #: seconds PostgreSQL lets one statement run (None: no limit); migrations have none
+        self.statement_timeout: float | None = None
         self._engines: tuple[Engine, Engine] | None = None
         self._pid: int | None = None
         self._local = threading.local()
@@ -64,7 +66,8 @@ class RecordStore:
     # -- engines ------------------------------------------------------------------------
     def _make_engines(self) -> tuple[Engine, Engine]:
         if not self.is_sqlite:
-            engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            options = {"options": f"-c statement_timeout={int(self.statement_timeout * 1000)}"} if self.statement_timeout else {}
+            engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=options)
             return engine, engine
         Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         return self._sqlite_engine(immediate=True), self._sqlite_engine(immediate=False)
@@ -114,6 +117,8 @@ class RecordStore:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.transaction() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SET LOCAL statement_timeout = 0"))  # a migration may take long: let it
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 

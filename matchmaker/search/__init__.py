@@ -25,6 +25,16 @@ ALIASES = {"sqlite": "embedded", "tantivy": "embedded"}
 
 
 def create_backend(config: dict) -> SearchBackend:
+    """The backend the configuration names, with the time budget of its searches
+    (``SEARCH_TIME_BUDGET_SECONDS``) and of a database server's statements
+    (``DATABASE_STATEMENT_TIMEOUT_SECONDS``)."""
+    backend = _create_backend(config)
+    backend.set_budget(float(config.get("SEARCH_TIME_BUDGET_SECONDS") or 0),
+                       float(config.get("DATABASE_STATEMENT_TIMEOUT_SECONDS") or 0))
+    return backend
+
+
+def _create_backend(config: dict) -> SearchBackend:
     """The backend the configuration names, built from ``search_mappings/``.
 
     The cluster settings are checked here, when the service starts: a mistake is a

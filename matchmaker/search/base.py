@@ -52,6 +52,19 @@ class SearchBackend(ABC):
     def spec(self, index: str) -> IndexSpec:
         return self.indexes[index]
 
+    # -- the cost budget ----------------------------------------------------------------
+    #: Seconds one ``search`` may take (None: no limit).  A backend that honours it stops a
+    #: search that would run past it and raises SearchUnavailable (503, Retry-After), so that
+    #: one costly query cannot hold a worker.
+    time_budget: float | None = None
+    #: Seconds one statement may run in a database server of record (PostgreSQL), if any.
+    statement_timeout: float | None = None
+
+    def set_budget(self, time_budget: float | None, statement_timeout: float | None = None) -> None:
+        """Set both limits (``create_backend`` does, from the settings); 0 or None: none."""
+        self.time_budget = time_budget or None
+        self.statement_timeout = statement_timeout or None
+
     # -- life cycle -------------------------------------------------------------------
     @abstractmethod
     def init(self) -> None:

@@ -627,7 +627,10 @@ class ClusterBackend(SearchBackend):
     def search(self, index: str, query: Query) -> SearchResult:
         spec = self.spec(index)
         check_window(query)
-        answer = self._search(_path(self.alias(index), "_search"), dsl.search_body(spec, query))
+        body = dsl.search_body(spec, query)
+        if self.time_budget:  # the engine stops at it and says timed_out: SearchUnavailable (_search)
+            body["timeout"] = f"{max(1, int(self.time_budget * 1000))}ms"
+        answer = self._search(_path(self.alias(index), "_search"), body)
         return dsl.read_search(spec, query, answer, self._doc)
 
     def _search(self, path: str, body: dict) -> dict:

@@ -17,6 +17,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -34,6 +35,8 @@ from .query import BulkError, BulkResult, Query, Range, SearchResult, Terms, che
 log = logging.getLogger(__name__)
 LEGACY_FILE = "matchmaker.sqlite3"  # the data file of the sqlite backend
 _BUILD_BATCH = 1000
+#: Retry-After of a search stopped at its time budget.
+BUDGET_RETRY_AFTER = 5
 
 
 def tantivy_factory(path: Path, spec: IndexSpec):
@@ -67,6 +70,10 @@ class EmbeddedBackend(SearchBackend):
         self.indexer.release()
         self.folders.close()
         self.store.close()
+
+    def set_budget(self, time_budget: float | None, statement_timeout: float | None = None) -> None:
+        super().set_budget(time_budget, statement_timeout)
+        self.store.statement_timeout = self.statement_timeout  # the records' server (PostgreSQL) enforces it
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -197,6 +204,7 @@ class EmbeddedBackend(SearchBackend):
         check_window(query)
         self._catch_up()
         target = self._live()[index]
+        started = time.monotonic()
         try:
             hits = target.search(query)
         except MatchmakerError:
@@ -204,6 +212,11 @@ class EmbeddedBackend(SearchBackend):
         except Exception as exc:  # the engine failed, not the query
             log.error("search of %s failed: %s", index, exc)
             raise SearchUnavailable(f"the search index failed ({exc}); retry shortly") from None
+        if self.time_budget and time.monotonic() - started > self.time_budget:
+            # tantivy's bindings cannot interrupt a query: one past its budget stops here,
+            # before its page is read, and the worker is free for the next request
+            raise SearchUnavailable(f"the search ran past its budget of {self.time_budget:g} seconds and was stopped; "
+                                    "narrow it, or try again shortly", retry_after=BUDGET_RETRY_AFTER)
         docs = self.store.get_many(index, hits.ids)
         return SearchResult(items=[docs[i] for i in hits.ids if i in docs], total=hits.total,
                             facets=hits.facets, sums=hits.sums)

@@ -30,11 +30,12 @@ ZONE_OFFSET = "+08:00"
 
 
 def interest_service() -> InterestService:
-    return InterestService(backend(), observers(), settings.working_days(current_app.config))
+    return InterestService(backend(), observers(), settings.working_days(current_app.config),
+                           id_key=settings.id_key(current_app.config))
 
 
 def intro_service() -> IntroductionService:
-    return IntroductionService(backend(), observers())
+    return IntroductionService(backend(), observers(), id_key=settings.id_key(current_app.config))
 
 
 def meeting_service() -> MeetingService:

@@ -88,3 +88,26 @@ def test_the_lockout_holds_across_two_worker_processes(tmp_path):
         assert statuses[:5] == [401] * 5
         assert statuses[5:] == [429] * 3, statuses
         assert r.headers.get("Retry-After") and r.headers.get("Cache-Control") == "no-store"
+
+
+@pytest.mark.slow
+def test_the_rate_limits_hold_across_two_worker_processes(tmp_path):
+    """Flask-Limiter over the shared counters file: one user's budget is the same whichever
+    worker answers (counted per process, two workers would let twice as many through)."""
+    assert cli(tmp_path, "init").returncode == 0
+    made = cli(tmp_path, "users", "create", "dana", "--role", "staff", "--password-stdin", input="a long pass phrase 1\n")
+    assert made.returncode == 0, made.stderr
+    env = {"MATCHMAKER_RATE_LIMIT_PER_MINUTE": "6", "MATCHMAKER_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "0"}
+    with Server(tmp_path, workers=2, extra_env=env) as server:
+        headers = {**server.token("dana", "a long pass phrase 1"), "Connection": "close"}
+        statuses = []
+        for _ in range(9):  # a fresh connection each time: the kernel spreads them over both workers
+            with requests.Session() as session:
+                r = session.get(server.url + "/api/v1/auth/me", headers=headers, timeout=10)
+                statuses.append(r.status_code)
+                if r.status_code == 429:
+                    refused = r
+        assert statuses == [200] * 6 + [429] * 3, statuses
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert refused.json()["code"] == 429 and "6 a minute" in refused.json()["message"]
+        assert refused.headers.get("Cache-Control") == "no-store"

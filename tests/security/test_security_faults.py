@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from matchmaker import create_app
 from matchmaker.faults import check_data_folder
@@ -172,3 +173,67 @@ def test_serve_warns_at_start_of_a_damaged_database(stopped_world):
         server.terminate()
         server.communicate(timeout=30)
     assert first.startswith("warning:") and str(database) in first and "damaged" in first, first
+
+
+def test_reads_go_on_when_the_disk_was_full_before_the_start(world_on_disk, monkeypatch):
+    """The service stopped, the disk filled, the service started again: SQLite's WAL needs
+    its ``-shm`` file, which there is no room to make; the records open read-only instead,
+    so reads answer (and writes say 507, as on a disk that filled while running)."""
+    app, client, staff, disk = world_on_disk
+    get_backend(app).close()
+    data = disk / "data"
+    assert not list(data.glob("*-shm")), list(data.iterdir())  # a clean stop leaves none
+    fill(disk)
+    monkeypatch.setattr("matchmaker.search.sqlite.READ_ONLY_SECONDS", 0)  # each use tries for a writable one: no waiting here
+    again = create_app({"TESTING": True, "DATA_DIR": str(data)})
+    try:
+        client = again.test_client()
+        r = client.get(f"{API}/institutions", headers=staff)
+        assert r.status_code == 200, r.get_json()
+        assert r.get_json()["total"] == 1
+        assert client.get(f"{API}/auth/me", headers=staff).status_code == 200
+        r = client.post(f"{API}/institutions", json=institution_doc(name="满盘"), headers=staff)
+        assert r.status_code == 507 and "disk space" in r.get_json()["message"]
+        # room again: the next connection is a writable one
+        for filler in disk.glob("filler-*"):
+            filler.unlink()
+        assert client.post(f"{API}/institutions", json=institution_doc(name="有空间"), headers=staff).status_code == 201
+        assert client.get(f"{API}/institutions", headers=staff).get_json()["total"] == 2
+    finally:
+        get_backend(again).close()
+
+
+@pytest.mark.slow
+def test_the_server_started_on_a_full_disk_serves_reads(small_disk):
+    """``matchmaker serve`` (two workers) on a disk that filled while it was stopped: it
+    warns, and answers reads; a write is 507."""
+    from tests.server import Server
+
+    data = small_disk / "data"
+    assert cli(data, "init").returncode == 0
+    made = subprocess.run([sys.executable, "-m", "matchmaker.cli", "users", "create", "erin", "--role", "staff",
+                           "--password-stdin"], input="a long pass phrase 2\n", capture_output=True, text=True,
+                          env={**os.environ, "MATCHMAKER_DATA_DIR": str(data)}, timeout=120)
+    assert made.returncode == 0, made.stderr
+    env = {"MATCHMAKER_RATE_LIMIT_ENABLED": "false"}
+    with Server(data, workers=2, extra_env=env) as server:
+        headers = server.token("erin", "a long pass phrase 2")
+        assert requests.post(server.url + f"{API}/institutions", json=institution_doc(), headers=headers, timeout=10).status_code == 201
+    # the last connection to close checkpoints the WAL and removes -wal and -shm (whatever
+    # the stopped workers left): the state of a clean stop
+    import sqlite3
+    last = sqlite3.connect(data / "matchmaker.sqlite3")
+    last.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    last.close()
+    assert not list(data.glob("matchmaker.sqlite3-*")), list(data.iterdir())
+    fill(small_disk)
+    with Server(data, workers=2, extra_env=env) as server:
+        server.process.terminate()
+        said = server.process.communicate(timeout=30)[0]
+    assert "0 MiB free" in said and "damaged" not in said, said  # full, and the database is sound
+    with Server(data, workers=2, extra_env=env) as server:
+        for _ in range(4):  # fresh connections: both workers
+            r = requests.get(server.url + f"{API}/institutions", headers={**headers, "Connection": "close"}, timeout=10)
+            assert r.status_code == 200 and r.json()["total"] == 1, r.text
+        r = requests.post(server.url + f"{API}/institutions", json=institution_doc(name="满盘"), headers=headers, timeout=10)
+        assert r.status_code == 507 and "disk space" in r.json()["message"]

@@ -100,8 +100,8 @@ def test_others_cannot_reach_a_meeting_or_answer_for_a_party(world_app):
     meeting_id = r.headers["Location"].rsplit("/", 1)[1]
     for who in ("ent_b", "inst_b"):
         other = signed_in(world_app, who)
-        assert other.get(f"/meetings/{meeting_id}").status_code == 403
-        assert other.post(f"/meetings/{meeting_id}/answer", {"answer": "declined"}).status_code == 403
+        assert other.get(f"/meetings/{meeting_id}").status_code == 404  # not theirs: as if it did not exist
+        assert other.post(f"/meetings/{meeting_id}/answer", {"answer": "declined"}).status_code == 404
         assert other.post(f"/meetings/{meeting_id}/held").status_code == 403
         assert other.get(f"/meetings/new?need_id={w['needs']['a_open']['id']}&institution_id={w['inst_a']['id']}").status_code in (403,)
         assert other.get("/staff/brokering").status_code == 403
