@@ -215,11 +215,25 @@ class RecordStore:
                 found.update((doc_id, self._doc(doc_id, version, body)) for doc_id, version, body in rows)
         return found
 
-    def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list[str]] | None = None) -> Iterator[dict]:
+    def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list] | None = None,
+             between: dict[str, tuple] | None = None) -> Iterator[dict]:
         """Every document of ``index`` in id order, read in batches (each its own read);
-        ``equal`` narrows in SQL to documents whose top-level string field (or ``id``) is
-        one of the values given."""
-        narrowing = [self._field(field).in_(values) for field, values in (equal or {}).items()]
+        ``equal`` narrows in SQL to documents whose top-level field (or ``id``) is one of
+        the values given (strings, or numbers: not booleans), ``between`` to those whose
+        top-level numeric field lies within (low, high), either bound None for open."""
+        narrowing = []
+        for field, values in (equal or {}).items():
+            numbers = [v for v in values if not isinstance(v, str)]
+            if numbers and len(numbers) < len(values):
+                continue  # strings and numbers at once: not narrowed here
+            narrowing.append((self._number(field) if numbers else self._field(field)).in_(values))
+        for field, (low, high) in (between or {}).items():
+            column = self._number(field)
+            narrowing.append(column.is_not(None))
+            if low is not None:
+                narrowing.append(column >= low)
+            if high is not None:
+                narrowing.append(column <= high)
         last = None
         while True:
             query = select(documents.c.id, documents.c.version, documents.c.body).where(
@@ -243,6 +257,15 @@ class RecordStore:
         from sqlalchemy.dialects.postgresql import JSONB
 
         return cast(documents.c.body, JSONB)[field].astext
+
+    def _number(self, field: str):
+        """A top-level numeric field of the JSON body, in SQL (NULL when absent)."""
+        if self.is_sqlite:
+            return func.json_extract(documents.c.body, f'$."{field}"')
+        from sqlalchemy import Numeric
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(cast(documents.c.body, JSONB)[field].astext, Numeric)
 
     def count(self, index: str) -> int:
         with self.reading() as conn:
@@ -333,6 +356,12 @@ class RecordStore:
                 select(outbox.c.seq, outbox.c.index_name, outbox.c.doc_id)
                 .where(outbox.c.applied_at.is_(None)).order_by(outbox.c.seq).limit(limit)
             )]
+
+    def last_seq(self) -> int:
+        """The newest outbox row's number (0 when empty); inside a write transaction the
+        transaction's own last row, since write transactions are serialized."""
+        with self.reading() as conn:
+            return conn.execute(select(func.max(outbox.c.seq))).scalar_one() or 0
 
     def since_build(self) -> list[tuple[int, str, str]]:
         """Every outbox row still kept, applied or not (what a rebuild must apply again)."""

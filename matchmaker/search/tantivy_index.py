@@ -23,10 +23,11 @@ import json
 import math
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import tantivy
 
@@ -413,6 +414,7 @@ class TantivyIndex:
                 self._writer = self._index.writer(self._heap_size, self._writer_threads)
             except ValueError as exc:
                 raise ConfigurationError(f"another process writes to the search index in {self.path} ({exc})") from None
+            _WRITING.add(self)
         return self._writer
 
     def prepare(self, docs: list[dict]) -> list[dict]:
@@ -662,3 +664,23 @@ class _Ranking:
             kind = tantivy.FieldType.Float if f.kind == "float" else tantivy.FieldType.Integer
             return tantivy.Query.range_query(self.s.schema, f.name, kind, value, value)
         return tantivy.Query.term_query(self.s.schema, f.name, value, index_option="basic")
+
+
+#: Indexes of this process with a writer open.  A forked child must neither use nor drop
+#: the parent's writers (dropping one joins threads the child does not have): it keeps
+#: them, unused, for good.
+_WRITING: "weakref.WeakSet[TantivyIndex]" = weakref.WeakSet()
+_ORPHANS: list = []
+
+
+def _orphan_writers_in_child() -> None:
+    for index in list(_WRITING):
+        if index._writer is not None:
+            _ORPHANS.append(index._writer)
+            index._writer = None
+        index._write_lock = threading.Lock()
+        index._reload_lock = threading.Lock()
+    _WRITING.clear()
+
+
+os.register_at_fork(after_in_child=_orphan_writers_in_child)
