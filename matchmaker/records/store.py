@@ -14,21 +14,35 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, bindparam, cast, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy.exc import DisconnectionError
 
 from ..errors import ConfigurationError, DuplicateDocument, NoSuchDocument, check_version
+from ..faults import readable_when_full
 from .tables import documents, outbox, record_state
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The one advisory lock every PostgreSQL write transaction takes (any fixed number works).
 WRITE_LOCK = 0x6D6D_7265  # "mmre"
 _BATCH = 500
+#: How long a pooled read-only stand-in for a full disk's database is used before the
+#: next checkout tries for a writable connection again (the disk may have room by then).
+READ_ONLY_SECONDS = 2.0
+
+
+class _ReadOnlyConnection(sqlite3.Connection):
+    """A connection to a full disk's database as it stands in its file (see
+    :func:`~matchmaker.faults.readable_when_full`); ``until``: when to try for a writable one."""
+
+    until = 0.0
 
 
 def utc_stamp() -> str:
@@ -76,14 +90,35 @@ class RecordStore:
         """pysqlite's own transaction handling is switched off, so that SQLAlchemy's
         begin is a real BEGIN: IMMEDIATE for writers (the write lock up front, so two
         read-modify-writes cannot deadlock on upgrading), deferred for readers."""
-        engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False},
-                               pool_size=16, max_overflow=16)
+        path = self.url[len("sqlite:///"):]
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if not readable_when_full(path, exc):
+                    raise
+                # no room for the -shm file WAL needs: read the file as it stands; writes fail (507)
+                conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False,
+                                       isolation_level=None, factory=_ReadOnlyConnection)
+                conn.until = time.monotonic() + READ_ONLY_SECONDS
+            return conn
+
+        engine = create_engine(self.url, creator=connect, pool_size=16, max_overflow=16)
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record):
-            dbapi_connection.isolation_level = None
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+        def _connect(dbapi_connection, record):
+            for pragma in ("synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
                 dbapi_connection.execute(f"PRAGMA {pragma}")
+            record.info["fresh"] = True
+
+        @event.listens_for(engine, "checkout")
+        def _checkout(dbapi_connection, record, _proxy):
+            fresh = record.info.pop("fresh", False)
+            if not fresh and isinstance(dbapi_connection, _ReadOnlyConnection) and time.monotonic() >= dbapi_connection.until:
+                raise DisconnectionError("a read-only stand-in for a full disk: try for a writable connection")
 
         @event.listens_for(engine, "begin")
         def _begin(connection):

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import MatchmakerError, SearchUnavailable, ValidationError
+from ..errors import MatchmakerError, SearchOverBudget, SearchUnavailable, ValidationError
 from ..records import RecordStore
 from ..records.store import dump
 from .filters import compile_clause
@@ -215,8 +215,7 @@ class EmbeddedBackend(SearchBackend):
         if self.time_budget and time.monotonic() - started > self.time_budget:
             # tantivy's bindings cannot interrupt a query: one past its budget stops here,
             # before its page is read, and the worker is free for the next request
-            raise SearchUnavailable(f"the search ran past its budget of {self.time_budget:g} seconds and was stopped; "
-                                    "narrow it, or try again shortly", retry_after=BUDGET_RETRY_AFTER)
+            raise SearchOverBudget(seconds=f"{self.time_budget:g}", retry_after=BUDGET_RETRY_AFTER)
         docs = self.store.get_many(index, hits.ids)
         return SearchResult(items=[docs[i] for i in hits.ids if i in docs], total=hits.total,
                             facets=hits.facets, sums=hits.sums)

@@ -379,15 +379,27 @@ class Indexer:
             self._watcher.start()
 
     def _watch(self) -> None:
-        while self._keeps():
+        """Hand the lock over when idle or asked; checks only while keeping it, under the
+        thread lock, so that after :meth:`release` nothing here opens a file again."""
+        while True:
             time.sleep(WATCH_EVERY)
-            idle = time.monotonic() - self._last_use > KEEP_IDLE
-            if (idle or self._someone_waits()) and self._thread_lock.acquire(blocking=False):
+            if not self._keeps():
+                return
+            if not self._thread_lock.acquire(blocking=False):
+                continue  # a drain is under way
+            try:
+                if not self._keeps():
+                    return
+                idle = time.monotonic() - self._last_use > KEEP_IDLE
                 try:
-                    if self._keeps():
-                        self._let_go()
-                finally:
-                    self._thread_lock.release()
+                    hand_over = idle or self._someone_waits()
+                except OSError:  # the want file cannot be opened (a read-only folder): let go
+                    hand_over = True
+                if hand_over:
+                    self._let_go()
+                    return
+            finally:
+                self._thread_lock.release()
 
     @contextmanager
     def exclusive(self, timeout: float | None = LOCK_WAIT) -> Iterator[bool]:
@@ -419,10 +431,17 @@ class Indexer:
             self._thread_lock.release()
 
     def release(self) -> None:
-        """Let go of the lock and the writers now (before a fork, at close)."""
+        """Let go of the lock, the writers and the want file now (before a fork, at close):
+        nothing of this process stays open in the data folder."""
         with self._thread_lock:
             if self._keeps():
                 self._let_go()
+            fd, self._want_fd = self._want_fd, None
+            if fd is not None and self._want_pid == os.getpid():
+                os.close(fd)
+        watcher = self._watcher
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join()  # it sees the lock let go within WATCH_EVERY and ends
 
     def drain(self, timeout: float | None = LOCK_WAIT, known: Known | None = None) -> bool:
         """Apply every pending row; True when the outbox is empty, False when the index
