@@ -26,6 +26,19 @@ if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
     os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
 
 
+@pytest.fixture(autouse=True)
+def _no_backend_outlives_its_test():
+    """Whatever a test opened (an app of its own, a CLI in-process), no indexer thread,
+    kept writer or index lock of it outlives the test: each is let go of after it."""
+    yield
+    from matchmaker.search.indexer import _INDEXERS
+
+    for indexer in list(_INDEXERS):
+        indexer.release()
+        indexer.folders.close()
+        indexer.store.close()
+
+
 @pytest.fixture(scope="session")
 def password_hash():
     """Argon2id is slow on purpose: hash the test password once per run."""
