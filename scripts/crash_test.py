@@ -9,7 +9,6 @@ with a 2xx is there, with the value acknowledged last.
 
     .venv/bin/python scripts/crash_test.py                 # 20 rounds of about 2 s
     .venv/bin/python scripts/crash_test.py --rounds 200 --workers 2
-    MATCHMAKER_SEARCH_BACKEND=tantivy .venv/bin/python scripts/crash_test.py   # records + tantivy
 
 Exit status 0 when every round holds; otherwise it prints what was lost and exits 1.
 """
@@ -118,15 +117,12 @@ def writer(api: str, headers: dict, enterprise_id: str, ledger: Ledger, stop: th
 
 def stored_amounts(data_dir: Path) -> tuple[str, dict[str, int]]:
     """The database file's integrity verdict and each stored need's amount, read with the
-    server down: the sqlite backend's file, or the tantivy backend's records."""
-    records = os.environ.get("MATCHMAKER_SEARCH_BACKEND") == "tantivy"
-    db = sqlite3.connect(data_dir / ("records.sqlite3" if records else "matchmaker.sqlite3"))
+    server down: the embedded backend's records file."""
+    db = sqlite3.connect(data_dir / "records.sqlite3")
     try:
         verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
-        if records:
-            rows = db.execute("SELECT id, body FROM documents WHERE index_name = 'needs'")
-            return verdict, {need_id: json.loads(body).get("amount") for need_id, body in rows}
-        return verdict, dict(db.execute("SELECT id, amount FROM needs"))
+        rows = db.execute("SELECT id, body FROM documents WHERE index_name = 'needs'")
+        return verdict, {need_id: json.loads(body).get("amount") for need_id, body in rows}
     finally:
         db.close()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -16,6 +17,26 @@ from matchmaker.storage import get_backend
 from tests.engines import drop_indices, engine_url, test_backend, unique_prefix
 
 PASSWORD = "correct horse battery"
+
+# The tests' data folders (tmp_path) live in memory where the machine has /dev/shm: a
+# tantivy commit syncs every new file, 30-100 ms a write on a busy shared disk, which would
+# dominate the suite, and nothing a test checks depends on the disk (a SIGKILL leaves
+# tmpfs as it leaves a disk).  PYTEST_DEBUG_TEMPROOT=/some/dir chooses another place.
+if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+
+
+@pytest.fixture(autouse=True)
+def _no_backend_outlives_its_test():
+    """Whatever a test opened (an app of its own, a CLI in-process), no indexer thread,
+    kept writer or index lock of it outlives the test: each is let go of after it."""
+    yield
+    from matchmaker.search.indexer import _INDEXERS
+
+    for indexer in list(_INDEXERS):
+        indexer.release()
+        indexer.folders.close()
+        indexer.store.close()
 
 
 @pytest.fixture(scope="session")

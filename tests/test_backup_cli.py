@@ -34,12 +34,12 @@ def test_online_backup_during_writes_restores_and_compares(tmp_path):
         writer = threading.Thread(target=keep_writing)
         writer.start()
         try:
-            result = cli(live_dir, "backup", str(tmp_path / "backup.sqlite3"))
+            result = cli(live_dir, "backup", str(tmp_path / "backup.jsonl.gz"))
         finally:
             stop.set()
             writer.join()
     assert result.returncode == 0, result.stderr
-    assert cli(restored_dir, "restore", str(tmp_path / "backup.sqlite3"), "--yes").returncode == 0
+    assert cli(restored_dir, "restore", str(tmp_path / "backup.jsonl.gz"), "--yes").returncode == 0
 
     live = get_backend(create_app({"DATA_DIR": str(live_dir)}))
     restored = get_backend(create_app({"DATA_DIR": str(restored_dir)}))
@@ -63,12 +63,12 @@ def test_restore_keeps_the_data_it_replaces_as_a_dated_safety_copy(tmp_path):
     backend = get_backend(create_app({"DATA_DIR": str(data)}))
     backend.init()
     backend.create("needs", need_doc("e1", title="在备份里"), doc_id="in-backup")
-    backend.backup(tmp_path / "backup.sqlite3")
+    backend.backup(tmp_path / "backup.jsonl.gz")
     backend.create("needs", need_doc("e1", title="备份之后"), doc_id="after-backup")
     backend.close()
-    result = cli(data, "restore", str(tmp_path / "backup.sqlite3"), "--yes")
+    result = cli(data, "restore", str(tmp_path / "backup.jsonl.gz"), "--yes")
     assert result.returncode == 0, result.stderr
-    (safety,) = (data / "safety").glob("before-restore-*.sqlite3")
+    (safety,) = (data / "safety").glob("before-restore-*.jsonl.gz")
     assert str(safety) in result.stdout
     restored = get_backend(create_app({"DATA_DIR": str(data)}))
     assert restored.get("needs", "after-backup") is None and restored.get("needs", "in-backup")

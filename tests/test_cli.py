@@ -8,7 +8,6 @@ import json
 from datetime import date
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -90,7 +89,7 @@ def documents(backend) -> dict:
 def test_init_is_idempotent(tmp_path):
     first = ok(run(tmp_path, "init"))
     assert str(tmp_path) in first.stdout
-    assert (tmp_path / "matchmaker.sqlite3").exists()
+    assert (tmp_path / "records.sqlite3").exists() and (tmp_path / "search" / "CURRENT").exists()
     with app_on(tmp_path) as (app, backend):
         stored = EnterpriseService(backend).insert(enterprise_doc())
     ok(run(tmp_path, "init"))
@@ -335,9 +334,11 @@ def test_reindex_rebuilds_the_search_structures(tmp_path):
 
     assert find("担保") == ["guarantor"]
     # lose the full-text index behind the backend's back, as a crash or a bad upgrade might
-    with sqlite3.connect(tmp_path / "matchmaker.sqlite3") as db:
-        db.execute('DELETE FROM "institutions__fts"')
-    db.close()
+    with app_on(tmp_path) as (app, backend):
+        index = backend.folders.live()["institutions"]
+        index.clear()
+        index.commit()
+        index.close()
     assert find("担保") == []
 
     result = ok(run(tmp_path, "reindex"))

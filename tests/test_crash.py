@@ -11,19 +11,17 @@ pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "crash_test.py"
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "tantivy"])
-def test_acknowledged_writes_survive_sigkill(tmp_path, backend):
+def test_acknowledged_writes_survive_sigkill(tmp_path):
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--rounds", "20", "--seconds", "1.0", "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=240, env={**os.environ, "MATCHMAKER_SEARCH_BACKEND": backend},
+        capture_output=True, text=True, timeout=240, env=dict(os.environ),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "20 rounds" in result.stdout and "all present and searchable; integrity ok" in result.stdout
     assert result.stdout.count("; ok") == 20
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "tantivy"])
-def test_an_import_killed_half_way_is_completed_by_running_it_again(tmp_path, backend):
+def test_an_import_killed_half_way_is_completed_by_running_it_again(tmp_path):
     import json
     import signal
     import time
@@ -36,7 +34,7 @@ def test_an_import_killed_half_way_is_completed_by_running_it_again(tmp_path, ba
     path = tmp_path / "needs.jsonl"  # needs without ids: each gets one from its content
     path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
     data = tmp_path / "data"
-    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data), "MATCHMAKER_SEARCH_BACKEND": backend}
+    env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data)}
     command = [sys.executable, "-m", "matchmaker.cli", "import", str(path)]
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(3)
@@ -44,7 +42,7 @@ def test_an_import_killed_half_way_is_completed_by_running_it_again(tmp_path, ba
     first.wait()
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
-    store = create_backend({"DATA_DIR": str(data), "SEARCH_BACKEND": backend})
+    store = create_backend({"DATA_DIR": str(data)})
     store.init()
     try:
         assert store.count("needs") == 20_000 == len({d["title"] for d in store.scan("needs")})

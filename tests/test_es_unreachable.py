@@ -61,4 +61,4 @@ def test_elasticsearch_backend_needs_a_url(tmp_path, monkeypatch):
 def test_unknown_backend_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "mongo")
     result = cli(tmp_path, "init")
-    assert result.returncode != 0 and "embedded, tantivy, elasticsearch, opensearch" in result.stderr
+    assert result.returncode != 0 and "embedded, elasticsearch, opensearch" in result.stderr

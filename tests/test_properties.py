@@ -4,16 +4,14 @@
   succeeds or raises our ``matchmaker.errors.ValidationError``: never another exception.
 - A valid document's loaded form validates again to itself.
 - ``tokenize`` never raises, and gives lower-case, non-empty tokens without spaces.
-- ``match_expression`` of any text is None or an FTS5 query SQLite accepts.
 - Any search string gets a 200 from the needs and institutions searches.
 """
 from __future__ import annotations
 
 import copy
-import sqlite3
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 from matchmaker.accounts.schemas import PasswordChangeSchema, TokenRequestSchema, UserCreateSchema, UserUpdateSchema
@@ -23,7 +21,6 @@ from matchmaker.errors import ValidationError
 from matchmaker.institutions.schemas import InstitutionSchema, InstitutionUpdateSchema
 from matchmaker.needs.schemas import NeedSchema, NeedUpdateSchema
 from matchmaker.search.analysis import analyzed, tokenize
-from matchmaker.search.sqlite import match_expression
 
 API = "/api/v1"
 SETTINGS = settings(max_examples=200, deadline=None, database=None, derandomize=True,
@@ -172,32 +169,6 @@ cjk_text = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x
 def test_tokenize_is_idempotent_on_cjk_and_digits(text):
     """Bigrams, lone characters and numbers analyse to themselves: re-analysing the index text changes nothing."""
     assert tokenize(analyzed(text)) == tokenize(text)
-
-
-@pytest.fixture(scope="module")
-def fts():
-    db = sqlite3.connect(":memory:")
-    # the backend's own tokenizer (matchmaker/search/sqlite.py)
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='unicode61 remove_diacritics 0')")
-    for text in ["新能源汽车电池 battery patents", "融资担保 guarantee loans", "the école of finance ǆ"]:
-        db.execute("INSERT INTO t(body) VALUES (?)", (analyzed(text),))
-    yield db
-    db.close()
-
-
-@SETTINGS
-@given(text=search_text, all_tokens=st.booleans())
-def test_match_expression_is_none_or_accepted_by_fts5(fts, text, all_tokens):
-    expression = match_expression(text, all_tokens=all_tokens)
-    if expression is None:
-        assert tokenize(text) == []
-        return
-    fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall()  # raises on a syntax error
-
-
-@pytest.mark.parametrize("text", ["新能源汽车电池", "batteries", "École", "ǅ"])
-def test_match_expression_finds_what_was_indexed(fts, text):
-    assert fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (match_expression(text),)).fetchall()
 
 
 # -- the API ---------------------------------------------------------------------------------

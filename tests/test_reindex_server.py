@@ -1,4 +1,4 @@
-"""`matchmaker reindex` beside a running server (two workers) on the tantivy backend (records + tantivy):
+"""`matchmaker reindex` beside a running server (two workers) on the embedded backend (records + tantivy):
 writes go on while the new index is built and swapped in, none fails, none is lost."""
 from __future__ import annotations
 
@@ -14,14 +14,12 @@ from tests.conftest import enterprise_doc, need_doc
 from tests.server import Server, cli
 
 pytestmark = pytest.mark.slow  # real processes or long runs: outside the quick loop (-m "not slow")
-EMBEDDED = {"MATCHMAKER_SEARCH_BACKEND": "tantivy"}
 
 
-def test_reindex_while_the_server_takes_writes(tmp_path, monkeypatch):
-    monkeypatch.setenv("MATCHMAKER_SEARCH_BACKEND", "tantivy")  # for the CLI runs too
+def test_reindex_while_the_server_takes_writes(tmp_path):
     data = tmp_path / "data"
     assert cli(data, "users", "create", "staff1", "--role", "staff", "--password-stdin", input="staff password 1\n").returncode == 0
-    with Server(data, extra_env=EMBEDDED, workers=2) as server:
+    with Server(data, workers=2) as server:
         staff = server.token("staff1", "staff password 1")
         api = server.url + "/api/v1"
         enterprise = requests.post(api + "/enterprises", json=enterprise_doc(), headers=staff, timeout=10).json()
@@ -49,7 +47,7 @@ def test_reindex_while_the_server_takes_writes(tmp_path, monkeypatch):
         assert failures == [] and acknowledged
         seen = requests.get(api + "/needs", params={"q": "during", "per_page": 1}, headers=staff, timeout=10).json()
         assert seen["total"] == len(acknowledged)  # from the server, after the swaps
-    backend = get_backend(create_app({"DATA_DIR": str(data), "SEARCH_BACKEND": "tantivy"}))
+    backend = get_backend(create_app({"DATA_DIR": str(data)}))
     backend.init()
     try:
         assert set(acknowledged) <= {d["id"] for d in backend.scan("needs")}

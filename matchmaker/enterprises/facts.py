@@ -142,19 +142,19 @@ def _board_rules(year: int) -> tuple:
 def listing_readiness(enterprise: dict) -> int | None:
     """How far the enterprise is toward listing, 0-100: on its best board today, the average
     progress over that board's criteria as the readiness engine evaluates them
-    (:func:`matchmaker.scoring.readiness.evaluate_all`, without the projection a readiness
+    (:func:`matchmaker.scoring.readiness.progress_all`, without the projection a readiness
     answer adds); None before expansion stage."""
     if enterprise.get("stage") not in READINESS_STAGES or not enterprise.get("financials"):
         return None
     from .. import clock
-    from ..scoring.readiness import evaluate_all
+    from ..scoring.readiness import progress_all
 
     today = clock.today()
     scores = []
     for rules in _board_rules(today.year):
-        criteria = evaluate_all(enterprise, rules, today)
-        if criteria:
-            scores.append(round(100 * sum(1.0 if c.met else c.progress for c in criteria) / len(criteria)))
+        progress = progress_all(enterprise, rules, today)
+        if progress:
+            scores.append(round(100 * sum(progress) / len(progress)))
     return max(scores) if scores else None
 
 

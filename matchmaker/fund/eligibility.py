@@ -28,11 +28,8 @@ SUBSIDIES = ("interest_subsidy", "fee_subsidy")
 
 
 def programmes_of_year(backend: SearchBackend, year: int) -> list[dict]:
-    """The year's programmes, read once while none changes (matching asks per institution)."""
-    def load() -> list[dict]:
-        return sorted(backend.scan(PROGRAMMES, Query(filters=[Terms("year", [year])])), key=lambda p: (p["kind"], p["id"]))
-
-    return backend.memoized("fund.programmes", year, [PROGRAMMES], load)
+    """The year's programmes (a handful), in a stable order."""
+    return sorted(backend.scan(PROGRAMMES, Query(filters=[Terms("year", [year])])), key=lambda p: (p["kind"], p["id"]))
 
 
 def need_clause(programme: dict) -> Filter | None:

@@ -31,7 +31,6 @@ from ..core.language import localize
 from ..core.search_params import amount_range, terms_filters
 from ..errors import Forbidden, NoSuchDocument
 from ..fund.eligibility import programmes_of_year
-from ..fund.programmes import PROGRAMMES
 from ..needs.service import shown_to
 from ..scoring.alternatives import alternatives, partner_banks
 from ..scoring.dates import as_date
@@ -92,31 +91,19 @@ class MatchService:
                 "alternatives": localize(others, language)}
 
     def _ranking(self, need: dict, as_of: date) -> tuple[list, list[dict], dict[str, dict]]:
-        """Every institution scored for this version of the need, the alternatives, and the
-        institutions by id; kept until an institution changes (the need's version is in the
-        key; its enterprise's facts are in the need)."""
-        config = self.settings.config  # one per app, as the backend: its id names it
-        key = (need["id"], need["version"], id(config), as_of)
-
-        def rank() -> tuple[list, list[dict], dict[str, dict]]:
-            institutions, scorers = self._scorers(as_of)
-            by_id = {str(i["id"]): i for i in institutions}
-            return (rank_institutions(need, institutions, config, as_of, scorers),
-                    alternatives(need, institutions, scorers, config), by_id)
-
-        return self.backend.memoized("matches", key, ["institutions", PROGRAMMES], rank)
+        """Every institution scored for this need, the alternatives, and the institutions by id."""
+        config = self.settings.config
+        institutions, scorers = self._scorers(as_of)
+        by_id = {str(i["id"]): i for i in institutions}
+        return (rank_institutions(need, institutions, config, as_of, scorers),
+                alternatives(need, institutions, scorers, config), by_id)
 
     def _scorers(self, as_of: date) -> tuple[list[dict], list[InstitutionScorer]]:
-        """Every institution (a few dozen) and its prepared scorer, made once per state of
-        the index and day, and shared by the rankings of every need."""
-        config = self.settings.config
-
-        def prepare() -> tuple[list[dict], list[InstitutionScorer]]:
-            institutions = list(self.backend.scan("institutions"))
-            programmes = self.programmes(as_of)
-            return institutions, [InstitutionScorer(institution, config, as_of, programmes) for institution in institutions]
-
-        return self.backend.memoized("scorers", (id(config), as_of), ["institutions", PROGRAMMES], prepare)
+        """Every institution (a few dozen) and its prepared scorer, shared by the rankings of every need."""
+        institutions = list(self.backend.scan("institutions"))
+        programmes = self.programmes(as_of)
+        return institutions, [InstitutionScorer(institution, self.settings.config, as_of, programmes)
+                              for institution in institutions]
 
     def programmes(self, as_of: date) -> list[dict]:
         """The special fund's programmes of the year (what makes a lender say yes more readily)."""

@@ -14,21 +14,35 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, bindparam, cast, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy.exc import DisconnectionError
 
 from ..errors import ConfigurationError, DuplicateDocument, NoSuchDocument, check_version
+from ..faults import readable_when_full
 from .tables import documents, outbox, record_state
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The one advisory lock every PostgreSQL write transaction takes (any fixed number works).
 WRITE_LOCK = 0x6D6D_7265  # "mmre"
 _BATCH = 500
+#: How long a pooled read-only stand-in for a full disk's database is used before the
+#: next checkout tries for a writable connection again (the disk may have room by then).
+READ_ONLY_SECONDS = 2.0
+
+
+class _ReadOnlyConnection(sqlite3.Connection):
+    """A connection to a full disk's database as it stands in its file (see
+    :func:`~matchmaker.faults.readable_when_full`); ``until``: when to try for a writable one."""
+
+    until = 0.0
 
 
 def utc_stamp() -> str:
@@ -76,14 +90,35 @@ class RecordStore:
         """pysqlite's own transaction handling is switched off, so that SQLAlchemy's
         begin is a real BEGIN: IMMEDIATE for writers (the write lock up front, so two
         read-modify-writes cannot deadlock on upgrading), deferred for readers."""
-        engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False},
-                               pool_size=16, max_overflow=16)
+        path = self.url[len("sqlite:///"):]
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if not readable_when_full(path, exc):
+                    raise
+                # no room for the -shm file WAL needs: read the file as it stands; writes fail (507)
+                conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False,
+                                       isolation_level=None, factory=_ReadOnlyConnection)
+                conn.until = time.monotonic() + READ_ONLY_SECONDS
+            return conn
+
+        engine = create_engine(self.url, creator=connect, pool_size=16, max_overflow=16)
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record):
-            dbapi_connection.isolation_level = None
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+        def _connect(dbapi_connection, record):
+            for pragma in ("synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
                 dbapi_connection.execute(f"PRAGMA {pragma}")
+            record.info["fresh"] = True
+
+        @event.listens_for(engine, "checkout")
+        def _checkout(dbapi_connection, record, _proxy):
+            fresh = record.info.pop("fresh", False)
+            if not fresh and isinstance(dbapi_connection, _ReadOnlyConnection) and time.monotonic() >= dbapi_connection.until:
+                raise DisconnectionError("a read-only stand-in for a full disk: try for a writable connection")
 
         @event.listens_for(engine, "begin")
         def _begin(connection):
@@ -223,11 +258,25 @@ class RecordStore:
                 found.update((doc_id, self._doc(doc_id, version, body)) for doc_id, version, body in rows)
         return found
 
-    def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list[str]] | None = None) -> Iterator[dict]:
+    def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list] | None = None,
+             between: dict[str, tuple] | None = None) -> Iterator[dict]:
         """Every document of ``index`` in id order, read in batches (each its own read);
-        ``equal`` narrows in SQL to documents whose top-level string field (or ``id``) is
-        one of the values given."""
-        narrowing = [self._field(field).in_(values) for field, values in (equal or {}).items()]
+        ``equal`` narrows in SQL to documents whose top-level field (or ``id``) is one of
+        the values given (strings, or numbers: not booleans), ``between`` to those whose
+        top-level numeric field lies within (low, high), either bound None for open."""
+        narrowing = []
+        for field, values in (equal or {}).items():
+            numbers = [v for v in values if not isinstance(v, str)]
+            if numbers and len(numbers) < len(values):
+                continue  # strings and numbers at once: not narrowed here
+            narrowing.append((self._number(field) if numbers else self._field(field)).in_(values))
+        for field, (low, high) in (between or {}).items():
+            column = self._number(field)
+            narrowing.append(column.is_not(None))
+            if low is not None:
+                narrowing.append(column >= low)
+            if high is not None:
+                narrowing.append(column <= high)
         last = None
         while True:
             query = select(documents.c.id, documents.c.version, documents.c.body).where(
@@ -251,6 +300,15 @@ class RecordStore:
         from sqlalchemy.dialects.postgresql import JSONB
 
         return cast(documents.c.body, JSONB)[field].astext
+
+    def _number(self, field: str):
+        """A top-level numeric field of the JSON body, in SQL (NULL when absent)."""
+        if self.is_sqlite:
+            return func.json_extract(documents.c.body, f'$."{field}"')
+        from sqlalchemy import Numeric
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(cast(documents.c.body, JSONB)[field].astext, Numeric)
 
     def count(self, index: str) -> int:
         with self.reading() as conn:
@@ -341,6 +399,12 @@ class RecordStore:
                 select(outbox.c.seq, outbox.c.index_name, outbox.c.doc_id)
                 .where(outbox.c.applied_at.is_(None)).order_by(outbox.c.seq).limit(limit)
             )]
+
+    def last_seq(self) -> int:
+        """The newest outbox row's number (0 when empty); inside a write transaction the
+        transaction's own last row, since write transactions are serialized."""
+        with self.reading() as conn:
+            return conn.execute(select(func.max(outbox.c.seq))).scalar_one() or 0
 
     def since_build(self) -> list[tuple[int, str, str]]:
         """Every outbox row still kept, applied or not (what a rebuild must apply again)."""

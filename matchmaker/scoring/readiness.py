@@ -33,7 +33,7 @@ from ..clock import today
 from . import wording
 from .config import BoardRules
 from .criteria import KINDS, Criterion, Figures, consecutive_tail, evaluate, evaluate_criterion, net_profit
-from .criteria.base import span as _span
+from .criteria.base import clamp, span as _span
 from .dates import as_date
 from .wording import Text
 
@@ -181,6 +181,15 @@ def _stale_valuation(figures: Figures, rules: BoardRules) -> dict | None:
 def evaluate_all(enterprise: dict, rules: BoardRules, as_of: date) -> list[Criterion]:
     figures = Figures(enterprise, as_of)
     return [evaluate_criterion(spec, figures) for spec in rules.criteria]
+
+
+def progress_all(enterprise: dict, rules: BoardRules, as_of: date) -> list[float]:
+    """Each criterion's progress, 1.0 when met, as :func:`evaluate_all` finds them, without
+    putting them into words (an import computes this for every enterprise: the wording was
+    most of its cost)."""
+    figures = Figures(enterprise, as_of)
+    outcomes = [evaluate(spec, figures) for spec in rules.criteria]
+    return [1.0 if o.met else clamp(o.progress) for o in outcomes]
 
 
 def assess(enterprise: dict, board_rules: BoardRules, as_of: date | str | None = None) -> Readiness:

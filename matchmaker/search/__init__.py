@@ -17,9 +17,11 @@ __all__ = [
     "SumAggregation", "Boost", "RankOption", "SearchResult", "create_backend",
 ]
 
-BACKENDS = ("embedded", "tantivy", "elasticsearch", "opensearch")
-#: Old names still accepted for a backend.
-ALIASES = {"sqlite": "embedded"}
+BACKENDS = ("embedded", "elasticsearch", "opensearch")
+#: Other names accepted for a backend: ``tantivy`` says what the embedded one is, and
+#: ``sqlite`` was its name while SQLite FTS5 did the searching (its data folder is
+#: migrated on first start, see :mod:`.embedded`).
+ALIASES = {"sqlite": "embedded", "tantivy": "embedded"}
 
 
 def create_backend(config: dict) -> SearchBackend:
@@ -46,10 +48,6 @@ def _create_backend(config: dict) -> SearchBackend:
     indexes = load_indexes(Path(config.get("MAPPINGS_DIR") or MAPPINGS_DIR))
     prefix = config.get("INDEX_PREFIX") or "matchmaker"
     if name == "embedded":
-        from .sqlite import SQLiteBackend
-
-        return SQLiteBackend(indexes, Path(config["DATA_DIR"]) / "matchmaker.sqlite3")
-    if name == "tantivy":
         from ..records import RecordStore, sqlite_url
         from .embedded import EmbeddedBackend
 

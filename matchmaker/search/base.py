@@ -13,14 +13,12 @@ import uuid
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Hashable, Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator
 
 from ..errors import Conflict, NoSuchDocument, NotFound, ValidationError, check_version
-from .cache import GenerationCache
 from .mappings import IndexSpec
 from .query import BulkResult, Query, SearchResult
 
-T = TypeVar("T")
 ProgressCallback = Callable[[int, int | None], None]  # (done, total or None)
 
 
@@ -42,14 +40,13 @@ class SearchBackend(ABC):
     """Stores documents per index and searches them.
 
     Writes are durable when the method returns and are visible to the next read and
-    search.  ``transaction()`` groups writes where the backend can (SQLite); where it
+    search.  ``transaction()`` groups writes where the backend can (the records database); where it
     cannot (Elasticsearch), callers order their writes so that a failure half-way leaves
     nothing that contradicts itself.
     """
 
     def __init__(self, indexes: dict[str, IndexSpec]):
         self.indexes = indexes
-        self.derived = GenerationCache()
         self.notices: list[str] = []  # what init did that the operator should hear of (a migration)
 
     def spec(self, index: str) -> IndexSpec:
@@ -67,20 +64,6 @@ class SearchBackend(ABC):
         """Set both limits (``create_backend`` does, from the settings); 0 or None: none."""
         self.time_budget = time_budget or None
         self.statement_timeout = statement_timeout or None
-
-    # -- derived results ----------------------------------------------------------------
-    def generation(self, index: str) -> Hashable | None:
-        """A token that changes with every committed write to ``index`` (in any process),
-        or None when the backend cannot tell cheaply -- then nothing derived is cached."""
-        return None
-
-    def memoized(self, name: str, key: Hashable, indexes: Iterable[str], compute: Callable[[], T]) -> T:
-        """``compute()``, or what it gave before for ``(name, key)`` while none of
-        ``indexes`` changed.  The value is shared: callers must not change it."""
-        generations = tuple(self.generation(index) for index in indexes)  # read before computing
-        if None in generations:
-            return compute()
-        return self.derived.get_or_compute((name, key, generations), compute)
 
     # -- life cycle -------------------------------------------------------------------
     @abstractmethod
@@ -102,8 +85,7 @@ class SearchBackend(ABC):
         """Write every document of every index to ``path`` while the service runs.
 
         This generic form is gzipped JSON Lines (``{"index", "doc"}`` a line) between a
-        header and a last line with the counts, which any backend can read back and check;
-        SQLite overrides it with its online backup API.
+        header and a last line with the counts, which any backend can read back and check.
         """
         path = Path(path)
         tmp = path.with_name(path.name + ".partial")
@@ -286,8 +268,8 @@ class SearchBackend(ABC):
         caller had it done ahead (in another process, say)."""
 
     def prepare_bulk(self, index: str, docs: list[dict]) -> list | None:
-        """The per-document work of ``bulk_upsert`` that needs no storage (SQLite: the
-        full-text tokens), so that a second process can do it while this one stores the
+        """The per-document work of ``bulk_upsert`` that needs no storage (the embedded
+        backend: the index documents, text tokenised), so that a second process can do it while this one stores the
         last batch; None when there is none worth moving."""
         return None
 

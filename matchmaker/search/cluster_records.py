@@ -198,6 +198,10 @@ class ClusterGenerations:
                 return False
         return True
 
+    def loaded(self) -> dict[str, ClusterIndex]:
+        """Nothing to let go between drains: a cluster has no writer a process holds."""
+        return {}
+
     def live(self) -> dict[str, ClusterIndex]:
         """Every read and write of the live generation goes through the alias, so a swap
         made by any process is seen at once, without a lookup."""

@@ -17,23 +17,26 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import MatchmakerError, SearchUnavailable, ValidationError
+from ..errors import MatchmakerError, SearchOverBudget, SearchUnavailable, ValidationError
 from ..records import RecordStore
 from ..records.store import dump
 from .filters import compile_clause
 from .analysis import tokenize
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_version
-from .indexer import IndexFactory, IndexFolders, Indexer, apply_rows, file_lock, release_writers, upsert_each
-from .mappings import IndexSpec, get_value
-from .query import BulkError, BulkResult, Query, SearchResult, Terms, check_window
+from .indexer import IndexFactory, IndexFolders, Indexer, Known, apply_rows, file_lock, release_writers, upsert_each
+from .mappings import NUMERIC_TYPES, IndexSpec, get_value
+from .query import BulkError, BulkResult, Query, Range, SearchResult, Terms, check_window
 
 log = logging.getLogger(__name__)
 LEGACY_FILE = "matchmaker.sqlite3"  # the data file of the sqlite backend
 _BUILD_BATCH = 1000
+#: Retry-After of a search stopped at its time budget.
+BUDGET_RETRY_AFTER = 5
 
 
 def tantivy_factory(path: Path, spec: IndexSpec):
@@ -53,6 +56,7 @@ class EmbeddedBackend(SearchBackend):
         self.indexer = Indexer(store, self.folders)
         self.data_dir = Path(data_dir) if data_dir else None
         self._held = threading.local()  # hold_indexing: this thread's writes wait for one drain
+        self._preparers: dict[str, object] = {}  # an index without a folder per index: prepare_bulk
 
     # -- life cycle -----------------------------------------------------------------------
     def init(self) -> None:
@@ -63,6 +67,7 @@ class EmbeddedBackend(SearchBackend):
         self.indexer.drain()  # rows a killed process committed but did not index
 
     def close(self) -> None:
+        self.indexer.release()
         self.folders.close()
         self.store.close()
 
@@ -136,26 +141,56 @@ class EmbeddedBackend(SearchBackend):
         self.store.delete(index, doc_id, expected_version)
         self._written()
 
+    def prepare_bulk(self, index: str, docs: list[dict]) -> list | None:
+        """Each document's record body and its index document (the text tokenised), made
+        where :meth:`bulk_upsert` will not have to: in an import's worker processes.  None
+        when a document has no id or does not fit (``bulk_upsert`` then reports it)."""
+        spec = self.spec(index)
+        if not all(isinstance(doc.get("id"), str) and doc["id"] for doc in docs):
+            return None
+        preparer = self._preparers.get(index)
+        if preparer is None:
+            preparer = self._preparers[index] = self.folders.factory(None, spec)
+        try:
+            bodies = [strip_meta(doc) for doc in docs]
+            made = preparer.prepare([{"id": doc["id"], **body} for doc, body in zip(docs, bodies)])
+            return [(dump(body), one) for body, one in zip(bodies, made)]
+        except (AttributeError, ValueError, TypeError):
+            return None
+
     def bulk_upsert(self, index: str, docs: list[dict], prepared: list | None = None) -> BulkResult:
-        """One transaction for the good documents; each bad one is reported by position."""
+        """One transaction for the good documents; each bad one is reported by position.
+        With ``prepared`` (what :meth:`prepare_bulk` gave for these documents) the bodies are
+        stored as made and the index documents applied as made, without reading them back."""
         self.spec(index)
+        if prepared is not None and len(prepared) != len(docs):
+            prepared = None
         result = BulkResult()
         items: dict[str, str] = {}
+        known: dict[str, tuple[dict, object]] = {}
         for position, doc in enumerate(docs):
             doc_id = doc.get("id")
             if not isinstance(doc_id, str) or not doc_id:
                 result.errors.append(BulkError(position, doc_id, "document has no id"))
                 continue
-            try:
-                items[doc_id] = dump(strip_meta(doc))
-            except (TypeError, ValueError) as exc:
-                result.errors.append(BulkError(position, doc_id, str(exc)))
-                continue
+            if prepared is not None:
+                items[doc_id] = prepared[position][0]
+                known[doc_id] = ({"id": doc_id, **strip_meta(doc)}, prepared[position][1])
+            else:
+                try:
+                    items[doc_id] = dump(strip_meta(doc))
+                except (TypeError, ValueError) as exc:
+                    result.errors.append(BulkError(position, doc_id, str(exc)))
+                    continue
             result.indexed += 1
         if items:
             with self.store.transaction():
                 self.store.upsert_many(index, list(items.items()))
-                self._written()
+                if known and not getattr(self._held, "on", False):
+                    batch = Known(index, self.store.last_seq(), known)
+                    self.store.after_commit(lambda: self.indexer.drain(known=batch))
+                else:
+                    self._written()
         return result
 
     # -- search ---------------------------------------------------------------------------
@@ -172,6 +207,7 @@ class EmbeddedBackend(SearchBackend):
         check_window(query)
         self._catch_up()
         target = self._live()[index]
+        started = time.monotonic()
         try:
             hits = target.search(query)
         except MatchmakerError:
@@ -179,6 +215,10 @@ class EmbeddedBackend(SearchBackend):
         except Exception as exc:  # the engine failed, not the query
             log.error("search of %s failed: %s", index, exc)
             raise SearchUnavailable(f"the search index failed ({exc}); retry shortly") from None
+        if self.time_budget and time.monotonic() - started > self.time_budget:
+            # tantivy's bindings cannot interrupt a query: one past its budget stops here,
+            # before its page is read, and the worker is free for the next request
+            raise SearchOverBudget(seconds=f"{self.time_budget:g}", retry_after=BUDGET_RETRY_AFTER)
         docs = self.store.get_many(index, hits.ids)
         return SearchResult(items=[docs[i] for i in hits.ids if i in docs], total=hits.total,
                             facets=hits.facets, sums=hits.sums)
@@ -198,7 +238,8 @@ class EmbeddedBackend(SearchBackend):
         filters = query.filters if query else []
         checks = [compile_clause(clause) for clause in filters]
         tokens = set(tokenize(query.text)) if query and query.text and spec.search_fields else set()
-        for doc in self.store.scan(index, equal=_narrowing(spec, filters)):
+        equal, between = _narrowing(spec, filters)
+        for doc in self.store.scan(index, equal=equal, between=between):
             if all(check(doc) for check in checks) and (not tokens or _has_tokens(spec, doc, tokens, query.all_tokens)):
                 yield doc
 
@@ -310,19 +351,33 @@ class EmbeddedBackend(SearchBackend):
         self.notices.append(f"migrated {moved} documents from {legacy} into the records database")
 
 
-def _narrowing(spec: IndexSpec, filters: list) -> dict[str, list[str]]:
-    """The filters the records store can apply in SQL first: ``Terms`` of strings on the id
-    or on a top-level single-valued keyword (the rest, and these again, are checked here)."""
-    equal: dict[str, list[str]] = {}
+def _narrowing(spec: IndexSpec, filters: list) -> tuple[dict[str, list], dict[str, tuple]]:
+    """The filters the records store can apply in SQL first, on the id or a top-level
+    single-valued field: ``Terms`` of strings on a keyword, ``Terms`` of numbers and
+    ``Range`` on a number (the rest, and these again, are checked here)."""
+    equal: dict[str, list] = {}
+    between: dict[str, tuple] = {}
     for clause in filters:
-        if not isinstance(clause, Terms) or not all(isinstance(v, str) for v in clause.values):
-            continue
-        f = spec.fields.get(clause.field)
-        if clause.field == "id" or (f is not None and f.type == "keyword" and not f.array and "." not in f.path):
-            if clause.field in equal:
-                continue  # two Terms on one field: the first narrows, both are checked
-            equal[clause.field] = list(clause.values)
-    return equal
+        if isinstance(clause, (Terms, Range)) and clause.field == "id":
+            f = None
+        else:
+            f = spec.fields.get(getattr(clause, "field", ""))
+            if f is None or f.array or "." in f.path:
+                continue
+        numeric = f is not None and f.type in NUMERIC_TYPES
+        if isinstance(clause, Terms) and clause.field not in equal:  # two Terms: the first narrows, both are checked
+            if (f is None or f.type == "keyword") and all(isinstance(v, str) for v in clause.values):
+                equal[clause.field] = list(clause.values)
+            elif numeric and all(_is_number(v) for v in clause.values):
+                equal[clause.field] = list(clause.values)
+        elif isinstance(clause, Range) and numeric and clause.field not in between:
+            if all(v is None or _is_number(v) for v in (clause.gte, clause.lte)):
+                between[clause.field] = (clause.gte, clause.lte)
+    return equal, between
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _has_tokens(spec: IndexSpec, doc: dict, tokens: set[str], all_tokens: bool) -> bool:

@@ -11,6 +11,16 @@ old row after a newer one, changes nothing -- at least once is enough.  Only one
 writes at a time (an ``flock`` on ``search/indexer.lock``), so there is one tantivy
 writer; a process that wants its write searchable drains the outbox itself under that
 lock, and a thread retries when the index failed.
+
+Group commit.  A write returns once a drain that *started after its commit* has committed
+the index: the rows of every write waiting meanwhile, in this process or another, go into
+that one drain, with one tantivy commit per index touched (the indexes committed side by
+side).  The process that drained last keeps the lock and its open writers while no other
+process asks for them (a waiting process announces itself with a shared ``flock`` on
+``search/indexer.want``; a watcher thread hands the lock over within milliseconds, and
+lets go after :data:`KEEP_IDLE` seconds without writes).  Opening a writer and closing it
+(which waits for its merges) costs more than a small commit: a server that takes writes
+pays only the commits.
 """
 from __future__ import annotations
 
@@ -23,7 +33,9 @@ import shutil
 import threading
 import weakref
 import time
+import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -38,12 +50,17 @@ BATCH = 2000
 #: it returns anyway; its row stays in the outbox for whoever drains next.
 LOCK_WAIT = 10.0
 RETRY_EVERY = 2.0
+#: How long the last process to drain keeps the index lock and its writers without writes.
+KEEP_IDLE = 2.0
+#: How often the process keeping the lock looks whether another one waits for it.
+WATCH_EVERY = 0.005
 
 
 class Index(Protocol):
     """What the indexer and the backend need of one search index (``TantivyIndex``)."""
 
-    def upsert(self, docs: list[dict]) -> None: ...
+    def upsert(self, docs: list[dict], prepared: list | None = None) -> None: ...
+    def prepare(self, docs: list[dict]) -> list: ...
     def delete(self, ids) -> None: ...
     def commit(self) -> None: ...
     def search(self, query): ...
@@ -54,26 +71,35 @@ class Index(Protocol):
 IndexFactory = Callable[[Path, IndexSpec], Index]
 
 
+def _take(fd: int, mode: int, timeout: float | None) -> bool:
+    """``flock(fd, mode)``, waited for up to ``timeout`` seconds (None: for ever)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+
+def _open_lock_file(path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
 @contextmanager
 def file_lock(path: Path, timeout: float | None, shared: bool = False) -> Iterator[bool]:
     """An ``flock`` on ``path``, waited for up to ``timeout`` seconds (None: for ever);
     yields whether it was taken."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    fd = _open_lock_file(path)
     try:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delay = 0.001
-        while True:
-            try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if deadline is not None and time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(delay)
-                delay = min(delay * 2, 0.02)
+        if not _take(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, timeout):
+            yield False
+            return
         try:
             yield True
         finally:
@@ -140,6 +166,11 @@ class IndexFolders:
                     index.close()
             return self._live[1]
 
+    def loaded(self) -> dict[str, Index]:
+        """The indexes this process has open (none after a fork), without opening any."""
+        live = self._live
+        return live[1] if live is not None and self._pid == os.getpid() else {}
+
     def open(self, name: str) -> dict[str, Index]:
         return {index: self.factory(self.root / name / index, spec) for index, spec in self.specs.items()}
 
@@ -171,23 +202,76 @@ class IndexFolders:
             self._live = None
 
 
-def apply_rows(store: RecordStore, indexes: dict[str, Index], rows: list[tuple[int, str, str]]) -> None:
-    """Bring ``indexes`` in line with the records named by outbox ``rows`` and commit."""
+@dataclass
+class Known:
+    """Index documents of one index already made from records written by outbox rows up to
+    ``last_seq`` (an import's batch, prepared in its worker processes): applied as they are
+    unless a later row names the same record, which is then read again."""
+
+    index: str
+    last_seq: int
+    docs: dict[str, tuple[dict, object]]  # id -> (document, what Index.prepare gave for it)
+
+
+def apply_rows(store: RecordStore, indexes: dict[str, Index], rows: list[tuple[int, str, str]],
+               known: Known | None = None) -> None:
+    """Bring ``indexes`` in line with the records named by outbox ``rows`` and commit
+    each index touched (side by side: a commit mostly waits for the disk)."""
     by_index: dict[str, list[str]] = {}
-    for _, index, doc_id in rows:
+    later: set[str] = set()  # records of ``known`` written again after it
+    for seq, index, doc_id in rows:
         by_index.setdefault(index, []).append(doc_id)
+        if known is not None and index == known.index and seq > known.last_seq:
+            later.add(doc_id)
+    touched = []
     for index, ids in by_index.items():
         target = indexes.get(index)
         if target is None:
             continue  # an index this version no longer has
         ids = list(dict.fromkeys(ids))
+        if known is not None and index == known.index:
+            ready = [known.docs[i] for i in ids if i in known.docs and i not in later]
+            if ready:
+                try:
+                    target.upsert([doc for doc, _ in ready], [made for _, made in ready])
+                except (ValueError, TypeError):
+                    upsert_each(target, index, [doc for doc, _ in ready])
+            ids = [i for i in ids if i not in known.docs or i in later]
+            if not ids:
+                touched.append(target)
+                continue
         docs = store.get_many(index, ids)
         gone = [doc_id for doc_id in ids if doc_id not in docs]
         if docs:
             upsert_each(target, index, [strip_version(doc) for doc in docs.values()])
         if gone:
             target.delete(gone)
-        target.commit()
+        touched.append(target)
+    commit_all(touched)
+
+
+def commit_all(targets: list[Index]) -> None:
+    """Commit each index, in threads when there are several; the first failure is raised."""
+    if len(targets) <= 1:
+        for target in targets:
+            target.commit()
+        return
+    failures: list[BaseException] = []
+
+    def commit(target: Index) -> None:
+        try:
+            target.commit()
+        except BaseException as exc:  # raised below, in the caller's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=commit, args=(target,), name="matchmaker-commit") for target in targets[1:]]
+    for thread in threads:
+        thread.start()
+    commit(targets[0])
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 def release_writers(indexes: dict[str, Index]) -> None:
@@ -210,6 +294,15 @@ def upsert_each(target: Index, index: str, docs: list[dict]) -> None:
                 log.error("%s %s cannot be indexed and is left out of search: %s", index, doc.get("id"), exc)
 
 
+#: Every indexer of this process, so that a forked child can forget their locks (below).
+_INDEXERS: "weakref.WeakSet[Indexer]" = weakref.WeakSet()
+
+
+def _forget_in_child() -> None:
+    for indexer in list(_INDEXERS):
+        indexer._forget()
+
+
 class Indexer:
     """Applies the outbox to the live indexes; one process at a time, any process may."""
 
@@ -219,6 +312,94 @@ class Indexer:
         self.error: BaseException | None = None
         self._thread_lock = threading.Lock()
         self._retry: threading.Thread | None = None
+        self._kept: int | None = None  # the fd whose flock this process keeps between drains
+        self._kept_pid: int | None = None
+        self._last_use = 0.0
+        self._watcher: threading.Thread | None = None
+        self._want_fd: int | None = None
+        self._want_pid: int | None = None
+        _INDEXERS.add(self)
+
+    @property
+    def want_path(self) -> Path:
+        return self.folders.root / "indexer.want"
+
+    # -- the index lock, kept between drains ----------------------------------------------
+    def _keeps(self) -> bool:
+        return self._kept is not None and self._kept_pid == os.getpid()
+
+    def _forget(self) -> None:
+        """In a forked child: the lock and the writers are the parent's (closing the copy
+        of the descriptor unlocks nothing)."""
+        for name in ("_kept", "_want_fd"):
+            fd = getattr(self, name)
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            setattr(self, name, None)
+        self._watcher = None
+        self._thread_lock = threading.Lock()
+
+    def _want(self) -> int:
+        if self._want_fd is None or self._want_pid != os.getpid():
+            self._want_fd, self._want_pid = _open_lock_file(self.want_path), os.getpid()
+        return self._want_fd
+
+    def _someone_waits(self) -> bool:
+        fd = self._want()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+
+    def _let_go(self) -> None:
+        """Close the writers (staged changes were committed or are dropped) and unlock."""
+        try:
+            release_writers(self.folders.loaded())
+        finally:
+            fd, self._kept = self._kept, None
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+
+    def _keep_or_let_go(self) -> None:
+        """After a drain: hand the lock over at once if another process waits; else keep it."""
+        if not self._keeps():
+            return
+        if self._someone_waits():
+            self._let_go()
+            return
+        self._last_use = time.monotonic()
+        if self._watcher is None or not self._watcher.is_alive():
+            self._watcher = threading.Thread(target=self._watch, name="matchmaker-indexer-watch", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        """Hand the lock over when idle or asked; checks only while keeping it, under the
+        thread lock, so that after :meth:`release` nothing here opens a file again."""
+        while True:
+            time.sleep(WATCH_EVERY)
+            if not self._keeps():
+                return
+            if not self._thread_lock.acquire(blocking=False):
+                continue  # a drain is under way
+            try:
+                if not self._keeps():
+                    return
+                idle = time.monotonic() - self._last_use > KEEP_IDLE
+                try:
+                    hand_over = idle or self._someone_waits()
+                except OSError:  # the want file cannot be opened (a read-only folder): let go
+                    hand_over = True
+                if hand_over:
+                    self._let_go()
+                    return
+            finally:
+                self._thread_lock.release()
 
     @contextmanager
     def exclusive(self, timeout: float | None = LOCK_WAIT) -> Iterator[bool]:
@@ -227,34 +408,63 @@ class Indexer:
             yield False
             return
         try:
-            with file_lock(self.folders.lock_path, timeout) as taken:
-                yield taken
+            if not self._keeps():
+                fd = _open_lock_file(self.folders.lock_path)
+                want = self._want()
+                _take(want, fcntl.LOCK_SH, None)  # "I wait": the keeper hands over
+                try:
+                    taken = _take(fd, fcntl.LOCK_EX, timeout)
+                finally:
+                    fcntl.flock(want, fcntl.LOCK_UN)
+                if not taken:
+                    os.close(fd)
+                    yield False
+                    return
+                self._kept, self._kept_pid = fd, os.getpid()
+            try:
+                yield True
+            except BaseException:
+                self._let_go()
+                raise
+            self._keep_or_let_go()
         finally:
             self._thread_lock.release()
 
-    def drain(self, timeout: float | None = LOCK_WAIT) -> bool:
+    def release(self) -> None:
+        """Let go of the lock, the writers and the want file now (before a fork, at close):
+        nothing of this process stays open in the data folder."""
+        with self._thread_lock:
+            if self._keeps():
+                self._let_go()
+            fd, self._want_fd = self._want_fd, None
+            if fd is not None and self._want_pid == os.getpid():
+                os.close(fd)
+        watcher = self._watcher
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join()  # it sees the lock let go within WATCH_EVERY and ends
+
+    def drain(self, timeout: float | None = LOCK_WAIT, known: Known | None = None) -> bool:
         """Apply every pending row; True when the outbox is empty, False when the index
-        failed (the rows wait, a thread retries) or the lock was not had in time."""
+        failed (the rows wait, a thread retries) or the lock was not had in time.
+        ``known``: index documents already made for some of the rows (see :class:`Known`)."""
         with self.exclusive(timeout) as taken:
             if not taken:
                 return False
-            indexes = {}
             try:
                 indexes = self.folders.live()
                 while True:
                     rows = self.store.pending(BATCH)
                     if not rows:
                         break
-                    apply_rows(self.store, indexes, rows)
+                    apply_rows(self.store, indexes, rows, known)
                     self.store.applied([seq for seq, _, _ in rows])
             except Exception as exc:  # the engine failed: writes stand, searches answer 503
                 if self.error is None:
                     log.error("search index update failed; writes are kept and will be indexed: %s", exc)
                 self.error = exc
+                self._let_go()  # drop what was staged: the rows wait
                 self._retry_later()
                 return False
-            finally:
-                release_writers(indexes)
             self.error = None
             return True
 
@@ -275,3 +485,6 @@ class Indexer:
 
         self._retry = threading.Thread(target=retry, name="matchmaker-indexer-retry", daemon=True)
         self._retry.start()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)

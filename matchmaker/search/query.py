@@ -135,9 +135,9 @@ class Query:
     boosts: list[Boost] = field(default_factory=list)
     #: Rank by the best of several options instead of one sum (an institution's products:
     #: a need counts as its best-fitting one): a hit's boost total is the largest total of
-    #: the options whose clause holds for it.  The SQLite backend and the clusters rank
-    #: by it; the tantivy index does not yet and orders by ``boosts``, which the caller
-    #: gives as the stand-in.
+    #: the options whose clause holds for it (tantivy: a disjunction-max of the options;
+    #: the clusters: a ``dis_max`` of ``function_score`` s).  ``boosts`` is the stand-in
+    #: for a caller that reads the ranking elsewhere.
     best_of: list[RankOption] = field(default_factory=list)
     #: False: ``total`` may stop counting at a bound (clustered backends count up to
     #: 10,000 hits), for callers that read only the page, not how many there are.

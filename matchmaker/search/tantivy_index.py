@@ -23,10 +23,11 @@ import json
 import math
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import tantivy
 
@@ -51,6 +52,9 @@ _ID_PREFIX = 23
 #: next to nothing and usually show where the last tie the page cuts ends.  Sums of a
 #: few boosts take few values, so their ties are long.
 _LOOKAHEAD, _BOOST_LOOKAHEAD = 400, 2000
+#: What an option of ``Query.best_of`` scores for holding, before its boosts: above any
+#: boost total (tantivy's scores are 32-bit floats: a thousand keeps them to 1/10,000).
+_OPTION_BASE = 1000.0
 
 
 @dataclass
@@ -361,6 +365,31 @@ class _Compiler:
                 clauses.append((occur.Should, Q.const_score_query(clause, abs(weight))))
         return Q.boolean_query([(occur.Must, _unscored(matched)), *clauses])
 
+    def best_of(self, matched: tantivy.Query, options) -> tantivy.Query:
+        """``matched``, scored by the largest boost total of the options whose clause holds
+        for a hit (``Query.best_of``): a disjunction-max of one query per option.
+
+        An option scores ``_OPTION_BASE`` where its clause holds (so a hit no option takes
+        comes after every hit one does) plus its boosts as :meth:`boosted` adds them; a
+        negative weight, added as its opposite to the hits it does not hold for, shifts its
+        option by that much, so each option also gets what the others shift more, and
+        every option's total is its true total plus one constant."""
+        Q, occur = tantivy.Query, tantivy.Occur
+        shifts = [sum(-float(b.weight) for b in option.boosts if b.weight < 0) for option in options]
+        most = max(shifts, default=0.0)
+        per_option = []
+        for option, shift in zip(options, shifts):
+            clause = self.filter(option.clause) if option.clause is not None else _ALL()
+            parts = [(occur.Must, Q.const_score_query(clause, _OPTION_BASE + most - shift))]
+            for boost in option.boosts:
+                weight = float(boost.weight)
+                if weight:
+                    held = self.filter(boost.clause if weight > 0 else Not(boost.clause))
+                    parts.append((occur.Should, Q.const_score_query(held, abs(weight))))
+            per_option.append(Q.boolean_query(parts))
+        return Q.boolean_query([(occur.Must, _unscored(matched)),
+                                (occur.Should, Q.disjunction_max_query(per_option, 0.0))])
+
 
 # -- the index --------------------------------------------------------------------------------
 class TantivyIndex:
@@ -413,6 +442,7 @@ class TantivyIndex:
                 self._writer = self._index.writer(self._heap_size, self._writer_threads)
             except ValueError as exc:
                 raise ConfigurationError(f"another process writes to the search index in {self.path} ({exc})") from None
+            _WRITING.add(self)
         return self._writer
 
     def prepare(self, docs: list[dict]) -> list[dict]:
@@ -508,10 +538,10 @@ class TantivyIndex:
         elif query.sort:
             ids = ranking.sorted(matched, query.sort, query.offset, query.per_page)
             total = searcher.search(matched, 1, count=True).count
-        elif query.boosts:
+        elif query.boosts or query.best_of:
             relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
-            ids, total = ranking.by_score(compiler.boosted(matched, query.boosts), query.offset, query.per_page, relevance,
-                                          boosted=True)
+            ranked = compiler.best_of(matched, query.best_of) if query.best_of else compiler.boosted(matched, query.boosts)
+            ids, total = ranking.by_score(ranked, query.offset, query.per_page, relevance, boosted=True)
         elif text is not None:
             scored = _must(text, _unscored(compiler.filters(query.filters)))
             ids, total = ranking.by_score(scored, query.offset, query.per_page)
@@ -662,3 +692,23 @@ class _Ranking:
             kind = tantivy.FieldType.Float if f.kind == "float" else tantivy.FieldType.Integer
             return tantivy.Query.range_query(self.s.schema, f.name, kind, value, value)
         return tantivy.Query.term_query(self.s.schema, f.name, value, index_option="basic")
+
+
+#: Indexes of this process with a writer open.  A forked child must neither use nor drop
+#: the parent's writers (dropping one joins threads the child does not have): it keeps
+#: them, unused, for good.
+_WRITING: "weakref.WeakSet[TantivyIndex]" = weakref.WeakSet()
+_ORPHANS: list = []
+
+
+def _orphan_writers_in_child() -> None:
+    for index in list(_WRITING):
+        if index._writer is not None:
+            _ORPHANS.append(index._writer)
+            index._writer = None
+        index._write_lock = threading.Lock()
+        index._reload_lock = threading.Lock()
+    _WRITING.clear()
+
+
+os.register_at_fork(after_in_child=_orphan_writers_in_child)

@@ -103,17 +103,12 @@ def movement_year(year: int, today: date) -> int:
 
 
 class YearProgress:
-    """The year's events, counted once per state of the records (memoized on the indexes)."""
+    """The year's events, counted from the records."""
 
     def __init__(self, backend: SearchBackend):
         self.backend = backend
 
     def compute(self, year: int, today: date) -> dict:
-        key = (year, today.isoformat())
-        return self.backend.memoized("year_progress", key, ("enterprises", "institutions", "indicators"),
-                                     lambda: self._compute(year, today))
-
-    def _compute(self, year: int, today: date) -> dict:
         moves_in = movement_year(year, today)
         actual = Counter()
         by_month = {target: Counter() for target in DATED_IDS}

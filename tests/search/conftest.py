@@ -1,9 +1,8 @@
 """Fixtures of the backend contract suite: one ``backend`` per search backend.
 
-SQLite (the embedded default) gets a fresh data folder per test; so does the tantivy
-backend (records in an SQLite file, search in tantivy), and once more with its records in
-PostgreSQL when ``MATCHMAKER_TEST_DATABASE_URL`` names a database (emptied before each
-test).  Elasticsearch and OpenSearch run against the clusters named in the environment
+The embedded backend (records in an SQLite file, search in tantivy) gets a fresh data
+folder per test, and once more with its records in PostgreSQL when
+``MATCHMAKER_TEST_DATABASE_URL`` names a database (emptied before each test).  Elasticsearch and OpenSearch run against the clusters named in the environment
 (tests/engines.py: skipped without one, a failure when ``MATCHMAKER_REQUIRE_ENGINES``
 requires it); their indices get a random prefix for this run, are emptied before each test
 and deleted at the end.
@@ -60,7 +59,7 @@ def os_backend(tmp_path_factory):
     drop_indices(url, prefix)
 
 
-@pytest.fixture(params=["sqlite", "tantivy", "tantivy-postgresql", "elasticsearch", "opensearch"])
+@pytest.fixture(params=["embedded", "embedded-postgresql", "elasticsearch", "opensearch"])
 def backend(request, tmp_path):
     if request.param in ("elasticsearch", "opensearch"):
         cluster = request.getfixturevalue("es_backend" if request.param == "elasticsearch" else "os_backend")
@@ -68,10 +67,8 @@ def backend(request, tmp_path):
         yield cluster
         return
     config = {"DATA_DIR": tmp_path}
-    if request.param.startswith("tantivy"):
-        config["SEARCH_BACKEND"] = "tantivy"
-        if request.param == "tantivy-postgresql":
-            config["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    if request.param == "embedded-postgresql":
+        config["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     local = create_backend(config)
     local.init()
     yield local

@@ -511,6 +511,10 @@ def test_scan_filters_as_search_does(institutions):
         [Missing("ticket_min")],
         [Not(Terms("status", ["entered"]))],
         [Terms("requirements.collateral_required", [False])],
+        [Range("ticket_min", gte=1_000_000)],
+        [Range("ticket_max", lte=50_000_000), Terms("type", ["bank", "guarantee", "venture_capital"])],
+        [Range("ticket_min", gte=0.5, lte=10**12), Range("ticket_max", gte=2_000_000)],
+        [Terms("ticket_min", [1_000_000, 2_000_000, 7])],
     ]
     for filters in cases:
         scanned = [d["id"] for d in institutions.scan("institutions", Query(filters=filters))]

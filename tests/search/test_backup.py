@@ -8,7 +8,7 @@ from matchmaker.search import Query, create_backend
 from matchmaker.search.base import SearchBackend
 
 
-def make_backend(folder, kind="sqlite"):
+def make_backend(folder, kind="embedded"):
     backend = create_backend({"DATA_DIR": str(folder), "SEARCH_BACKEND": kind})
     backend.init()
     return backend
@@ -22,9 +22,8 @@ def everything(backend) -> dict:
     return {name: {d["id"]: {k: v for k, v in d.items() if k != "version"} for d in backend.scan(name)} for name in backend.indexes}
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "tantivy"])
-def test_backup_during_writes_restores_a_consistent_state(tmp_path, kind):
-    live = make_backend(tmp_path / "live", kind)
+def test_backup_during_writes_restores_a_consistent_state(tmp_path):
+    live = make_backend(tmp_path / "live")
     live.bulk_upsert("needs", [need(i) for i in range(3000)])
     stop = threading.Event()
     written = []
@@ -46,7 +45,7 @@ def test_backup_during_writes_restores_a_consistent_state(tmp_path, kind):
     finally:
         stop.set()
         thread.join()
-    copy = make_backend(tmp_path / "restored", kind)
+    copy = make_backend(tmp_path / "restored")
     copy.restore(copy_file)
     ids = sorted(d["id"] for d in copy.scan("needs"))
     # every document of the copy is whole, and the copy holds a prefix of the writes
@@ -80,34 +79,11 @@ def test_restore_refuses_what_is_not_a_backup_and_keeps_the_data(tmp_path, conte
     assert live.get("needs", "n00001") is not None
 
 
-def damage(path, pages: int = 40, page_size: int = 4096) -> None:
-    """Overwrite ``pages`` pages in the middle of a file with garbage, as a bad disk would."""
-    data = bytearray(path.read_bytes())
-    start = (len(data) // page_size // 3) * page_size
-    for offset in range(start, min(len(data), start + pages * page_size), 97):
-        data[offset] = (data[offset] + 0x55) % 256
-    path.write_bytes(bytes(data))
-
-
-def test_a_damaged_sqlite_backup_is_refused_and_the_data_kept(tmp_path):
-    source = make_backend(tmp_path / "source")
-    source.bulk_upsert("needs", [need(i) for i in range(3000)])
-    source.backup(tmp_path / "copy.sqlite3")
-    damage(tmp_path / "copy.sqlite3")
-    live = make_backend(tmp_path / "live")
-    live.bulk_upsert("needs", [need(i) for i in range(5)])
-    with pytest.raises(ValidationError, match="damaged"):
-        live.restore(tmp_path / "copy.sqlite3")
-    assert live.count("needs") == 5 and live.get("needs", "n00004")["amount"] == 1004
-    assert live.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
-
-@pytest.mark.parametrize("kind", ["sqlite", "tantivy"])
 @pytest.mark.parametrize("harm", ["truncated", "no end", "bad line"])
-def test_a_damaged_json_lines_backup_is_refused_and_the_data_kept(tmp_path, kind, harm):
+def test_a_damaged_json_lines_backup_is_refused_and_the_data_kept(tmp_path, harm):
     import gzip
 
-    source = create_backend({"DATA_DIR": str(tmp_path / "source"), "SEARCH_BACKEND": kind})
+    source = create_backend({"DATA_DIR": str(tmp_path / "source")})
     source.init()
     source.bulk_upsert("needs", [need(i) for i in range(2000)])
     good = tmp_path / "all.jsonl.gz"
@@ -120,7 +96,7 @@ def test_a_damaged_json_lines_backup_is_refused_and_the_data_kept(tmp_path, kind
         lines = lines[:-1] if harm == "no end" else lines[:100] + ['{"index": "needs", "doc": {"title": "no id"}}\n'] + lines[100:]
         with gzip.open(bad, "wt", encoding="utf-8") as out:
             out.writelines(lines)
-    live = create_backend({"DATA_DIR": str(tmp_path / "live"), "SEARCH_BACKEND": kind})
+    live = create_backend({"DATA_DIR": str(tmp_path / "live")})
     live.init()
     live.create("needs", need(99999))
     with pytest.raises(ValidationError):

@@ -112,12 +112,12 @@ def test_a_bad_setting_is_refused_at_start_up_by_its_name(tmp_path, engine, conf
 
 
 def test_backend_names(tmp_path):
-    for name in ("embedded", "sqlite", "Embedded"):
+    for name in ("embedded", "sqlite", "Embedded", "tantivy", None):
         backend = create_backend({"SEARCH_BACKEND": name, "DATA_DIR": tmp_path})
-        assert type(backend).__name__ == "SQLiteBackend"
+        assert type(backend).__name__ == "EmbeddedBackend"
         backend.close()
     backend = create_backend({"SEARCH_BACKEND": "opensearch", "SEARCH_URL": "http://127.0.0.1:9", "DATA_DIR": tmp_path})
     assert isinstance(backend, RecordsClusterBackend) and isinstance(backend.cluster, OpenSearchBackend)
     backend.close()
-    with pytest.raises(ConfigurationError, match="MATCHMAKER_SEARCH_BACKEND='solr'.*embedded, tantivy, elasticsearch, opensearch"):
+    with pytest.raises(ConfigurationError, match="MATCHMAKER_SEARCH_BACKEND='solr'.*embedded, elasticsearch, opensearch"):
         create_backend({"SEARCH_BACKEND": "solr"})

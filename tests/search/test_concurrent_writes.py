@@ -19,11 +19,11 @@ ROUNDS = 30
 pytestmark = pytest.mark.slow  # 30 rounds of real writes, each indexed before it returns
 
 
-@pytest.fixture(params=["sqlite", "tantivy", "tantivy-postgresql"])
+@pytest.fixture(params=["embedded", "embedded-postgresql"])
 def app(request, tmp_path):
     config = {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret",
               "SEARCH_BACKEND": request.param.split("-")[0]}
-    if request.param == "tantivy-postgresql":
+    if request.param == "embedded-postgresql":
         config["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     app = create_app(config)
     get_backend(app).init()

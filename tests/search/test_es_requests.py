@@ -796,13 +796,6 @@ def test_a_create_whose_answer_timed_out_but_landed_is_not_a_conflict(es, record
         es.create("needs", {"title": "mine"}, doc_id="n1")
 
 
-def test_derived_results_can_be_memoized_on_a_cluster(es, recorder):
-    # the cluster cannot tell cheaply whether an index changed: nothing is kept, nothing fails
-    assert es.generation("needs") is None
-    assert es.memoized("ranking", "n1", ["needs", "institutions"], lambda: 42) == 42
-    assert recorder.requests == []
-
-
 def test_the_client_recovers_by_itself_from_a_brief_outage(es, recorder):
     recorder.script(TransportConnectionError("Connection refused"), error(503, "unavailable_shards_exception", "x"))
     assert es.search("needs", Query()).total == 0

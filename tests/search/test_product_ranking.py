@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-import pytest
 
 from matchmaker.scoring import load_scoring_config
 from matchmaker.scoring.matching import InstitutionScorer, dealflow_best_of, dealflow_boosts, dealflow_filters, ordering_boosts
@@ -53,8 +52,6 @@ def _needs() -> list[dict]:
 
 
 def test_eligible_needs_are_ordered_by_their_best_fitting_product(backend, request):
-    if "tantivy" in request.node.callspec.params["backend"]:
-        pytest.skip("the tantivy index orders by the profile's boosts (Query.best_of is not compiled there yet)")
     config = load_scoring_config()
     scorer = InstitutionScorer(BANK, config, AS_OF)
     docs = _needs()
@@ -75,8 +72,6 @@ def test_eligible_needs_are_ordered_by_their_best_fitting_product(backend, reque
 
 def test_best_of_ranks_by_the_largest_total_of_the_options_that_hold(backend, request):
     """Negative weights too (the engines take only positive ones): against a brute force."""
-    if "tantivy" in request.node.callspec.params["backend"]:
-        pytest.skip("the tantivy index orders by the profile's boosts (Query.best_of is not compiled there yet)")
     docs = [need(f"n{i}", amount=amount, industry=industry, stage=stage) for i, (amount, industry, stage) in enumerate(
         itertools.product([1, 4, 9], ["software_it", "biomedicine"], ["seed", "growth", "expansion"]))]
     assert not backend.bulk_upsert("needs", docs).errors

@@ -178,7 +178,7 @@ def test_reads_go_on_when_the_disk_was_full_before_the_start(world_on_disk, monk
     data = disk / "data"
     assert not list(data.glob("*-shm")), list(data.iterdir())  # a clean stop leaves none
     fill(disk)
-    monkeypatch.setattr("matchmaker.search.sqlite.READ_ONLY_SECONDS", 0)  # each use tries for a writable one: no waiting here
+    monkeypatch.setattr("matchmaker.records.store.READ_ONLY_SECONDS", 0)  # each use tries for a writable one: no waiting here
     again = create_app({"TESTING": True, "DATA_DIR": str(data)})
     try:
         client = again.test_client()
@@ -216,10 +216,10 @@ def test_the_server_started_on_a_full_disk_serves_reads(small_disk):
     # the last connection to close checkpoints the WAL and removes -wal and -shm (whatever
     # the stopped workers left): the state of a clean stop
     import sqlite3
-    last = sqlite3.connect(data / "matchmaker.sqlite3")
+    last = sqlite3.connect(data / "records.sqlite3")
     last.execute("SELECT count(*) FROM sqlite_master").fetchone()
     last.close()
-    assert not list(data.glob("matchmaker.sqlite3-*")), list(data.iterdir())
+    assert not list(data.glob("records.sqlite3-*")), list(data.iterdir())
     fill(small_disk)
     with Server(data, workers=2, extra_env=env) as server:
         server.process.terminate()
