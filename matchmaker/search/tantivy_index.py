@@ -613,6 +613,8 @@ class _Ranking:
             hits, total = result.hits, result.count
             if len(hits) >= total or len(hits) < fetch or hits[-1][0] != hits[end - 1][0]:
                 break
+            if then is None:  # a tie longer than the look-ahead: its first ids, found in id order
+                return self._through_a_long_tie(q, hits, offset, end), total
             fetch = min(total, fetch * 8)
         if offset >= len(hits):
             return [], total
@@ -635,10 +637,34 @@ class _Ranking:
         page = span[offset - lo : offset - lo + limit]
         return self._ids([key for _, key, _ in page], [address for _, _, address in page]), total
 
+    def _through_a_long_tie(self, q, hits: list, offset: int, end: int) -> list[str]:
+        """The page when the score the page ends on is shared by more hits than were read
+        (equal BM25 scores of like texts): the hits above it are all among those read; the
+        tie's own first ids are found by walking the matches in id order, a chunk at a
+        time, keeping those whose score is the tie's, until the page is full."""
+        tie = hits[end - 1][0]
+        above = [(score, address) for score, address in hits if score > tie]
+        keys = self._keys([address for _, address in above])
+        ranked = sorted(zip(above, keys), key=lambda hit: (-hit[0][0], hit[1]))
+        ids = self._ids([key for _, key in ranked], [address for (_, address), _ in ranked])
+        need, position, chunk = end - len(ids), 0, max(256, 4 * (end - len(ids)))
+        while need > 0:
+            walked = [doc_id for doc_id, _ in self.searcher.search(q, chunk, count=False, order_by_field=self.id_field,
+                                                                    offset=position, order=tantivy.Order.Asc).hits]
+            if not walked:
+                break
+            scores = self._scores(q, walked)
+            found = [doc_id for doc_id in walked if scores.get(doc_id) == tie][:need]
+            ids += found
+            need -= len(found)
+            position += chunk
+        return ids[offset:end]
+
     def _scores(self, q, ids: list[str]) -> dict[str, float]:
         only = tantivy.Query.term_set_query(self.s.schema, self.id_field, ids)
         result = self.searcher.search(_must(q, _unscored(only)), len(ids), count=False)
-        return {self._id(address): score for score, address in result.hits}
+        addresses = [address for _, address in result.hits]
+        return dict(zip(self._ids(self._keys(addresses), addresses), (score for score, _ in result.hits)))
 
     def sorted(self, q, sort: list[Sort], offset: int, limit: int) -> list[str]:
         """The hits ordered by ``sort`` (missing values last), then by id.
