@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..core.access import require_user
-from ..core.api import actor, backend, observers, page_schema, with_etag
+from ..core.api import actor, backend, for_request, observers, page_schema, with_etag
 from ..core import settings
 from .interests import InterestService, IntroductionService, waiting_list
 from .schemas import (
@@ -22,12 +22,12 @@ blp = Blueprint("brokering", __name__, url_prefix="/api/v1",
 
 
 def interests() -> InterestService:
-    return InterestService(backend(), observers(), settings.working_days(current_app.config),
-                           id_key=settings.id_key(current_app.config))
+    return for_request(InterestService, working_days=settings.working_days(current_app.config),
+                       id_key=settings.id_key(current_app.config))
 
 
 def introductions() -> IntroductionService:
-    return IntroductionService(backend(), observers(), id_key=settings.id_key(current_app.config))
+    return for_request(IntroductionService, id_key=settings.id_key(current_app.config))
 
 
 @blp.route("/interests")

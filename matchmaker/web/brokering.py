@@ -20,7 +20,7 @@ from ..notifications.saved_searches import SavedSearchService
 from ..notifications.schemas import FeedArgsSchema, ResultsArgsSchema, SavedSearchCreateSchema
 from ..notifications.service import Notifications
 from . import forms
-from .base import backend, observers, query_args, user
+from .base import backend, for_request, observers, query_args, user
 from .sessions import safe_next
 
 bp = Blueprint("brokering", __name__)
@@ -30,16 +30,16 @@ ZONE_OFFSET = "+08:00"
 
 
 def interest_service() -> InterestService:
-    return InterestService(backend(), observers(), settings.working_days(current_app.config),
-                           id_key=settings.id_key(current_app.config))
+    return for_request(InterestService, working_days=settings.working_days(current_app.config),
+                       id_key=settings.id_key(current_app.config))
 
 
 def intro_service() -> IntroductionService:
-    return IntroductionService(backend(), observers(), id_key=settings.id_key(current_app.config))
+    return for_request(IntroductionService, id_key=settings.id_key(current_app.config))
 
 
 def meeting_service() -> MeetingService:
-    return MeetingService(backend(), observers(), settings.working_days(current_app.config))
+    return for_request(MeetingService, working_days=settings.working_days(current_app.config))
 
 
 def saved_service() -> SavedSearchService:
