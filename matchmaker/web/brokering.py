@@ -43,7 +43,7 @@ def meeting_service() -> MeetingService:
 
 
 def saved_service() -> SavedSearchService:
-    return SavedSearchService(backend(), observers())
+    return for_request(SavedSearchService)
 
 
 def _back(default: str):
@@ -388,7 +388,7 @@ def assign_owner(need_id):
     from ..brokering.owners import OwnerService
 
     try:
-        owner = OwnerService(backend(), observers()).assign(user(), need_id, request.form.get("owner_id", ""))
+        owner = for_request(OwnerService).assign(user(), need_id, request.form.get("owner_id", ""))
     except ValidationError:
         flash(_("Choose a member of zone staff as the owner."), "error")
     else:
@@ -401,7 +401,7 @@ def assign_owner(need_id):
 def pipeline_board(institution_id):
     from ..brokering.pipeline import PipelineService
 
-    board = PipelineService(backend(), observers()).board(user(), institution_id)
+    board = for_request(PipelineService).board(user(), institution_id)
     return render_template("brokering/pipeline.html", board=board, institution_id=institution_id)
 
 
@@ -411,7 +411,7 @@ def pipeline_move(institution_id, need_id):
 
     notes = request.form.get("notes")
     try:
-        PipelineService(backend(), observers()).move(user(), institution_id, need_id, request.form.get("stage", ""),
+        for_request(PipelineService).move(user(), institution_id, need_id, request.form.get("stage", ""),
                                                      notes.strip() if notes is not None else None)
     except ValidationError:
         flash(_("Choose a stage."), "error")

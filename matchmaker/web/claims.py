@@ -13,7 +13,7 @@ from ..core import settings
 from ..brokering.claims import ClaimService, report_day
 from ..brokering.schemas import ClaimReportSchema, ClaimSearchSchema
 from ..errors import Conflict, ValidationError
-from .base import backend, observers, query_args, user
+from .base import for_request, query_args, user
 from .sessions import safe_next
 
 bp = Blueprint("claims", __name__)
@@ -21,7 +21,7 @@ SOON_DAYS = 1  # a report due within this many days is flagged
 
 
 def service() -> ClaimService:
-    return ClaimService(backend(), observers(), settings.claim_report_days(current_app.config))
+    return for_request(ClaimService, working_days=settings.claim_report_days(current_app.config))
 
 
 def with_days(claims: list[dict]) -> list[dict]:
