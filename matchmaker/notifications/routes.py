@@ -90,7 +90,7 @@ class SavedSearch(MethodView):
     def get(self, saved_id):
         """One saved search"""
         service = saved()
-        doc = service.fetch(actor(), saved_id)
+        doc = service.get(actor(), saved_id)
         return with_etag({**doc, "new": service.count_new(doc)})
 
     @saved_blp.arguments(SavedSearchUpdateSchema)

@@ -311,7 +311,7 @@ def save_search(institution_id):
 def saved_search(saved_id):
     args, errors = query_args(ResultsArgsSchema(), {"per_page": 20})
     service = saved_service()
-    search = service.fetch(user(), saved_id)
+    search = service.get(user(), saved_id)
     result = service.results(user(), saved_id, args)
     return render_template("brokering/saved_search.html", search=search, result=result, args=args, errors=errors)
 
