@@ -88,9 +88,11 @@ class Service:
         return field in self.parties and getattr(user, field) == doc.get(field)
 
     def get(self, user: User | None, doc_id: str) -> dict:
-        """The document if ``user`` may read it; otherwise the same 404 as for none."""
+        """The document if ``user`` may read it; otherwise the same 404 as for none (and
+        401 before anything for a caller not signed in)."""
+        user = require_user(user)
         doc = self.backend.get(self.index, doc_id)
-        if doc is None or not self.can_read(require_user(user), doc):
+        if doc is None or not self.can_read(user, doc):
             raise self.not_found(doc_id)
         return doc
 
