@@ -17,6 +17,7 @@ from datetime import date
 from typing import Iterable
 
 from ..core.access import can_read_enterprise, require_user
+from ..core.service import Service
 from ..core.users import User
 from ..clock import now, today
 from ..core.language import localize
@@ -175,11 +176,13 @@ class ReadinessTracker:
         return seen, added
 
 
-class ReadinessService:
+class ReadinessService(Service):
     """What the API answers: one enterprise on one board, and the reserve pool."""
 
+    index, label = INDEX, "readiness"
+
     def __init__(self, backend: SearchBackend, settings: ScoringSettings):
-        self.backend = backend
+        super().__init__(backend)
         self.settings = settings
 
     def board_rules(self, board: str | None, as_of: date | None = None):
