@@ -16,7 +16,7 @@ from .schemas import (DismissSchema, EntryCreateSchema, EntrySchema, EntrySearch
 
 programmes_blp = Blueprint("programmes", __name__, url_prefix="/api/v1/programmes",
                            description="Programmes of the zone's special fund (专项资金) and their rules")
-register_crud(programmes_blp, lambda: ProgrammeService(backend(), observers()), ProgrammeSchema, ProgrammeUpdateSchema,
+register_crud(programmes_blp, lambda: for_request(ProgrammeService), ProgrammeSchema, ProgrammeUpdateSchema,
               ProgrammeSearchSchema, noun="special-fund programme")
 
 grants_blp = Blueprint("grants", __name__, url_prefix="/api/v1/grants",
