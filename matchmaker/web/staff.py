@@ -192,14 +192,6 @@ def move(institution_id):
     return redirect(url_for(".pipeline"))
 
 
-@bp.route("/reserve-pool")
-def reserve_pool():
-    """The listing reserve pool staff run (``web.fund``)."""
-    from .fund import pool_page
-
-    return pool_page()
-
-
 @bp.route("/exports")
 def exports():
     """Links to the export endpoints of the API (CSV and Excel, Chinese headings)."""
