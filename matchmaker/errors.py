@@ -90,7 +90,10 @@ class MatchmakerError(Exception):
         if "code" not in cls.__dict__ and not cls.__dict__.get("variant"):
             cls.code = _snake(cls.__name__)
 
-    def __init__(self, message: str | None = None, *, fields: dict | None = None, **params):
+    def __init__(self, message: str | None = None, *, fields: dict | None = None, on_field: str | None = None,
+                 **params):
+        """``fields``: each field's messages; ``on_field``: the one field the error is about,
+        its message there the error's own sentence (when ``fields`` names none)."""
         if message is None:
             if self.template is None:
                 raise TypeError(f"{type(self).__name__} needs a message")
@@ -98,7 +101,7 @@ class MatchmakerError(Exception):
         super().__init__(message)
         self.message = message
         self.params = params
-        self.fields = fields or {}
+        self.fields = fields or ({on_field: [str(message)]} if on_field else {})
 
 
 class ValidationError(MatchmakerError):
@@ -472,8 +475,7 @@ class BoardNotInForce(ValidationError):
     board after 2021-04-06), None when it had not opened yet."""
 
     def __init__(self, *, retired=None, **params):
-        super().__init__(**params)
-        self.fields = {"board": [str(self.message)]}
+        super().__init__(on_field="board", **params)
         self.retired = retired
 
 
