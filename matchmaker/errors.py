@@ -493,6 +493,32 @@ class NoSuchList(NotFound):
     template = N_("no list behind %(target)s; lists: %(lists)s")
 
 
+class ImportLineNotJson(ValidationError):
+    """A line of an import file (JSON lines) that is not JSON; ``reason`` is the parser's."""
+
+    template = N_("not valid JSON (%(reason)s at column %(column)s)")
+
+
+class ImportKindUnknown(ValidationError):
+    """An import line whose ``kind`` is none of the kinds imported (``kind``: as written)."""
+
+    template = N_("kind must be one of %(kinds)s, not %(kind)s")
+
+
+class SpreadsheetUnreadable(ValidationError):
+    """An import workbook that cannot be opened (``reason``: what the reader raised)."""
+
+    template = N_("not a readable .xlsx workbook (%(reason)s)")
+
+
+class CsvUnreadable(ValidationError):
+    template = N_("not a readable CSV file (%(reason)s)")
+
+
+class UnknownColumns(ValidationError):
+    template = N_("unknown column(s): %(columns)s (use field codes or the exports' titles)")
+
+
 # -- sentences with values, used as a field's message ----------------------------------------
 ALLOWED_STATUSES = Phrase(N_("from %(status)s it can go to: %(allowed)s"), N_("From this status it can go to: %(allowed)s"))
 OVERLAPS_MEETING = Phrase(N_("overlaps meeting %(other)s of the same %(party)s"), N_("Overlaps another meeting of the same party."))
