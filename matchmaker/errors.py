@@ -519,6 +519,12 @@ class UnknownColumns(ValidationError):
     template = N_("unknown column(s): %(columns)s (use field codes or the exports' titles)")
 
 
+class SnapshotsNotStored(MatchmakerError):
+    """The engine refused readiness snapshots (``reason``: its first refusal); none is half-kept."""
+
+    template = N_("readiness snapshots not stored: %(reason)s")
+
+
 # -- sentences with values, used as a field's message ----------------------------------------
 ALLOWED_STATUSES = Phrase(N_("from %(status)s it can go to: %(allowed)s"), N_("From this status it can go to: %(allowed)s"))
 OVERLAPS_MEETING = Phrase(N_("overlaps meeting %(other)s of the same %(party)s"), N_("Overlaps another meeting of the same party."))

@@ -21,7 +21,7 @@ from ..core.service import Service
 from ..core.users import User
 from ..clock import now, today
 from ..core.language import localize
-from ..errors import BoardRequired, Forbidden, MatchmakerError, NoSuchDocument
+from ..errors import BoardRequired, Forbidden, NoSuchDocument, SnapshotsNotStored
 from ..scoring.readiness import assess, summarize
 from ..scoring.settings import ScoringSettings
 from ..search import Query, SearchBackend, Terms
@@ -146,7 +146,7 @@ class ReadinessTracker:
         for start in range(0, len(docs), BATCH):
             result = self.backend.bulk_upsert(INDEX, docs[start : start + BATCH])
             if result.errors:
-                raise MatchmakerError(f"readiness snapshots not stored: {result.errors[0].message}")
+                raise SnapshotsNotStored(reason=result.errors[0].message)
 
     def forget(self, enterprise_id: str) -> int:
         """Delete every snapshot of an enterprise (it is being deleted)."""
