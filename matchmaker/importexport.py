@@ -159,7 +159,16 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
                 parallel: bool | None = None, kind: str | None = None, working_days: int = 3) -> ImportReport:
     """Import a JSON Lines file, or a ``.csv`` / ``.xlsx`` spreadsheet (``kind`` for rows
     without a kind column); ``parallel`` (default: for big files, where the backend
-    allows) validates needs in a second process while the first stores them."""
+    allows) validates needs in a second process while the first stores them.
+
+    The records are indexed in bulk once the file is stored, not after each batch (on a
+    cluster: one refresh for the import instead of one for every batch of each kind)."""
+    with backend.bulk_load():
+        return _import_file(backend, path, progress, parallel, kind, working_days)
+
+
+def _import_file(backend: SearchBackend, path: Path | str, progress: Progress | None, parallel: bool | None,
+                 kind: str | None, working_days: int) -> ImportReport:
     from . import spreadsheets
 
     path = Path(path)

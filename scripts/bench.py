@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from matchmaker import create_app  # noqa: E402
 from matchmaker.demo import dataset  # noqa: E402
 from matchmaker.core.users import User  # noqa: E402
+from matchmaker.errors import MatchmakerError  # noqa: E402
 from matchmaker.importexport import import_file  # noqa: E402
 from matchmaker.matches.service import MatchService  # noqa: E402
 from matchmaker.needs.service import NeedService  # noqa: E402
@@ -139,6 +140,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes for --http")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients for the load in --http")
     parser.add_argument("--seconds", type=float, default=15, help="how long the load runs in --http")
+    parser.add_argument("--beside", type=Path, metavar="DIR",
+                        help="load the same data into the embedded engine's data folder DIR too (kept for next time), run "
+                             "the same workloads on both and print them side by side, with whether their hits agree")
     parser.add_argument("--tantivy", action="store_true",
                         help="only time text searches on a tantivy index of the same needs: SQLite vs the module vs raw tantivy")
     args = parser.parse_args()
@@ -146,16 +150,15 @@ def main() -> None:
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="matchmaker-bench-"))
     app = create_app({"DATA_DIR": str(data_dir)})
     backend = get_backend(app)
-    backend.init()
     print(f"backend {app.config['SEARCH_BACKEND']}, data folder {data_dir}")
 
-    loaded = backend.count("needs")
-    if loaded < args.needs:
-        with tempfile.TemporaryDirectory() as folder:
-            enterprises_file, needs_file, n_enterprises, n_needs = write_data_files(Path(folder), args.needs, args.enterprises)
-            timed_import(backend, enterprises_file, "enterprises", n_enterprises + 20)
-            timed_import(backend, needs_file, "needs", n_needs)
+    load(backend, app.config["SEARCH_BACKEND"], args)
     print(f"needs in store: {backend.count('needs'):,}")
+    if args.beside:
+        other = create_app({"DATA_DIR": str(args.beside), "SEARCH_BACKEND": "embedded"})
+        load(get_backend(other), "embedded", args)
+        side_by_side(other, app, args.repeat)
+        return
     if args.tantivy:
         bench_tantivy(backend, data_dir, args.repeat, get_settings(app).config)
         return
@@ -173,6 +176,66 @@ def main() -> None:
     if args.http:
         backend.close()
         bench_http(data_dir, args)
+
+
+def load(backend, name: str, args) -> None:
+    """Import the synthetic data set unless the data folder holds enough needs already."""
+    backend.init()
+    if backend.count("needs") >= args.needs:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        enterprises_file, needs_file, n_enterprises, n_needs = write_data_files(Path(folder), args.needs, args.enterprises)
+        timed_import(backend, enterprises_file, f"{name} enterprises", n_enterprises + 20)
+        timed_import(backend, needs_file, f"{name} needs", n_needs)
+
+
+def side_by_side(embedded_app, cluster_app, repeat: int) -> None:
+    """The same workloads on the embedded engine and on the cluster, one line each: cold
+    p50/p95 (result cache emptied before each call), hits, and whether the first page is
+    the same (ids in order), else how many of its ids both have (text relevance is each
+    engine's own BM25: equal hits, not always an equal order)."""
+    engines = [(embedded_app, get_backend(embedded_app)), (cluster_app, get_backend(cluster_app))]
+    names = [app.config["SEARCH_BACKEND"] for app, _ in engines]
+    print(f"{'workload':<46} {names[0] + ' p50/p95 ms':>22} {names[1] + ' p50/p95 ms':>24}   hits {names[0]} / {names[1]}   first page")
+    workloads = [(f"needs search: {label}", lambda app, backend, params=params: _page(
+        NeedService(backend).search(STAFF, {"page": 1, "per_page": 20, **params}), "id"))
+        for label, params in NEED_SEARCHES.items()]
+    embedded = engines[0][1]
+    sample = [d["id"] for d in embedded.search("needs", Query(filters=[Terms("status", ["open"])], page=7, per_page=50)).items]
+    turn = iter(range(10**9))
+    workloads.append((f"matches for one need ({len(sample)} in turn)", lambda app, backend: _page(
+        MatchService(backend, get_settings(app)).matches(STAFF, sample[next(turn) % len(sample)], {"page": 1, "per_page": 20}),
+        "institution")))
+    first_of_type: dict[str, str] = {}
+    for institution in embedded.scan("institutions"):
+        first_of_type.setdefault(institution["type"], institution["id"])
+    for kind, institution_id in first_of_type.items():
+        workloads.append((f"deal flow: {kind} ({institution_id})", lambda app, backend, i=institution_id: _page(
+            MatchService(backend, get_settings(app)).dealflow(STAFF, i, {"page": 1, "per_page": 20}), "need")))
+    for label, work in workloads:
+        cells, pages = [], []
+        for app, backend in engines:
+            with app.app_context():
+                turn = iter(range(10**9))  # both engines see the same needs in turn
+                try:
+                    page = work(app, backend)
+                    samples = time_calls(lambda: work(app, backend), repeat, before=backend.derived.clear)
+                except MatchmakerError as exc:  # over the search budget, say: what the API would answer
+                    pages.append(((), None))
+                    cells.append(f"refused: {exc.code}")
+                    continue
+            pages.append(page)
+            cells.append(f"{statistics.median(samples):8.1f} / {percentile(samples, 95):7.1f}")
+        shared = len(set(pages[0][0]) & set(pages[1][0]))
+        same = "same" if pages[0] == pages[1] else f"{shared}/{len(pages[0][0])} shared"
+        hits = [f"{n:,}" if n is not None else "-" for _, n in pages]
+        print(f"{label:<46} {cells[0]:>22} {cells[1]:>24}   {hits[0]:>9} / {hits[1]:<9}  {same}")
+
+
+def _page(result: dict, kind: str) -> tuple[tuple, int]:
+    """The ids of a page in order, and the hits (a deal flow's: the eligible needs)."""
+    ids = tuple(item[kind]["id"] if kind != "id" else item["id"] for item in result["items"])
+    return ids, result.get("eligible_total", result["total"])
 
 
 def bench_matches(app, backend, repeat: int) -> None:

@@ -38,6 +38,8 @@ from ..scoring.alternatives import alternatives, partner_banks
 from ..scoring.dates import as_date
 from ..scoring.matching import (
     InstitutionScorer,
+    complement_best_of,
+    dealflow_best_of,
     dealflow_boosts,
     dealflow_complement,
     dealflow_filters,
@@ -139,10 +141,12 @@ class MatchService(Service):
         narrowing += amount_range("amount", args.get("min_amount"), args.get("max_amount"))
         eligible_filters = dealflow_filters(institution, config, scorer.as_of) + narrowing
         eligible = Query(text=text, filters=eligible_filters,
-                         boosts=ordering_boosts(dealflow_boosts(institution, config), eligible_filters))
+                         boosts=ordering_boosts(dealflow_boosts(institution, config), eligible_filters),
+                         best_of=dealflow_best_of(institution, config, scorer.as_of))
         complement_filters, complement_boosts = dealflow_complement(institution, config, scorer.as_of)
         ineligible = Query(text=text, filters=complement_filters + narrowing,
-                           boosts=ordering_boosts(complement_boosts, complement_filters + narrowing))
+                           boosts=ordering_boosts(complement_boosts, complement_filters + narrowing),
+                           best_of=complement_best_of(institution, config, scorer.as_of))
         eligible_only = bool(args.get("eligible_only"))
         page, per_page = args.get("page", 1), args.get("per_page", 20)
         start, stop = (page - 1) * per_page, page * per_page

@@ -102,6 +102,14 @@ class RecordStore:
                     self._engines, self._pid = self._make_engines(), os.getpid()
         return self._engines
 
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection of its own, outside the store's transactions: for what lives in the
+        database session rather than in one transaction (a session-level advisory lock)."""
+        writer, _ = self._engines_here()
+        with writer.connect() as conn:
+            yield conn
+
     def close(self) -> None:
         if self._engines is not None and self._pid == os.getpid():
             for engine in set(self._engines):

@@ -16,10 +16,11 @@ exactly the Python score without its text factor; re-sorting a page by the full 
 can move a need by at most the text factor's points (:func:`text_points`).
 
 An institution with products is scored as its best-fitting product
-(:mod:`~matchmaker.scoring.products`): the engine still keeps exactly the needs some product
-takes, but orders them by the institution's profile, and the special fund's programmes
-(:func:`policy_programmes`) are known to the Python score only; the re-sorting of each
-block puts both right.
+(:mod:`~matchmaker.scoring.products`): the engine keeps exactly the needs some product
+takes and orders them by the best of the products' totals (:func:`dealflow_best_of`);
+an engine that cannot rank by such a maximum (the tantivy index) orders them by the
+institution's profile instead.  The special fund's programmes (:func:`policy_programmes`)
+are known to the Python score only; the re-sorting of each block puts that right.
 
 Scoring works from the need as the needs index stores it: the ``industry``, ``stage`` and
 ``enterprise`` fields are the copy :func:`matchmaker.enterprises.facts.summary` makes.
@@ -33,7 +34,7 @@ from functools import lru_cache
 
 from ..search.analysis import tokenize
 from ..search.mappings import get_value
-from ..search.query import AnyOf, Boost, Filter, Missing, Not, Range, Terms
+from ..search.query import AnyOf, Boost, Filter, Missing, Not, Range, RankOption, Terms
 from . import wording
 from .clauses import compile_clause
 from .config import ScoringConfig, Signal
@@ -784,20 +785,36 @@ def dealflow_filters(institution: dict, config: ScoringConfig, as_of: date | str
 def dealflow_boosts(institution: dict, config: ScoringConfig) -> list[Boost]:
     """Boosts whose total for a need is its Python score without the text factor.
 
-    For an institution with products the boosts are those of its profile: the best
-    product's score differs from them, and the re-sorting of each block puts it right.
+    For an institution with products the boosts are those of its profile: the stand-in
+    for :func:`dealflow_best_of` where the engine cannot rank by a best of.
     Steps that hold for every need (the institution's own presence, say) carry the
     :data:`EVERY_NEED` filter: they do not change the order, but keep the engine's total
     equal to the structured score.
     """
+    return _offer_boosts({k: v for k, v in institution.items() if k != "products"}, config)
+
+
+def _offer_boosts(offer: dict, config: ScoringConfig) -> list[Boost]:
     boosts = []
-    profile = {k: v for k, v in institution.items() if k != "products"}
-    for name, steps in structured_steps(profile, config).items():
+    for name, steps in structured_steps(offer, config).items():
         for step in steps:
             weight = config.points[name] * step.share
             if weight:
                 boosts.append(Boost(step.clause if step.clause is not None else EVERY_NEED, weight))
     return boosts
+
+
+def dealflow_best_of(institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[RankOption]:
+    """The eligible needs of an institution with products ranked as the Python score
+    ranks them, by the best-fitting product (``Query.best_of``): per product, its boosts,
+    counted where its hard rules hold.  Empty for an institution without products (its
+    :func:`dealflow_boosts` are exact)."""
+    found = offers(institution)
+    if len(found) == 1:
+        return []
+    as_of = as_date(as_of)
+    return [RankOption(_all_of([rule.clause for rule in hard_rules(offer, config, as_of)]), tuple(_offer_boosts(offer, config)))
+            for offer in found]
 
 
 #: The points of a typical match: the scale on which the engine weighs a broken rule (below).
@@ -822,17 +839,32 @@ def dealflow_complement(
     score corrects the order locally.
     """
     as_of = as_date(as_of)
-    boosts = dealflow_boosts(institution, config)
     if len(offers(institution)) > 1:
-        return [Terms("status", ["open"]), Not(eligibility_clauses(institution, config, as_of)[0])], boosts
+        return [Terms("status", ["open"]), Not(eligibility_clauses(institution, config, as_of)[0])], dealflow_boosts(institution, config)
     rules = hard_rules(institution, config, as_of)
     filters: list[Filter] = [Terms("status", ["open"]), AnyOf(tuple(Not(rule.clause) for rule in rules))]
+    return filters, _complement_boosts(institution, config, rules)
+
+
+def _complement_boosts(offer: dict, config: ScoringConfig, rules) -> list[Boost]:
+    """An offer's boosts, plus for each rule a need keeps what breaking it would cost."""
+    boosts = _offer_boosts(offer, config)
     for rule in rules:
         multiplier = max(config.ineligible_multipliers[rule.rule], _MIN_MULTIPLIER)
         weight = -math.log(multiplier) * TYPICAL_POINTS
         if weight:
             boosts.append(Boost(rule.clause, weight))
-    return filters, boosts
+    return boosts
+
+
+def complement_best_of(institution: dict, config: ScoringConfig, as_of: date | str | None = None) -> list[RankOption]:
+    """The needs no product of the institution takes, ranked by the best of its products'
+    stand-ins (:func:`dealflow_complement`'s, one per product); empty without products."""
+    found = offers(institution)
+    if len(found) == 1:
+        return []
+    as_of = as_date(as_of)
+    return [RankOption(None, tuple(_complement_boosts(offer, config, hard_rules(offer, config, as_of)))) for offer in found]
 
 
 def ordering_boosts(boosts: list[Boost], filters: list[Filter]) -> list[Boost]:

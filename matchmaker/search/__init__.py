@@ -10,11 +10,11 @@ from pathlib import Path
 from ..errors import ConfigurationError
 from .base import SearchBackend
 from .mappings import MAPPINGS_DIR, load_indexes
-from .query import AnyOf, Boost, Filter, Missing, Not, Query, Range, SearchResult, Sort, SumAggregation, Terms
+from .query import AnyOf, Boost, Filter, Missing, Not, Query, Range, RankOption, SearchResult, Sort, SumAggregation, Terms
 
 __all__ = [
     "SearchBackend", "Query", "Filter", "Terms", "Range", "Missing", "AnyOf", "Not", "Sort",
-    "SumAggregation", "Boost", "SearchResult", "create_backend",
+    "SumAggregation", "Boost", "RankOption", "SearchResult", "create_backend",
 ]
 
 BACKENDS = ("embedded", "tantivy", "elasticsearch", "opensearch")

@@ -205,6 +205,24 @@ class SearchBackend(ABC):
     def release_indexing(self) -> None:
         """Make this thread's held writes searchable (before the response goes out)."""
 
+    def indexing_held(self) -> bool:
+        """Whether this thread holds indexing now (inside a request, say)."""
+        return False
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Hold indexing through a bulk load (an import): its writes are made searchable
+        together at the end, in bulk, instead of after each batch of records.  Inside a
+        holder already (a request), that holder's release does it."""
+        if self.indexing_held():
+            yield
+            return
+        self.hold_indexing()
+        try:
+            yield
+        finally:
+            self.release_indexing()
+
     # -- documents --------------------------------------------------------------------
     @abstractmethod
     def get(self, index: str, doc_id: str) -> dict | None:

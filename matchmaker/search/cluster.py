@@ -633,11 +633,15 @@ class ClusterBackend(SearchBackend):
     def search(self, index: str, query: Query) -> SearchResult:
         spec = self.spec(index)
         check_window(query)
-        body = dsl.search_body(spec, query)
-        if self.time_budget:  # the engine stops at it and says timed_out: SearchUnavailable (_search)
-            body["timeout"] = f"{max(1, int(self.time_budget * 1000))}ms"
-        answer = self._search(_path(self.alias(index), "_search"), body)
+        answer = self._search(_path(self.alias(index), "_search"), self.within_budget(dsl.search_body(spec, query)))
         return dsl.read_search(spec, query, answer, self._doc)
+
+    def within_budget(self, body: dict) -> dict:
+        """``body`` with the search time budget as the engine's own ``timeout``: the engine
+        stops at it and says ``timed_out``, which :meth:`_search` turns into SearchUnavailable."""
+        if self.time_budget:
+            body["timeout"] = f"{max(1, int(self.time_budget * 1000))}ms"
+        return body
 
     def _search(self, path: str, body: dict) -> dict:
         """A search answer that is whole: failed shards make it SearchUnavailable."""

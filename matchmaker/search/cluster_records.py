@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,10 +67,11 @@ class ClusterIndex:
     """One index of the cluster (an alias, or a concrete index being built) as the
     indexer's ``Index``."""
 
-    def __init__(self, cluster: ClusterBackend, spec: IndexSpec, target: str):
+    def __init__(self, cluster: ClusterBackend, spec: IndexSpec, target: str, refreshes: "Refreshes | None" = None):
         self.cluster = cluster
         self.spec = spec
         self.target = target
+        self.refreshes = refreshes
 
     def upsert(self, docs: list[dict]) -> None:
         """Index ``docs`` (each with its ``id``); a document the mapping refuses is logged
@@ -91,6 +93,11 @@ class ClusterIndex:
                 raise SearchDeleteIncomplete(count=len(failed), reason=failed[0].get("error"))
 
     def commit(self) -> None:
+        """Make the writes visible: one refresh now, or at the end of the drain under way."""
+        if self.refreshes is None or not self.refreshes.defer(self.target):
+            self.refresh()
+
+    def refresh(self) -> None:
         self.cluster._send("POST", _path(self.target, "_refresh"))
 
     def clear(self) -> None:
@@ -104,16 +111,57 @@ class ClusterIndex:
             if not ids:
                 return
             self.delete(ids)
-            self.commit()
+            self.refresh()  # the next page must not show these again
 
     def search(self, query: Query) -> ClusterHits:
-        body = {**dsl.search_body(self.spec, query), "_source": False, "version": False}
+        body = self.cluster.within_budget({**dsl.search_body(self.spec, query), "_source": False, "version": False})
         answer = self.cluster._search(_path(self.target, "_search"), body)
         page = dsl.read_search(self.spec, query, answer, lambda hit: hit["_id"])
         return ClusterHits(ids=page.items, total=page.total, facets=page.facets, sums=page.sums)
 
     def close(self) -> None:
         """Nothing to release: the cluster has no writer to hand over."""
+
+
+class Refreshes:
+    """The refreshes a drain puts off to its end, per thread: an acknowledged ``_bulk`` is
+    durable (the translog) and a refresh only makes it visible, so a drain of many batches
+    (an import's) refreshes each index it wrote once, not once per batch of rows.  What a
+    failed refresh left is refreshed by the next drain."""
+
+    def __init__(self, cluster: ClusterBackend):
+        self.cluster = cluster
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._left: set[str] = set()
+
+    def defer(self, target: str) -> bool:
+        """Put off the refresh of ``target`` to the end of this thread's drain, if one is under way."""
+        pending = getattr(self._local, "targets", None)
+        if pending is None:
+            return False
+        pending.add(target)
+        return True
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Collect the refreshes of this thread's commits inside, then send them in one request."""
+        self._local.targets = set()
+        try:
+            yield
+        finally:
+            targets, self._local.targets = self._local.targets, None
+            with self._lock:
+                targets |= self._left
+                self._left = set()
+            if targets:
+                try:
+                    self.cluster._send("POST", _path(",".join(sorted(targets)), "_refresh"),
+                                       params={"ignore_unavailable": "true"})  # an index swapped out meanwhile
+                except BaseException:
+                    with self._lock:
+                        self._left |= targets
+                    raise
 
 
 class ClusterGenerations:
@@ -125,6 +173,7 @@ class ClusterGenerations:
         self.specs = specs
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.refreshes = Refreshes(cluster)
 
     @property
     def lock_path(self) -> Path:
@@ -152,7 +201,8 @@ class ClusterGenerations:
     def live(self) -> dict[str, ClusterIndex]:
         """Every read and write of the live generation goes through the alias, so a swap
         made by any process is seen at once, without a lookup."""
-        return {name: ClusterIndex(self.cluster, spec, self.cluster.alias(name)) for name, spec in self.specs.items()}
+        return {name: ClusterIndex(self.cluster, spec, self.cluster.alias(name), self.refreshes)
+                for name, spec in self.specs.items()}
 
     def create(self) -> tuple[str, dict[str, ClusterIndex]]:
         """New, empty concrete indexes (not behind the aliases yet)."""
@@ -191,7 +241,18 @@ DRAIN_LOCK = 0x6D6D_6978
 
 
 class ClusterIndexer(Indexer):
-    """The indexer, whose lock also holds across the machines that share a PostgreSQL database."""
+    """The indexer, whose lock also holds across the machines that share a PostgreSQL
+    database, and whose drain refreshes once at its end (:class:`Refreshes`)."""
+
+    def drain(self, timeout: float | None = LOCK_WAIT) -> bool:
+        try:
+            with self.folders.refreshes.deferred():
+                return super().drain(timeout)
+        except Exception as exc:  # the refresh at the end failed (the cluster went away): retried
+            self.error = exc
+            log.error("search index refresh failed; it is retried: %s", exc)
+            self._retry_later()
+            return False
 
     @contextmanager
     def exclusive(self, timeout: float | None = LOCK_WAIT) -> Iterator[bool]:
@@ -199,8 +260,7 @@ class ClusterIndexer(Indexer):
             if not taken or self.store.is_sqlite:
                 yield taken  # an SQLite file is on one machine: the flock is enough
                 return
-            writer, _ = self.store._engines_here()
-            with writer.connect() as conn:
+            with self.store.connection() as conn:
                 deadline = None if timeout is None else time.monotonic() + timeout
                 while not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": DRAIN_LOCK}).scalar_one():
                     conn.rollback()
@@ -228,6 +288,11 @@ class RecordsClusterBackend(EmbeddedBackend):
     def close(self) -> None:
         super().close()
         self.cluster.close()
+
+    def set_budget(self, time_budget: float | None, statement_timeout: float | None = None) -> None:
+        """The records' statement timeout, and the search budget for the cluster's searches."""
+        super().set_budget(time_budget, statement_timeout)
+        self.cluster.set_budget(time_budget, statement_timeout)
 
     def init(self) -> None:
         self.store.upgrade()

@@ -7,6 +7,8 @@ hand the answer back to :func:`read_search`.  Nothing here talks to a cluster.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from ..errors import ValidationError
 from .analysis import tokenize
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
@@ -111,14 +113,58 @@ def ranked(spec: IndexSpec, query: Query, dsl: dict) -> dict:
     Scores are 32-bit floats: boosts that differ by less than about 1/BOOST_SCALE of a
     weight may be ordered by relevance instead.
     """
-    boosts = [b for b in query.boosts if b.weight] if not query.sort else []
+    if query.sort:
+        return dsl
+    if query.best_of:
+        return best_of(spec, query.best_of, dsl)
+    boosts = [b for b in query.boosts if b.weight]
     if not boosts:
         return dsl
-    functions = [{"filter": {"match_all": {}}, "weight": 1.0}]
+    return {"function_score": {"query": dsl, "functions": boost_functions(spec, boosts), "score_mode": "sum", "boost_mode": "sum"}}
+
+
+def boost_functions(spec: IndexSpec, boosts, offset: float = 0.0) -> list[dict]:
+    """function_score functions whose sum is 1 + BOOST_SCALE * (offset + the weights that
+    hold): a negative weight is given, positive, to the opposite clause, which adds its
+    size to every hit -- so ``offset`` must take it back where totals are compared with
+    other sums (:func:`best_of`)."""
+    functions = [{"filter": {"match_all": {}}, "weight": 1.0 + offset * BOOST_SCALE}]
     for b in boosts:
         clause = b.clause if b.weight > 0 else Not(b.clause)
         functions.append({"filter": filter_clause(spec, clause), "weight": abs(float(b.weight)) * BOOST_SCALE})
-    return {"function_score": {"query": dsl, "functions": functions, "score_mode": "sum", "boost_mode": "sum"}}
+    return functions
+
+
+def best_of(spec: IndexSpec, options, dsl: dict) -> dict:
+    """``dsl`` scored by relevance + the largest boost total of the options that hold for
+    a hit (``Query.best_of``): a ``dis_max`` (no tie breaker) of one ``function_score`` per
+    option over that option's clause.  Each option's negative weights are taken back by
+    its offset (:func:`boost_functions`) against the largest of them, so that totals
+    compare as the sums they stand for and every weight sent stays positive.
+
+    The boosts every option has (an institution's own factors, the same for each of its
+    products) are taken out of the maximum and added once: the engine evaluates each
+    of them once per hit instead of once per option.  (A hit that no option holds for
+    ranks by those alone; the deal flow's filters keep only hits some option holds for.)"""
+    common = Counter(b for b in options[0].boosts if b.weight)
+    for option in options[1:]:
+        common &= Counter(option.boosts)
+    own = [list((Counter(b for b in option.boosts if b.weight) - common).elements()) for option in options]
+    negative = [sum(-b.weight for b in boosts if b.weight < 0) for boosts in own]
+    lift = max(negative)
+    alternatives = []
+    for option, boosts, taken_back in zip(options, own, negative):
+        scope = filter_clause(spec, option.clause) if option.clause is not None else {"match_all": {}}
+        alternatives.append({"function_score": {
+            "query": {"constant_score": {"filter": scope, "boost": 0}},
+            "functions": boost_functions(spec, boosts, lift - taken_back),
+            "score_mode": "sum", "boost_mode": "replace",
+        }})
+    best = {"bool": {"must": [dsl], "should": [{"dis_max": {"queries": alternatives, "tie_breaker": 0}}]}}
+    if not common:
+        return best
+    shared = boost_functions(spec, list(common.elements()))
+    return {"function_score": {"query": best, "functions": shared, "score_mode": "sum", "boost_mode": "sum"}}
 
 
 def filter_clause(spec: IndexSpec, clause) -> dict:
@@ -150,7 +196,7 @@ def sort(spec: IndexSpec, query: Query, text: str | None) -> list:
         if f.type not in NUMERIC_TYPES | {"keyword", "date", "boolean"} or f.array:
             raise ValidationError(f"cannot sort by {s.field}", fields={"sort": [f"{s.field} is not sortable"]})
         order.append({f.path: {"order": "desc" if s.descending else "asc", "missing": "_last"}})
-    if not query.sort and (text or any(b.weight for b in query.boosts)):
+    if not query.sort and (text or query.best_of or any(b.weight for b in query.boosts)):
         order.append({"_score": {"order": "desc"}})
     if not any(s.field == "id" for s in query.sort):
         order.extend(ID_ORDER)  # stable pages

@@ -102,6 +102,9 @@ class EmbeddedBackend(SearchBackend):
         if pending:
             self.indexer.drain()
 
+    def indexing_held(self) -> bool:
+        return getattr(self._held, "on", False)
+
     def _catch_up(self) -> None:
         """This thread's held writes, made searchable before it searches (reads its writes)."""
         if getattr(self._held, "pending", False):

@@ -103,6 +103,15 @@ class Boost:
     weight: float
 
 
+@dataclass(frozen=True)
+class RankOption:
+    """One option of :attr:`Query.best_of`: ``boosts`` count for a hit only when
+    ``clause`` holds for it (None: always)."""
+
+    clause: "Filter | None"
+    boosts: tuple[Boost, ...]
+
+
 @dataclass
 class Query:
     """What to find, how to order it, which page, and which facets to count.
@@ -124,6 +133,12 @@ class Query:
     facets: list[str] = field(default_factory=list)
     sums: list[SumAggregation] = field(default_factory=list)
     boosts: list[Boost] = field(default_factory=list)
+    #: Rank by the best of several options instead of one sum (an institution's products:
+    #: a need counts as its best-fitting one): a hit's boost total is the largest total of
+    #: the options whose clause holds for it.  The SQLite backend and the clusters rank
+    #: by it; the tantivy index does not yet and orders by ``boosts``, which the caller
+    #: gives as the stand-in.
+    best_of: list[RankOption] = field(default_factory=list)
     #: False: ``total`` may stop counting at a bound (clustered backends count up to
     #: 10,000 hits), for callers that read only the page, not how many there are.
     exact_total: bool = True

@@ -663,14 +663,19 @@ class SQLiteBackend(SearchBackend):
             base += f" JOIN {_q(spec.name + '__fts')} f ON f.rowid = m.rid"
         return base
 
+    def _boost_sum(self, spec: IndexSpec, boosts, params: list) -> str:
+        cases = " + ".join(f"(CASE WHEN {self._filter_sql(spec, b.clause, params)} THEN {float(b.weight)!r} ELSE 0 END)"
+                           for b in boosts)
+        return f"({cases or '0'})"
+
     def _order(self, spec: IndexSpec, query: Query, match: str | None, params: list) -> str:
         terms = []
-        if query.boosts and not query.sort:
-            cases = " + ".join(
-                f"(CASE WHEN {self._filter_sql(spec, b.clause, params)} THEN {float(b.weight)!r} ELSE 0 END)"
-                for b in query.boosts
-            )
-            terms.append(f"({cases}) DESC")
+        if query.best_of and not query.sort:  # the largest total of the options that hold (scalar max)
+            totals = [f"(CASE WHEN {self._filter_sql(spec, o.clause, params) if o.clause is not None else '1'} "
+                      f"THEN {self._boost_sum(spec, o.boosts, params)} ELSE -1e300 END)" for o in query.best_of]
+            terms.append(f"{'max(' + ', '.join(totals) + ')' if len(totals) > 1 else totals[0]} DESC")
+        elif query.boosts and not query.sort:
+            terms.append(f"{self._boost_sum(spec, query.boosts, params)} DESC")
         if query.sort:
             for s in query.sort:
                 col = "m.id" if s.field == "id" else "m." + _q(spec.field(s.field).column)
@@ -752,7 +757,7 @@ class SQLiteBackend(SearchBackend):
     def _order_index(self, spec: IndexSpec, query: Query, match: str | None) -> str | None:
         """The index that lists the hits in the query's order, if one does: the id's (no
         text, no sort, no boosts) or a sortable field's (one descending sort)."""
-        if match or query.boosts or len(query.sort) > 1:
+        if match or query.boosts or query.best_of or len(query.sort) > 1:
             return None
         if not query.sort:
             if spec.name not in self._id_indexes:  # fixed by the schema: look it up once

@@ -5,7 +5,9 @@ own: a write stands when the cluster refuses it (searches then answer 503, and c
 once it is back); ``reindex`` under concurrent writes loses none of them (the embedded
 engine's own test, run here on the cluster); a new mapping file makes ``init`` rebuild
 the indexes from the records; a swap by another process is seen at once; documents a
-cluster of an earlier version held as the only copy are taken into the records.  The whole cluster
+cluster of an earlier version held as the only copy are taken into the records; an import
+refreshes the cluster once at its end, and a refresh that failed is made by the next
+drain.  The whole cluster
 going away is ``test_cluster_down.py`` (a node of its own).
 """
 from __future__ import annotations
@@ -148,3 +150,84 @@ def test_two_machines_on_one_postgresql_database_drain_one_at_a_time(tmp_path, p
     finally:
         one.close()
         two.close()
+
+
+def test_the_search_budget_reaches_the_cluster_searches(tmp_path, prefix, monkeypatch):
+    backend = cluster_backend(tmp_path, prefix, SEARCH_TIME_BUDGET_SECONDS="2.5")
+    sent = []
+    real = backend.cluster._search
+    monkeypatch.setattr(backend.cluster, "_search", lambda path, body: sent.append(body) or real(path, body))
+    try:
+        backend.create("needs", need("n1", title="储能 storage"))
+        assert [d["id"] for d in backend.search("needs", Query(text="储能")).items] == ["n1"]  # the engine takes it
+        assert sent[-1]["timeout"] == "2500ms"
+    finally:
+        backend.close()
+
+
+def test_an_import_refreshes_the_cluster_once_not_once_per_batch(tmp_path, prefix, monkeypatch):
+    """Each batch of records (and of their readiness snapshots) used to drain the outbox
+    and refresh its index on its own; an import now drains once, in bulk, at its end."""
+    from matchmaker import create_app, importexport
+    from matchmaker.readiness import service as readiness
+    from matchmaker.storage import get_backend
+    from tests.conftest import enterprise_doc, need_doc
+
+    monkeypatch.setattr(importexport, "BATCH", 5)  # a small file in many batches
+    monkeypatch.setattr(readiness, "BATCH", 5)
+    lines = [{"kind": "enterprise", "id": f"e{e}", **enterprise_doc(name=f"企业{e}")} for e in range(12)]
+    lines += [{"kind": "need", "id": f"n{n:02d}", **need_doc(f"e{n % 12}", title=f"储能 扩产 {n}")} for n in range(30)]
+    path = tmp_path / "load.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    app = create_app({"SEARCH_BACKEND": "opensearch", "SEARCH_URL": engine_url("opensearch"), "INDEX_PREFIX": prefix,
+                      "DATA_DIR": str(tmp_path / "data")})
+    backend = get_backend(app)
+    backend.init()
+    refreshes = []
+    real = backend.cluster._send
+    monkeypatch.setattr(backend.cluster, "_send", lambda method, path, **kw: (
+        refreshes.append(path) if path.endswith("/_refresh") else None) or real(method, path, **kw))
+    try:
+        with app.app_context():
+            report = importexport.import_file(backend, path)
+        assert report.imported["need"] == 30 and report.imported["enterprise"] == 12
+        # one before the needs' copies of the enterprises are refreshed (a search), one at the end
+        assert len(refreshes) <= 2, refreshes
+        assert backend.store.lag() == 0
+        assert backend.search("needs", Query(text="储能", per_page=50)).total == 30  # every one searchable
+        assert backend.count("readiness") >= 12  # the snapshots too
+    finally:
+        backend.close()
+
+
+def test_an_import_inside_a_request_leaves_the_indexing_to_the_request(backend):
+    """A bulk load inside a holder (a request) does not release the holder's hold."""
+    backend.hold_indexing()
+    with backend.bulk_load():
+        backend.create("needs", need("n1", title="储能"))
+    assert backend.indexing_held() and backend.store.lag() == 1  # still the request's to release
+    backend.release_indexing()
+    assert not backend.indexing_held() and backend.store.lag() == 0
+    assert [d["id"] for d in backend.search("needs", Query(text="储能")).items] == ["n1"]
+
+
+def test_a_refresh_that_fails_at_the_end_of_a_drain_is_made_by_the_next(backend, monkeypatch):
+    """The documents were written (a bulk is durable once acknowledged), only not visible:
+    the next drain, though it has no rows left, refreshes what the failed one wrote."""
+    from matchmaker.errors import SearchEngineAway
+
+    real, failing = backend.cluster._send, {"on": True}
+
+    def send(method, path, **kw):
+        if path.endswith("/_refresh") and failing["on"]:
+            raise SearchEngineAway(reason="connection refused", retry_after=3)
+        return real(method, path, **kw)
+
+    monkeypatch.setattr(backend.cluster, "_send", send)
+    backend.create("needs", need("n1", title="储能 refresh"))  # stands; its refresh failed
+    assert backend.indexer.error is not None and backend.store.lag() == 0  # indexed, not yet visible
+    with pytest.raises(SearchUnavailable):
+        backend.search("needs", Query(text="储能"))
+    failing["on"] = False
+    assert [d["id"] for d in backend.search("needs", Query(text="储能")).items] == ["n1"]
+    assert backend.indexer.error is None
