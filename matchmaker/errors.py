@@ -90,7 +90,10 @@ class MatchmakerError(Exception):
         if "code" not in cls.__dict__ and not cls.__dict__.get("variant"):
             cls.code = _snake(cls.__name__)
 
-    def __init__(self, message: str | None = None, *, fields: dict | None = None, **params):
+    def __init__(self, message: str | None = None, *, fields: dict | None = None, on_field: str | None = None,
+                 **params):
+        """``fields``: each field's messages; ``on_field``: the one field the error is about,
+        its message there the error's own sentence (when ``fields`` names none)."""
         if message is None:
             if self.template is None:
                 raise TypeError(f"{type(self).__name__} needs a message")
@@ -98,7 +101,7 @@ class MatchmakerError(Exception):
         super().__init__(message)
         self.message = message
         self.params = params
-        self.fields = fields or {}
+        self.fields = fields or ({on_field: [str(message)]} if on_field else {})
 
 
 class ValidationError(MatchmakerError):
@@ -472,8 +475,7 @@ class BoardNotInForce(ValidationError):
     board after 2021-04-06), None when it had not opened yet."""
 
     def __init__(self, *, retired=None, **params):
-        super().__init__(**params)
-        self.fields = {"board": [str(self.message)]}
+        super().__init__(on_field="board", **params)
         self.retired = retired
 
 
@@ -489,6 +491,38 @@ class BoardRetired(BoardNotInForce):
 
 class NoSuchList(NotFound):
     template = N_("no list behind %(target)s; lists: %(lists)s")
+
+
+class ImportLineNotJson(ValidationError):
+    """A line of an import file (JSON lines) that is not JSON; ``reason`` is the parser's."""
+
+    template = N_("not valid JSON (%(reason)s at column %(column)s)")
+
+
+class ImportKindUnknown(ValidationError):
+    """An import line whose ``kind`` is none of the kinds imported (``kind``: as written)."""
+
+    template = N_("kind must be one of %(kinds)s, not %(kind)s")
+
+
+class SpreadsheetUnreadable(ValidationError):
+    """An import workbook that cannot be opened (``reason``: what the reader raised)."""
+
+    template = N_("not a readable .xlsx workbook (%(reason)s)")
+
+
+class CsvUnreadable(ValidationError):
+    template = N_("not a readable CSV file (%(reason)s)")
+
+
+class UnknownColumns(ValidationError):
+    template = N_("unknown column(s): %(columns)s (use field codes or the exports' titles)")
+
+
+class SnapshotsNotStored(MatchmakerError):
+    """The engine refused readiness snapshots (``reason``: its first refusal); none is half-kept."""
+
+    template = N_("readiness snapshots not stored: %(reason)s")
 
 
 # -- sentences with values, used as a field's message ----------------------------------------

@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 from .core.service import DocumentService
 from .enterprises.claims import flags_left_out
 from .enterprises.service import EnterpriseService
-from .errors import MatchmakerError, ValidationError
+from .errors import ImportKindUnknown, ImportLineNotJson, MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
 from .needs.service import NeedService, enterprise_copy
 from .readiness.service import track_readiness
@@ -110,12 +110,12 @@ def _parse(number: int, line: str) -> tuple[str, dict]:
     try:
         doc = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValidationError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        raise ImportLineNotJson(reason=exc.msg, column=exc.colno) from None
     if not isinstance(doc, dict):
         raise ValidationError("each line must be a JSON object")
     kind = doc.pop("kind", None)
     if kind not in KINDS:
-        raise ValidationError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise ImportKindUnknown(kinds=", ".join(KINDS), kind=repr(kind))
     return kind, doc
 
 

@@ -24,7 +24,7 @@ from typing import Iterator
 from marshmallow import fields, validate
 
 from .core.calendar import ZONE_TIME, utc_iso
-from .errors import ValidationError
+from .errors import CsvUnreadable, SpreadsheetUnreadable, UnknownColumns, ValidationError
 from .exports import tables
 from .labels import LABELS
 
@@ -62,13 +62,13 @@ def read_table(path: Path) -> list[list[str]]:
         try:
             sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # a damaged or foreign file: one line, no traceback
-            raise ValidationError(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
+            raise SpreadsheetUnreadable(reason=type(exc).__name__) from None
         return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
     text = decode(path.read_bytes())
     try:
         return [row for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
-        raise ValidationError(f"not a readable CSV file ({exc})") from None
+        raise CsvUnreadable(reason=str(exc)) from None
 
 
 def _cell_text(value) -> str:
@@ -107,7 +107,7 @@ def records(backend, path: Path, kind: str | None, schemas: dict, working_days: 
     codes = column_codes(headers, kind, schemas)
     unknown = [h for h, c in zip(headers, codes) if c is None and h.strip() and h.strip() not in COMPUTED_TITLES]
     if unknown:
-        raise ValidationError(f"unknown column(s): {', '.join(unknown)} (use field codes or the exports' titles)")
+        raise UnknownColumns(columns=", ".join(unknown))
     if "kind" not in codes and kind is None:
         raise ValidationError("the file has no kind column: say --kind institution, enterprise or need")
     for number, row in enumerate(rows[1:], start=2):

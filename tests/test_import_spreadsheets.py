@@ -116,3 +116,31 @@ def test_a_gbk_json_lines_file_is_one_line_not_a_traceback(tmp_path):
     path.write_bytes('{"kind": "institution", "name": "滨海创投"}\n'.encode("gbk"))
     result = cli(tmp_path, "import", str(path))
     assert result.returncode == 1 and "Traceback" not in result.stderr and "not UTF-8" in result.stderr
+
+
+def test_an_unreadable_file_and_an_unknown_column_are_coded_errors(tmp_path):
+    """What the operator reads when a file cannot be imported: a code and parameters, the same
+    English sentence as before, and its Chinese in the catalog (no English-only message)."""
+    import pytest
+
+    from matchmaker import spreadsheets
+    from matchmaker.errors import ValidationError
+    from matchmaker.importexport import _parse
+    from matchmaker.institutions.service import InstitutionService
+
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not a workbook")
+    unknown = tmp_path / "unknown.csv"
+    write_csv(unknown, [["kind", "name", "colour"], ["institution", "x", "blue"]], "utf-8")
+    with pytest.raises(ValidationError) as workbook:
+        spreadsheets.read_table(damaged)
+    with pytest.raises(ValidationError) as columns:
+        list(spreadsheets.records(None, unknown, None, {"institution": InstitutionService.schema_instance()}, 3))
+    with pytest.raises(ValidationError) as line:
+        _parse(1, "{not json")
+    with pytest.raises(ValidationError) as kind:
+        _parse(1, '{"kind": "planet"}')
+    assert (workbook.value.code, workbook.value.message) == ("spreadsheet_unreadable", f"not a readable .xlsx workbook ({workbook.value.params['reason']})")
+    assert columns.value.code == "unknown_columns" and columns.value.message.startswith("unknown column(s): colour (use field codes")
+    assert line.value.code == "import_line_not_json" and line.value.message.startswith("not valid JSON (")
+    assert kind.value.code == "import_kind_unknown" and kind.value.message.endswith(", not 'planet'")

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from ..core.access import require_staff
 from ..core.users import User
-from ..core.service import Change, Observer, envelope
+from ..core.service import Change, Observer, Service
 from ..search import Query, Range, SearchBackend, Sort, Terms
 
 AUDIT = "audit"
@@ -53,9 +53,10 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-class AuditLog:
-    def __init__(self, backend: SearchBackend):
-        self.backend = backend
+class AuditLog(Service):
+    """The log itself has no observers: its entries are the record of the other writes."""
+
+    index, label, noun = AUDIT, "audit", "audit entry"
 
     # -- writing ------------------------------------------------------------------------
     def record(self, *, actor: User | None, action: str, kind: str, doc_id: str,
@@ -100,16 +101,11 @@ class AuditLog:
             filters.append(Range("at", gte=args.get("since"), lte=args.get("until")))
         query = Query(filters=filters, sort=[Sort("at", descending=True)], facets=FACETS,
                       page=args.get("page", 1), per_page=args.get("per_page", 50))
-        return envelope(self.backend.search(AUDIT, query), query)
+        return self.page(query)
 
     def get(self, user: User, entry_id: str) -> dict:
-        from ..errors import NoSuchDocument
-
         require_staff(user, "read the audit log")
-        entry = self.backend.get(AUDIT, entry_id)
-        if entry is None:
-            raise NoSuchDocument(kind="audit entry", id=entry_id)
-        return entry
+        return self.fetch(entry_id)
 
 
 def audit_observer(backend: SearchBackend, actor: User | None, via: str = "api") -> Observer:

@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from .. import clock
 from ..core.access import require_user
 from ..core.users import User
-from ..core.service import envelope
+from ..core.service import Service
 from ..errors import ClaimNotActive, Conflict, Forbidden, Label, NeedNotOpenForClaims, NoSuchDocument, NoSuchReference, ValidationError
 from ..labels import codes
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from ..core.calendar import ZONE_TIME, add_working_days, utc_iso
-from .interests import emit
 
 CLAIMS, NEEDS, INSTITUTIONS = "claims", "needs", "institutions"
 STATUSES = codes("claim_status")
@@ -34,10 +33,13 @@ def report_day(stamp: str) -> str:
     return (datetime.fromisoformat(stamp).astimezone(ZONE_TIME) - timedelta(seconds=1)).date().isoformat()
 
 
-class ClaimService:
+class ClaimService(Service):
+    """Read by the claiming institution, the enterprise whose need it is, and staff."""
+
+    index, label, parties = CLAIMS, "claim", ("enterprise_id", "institution_id")
+
     def __init__(self, backend: SearchBackend, observers=(), working_days: int = 5):
-        self.backend = backend
-        self.observers = list(observers)
+        super().__init__(backend, observers)
         self.working_days = working_days
 
     def _claimant(self, user: User, institution_id: str | None) -> str:
@@ -73,25 +75,14 @@ class ClaimService:
             if live.total:
                 raise Conflict("another institution has claimed this need", fields={"need_id": ["already claimed"]})
             stored = self.backend.create(CLAIMS, doc)
-        emit(self.observers, "claim", "create", stored["id"], None, stored)
+        self.emit("create", stored["id"], None, stored)
         self._tell(stored, ["enterprise", "staff"], user,
                    f"{institution['name']} claimed the need \"{need['title']}\" and reports its progress by the end of {report_day(stored['report_due'])} (UTC+8).",
                    f"{institution['name']}已揭榜融资需求“{need['title']}”，将于{report_day(stored['report_due'])}（北京时间）前报告进展。")
         return stored
 
-    def fetch(self, user: User, claim_id: str) -> dict:
-        claim = self.backend.get(CLAIMS, claim_id)
-        if claim is None or not self._may_see(require_user(user), claim):
-            raise NoSuchDocument(kind="claim", id=claim_id)
-        return claim
-
-    @staticmethod
-    def _may_see(user: User, claim: dict) -> bool:
-        return (user.is_staff or (user.role == "institution" and user.institution_id == claim["institution_id"])
-                or (user.role == "enterprise" and user.enterprise_id == claim["enterprise_id"]))
-
     def report(self, user: User, claim_id: str, progress: str) -> dict:
-        claim = self.fetch(user, claim_id)
+        claim = self.get(user, claim_id)
         if not (user.is_staff or (user.role == "institution" and user.institution_id == claim["institution_id"])):
             raise Forbidden("the claiming institution reports its progress")
         if claim["status"] != "active":
@@ -101,26 +92,19 @@ class ClaimService:
         doc = {**claim, "reports": claim.get("reports", 0) + 1, "last_report_at": stamp, "last_report": progress,
                "report_due": report_due(now, self.working_days), "updated_at": stamp}
         stored = self.backend.replace(CLAIMS, claim_id, doc, expected_version=claim["version"])
-        emit(self.observers, "claim", "report", claim_id, claim, stored)
+        self.emit("report", claim_id, claim, stored)
         self._tell(stored, ["enterprise", "staff"], user, f"Progress on \"{claim['need_title']}\" from {claim['institution_name']}: {progress}",
                    f"{claim['institution_name']}报告“{claim['need_title']}”的进展：{progress}")
         return stored
 
     def search(self, user: User, args: dict) -> dict:
-        user = require_user(user)
-        filters = []
-        if user.role == "institution":
-            filters.append(Terms("institution_id", [user.institution_id]))
-        elif user.role == "enterprise":
-            filters.append(Terms("enterprise_id", [user.enterprise_id]))
-        elif not user.is_staff:
-            filters.append(Terms("id", []))
+        filters = self.visibility_filters(require_user(user))
         for param in ("need_id", "institution_id", "status"):
             if args.get(param):
                 filters.append(Terms(param, args[param]))
         query = Query(filters=filters, sort=[Sort("report_due")], facets=["status"], page=args.get("page", 1),
                       per_page=args.get("per_page", 20))
-        return envelope(self.backend.search(CLAIMS, query), query)
+        return self.page(query)
 
     def _tell(self, claim: dict, to: list[str], user: User | None, message: str, message_zh: str, doc_id: str | None = None) -> None:
         from ..notifications.service import Notifications
@@ -141,7 +125,7 @@ def lapse(backend: SearchBackend, now: datetime | None = None, observers=()) -> 
     for claim in backend.search(CLAIMS, overdue).items:
         stored = backend.replace(CLAIMS, claim["id"], {**claim, "status": "lapsed", "lapsed_at": utc_iso(now), "updated_at": utc_iso(now)},
                                  expected_version=claim["version"])
-        emit(service.observers, "claim", "lapse", claim["id"], claim, stored)
+        service.emit("lapse", claim["id"], claim, stored)
         service._tell(stored, ["institution", "enterprise", "staff"], None,
                       f"The claim of {claim['institution_name']} on \"{claim['need_title']}\" lapsed: no progress was reported by the end of {report_day(claim['report_due'])} (UTC+8). The need can be claimed again.",
                       f"{claim['institution_name']}对“{claim['need_title']}”的揭榜已失效：未在{report_day(claim['report_due'])}（北京时间）前报告进展。该需求可重新揭榜。",

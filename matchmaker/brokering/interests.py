@@ -17,7 +17,7 @@ from datetime import datetime
 from ..core.access import can_read_need, require_staff, require_user
 from ..core.users import User
 from ..core.schemas import now_iso
-from ..core.service import Change, Observer, envelope
+from ..core.service import Observer, Service, compact, emit  # noqa: F401 - emit: fund.pool imports it from here
 from ..errors import ConfigurationError, Conflict, Forbidden, InstitutionsOnly, Label, NeedNotOpenForAnswers, NeedNotOpenForIntroductions, NoSuchDocument, NoSuchReference, OwnInstitutionOnly, ValidationError
 from ..notifications.service import Notifications
 from ..search import Query, SearchBackend, Sort, Terms
@@ -38,11 +38,6 @@ DECLINE_REASONS = (
 )
 INTRODUCTION_STATUSES = ("requested", "arranged", "declined")
 ATTEMPTS = 8
-
-
-def emit(observers, kind: str, action: str, doc_id: str, before: dict | None, after: dict | None) -> None:
-    for observer in observers:
-        observer(Change(kind, action, doc_id, before, after))
 
 
 def pair_id(kind: str, need_id: str, institution_id: str, key: str) -> str:
@@ -85,36 +80,17 @@ def acting_institution(user: User, data: dict, what: str) -> str:
     raise InstitutionsOnly(what=what)
 
 
-class InterestService:
+class InterestService(Service):
+    """Read by the institution, the enterprise whose need it is, and staff (the base's
+    ``get`` and ``visibility_filters``, by the parties)."""
+
+    index, label, parties = INTERESTS, "interest", ("enterprise_id", "institution_id")
+
     def __init__(self, backend: SearchBackend, observers: list[Observer] = (), working_days: int = 3,
                  id_key: str | None = None):
-        self.backend = backend
-        self.observers = list(observers)
+        super().__init__(backend, observers)
         self.working_days = working_days
         self.id_key = id_key
-
-    # -- access -------------------------------------------------------------------------
-    @staticmethod
-    def can_read(user: User, interest: dict) -> bool:
-        return (user.is_staff
-                or (user.role == "institution" and user.institution_id == interest["institution_id"])
-                or (user.role == "enterprise" and user.enterprise_id == interest["enterprise_id"]))
-
-    @staticmethod
-    def visibility_filters(user: User) -> list:
-        if user.is_staff:
-            return []
-        if user.role == "institution":
-            return [Terms("institution_id", [user.institution_id])]
-        if user.role == "enterprise":
-            return [Terms("enterprise_id", [user.enterprise_id])]
-        return [Terms("id", [])]
-
-    def get(self, user: User, interest_id: str) -> dict:
-        interest = self.backend.get(INTERESTS, interest_id)
-        if interest is None or not self.can_read(require_user(user), interest):
-            raise NoSuchDocument(kind="interest", id=interest_id)  # the same for a rival's as for none
-        return interest
 
     def search(self, user: User, args: dict) -> dict:
         filters = self.visibility_filters(require_user(user))
@@ -123,7 +99,7 @@ class InterestService:
                 filters.append(Terms(param, args[param]))
         query = Query(filters=filters, sort=[Sort("responded_at", descending=True)], facets=["response", "institution_type"],
                       page=args.get("page", 1), per_page=args.get("per_page", 20))
-        return envelope(self.backend.search(INTERESTS, query), query)
+        return self.page(query)
 
     # -- answering ----------------------------------------------------------------------
     def respond(self, user: User, data: dict) -> tuple[dict, bool]:
@@ -163,14 +139,14 @@ class InterestService:
                 break
             doc = {**current, **answer, "updated_at": stamp}
             try:
-                stored = self.backend.replace(INTERESTS, doc_id, _compact(doc), expected_version=current["version"])
+                stored = self.backend.replace(INTERESTS, doc_id, compact(doc), expected_version=current["version"])
             except Conflict:
                 continue
             break
         else:
             raise Conflict("this answer is being changed by someone else right now; try again")
         first = current is None
-        emit(self.observers, "interest", "create" if first else "update", doc_id, current, stored)
+        self.emit("create" if first else "update", doc_id, current, stored)
         facts.record_answer(self.backend, need["id"], stamp, stored["in_time"], interested=response == "interested")
         if current is None or current.get("response") != response:
             self._tell_enterprise(stored, need, user)
@@ -224,7 +200,7 @@ def rate_entry(institution_id: str, answers: int, in_time: int, responses: dict 
 def interest_doc(need: dict, institution: dict, answer: dict, stamp: str, working_days: int) -> dict:
     """A first answer as stored: the answer, whether it was in time, copies for the statistics."""
     published = published_at(need)
-    return _compact({
+    return compact({
         "need_id": need["id"], "institution_id": institution["id"], "enterprise_id": need["enterprise_id"],
         **answer, "in_time": answered_in_time(published, stamp, working_days),
         "deadline": response_deadline(published, working_days), "need_title": need["title"], "need_published_at": published,
@@ -240,11 +216,7 @@ def published_at(need: dict) -> str:
     return need.get("published_at") or need["created_at"]
 
 
-def _compact(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if v is not None}
-
-
-class IntroductionService:
+class IntroductionService(Service):
     """An enterprise asks staff to introduce it to an institution from its matches.
 
     Seen by the enterprise and staff (the request is addressed to staff; the institution
@@ -252,20 +224,11 @@ class IntroductionService:
     meeting with its ``introduction_id`` does so) or ``declined``.
     """
 
+    index, label, noun, parties = INTRODUCTIONS, "introduction", "introduction request", ("enterprise_id",)
+
     def __init__(self, backend: SearchBackend, observers: list[Observer] = (), id_key: str | None = None):
-        self.backend = backend
-        self.observers = list(observers)
+        super().__init__(backend, observers)
         self.id_key = id_key
-
-    @staticmethod
-    def can_read(user: User, intro: dict) -> bool:
-        return user.is_staff or (user.role == "enterprise" and user.enterprise_id == intro["enterprise_id"])
-
-    def get(self, user: User, intro_id: str) -> dict:
-        intro = self.backend.get(INTRODUCTIONS, intro_id)
-        if intro is None or not self.can_read(require_user(user), intro):
-            raise NoSuchDocument(kind="introduction request", id=intro_id)  # the same for a rival's as for none
-        return intro
 
     def search(self, user: User, args: dict) -> dict:
         user = require_user(user)
@@ -279,7 +242,7 @@ class IntroductionService:
                 filters.append(Terms(param, args[param]))
         query = Query(filters=filters, sort=[Sort("created_at", descending=True)], facets=["status"],
                       page=args.get("page", 1), per_page=args.get("per_page", 20))
-        return envelope(self.backend.search(INTRODUCTIONS, query), query)
+        return self.page(query)
 
     def request(self, user: User, data: dict) -> dict:
         user = require_user(user)
@@ -300,7 +263,7 @@ class IntroductionService:
         if current is not None and current["status"] == "requested":
             raise Conflict("you have already asked for this introduction; staff will answer", fields={"institution_id": ["already requested"]})
         stamp = now_iso()
-        doc = _compact({
+        doc = compact({
             "need_id": need["id"], "enterprise_id": need["enterprise_id"], "institution_id": institution["id"],
             "status": "requested", "note": data.get("note") or None, "requested_by": user.id,
             "need_title": need["title"], "enterprise_name": need.get("enterprise_name"), "institution_name": institution["name"],
@@ -310,7 +273,7 @@ class IntroductionService:
             stored = self.backend.create(INTRODUCTIONS, doc, doc_id=doc_id)
         else:
             stored = self.backend.replace(INTRODUCTIONS, doc_id, doc, expected_version=current["version"])
-        emit(self.observers, "introduction", "create" if current is None else "update", doc_id, current, stored)
+        self.emit("create" if current is None else "update", doc_id, current, stored)
         Notifications(self.backend).send(
             ["staff"], "introduction_requested", subject_kind="introduction", subject_id=doc_id, need_id=need["id"],
             message=f"{stored.get('enterprise_name')} asks to be introduced to {institution['name']} for \"{need['title']}\".",
@@ -328,7 +291,7 @@ class IntroductionService:
         if meeting_id:
             doc["meeting_id"] = meeting_id
         stored = self.backend.replace(INTRODUCTIONS, intro_id, doc)
-        emit(self.observers, "introduction", "update", intro_id, current, stored)
+        self.emit("update", intro_id, current, stored)
         return stored
 
 

@@ -12,20 +12,20 @@ from datetime import datetime, timedelta
 
 from .. import clock
 from ..core.access import require_staff
+from ..core.service import Service
 from ..core.users import User
 from ..errors import NoSuchDocument, ValidationError
 from ..search import Query, SearchBackend, Terms
 from ..core.calendar import ZONE_TIME, add_working_days, utc_iso
-from .interests import emit
 
 OWNERS, NEEDS, USERS = "need_owners", "needs", "users"
 STAFF_ROLES = ("staff", "admin")
 
 
-class OwnerService:
-    def __init__(self, backend: SearchBackend, observers=()):
-        self.backend = backend
-        self.observers = list(observers)
+class OwnerService(Service):
+    """Who on the staff owns a need: assigning one is a change of the need (audit kind ``need``)."""
+
+    index, label = OWNERS, "need"
 
     def assign(self, user: User, need_id: str, owner_id: str) -> dict:
         require_staff(user, "assign needs to staff")
@@ -42,7 +42,7 @@ class OwnerService:
                "updated_at": stamp}
         self.backend.bulk_upsert(OWNERS, [{**doc, "id": need_id}])
         stored = self.backend.get(OWNERS, need_id)
-        emit(self.observers, "need", "assign", need_id, {"owner_id": (before or {}).get("owner_id")}, {"owner_id": owner_id})
+        self.emit("assign", need_id, {"owner_id": (before or {}).get("owner_id")}, {"owner_id": owner_id})
         if owner_id != user.id:
             from ..notifications.service import Notifications
 

@@ -10,26 +10,23 @@ from __future__ import annotations
 
 from .. import clock
 from ..core.access import require_user
+from ..core.service import Service, compact
 from ..core.users import User
-from ..errors import Label, NoSuchDocument, NoSuchReference, ValidationError
+from ..errors import Label, NoSuchReference, ValidationError
 from ..search import Not, Query, Range, SearchBackend, Sort, Terms
 from ..core.calendar import utc_iso
-from .interests import emit
 
 DEALS, NEEDS = "deals", "needs"
 STAGES = ("screening", "due_diligence", "term_sheet", "funded", "passed")
 
 
-class PipelineService:
-    def __init__(self, backend: SearchBackend, observers=()):
-        self.backend = backend
-        self.observers = list(observers)
+class PipelineService(Service):
+    index, label, noun = DEALS, "deal", "pipeline"
 
-    @staticmethod
-    def _check(user: User, institution_id: str) -> None:
+    def _check(self, user: User, institution_id: str) -> None:
         user = require_user(user)
         if not (user.is_staff or (user.role == "institution" and user.institution_id == institution_id)):
-            raise NoSuchDocument(kind="pipeline", id=institution_id)
+            raise self.not_found(institution_id)
 
     def board(self, user: User, institution_id: str) -> dict[str, list[dict]]:
         """The institution's deals by stage, most recently moved first."""
@@ -55,9 +52,9 @@ class PipelineService:
                "enterprise_name": need.get("enterprise_name"), "amount": need["amount"], "stage": stage,
                "notes": notes if notes is not None else (before or {}).get("notes"), "moved_at": stamp, "moved_by": user.id,
                "created_at": (before or {}).get("created_at", stamp), "updated_at": stamp}
-        self.backend.bulk_upsert(DEALS, [{**{k: v for k, v in doc.items() if v is not None}, "id": deal_id}])
+        self.backend.bulk_upsert(DEALS, [{**compact(doc), "id": deal_id}])
         stored = self.backend.get(DEALS, deal_id)
-        emit(self.observers, "deal", "stage", deal_id, {"stage": (before or {}).get("stage")}, {"stage": stage})
+        self.emit("stage", deal_id, {"stage": (before or {}).get("stage")}, {"stage": stage})
         return stored
 
 

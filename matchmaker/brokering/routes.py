@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..core.access import require_user
-from ..core.api import actor, backend, observers, page_schema, with_etag
+from ..core.api import actor, backend, for_request, page_schema, with_etag
 from ..core import settings
 from .interests import InterestService, IntroductionService, waiting_list
 from .schemas import (
@@ -22,12 +22,12 @@ blp = Blueprint("brokering", __name__, url_prefix="/api/v1",
 
 
 def interests() -> InterestService:
-    return InterestService(backend(), observers(), settings.working_days(current_app.config),
-                           id_key=settings.id_key(current_app.config))
+    return for_request(InterestService, working_days=settings.working_days(current_app.config),
+                       id_key=settings.id_key(current_app.config))
 
 
 def introductions() -> IntroductionService:
-    return IntroductionService(backend(), observers(), id_key=settings.id_key(current_app.config))
+    return for_request(IntroductionService, id_key=settings.id_key(current_app.config))
 
 
 @blp.route("/interests")
@@ -109,13 +109,13 @@ class NeedOwner(MethodView):
         """Staff: make a staff member the need's owner (they are told; escalations name them)"""
         from .owners import OwnerService
 
-        return OwnerService(backend(), observers()).assign(actor(), need_id, data["owner_id"])
+        return for_request(OwnerService).assign(actor(), need_id, data["owner_id"])
 
 
 def claims():
     from .claims import ClaimService
 
-    return ClaimService(backend(), observers(), settings.claim_report_days(current_app.config))
+    return for_request(ClaimService, working_days=settings.claim_report_days(current_app.config))
 
 
 @blp.route("/needs/<need_id>/claim")
@@ -152,7 +152,7 @@ class Pipeline(MethodView):
         """The institution's own deals by stage, with its private notes (its team and staff only)"""
         from .pipeline import PipelineService
 
-        return PipelineService(backend(), observers()).board(actor(), institution_id)
+        return for_request(PipelineService).board(actor(), institution_id)
 
 
 @blp.route("/institutions/<institution_id>/pipeline/<need_id>")
@@ -163,7 +163,7 @@ class PipelineDeal(MethodView):
         """Put a need in the institution's pipeline or move it to a stage; notes stay private to the team"""
         from .pipeline import PipelineService
 
-        return PipelineService(backend(), observers()).move(actor(), institution_id, need_id, data["stage"], data.get("notes"))
+        return for_request(PipelineService).move(actor(), institution_id, need_id, data["stage"], data.get("notes"))
 
 
 @blp.route("/pipeline-stages")

@@ -1,6 +1,8 @@
 """Helpers the API views share: the signed-in user, versions from headers, page schemas."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 import marshmallow as ma
 from flask import request
 from flask_login import current_user
@@ -8,6 +10,8 @@ from marshmallow import fields
 
 from .users import User
 from ..storage import get_backend
+
+S = TypeVar("S")
 
 
 def actor() -> User | None:
@@ -63,6 +67,13 @@ def observers() -> list:
 
     user = actor()
     return [make(backend(), user) for make in current_app.extensions.get("matchmaker.observers", ())]
+
+
+def for_request(cls: type[S], *args, **options) -> S:
+    """The per-request service factory: ``cls`` on the app's backend, its writes observed
+    for the signed-in user (:func:`observers`); ``args`` and ``options`` are the service's
+    own settings (``working_days=…``)."""
+    return cls(backend(), *args, observers=observers(), **options)
 
 
 def register_crud(blp, make_service, schema, update_schema, search_schema, *, noun: str) -> None:

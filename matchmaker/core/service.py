@@ -1,4 +1,5 @@
-"""What every document service does the same way: validate, stamp, store, page."""
+"""What every service does the same way: fetch, tell observers, page; and for document
+services, validate, stamp and store."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -8,12 +9,16 @@ from typing import Callable, ClassVar, Iterable
 import marshmallow as ma
 
 from ..errors import NoSuchDocument, NotFound, ValidationError
-from ..search import Query, SearchBackend, SearchResult, Sort
+from ..search import Query, SearchBackend, SearchResult, Sort, Terms
 from ..search.analysis import tokenize
 from ..search.base import new_id
+from .access import require_user
 from .schemas import now_iso, validate_with
+from .users import User
 
 MANAGED_FIELDS = ("id", "version", "created_at", "updated_at")
+#: the field naming a user's side of a document, by role (see ``Service.parties``)
+PARTY_FIELDS = {"enterprise": "enterprise_id", "institution": "institution_id"}
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,7 @@ class Change:
     """One write through a document service, as its observers see it."""
 
     kind: str  # the service's ``label``: "need", "institution", ...
-    action: str  # "create", "update" or "delete"
+    action: str  # "create", "update", "delete" or a step of the feature ("confirm", "pay", ...)
     doc_id: str
     before: dict | None  # the stored copy before the write (None for a create)
     after: dict | None  # the stored copy after it (None for a delete)
@@ -32,7 +37,84 @@ class Change:
 Observer = Callable[[Change], None]
 
 
-class DocumentService:
+def compact(doc: dict) -> dict:
+    """The document without its empty (None) fields, as stored."""
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def emit(observers: Iterable[Observer], kind: str, action: str, doc_id: str, before: dict | None,
+         after: dict | None) -> None:
+    """Tell ``observers`` of one write (code outside a :class:`Service` uses this)."""
+    change = Change(kind, action, doc_id, before, after)
+    for observer in observers:
+        observer(change)
+
+
+class Service:
+    """The base of every feature's service: the backend, the observers of its writes, and
+    the one index it reads by default.
+
+    Subclasses name the ``index``, the ``label`` (the kind in the audit log), the ``noun``
+    "not found" names (the label unless said), and the ``parties``: the fields naming who,
+    besides staff, sees a document.
+    """
+
+    index: ClassVar[str] = ""
+    label: ClassVar[str] = "document"
+    noun: ClassVar[str | None] = None
+    #: ``enterprise_id`` and/or ``institution_id``: that enterprise's or institution's users see it
+    parties: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, backend: SearchBackend, observers: Iterable[Observer] = ()):
+        self.backend = backend
+        self.observers = list(observers)
+
+    def fetch(self, doc_id: str) -> dict:
+        """The stored document, or the 404 every caller gets for an id that is not there."""
+        doc = self.backend.get(self.index, doc_id)
+        if doc is None:
+            raise self.not_found(doc_id)
+        return doc
+
+    def not_found(self, doc_id: str) -> NoSuchDocument:
+        """The same answer for a document that does not exist and one the caller may not see."""
+        return NoSuchDocument(kind=self.noun or self.label, id=doc_id)
+
+    def can_read(self, user: User, doc: dict) -> bool:
+        """Staff read every document; a party's users their own (see ``parties``)."""
+        if user.is_staff:
+            return True
+        field = PARTY_FIELDS.get(user.role)
+        return field in self.parties and getattr(user, field) == doc.get(field)
+
+    def get(self, user: User | None, doc_id: str) -> dict:
+        """The document if ``user`` may read it; otherwise the same 404 as for none (and
+        401 before anything for a caller not signed in)."""
+        user = require_user(user)
+        doc = self.backend.get(self.index, doc_id)
+        if doc is None or not self.can_read(user, doc):
+            raise self.not_found(doc_id)
+        return doc
+
+    def visibility_filters(self, user: User) -> list:
+        """Search filters for what ``user`` sees: staff everything, a party its own, others nothing."""
+        if user.is_staff:
+            return []
+        field = PARTY_FIELDS.get(user.role)
+        if field in self.parties:
+            return [Terms(field, [getattr(user, field)])]
+        return [Terms("id", [])]
+
+    def emit(self, action: str, doc_id: str, before: dict | None, after: dict | None) -> None:
+        """Tell the observers of a write to one of the service's documents."""
+        emit(self.observers, self.label, action, doc_id, before, after)
+
+    def page(self, query: Query, with_facets: bool = True) -> dict:
+        """One page of the service's index in the list envelope of the API."""
+        return envelope(self.backend.search(self.index, query), query, with_facets=with_facets)
+
+
+class DocumentService(Service):
     """CRUD for one index, with validation through one schema.
 
     Subclasses name the ``index`` and ``schema``, add derived fields in ``derive`` and
@@ -41,18 +123,12 @@ class DocumentService:
     partial change too.
     """
 
-    index: ClassVar[str]
     schema: ClassVar[type[ma.Schema]]
     #: Fields the server computes; they are refused in input and recomputed on every write.
     derived_fields: ClassVar[tuple[str, ...]] = ()
     #: Fields the server keeps from a document's history (``published_at``): refused in
     #: input, carried across changes, set by ``stamp``, and taken from a file on import.
     kept_fields: ClassVar[tuple[str, ...]] = ()
-    label: ClassVar[str] = "document"
-
-    def __init__(self, backend: SearchBackend, observers: Iterable[Observer] = ()):
-        self.backend = backend
-        self.observers = list(observers)
 
     # -- hooks ----------------------------------------------------------------------------
     def derive(self, doc: dict) -> dict:
@@ -66,18 +142,7 @@ class DocumentService:
         """Values of ``kept_fields`` this write sets; ``before`` is the stored copy (None when new)."""
         return {}
 
-    def notify(self, action: str, doc_id: str, before: dict | None, after: dict | None) -> None:
-        change = Change(self.label, action, doc_id, before, after)
-        for observer in self.observers:
-            observer(change)
-
     # -- helpers --------------------------------------------------------------------------
-    def fetch(self, doc_id: str) -> dict:
-        doc = self.backend.get(self.index, doc_id)
-        if doc is None:
-            raise NoSuchDocument(kind=self.label, id=doc_id)
-        return doc
-
     def editable(self, doc: dict) -> dict:
         """The part of a stored document a client may send back."""
         server_side = (*MANAGED_FIELDS, *self.derived_fields, *self.kept_fields)
@@ -111,7 +176,7 @@ class DocumentService:
         doc = self._complete(self.validate(data), now_iso())
         doc.update(self.stamp(doc, None))
         stored = self.backend.create(self.index, doc, doc_id=doc_id)
-        self.notify("create", stored["id"], None, stored)
+        self.emit("create", stored["id"], None, stored)
         return stored
 
     def modify(self, doc_id: str, changes: dict, expected_version: str | None = None) -> dict:
@@ -135,14 +200,14 @@ class DocumentService:
         try:
             stored = self.backend.update(self.index, doc_id, merge, expected_version=expected_version)
         except NotFound:
-            raise NoSuchDocument(kind=self.label, id=doc_id) from None
-        self.notify("update", doc_id, seen[0], stored)
+            raise self.not_found(doc_id) from None
+        self.emit("update", doc_id, seen[0], stored)
         return stored
 
     def remove(self, doc_id: str, expected_version: str | None = None) -> None:
         current = self.fetch(doc_id)
         self.backend.delete(self.index, doc_id, expected_version=expected_version)
-        self.notify("delete", doc_id, current, None)
+        self.emit("delete", doc_id, current, None)
 
     def search_page(self, query: Query) -> dict:
         """One page of hits in the list envelope of the API, with facets."""

@@ -27,23 +27,16 @@ class Kind:
     extension: str
 
 
-def _refuse(error: type[ValidationError], field_message: str | None = None, **params):
-    """Raise ``error`` (a coded error of errors.py) on the field ``file``, with its own sentence there
-    unless ``field_message`` is shorter."""
-    refusal = error(**params)
-    refusal.fields = {"file": [field_message or str(refusal)]}
-    raise refusal
-
-
 def detect(data: bytes) -> Kind:
     """The file's kind, or a ValidationError naming the field ``file``."""
     if not data:
-        _refuse(FileEmpty)
+        raise FileEmpty(on_field="file")
     guess = filetype.guess(data[:8192] if not data.startswith(b"PK") else data)
     if guess is None or guess.mime not in ALLOWED:
-        _refuse(FileTypeRefused, ONLY_ACCEPTED, accepted=ACCEPTED_WORDS, found=guess.mime if guess is not None else "unknown")
+        raise FileTypeRefused(fields={"file": [ONLY_ACCEPTED]}, accepted=ACCEPTED_WORDS,
+                              found=guess.mime if guess is not None else "unknown")
     if guess.mime == "application/pdf" and b"%%EOF" not in data[-2048:]:
-        _refuse(PdfDamaged)
+        raise PdfDamaged(on_field="file")
     if guess.mime == XLSX:
         _check_workbook(data)
     return Kind(guess.mime, ALLOWED[guess.mime])
@@ -54,7 +47,7 @@ def _check_workbook(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             if unpacked > min(MAX_UNPACKED, MAX_RATIO * len(data)):
-                _refuse(WorkbookTooLargeUnpacked)
+                raise WorkbookTooLargeUnpacked(on_field="file")
         import openpyxl
 
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
@@ -62,4 +55,4 @@ def _check_workbook(data: bytes) -> None:
     except ValidationError:
         raise
     except Exception:  # openpyxl and zipfile raise many kinds for a damaged file
-        _refuse(WorkbookDamaged)
+        raise WorkbookDamaged(on_field="file") from None

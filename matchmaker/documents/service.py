@@ -22,7 +22,7 @@ import uuid
 from .. import clock
 from ..core.access import require_user
 from ..core.users import User
-from ..core.service import Change, envelope
+from ..core.service import Service
 from ..enterprises.privacy import audience
 from ..errors import DocumentFileMissing, DocumentTooLarge, Forbidden, NoSuchDocument, NoSuchReference, ValidationError
 from ..search import AnyOf, Missing, Not, Query, SearchBackend, Sort, Terms
@@ -47,16 +47,16 @@ def clean_name(name: str | None, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-class DocumentService:
-    def __init__(self, backend: SearchBackend, store: BlobStore, observers=(), max_bytes: int = 10 * 1024 * 1024):
-        self.backend = backend
-        self.store = store
-        self.observers = list(observers)
-        self.max_bytes = max_bytes
+class DocumentService(Service):
+    """An enterprise's files (not a :class:`matchmaker.core.service.DocumentService`: the
+    record is written by the upload, never sent as JSON); who reads them: ``can_read``."""
 
-    def _emit(self, action: str, doc: dict, before: dict | None, after: dict | None) -> None:
-        for observer in self.observers:
-            observer(Change("document", action, doc["id"], before, after))
+    index, label = DOCUMENTS, "document"
+
+    def __init__(self, backend: SearchBackend, store: BlobStore, observers=(), max_bytes: int = 10 * 1024 * 1024):
+        super().__init__(backend, observers)
+        self.store = store
+        self.max_bytes = max_bytes
 
     # -- access -------------------------------------------------------------------------
     def talks(self, institution_id: str) -> tuple[set[str], set[str]]:
@@ -71,7 +71,7 @@ class DocumentService:
                 needs.add(item["need_id"])
         return enterprises, needs
 
-    def may_see(self, user: User, doc: dict) -> bool:
+    def can_read(self, user: User, doc: dict) -> bool:
         who = audience(user, doc["enterprise_id"])
         if who in ("owner", "staff"):
             return True
@@ -80,7 +80,7 @@ class DocumentService:
         enterprises, needs = self.talks(user.institution_id)
         return doc["need_id"] in needs if doc.get("need_id") else doc["enterprise_id"] in enterprises
 
-    def _visibility(self, user: User) -> list:
+    def visibility_filters(self, user: User) -> list:
         if user.is_staff:
             return []
         if user.role == "enterprise":
@@ -135,7 +135,7 @@ class DocumentService:
         except BaseException:
             self.store.delete(key)
             raise
-        self._emit("create", stored, None, stored)
+        self.emit("create", stored["id"], None, stored)
         return stored
 
     def delete(self, user: User, doc_id: str) -> None:
@@ -143,16 +143,9 @@ class DocumentService:
         self._writer(user, doc["enterprise_id"])
         self.backend.delete(DOCUMENTS, doc_id)
         self.store.delete(doc["storage_key"])
-        self._emit("delete", doc, doc, None)
+        self.emit("delete", doc["id"], doc, None)
 
     # -- reading ------------------------------------------------------------------------
-    def get(self, user: User, doc_id: str) -> dict:
-        user = require_user(user)
-        doc = self.backend.get(DOCUMENTS, doc_id)
-        if doc is None or not self.may_see(user, doc):
-            raise NoSuchDocument(kind="document", id=doc_id)
-        return doc
-
     def open(self, user: User, doc_id: str):
         """(record, open file) of a document the user may see; the download is audited."""
         doc = self.get(user, doc_id)
@@ -160,18 +153,18 @@ class DocumentService:
             stream = self.store.open(doc["storage_key"])
         except FileNotFoundError:
             raise DocumentFileMissing(id=doc_id) from None
-        self._emit("download", doc, None, None)
+        self.emit("download", doc["id"], None, None)
         return doc, stream
 
     def search(self, user: User, args: dict) -> dict:
         user = require_user(user)
-        filters = self._visibility(user)
+        filters = self.visibility_filters(user)
         for param in ("enterprise_id", "need_id", "category"):
             if args.get(param):
                 filters.append(Terms(param, args[param]))
         query = Query(filters=filters, sort=[Sort("created_at", descending=True)], facets=["category"],
                       page=args.get("page", 1), per_page=args.get("per_page", 20))
-        return envelope(self.backend.search(DOCUMENTS, query), query)
+        return self.page(query)
 
 
 

@@ -20,15 +20,14 @@ institutions none (the list is 403, one grant 404).
 from __future__ import annotations
 
 from .. import clock
-from ..core.access import own_enterprise_filters, owns_enterprise, require_staff, require_user
+from ..core.access import own_enterprise_filters, require_staff, require_user
 from ..core.users import User
 from ..core.calendar import ZONE_TIME, parse_time, utc_iso
-from ..brokering.interests import emit
-from ..core.service import Observer, envelope
-from ..errors import Conflict, DealOfAnotherYear, Forbidden, GrantAboveRules, GrantOverBudget, GrantOverCap, GrantStatusRefused, InstrumentNotCovered, Label, Labels, NoAwardForStage, NoSuchDocument, NoSuchReference, PoolStageNotReached, ValidationError
+from ..core.service import Service, compact
+from ..errors import Conflict, DealOfAnotherYear, Forbidden, GrantAboveRules, GrantOverBudget, GrantOverCap, GrantStatusRefused, InstrumentNotCovered, Label, Labels, NoAwardForStage, NoSuchReference, PoolStageNotReached, ValidationError
 from ..labels import say
 from ..notifications.service import Notifications
-from ..search import Not, Query, SearchBackend, Sort, Terms
+from ..search import Not, Query, Sort, Terms
 from .programmes import PROGRAMMES
 from .rules import DEAL_KINDS, DEFAULT_TERM_MONTHS, Loan, calculate
 
@@ -38,14 +37,6 @@ COMMITTED = ("approved", "paid")
 TRANSITIONS = {"applied": {"approved", "rejected"}, "approved": {"paid", "rejected"}, "paid": set(), "rejected": set()}
 
 
-def can_read(user: User, grant: dict) -> bool:
-    return user.is_staff or owns_enterprise(user, grant["enterprise_id"])
-
-
-def _compact(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if v is not None}
-
-
 def _stamp() -> str:
     return utc_iso(clock.now())
 
@@ -53,7 +44,7 @@ def _stamp() -> str:
 def grant_doc(programme: dict, enterprise: dict, tie: dict, calculation: dict, amount: int, *, by: str, stamp: str,
               requested: int | None = None, stage: str | None = None, note: str | None = None) -> dict:
     """A new grant as stored (``applied``), with the copies lists and reports use."""
-    return _compact({
+    return compact({
         "programme_id": programme["id"], "programme_name": programme["name"], "programme_name_en": programme.get("name_en"),
         "programme_kind": programme["kind"], "year": programme["year"],
         "enterprise_id": enterprise["id"], "enterprise_name": enterprise["name"],
@@ -68,30 +59,18 @@ def grant_doc(programme: dict, enterprise: dict, tie: dict, calculation: dict, a
 def stepped(grant: dict, status: str, *, by: str, stamp: str, reason: str | None = None) -> dict:
     """The grant moved to ``status`` (its time, who, and the step in its history)."""
     doc = {**grant, "status": status, f"{status}_at": stamp, f"{status}_by": by, "updated_at": stamp,
-           "history": [*(grant.get("history") or []), _compact({"status": status, "at": stamp, "by": by, "reason": reason})]}
+           "history": [*(grant.get("history") or []), compact({"status": status, "at": stamp, "by": by, "reason": reason})]}
     if status == "rejected":
         doc["reason"] = reason.strip()
     return doc
 
 
-class GrantService:
-    def __init__(self, backend: SearchBackend, observers: list[Observer] = ()):
-        self.backend = backend
-        self.observers = list(observers)
+class GrantService(Service):
+    """Read by the enterprise that receives the grant and by staff (the base's ``get``)."""
+
+    index, label, parties = GRANTS, "grant", ("enterprise_id",)
 
     # -- reading ------------------------------------------------------------------------
-    def fetch(self, grant_id: str) -> dict:
-        grant = self.backend.get(GRANTS, grant_id)
-        if grant is None:
-            raise NoSuchDocument(kind="grant", id=grant_id)
-        return grant
-
-    def get(self, user: User, grant_id: str) -> dict:
-        grant = self.fetch(grant_id)
-        if not can_read(require_user(user), grant):
-            raise NoSuchDocument(kind="grant", id=grant_id)
-        return grant
-
     def search(self, user: User, args: dict) -> dict:
         filters = own_enterprise_filters(user, "grants are for the enterprises that receive them and zone staff")
         for param in ("status", "programme_id", "enterprise_id"):
@@ -101,7 +80,7 @@ class GrantService:
             filters.append(Terms("year", [args["year"]]))
         query = Query(filters=filters, sort=[Sort("applied_at", descending=True)], facets=["status", "programme_kind"],
                       page=args.get("page", 1), per_page=args.get("per_page", 20))
-        return envelope(self.backend.search(GRANTS, query), query)
+        return self.page(query)
 
     def held_by(self, programme_id: str, *, enterprise_id: str | None = None, exclude: str | None = None) -> list[dict]:
         """The grants of a programme (of one enterprise) that are approved or paid."""
@@ -138,7 +117,7 @@ class GrantService:
         with self.backend.transaction():
             self._check_duplicate(doc)
             stored = self.backend.create(GRANTS, doc)
-        emit(self.observers, "grant", "apply", stored["id"], None, stored)
+        self.emit("apply", stored["id"], None, stored)
         self._tell(stored, user, ["staff", f"enterprise:{enterprise_id}"],
                    f"Grant application for {programme.get('name_en') or programme['name']}: {amount:,} yuan.",
                    f"专项资金申请（{programme['name']}）：{amount:,}元。")
@@ -242,7 +221,7 @@ class GrantService:
         with self.backend.transaction():
             self._book(grant, status)
             stored = self.backend.replace(GRANTS, grant_id, doc, expected_version=expected_version or grant["version"])
-        emit(self.observers, "grant", {"approved": "approve", "paid": "pay", "rejected": "reject"}[status], grant_id, grant, stored)
+        self.emit({"approved": "approve", "paid": "pay", "rejected": "reject"}[status], grant_id, grant, stored)
         why = f" ({stored['reason']})" if status == "rejected" else ""
         self._tell(stored, user, [f"enterprise:{stored['enterprise_id']}"],
                    f"Your grant of {stored['amount']:,} yuan ({stored.get('programme_name_en') or stored['programme_name']}) is {status}{why}.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..core.api import actor, backend, if_match, observers, page_schema, register_crud, with_etag
+from ..core.api import actor, backend, for_request, if_match, observers, page_schema, register_crud, with_etag
 from ..core.language import request_language
 from ..scoring.settings import get_settings
 from .grants import GrantService
@@ -16,7 +16,7 @@ from .schemas import (DismissSchema, EntryCreateSchema, EntrySchema, EntrySearch
 
 programmes_blp = Blueprint("programmes", __name__, url_prefix="/api/v1/programmes",
                            description="Programmes of the zone's special fund (专项资金) and their rules")
-register_crud(programmes_blp, lambda: ProgrammeService(backend(), observers()), ProgrammeSchema, ProgrammeUpdateSchema,
+register_crud(programmes_blp, lambda: for_request(ProgrammeService), ProgrammeSchema, ProgrammeUpdateSchema,
               ProgrammeSearchSchema, noun="special-fund programme")
 
 grants_blp = Blueprint("grants", __name__, url_prefix="/api/v1/grants",
@@ -24,7 +24,7 @@ grants_blp = Blueprint("grants", __name__, url_prefix="/api/v1/grants",
 
 
 def grants() -> GrantService:
-    return GrantService(backend(), observers())
+    return for_request(GrantService)
 
 
 @grants_blp.route("")

@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..core.access import owns_enterprise, owns_institution, require_user
+from ..core.service import Service
 from ..core.users import User
 from ..core.language import localize
 from ..core.search_params import amount_range, terms_filters
@@ -61,9 +62,11 @@ def _item(kind: str, doc: dict, result, language: str) -> dict:
     return {kind: doc, **data}
 
 
-class MatchService:
+class MatchService(Service):
+    """Reads only: the matches are computed, never stored (no index of its own)."""
+
     def __init__(self, backend: SearchBackend, settings: ScoringSettings):
-        self.backend = backend
+        super().__init__(backend)
         self.settings = settings
 
     # -- one need, every institution ------------------------------------------------------

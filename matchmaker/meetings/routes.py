@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..core import settings
-from ..core.api import actor, backend, if_match, observers, page_schema, with_etag
+from ..core.api import actor, for_request, if_match, page_schema, with_etag
 from .schemas import (AnswerSchema, CancelSchema, MeetingCreateSchema, MeetingSchema, MeetingSearchSchema, MeetingUpdateSchema,
                       OutcomeSchema, PickSchema)
 from .service import MeetingService
@@ -16,7 +16,7 @@ blp = Blueprint("meetings", __name__, url_prefix="/api/v1/meetings",
 
 
 def meetings() -> MeetingService:
-    return MeetingService(backend(), observers(), settings.working_days(current_app.config))
+    return for_request(MeetingService, working_days=settings.working_days(current_app.config))
 
 
 @blp.route("")

@@ -29,8 +29,8 @@ from ..core.access import require_staff, require_user
 from ..core.users import User
 from ..brokering import facts
 from ..core.calendar import ZONE_TIME, answered_in_time, local_month, now_utc, parse_time, utc_iso
-from ..brokering.interests import INTRODUCTIONS, IntroductionService, emit, published_at
-from ..core.service import Observer, envelope
+from ..brokering.interests import INTRODUCTIONS, IntroductionService, published_at
+from ..core.service import Observer, Service, compact
 from ..errors import AnswerForOwnSide, Conflict, Forbidden, Label, MeetingCannotBeCancelled, MeetingClosed, MeetingNotStarted, MeetingOverlap, MeetingStatusByAnswers, MeetingTakesNoAnswers, NeedCannotBeFunded, NeedGone, NeedNotOpenForMeetings, NoSuchDocument, NoSuchReference, OVERLAPS_MEETING, OutcomeBeforeHeld, ValidationError
 from ..labels import say
 from ..needs.service import TRANSITIONS, NeedService
@@ -71,39 +71,14 @@ def answering_side(user: User, meeting: dict, side: str | None) -> str:
     return own_side
 
 
-def can_read(user: User, meeting: dict) -> bool:
-    return user.is_staff or party_side(user, meeting) is not None
+class MeetingService(Service):
+    index, label, parties = MEETINGS, "meeting", ("enterprise_id", "institution_id")
 
-
-class MeetingService:
     def __init__(self, backend: SearchBackend, observers: list[Observer] = (), working_days: int = 3):
-        self.backend = backend
-        self.observers = list(observers)
+        super().__init__(backend, observers)
         self.working_days = working_days
 
-    # -- reading ------------------------------------------------------------------------
-    def fetch(self, meeting_id: str) -> dict:
-        meeting = self.backend.get(MEETINGS, meeting_id)
-        if meeting is None:
-            raise NoSuchDocument(kind="meeting", id=meeting_id)
-        return meeting
-
-    def get(self, user: User, meeting_id: str) -> dict:
-        meeting = self.fetch(meeting_id)
-        if not can_read(require_user(user), meeting):  # the same answer as for an id that does not exist
-            raise NoSuchDocument(kind="meeting", id=meeting_id)
-        return meeting
-
-    @staticmethod
-    def visibility_filters(user: User) -> list:
-        if user.is_staff:
-            return []
-        if user.role == "enterprise":
-            return [Terms("enterprise_id", [user.enterprise_id])]
-        if user.role == "institution":
-            return [Terms("institution_id", [user.institution_id])]
-        return [Terms("id", [])]
-
+    # -- reading (get: the base's, by the parties) -------------------------------------
     def search(self, user: User, args: dict) -> dict:
         filters = self.visibility_filters(require_user(user))
         for param in ("status", "outcome", "need_id", "institution_id", "enterprise_id"):
@@ -114,7 +89,7 @@ class MeetingService:
         descending = args.get("sort") == "-starts_at"
         query = Query(filters=filters, sort=[Sort("starts_at", descending=descending)], facets=["status", "outcome"],
                       page=args.get("page", 1), per_page=args.get("per_page", 20))
-        return envelope(self.backend.search(MEETINGS, query), query)
+        return self.page(query)
 
     # -- proposing and changing ---------------------------------------------------------
     def propose(self, user: User, data: dict) -> dict:
@@ -145,7 +120,7 @@ class MeetingService:
             for slot_starts, slot_ends in offered:
                 self.check_overlap({**doc, "starts_at": slot_starts, "ends_at": slot_ends})
             meeting = self.backend.create(MEETINGS, doc)
-        emit(self.observers, "meeting", "create", meeting["id"], None, meeting)
+        self.emit("create", meeting["id"], None, meeting)
         if intro is not None:
             IntroductionService(self.backend, self.observers).handle(user, intro["id"], {"status": "arranged"}, meeting_id=meeting["id"])
         if meeting.get("slots"):
@@ -225,8 +200,8 @@ class MeetingService:
         with self.backend.transaction():
             if moved:
                 self.check_overlap(doc, exclude=meeting["id"])
-            stored = self.backend.replace(MEETINGS, meeting["id"], _compact(doc), expected_version=expected_version)
-        emit(self.observers, "meeting", "update", meeting["id"], meeting, stored)
+            stored = self.backend.replace(MEETINGS, meeting["id"], compact(doc), expected_version=expected_version)
+        self.emit("update", meeting["id"], meeting, stored)
         what = f"moved to {_when(stored)}" if moved else "changed"
         what_zh = f"改到{_when(stored)}" if moved else "有变更"
         self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
@@ -254,8 +229,8 @@ class MeetingService:
                        cancel_reason=f"declined by the {own_side}" + (f": {note}" if note else ""))
         elif doc[f"{other}_answer"] == "confirmed":
             doc["status"] = "confirmed"
-        stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
-        emit(self.observers, "meeting", "confirm" if answer == "confirmed" else "decline", meeting_id, meeting, stored)
+        stored = self.backend.replace(MEETINGS, meeting_id, compact(doc), expected_version=meeting["version"])
+        self.emit("confirm" if answer == "confirmed" else "decline", meeting_id, meeting, stored)
         if own_side == "institution":
             need = self.backend.get(NEEDS, meeting["need_id"])
             if need is not None:
@@ -302,8 +277,8 @@ class MeetingService:
         with self.backend.transaction():
             if common:
                 self.check_overlap(doc, exclude=meeting_id)
-            stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
-        emit(self.observers, "meeting", "pick", meeting_id, meeting, stored)
+            stored = self.backend.replace(MEETINGS, meeting_id, compact(doc), expected_version=meeting["version"])
+        self.emit("pick", meeting_id, meeting, stored)
         if own_side == "institution":
             need = self.backend.get(NEEDS, meeting["need_id"])
             if need is not None:
@@ -334,8 +309,8 @@ class MeetingService:
         stamp = utc_iso(now_utc())
         doc = {**meeting, "status": "cancelled", "cancelled_at": stamp, "cancelled_by": user.id,
                "cancel_reason": reason or "cancelled by zone staff", "updated_at": stamp}
-        stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
-        emit(self.observers, "meeting", "cancel", meeting_id, meeting, stored)
+        stored = self.backend.replace(MEETINGS, meeting_id, compact(doc), expected_version=meeting["version"])
+        self.emit("cancel", meeting_id, meeting, stored)
         self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
                    f"The meeting of {_when(stored)} is cancelled.", f"{_when(stored)}的会面已取消。")
         return stored
@@ -355,7 +330,7 @@ class MeetingService:
         stamp = utc_iso(now_utc())
         doc = {**meeting, "status": "held", "held_at": stamp, "held_by": user.id, "updated_at": stamp}
         stored = self.backend.replace(MEETINGS, meeting_id, doc, expected_version=meeting["version"])
-        emit(self.observers, "meeting", "held", meeting_id, meeting, stored)
+        self.emit("held", meeting_id, meeting, stored)
         # held: both confirmed, so the institution showed interest too
         facts.mark(self.backend, meeting["need_id"], first={"interested_at": stamp, "meeting_held_at": meeting["starts_at"]})
         self._tell(stored, ["enterprise", "institution"], "meeting_changed", user,
@@ -389,8 +364,8 @@ class MeetingService:
         with self.backend.transaction():
             if outcome == "funded" and not correcting:
                 self._fund_need(user, meeting["need_id"])
-            stored = self.backend.replace(MEETINGS, meeting_id, _compact(doc), expected_version=meeting["version"])
-            emit(self.observers, "meeting", "correct" if correcting else "outcome", meeting_id, meeting, stored)
+            stored = self.backend.replace(MEETINGS, meeting_id, compact(doc), expected_version=meeting["version"])
+            self.emit("correct" if correcting else "outcome", meeting_id, meeting, stored)
             if outcome == "funded" or correcting:
                 self._refresh_funding(user, meeting["need_id"], stamp)
         label = outcome.replace("_", " ")
@@ -453,7 +428,7 @@ class MeetingService:
 def meeting_doc(need: dict, institution: dict, starts: str, ends: str, *, proposed_by: str, stamp: str,
                 location: str | None = None, notes: str | None = None, introduction_id: str | None = None) -> dict:
     """A newly proposed meeting as stored, with the copies lists and statistics use."""
-    return _compact({
+    return compact({
         "need_id": need["id"], "institution_id": institution["id"], "enterprise_id": need["enterprise_id"],
         "introduction_id": introduction_id,
         "need_title": need["title"], "enterprise_name": need.get("enterprise_name"), "institution_name": institution["name"],
@@ -520,7 +495,3 @@ def _when(meeting: dict) -> str:
     starts = parse_time(meeting["starts_at"]).astimezone(ZONE_TIME)
     ends = parse_time(meeting["ends_at"]).astimezone(ZONE_TIME)
     return f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M} (UTC+8)"
-
-
-def _compact(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if v is not None}

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from ..core.access import require_user
-from ..core.api import actor, backend, observers, page_schema, with_etag
+from ..core.api import actor, backend, for_request, page_schema, with_etag
 from ..needs.schemas import NeedSchema
 from .saved_searches import SavedSearchService
 from .schemas import (
@@ -55,7 +55,7 @@ class Read(MethodView):
 
 
 def saved() -> SavedSearchService:
-    return SavedSearchService(backend(), observers())
+    return for_request(SavedSearchService)
 
 
 ResultsPageSchema = ma.Schema.from_dict({
@@ -90,7 +90,7 @@ class SavedSearch(MethodView):
     def get(self, saved_id):
         """One saved search"""
         service = saved()
-        doc = service.fetch(actor(), saved_id)
+        doc = service.get(actor(), saved_id)
         return with_etag({**doc, "new": service.count_new(doc)})
 
     @saved_blp.arguments(SavedSearchUpdateSchema)

@@ -17,8 +17,8 @@ from ..core.users import User
 from ..core.calendar import now_utc, utc_iso
 from ..core.schemas import now_iso
 from ..core.search_params import amount_range, terms_filters
-from ..core.service import Change, Observer, envelope
-from ..errors import Forbidden, Label, NoSuchDocument, NoSuchReference, ValidationError
+from ..core.service import Change, Observer, Service, envelope
+from ..errors import Forbidden, Label, NoSuchReference, ValidationError
 from ..needs.service import shown_to
 from ..search import AnyOf, Missing, Query, Range, SearchBackend, Sort, Terms
 from .service import Notifications
@@ -30,26 +30,14 @@ NEED_FILTERS = {"industry": "industry", "instrument": "instrument", "stage": "st
 NEED_FACETS = ["industry", "instrument", "stage"]
 
 
-def _emit(observers, action: str, doc_id: str, before: dict | None, after: dict | None) -> None:
-    for observer in observers:
-        observer(Change("saved_search", action, doc_id, before, after))
-
-
-class SavedSearchService:
-    def __init__(self, backend: SearchBackend, observers: list[Observer] = ()):
-        self.backend = backend
-        self.observers = list(observers)
+class SavedSearchService(Service):
+    index, label, noun, parties = SAVED, "saved_search", "saved search", ("institution_id",)
 
     # -- access -------------------------------------------------------------------------
-    @staticmethod
-    def _can_read(user: User, saved: dict) -> bool:
-        return user.is_staff or (user.role == "institution" and user.institution_id == saved["institution_id"])
-
-    def fetch(self, user: User, saved_id: str) -> dict:
-        saved = self.backend.get(SAVED, saved_id)
-        if saved is None:
-            raise NoSuchDocument(kind="saved search", id=saved_id)
-        if not self._can_read(require_user(user), saved):
+    def get(self, user: User, saved_id: str) -> dict:
+        """The saved search; another institution's is refused (403), not hidden."""
+        saved = self.fetch(saved_id)
+        if not self.can_read(require_user(user), saved):
             raise Forbidden("this saved search belongs to another institution")
         return saved
 
@@ -70,23 +58,23 @@ class SavedSearchService:
         stamp = now_iso()
         doc = {**_clean(data), "created_by": user.id, "last_seen_at": stamp, "created_at": stamp, "updated_at": stamp}
         saved = self.backend.create(SAVED, doc)
-        _emit(self.observers, "create", saved["id"], None, saved)
+        self.emit("create", saved["id"], None, saved)
         return saved
 
     def update(self, user: User, saved_id: str, changes: dict) -> dict:
-        current = self.fetch(user, saved_id)
+        current = self.get(user, saved_id)
         if "institution_id" in changes and changes["institution_id"] != current["institution_id"]:
             raise ValidationError("a saved search stays with its institution", fields={"institution_id": ["cannot be changed"]})
         merged = {**{k: v for k, v in current.items() if k in (*PARAMS, "name", "institution_id")}, **changes}
         doc = {**{k: v for k, v in current.items() if k not in (*PARAMS, "name")}, **_clean(merged), "updated_at": now_iso()}
         saved = self.backend.replace(SAVED, saved_id, doc)
-        _emit(self.observers, "update", saved_id, current, saved)
+        self.emit("update", saved_id, current, saved)
         return saved
 
     def delete(self, user: User, saved_id: str) -> None:
-        current = self.fetch(user, saved_id)
+        current = self.get(user, saved_id)
         self.backend.delete(SAVED, saved_id)
-        _emit(self.observers, "delete", saved_id, current, None)
+        self.emit("delete", saved_id, current, None)
 
     def search(self, user: User, args: dict) -> dict:
         user = require_user(user)
@@ -98,7 +86,7 @@ class SavedSearchService:
         if args.get("institution_id"):
             filters.append(Terms("institution_id", args["institution_id"]))
         query = Query(filters=filters, sort=[Sort("created_at", descending=True)], page=args["page"], per_page=args["per_page"])
-        body = envelope(self.backend.search(SAVED, query), query, with_facets=False)
+        body = self.page(query, with_facets=False)
         body["items"] = [{**saved, "new": self.count_new(saved)} for saved in body["items"]]
         return body
 
@@ -120,7 +108,7 @@ class SavedSearchService:
     def results(self, user: User, saved_id: str, args: dict) -> dict:
         """A page of the open needs the search finds; ``new`` counts those published since
         the last look, ``only_new`` shows just them.  A read: the mark stays (see mark_seen)."""
-        saved = self.fetch(user, saved_id)
+        saved = self.get(user, saved_id)
         last_seen = saved.get("last_seen_at")
         query = self.needs_query(saved, args["page"], args["per_page"], since=last_seen if args.get("only_new") else None)
         body = envelope(self.backend.search(NEEDS, query), query)
@@ -131,7 +119,7 @@ class SavedSearchService:
 
     def mark_seen(self, user: User, saved_id: str) -> dict:
         """The institution has looked: needs published until now are no longer new."""
-        saved = self.fetch(user, saved_id)
+        saved = self.get(user, saved_id)
         if user.role != "institution":
             raise Forbidden("only the institution's own users mark its saved searches seen")
         stored = self.backend.replace(SAVED, saved_id, {**saved, "last_seen_at": utc_iso(now_utc())},

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 
 from .. import clock
+from ..core.service import Service
 from ..core.users import User
-from ..errors import Conflict, Forbidden, NoSuchDocument
+from ..errors import Conflict, Forbidden
 from ..search import Not, Query, SearchBackend, Sort, Terms
 from ..search.base import new_id
 
@@ -55,9 +56,10 @@ def for_reader(doc: dict, user: User) -> dict:
     return shown
 
 
-class Notifications:
-    def __init__(self, backend: SearchBackend):
-        self.backend = backend
+class Notifications(Service):
+    """Each user's feed; a notification is read by its recipients only (``fetch_own``)."""
+
+    index, label = FEED, "notification"
 
     # -- sending ------------------------------------------------------------------------
     def send(self, recipients: list[str], kind: str, *, subject_kind: str, subject_id: str, message: str,
@@ -103,9 +105,7 @@ class Notifications:
                 "page": query.page, "per_page": query.per_page, "facets": result.facets, "unread": unread}
 
     def fetch_own(self, user: User, notification_id: str) -> dict:
-        doc = self.backend.get(FEED, notification_id)
-        if doc is None:
-            raise NoSuchDocument(kind="notification", id=notification_id)
+        doc = self.fetch(notification_id)
         if doc["recipient"] not in recipients_of(user):
             raise Forbidden("this notification is addressed to someone else")
         return doc

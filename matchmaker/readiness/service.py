@@ -17,10 +17,11 @@ from datetime import date
 from typing import Iterable
 
 from ..core.access import can_read_enterprise, require_user
+from ..core.service import Service
 from ..core.users import User
 from ..clock import now, today
 from ..core.language import localize
-from ..errors import BoardRequired, Forbidden, MatchmakerError, NoSuchDocument
+from ..errors import BoardRequired, Forbidden, NoSuchDocument, SnapshotsNotStored
 from ..scoring.readiness import assess, summarize
 from ..scoring.settings import ScoringSettings
 from ..search import Query, SearchBackend, Terms
@@ -145,7 +146,7 @@ class ReadinessTracker:
         for start in range(0, len(docs), BATCH):
             result = self.backend.bulk_upsert(INDEX, docs[start : start + BATCH])
             if result.errors:
-                raise MatchmakerError(f"readiness snapshots not stored: {result.errors[0].message}")
+                raise SnapshotsNotStored(reason=result.errors[0].message)
 
     def forget(self, enterprise_id: str) -> int:
         """Delete every snapshot of an enterprise (it is being deleted)."""
@@ -175,11 +176,13 @@ class ReadinessTracker:
         return seen, added
 
 
-class ReadinessService:
+class ReadinessService(Service):
     """What the API answers: one enterprise on one board, and the reserve pool."""
 
+    index, label = INDEX, "readiness"
+
     def __init__(self, backend: SearchBackend, settings: ScoringSettings):
-        self.backend = backend
+        super().__init__(backend)
         self.settings = settings
 
     def board_rules(self, board: str | None, as_of: date | None = None):

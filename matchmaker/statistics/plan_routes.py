@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..core.access import require_staff, require_user
-from ..core.api import actor, backend, observers
+from ..core.api import actor, backend, for_request
 from ..errors import ValidationError
 from .plans import IndicatorService, PlanService
 from .targets import targets_from
@@ -17,7 +17,7 @@ blp = Blueprint("plans", __name__, url_prefix="/api/v1", description="The zone's
 
 
 def plans() -> PlanService:
-    return PlanService(backend(), targets_from(current_app.config), observers())
+    return for_request(PlanService, targets_from(current_app.config))
 
 
 def checked_year(year: int) -> int:
@@ -57,7 +57,7 @@ class Indicators(MethodView):
     @blp.response(201, IndicatorSchema)
     def post(self, body):
         """Enter a programme indicator: incubator m² built, an alliance or an R&D institution, with its date"""
-        return IndicatorService(backend(), observers()).add(actor(), body)
+        return for_request(IndicatorService).add(actor(), body)
 
 
 @blp.route("/indicators/<indicator_id>")
@@ -66,5 +66,5 @@ class Indicator(MethodView):
     def delete(self, indicator_id):
         """Remove an indicator entered by mistake (staff, admins)"""
         require_staff(actor(), "remove programme indicators")
-        IndicatorService(backend(), observers()).delete(actor(), indicator_id)
+        for_request(IndicatorService).delete(actor(), indicator_id)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from ..core.access import require_staff
 from ..core.users import User
 from ..core.schemas import now_iso
-from ..core.service import Change, Observer
-from ..errors import NoSuchDocument, ValidationError
+from ..core.service import Observer, Service
+from ..errors import ValidationError
 from ..search import Query, Range, SearchBackend, Sort, Terms
 from ..search.base import new_id
 from .targets import TARGETS, Targets, check_figure
@@ -30,9 +30,12 @@ def plan_id(year: int) -> str:
     return f"plan-{year}"
 
 
-class PlanService:
+class PlanService(Service):
+    index, label = PLANS, "plan"
+
     def __init__(self, backend: SearchBackend, targets: Targets, observers: list[Observer] = ()):
-        self.backend, self.targets, self.observers = backend, targets, list(observers)
+        super().__init__(backend, observers)
+        self.targets = targets
 
     def _latest_plan(self, year: int) -> dict | None:
         query = Query(filters=[Range("year", lte=year)], sort=[Sort("year", descending=True)], per_page=1)
@@ -70,14 +73,12 @@ class PlanService:
             stored = self.backend.create(PLANS, doc, doc_id=plan_id(year))
         else:
             stored = self.backend.replace(PLANS, plan_id(year), doc)
-        for observer in self.observers:
-            observer(Change("plan", "update" if before else "create", plan_id(year), before, stored))
+        self.emit("update" if before else "create", plan_id(year), before, stored)
         return self.for_year(year)
 
 
-class IndicatorService:
-    def __init__(self, backend: SearchBackend, observers: list[Observer] = ()):
-        self.backend, self.observers = backend, list(observers)
+class IndicatorService(Service):
+    index, label = INDICATORS, "indicator"
 
     def list(self, user: User, year: int) -> list[dict]:
         require_staff(user, "see the programme indicators")
@@ -98,15 +99,11 @@ class IndicatorService:
         doc = {**data, "on": data["on"].isoformat(), "year": data["on"].year, "created_by": user.id,
                "created_at": stamp, "updated_at": stamp}
         stored = self.backend.create(INDICATORS, doc, doc_id=new_id())
-        for observer in self.observers:
-            observer(Change("indicator", "create", stored["id"], None, stored))
+        self.emit("create", stored["id"], None, stored)
         return stored
 
     def delete(self, user: User, indicator_id: str) -> None:
         require_staff(user, "remove programme indicators")
-        before = self.backend.get(INDICATORS, indicator_id)
-        if before is None:
-            raise NoSuchDocument(kind="indicator", id=indicator_id)
+        before = self.fetch(indicator_id)
         self.backend.delete(INDICATORS, indicator_id)
-        for observer in self.observers:
-            observer(Change("indicator", "delete", indicator_id, before, None))
+        self.emit("delete", indicator_id, before, None)

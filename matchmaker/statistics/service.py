@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from .. import clock
 from ..core.access import require_staff
+from ..core.service import Service
 from ..core.users import User
 from ..core.calendar import year_months
 from ..brokering.pipeline import pipeline_funnel
@@ -57,9 +58,11 @@ def _true(field: str) -> Terms:
     return Terms(field, [True])
 
 
-class StatisticsService:
+class StatisticsService(Service):
+    """Reads only: the figures are counted from the other indexes on every call."""
+
     def __init__(self, backend: SearchBackend, targets: Targets):
-        self.backend = backend
+        super().__init__(backend)
         self.targets = targets
 
     def compute(self, user: User, year: int) -> dict:

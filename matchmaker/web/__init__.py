@@ -19,6 +19,8 @@ from . import admin, brokering, claims, documents, enterprises, fund, institutio
 from . import auth, channels, registration  # noqa: F401  -- their routes hang on base.bp
 from .base import bp
 
+#: /staff/reserve-pool is the fund's page in the staff's menu: joined here, so neither page imports the other
+staff.bp.add_url_rule("/reserve-pool", "reserve_pool", fund.pool_page)
 for _child in (enterprises.bp, needs.bp, institutions.bp, staff.bp, admin.bp, brokering.bp, fund.bp, documents.bp, claims.bp):
     bp.register_blueprint(_child)
 

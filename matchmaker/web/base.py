@@ -12,9 +12,9 @@ import marshmallow as ma
 from flask import Blueprint, request, url_for
 from flask_login import current_user
 
+from ..core.api import backend, for_request, observers  # noqa: F401 - the pages build services as the API does
 from ..core.users import User
 from ..extensions import login_manager
-from ..storage import get_backend
 
 bp = Blueprint("web", __name__)
 
@@ -32,17 +32,6 @@ def sign_in_first():
 def user() -> User:
     """The signed-in user (the pages are only reached signed in)."""
     return current_user._get_current_object()
-
-
-def backend():
-    return get_backend()
-
-
-def observers() -> list:
-    """The observers of this request's writes (the audit log first), as the API builds them."""
-    from ..core.api import observers as api_observers
-
-    return api_observers()
 
 
 def home_url(for_user: User | None = None) -> str:

@@ -9,18 +9,18 @@ from flask_babel import gettext as _
 
 from ..core.access import require_staff
 from ..core import settings
-from ..brokering.interests import DECLINE_REASONS, InterestService, IntroductionService, waiting_list
+from ..brokering.interests import waiting_list
 from ..brokering.schemas import InterestCreateSchema, WaitingSearchSchema
 from ..core.schemas import validate_with
-from ..errors import Conflict, Forbidden, MatchmakerError, ValidationError
+from ..errors import Conflict, MatchmakerError, ValidationError
 from ..meetings.schemas import MeetingCreateSchema, MeetingSearchSchema, OutcomeSchema
-from ..meetings.service import MeetingService, OUTCOMES, has_started, party_side
-from ..needs.service import NeedService
+from ..meetings.service import OUTCOMES, has_started, party_side
 from ..notifications.saved_searches import SavedSearchService
 from ..notifications.schemas import FeedArgsSchema, ResultsArgsSchema, SavedSearchCreateSchema
 from ..notifications.service import Notifications
 from . import forms
-from .base import backend, observers, query_args, user
+from .base import backend, for_request, observers, query_args, user
+from .panels import interest_service, intro_service, meeting_service, need_service, render_need
 from .sessions import safe_next
 
 bp = Blueprint("brokering", __name__)
@@ -29,21 +29,8 @@ bp = Blueprint("brokering", __name__)
 ZONE_OFFSET = "+08:00"
 
 
-def interest_service() -> InterestService:
-    return InterestService(backend(), observers(), settings.working_days(current_app.config),
-                           id_key=settings.id_key(current_app.config))
-
-
-def intro_service() -> IntroductionService:
-    return IntroductionService(backend(), observers(), id_key=settings.id_key(current_app.config))
-
-
-def meeting_service() -> MeetingService:
-    return MeetingService(backend(), observers(), settings.working_days(current_app.config))
-
-
 def saved_service() -> SavedSearchService:
-    return SavedSearchService(backend(), observers())
+    return for_request(SavedSearchService)
 
 
 def _back(default: str):
@@ -52,48 +39,6 @@ def _back(default: str):
 
 def _messages(exc: MatchmakerError) -> dict:
     return exc.fields or {"_schema": [exc.message]}
-
-
-# -- what other pages show ----------------------------------------------------------------
-def need_panel(need: dict) -> dict:
-    """What a need's page shows of brokering, for whoever looks (the services filter)."""
-    me = user()
-    panel: dict = {"reasons": DECLINE_REASONS}
-    panel["interests"] = interest_service().search(me, {"need_id": [need["id"]], "per_page": 50})
-    panel["meetings"] = meeting_service().search(me, {"need_id": [need["id"]], "per_page": 50, "sort": "-starts_at"})
-    if me.role == "enterprise" or me.is_staff:
-        panel["introductions"] = intro_service().search(me, {"need_id": [need["id"]], "per_page": 50})
-    if me.role == "institution":
-        own = [i for i in panel["interests"]["items"] if i["institution_id"] == me.institution_id]
-        panel["mine"] = own[0] if own else None
-    from .claims import SOON_DAYS, claims_of_need
-
-    panel["claims"], panel["soon"] = claims_of_need(need["id"]), SOON_DAYS
-    return panel
-
-
-def introductions_asked(need: dict) -> set[str] | None:
-    """Institutions the enterprise already asked to meet for this need (None: not an enterprise page)."""
-    if user().role != "enterprise":
-        return None
-    found = intro_service().search(user(), {"need_id": [need["id"]], "status": ["requested", "arranged"], "per_page": 100})
-    return {i["institution_id"] for i in found["items"]}
-
-
-def dealflow_marks(institution_id: str, need_ids: list[str]) -> dict[str, str]:
-    """The institution's answers to the needs on the page: need id -> interested / declined."""
-    if not need_ids:
-        return {}
-    found = interest_service().search(user(), {"institution_id": [institution_id], "need_id": need_ids, "per_page": 100})
-    return {i["need_id"]: i["response"] for i in found["items"]}
-
-
-def responsiveness(institution_id: str) -> dict | None:
-    """How often the institution answered in time, for those who may see it."""
-    try:
-        return interest_service().responsiveness(user(), institution_id)
-    except Forbidden:
-        return None
 
 
 # -- institutions answer, enterprises ask --------------------------------------------------
@@ -109,9 +54,7 @@ def answer_need(need_id):
     try:
         interest_service().respond(user(), validate_with(InterestCreateSchema(), data))
     except (ValidationError, Conflict) as exc:
-        from .needs import render_detail
-
-        return render_detail(need_id, interest_errors=_messages(exc), interest_values=form), 422
+        return render_need(need_id, interest_errors=_messages(exc), interest_values=form), 422
     flash(_("Your interest has been recorded; the enterprise and zone staff can see it.") if data["response"] == "interested"
           else _("Your answer has been recorded."), "success")
     return redirect(url_for("web.needs.detail", need_id=need_id))
@@ -148,7 +91,7 @@ def meeting_new():
     require_staff(user(), "propose meetings")
     source = request.values
     need_id, institution_id = source.get("need_id", ""), source.get("institution_id", "")
-    need = NeedService(backend(), observers()).get(user(), need_id)
+    need = need_service().get(user(), need_id)
     from ..institutions.service import InstitutionService
 
     institution = InstitutionService(backend(), observers()).get(user(), institution_id)
@@ -311,7 +254,7 @@ def save_search(institution_id):
 def saved_search(saved_id):
     args, errors = query_args(ResultsArgsSchema(), {"per_page": 20})
     service = saved_service()
-    search = service.fetch(user(), saved_id)
+    search = service.get(user(), saved_id)
     result = service.results(user(), saved_id, args)
     return render_template("brokering/saved_search.html", search=search, result=result, args=args, errors=errors)
 
@@ -388,7 +331,7 @@ def assign_owner(need_id):
     from ..brokering.owners import OwnerService
 
     try:
-        owner = OwnerService(backend(), observers()).assign(user(), need_id, request.form.get("owner_id", ""))
+        owner = for_request(OwnerService).assign(user(), need_id, request.form.get("owner_id", ""))
     except ValidationError:
         flash(_("Choose a member of zone staff as the owner."), "error")
     else:
@@ -401,7 +344,7 @@ def assign_owner(need_id):
 def pipeline_board(institution_id):
     from ..brokering.pipeline import PipelineService
 
-    board = PipelineService(backend(), observers()).board(user(), institution_id)
+    board = for_request(PipelineService).board(user(), institution_id)
     return render_template("brokering/pipeline.html", board=board, institution_id=institution_id)
 
 
@@ -411,7 +354,7 @@ def pipeline_move(institution_id, need_id):
 
     notes = request.form.get("notes")
     try:
-        PipelineService(backend(), observers()).move(user(), institution_id, need_id, request.form.get("stage", ""),
+        for_request(PipelineService).move(user(), institution_id, need_id, request.form.get("stage", ""),
                                                      notes.strip() if notes is not None else None)
     except ValidationError:
         flash(_("Choose a stage."), "error")

@@ -19,7 +19,7 @@ from ..fund.summary import fund_totals
 from ..meetings.service import MeetingService
 from ..scoring.settings import get_settings
 from . import forms
-from .base import backend, observers, query_args, user
+from .base import backend, for_request, observers, query_args, user
 from .i18n import bilingual, language
 from .sessions import safe_next
 
@@ -39,7 +39,7 @@ def programmes_service() -> ProgrammeService:
 
 
 def grants_service() -> GrantService:
-    return GrantService(backend(), observers())
+    return for_request(GrantService)
 
 
 def pool_service() -> PoolService:
@@ -146,7 +146,7 @@ def enterprise_grants(enterprise_id):
             flash(_("The application has been sent: %(amount)s.", amount=f"{grant['amount']:,}"), "success")
             return redirect(url_for(".enterprise_grants", enterprise_id=enterprise_id))
     grants = grants_service().search(me, {"enterprise_id": [enterprise_id], "per_page": 100})
-    deals = MeetingService(backend(), observers()).search(me, {"enterprise_id": [enterprise_id], "outcome": ["funded"], "per_page": 100})
+    deals = for_request(MeetingService).search(me, {"enterprise_id": [enterprise_id], "outcome": ["funded"], "per_page": 100})
     year_programmes = programmes_service().all_of_year(clock.today().year)
     return render_template("fund/enterprise_grants.html", enterprise=backend().get("enterprises", enterprise_id),
                            grants=grants, deals=deals["items"], programmes=year_programmes,

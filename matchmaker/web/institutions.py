@@ -17,6 +17,7 @@ from ..scoring.matching import InstitutionScorer, flag
 from ..scoring.settings import get_settings
 from . import forms
 from .base import backend, observers, query_args, user
+from .panels import dealflow_marks, responsiveness
 from .i18n import language
 
 bp = Blueprint("institutions", __name__, url_prefix="/institutions")
@@ -51,8 +52,6 @@ def _banks(ids) -> list[dict]:
 @bp.route("/<institution_id>")
 def profile(institution_id):
     institution = service().get(user(), institution_id)
-    from .brokering import responsiveness
-
     return render_template("institutions/profile.html", institution=institution,
                            can_edit=can_edit_institution(user(), institution_id),
                            responsiveness=responsiveness(institution_id),
@@ -152,8 +151,6 @@ def dealflow(institution_id):
             items.append({"need": need, **found})
         result = {**page, "items": items, "facets": counted["facets"], "eligible_total": counted["eligible_total"]}
     institution = service().get(user(), institution_id)
-    from .brokering import dealflow_marks
-
     return render_template("institutions/dealflow.html", institution=institution, result=result, args=args,
                            errors=errors, sort=sort, sorts=DEALFLOW_SORTS, facets=DEALFLOW_FACETS,
                            marks=dealflow_marks(institution_id, [i["need"]["id"] for i in result["items"]]))

@@ -10,33 +10,25 @@ from ..errors import Conflict, ValidationError
 from ..matches.schemas import MatchArgsSchema
 from ..matches.service import MatchService
 from ..needs.schemas import NeedSearchSchema
-from ..needs.service import TRANSITIONS, NeedService
 from ..scoring.settings import get_settings
 from . import forms
-from .base import backend, observers, query_args, user
+from .base import backend, for_request, query_args, user
+from .panels import introductions_asked, need_service, render_need
 from .i18n import language
 
 bp = Blueprint("needs", __name__)
-
-#: The status changes offered as buttons, in this order (the service decides if they are allowed).
-ACTIONS = ("open", "withdrawn", "draft", "closed")
-
-
-def service() -> NeedService:
-    return NeedService(backend(), observers())
-
 
 @bp.route("/needs")
 def index():
     """Every need the user may see, searchable (staff: all; institutions: the open ones)."""
     args, errors = query_args(NeedSearchSchema(), {"per_page": 20, "sort": "-created_at"})
-    result = service().search(user(), args)
+    result = need_service().search(user(), args)
     return render_template("needs/list.html", enterprise=None, result=result, args=args, errors=errors)
 
 
 @bp.route("/enterprises/<enterprise_id>/needs/new", methods=["GET", "POST"])
 def create(enterprise_id):
-    enterprise = EnterpriseService(backend(), observers()).get(user(), enterprise_id)
+    enterprise = for_request(EnterpriseService).get(user(), enterprise_id)
     if not can_read_enterprise(user(), enterprise_id):  # only the enterprise itself and staff post its needs
         abort(403)
     errors: dict = {}
@@ -46,7 +38,7 @@ def create(enterprise_id):
         data["enterprise_id"] = enterprise_id
         data["status"] = "open" if request.form.get("publish") else "draft"
         try:
-            need = service().create(user(), data)
+            need = need_service().create(user(), data)
         except ValidationError as exc:
             errors = exc.fields
         else:
@@ -57,23 +49,12 @@ def create(enterprise_id):
 
 @bp.route("/needs/<need_id>")
 def detail(need_id):
-    return render_detail(need_id)
-
-
-def render_detail(need_id: str, interest_errors: dict | None = None, interest_values=None):
-    """The need's page; an institution's answer form comes back here with its messages."""
-    need = service().get(user(), need_id)
-    allowed = [s for s in ACTIONS if s in TRANSITIONS.get(need["status"], ())]
-    from .brokering import need_panel  # what brokering shows on a need (interest, meetings), per role
-
-    return render_template("needs/detail.html", need=need, actions=allowed, can_edit=can_edit_need(user(), need),
-                           brokering=need_panel(need), interest_errors=interest_errors or {},
-                           interest_values=interest_values or {})
+    return render_need(need_id)
 
 
 @bp.route("/needs/<need_id>/edit", methods=["GET", "POST"])
 def edit(need_id):
-    svc = service()
+    svc = need_service()
     need = svc.get(user(), need_id)
     if not can_edit_need(user(), need):
         abort(403)
@@ -99,7 +80,7 @@ def edit(need_id):
 def change_status(need_id):
     status = request.form.get("status", "")
     try:
-        service().update(user(), need_id, {"status": status, "version": request.form.get("version")})
+        need_service().update(user(), need_id, {"status": status, "version": request.form.get("version")})
     except ValidationError:
         flash(_("The status was not changed: this change is not allowed."), "error")
     except Conflict:
@@ -114,10 +95,8 @@ def change_status(need_id):
 
 @bp.route("/needs/<need_id>/matches")
 def matches(need_id):
-    need = service().get(user(), need_id)
+    need = need_service().get(user(), need_id)
     args, errors = query_args(MatchArgsSchema(), {"per_page": 10})
     result = MatchService(backend(), get_settings()).matches(user(), need_id, args, language())
-    from .brokering import introductions_asked
-
     return render_template("needs/matches.html", need=need, result=result, args=args, errors=errors,
                            asked=introductions_asked(need))

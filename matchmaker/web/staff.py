@@ -22,7 +22,7 @@ from ..core.access import require_staff
 from ..errors import Conflict, ValidationError
 from ..institutions.service import InstitutionService
 from ..vocabulary import INSTITUTION_STATUSES
-from .base import backend, observers, query_args, user
+from .base import backend, for_request, observers, query_args, user
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -121,8 +121,8 @@ def plan(year):
     require_staff(user(), "set the zone's plan")
     if not 2000 <= year <= 2100:
         abort(404)
-    plans = PlanService(backend(), targets_from(current_app.config), observers())
-    indicators = IndicatorService(backend(), observers())
+    plans = for_request(PlanService, targets_from(current_app.config))
+    indicators = for_request(IndicatorService)
     errors: dict = {}
     if request.method == "POST":
         action = request.form.get("action")
@@ -190,14 +190,6 @@ def move(institution_id):
     else:
         flash(_("The recruitment status has been changed."), "success")
     return redirect(url_for(".pipeline"))
-
-
-@bp.route("/reserve-pool")
-def reserve_pool():
-    """The listing reserve pool staff run (``web.fund``)."""
-    from .fund import pool_page
-
-    return pool_page()
 
 
 @bp.route("/exports")
