@@ -17,7 +17,7 @@ from datetime import datetime
 from ..core.access import can_read_need, require_staff, require_user
 from ..core.users import User
 from ..core.schemas import now_iso
-from ..core.service import Observer, Service, compact, emit  # noqa: F401 - emit: fund.pool imports it from here
+from ..core.service import Observer, Service, compact
 from ..errors import ConfigurationError, Conflict, Forbidden, InstitutionsOnly, Label, NeedNotOpenForAnswers, NeedNotOpenForIntroductions, NoSuchDocument, NoSuchReference, OwnInstitutionOnly, ValidationError
 from ..notifications.service import Notifications
 from ..search import Query, SearchBackend, Sort, Terms

@@ -18,11 +18,10 @@ from __future__ import annotations
 from datetime import date
 
 from .. import clock
-from ..core.access import own_enterprise_filters, owns_enterprise, require_staff, require_user
+from ..core.access import own_enterprise_filters, require_staff, require_user
 from ..core.users import User
 from ..core.calendar import utc_iso
-from ..brokering.interests import emit
-from ..core.service import Observer, envelope
+from ..core.service import Observer, Service, envelope
 from ..labels import say
 from ..errors import BoardNotInForce, Conflict, DateAfterToday, Label, MatchmakerError, NoSuchDocument, NoSuchReference, PoolStageBackwards, UnknownBoard, ValidationError
 from ..notifications.service import Notifications
@@ -105,24 +104,31 @@ def _not_future(value: date, field: str) -> None:
         raise DateAfterToday(field=field, fields={field: ["must not be after today"]})
 
 
-class PoolService:
+class PoolService(Service):
+    """The listing reserve pool: staff keep it; an enterprise reads its own entry."""
+
+    index = POOL
+    label = "pool_entry"
+    noun = "pool entry"
+    parties = ("enterprise_id",)
+
     def __init__(self, backend: SearchBackend, settings: ScoringSettings, observers: list[Observer] = ()):
-        self.backend = backend
+        super().__init__(backend, observers)
         self.settings = settings
-        self.observers = list(observers)
 
     # -- reading ------------------------------------------------------------------------
     def fetch(self, entry_id: str) -> dict:
-        entry = self.backend.get(POOL, entry_id)
-        if entry is None or entry.get("status") == "dismissed":
-            raise NoSuchDocument(kind="pool entry", id=entry_id)
+        """The entry; a dismissed suggestion is no entry."""
+        entry = super().fetch(entry_id)
+        if entry.get("status") == "dismissed":
+            raise self.not_found(entry_id)
         return entry
 
     def get(self, user: User, entry_id: str, language: str = "en") -> dict:
         user = require_user(user)
         entry = self.fetch(entry_id)
-        if not (user.is_staff or owns_enterprise(user, entry["enterprise_id"])):
-            raise NoSuchDocument(kind="pool entry", id=entry_id)
+        if not self.can_read(user, entry):
+            raise self.not_found(entry_id)
         return self.shown(user, entry, language, full=True)
 
     def search(self, user: User, args: dict, language: str = "en") -> dict:
@@ -196,7 +202,7 @@ class PoolService:
                     k: existing.get(k) for k in ("target_board", "entered_on", "exited_on", "exit_reason", "stage", "stages")}]
             doc["created_at"] = existing.get("created_at", stamp)
             stored = self.backend.replace(POOL, enterprise["id"], doc, expected_version=existing["version"])
-        emit(self.observers, "pool_entry", "create", stored["id"], None, stored)
+        self.emit("create", stored["id"], None, stored)
         self._tell(stored, user, f"Your enterprise entered the listing reserve pool (target: {board}).",
                    f"贵企业已入选上市后备企业库（目标板块：{board}）。")
         return stored
@@ -240,7 +246,7 @@ class PoolService:
             action = "exit"
         doc["updated_at"] = stamp
         stored = self.backend.replace(POOL, entry_id, doc, expected_version=expected_version)
-        emit(self.observers, "pool_entry", action, entry_id, entry, stored)
+        self.emit(action, entry_id, entry, stored)
         if action == "stage":
             label = STAGE_NAMES[stored["stage"]]
             self._tell(stored, user, f"Reserve pool: your enterprise reached the stage {label['en']} on {stored['stage_on']}.",
@@ -296,7 +302,7 @@ class PoolService:
             "target_board": "", "reason": reason or "", "status": "dismissed", "stage": "cultivation", "stage_rank": 0,
             "stage_on": clock.today().isoformat(), "dismissed_by": user.id, "created_at": stamp, "updated_at": stamp,
         }, doc_id=enterprise_id)
-        emit(self.observers, "pool_entry", "dismiss", enterprise_id, None, stored)
+        self.emit("dismiss", enterprise_id, None, stored)
         return stored
 
     def _tell(self, entry: dict, user: User, message: str, message_zh: str) -> None:
