@@ -124,36 +124,41 @@ class ClusterIndex:
 
 
 class Refreshes:
-    """The refreshes a drain puts off to its end, per thread: an acknowledged ``_bulk`` is
-    durable (the translog) and a refresh only makes it visible, so a drain of many batches
-    (an import's) refreshes each index it wrote once, not once per batch of rows.  What a
-    failed refresh left is refreshed by the next drain."""
+    """The refreshes a drain puts off to its end: an acknowledged ``_bulk`` is durable (the
+    translog) and a refresh only makes it visible, so a drain of many batches (an
+    import's) refreshes each index it wrote once, not once per batch of rows.  Drains of
+    one process take turns (the indexer's lock), and the indexer commits the indexes of a
+    batch side by side in threads of its own, so what is collected is the process's, not
+    a thread's.  What a failed refresh left is refreshed by the next drain."""
 
     def __init__(self, cluster: ClusterBackend):
         self.cluster = cluster
-        self._local = threading.local()
         self._lock = threading.Lock()
+        self._drains = 0  # inside deferred(): one drain, and others waiting for its lock
+        self._collected: set[str] = set()
         self._left: set[str] = set()
 
     def defer(self, target: str) -> bool:
-        """Put off the refresh of ``target`` to the end of this thread's drain, if one is under way."""
-        pending = getattr(self._local, "targets", None)
-        if pending is None:
-            return False
-        pending.add(target)
-        return True
+        """Put off the refresh of ``target`` to the end of the drain under way, if there is one."""
+        with self._lock:
+            if not self._drains:
+                return False
+            self._collected.add(target)
+            return True
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
-        """Collect the refreshes of this thread's commits inside, then send them in one request."""
-        self._local.targets = set()
+        """Collect the refreshes of the commits made inside, then send what was collected
+        (by this drain: one waiting for the lock has written nothing yet) in one request."""
+        with self._lock:
+            self._drains += 1
         try:
             yield
         finally:
-            targets, self._local.targets = self._local.targets, None
             with self._lock:
-                targets |= self._left
-                self._left = set()
+                self._drains -= 1
+                targets = self._collected | self._left
+                self._collected, self._left = set(), set()
             if targets:
                 try:
                     self.cluster._send("POST", _path(",".join(sorted(targets)), "_refresh"),
