@@ -525,6 +525,80 @@ class SnapshotsNotStored(MatchmakerError):
     template = N_("readiness snapshots not stored: %(reason)s")
 
 
+# -- the search layer: backups, the engines, queries ------------------------------------------
+class NotABackup(ValidationError):
+    template = N_("%(path)s is not a matchmaker backup")
+    page = N_("This file is not a matchmaker backup; nothing was changed.")
+
+
+class BackupDamaged(ValidationError):
+    template = N_("%(path)s is damaged or not a matchmaker backup (%(reason)s); nothing was changed")
+    page = N_("This backup is damaged or not a matchmaker backup; nothing was changed.")
+
+
+class BackupIncomplete(ValidationError):
+    template = N_("%(path)s is incomplete (it holds %(counts)s, its end says %(end)s); nothing was changed")
+    page = N_("This backup is incomplete; nothing was changed.")
+
+
+class RestoreRefused(ValidationError):
+    template = N_("restore failed: %(kind)s %(id)s: %(reason)s")
+    page = N_("The backup could not be restored: one of its documents was refused.")
+
+
+class DocumentBusy(Conflict):
+    template = N_("%(kind)s %(id)s is being changed by others right now; try again")
+    page = N_("Someone else is changing this right now; try again.")
+
+
+class DocumentNotSendable(ValidationError):
+    template = N_("the document cannot be sent to %(engine)s: %(reason)s")
+    page = N_("The search engine cannot take this document.")
+
+
+class SearchAnsweredInPart(SearchUnavailable):
+    template = N_("the search engine answered only in part (%(reason)s); try again shortly")
+    page = N_("Search is not available right now. Try again shortly.")
+
+
+class SearchIndexAway(SearchUnavailable):
+    template = N_("the search index is not available right now (%(reason)s); retry shortly")
+    page = N_("Search is not available right now. Try again shortly.")
+
+
+class SearchIndexUnopenable(SearchUnavailable):
+    template = N_("the search index cannot be opened (%(reason)s); run matchmaker reindex")
+    page = N_("Search is not available right now. Try again shortly.")
+
+
+class SearchIndexFailed(SearchUnavailable):
+    template = N_("the search index failed (%(reason)s); retry shortly")
+    page = N_("Search is not available right now. Try again shortly.")
+
+
+class LegacyFileUnreadable(ValidationError):
+    template = N_("%(path)s cannot be read to migrate it (%(reason)s); restore a backup or move it away")
+
+
+class NotSortable(ValidationError):
+    template = N_("cannot sort by %(field)s")
+    page = N_("The results cannot be sorted by %(field)s.")
+
+
+class SortOnList(NotSortable):
+    variant = True
+    template = N_("cannot sort by %(field)s: it holds a list of values")
+
+
+class PastResultWindow(ValidationError):
+    template = N_("results past the first %(window)s cannot be paged to; narrow the search")
+    page = N_("Results past the first %(window)s cannot be shown; narrow the search.")
+
+
+class NoValueOfField(ValidationError):
+    template = N_("%(value)s is no value of %(field)s")
+
+
 # -- sentences with values, used as a field's message ----------------------------------------
 ALLOWED_STATUSES = Phrase(N_("from %(status)s it can go to: %(allowed)s"), N_("From this status it can go to: %(allowed)s"))
 OVERLAPS_MEETING = Phrase(N_("overlaps meeting %(other)s of the same %(party)s"), N_("Overlaps another meeting of the same party."))

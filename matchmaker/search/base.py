@@ -15,7 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from ..errors import Conflict, NoSuchDocument, NotFound, ValidationError, check_version
+from ..errors import (
+    BackupDamaged, BackupIncomplete, Conflict, DocumentBusy, NoSuchDocument, NotABackup, RestoreRefused,
+    ValidationError, check_version,
+)
 from .mappings import IndexSpec
 from .query import BulkResult, Query, SearchResult
 
@@ -115,7 +118,7 @@ class SearchBackend(ABC):
             with gzip.open(path, "rt", encoding="utf-8") as f:
                 header = json.loads(f.readline() or "{}")
                 if not isinstance(header, dict) or header.get("matchmaker_backup") != 1:
-                    raise ValidationError(f"{path} is not a matchmaker backup")
+                    raise NotABackup(path=str(path))
                 for number, line in enumerate(f, start=2):
                     entry = json.loads(line)
                     if end is not None:
@@ -129,9 +132,9 @@ class SearchBackend(ABC):
         except ValidationError:
             raise
         except (OSError, ValueError, EOFError, KeyError, TypeError) as exc:
-            raise ValidationError(f"{path} is damaged or not a matchmaker backup ({exc}); nothing was changed") from None
+            raise BackupDamaged(path=str(path), reason=str(exc)) from None
         if header.get("counted") and {k: v for k, v in (end or {}).items() if v} != counts:
-            raise ValidationError(f"{path} is incomplete (it holds {counts}, its end says {end}); nothing was changed")
+            raise BackupIncomplete(path=str(path), counts=counts, end=end)
         return counts
 
     def backup_batches(self, path: str | Path, size: int = 1000) -> Iterator[tuple[str, list[dict]]]:
@@ -168,7 +171,7 @@ class SearchBackend(ABC):
         result = self.bulk_upsert(index, docs)
         if result.errors:
             first = result.errors[0]
-            raise ValidationError(f"restore failed: {index} {first.id}: {first.message}")
+            raise RestoreRefused(kind=index, id=first.id, reason=first.message)
         return result.indexed
 
     def close(self) -> None:
@@ -254,7 +257,7 @@ class SearchBackend(ABC):
                 except Conflict:
                     if expected_version is not None:
                         raise
-        raise Conflict(f"{index} {doc_id} is being changed by others right now; try again")
+        raise DocumentBusy(kind=index, id=doc_id)
 
     @abstractmethod
     def delete(self, index: str, doc_id: str, expected_version: str | None = None) -> None:

@@ -58,7 +58,10 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
-from ..errors import ConfigurationError, Conflict, DuplicateDocument, MatchmakerError, NoSuchDocument, NotFound, SearchEngineBusy, SearchUnavailable, ValidationError
+from ..errors import (
+    ConfigurationError, Conflict, DuplicateDocument, MatchmakerError, NoSuchDocument, NotFound,
+    SearchAnsweredInPart, SearchEngineBusy, SearchUnavailable, ValidationError,
+)
 from . import dsl
 from .base import ProgressCallback, SearchBackend, new_id, strip_meta
 from .mappings import IndexSpec
@@ -648,7 +651,7 @@ class ClusterBackend(SearchBackend):
         answer = self._send("POST", path, body=body)
         incomplete = dsl.shard_failure(answer)
         if incomplete:
-            raise SearchUnavailable(f"the search engine answered only in part ({incomplete}); try again shortly")
+            raise SearchAnsweredInPart(reason=incomplete)
         return answer
 
     def scan(self, index: str, query: Query | None = None) -> Iterator[dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..errors import ValidationError
+from ..errors import NotSortable
 from .analysis import tokenize
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec
 from .query import AnyOf, Missing, Not, Query, Range, SearchResult, Terms, by_count
@@ -194,7 +194,7 @@ def sort(spec: IndexSpec, query: Query, text: str | None) -> list:
     for s in query.sort:
         f = spec.field(s.field)
         if f.type not in NUMERIC_TYPES | {"keyword", "date", "boolean"} or f.array:
-            raise ValidationError(f"cannot sort by {s.field}", fields={"sort": [f"{s.field} is not sortable"]})
+            raise NotSortable(field=s.field, fields={"sort": [f"{s.field} is not sortable"]})
         order.append({f.path: {"order": "desc" if s.descending else "asc", "missing": "_last"}})
     if not query.sort and (text or query.best_of or any(b.weight for b in query.boosts)):
         order.append({"_score": {"order": "desc"}})

@@ -19,7 +19,7 @@ from elasticsearch import (
     UnsupportedProductError,
 )
 
-from ..errors import ConfigurationError, ValidationError
+from ..errors import ConfigurationError, DocumentNotSendable
 from .cluster import (  # noqa: F401 -- BULK_CHUNK, SCAN_BATCH: what callers and tests import from here
     BULK_CHUNK,
     REQUEST_TIMEOUT,
@@ -80,7 +80,7 @@ class ElasticsearchEngine(Engine):
         except ApiError as exc:
             raise EngineStatus(exc.meta.status, exc.body, dict(exc.meta.headers or {}), exc.message) from None
         except SerializationError as exc:
-            raise ValidationError(f"the document cannot be sent to Elasticsearch: {exc}") from None
+            raise DocumentNotSendable(engine="Elasticsearch", reason=str(exc)) from None
         except ConnectionTimeout as exc:
             raise EngineUnreachable(str(exc), timeout=True) from None
         except TransportError as exc:

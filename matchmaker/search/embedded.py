@@ -22,7 +22,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import MatchmakerError, SearchOverBudget, SearchUnavailable, ValidationError
+from ..errors import (
+    LegacyFileUnreadable, MatchmakerError, SearchIndexAway, SearchIndexFailed, SearchIndexUnopenable,
+    SearchOverBudget, ValidationError,
+)
 from ..records import RecordStore
 from ..records.store import dump
 from .filters import compile_clause
@@ -196,11 +199,11 @@ class EmbeddedBackend(SearchBackend):
     # -- search ---------------------------------------------------------------------------
     def _live(self):
         if self.indexer.error is not None and not self.indexer.drain(timeout=1.0):
-            raise SearchUnavailable(f"the search index is not available right now ({self.indexer.error}); retry shortly")
+            raise SearchIndexAway(reason=str(self.indexer.error))
         try:
             return self.folders.live()
         except OSError as exc:
-            raise SearchUnavailable(f"the search index cannot be opened ({exc}); run matchmaker reindex") from None
+            raise SearchIndexUnopenable(reason=str(exc)) from None
 
     def search(self, index: str, query: Query) -> SearchResult:
         self.spec(index)
@@ -214,7 +217,7 @@ class EmbeddedBackend(SearchBackend):
             raise
         except Exception as exc:  # the engine failed, not the query
             log.error("search of %s failed: %s", index, exc)
-            raise SearchUnavailable(f"the search index failed ({exc}); retry shortly") from None
+            raise SearchIndexFailed(reason=str(exc)) from None
         if self.time_budget and time.monotonic() - started > self.time_budget:
             # tantivy's bindings cannot interrupt a query: one past its budget stops here,
             # before its page is read, and the worker is free for the next request
@@ -343,7 +346,7 @@ class EmbeddedBackend(SearchBackend):
                 self.store.set_state("legacy_migrated", json.dumps({"from": str(legacy), "documents": moved}))
                 self.store.set_state("needs_rebuild", "migration")
         except sqlite3.DatabaseError as exc:
-            raise ValidationError(f"{legacy} cannot be read to migrate it ({exc}); restore a backup or move it away") from None
+            raise LegacyFileUnreadable(path=str(legacy), reason=str(exc)) from None
         finally:
             source.close()
         log.warning("migrated %d documents from %s (the sqlite backend's file, left as it was) into the records database",

@@ -31,7 +31,6 @@ import os
 import secrets
 import shutil
 import threading
-import weakref
 import time
 import weakref
 from contextlib import contextmanager

@@ -15,7 +15,7 @@ from opensearchpy import OpenSearch, Urllib3HttpConnection
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import ConnectionTimeout, ImproperlyConfigured, SerializationError, TransportError
 
-from ..errors import ConfigurationError, ValidationError
+from ..errors import ConfigurationError, DocumentNotSendable
 from .cluster import REQUEST_TIMEOUT, ClusterBackend, Engine, EngineStatus, EngineUnreachable, RetryPolicy
 from .connection import ClusterSettings
 from .mappings import IndexSpec
@@ -75,7 +75,7 @@ class OpenSearchEngine(Engine):
                 method, path, params=dict(params or {}), body=body, timeout=timeout, headers=headers
             )
         except SerializationError as exc:
-            raise ValidationError(f"the document cannot be sent to OpenSearch: {exc}") from None
+            raise DocumentNotSendable(engine="OpenSearch", reason=str(exc)) from None
         except ConnectionTimeout as exc:
             raise EngineUnreachable(str(exc), timeout=True) from None
         except OSConnectionError as exc:

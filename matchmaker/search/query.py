@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from ..errors import ValidationError
+from ..errors import PastResultWindow
 
 #: Elasticsearch refuses to page past ``index.max_result_window``; both backends do.
 MAX_RESULT_WINDOW = 10_000
@@ -18,8 +18,8 @@ MAX_RESULT_WINDOW = 10_000
 def check_window(query: "Query") -> None:
     """Refuse a page past the result window, the same way on every backend."""
     if query.offset + query.per_page > MAX_RESULT_WINDOW:
-        raise ValidationError(
-            f"results past the first {MAX_RESULT_WINDOW} cannot be paged to; narrow the search",
+        raise PastResultWindow(
+            window=MAX_RESULT_WINDOW,
             fields={"page": [f"page * per_page must not exceed {MAX_RESULT_WINDOW}"]},
         )
 

@@ -31,7 +31,7 @@ from typing import Iterable
 
 import tantivy
 
-from ..errors import ConfigurationError, ValidationError
+from ..errors import ConfigurationError, NoValueOfField, SortOnList
 from .analysis import tokenize
 from .mappings import NUMERIC_TYPES, FieldSpec, IndexSpec, get_value
 from .query import AnyOf, Missing, Not, Query, Range, Sort, Terms, by_count, check_window
@@ -199,9 +199,8 @@ class _Field:
         try:
             return self.convert(value)
         except (ValueError, TypeError):
-            raise ValidationError(
-                f"{value!r} is no value of {self.path}", fields={self.path: [f"{value!r} is not a {self.spec.type}"]}
-            ) from None
+            raise NoValueOfField(value=repr(value), field=self.path,
+                                 fields={self.path: [f"{value!r} is not a {self.spec.type}"]}) from None
 
     def facet_key(self, bucket: dict) -> str:
         if self.kind == "boolean":
@@ -681,7 +680,7 @@ class _Ranking:
             return self.by_id(q, offset, limit, first.descending)[0]
         f = self.s.field(first.field)
         if f.array:
-            raise ValidationError(f"cannot sort by {f.path}: it holds a list of values", fields={"sort": [f"{f.path} holds a list"]})
+            raise SortOnList(field=f.path, fields={"sort": [f"{f.path} holds a list"]})
         exists = tantivy.Query.exists_query(f.name)
         present = _must(q, exists)
         end = offset + limit
