@@ -33,14 +33,6 @@ from .rules import POOL_STAGES
 POOL = "reserve_pool"
 ROLES = ("sponsor", "accountant", "lawyer")
 
-#: The day each board's listings moved to the registration system (注册制): the CSRC's
-#: registration measures for STAR (科创板首次公开发行股票注册管理办法（试行）, 2019-03-01),
-#: ChiNext (创业板首次公开发行股票注册管理办法（试行）, 2020-06-12), the Beijing Stock
-#: Exchange (opened 2021-11-15 under registration) and the main boards
-#: (首次公开发行股票注册管理办法, 2023-02-17).  Boards not named review by approval (核准制).
-REGISTRATION_SINCE = {"star": date(2019, 3, 1), "chinext": date(2020, 6, 12), "bse": date(2021, 11, 15),
-                      "main": date(2023, 2, 17), "sme": date(2023, 2, 17)}
-
 STAGE_NAMES = {
     "cultivation": {"en": "Cultivation", "zh": "培育"},
     "shareholding_reform": {"en": "Shareholding reform", "zh": "股改"},
@@ -56,14 +48,17 @@ REGISTRATION_NAMES = {
 }
 
 
-def registration_era(board: str, on: date) -> bool:
-    since = REGISTRATION_SINCE.get(board)
-    return since is not None and on >= since
+def registration_era(settings: ScoringSettings, board: str, on: date) -> bool:
+    """Whether listings on ``board`` were reviewed by registration (注册制) on ``on``: the
+    rule set of that day says so (its ``review``; STAR 2019, ChiNext 2020, the BSE 2021, the
+    main boards 2023), else by the CSRC's approval (核准制)."""
+    rules = settings.rule_set_on(board, on)
+    return rules is not None and rules.review == "registration"
 
 
-def stage_label(stage: str, board: str, on: date | None = None) -> dict:
+def stage_label(stage: str, board: str, settings: ScoringSettings, on: date | None = None) -> dict:
     """The stage's name on the board, in both languages, in the era of ``on`` (today)."""
-    if registration_era(board, on or clock.today()) and stage in REGISTRATION_NAMES:
+    if registration_era(settings, board, on or clock.today()) and stage in REGISTRATION_NAMES:
         return dict(REGISTRATION_NAMES[stage])
     return dict(STAGE_NAMES[stage])
 
@@ -146,7 +141,7 @@ class PoolService(Service):
     def shown(self, user: User, entry: dict, language: str, full: bool = False) -> dict:
         """The entry with its stage's name on the board and the readiness beside it."""
         shown = {k: v for k, v in entry.items() if k != "stage_rank"}
-        shown["stage_label"] = stage_label(entry["stage"], entry["target_board"])
+        shown["stage_label"] = stage_label(entry["stage"], entry["target_board"], self.settings)
         try:
             answer = ReadinessService(self.backend, self.settings).readiness(
                 user, entry["enterprise_id"], entry["target_board"], language, as_of=clock.today())

@@ -532,6 +532,8 @@ class BoardRules:
     retired_on: date | None = None  # the day the board (or this rule set's board) ended
     document: str = ""  # the official text(s) the rule set follows
     rule_set_id: str = ""
+    #: How listings under this rule set are reviewed: "registration" (注册制) or "approval" (核准制)
+    review: str = "approval"
 
     @property
     def effective_year(self) -> int:
@@ -584,6 +586,8 @@ def load_rule_sets(directory: str | Path | None = None) -> dict[str, tuple[Board
 
 
 REVISION_KEYS = ("revises", "remove_criteria", "remove_standards")
+#: How a rule set's listings are reviewed: by the CSRC's approval (核准制) or by registration (注册制)
+REVIEWS = ("approval", "registration")
 
 
 def _revised(key: str, files: dict[str, tuple[str, dict]], seen: tuple[str, ...] = ()) -> dict:
@@ -718,6 +722,9 @@ def parse_board_rules(data: dict, wording: dict | None = None, source: str = "bo
         data, "financials_max_age_months", "financials_max_age_months", low=1, required=False,
         default=settings["financials_max_age_months"],
     )
+    review = data.get("review", "approval")
+    if review not in REVIEWS:
+        check.fail("review", f"must be one of {', '.join(REVIEWS)}, not {review!r}")
     document = data.get("source")
     if isinstance(document, dict):
         document = "; ".join(str(v) for v in document.values())
@@ -734,6 +741,7 @@ def parse_board_rules(data: dict, wording: dict | None = None, source: str = "bo
         source=source,
         document=document or "",
         rule_set_id=check.string(data, "id", "id", required=False) or "",
+        review=review,
     )
 
 

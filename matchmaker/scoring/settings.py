@@ -12,6 +12,7 @@ defaults apply.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -40,9 +41,16 @@ class ScoringSettings:
         """Every board some rule set describes, in force today or not."""
         return list(self.rule_sets or self.boards)
 
+    def rule_set_on(self, code: str, day: date) -> BoardRules | None:
+        """The board's newest rule set that had taken effect by ``day``, retired or not."""
+        return rule_set_on(self._sets(code), day)
+
+    def _sets(self, code: str) -> tuple[BoardRules, ...]:
+        return (self.rule_sets or {}).get(code) or ((self.boards[code],) if code in self.boards else ())
+
     def board_on(self, code: str, day: date) -> BoardRules:
         """The board's rule set in force on ``day``; :class:`BoardNotInForce` says why there is none."""
-        sets = (self.rule_sets or {}).get(code) or ((self.boards[code],) if code in self.boards else ())
+        sets = self._sets(code)
         rules = rule_set_on(sets, day)
         board = Label("board", code)
         if rules is None:

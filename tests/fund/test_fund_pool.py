@@ -73,11 +73,15 @@ def test_registration_era_names():
     from datetime import date
 
     from matchmaker.fund.pool import stage_label
+    from matchmaker.scoring.settings import default_settings
 
-    assert stage_label("filed", "chinext", date(2012, 6, 30)) == {"en": "Application filed", "zh": "申报"}
-    assert stage_label("filed", "chinext", date(2021, 1, 1))["zh"] == "受理"
-    assert stage_label("review", "star", date(2020, 1, 1))["zh"] == "审核问询/注册"
-    assert stage_label("review", "neeq", date(2024, 1, 1))["zh"] == "审核"
+    rules = default_settings()
+    assert stage_label("filed", "chinext", rules, date(2012, 6, 30)) == {"en": "Application filed", "zh": "申报"}
+    assert stage_label("filed", "chinext", rules, date(2021, 1, 1))["zh"] == "受理"
+    assert stage_label("review", "star", rules, date(2020, 1, 1))["zh"] == "审核问询/注册"
+    assert stage_label("review", "neeq", rules, date(2024, 1, 1))["zh"] == "审核"
+    assert stage_label("review", "main", rules, date(2022, 1, 1))["zh"] == "审核"  # approval until 2023-02-17
+    assert stage_label("review", "main", rules, date(2023, 3, 1))["zh"] == "审核问询/注册"  # main-2023, and its revision
 
 
 def test_an_enterprise_sees_its_own_entry_only(client, fund):

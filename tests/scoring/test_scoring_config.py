@@ -99,6 +99,7 @@ def test_a_zone_file_with_the_same_board_and_year_replaces_the_default(tmp_path)
         (lambda d: d["milestones"].update(listed=3), "milestones.listed: unknown milestone"),
         (lambda d: d["milestones"].update(sponsor_engaged=95), "milestones: milestone points must add up to less than 100"),
         (lambda d: d["criteria"][0].update(messages={"met": {"en": "ok"}}), "criteria.joint_stock.messages.met.zh: is missing"),
+        (lambda d: d.update(review="lottery"), "review: must be one of approval, registration, not 'lottery'"),
     ],
 )
 def test_board_mistakes_name_the_file_and_key(change, message):
