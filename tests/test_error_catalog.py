@@ -19,22 +19,11 @@ from babel.messages.pofile import read_po
 
 import matchmaker
 from matchmaker import errors
+from tests.source import parse_source
 
 PACKAGE = Path(matchmaker.__file__).parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
-
-
-def parse_source(text: str):
-    """``ast.parse``, tried again when CPython 3.11's shared AST recursion counter was upset by
-    another thread formatting a traceback at the same moment (SystemError "AST constructor
-    recursion depth mismatch", gh-106905; fixed in 3.12)."""
-    for attempt in range(3):
-        try:
-            return ast.parse(text)
-        except SystemError:
-            if attempt == 2:
-                raise
 
 def _catalog() -> dict:
     with open(PACKAGE / "translations" / "zh" / "LC_MESSAGES" / "messages.po", "rb") as f:

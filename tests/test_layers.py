@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.source import parse_source
+
 PACKAGE = Path(__file__).resolve().parent.parent / "matchmaker"
 
 #: layer -> its members (top-level names under matchmaker/)
@@ -39,18 +41,6 @@ WEB_SHARED = {"__init__", "base"}
 #: third-party clients of a storage or search engine: only the engine layer talks to them
 ENGINE_CLIENTS = {"sqlite3", "elasticsearch", "opensearchpy", "tantivy", "sqlalchemy", "alembic", "psycopg"}
 
-
-
-def parse_source(text: str):
-    """``ast.parse``, tried again when CPython 3.11's shared AST recursion counter was upset by
-    another thread formatting a traceback at the same moment (SystemError "AST constructor
-    recursion depth mismatch", gh-106905; fixed in 3.12)."""
-    for attempt in range(3):
-        try:
-            return ast.parse(text)
-        except SystemError:
-            if attempt == 2:
-                raise
 
 def layer_of(name: str) -> str:
     for layer, members in LAYERS.items():

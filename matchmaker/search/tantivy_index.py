@@ -355,14 +355,18 @@ class _Compiler:
         for, which orders the same.  (Chaining each boost as an optional clause of the
         query so far was measured too: faster when few documents match, slower on most
         deal flows.)"""
-        Q, occur = tantivy.Query, tantivy.Occur
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, _unscored(matched)), *self._boost_clauses(boosts)])
+
+    def _boost_clauses(self, boosts) -> list:
+        """One optional clause per boost with a weight: its constant where it holds (a
+        negative weight: its opposite where it does not)."""
         clauses = []
         for boost in boosts:
             weight = float(boost.weight)
             if weight:
-                clause = self.filter(boost.clause if weight > 0 else Not(boost.clause))
-                clauses.append((occur.Should, Q.const_score_query(clause, abs(weight))))
-        return Q.boolean_query([(occur.Must, _unscored(matched)), *clauses])
+                held = self.filter(boost.clause if weight > 0 else Not(boost.clause))
+                clauses.append((tantivy.Occur.Should, tantivy.Query.const_score_query(held, abs(weight))))
+        return clauses
 
     def best_of(self, matched: tantivy.Query, options) -> tantivy.Query:
         """``matched``, scored by the largest boost total of the options whose clause holds
@@ -379,13 +383,8 @@ class _Compiler:
         per_option = []
         for option, shift in zip(options, shifts):
             clause = self.filter(option.clause) if option.clause is not None else _ALL()
-            parts = [(occur.Must, Q.const_score_query(clause, _OPTION_BASE + most - shift))]
-            for boost in option.boosts:
-                weight = float(boost.weight)
-                if weight:
-                    held = self.filter(boost.clause if weight > 0 else Not(boost.clause))
-                    parts.append((occur.Should, Q.const_score_query(held, abs(weight))))
-            per_option.append(Q.boolean_query(parts))
+            base = (occur.Must, Q.const_score_query(clause, _OPTION_BASE + most - shift))
+            per_option.append(Q.boolean_query([base, *self._boost_clauses(option.boosts)]))
         return Q.boolean_query([(occur.Must, _unscored(matched)),
                                 (occur.Should, Q.disjunction_max_query(per_option, 0.0))])
 
