@@ -103,6 +103,12 @@ class MatchmakerError(Exception):
         self.params = params
         self.fields = fields or ({on_field: [str(message)]} if on_field else {})
 
+    def said_of(self, field: str) -> "MatchmakerError":
+        """The same error, its sentence on ``field`` instead (a caller whose input names the
+        thing differently: the reserve pool's ``target_board`` is a board rule's ``board``)."""
+        self.fields = {field: [str(self.message)]}
+        return self
+
 
 class ValidationError(MatchmakerError):
     """Input breaks a rule; ``fields`` maps each field to its messages."""
@@ -194,6 +200,20 @@ class StaffOnly(Forbidden):
 class AdminOnly(Forbidden):
     template = N_("only admins may %(action)s")
     page = N_("Only administrators may do this.")
+
+
+class PoolKeptByStaff(Forbidden):
+    """An institution asking for the listing reserve pool (an enterprise sees its own entry)."""
+
+    template = N_("the listing reserve pool is kept by zone staff")
+    page = N_("The listing reserve pool is kept by zone staff.")
+
+
+class GrantsNotYours(Forbidden):
+    """An institution asking for the special fund's grants (an enterprise sees its own)."""
+
+    template = N_("grants are for the enterprises that receive them and zone staff")
+    page = N_("Grants are shown to the enterprises that receive them and to zone staff.")
 
 
 class NeedNotOpen(Conflict):

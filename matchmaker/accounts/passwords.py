@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
+from marshmallow import ValidationError
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from ..errors import AT_LEAST_CHARACTERS, AT_MOST_CHARACTERS
 
@@ -30,13 +31,20 @@ def needs_rehash(stored_hash: str) -> bool:
         return True
 
 
-def password_problems(password: str) -> list[str]:
-    """What is wrong with a new password, as messages; empty when it is acceptable."""
-    problems = []
+def long_enough(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        problems.append(AT_LEAST_CHARACTERS(min=MIN_LENGTH))
+        raise ValidationError(AT_LEAST_CHARACTERS(min=MIN_LENGTH))
+
+
+def short_enough(password: str) -> None:
     if len(password) > MAX_LENGTH:
-        problems.append(AT_MOST_CHARACTERS(max=MAX_LENGTH))
+        raise ValidationError(AT_MOST_CHARACTERS(max=MAX_LENGTH))
+
+
+def no_spaces_at_the_ends(password: str) -> None:
     if password.strip() != password or not password.strip():
-        problems.append("must not start or end with spaces")
-    return problems
+        raise ValidationError("must not start or end with spaces")
+
+
+#: What a new password must pass, each rule its own message (marshmallow runs them all).
+PASSWORD_RULES = [long_enough, short_enough, no_spaces_at_the_ends]

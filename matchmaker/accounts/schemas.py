@@ -5,16 +5,10 @@ import marshmallow as ma
 
 from ..core.schemas import DocumentSchema, PageArgs, StrictSchema
 from ..core.users import ROLES
-from .passwords import password_problems
+from .passwords import PASSWORD_RULES
 from ..errors import Label, NOT_BOUND_TO_ENTERPRISE, NOT_BOUND_TO_INSTITUTION
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$", error="3 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")
-
-
-def _password_ok(value: str):
-    problems = password_problems(value)
-    if problems:
-        raise ma.ValidationError(problems)
 
 
 class UserSchema(DocumentSchema):
@@ -24,7 +18,7 @@ class UserSchema(DocumentSchema):
     enterprise_id = fields.String(allow_none=True, validate=validate.Length(max=64))
     institution_id = fields.String(allow_none=True, validate=validate.Length(max=64))
     active = fields.Boolean(load_default=True)
-    password = fields.String(load_only=True, validate=_password_ok)
+    password = fields.String(load_only=True, validate=PASSWORD_RULES)
 
     @validates_schema
     def binding_fits_role(self, data, **kwargs):
@@ -42,7 +36,7 @@ class UserSchema(DocumentSchema):
 
 
 class UserCreateSchema(UserSchema):
-    password = fields.String(load_only=True, required=True, validate=_password_ok)
+    password = fields.String(load_only=True, required=True, validate=PASSWORD_RULES)
 
 
 class UserUpdateSchema(UserSchema):
@@ -61,7 +55,7 @@ class TokenSchema(ma.Schema):
 
 class PasswordChangeSchema(StrictSchema):
     current_password = fields.String(required=True, validate=validate.Length(min=1, max=256))
-    new_password = fields.String(required=True, validate=_password_ok)
+    new_password = fields.String(required=True, validate=PASSWORD_RULES)
 
 
 # -- self-registration --------------------------------------------------------------------
@@ -71,7 +65,7 @@ SELF_ROLES = ("enterprise", "institution")
 class RegistrationCreateSchema(StrictSchema):
     """What an enterprise or institution gives to sign up (staff approve it later)."""
     username = fields.String(required=True, validate=USERNAME)
-    password = fields.String(required=True, load_only=True, validate=_password_ok)
+    password = fields.String(required=True, load_only=True, validate=PASSWORD_RULES)
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf(SELF_ROLES))
     organisation = fields.String(required=True, validate=validate.Length(min=2, max=200),

@@ -58,9 +58,9 @@ def can_edit_need(user: User, need: dict) -> bool:
     return user.is_staff or owns_enterprise(user, need["enterprise_id"])
 
 
-def own_enterprise_filters(user: User, refusal: str) -> list:
+def own_enterprise_filters(user: User, refused: type[Forbidden]) -> list:
     """Search filters for records kept per enterprise: staff see all, an enterprise its own;
-    anyone else is refused with ``refusal``."""
+    anyone else is refused with the error ``refused`` (its code says which records)."""
     from ..search import Terms
 
     user = require_user(user)
@@ -68,4 +68,4 @@ def own_enterprise_filters(user: User, refusal: str) -> list:
         return []
     if user.role == "enterprise":
         return [Terms("enterprise_id", [user.enterprise_id])]
-    raise Forbidden(refusal)
+    raise refused()

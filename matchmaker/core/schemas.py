@@ -106,14 +106,15 @@ def Code(choices, **kwargs) -> fields.String:
 
 def Codes(choices, min_length: int = 0, **kwargs) -> fields.List:
     """A list of codes from ``choices``, without repeats."""
-    rules = [lambda values: len(set(values)) == len(values) or _fail("must not repeat a value")]
+    rules = [_no_repeats]
     if min_length:
         rules.append(validate.Length(min=min_length, error=f"name at least {min_length}"))
     return fields.List(fields.String(validate=validate.OneOf(choices)), validate=rules, **kwargs)
 
 
-def _fail(message: str):
-    raise ma.ValidationError(message)
+def _no_repeats(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ma.ValidationError("must not repeat a value")
 
 
 class PageArgs(StrictSchema):

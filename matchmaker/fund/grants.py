@@ -24,7 +24,7 @@ from ..core.access import own_enterprise_filters, require_staff, require_user
 from ..core.users import User
 from ..core.calendar import ZONE_TIME, parse_time, utc_iso
 from ..core.service import Service, compact
-from ..errors import Conflict, DealOfAnotherYear, Forbidden, GrantAboveRules, GrantOverBudget, GrantOverCap, GrantStatusRefused, InstrumentNotCovered, Label, Labels, NoAwardForStage, NoSuchReference, PoolStageNotReached, ValidationError
+from ..errors import Conflict, DealOfAnotherYear, Forbidden, GrantAboveRules, GrantOverBudget, GrantOverCap, GrantStatusRefused, GrantsNotYours, InstrumentNotCovered, Label, Labels, NoAwardForStage, NoSuchReference, PoolStageNotReached, ValidationError
 from ..labels import say
 from ..notifications.service import Notifications
 from ..search import Not, Query, Sort, Terms
@@ -72,7 +72,7 @@ class GrantService(Service):
 
     # -- reading ------------------------------------------------------------------------
     def search(self, user: User, args: dict) -> dict:
-        filters = own_enterprise_filters(user, "grants are for the enterprises that receive them and zone staff")
+        filters = own_enterprise_filters(user, GrantsNotYours)
         for param in ("status", "programme_id", "enterprise_id"):
             if args.get(param):
                 filters.append(Terms(param, args[param]))

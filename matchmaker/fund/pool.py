@@ -23,7 +23,7 @@ from ..core.users import User
 from ..core.calendar import utc_iso
 from ..core.service import Observer, Service, envelope
 from ..labels import say
-from ..errors import BoardNotInForce, Conflict, DateAfterToday, Label, MatchmakerError, NoSuchDocument, NoSuchReference, PoolStageBackwards, UnknownBoard, ValidationError
+from ..errors import BoardNotInForce, Conflict, DateAfterToday, Label, MatchmakerError, NoSuchDocument, NoSuchReference, PoolKeptByStaff, PoolStageBackwards, UnknownBoard, ValidationError
 from ..notifications.service import Notifications
 from ..readiness.service import INDEX as READINESS, ReadinessService
 from ..scoring.settings import ScoringSettings
@@ -127,7 +127,7 @@ class PoolService(Service):
         return self.shown(user, entry, language, full=True)
 
     def search(self, user: User, args: dict, language: str = "en") -> dict:
-        filters = own_enterprise_filters(user, "the listing reserve pool is kept by zone staff")
+        filters = own_enterprise_filters(user, PoolKeptByStaff)
         filters.append(Terms("status", args.get("status") or ["active"]))
         for param in ("stage", "target_board", "enterprise_id"):
             if args.get(param):
@@ -167,7 +167,7 @@ class PoolService(Service):
         try:
             self.settings.board_on(board, clock.today())
         except BoardNotInForce as exc:
-            raise ValidationError(exc.message, fields={"target_board": [exc.message]}) from exc
+            raise exc.said_of("target_board")
         return board
 
     def enter(self, user: User, data: dict) -> dict:

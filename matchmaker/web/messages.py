@@ -32,6 +32,7 @@ MESSAGES = (
     N_("only for equity or convertible financing"), N_("equity has no term; leave it out"),
     N_("must not be in the future"), N_("must be 1949 or later"), N_("a financial year before the founding year"),
     N_("must not repeat a value"), N_("name at least 1"), N_("must not start or end with spaces"),
+    N_("required for this kind of programme"), N_("a listing award pays an amount per stage"),
     N_("3 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"),
     N_("an enterprise user must be bound to an enterprise"), N_("an institution user must be bound to an institution"),
     # field messages from the services

@@ -154,7 +154,8 @@ def test_who_sees_and_does_what(client, fund, actors):
     assert client.post(f"{API}/grants", json={"programme_id": fund["interest"]["id"], "enterprise_id": fund["ent_a"]["id"],
                                               "meeting_id": fund["loan"]["id"]}, headers=fund["as_ent_b"]).status_code == 403
     # institutions: none
-    assert client.get(f"{API}/grants", headers=fund["as_bank"]).status_code == 403
+    refused = client.get(f"{API}/grants", headers=fund["as_bank"])
+    assert (refused.status_code, refused.get_json()["error"]) == (403, "grants_not_yours")
     assert client.get(url, headers=fund["as_bank"]).status_code == 404
     assert client.post(f"{API}/grants", json={"programme_id": fund["interest"]["id"], "enterprise_id": fund["ent_a"]["id"]},
                        headers=fund["as_bank"]).status_code == 403

@@ -89,7 +89,8 @@ def test_an_enterprise_sees_its_own_entry_only(client, fund):
     other = enter(client, fund, fund["ent_b"]["id"])
     assert [e["id"] for e in ok(client.get(f"{API}/reserve-pool", headers=fund["as_ent_a"]))["items"]] == [mine["id"]]
     assert client.get(f"{API}/reserve-pool/{other['id']}", headers=fund["as_ent_a"]).status_code == 404
-    assert client.get(f"{API}/reserve-pool", headers=fund["as_bank"]).status_code == 403
+    refused = client.get(f"{API}/reserve-pool", headers=fund["as_bank"])
+    assert (refused.status_code, refused.get_json()["error"]) == (403, "pool_kept_by_staff")
     patch(client, fund, mine["id"], {"stage": "shareholding_reform", "stage_on": "2012-03-01"}, status=403, headers=fund["as_ent_a"])
 
 
@@ -174,7 +175,8 @@ def test_statistics_and_export_count_the_pool_staff_run(client, fund):
 
 def test_a_retired_target_board_answers_a_clear_message(app, client, fund):
     entry = enter(client, fund, fund["ent_a"]["id"], target_board="sme")  # listing in 2012
-    enter(client, fund, fund["ent_b"]["id"], target_board="star", status=422)  # not before 2019
+    early = enter(client, fund, fund["ent_b"]["id"], target_board="star", status=422)  # not before 2019
+    assert early["error"] == "board_not_open_yet" and list(early["errors"]["json"]) == ["target_board"], early
     app.config["TODAY"] = "2021-05-01"  # the SME board merged into the Shenzhen main board on 2021-04-06
     for body in (ok(client.get(f"{API}/reserve-pool/{entry['id']}", headers=fund["staff"])),
                  ok(client.get(f"{API}/reserve-pool", headers=fund["staff"]))["items"][0],
