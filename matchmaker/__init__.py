@@ -116,6 +116,9 @@ def register_blueprints(app: Flask) -> None:
 
     for blp in (programmes_blp, grants_blp, pool_blp):
         api.register_blueprint(blp)
+    from .health.routes import blp as health_blp
+
+    api.register_blueprint(health_blp)
     # what watches writes made through the API (common.api.observers): the audit log first
     app.extensions["matchmaker.observers"] = [audit_observer, need_published_observer]
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -79,6 +79,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # accounts and tokens
     ("POST", "/api/v1/auth/token"): E(200, 200, 200, 200, 200) | {r: (200, 401) for r in ROLES},  # other: a wrong password
     ("DELETE", "/api/v1/auth/token"): E(401, 204, 204, 204, 204),
+    ("GET", "/api/v1/health"): PUBLIC,  # one word for all; the parts for staff (test_health)
     ("GET", "/api/v1/auth/me"): SIGNED_IN,
     ("POST", "/api/v1/auth/password"): E(401, 204, 204, 204, 204),
     ("GET", "/api/v1/users"): ADMIN_ONLY,
@@ -479,6 +480,7 @@ def _confirm(w, role, own, t):
 
 
 REQUESTS = {
+    ("GET", "/api/v1/health"): _same("/api/v1/health"),
     ("GET", "/api/v1/channels"): _same("/api/v1/channels"),
     ("PUT", "/api/v1/channels"): lambda w, role, own, t: Req("/api/v1/channels", {"wecom_url": PUBLIC_HOOK}),
     ("GET", "/api/v1/webhooks"): _listing("/api/v1/webhooks"),

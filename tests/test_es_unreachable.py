@@ -32,6 +32,16 @@ def test_a_search_answers_503_with_retry_after(app, password_hash, path):
     assert r.get_json()["code"] == 503 and "search engine" in r.get_json()["message"]
 
 
+def test_health_says_degraded_while_the_records_serve(app, password_hash):
+    staff = Actors(app, app.test_client(), password_hash).as_staff()
+    r = app.test_client().get("/api/v1/health", headers=staff)
+    assert r.status_code == 200  # the process serves: writes stand, only searches answer 503
+    body = r.get_json()
+    assert {k: body[k] for k in ("status", "records", "search")} == {"status": "degraded", "records": "ok", "search": "unavailable"}
+    assert body["unseen"] > 0  # the staff account and its token, written, wait in the outbox
+    assert app.test_client().get("/api/v1/health").get_json() == {"status": "degraded"}
+
+
 @pytest.mark.parametrize("method, path, body, status", [
     ("get", "/api/v1/needs/abc", None, 401),
     ("post", "/api/v1/auth/token", {"username": "staff", "password": "whatever password"}, 401),

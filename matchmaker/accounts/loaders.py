@@ -11,9 +11,10 @@ from ..core.users import User
 from .service import USERS, user_for_token
 
 
-#: API calls open to anonymous callers: signing in, signing up and confirming a sign-up.
+#: API calls open to anonymous callers: signing in, signing up and confirming a sign-up,
+#: and the health probe's one word.
 PUBLIC_API = frozenset({("POST", "/api/v1/auth/token"), ("POST", "/api/v1/registrations"),
-                        ("POST", "/api/v1/registrations/confirm")})
+                        ("POST", "/api/v1/registrations/confirm"), ("GET", "/api/v1/health")})
 
 
 def init_app(app: Flask) -> None:

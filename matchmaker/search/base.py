@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import uuid
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from ..errors import (
 )
 from .mappings import IndexSpec
 from .query import BulkResult, Query, SearchResult
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int | None], None]  # (done, total or None)
 
@@ -193,6 +196,25 @@ class SearchBackend(ABC):
     def indexing_held(self) -> bool:
         """Whether this thread holds indexing now (inside a request, say)."""
         return False
+
+    def unseen(self) -> int:
+        """How many committed writes searches may not see yet (0: all of them)."""
+        return 0
+
+    def health(self) -> dict:
+        """Whether the records and the search answer now, each ``"ok"`` or ``"unavailable"``,
+        and ``unseen`` (None when the records cannot say): a probe of each, for a load
+        balancer or an operator."""
+        def probe(check):
+            try:
+                return "ok", check()
+            except Exception as exc:  # whatever the part raised, the answer is "unavailable"
+                log.warning("health probe failed: %s", exc)
+                return "unavailable", None
+
+        records, unseen = probe(self.unseen)
+        search, _ = probe(lambda: self.count(next(iter(self.indexes))))
+        return {"records": records, "search": search, "unseen": unseen}
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:

@@ -138,6 +138,12 @@ class Refreshes:
         self._collected: set[str] = set()
         self._left: set[str] = set()
 
+    def owed(self) -> int:
+        """Indexes written but not refreshed yet: by the drain under way, or left by a
+        refresh that failed (the retry thread's next drain sends it)."""
+        with self._lock:
+            return len(self._collected | self._left)
+
     def defer(self, target: str) -> bool:
         """Put off the refresh of ``target`` to the end of the drain under way, if there is one."""
         with self._lock:
@@ -148,8 +154,9 @@ class Refreshes:
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
-        """Collect the refreshes of the commits made inside, then send what was collected
-        (by this drain: one waiting for the lock has written nothing yet) in one request."""
+        """Collect the refreshes of the commits made inside, then send them in one request.
+        Called under the indexer's lock (one drain at a time); what is sent stays owed
+        (:meth:`owed`) until the cluster has answered."""
         with self._lock:
             self._drains += 1
         try:
@@ -158,15 +165,18 @@ class Refreshes:
             with self._lock:
                 self._drains -= 1
                 targets = self._collected | self._left
-                self._collected, self._left = set(), set()
-            if targets:
-                try:
+            try:
+                if targets:
                     self.cluster._send("POST", _path(",".join(sorted(targets)), "_refresh"),
                                        params={"ignore_unavailable": "true"})  # an index swapped out meanwhile
-                except BaseException:
-                    with self._lock:
-                        self._left |= targets
-                    raise
+            except BaseException:
+                with self._lock:
+                    self._collected -= targets
+                    self._left |= targets
+                raise
+            with self._lock:
+                self._collected -= targets
+                self._left -= targets
 
 
 class ClusterGenerations:
@@ -253,15 +263,12 @@ class ClusterIndexer(Indexer):
     """The indexer, whose lock also holds across the machines that share a PostgreSQL
     database, and whose drain refreshes once at its end (:class:`Refreshes`)."""
 
-    def drain(self, timeout: float | None = LOCK_WAIT) -> bool:
-        try:
-            with self.folders.refreshes.deferred():
-                return super().drain(timeout)
-        except Exception as exc:  # the refresh at the end failed (the cluster went away): retried
-            self.error = exc
-            log.error("search index refresh failed; it is retried: %s", exc)
-            self._retry_later()
-            return False
+    def _apply_pending(self, known) -> None:
+        """The drain's rows, then one refresh of what they wrote, still under the lock, so
+        that a drain returns once its writes are visible (a refresh that fails fails the
+        drain: the indexer's retry thread sends it again)."""
+        with self.folders.refreshes.deferred():
+            super()._apply_pending(known)
 
     @contextmanager
     def exclusive(self, timeout: float | None = LOCK_WAIT) -> Iterator[bool]:
@@ -341,6 +348,11 @@ class RecordsClusterBackend(EmbeddedBackend):
         outbox for the indexer's retry thread, which drains it once the cluster answers."""
         if self.indexer.error is None:
             super()._written()
+
+    def unseen(self) -> int:
+        """The outbox's rows, and an index's refresh still owed (its rows, out of the
+        outbox, are written but not yet visible: one more write searches may miss)."""
+        return self.store.lag() + self.folders.refreshes.owed()
 
     def _live(self):
         """The live indexes; 503 while the outbox cannot be drained (the cluster is away)."""

@@ -113,6 +113,11 @@ class EmbeddedBackend(SearchBackend):
     def indexing_held(self) -> bool:
         return getattr(self._held, "on", False)
 
+    def unseen(self) -> int:
+        """How many writes searches may not see yet: 0 means every committed write is
+        searchable.  Here, the outbox's rows (an index commit makes its batch visible)."""
+        return self.store.lag()
+
     def _catch_up(self) -> None:
         """This thread's held writes, made searchable before it searches (reads its writes)."""
         if getattr(self._held, "pending", False):

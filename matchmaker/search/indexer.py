@@ -450,13 +450,7 @@ class Indexer:
             if not taken:
                 return False
             try:
-                indexes = self.folders.live()
-                while True:
-                    rows = self.store.pending(BATCH)
-                    if not rows:
-                        break
-                    apply_rows(self.store, indexes, rows, known)
-                    self.store.applied([seq for seq, _, _ in rows])
+                self._apply_pending(known)
             except Exception as exc:  # the engine failed: writes stand, searches answer 503
                 if self.error is None:
                     log.error("search index update failed; writes are kept and will be indexed: %s", exc)
@@ -466,6 +460,16 @@ class Indexer:
                 return False
             self.error = None
             return True
+
+    def _apply_pending(self, known: Known | None) -> None:
+        """Apply the outbox's rows in batches, under the lock, until none is left."""
+        indexes = self.folders.live()
+        while True:
+            rows = self.store.pending(BATCH)
+            if not rows:
+                break
+            apply_rows(self.store, indexes, rows, known)
+            self.store.applied([seq for seq, _, _ in rows])
 
     def _retry_later(self) -> None:
         if self._retry is not None and self._retry.is_alive():

@@ -226,8 +226,9 @@ def test_a_refresh_that_fails_at_the_end_of_a_drain_is_made_by_the_next(backend,
     monkeypatch.setattr(backend.cluster, "_send", send)
     backend.create("needs", need("n1", title="储能 refresh"))  # stands; its refresh failed
     assert backend.indexer.error is not None and backend.store.lag() == 0  # indexed, not yet visible
+    assert backend.unseen() == 1  # the refresh it still owes
     with pytest.raises(SearchUnavailable):
         backend.search("needs", Query(text="储能"))
     failing["on"] = False
     assert [d["id"] for d in backend.search("needs", Query(text="储能")).items] == ["n1"]
-    assert backend.indexer.error is None
+    assert backend.indexer.error is None and backend.unseen() == 0

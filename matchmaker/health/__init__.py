@@ -1,0 +1,1 @@
+"""Whether the service serves: its records, its search, and the writes searches cannot see yet."""
