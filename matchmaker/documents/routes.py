@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from ..core.api import actor, backend, observers, page_schema, with_etag
 from .schemas import DocumentFileSchema, DocumentSchema, DocumentSearchSchema, DocumentUploadSchema
-from .service import DocumentService
+from .service import EnterpriseFileService
 from .store import create_store
 
 blp = Blueprint("documents", __name__, url_prefix="/api/v1", description="Enterprises' documents, shown by the privacy rules")
@@ -18,8 +18,8 @@ UPLOADS = {"documents.Documents", "web.documents.upload"}  # the API's and the p
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope and the form's other fields
 
 
-def service() -> DocumentService:
-    return DocumentService(backend(), create_store(current_app.config), observers(), current_app.config["DOCUMENT_MAX_BYTES"])
+def service() -> EnterpriseFileService:
+    return EnterpriseFileService(backend(), create_store(current_app.config), observers(), current_app.config["DOCUMENT_MAX_BYTES"])
 
 
 def read_upload(storage) -> tuple[str | None, bytes]:

@@ -47,8 +47,8 @@ def clean_name(name: str | None, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-class DocumentService(Service):
-    """An enterprise's files (not a :class:`matchmaker.core.service.DocumentService`: the
+class EnterpriseFileService(Service):
+    """An enterprise's files (uploads; not a :class:`matchmaker.core.service.DocumentService`: the
     record is written by the upload, never sent as JSON); who reads them: ``can_read``."""
 
     index, label = DOCUMENTS, "document"

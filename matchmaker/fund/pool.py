@@ -110,6 +110,7 @@ class PoolService(Service):
     def __init__(self, backend: SearchBackend, settings: ScoringSettings, observers: list[Observer] = ()):
         super().__init__(backend, observers)
         self.settings = settings
+        self.readiness = ReadinessService(backend, settings)  # beside every entry shown
 
     # -- reading ------------------------------------------------------------------------
     def fetch(self, entry_id: str) -> dict:
@@ -143,7 +144,7 @@ class PoolService(Service):
         shown = {k: v for k, v in entry.items() if k != "stage_rank"}
         shown["stage_label"] = stage_label(entry["stage"], entry["target_board"], self.settings)
         try:
-            answer = ReadinessService(self.backend, self.settings).readiness(
+            answer = self.readiness.readiness(
                 user, entry["enterprise_id"], entry["target_board"], language, as_of=clock.today())
         except BoardNotInForce as exc:
             shown["readiness"] = board_not_in_force(entry["target_board"], exc)

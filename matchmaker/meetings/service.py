@@ -31,7 +31,7 @@ from ..brokering import facts
 from ..core.calendar import ZONE_TIME, answered_in_time, local_month, now_utc, parse_time, utc_iso
 from ..brokering.interests import INTRODUCTIONS, IntroductionService, published_at
 from ..core.service import Observer, Service, compact
-from ..errors import AnswerForOwnSide, Conflict, Forbidden, Label, MeetingCannotBeCancelled, MeetingClosed, MeetingNotStarted, MeetingOverlap, MeetingStatusByAnswers, MeetingTakesNoAnswers, NeedCannotBeFunded, NeedGone, NeedNotOpenForMeetings, NoSuchDocument, NoSuchReference, OVERLAPS_MEETING, OutcomeBeforeHeld, ValidationError
+from ..errors import AnswerForOwnSide, Conflict, Label, MeetingCannotBeCancelled, MeetingClosed, MeetingNotStarted, MeetingOverlap, MeetingStatusByAnswers, MeetingTakesNoAnswers, NeedCannotBeFunded, NeedGone, NeedNotOpenForMeetings, NoSuchDocument, NoSuchReference, OVERLAPS_MEETING, OutcomeBeforeHeld, ValidationError
 from ..labels import say
 from ..needs.service import TRANSITIONS, NeedService
 from ..notifications.service import Notifications
