@@ -8,6 +8,7 @@ Elasticsearch one.  Tests that need a cluster that is not named skip, unless
 """
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 
@@ -63,3 +64,26 @@ def drop_indices(url: str, prefix: str) -> None:
     answer = requests.get(f"{url}/_cat/indices/{prefix}-*", params={"format": "json", "h": "index"}, timeout=30)
     for row in answer.json() if answer.ok else []:
         requests.delete(f"{url}/{row['index']}", timeout=30)
+
+
+@functools.lru_cache(maxsize=None)
+def postgres_url() -> str | None:
+    """The PostgreSQL database of this test process: ``MATCHMAKER_TEST_DATABASE_URL``, or,
+    in a pytest-xdist worker, a database of the worker's own beside it (``…_gw0``, created
+    once), so that two workers never empty each other's records.  None without the variable."""
+    base = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not base or not worker:
+        return base
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)

@@ -2,22 +2,22 @@
 
 The embedded backend (records in an SQLite file, search in tantivy) gets a fresh data
 folder per test, and once more with its records in PostgreSQL when
-``MATCHMAKER_TEST_DATABASE_URL`` names a database (emptied before each test).  Elasticsearch and OpenSearch run against the clusters named in the environment
+``MATCHMAKER_TEST_DATABASE_URL`` names a database (emptied before each test; each pytest-xdist
+worker has its own beside it, ``tests/engines.postgres_url``).  Elasticsearch and OpenSearch run against the clusters named in the environment
 (tests/engines.py: skipped without one, a failure when ``MATCHMAKER_REQUIRE_ENGINES``
 requires it); their indices get a random prefix for this run, are emptied before each test
 and deleted at the end.
 """
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from matchmaker.records import RecordStore
 from matchmaker.search import create_backend
-from tests.engines import drop_indices, engine_url, unique_prefix
+from tests.engines import drop_indices, engine_url, postgres_url, unique_prefix
 
-PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
+PG_URL = postgres_url()  # this process's own database (one per xdist worker)
 
 
 def _cluster_backend(engine: str, data_dir):

@@ -6,7 +6,6 @@ is stopped before its page is read), a PostgreSQL server (``MATCHMAKER_TEST_DATA
 ``.ci/run`` starts), an OpenSearch cluster when one is configured."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from sqlalchemy import text
@@ -16,8 +15,9 @@ from matchmaker.records import RecordStore
 from matchmaker.storage import get_backend
 from tests.brokering_helpers import API, ok
 from tests.conftest import Actors, enterprise_doc, need_doc, running_app
+from tests.engines import postgres_url
 
-PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
+PG_URL = postgres_url()  # this process's own database (one per xdist worker)
 #: A budget no search can keep: the engine looks at it every 1,000 SQLite instructions,
 #: and the first look already finds it spent (a budget, not a measured time, decides).
 SPENT = 1e-9
