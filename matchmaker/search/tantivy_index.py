@@ -24,6 +24,7 @@ import math
 import os
 import threading
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -272,6 +273,21 @@ def _must(*queries) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
 
 
+def _disjunction(queries: list) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
+def _conjunction(must: list, must_not: list) -> tantivy.Query:
+    """Every query of ``must`` and none of ``must_not`` (of every document, when ``must``
+    is empty)."""
+    if not must_not:
+        return _must(*must)
+    occur = tantivy.Occur
+    return tantivy.Query.boolean_query([(occur.Must, q) for q in must or [_ALL()]] + [(occur.MustNot, q) for q in must_not])
+
+
 def _unscored(query: tantivy.Query | None) -> tantivy.Query | None:
     return None if query is None else tantivy.Query.const_score_query(query, 0.0)
 
@@ -284,16 +300,44 @@ class _Compiler:
         self.searcher = searcher
 
     def filter(self, clause) -> tantivy.Query:
-        Q, schema = tantivy.Query, self.s.schema
-        if isinstance(clause, AnyOf):
-            if not clause.clauses:
-                return Q.empty_query()
-            return Q.boolean_query([(tantivy.Occur.Should, self.filter(c)) for c in clause.clauses])
+        return _conjunction(*self._parts(clause))
+
+    def _parts(self, clause, negated: bool = False) -> tuple[list, list]:
+        """``clause`` (or its negation) as a conjunction: the queries that must match and
+        those that must not.
+
+        Negations are pushed down to the leaves (De Morgan) and a disjunction with negations
+        in it becomes one negated conjunction, so that a negated clause costs what its
+        leaves cost: tantivy answers a lone "must not" only against a scan of every document,
+        and the deal flow's complement (no product's rules all hold) nests several."""
+        Q = tantivy.Query
         if isinstance(clause, Not):
-            return Q.boolean_query([(tantivy.Occur.Must, _ALL()), (tantivy.Occur.MustNot, self.filter(clause.clause))])
-        f = self.s.field(clause.field)
+            return self._parts(clause.clause, not negated)
+        if isinstance(clause, AnyOf):
+            parts = [self._parts(c, negated) for c in clause.clauses]
+            if negated:  # not (a or b): not a, and not b
+                return [q for must, _ in parts for q in must], [q for _, must_not in parts for q in must_not]
+            if not parts:
+                return [Q.empty_query()], []
+            if len(parts) == 1:
+                return parts[0]
+            if any(part == ([], []) for part in parts):  # one of them holds for every document
+                return [], []
+            negations = [_disjunction(must_not) for must, must_not in parts if not must]
+            others = [_conjunction(*part) for part in parts if part[0]]
+            if not negations:
+                return [_disjunction(others)], []
+            # (not a) or (not b) or c: not (a and b and not c)
+            return [], [_conjunction(negations, [_disjunction(others)] if others else [])]
         if isinstance(clause, Missing):
-            return Q.boolean_query([(tantivy.Occur.Must, _ALL()), (tantivy.Occur.MustNot, Q.exists_query(f.name))])
+            exists = Q.exists_query(self.s.field(clause.field).name)
+            return ([exists], []) if negated else ([], [exists])
+        leaf = self._leaf(clause)
+        return ([], [leaf]) if negated else ([leaf], [])
+
+    def _leaf(self, clause) -> tantivy.Query:
+        Q, schema = tantivy.Query, self.s.schema
+        f = self.s.field(clause.field)
         if isinstance(clause, Terms):
             values = [v for v in (f.query_value(v) for v in clause.values) if v is not None]
             if not values:
@@ -325,8 +369,10 @@ class _Compiler:
         return [b["key"] for b in agg["v"]["buckets"]]
 
     def filters(self, filters: Iterable) -> tantivy.Query | None:
-        compiled = [self.filter(c) for c in filters]
-        return _must(*compiled) if compiled else None
+        parts = [self._parts(c) for c in filters]
+        if not parts:
+            return None
+        return _conjunction([q for must, _ in parts for q in must], [q for _, must_not in parts for q in must_not])
 
     def text(self, text: str | None, all_tokens: bool) -> tantivy.Query | None:
         """BM25 over the search fields, each weighed as the mapping says: every token (or
@@ -376,17 +422,31 @@ class _Compiler:
         comes after every hit one does) plus its boosts as :meth:`boosted` adds them; a
         negative weight, added as its opposite to the hits it does not hold for, shifts its
         option by that much, so each option also gets what the others shift more, and
-        every option's total is its true total plus one constant."""
+        every option's total is its true total plus one constant.
+
+        The boosts every option has (the institution's profile, mostly) are counted once,
+        outside the disjunction, for the hits some option takes: tantivy then evaluates
+        each of them once instead of once per option."""
         Q, occur = tantivy.Query, tantivy.Occur
         shifts = [sum(-float(b.weight) for b in option.boosts if b.weight < 0) for option in options]
         most = max(shifts, default=0.0)
-        per_option = []
+        shared = Counter(options[0].boosts) if options else Counter()
+        for option in options[1:]:
+            shared &= Counter(option.boosts)
+        per_option, clauses = [], []
         for option, shift in zip(options, shifts):
             clause = self.filter(option.clause) if option.clause is not None else _ALL()
+            clauses.append(None if option.clause is None else clause)
             base = (occur.Must, Q.const_score_query(clause, _OPTION_BASE + most - shift))
-            per_option.append(Q.boolean_query([base, *self._boost_clauses(option.boosts)]))
-        return Q.boolean_query([(occur.Must, _unscored(matched)),
-                                (occur.Should, Q.disjunction_max_query(per_option, 0.0))])
+            own = list((Counter(option.boosts) - shared).elements())
+            per_option.append(Q.boolean_query([base, *self._boost_clauses(own)]))
+        ranked = [(occur.Must, _unscored(matched)), (occur.Should, Q.disjunction_max_query(per_option, 0.0))]
+        common = self._boost_clauses(list(shared.elements()))
+        if common and None in clauses:  # every hit has an option
+            ranked += common
+        elif common:
+            ranked.append((occur.Should, Q.boolean_query([(occur.Must, _unscored(_disjunction(clauses))), *common])))
+        return Q.boolean_query(ranked)
 
 
 # -- the index --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from matchmaker.search import AnyOf, Missing, Not, Query, Range, Sort, SumAggreg
 from matchmaker.search.analysis import tokenize
 from matchmaker.search.filters import compile_clause
 from matchmaker.search.mappings import get_value, load_indexes
-from matchmaker.search.query import MAX_RESULT_WINDOW, Boost, by_count
+from matchmaker.search.query import MAX_RESULT_WINDOW, Boost, RankOption, by_count
 from matchmaker.search import tantivy_index
 from matchmaker.search.tantivy_index import TantivyIndex
 
@@ -68,7 +68,12 @@ class Reference:
                           reverse=True)
             else:
                 hits.sort(key=lambda d: (1, 0) if get_value(d, order.field) is None else (0, get_value(d, order.field)))
-        if query.boosts and not query.sort:
+        if query.best_of and not query.sort:  # the best total of the options that hold; hits none holds last
+            options = [(compile_clause(o.clause) if o.clause is not None else None,
+                        [(compile_clause(b.clause), b.weight) for b in o.boosts]) for o in query.best_of]
+            hits.sort(key=lambda d: -max((sum(weight for check, weight in boosts if check(d))
+                                          for holds, boosts in options if holds is None or holds(d)), default=-1e9))
+        elif query.boosts and not query.sort:
             checks = [(compile_clause(b.clause), b.weight) for b in query.boosts]
             hits.sort(key=lambda d: -sum(weight for check, weight in checks if check(d)))
         facets = {}
@@ -207,6 +212,13 @@ sorts = st.lists(
                                      "enterprise.has_collateral"]), st.booleans()),
     max_size=2,
 )
+boosts = st.builds(Boost, clauses, st.sampled_from([10, 5, 2.5, -20, -5]))
+#: Options of a best-of ranking, with boosts each has and boosts all share (counted once by tantivy).
+best_of = st.builds(
+    lambda shared, options: [RankOption(clause, tuple(own) + tuple(shared)) for clause, own in options],
+    st.lists(boosts, max_size=2),
+    st.lists(st.tuples(st.one_of(st.none(), clauses), st.lists(boosts, max_size=2)), min_size=1, max_size=3),
+)
 queries = st.builds(
     Query,
     text=st.one_of(st.none(), st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)),
@@ -219,7 +231,8 @@ queries = st.builds(
                                      "term_months"]), unique=True, max_size=3),
     sums=st.lists(st.builds(SumAggregation, st.just("s"), st.sampled_from(["instrument", "industry"]),
                             st.sampled_from(["amount", "equity_offered_pct"])), max_size=1),
-    boosts=st.lists(st.builds(Boost, clauses, st.sampled_from([10, 5, 2.5, -20, -5])), max_size=3),
+    boosts=st.lists(boosts, max_size=3),
+    best_of=st.one_of(st.just([]), best_of),
 )
 
 
@@ -551,3 +564,14 @@ def test_threads_stem_words_as_one_thread_does():
     finally:
         sys.setswitchinterval(old)
     assert errors == []
+
+
+def test_best_of_puts_the_hits_no_option_takes_last_in_id_order(pair):
+    """Boosts every option has are counted once, for the hits some option takes only: a
+    hit no option takes scores nothing, whatever those boosts say of it."""
+    pair.load("needs", *[need(f"n{i}", amount=amount, stage=stage)
+                         for i, (amount, stage) in enumerate([(100, "seed"), (200, "seed"), (300, "seed"), (100, "growth"), (200, "growth")])])
+    shared = (Boost(Terms("stage", ["growth"]), 5), Boost(Range("amount", gte=300), -2.5))
+    options = [RankOption(Range("amount", lte=100), (Boost(Terms("stage", ["seed"]), 10),) + shared),
+               RankOption(Range("amount", gte=300), shared)]
+    assert pair.check("needs", Query(best_of=options)) == ["n0", "n3", "n2", "n1", "n4"]
