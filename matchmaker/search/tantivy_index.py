@@ -397,49 +397,45 @@ class _Compiler:
     def boosted(self, matched: tantivy.Query, boosts) -> tantivy.Query:
         """``matched``, scored by the sum of the weights of the boosts each hit satisfies.
 
-        A negative weight is added as its opposite to the hits the clause does not hold
-        for, which orders the same.  (Chaining each boost as an optional clause of the
-        query so far was measured too: faster when few documents match, slower on most
-        deal flows.)"""
+        (Chaining each boost as an optional clause of the query so far was measured too:
+        faster when few documents match, slower on most deal flows.)"""
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, _unscored(matched)), *self._boost_clauses(boosts)])
 
     def _boost_clauses(self, boosts) -> list:
-        """One optional clause per boost with a weight: its constant where it holds (a
-        negative weight: its opposite where it does not)."""
-        clauses = []
+        """One optional clause per clause boosted: the sum of its boosts' weights where it
+        holds.  A negative weight is added as it is (tantivy sums and orders negative
+        scores; its disjunction-max alone counts a negative option as 0), not as its
+        opposite where the clause does not hold: a negation costs a scan of every document."""
+        weights: dict = {}
         for boost in boosts:
-            weight = float(boost.weight)
-            if weight:
-                held = self.filter(boost.clause if weight > 0 else Not(boost.clause))
-                clauses.append((tantivy.Occur.Should, tantivy.Query.const_score_query(held, abs(weight))))
-        return clauses
+            weights[boost.clause] = weights.get(boost.clause, 0.0) + float(boost.weight)
+        return [(tantivy.Occur.Should, tantivy.Query.const_score_query(self.filter(clause), weight))
+                for clause, weight in weights.items() if weight]
 
     def best_of(self, matched: tantivy.Query, options) -> tantivy.Query:
         """``matched``, scored by the largest boost total of the options whose clause holds
         for a hit (``Query.best_of``): a disjunction-max of one query per option.
 
-        An option scores ``_OPTION_BASE`` where its clause holds (so a hit no option takes
-        comes after every hit one does) plus its boosts as :meth:`boosted` adds them; a
-        negative weight, added as its opposite to the hits it does not hold for, shifts its
-        option by that much, so each option also gets what the others shift more, and
-        every option's total is its true total plus one constant.
+        An option scores ``_OPTION_BASE`` where its clause holds, plus what the negative
+        weights of the most negative option can take off, plus its boosts: never below
+        ``_OPTION_BASE``, so that a hit no option takes (0) comes after every hit one does,
+        and every option's total is its true total plus one constant.
 
         The boosts every option has (the institution's profile, mostly) are counted once,
         outside the disjunction, for the hits some option takes: tantivy then evaluates
         each of them once instead of once per option."""
         Q, occur = tantivy.Query, tantivy.Occur
-        shifts = [sum(-float(b.weight) for b in option.boosts if b.weight < 0) for option in options]
-        most = max(shifts, default=0.0)
+        base = _OPTION_BASE + max((sum(-float(b.weight) for b in option.boosts if b.weight < 0) for option in options),
+                                  default=0.0)
         shared = Counter(options[0].boosts) if options else Counter()
         for option in options[1:]:
             shared &= Counter(option.boosts)
         per_option, clauses = [], []
-        for option, shift in zip(options, shifts):
+        for option in options:
             clause = self.filter(option.clause) if option.clause is not None else _ALL()
             clauses.append(None if option.clause is None else clause)
-            base = (occur.Must, Q.const_score_query(clause, _OPTION_BASE + most - shift))
             own = list((Counter(option.boosts) - shared).elements())
-            per_option.append(Q.boolean_query([base, *self._boost_clauses(own)]))
+            per_option.append(Q.boolean_query([(occur.Must, Q.const_score_query(clause, base)), *self._boost_clauses(own)]))
         ranked = [(occur.Must, _unscored(matched)), (occur.Should, Q.disjunction_max_query(per_option, 0.0))]
         common = self._boost_clauses(list(shared.elements()))
         if common and None in clauses:  # every hit has an option
