@@ -52,7 +52,7 @@ _ID_PREFIX = 23
 #: A page reads this many hits past twice its end at first, which usually shows where the
 #: last tie the page cuts ends (like texts score alike: at 100k needs the tie at a text
 #: search's 20th hit held 36-79 hits); each hit read costs about 0.25 us, so a text search
-#: reads a longer tie once more, eight times as far, before walking it.  Sums of a few
+#: reads a longer tie once more, eight times as far, before reading it whole.  Sums of a few
 #: boosts take few values, so their ties are long.
 _LOOKAHEAD, _BOOST_LOOKAHEAD = 100, 2000
 #: What an option of ``Query.best_of`` scores for holding, before its boosts: above any
@@ -647,7 +647,8 @@ class _Ranking:
         """Keys that order these hits by id: :func:`id_key`, and the stored id where two
         long ids share one."""
         keys = list(zip(*(self.searcher.fast_field_values(name, addresses) for name in _ID_KEYS)))
-        shared = {key for key in keys if key[2] & 0xFF == 255 and keys.count(key) > 1} if len(set(keys)) < len(keys) else set()
+        counts = Counter(keys) if len(set(keys)) < len(keys) else {}
+        shared = {key for key, n in counts.items() if n > 1 and key[2] & 0xFF == 255}
         return [key + (self._id(address) if key in shared else "",) for key, address in zip(keys, addresses)]
 
     def _ids(self, keys: list[tuple], addresses: list) -> list[str]:
@@ -661,7 +662,12 @@ class _Ranking:
     def by_score(self, q, offset: int, limit: int, then=None, boosted: bool = False) -> tuple[list[str], int]:
         """Highest score first, then (with ``then``, a second scored query) that score,
         then the id.  tantivy breaks score ties arbitrarily, so the hits are read until
-        the score drops below the page's last: every tie the page cuts is then known."""
+        the score drops below the page's last: every tie the page cuts is then known.
+
+        A tie longer than that is read whole (a text search's after one read eight times
+        as far), with every hit: one more pass of the query, where walking the hits in id
+        order for those of the tie's score took a pass per few hundred (past 10 s at 1M
+        needs)."""
         end = offset + limit
         first = fetch = 2 * end + (_BOOST_LOOKAHEAD if boosted else _LOOKAHEAD)
         while True:
@@ -669,9 +675,7 @@ class _Ranking:
             hits, total = result.hits, result.count
             if len(hits) >= total or len(hits) < fetch or hits[-1][0] != hits[end - 1][0]:
                 break
-            if then is None and (boosted or fetch > first):  # a long tie: its first ids, found in id order
-                return self._through_a_long_tie(q, hits, offset, end), total
-            fetch = min(total, fetch * 8)
+            fetch = min(total, fetch * 8) if then is not None or (fetch == first and not boosted) else total
         if offset >= len(hits):
             return [], total
         window = hits[offset:end]
@@ -692,29 +696,6 @@ class _Ranking:
             span.sort(key=lambda hit: (-hit[0], -second.get(hit[1], 0.0), hit[1]))
         page = span[offset - lo : offset - lo + limit]
         return self._ids([key for _, key, _ in page], [address for _, _, address in page]), total
-
-    def _through_a_long_tie(self, q, hits: list, offset: int, end: int) -> list[str]:
-        """The page when the score the page ends on is shared by more hits than were read
-        (equal BM25 scores of like texts): the hits above it are all among those read; the
-        tie's own first ids are found by walking the matches in id order, a chunk at a
-        time, keeping those whose score is the tie's, until the page is full."""
-        tie = hits[end - 1][0]
-        above = [(score, address) for score, address in hits if score > tie]
-        keys = self._keys([address for _, address in above])
-        ranked = sorted(zip(above, keys), key=lambda hit: (-hit[0][0], hit[1]))
-        ids = self._ids([key for _, key in ranked], [address for (_, address), _ in ranked])
-        need, position, chunk = end - len(ids), 0, max(256, 4 * (end - len(ids)))
-        while need > 0:
-            walked = [doc_id for doc_id, _ in self.searcher.search(q, chunk, count=False, order_by_field=self.id_field,
-                                                                    offset=position, order=tantivy.Order.Asc).hits]
-            if not walked:
-                break
-            scores = self._scores(q, walked)
-            found = [doc_id for doc_id in walked if scores.get(doc_id) == tie][:need]
-            ids += found
-            need -= len(found)
-            position += chunk
-        return ids[offset:end]
 
     def _scores(self, q, ids: list[str]) -> dict[str, float]:
         only = tantivy.Query.term_set_query(self.s.schema, self.id_field, ids)
