@@ -10,6 +10,7 @@ set of all hits (BM25 has no reference here); every other order is compared exac
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 import sys
 import threading
 from types import SimpleNamespace
@@ -575,3 +576,14 @@ def test_best_of_puts_the_hits_no_option_takes_last_in_id_order(pair):
     options = [RankOption(Range("amount", lte=100), (Boost(Terms("stage", ["seed"]), 10),) + shared),
                RankOption(Range("amount", gte=300), shared)]
     assert pair.check("needs", Query(best_of=options)) == ["n0", "n3", "n2", "n1", "n4"]
+
+
+def test_a_tie_longer_than_eight_times_the_first_read_is_read_whole(pair, monkeypatch):
+    """Reading no hit ahead, a page of two reads 4 hits, then 32: a tie of 60 is read whole."""
+    monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", 0)
+    monkeypatch.setattr(tantivy_index, "_BOOST_LOOKAHEAD", 0)
+    pair.load("needs", *[need(f"n{i:02d}", title="电池 project", stage="growth") for i in reversed(range(60))])
+    expected = [f"n{i:02d}" for i in range(60)]
+    for query in (Query(text="电池"), Query(boosts=[Boost(Terms("stage", ["growth"]), 5)])):
+        pages = [pair.index("needs").search(replace(query, page=p, per_page=2)).ids for p in (1, 2, 30)]
+        assert pages == [expected[0:2], expected[2:4], expected[58:60]]
