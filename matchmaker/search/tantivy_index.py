@@ -58,6 +58,9 @@ _LOOKAHEAD, _BOOST_LOOKAHEAD = 100, 2000
 #: What an option of ``Query.best_of`` scores for holding, before its boosts: above any
 #: boost total (tantivy's scores are 32-bit floats: a thousand keeps them to 1/10,000).
 _OPTION_BASE = 1000.0
+#: Up to this many values, a filter's terms are term queries, not one term set: "status is
+#: open" counted in 0.38 instead of 0.76 ms at 100k needs.
+_FEW_TERMS = 4
 
 
 @dataclass
@@ -341,10 +344,12 @@ class _Compiler:
         Q, schema = tantivy.Query, self.s.schema
         f = self.s.field(clause.field)
         if isinstance(clause, Terms):
-            values = [v for v in (f.query_value(v) for v in clause.values) if v is not None]
+            values = list(dict.fromkeys(v for v in (f.query_value(v) for v in clause.values) if v is not None))
             if not values:
                 return Q.empty_query()
-            return Q.term_set_query(schema, f.name, list(dict.fromkeys(values)))
+            if len(values) <= _FEW_TERMS:  # a term set is a bitset over every document: twice as slow for a few
+                return _disjunction([Q.term_query(schema, f.name, v, index_option="basic") for v in values])
+            return Q.term_set_query(schema, f.name, values)
         if isinstance(clause, Range):
             return self.range(f, clause)
         raise TypeError(f"unknown filter {clause!r}")
