@@ -410,9 +410,12 @@ def signed_in_browser_session(url: str) -> requests.Session:
     session = requests.Session()
     page = session.get(url + "/sign-in", timeout=10).text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    # the cookie comes with the redirect: the landing page it names is not what is timed here
     r = session.post(url + "/sign-in", data={"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": csrf},
-                     headers={"Referer": url + "/sign-in"}, timeout=10)
+                     headers={"Referer": url + "/sign-in"}, timeout=10, allow_redirects=False)
     r.raise_for_status()
+    if not r.is_redirect:
+        raise SystemExit(f"signing in to the web pages failed: {r.status_code}")
     return session
 
 

@@ -119,6 +119,25 @@ def test_wrong_instruments_and_amounts_are_ineligible_with_the_rule_named(client
     assert "collateral" in by_pool["micro-secured"]["broken_rules"]
 
 
+def test_matches_follow_a_changed_institution(client, zone):
+    """The scorers prepared for the matches of one need serve the next only while the
+    institutions are the versions they were prepared from."""
+    staff = zone["staff"]
+    enterprise_fields, need_fields, _ = CASES["small working-capital loan"]
+    enterprise = post_enterprise(client, staff, **enterprise_fields)
+    need = post_need(client, staff, enterprise["id"], **need_fields)
+    bank = zone["institutions"]["bank-tech"]
+
+    def bank_item():
+        items = client.get(f"/api/v1/needs/{need['id']}/matches?per_page=100", headers=staff).get_json()["items"]
+        return next(i for i in items if i["institution"]["id"] == bank["id"])
+
+    assert "ticket_range" in bank_item()["broken_rules"]  # 800k is below the bank's 1M floor
+    changed = client.patch(f"/api/v1/institutions/{bank['id']}", json={"ticket_min": 500_000}, headers=staff)
+    assert changed.status_code == 200, changed.get_json()
+    assert "ticket_range" not in bank_item()["broken_rules"]
+
+
 def test_when_nobody_holds_the_amount_every_item_says_why(client, zone):
     staff = zone["staff"]
     enterprise = post_enterprise(client, staff, stage="growth", industry="new_energy")

@@ -56,6 +56,16 @@ DEALFLOW_FILTERS = {"industry": "industry", "instrument": "instrument", "stage":
 DEALFLOW_FACETS = ["industry", "instrument", "stage"]
 
 
+#: Prepared scorers of every institution, by the versions they were prepared from (see
+#: :meth:`MatchService._scorers`): a few entries per process, emptied when full.
+_PREPARED: dict[tuple, tuple] = {}
+_PREPARED_MAX = 8
+
+
+def _versions(docs: list[dict]) -> tuple:
+    return tuple((doc["id"], doc.get("version")) for doc in docs)
+
+
 def _item(kind: str, doc: dict, result, language: str) -> dict:
     data = result.to_dict()
     data["reasons"] = localize(data["reasons"], language)
@@ -102,11 +112,22 @@ class MatchService(Service):
                 alternatives(need, institutions, scorers, config), by_id)
 
     def _scorers(self, as_of: date) -> tuple[list[dict], list[InstitutionScorer]]:
-        """Every institution (a few dozen) and its prepared scorer, shared by the rankings of every need."""
+        """Every institution (a few dozen) and its prepared scorer, shared by the rankings of every need.
+
+        The records are read every time; the scorers prepared from them (their rules
+        compiled, their texts tokenised: most of a need's matches) are kept while the
+        same versions of the institutions and programmes are read, for this config and day."""
         institutions = list(self.backend.scan("institutions"))
         programmes = self.programmes(as_of)
-        return institutions, [InstitutionScorer(institution, self.settings.config, as_of, programmes)
-                              for institution in institutions]
+        config = self.settings.config
+        key = (as_of, _versions(institutions), _versions(programmes))
+        kept = _PREPARED.get(key)
+        if kept is None or kept[0] is not config:
+            kept = (config, [InstitutionScorer(institution, config, as_of, programmes) for institution in institutions])
+            if len(_PREPARED) >= _PREPARED_MAX:
+                _PREPARED.clear()
+            _PREPARED[key] = kept
+        return institutions, kept[1]
 
     def programmes(self, as_of: date) -> list[dict]:
         """The special fund's programmes of the year (what makes a lender say yes more readily)."""

@@ -239,6 +239,8 @@ class RecordStore:
         return {"id": doc_id, **json.loads(body), "version": str(version)}
 
     def get(self, index: str, doc_id: str) -> dict | None:
+        if self._lean_read():
+            return self._get_many_sqlite(index, [doc_id]).get(doc_id)
         with self.reading() as conn:
             row = conn.execute(
                 select(documents.c.version, documents.c.body).where(
@@ -248,6 +250,8 @@ class RecordStore:
 
     def get_many(self, index: str, ids: Iterable[str]) -> dict[str, dict]:
         ids = list(dict.fromkeys(ids))
+        if len(ids) <= _BATCH and self._lean_read():
+            return self._get_many_sqlite(index, ids)
         found = {}
         with self.reading() as conn:
             for start in range(0, len(ids), _BATCH):
@@ -257,6 +261,27 @@ class RecordStore:
                 )
                 found.update((doc_id, self._doc(doc_id, version, body)) for doc_id, version, body in rows)
         return found
+
+    def _lean_read(self) -> bool:
+        """Whether a read by id may skip SQLAlchemy (:meth:`_get_many_sqlite`): on SQLite,
+        outside this thread's transaction or snapshot."""
+        return self.is_sqlite and not (getattr(self._local, "conn", None) or getattr(self._local, "snapshot", None))
+
+    def _get_many_sqlite(self, index: str, ids: list[str]) -> dict[str, dict]:
+        """Documents by id (a search's page, a token's account) read in one statement on a
+        pooled connection's own driver, outside a transaction (one SELECT reads one
+        committed state on its own): what SQLAlchemy adds around it (a Connection, its
+        BEGIN and COMMIT, compiling the select) cost more than the read itself."""
+        if not ids:
+            return {}
+        _, reader = self._engines_here()
+        sql = f"SELECT id, version, body FROM documents WHERE index_name = ? AND id IN ({','.join('?' * len(ids))})"
+        raw = reader.raw_connection()
+        try:
+            rows = raw.driver_connection.execute(sql, (index, *ids)).fetchall()
+        finally:
+            raw.close()
+        return {doc_id: self._doc(doc_id, version, body) for doc_id, version, body in rows}
 
     def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list] | None = None,
              between: dict[str, tuple] | None = None) -> Iterator[dict]:

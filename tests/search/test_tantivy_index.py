@@ -10,6 +10,7 @@ set of all hits (BM25 has no reference here); every other order is compared exac
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 import sys
 import threading
 from types import SimpleNamespace
@@ -22,7 +23,7 @@ from matchmaker.search import AnyOf, Missing, Not, Query, Range, Sort, SumAggreg
 from matchmaker.search.analysis import tokenize
 from matchmaker.search.filters import compile_clause
 from matchmaker.search.mappings import get_value, load_indexes
-from matchmaker.search.query import MAX_RESULT_WINDOW, Boost, by_count
+from matchmaker.search.query import MAX_RESULT_WINDOW, Boost, RankOption, by_count
 from matchmaker.search import tantivy_index
 from matchmaker.search.tantivy_index import TantivyIndex
 
@@ -68,7 +69,12 @@ class Reference:
                           reverse=True)
             else:
                 hits.sort(key=lambda d: (1, 0) if get_value(d, order.field) is None else (0, get_value(d, order.field)))
-        if query.boosts and not query.sort:
+        if query.best_of and not query.sort:  # the best total of the options that hold; hits none holds last
+            options = [(compile_clause(o.clause) if o.clause is not None else None,
+                        [(compile_clause(b.clause), b.weight) for b in o.boosts]) for o in query.best_of]
+            hits.sort(key=lambda d: -max((sum(weight for check, weight in boosts if check(d))
+                                          for holds, boosts in options if holds is None or holds(d)), default=-1e9))
+        elif query.boosts and not query.sort:
             checks = [(compile_clause(b.clause), b.weight) for b in query.boosts]
             hits.sort(key=lambda d: -sum(weight for check, weight in checks if check(d)))
         facets = {}
@@ -207,6 +213,13 @@ sorts = st.lists(
                                      "enterprise.has_collateral"]), st.booleans()),
     max_size=2,
 )
+boosts = st.builds(Boost, clauses, st.sampled_from([10, 5, 2.5, -20, -5]))
+#: Options of a best-of ranking, with boosts each has and boosts all share (counted once by tantivy).
+best_of = st.builds(
+    lambda shared, options: [RankOption(clause, tuple(own) + tuple(shared)) for clause, own in options],
+    st.lists(boosts, max_size=2),
+    st.lists(st.tuples(st.one_of(st.none(), clauses), st.lists(boosts, max_size=2)), min_size=1, max_size=3),
+)
 queries = st.builds(
     Query,
     text=st.one_of(st.none(), st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)),
@@ -219,7 +232,8 @@ queries = st.builds(
                                      "term_months"]), unique=True, max_size=3),
     sums=st.lists(st.builds(SumAggregation, st.just("s"), st.sampled_from(["instrument", "industry"]),
                             st.sampled_from(["amount", "equity_offered_pct"])), max_size=1),
-    boosts=st.lists(st.builds(Boost, clauses, st.sampled_from([10, 5, 2.5, -20, -5])), max_size=3),
+    boosts=st.lists(boosts, max_size=3),
+    best_of=st.one_of(st.just([]), best_of),
 )
 
 
@@ -551,3 +565,25 @@ def test_threads_stem_words_as_one_thread_does():
     finally:
         sys.setswitchinterval(old)
     assert errors == []
+
+
+def test_best_of_puts_the_hits_no_option_takes_last_in_id_order(pair):
+    """Boosts every option has are counted once, for the hits some option takes only: a
+    hit no option takes scores nothing, whatever those boosts say of it."""
+    pair.load("needs", *[need(f"n{i}", amount=amount, stage=stage)
+                         for i, (amount, stage) in enumerate([(100, "seed"), (200, "seed"), (300, "seed"), (100, "growth"), (200, "growth")])])
+    shared = (Boost(Terms("stage", ["growth"]), 5), Boost(Range("amount", gte=300), -2.5))
+    options = [RankOption(Range("amount", lte=100), (Boost(Terms("stage", ["seed"]), 10),) + shared),
+               RankOption(Range("amount", gte=300), shared)]
+    assert pair.check("needs", Query(best_of=options)) == ["n0", "n3", "n2", "n1", "n4"]
+
+
+def test_a_tie_longer_than_eight_times_the_first_read_is_read_whole(pair, monkeypatch):
+    """Reading no hit ahead, a page of two reads 4 hits, then 32: a tie of 60 is read whole."""
+    monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", 0)
+    monkeypatch.setattr(tantivy_index, "_BOOST_LOOKAHEAD", 0)
+    pair.load("needs", *[need(f"n{i:02d}", title="电池 project", stage="growth") for i in reversed(range(60))])
+    expected = [f"n{i:02d}" for i in range(60)]
+    for query in (Query(text="电池"), Query(boosts=[Boost(Terms("stage", ["growth"]), 5)])):
+        pages = [pair.index("needs").search(replace(query, page=p, per_page=2)).ids for p in (1, 2, 30)]
+        assert pages == [expected[0:2], expected[2:4], expected[58:60]]
