@@ -5,7 +5,7 @@ import pytest
 
 from matchmaker import create_app
 from matchmaker.importexport import import_file
-from matchmaker.search import Query
+from matchmaker.search import Query, Terms
 from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 
@@ -87,3 +87,21 @@ def test_lines_without_ids_are_not_stored_twice_when_the_file_is_imported_again(
     again = import_file(backend, path, parallel=False)  # a re-run, as after a killed import
     assert again.imported["institution"] == 5
     assert {doc["id"] for doc in backend.scan("institutions")} == ids and len(ids) == 5
+
+
+def test_a_parallel_reimport_keeps_the_history_the_file_lacks(tmp_path, jsonl):
+    """The workers store what they validated; the fields the server keeps (a need's
+    brokering facts, when it was published) are taken from the stored copy afterwards,
+    and must reach the record and the index all the same."""
+    backend = get_backend(create_app({"DATA_DIR": str(tmp_path)}))
+    backend.init()
+    import_file(backend, jsonl, parallel=True)
+    before = backend.get("needs", "n00002")
+    facts = {"answered": 1, "first_answer_at": "2012-05-02T10:00:00+00:00"}
+    backend.replace("needs", "n00002", {**{k: v for k, v in before.items() if k != "version"}, "brokering": facts,
+                                        "published_at": "2012-05-01T02:00:00+00:00", "published_month": "2012-05"})
+    assert import_file(backend, jsonl, parallel=True).imported["need"] > 0
+    after = backend.get("needs", "n00002")
+    assert after["brokering"] == facts and after["published_at"] == "2012-05-01T02:00:00+00:00"
+    may = Query(filters=[Terms("published_month", ["2012-05"])])
+    assert [d["id"] for d in backend.search("needs", may).items] == ["n00002"]
