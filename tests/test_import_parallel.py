@@ -42,13 +42,18 @@ def load(folder, path, parallel):
     # the full-text tokens were made in the workers: text search must find what it finds serially
     found = {text: [d["id"] for d in backend.search("needs", Query(text=text, per_page=100)).items]
              for text in ("融资需求 12", "replacement", "企业7", "需求")}
-    return report, needs, found
+    # the enterprises' readiness was assessed, and their first snapshots made, in the workers
+    snapshots = sorted((s["enterprise_id"], s["board"], s["score"], s["ready"], s["latest"], s["enterprise_name"])
+                       for s in backend.scan("readiness"))
+    found["latest snapshots"] = backend.count("readiness", Query(filters=[Terms("latest", [True])]))
+    return report, needs, found, snapshots
 
 
 def test_parallel_import_equals_the_serial_one(tmp_path, jsonl):
-    serial_report, serial_needs, serial_found = load(tmp_path / "serial", jsonl, parallel=False)
-    parallel_report, parallel_needs, parallel_found = load(tmp_path / "parallel", jsonl, parallel=True)
+    serial_report, serial_needs, serial_found, serial_snapshots = load(tmp_path / "serial", jsonl, parallel=False)
+    parallel_report, parallel_needs, parallel_found, parallel_snapshots = load(tmp_path / "parallel", jsonl, parallel=True)
     assert parallel_found == serial_found
+    assert parallel_snapshots == serial_snapshots and len(serial_snapshots) == serial_found["latest snapshots"] > 300
     assert serial_found["replacement"] == ["n00001"] and len(serial_found["融资需求 12"]) > 5
     assert serial_needs["n00001"]["amount"] == 7_000_000
     assert parallel_report.imported == serial_report.imported
