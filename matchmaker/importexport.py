@@ -24,7 +24,7 @@ from .enterprises.service import EnterpriseService
 from .errors import ImportKindUnknown, ImportLineNotJson, MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
 from .needs.service import NeedService, enterprise_copy
-from .readiness.service import INDEX as READINESS, readiness_tracker
+from .readiness.service import readiness_tracker
 from .search import SearchBackend
 
 KINDS = {"institution": "institutions", "enterprise": "enterprises", "need": "needs"}
@@ -226,10 +226,8 @@ class _Prepared:
     notes: list[Rejection] = field(default_factory=list)
     #: the backend's :meth:`~matchmaker.search.SearchBackend.prepare_bulk` of ``docs``, when done ahead
     ahead: list | None = None
-    #: enterprises: their readiness on each board (:meth:`ReadinessTracker.assess`), and
-    #: their first snapshots should they be new, with the backend's ``prepare_bulk`` of each
+    #: enterprises: their readiness on each board (:meth:`ReadinessTracker.assess`), when done ahead
     assessed: dict | None = None
-    snapshots: dict | None = None
 
 
 def content_id(kind: str, doc: dict) -> str:
@@ -280,7 +278,7 @@ def _store(backend, services, kind: str, prepared: _Prepared, report: ImportRepo
         for error in result.errors:
             report.rejected.append(Rejection(prepared.docs[error.position][0], f"not stored: {error.message}"))
         if kind == "enterprise":
-            _track_readiness(backend, docs, result, stored_before, prepared)
+            _track_readiness(backend, docs, result, stored_before, prepared.assessed)
 
 
 def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
@@ -305,13 +303,7 @@ def _prepare_in_worker(kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     docs = [doc for _, doc in prepared.docs]
     prepared.ahead = service.backend.prepare_bulk(KINDS[kind], docs)
     if kind == "enterprise":
-        tracker = readiness_tracker(service.backend)
-        prepared.assessed = tracker.assess(docs)
-        firsts = {doc["id"]: tracker.first_snapshots(doc, prepared.assessed[doc["id"]]) for doc in docs}
-        made = service.backend.prepare_bulk(READINESS, [s for snapshots in firsts.values() for s in snapshots])
-        if made is not None:
-            made = iter(made)
-            prepared.snapshots = {i: [(s, next(made)) for s in snapshots] for i, snapshots in firsts.items()}
+        prepared.assessed = readiness_tracker(service.backend).assess(docs)
     return prepared
 
 
@@ -381,14 +373,13 @@ def _keep_history(backend: SearchBackend, index: str, docs: list[dict], lacking:
     return kept
 
 
-def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict, prepared: _Prepared) -> None:
+def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict, assessed: dict | None) -> None:
     """Readiness snapshots for a batch of enterprises; the new ones have nothing to compare with."""
     failed = {error.position for error in result.errors}
     stored = [doc for position, doc in enumerate(docs) if position not in failed]
     tracker = readiness_tracker(backend)
-    tracker.record([doc for doc in stored if doc["id"] not in stored_before], new=True, assessed=prepared.assessed,
-                   ahead=prepared.snapshots)
-    tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=prepared.assessed)
+    tracker.record([doc for doc in stored if doc["id"] not in stored_before], new=True, assessed=assessed)
+    tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=assessed)
 
 
 def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:

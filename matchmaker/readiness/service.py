@@ -120,28 +120,13 @@ class ReadinessTracker:
             scores[enterprise["id"]] = {board: assessed[self._twin[board]] for board in self.settings.boards}
         return scores
 
-    def first_snapshots(self, enterprise: dict, scores: dict[str, tuple[int, bool]], now: str | None = None) -> list[dict]:
-        """A new enterprise's snapshots, one per board, from its :meth:`assess` scores."""
-        now, shown = now or _now(), _shown(enterprise)
-        return [self._snapshot(enterprise, board, rules, *scores[board], shown, now)
-                for board, rules in self.settings.boards.items()]
-
-    @staticmethod
-    def _snapshot(enterprise: dict, board: str, rules, score: int, ready: bool, shown: dict, now: str) -> dict:
-        return {"id": new_id(), "enterprise_id": enterprise["id"], "board": board, "at": now, "score": score,
-                "ready": ready, "rules_year": rules.effective_year, "latest": True, **shown,
-                "created_at": now, "updated_at": now}
-
     def record(self, enterprises: list[dict], *, new: bool = False, as_of: date | None = None,
-               assessed: dict[str, dict[str, tuple[int, bool]]] | None = None,
-               ahead: dict[str, list[tuple[dict, object]]] | None = None) -> int:
+               assessed: dict[str, dict[str, tuple[int, bool]]] | None = None) -> int:
         """Snapshot each enterprise on each board where its score or ready state moved.
 
         ``new``: the enterprises were just created, so there is nothing to compare with
         (spares a lookup during a bulk import); ``assessed``: what :meth:`assess` gave for
-        them on ``as_of``, if done ahead; ``ahead``: a new enterprise's
-        :meth:`first_snapshots` with the backend's ``prepare_bulk`` of each, made ahead
-        (in an import's worker).  Returns how many snapshots were added.
+        them on ``as_of``, if done ahead.  Returns how many snapshots were added.
         """
         if not enterprises:
             return 0
@@ -149,13 +134,8 @@ class ReadinessTracker:
         now = _now()
         missing = [e for e in enterprises if assessed is None or e["id"] not in assessed]
         scores = {**(assessed or {}), **self.assess(missing, as_of)} if missing else assessed
-        writes: list[tuple[dict, object]] = []
-        added = 0
+        writes, added = [], 0
         for enterprise in enterprises:
-            if new and ahead and enterprise["id"] in ahead:
-                writes.extend(ahead[enterprise["id"]])
-                added += len(ahead[enterprise["id"]])
-                continue
             shown = _shown(enterprise)
             for board, rules in self.settings.boards.items():
                 score, ready = scores[enterprise["id"]][board]
@@ -163,21 +143,22 @@ class ReadinessTracker:
                 if before is not None and before["score"] == score and before["ready"] == ready:
                     current = {**shown, "rules_year": rules.effective_year}
                     if any(before.get(k) != v for k, v in current.items()):
-                        writes.append(({**before, **current, "updated_at": now}, None))
+                        writes.append({**before, **current, "updated_at": now})
                     continue
                 if before is not None:
-                    writes.append(({**before, "latest": False, "updated_at": now}, None))
-                writes.append((self._snapshot(enterprise, board, rules, score, ready, shown, now), None))
+                    writes.append({**before, "latest": False, "updated_at": now})
+                writes.append({
+                    "id": new_id(), "enterprise_id": enterprise["id"], "board": board, "at": now, "score": score,
+                    "ready": ready, "rules_year": rules.effective_year, "latest": True, **shown,
+                    "created_at": now, "updated_at": now,
+                })
                 added += 1
         self._write(writes)
         return added
 
-    def _write(self, writes: list[tuple[dict, object]]) -> None:
-        """Store snapshots, each with what ``prepare_bulk`` made of it (or None)."""
-        for start in range(0, len(writes), BATCH):
-            chunk = writes[start : start + BATCH]
-            made = [m for _, m in chunk]
-            result = self.backend.bulk_upsert(INDEX, [doc for doc, _ in chunk], made if any(made) else None)
+    def _write(self, docs: list[dict]) -> None:
+        for start in range(0, len(docs), BATCH):
+            result = self.backend.bulk_upsert(INDEX, docs[start : start + BATCH])
             if result.errors:
                 raise SnapshotsNotStored(reason=result.errors[0].message)
 
