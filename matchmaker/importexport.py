@@ -77,8 +77,9 @@ class _ImportNeedService(NeedService):
         super().__init__(backend)
         self.facts: dict[str, dict | None] = {}
 
-    def remember(self, enterprise: dict) -> None:
-        self.facts[enterprise["id"]] = enterprise_copy(enterprise)
+    def remember(self, enterprise: dict, copy: dict | None = None) -> None:
+        """An enterprise the import stored, with its :func:`enterprise_copy` if made ahead."""
+        self.facts[enterprise["id"]] = copy or enterprise_copy(enterprise)
 
     def prefetch(self, enterprise_ids) -> None:
         missing = {i for i in enterprise_ids if isinstance(i, str) and i not in self.facts}
@@ -226,8 +227,10 @@ class _Prepared:
     notes: list[Rejection] = field(default_factory=list)
     #: the backend's :meth:`~matchmaker.search.SearchBackend.prepare_bulk` of ``docs``, when done ahead
     ahead: list | None = None
-    #: enterprises: their readiness on each board (:meth:`ReadinessTracker.assess`), when done ahead
+    #: enterprises: their readiness on each board (:meth:`ReadinessTracker.assess`) and the
+    #: copy of their facts a need carries (:func:`enterprise_copy`), when done ahead
     assessed: dict | None = None
+    copies: dict | None = None
 
 
 def content_id(kind: str, doc: dict) -> str:
@@ -259,6 +262,13 @@ def _prepare(service: DocumentService, kind: str, batch: list[tuple[int, dict]])
 
 
 def _store(backend, services, kind: str, prepared: _Prepared, report: ImportReport, changed_enterprises: set) -> None:
+    """Store one validated batch in one transaction: its records and, for enterprises,
+    their readiness snapshots (one commit instead of one per chunk of snapshots)."""
+    with backend.transaction():
+        _store_batch(backend, services, kind, prepared, report, changed_enterprises)
+
+
+def _store_batch(backend, services, kind: str, prepared: _Prepared, report: ImportReport, changed_enterprises: set) -> None:
     report.rejected.extend(prepared.rejected)
     report.notes.extend(prepared.notes)
     docs = [doc for _, doc in prepared.docs]
@@ -270,8 +280,9 @@ def _store(backend, services, kind: str, prepared: _Prepared, report: ImportRepo
         # needs already stored carry copies of these enterprises' facts: refresh them later
         stored_before = backend.get_many("enterprises", [d["id"] for d in docs])
         changed_enterprises.update(stored_before)
+        copies = prepared.copies or {}
         for doc in docs:
-            services["need"].remember(doc)
+            services["need"].remember(doc, copies.get(doc["id"]))
     if docs:
         result = backend.bulk_upsert(KINDS[kind], docs, ahead)
         report.imported[kind] += result.indexed
@@ -304,6 +315,7 @@ def _prepare_in_worker(kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     prepared.ahead = service.backend.prepare_bulk(KINDS[kind], docs)
     if kind == "enterprise":
         prepared.assessed = readiness_tracker(service.backend).assess(docs)
+        prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
     return prepared
 
 
