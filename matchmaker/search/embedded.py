@@ -110,8 +110,10 @@ class EmbeddedBackend(SearchBackend):
         pending, known = getattr(self._held, "pending", False), getattr(self._held, "known", None)
         self._held.on = self._held.pending = False
         self._held.known = None
-        if pending:
+        if pending and known is not None:
             self.indexer.drain(known=known)
+        elif pending:
+            self.indexer.drain()  # a cluster's indexer takes no documents made ahead
 
     def _hold_known(self, index: str, known: dict[str, tuple[tuple, dict, object]]) -> None:
         """Keep a held bulk write's index documents, made ahead, for the drain that indexes
