@@ -24,7 +24,7 @@ from .enterprises.service import EnterpriseService
 from .errors import ImportKindUnknown, ImportLineNotJson, MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
 from .needs.service import NeedService, enterprise_copy
-from .readiness.service import track_readiness
+from .readiness.service import readiness_tracker
 from .search import SearchBackend
 
 KINDS = {"institution": "institutions", "enterprise": "enterprises", "need": "needs"}
@@ -77,8 +77,9 @@ class _ImportNeedService(NeedService):
         super().__init__(backend)
         self.facts: dict[str, dict | None] = {}
 
-    def remember(self, enterprise: dict) -> None:
-        self.facts[enterprise["id"]] = enterprise_copy(enterprise)
+    def remember(self, enterprise: dict, copy: dict | None = None) -> None:
+        """An enterprise the import stored, with its :func:`enterprise_copy` if made ahead."""
+        self.facts[enterprise["id"]] = copy or enterprise_copy(enterprise)
 
     def prefetch(self, enterprise_ids) -> None:
         missing = {i for i in enterprise_ids if isinstance(i, str) and i not in self.facts}
@@ -194,25 +195,18 @@ def _import_file(backend: SearchBackend, path: Path | str, progress: Progress | 
     done = 0
     for first_pass, kinds in ((True, ("institution", "enterprise")), (False, ("need",))):
         batches: dict[str, list[tuple[int, dict]]] = {kind: [] for kind in kinds}
-        needs = None if first_pass else _NeedPipeline(backend, services, report, changed_enterprises, parallel)
-
-        def flush(kind: str) -> int:
-            if needs is not None:
-                return needs.submit(batches[kind])
-            return _flush(backend, services, kind, batches[kind], report, changed_enterprises)
-
+        pipeline = _Pipeline(backend, services, report, changed_enterprises, parallel)
         try:
             for number, row_kind, doc in _read(path, kinds, first_pass, report, rows):
                 batches[row_kind].append((number, doc))
                 if len(batches[row_kind]) >= BATCH:
-                    done += flush(row_kind)
+                    done += pipeline.submit(row_kind, batches[row_kind])
                     if progress:
                         progress(done + len(report.rejected), total)
             for kind in kinds:
-                done += flush(kind)
+                done += pipeline.submit(kind, batches[kind])
         finally:
-            if needs is not None:
-                needs.close()
+            pipeline.close()
         if first_pass:
             _refresh_copies(backend, changed_enterprises)
     if progress:
@@ -233,6 +227,10 @@ class _Prepared:
     notes: list[Rejection] = field(default_factory=list)
     #: the backend's :meth:`~matchmaker.search.SearchBackend.prepare_bulk` of ``docs``, when done ahead
     ahead: list | None = None
+    #: enterprises: their readiness on each board (:meth:`ReadinessTracker.assess`) and the
+    #: copy of their facts a need carries (:func:`enterprise_copy`), when done ahead
+    assessed: dict | None = None
+    copies: dict | None = None
 
 
 def content_id(kind: str, doc: dict) -> str:
@@ -264,23 +262,34 @@ def _prepare(service: DocumentService, kind: str, batch: list[tuple[int, dict]])
 
 
 def _store(backend, services, kind: str, prepared: _Prepared, report: ImportReport, changed_enterprises: set) -> None:
+    """Store one validated batch in one transaction: its records and, for enterprises,
+    their readiness snapshots (one commit instead of one per chunk of snapshots)."""
+    with backend.transaction():
+        _store_batch(backend, services, kind, prepared, report, changed_enterprises)
+
+
+def _store_batch(backend, services, kind: str, prepared: _Prepared, report: ImportReport, changed_enterprises: set) -> None:
     report.rejected.extend(prepared.rejected)
     report.notes.extend(prepared.notes)
     docs = [doc for _, doc in prepared.docs]
-    _keep_history(backend, KINDS[kind], docs, prepared.lacking)
+    ahead = prepared.ahead
+    kept = _keep_history(backend, KINDS[kind], docs, prepared.lacking)
+    if kept and ahead is not None:  # made before the history was added: made again when stored
+        ahead = [None if doc["id"] in kept else made for doc, made in zip(docs, ahead)]
     if kind == "enterprise":
         # needs already stored carry copies of these enterprises' facts: refresh them later
         stored_before = backend.get_many("enterprises", [d["id"] for d in docs])
         changed_enterprises.update(stored_before)
+        copies = prepared.copies or {}
         for doc in docs:
-            services["need"].remember(doc)
+            services["need"].remember(doc, copies.get(doc["id"]))
     if docs:
-        result = backend.bulk_upsert(KINDS[kind], docs, prepared.ahead)
+        result = backend.bulk_upsert(KINDS[kind], docs, ahead)
         report.imported[kind] += result.indexed
         for error in result.errors:
             report.rejected.append(Rejection(prepared.docs[error.position][0], f"not stored: {error.message}"))
         if kind == "enterprise":
-            _track_readiness(backend, docs, result, stored_before)
+            _track_readiness(backend, docs, result, stored_before, prepared.assessed)
 
 
 def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
@@ -292,22 +301,28 @@ def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: 
     return size
 
 
-#: The need service a forked validation worker uses (set in the parent just before the fork).
-_worker_service: "_ImportNeedService | None" = None
+#: The services a forked validation worker uses (set in the parent just before the fork).
+_worker_services: "dict[str, DocumentService] | None" = None
 
 
-def _prepare_needs_in_worker(batch: list[tuple[int, dict]]) -> _Prepared:
-    """Validate, then do the backend's share of storing that needs no storage (the full-text
-    tokens); the parent only adds the server-kept fields, which are not text."""
-    prepared = _prepare(_worker_service, "need", batch)
-    prepared.ahead = _worker_service.backend.prepare_bulk("needs", [doc for _, doc in prepared.docs])
+def _prepare_in_worker(kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
+    """Validate, then do what storing needs that reads nothing stored: the backend's share
+    (the full-text tokens) and an enterprise's readiness on each board.  The parent adds
+    the server-kept fields and compares readiness with the latest snapshots."""
+    service = _worker_services[kind]
+    prepared = _prepare(service, kind, batch)
+    docs = [doc for _, doc in prepared.docs]
+    prepared.ahead = service.backend.prepare_bulk(KINDS[kind], docs)
+    if kind == "enterprise":
+        prepared.assessed = readiness_tracker(service.backend).assess(docs)
+        prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
     return prepared
 
 
-class _NeedPipeline:
-    """Validates the next batches of needs in worker processes while this one stores the
-    earlier ones, in file order: on two cores validation and storage then overlap instead
-    of taking turns.  Two workers let the OS even out the share of each side.
+class _Pipeline:
+    """Validates the next batches in worker processes while this one stores the earlier
+    ones, in file order: on two cores validation and storage then overlap instead of
+    taking turns.  Two workers let the OS even out the share of each side.
 
     Used for large files on backends that can cross a fork (SQLite: the parent closes its
     connection first and each worker opens its own); otherwise batches are done in turn.
@@ -321,25 +336,26 @@ class _NeedPipeline:
         self.backend, self.services, self.report, self.changed = backend, services, report, changed_enterprises
         self.pool, self.pending = None, deque()
         if parallel:
-            global _worker_service
-            _worker_service = services["need"]
+            global _worker_services
+            _worker_services = services
             backend.close()  # no connection may cross the fork
             self.pool = multiprocessing.get_context("fork").Pool(self.WORKERS)
 
-    def submit(self, batch: list[tuple[int, dict]]) -> int:
+    def submit(self, kind: str, batch: list[tuple[int, dict]]) -> int:
         size = len(batch)
         if not batch:
             return 0
         if self.pool is None:
-            return _flush(self.backend, self.services, "need", batch, self.report, self.changed)
-        self.pending.append(self.pool.apply_async(_prepare_needs_in_worker, (list(batch),)))
+            return _flush(self.backend, self.services, kind, batch, self.report, self.changed)
+        self.pending.append((kind, self.pool.apply_async(_prepare_in_worker, (kind, list(batch)))))
         batch.clear()
         while len(self.pending) > self.AHEAD:
             self._store_oldest()
         return size
 
     def _store_oldest(self) -> None:
-        _store(self.backend, self.services, "need", self.pending.popleft().get(), self.report, self.changed)
+        kind, prepared = self.pending.popleft()
+        _store(self.backend, self.services, kind, prepared.get(), self.report, self.changed)
 
     def close(self) -> None:
         try:
@@ -351,24 +367,31 @@ class _NeedPipeline:
                 self.pool.join()
 
 
-def _keep_history(backend: SearchBackend, index: str, docs: list[dict], lacking: dict[str, list[str]]) -> None:
+def _keep_history(backend: SearchBackend, index: str, docs: list[dict], lacking: dict[str, list[str]]) -> set[str]:
     """A file without a document's server-kept fields (a need's ``brokering`` history,
-    ``published_at``) leaves the stored values as they are instead of wiping them."""
+    ``published_at``) leaves the stored values as they are instead of wiping them; returns
+    the ids of the documents that took some."""
     if not lacking:
-        return
+        return set()
     stored = backend.get_many(index, lacking)
+    kept = set()
     for doc in docs:
         before = stored.get(doc["id"])
         if before is not None:
-            doc.update({key: before[key] for key in lacking.get(doc["id"], ()) if key in before})
+            taken = {key: before[key] for key in lacking.get(doc["id"], ()) if key in before}
+            if taken:
+                doc.update(taken)
+                kept.add(doc["id"])
+    return kept
 
 
-def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict) -> None:
+def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict, assessed: dict | None) -> None:
     """Readiness snapshots for a batch of enterprises; the new ones have nothing to compare with."""
     failed = {error.position for error in result.errors}
     stored = [doc for position, doc in enumerate(docs) if position not in failed]
-    track_readiness(backend, [doc for doc in stored if doc["id"] not in stored_before], new=True)
-    track_readiness(backend, [doc for doc in stored if doc["id"] in stored_before])
+    tracker = readiness_tracker(backend)
+    tracker.record([doc for doc in stored if doc["id"] not in stored_before], new=True, assessed=assessed)
+    tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=assessed)
 
 
 def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:

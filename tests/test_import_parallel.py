@@ -5,7 +5,7 @@ import pytest
 
 from matchmaker import create_app
 from matchmaker.importexport import import_file
-from matchmaker.search import Query
+from matchmaker.search import Query, Terms
 from matchmaker.storage import get_backend
 from tests.conftest import enterprise_doc, institution_doc, need_doc
 
@@ -42,13 +42,18 @@ def load(folder, path, parallel):
     # the full-text tokens were made in the workers: text search must find what it finds serially
     found = {text: [d["id"] for d in backend.search("needs", Query(text=text, per_page=100)).items]
              for text in ("融资需求 12", "replacement", "企业7", "需求")}
-    return report, needs, found
+    # the enterprises' readiness was assessed, and their first snapshots made, in the workers
+    snapshots = sorted((s["enterprise_id"], s["board"], s["score"], s["ready"], s["latest"], s["enterprise_name"])
+                       for s in backend.scan("readiness"))
+    found["latest snapshots"] = backend.count("readiness", Query(filters=[Terms("latest", [True])]))
+    return report, needs, found, snapshots
 
 
 def test_parallel_import_equals_the_serial_one(tmp_path, jsonl):
-    serial_report, serial_needs, serial_found = load(tmp_path / "serial", jsonl, parallel=False)
-    parallel_report, parallel_needs, parallel_found = load(tmp_path / "parallel", jsonl, parallel=True)
+    serial_report, serial_needs, serial_found, serial_snapshots = load(tmp_path / "serial", jsonl, parallel=False)
+    parallel_report, parallel_needs, parallel_found, parallel_snapshots = load(tmp_path / "parallel", jsonl, parallel=True)
     assert parallel_found == serial_found
+    assert parallel_snapshots == serial_snapshots and len(serial_snapshots) == serial_found["latest snapshots"] > 300
     assert serial_found["replacement"] == ["n00001"] and len(serial_found["融资需求 12"]) > 5
     assert serial_needs["n00001"]["amount"] == 7_000_000
     assert parallel_report.imported == serial_report.imported
@@ -87,3 +92,21 @@ def test_lines_without_ids_are_not_stored_twice_when_the_file_is_imported_again(
     again = import_file(backend, path, parallel=False)  # a re-run, as after a killed import
     assert again.imported["institution"] == 5
     assert {doc["id"] for doc in backend.scan("institutions")} == ids and len(ids) == 5
+
+
+def test_a_parallel_reimport_keeps_the_history_the_file_lacks(tmp_path, jsonl):
+    """The workers store what they validated; the fields the server keeps (a need's
+    brokering facts, when it was published) are taken from the stored copy afterwards,
+    and must reach the record and the index all the same."""
+    backend = get_backend(create_app({"DATA_DIR": str(tmp_path)}))
+    backend.init()
+    import_file(backend, jsonl, parallel=True)
+    before = backend.get("needs", "n00002")
+    facts = {"answered": 1, "first_answer_at": "2012-05-02T10:00:00+00:00"}
+    backend.replace("needs", "n00002", {**{k: v for k, v in before.items() if k != "version"}, "brokering": facts,
+                                        "published_at": "2012-05-01T02:00:00+00:00", "published_month": "2012-05"})
+    assert import_file(backend, jsonl, parallel=True).imported["need"] > 0
+    after = backend.get("needs", "n00002")
+    assert after["brokering"] == facts and after["published_at"] == "2012-05-01T02:00:00+00:00"
+    may = Query(filters=[Terms("published_month", ["2012-05"])])
+    assert [d["id"] for d in backend.search("needs", may).items] == ["n00002"]

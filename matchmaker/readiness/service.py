@@ -106,25 +106,39 @@ class ReadinessTracker:
                 found[(snapshot["enterprise_id"], snapshot["board"])] = snapshot
         return found
 
-    def record(self, enterprises: list[dict], *, new: bool = False, as_of: date | None = None) -> int:
-        """Snapshot each enterprise on each board where its score or ready state moved.
-
-        ``new``: the enterprises were just created, so there is nothing to compare with
-        (spares a lookup during a bulk import).  Returns how many snapshots were added.
-        """
-        if not enterprises:
-            return 0
-        latest = {} if new else self.latest(e["id"] for e in enterprises)
-        now, as_of = _now(), as_of or today()
-        writes, added = [], 0
+    def assess(self, enterprises: list[dict], as_of: date | None = None) -> dict[str, dict[str, tuple[int, bool]]]:
+        """(score, ready) of each enterprise on each board, by enterprise id and board: the
+        costly part of :meth:`record`, and a pure one (an import does it in its workers)."""
+        as_of = as_of or today()
+        scores = {}
         for enterprise in enterprises:
-            shown = _shown(enterprise)
             assessed: dict[str, tuple[int, bool]] = {}
             for board, rules in self.settings.boards.items():
                 twin = self._twin[board]
                 if twin not in assessed:
                     assessed[twin] = summarize(enterprise, rules, as_of)
-                score, ready = assessed[twin]
+            scores[enterprise["id"]] = {board: assessed[self._twin[board]] for board in self.settings.boards}
+        return scores
+
+    def record(self, enterprises: list[dict], *, new: bool = False, as_of: date | None = None,
+               assessed: dict[str, dict[str, tuple[int, bool]]] | None = None) -> int:
+        """Snapshot each enterprise on each board where its score or ready state moved.
+
+        ``new``: the enterprises were just created, so there is nothing to compare with
+        (spares a lookup during a bulk import); ``assessed``: what :meth:`assess` gave for
+        them on ``as_of``, if done ahead.  Returns how many snapshots were added.
+        """
+        if not enterprises:
+            return 0
+        latest = {} if new else self.latest(e["id"] for e in enterprises)
+        now = _now()
+        missing = [e for e in enterprises if assessed is None or e["id"] not in assessed]
+        scores = {**(assessed or {}), **self.assess(missing, as_of)} if missing else assessed
+        writes, added = [], 0
+        for enterprise in enterprises:
+            shown = _shown(enterprise)
+            for board, rules in self.settings.boards.items():
+                score, ready = scores[enterprise["id"]][board]
                 before = latest.get((enterprise["id"], board))
                 if before is not None and before["score"] == score and before["ready"] == ready:
                     current = {**shown, "rules_year": rules.effective_year}
@@ -222,14 +236,19 @@ class ReadinessService(Service):
 
 
 # -- the hooks document services call -------------------------------------------------------
-def track_readiness(backend: SearchBackend, enterprises: list[dict], *, new: bool = False) -> int:
-    """Snapshot enterprises that were created or changed, with the current app's rules."""
+def readiness_tracker(backend: SearchBackend) -> ReadinessTracker:
+    """The tracker of the current app's rules."""
     from ..scoring.settings import get_settings
 
-    return ReadinessTracker(backend, get_settings()).record(enterprises, new=new)
+    return ReadinessTracker(backend, get_settings())
+
+
+def track_readiness(backend: SearchBackend, enterprises: list[dict], *, new: bool = False,
+                    assessed: dict | None = None) -> int:
+    """Snapshot enterprises that were created or changed, with the current app's rules
+    (``assessed``: see :meth:`ReadinessTracker.record`)."""
+    return readiness_tracker(backend).record(enterprises, new=new, assessed=assessed)
 
 
 def forget_readiness(backend: SearchBackend, enterprise_id: str) -> int:
-    from ..scoring.settings import get_settings
-
-    return ReadinessTracker(backend, get_settings()).forget(enterprise_id)
+    return readiness_tracker(backend).forget(enterprise_id)

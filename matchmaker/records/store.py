@@ -283,6 +283,18 @@ class RecordStore:
             raw.close()
         return {doc_id: self._doc(doc_id, version, body) for doc_id, version, body in rows}
 
+    def marks(self, index: str, ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """(version, write time) of each record named that exists: which write it holds,
+        read without its body."""
+        ids = list(dict.fromkeys(ids))
+        found = {}
+        with self.reading() as conn:
+            for start in range(0, len(ids), _BATCH):
+                found.update((doc_id, (version, stamp)) for doc_id, version, stamp in conn.execute(
+                    select(documents.c.id, documents.c.version, documents.c.updated_at).where(
+                        documents.c.index_name == index, documents.c.id.in_(ids[start:start + _BATCH]))))
+        return found
+
     def scan(self, index: str, batch: int = _BATCH, equal: dict[str, list] | None = None,
              between: dict[str, tuple] | None = None) -> Iterator[dict]:
         """Every document of ``index`` in id order, read in batches (each its own read);
@@ -381,10 +393,11 @@ class RecordStore:
             self._enqueue(conn, index, [doc_id], "delete")
 
     def upsert_many(self, index: str, items: list[tuple[str, str]], versions: dict[str, int] | None = None,
-                    enqueue: bool = True) -> None:
+                    enqueue: bool = True) -> dict[str, tuple[int, str]]:
         """Create or overwrite each (id, JSON body) in the current transaction; ``versions``
         keeps given versions (a migration) instead of moving each one on; ``enqueue=False``
-        writes no outbox rows (the caller rebuilds the index from the records)."""
+        writes no outbox rows (the caller rebuilds the index from the records).  Returns
+        each record's mark (see :meth:`marks`)."""
         versions = versions or {}
         with self.transaction() as conn:
             ids = [doc_id for doc_id, _ in items]
@@ -409,6 +422,7 @@ class RecordStore:
                 )
             if ids and enqueue:
                 self._enqueue(conn, index, ids, "upsert")
+        return {row["id"]: (row["version"], stamp) for row in new} | {row["b_id"]: (row["version"], stamp) for row in old}
 
     def clear(self) -> None:
         """Remove every document and every outbox row (the caller empties the indexes)."""
@@ -417,12 +431,12 @@ class RecordStore:
             conn.execute(delete(outbox))
 
     # -- the outbox -----------------------------------------------------------------------
-    def pending(self, limit: int) -> list[tuple[int, str, str]]:
-        """The oldest outbox rows not applied yet: (seq, index, doc_id)."""
+    def pending(self, limit: int, after: int = 0) -> list[tuple[int, str, str]]:
+        """The oldest outbox rows not applied yet, past row ``after``: (seq, index, doc_id)."""
         with self.reading() as conn:
             return [tuple(r) for r in conn.execute(
                 select(outbox.c.seq, outbox.c.index_name, outbox.c.doc_id)
-                .where(outbox.c.applied_at.is_(None)).order_by(outbox.c.seq).limit(limit)
+                .where(outbox.c.applied_at.is_(None), outbox.c.seq > after).order_by(outbox.c.seq).limit(limit)
             )]
 
     def last_seq(self) -> int:

@@ -40,6 +40,8 @@ LEGACY_FILE = "matchmaker.sqlite3"  # the data file of the sqlite backend
 _BUILD_BATCH = 1000
 #: Retry-After of a search stopped at its time budget.
 BUDGET_RETRY_AFTER = 5
+#: Index documents made ahead that a bulk load (an import) keeps for one drain and commit.
+HELD_DOCS = 20_000
 
 
 def tantivy_factory(path: Path, spec: IndexSpec):
@@ -102,13 +104,25 @@ class EmbeddedBackend(SearchBackend):
             self.store.after_commit(self.indexer.drain)
 
     def hold_indexing(self) -> None:
-        self._held.on, self._held.pending = True, False
+        self._held.on, self._held.pending, self._held.known = True, False, None
 
     def release_indexing(self) -> None:
-        pending = getattr(self._held, "pending", False)
+        pending, known = getattr(self._held, "pending", False), getattr(self._held, "known", None)
         self._held.on = self._held.pending = False
-        if pending:
-            self.indexer.drain()
+        self._held.known = None
+        if pending and known is not None:
+            self.indexer.drain(known=known)
+        elif pending:
+            self.indexer.drain()  # a cluster's indexer takes no documents made ahead
+
+    def _hold_known(self, index: str, known: dict[str, tuple[tuple, dict, object]]) -> None:
+        """Keep a held bulk write's index documents, made ahead, for the drain that indexes
+        them: the release, or one every :data:`HELD_DOCS` documents (a tantivy commit costs
+        too much to make one per batch, and a whole import's documents too much memory)."""
+        held = self._held.known = (self._held.known or Known()).add(index, known)
+        if held.size >= HELD_DOCS:
+            self._held.known = None
+            self.indexer.drain(known=held)
 
     def indexing_held(self) -> bool:
         return getattr(self._held, "on", False)
@@ -168,8 +182,9 @@ class EmbeddedBackend(SearchBackend):
 
     def bulk_upsert(self, index: str, docs: list[dict], prepared: list | None = None) -> BulkResult:
         """One transaction for the good documents; each bad one is reported by position.
-        With ``prepared`` (what :meth:`prepare_bulk` gave for these documents) the bodies are
-        stored as made and the index documents applied as made, without reading them back."""
+        With ``prepared`` (what :meth:`prepare_bulk` gave for these documents; None in place
+        of one that changed since) the bodies are stored as made and the index documents
+        applied as made, without reading them back."""
         self.spec(index)
         if prepared is not None and len(prepared) != len(docs):
             prepared = None
@@ -181,7 +196,7 @@ class EmbeddedBackend(SearchBackend):
             if not isinstance(doc_id, str) or not doc_id:
                 result.errors.append(BulkError(position, doc_id, "document has no id"))
                 continue
-            if prepared is not None:
+            if prepared is not None and prepared[position] is not None:
                 items[doc_id] = prepared[position][0]
                 known[doc_id] = ({"id": doc_id, **strip_meta(doc)}, prepared[position][1])
             else:
@@ -193,12 +208,15 @@ class EmbeddedBackend(SearchBackend):
             result.indexed += 1
         if items:
             with self.store.transaction():
-                self.store.upsert_many(index, list(items.items()))
+                marks = self.store.upsert_many(index, list(items.items()))
+                known = {doc_id: (marks[doc_id], doc, made) for doc_id, (doc, made) in known.items()}
                 if known and not getattr(self._held, "on", False):
-                    batch = Known(index, self.store.last_seq(), known)
+                    batch = Known().add(index, known)
                     self.store.after_commit(lambda: self.indexer.drain(known=batch))
                 else:
                     self._written()
+                    if known:
+                        self.store.after_commit(lambda: self._hold_known(index, known))
         return result
 
     # -- search ---------------------------------------------------------------------------

@@ -34,7 +34,6 @@ import threading
 import time
 import weakref
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -45,6 +44,9 @@ from .mappings import IndexSpec
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+#: Outbox rows a drain stages before it commits the indexes (one commit for a whole bulk
+#: load's rows costs less than one every batch, and bounds what waits in memory).
+COMMIT_EVERY = 50_000
 #: How long a write waits for the index lock (another process draining or swapping) before
 #: it returns anyway; its row stays in the outbox for whoever drains next.
 LOCK_WAIT = 10.0
@@ -201,41 +203,55 @@ class IndexFolders:
             self._live = None
 
 
-@dataclass
 class Known:
-    """Index documents of one index already made from records written by outbox rows up to
-    ``last_seq`` (an import's batch, prepared in its worker processes): applied as they are
-    unless a later row names the same record, which is then read again."""
+    """Index documents already made from records (an import's batches, prepared in its
+    worker processes), each with the mark (version, write time) of the record it was made
+    for: applied as made while the record still bears that mark, else the record is read
+    again.  Batches are added as they are stored, so that one drain indexes and commits
+    many."""
 
-    index: str
-    last_seq: int
-    docs: dict[str, tuple[dict, object]]  # id -> (document, what Index.prepare gave for it)
+    def __init__(self):
+        self.docs: dict[str, dict[str, tuple[tuple, dict, object]]] = {}  # index -> id -> (mark, document, prepared)
+        self.size = 0
+
+    def add(self, index: str, docs: dict[str, tuple[tuple, dict, object]]) -> "Known":
+        mine = self.docs.setdefault(index, {})
+        self.size += len(docs.keys() - mine.keys())
+        mine.update(docs)
+        return self
 
 
 def apply_rows(store: RecordStore, indexes: dict[str, Index], rows: list[tuple[int, str, str]],
                known: Known | None = None) -> None:
     """Bring ``indexes`` in line with the records named by outbox ``rows`` and commit
     each index touched (side by side: a commit mostly waits for the disk)."""
+    commit_all(stage_rows(store, indexes, rows, known))
+
+
+def stage_rows(store: RecordStore, indexes: dict[str, Index], rows: list[tuple[int, str, str]],
+               known: Known | None = None) -> list[Index]:
+    """Stage in ``indexes`` what the records named by outbox ``rows`` are now (not
+    committed); returns the indexes touched."""
     by_index: dict[str, list[str]] = {}
-    later: set[str] = set()  # records of ``known`` written again after it
-    for seq, index, doc_id in rows:
+    for _, index, doc_id in rows:
         by_index.setdefault(index, []).append(doc_id)
-        if known is not None and index == known.index and seq > known.last_seq:
-            later.add(doc_id)
     touched = []
     for index, ids in by_index.items():
         target = indexes.get(index)
         if target is None:
             continue  # an index this version no longer has
         ids = list(dict.fromkeys(ids))
-        if known is not None and index == known.index:
-            ready = [known.docs[i] for i in ids if i in known.docs and i not in later]
+        made = known.docs.get(index) if known is not None else None
+        if made:
+            marks = store.marks(index, [i for i in ids if i in made])
+            current = {i for i, mark in marks.items() if made[i][0] == mark}
+            ready = [made[i][1:] for i in ids if i in current]
             if ready:
                 try:
                     target.upsert([doc for doc, _ in ready], [made for _, made in ready])
                 except (ValueError, TypeError):
                     upsert_each(target, index, [doc for doc, _ in ready])
-            ids = [i for i in ids if i not in known.docs or i in later]
+            ids = [i for i in ids if i not in current]
             if not ids:
                 touched.append(target)
                 continue
@@ -246,7 +262,7 @@ def apply_rows(store: RecordStore, indexes: dict[str, Index], rows: list[tuple[i
         if gone:
             target.delete(gone)
         touched.append(target)
-    commit_all(touched)
+    return touched
 
 
 def commit_all(targets: list[Index]) -> None:
@@ -462,14 +478,22 @@ class Indexer:
             return True
 
     def _apply_pending(self, known: Known | None) -> None:
-        """Apply the outbox's rows in batches, under the lock, until none is left."""
+        """Apply the outbox's rows in batches, under the lock, until none is left: staged
+        in batches of ``BATCH``, committed (and marked applied) every ``COMMIT_EVERY``."""
         indexes = self.folders.live()
+        staged: list[int] = []
+        touched: dict[int, Index] = {}
         while True:
-            rows = self.store.pending(BATCH)
+            rows = self.store.pending(BATCH, after=staged[-1] if staged else 0)
+            if rows:
+                touched.update((id(t), t) for t in stage_rows(self.store, indexes, rows, known))
+                staged.extend(seq for seq, _, _ in rows)
+            if staged and (not rows or len(staged) >= COMMIT_EVERY):
+                commit_all(list(touched.values()))
+                self.store.applied(staged)
+                staged, touched = [], {}
             if not rows:
                 break
-            apply_rows(self.store, indexes, rows, known)
-            self.store.applied([seq for seq, _, _ in rows])
 
     def _retry_later(self) -> None:
         if self._retry is not None and self._retry.is_alive():
