@@ -11,7 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker import create_app
+# The tests' data folders (tmp_path) live in memory where the machine has /dev/shm: a
+# tantivy commit syncs every new file, 30-100 ms a write on a busy shared disk, which would
+# dominate the suite, and nothing a test checks depends on the disk (a SIGKILL leaves
+# tmpfs as it leaves a disk).  PYTEST_DEBUG_TEMPROOT=/some/dir chooses another place.
+if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+# Argon2id at its least cost for the tests' users (and the CLIs and servers they start):
+# a sign-in at the default cost is ~150 ms of CPU.  Set before matchmaker is imported.
+os.environ.setdefault("MATCHMAKER_PASSWORD_HASH_COST", "test")
+
+from matchmaker import create_app  # noqa: E402  (imported after the settings above)
 from matchmaker.core.users import User
 from matchmaker.accounts.passwords import hash_password
 from matchmaker.accounts.service import issue_token
@@ -19,13 +29,6 @@ from matchmaker.storage import get_backend
 from tests.engines import drop_indices, engine_url, test_backend, unique_prefix
 
 PASSWORD = "correct horse battery"
-
-# The tests' data folders (tmp_path) live in memory where the machine has /dev/shm: a
-# tantivy commit syncs every new file, 30-100 ms a write on a busy shared disk, which would
-# dominate the suite, and nothing a test checks depends on the disk (a SIGKILL leaves
-# tmpfs as it leaves a disk).  PYTEST_DEBUG_TEMPROOT=/some/dir chooses another place.
-if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
-    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
 
 
 @pytest.fixture(autouse=True)
