@@ -29,9 +29,44 @@ class ApiErrorSchema(ErrorSchema):
 
 
 class MatchmakerApi(Api):
-    """flask-smorest's Api, documenting the error body as the handlers below write it."""
+    """flask-smorest's Api, documenting the error body as the handlers below write it.
+
+    A blueprint's routes are registered at once, its OpenAPI description when the
+    document is first read (``spec``): describing ~170 operations is half the cost of
+    making an app, which every CLI command and test pays and few of them read.
+    """
 
     ERROR_SCHEMA = ApiErrorSchema
+
+    def __init__(self, *args, **kwargs):
+        self._undocumented: list[tuple] = []
+        super().__init__(*args, **kwargs)
+
+    def _init_spec(self, **kwargs):
+        super()._init_spec(**kwargs)
+        # every operation takes the bearer token of POST /auth/token
+        self._spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+        self._spec.options["security"] = [{"bearer": []}]
+
+    @property
+    def spec(self):
+        """The OpenAPI document, with every registered blueprint described in it."""
+        while self._undocumented:
+            blp, name, parameters = self._undocumented.pop(0)
+            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+            self._spec.tag({"name": name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """flask-smorest's registration, its description left for the first read of ``spec``."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"

@@ -4,19 +4,12 @@ from __future__ import annotations
 import copy
 import itertools
 import os
+import shutil
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
-
-from matchmaker import create_app
-from matchmaker.core.users import User
-from matchmaker.accounts.passwords import hash_password
-from matchmaker.accounts.service import issue_token
-from matchmaker.storage import get_backend
-from tests.engines import drop_indices, engine_url, test_backend, unique_prefix
-
-PASSWORD = "correct horse battery"
 
 # The tests' data folders (tmp_path) live in memory where the machine has /dev/shm: a
 # tantivy commit syncs every new file, 30-100 ms a write on a busy shared disk, which would
@@ -24,6 +17,18 @@ PASSWORD = "correct horse battery"
 # tmpfs as it leaves a disk).  PYTEST_DEBUG_TEMPROOT=/some/dir chooses another place.
 if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
     os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+# Argon2id at its least cost for the tests' users (and the CLIs and servers they start):
+# a sign-in at the default cost is ~150 ms of CPU.  Set before matchmaker is imported.
+os.environ.setdefault("MATCHMAKER_PASSWORD_HASH_COST", "test")
+
+from matchmaker import create_app  # noqa: E402  (imported after the settings above)
+from matchmaker.core.users import User
+from matchmaker.accounts.passwords import hash_password
+from matchmaker.accounts.service import issue_token
+from matchmaker.storage import get_backend
+from tests.engines import drop_indices, engine_url, test_backend, unique_prefix
+
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)
@@ -59,11 +64,51 @@ def cluster_config():
     drop_indices(engine_url(engine), prefix)
 
 
+TEST_SETTINGS = {"TESTING": True, "SECRET_KEY": "test-secret"}
+#: A data folder as ``init`` leaves it on the embedded backend (the records database
+#: migrated to head, an empty tantivy index per index), made once per process by
+#: ``_data_folder_template``: a test's empty folder starts as its copy, not by migrating
+#: and building ~50 indexes again.  The migrations and the build have tests of their own.
+_template: dict[str, Path] = {}
+#: Settings that choose where the records and indexes are: a folder of the template's
+#: making does not fit an app that names any of them.
+_STORAGE_SETTINGS = ("SEARCH_BACKEND", "DATABASE_URL", "MAPPINGS_DIR")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_folder_template(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data-template")
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": str(folder)})
+    get_backend(app).init()
+    get_backend(app).close()
+    _template["folder"] = folder
+    yield
+    _template.clear()
+
+
+def _from_template(data_dir: Path, config: dict) -> None:
+    """Copy the template into ``data_dir`` when the folder is empty and the app stores
+    its records and indexes in it the default way."""
+    template = _template.get("folder")
+    if template is None or any(data_dir.iterdir()):
+        return
+    if any(config.get(name) or os.environ.get(f"MATCHMAKER_{name}") for name in _STORAGE_SETTINGS):
+        return
+    shutil.copytree(template, data_dir, dirs_exist_ok=True)
+
+
+def make_app(tmp_path, **config):
+    """An app on ``tmp_path`` with the test settings, its backend initialised."""
+    _from_template(Path(tmp_path), config)
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": str(tmp_path), **config})
+    get_backend(app).init()
+    return app
+
+
 @contextmanager
 def running_app(tmp_path, **config):
     """An app on a fresh data folder (``config`` over the test settings, e.g. ``TODAY``)."""
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", **config})
-    get_backend(app).init()
+    app = make_app(tmp_path, **config)
     try:
         yield app
     finally:

@@ -1,7 +1,8 @@
 """Signing in, API tokens and passwords (/api/v1/auth, accounts.service, accounts.passwords).
 
-Argon2id is slow on purpose (~0.1 s a hash): users are stored with conftest's
-once-per-run hash, and /auth/token is called only where the test is about it.
+Argon2id is slow on purpose (~0.15 s of CPU a hash at its default cost): the tests run
+at the test cost (conftest sets ``MATCHMAKER_PASSWORD_HASH_COST=test``), users are stored
+with conftest's once-per-run hash, and the default's strength has its own test.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from matchmaker.core.users import User
-from matchmaker.accounts.passwords import needs_rehash, verify_password
+from matchmaker.accounts.passwords import hasher_for, needs_rehash, verify_password
 from matchmaker.accounts.service import create_user, issue_token
 from tests.conftest import PASSWORD
 
@@ -196,6 +197,12 @@ def test_only_an_argon2id_hash_is_stored(client, backend, actors):
     assert "password" not in stored
     assert verify_password(stored["password_hash"], NEW_PASSWORD)
     assert not needs_rehash(stored["password_hash"])
+
+
+def test_passwords_are_hashed_at_argon2_cffis_default_cost_unless_the_test_cost_is_asked_for():
+    assert hasher_for(None).hash(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert hasher_for("strong").hash(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert hasher_for("test").hash(PASSWORD).startswith("$argon2id$v=19$m=1024,t=1,p=1$")
 
 
 def test_weak_hash_is_upgraded_at_sign_in(client, backend, actors):

@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from matchmaker import create_app
 from matchmaker.storage import get_backend
-from tests.conftest import PASSWORD, Actors, enterprise_doc, institution_doc, need_doc
+from tests.conftest import PASSWORD, Actors, enterprise_doc, institution_doc, make_app, need_doc
 
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -78,8 +77,7 @@ def build_world(app, password_hash) -> dict:
 @pytest.fixture
 def world_app(tmp_path, password_hash):
     """A fresh app and world for tests that change things."""
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret"})
-    get_backend(app).init()
+    app = make_app(tmp_path)
     app.world = build_world(app, password_hash)
     yield app
     get_backend(app).close()
@@ -88,8 +86,7 @@ def world_app(tmp_path, password_hash):
 @pytest.fixture(scope="module")
 def shared_app(tmp_path_factory, password_hash):
     """One app and world per module, for tests that only read and get refused."""
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("web")), "SECRET_KEY": "test-secret"})
-    get_backend(app).init()
+    app = make_app(tmp_path_factory.mktemp("web"))
     app.world = build_world(app, password_hash)
     yield app
     get_backend(app).close()
