@@ -8,6 +8,7 @@ what happened as a word, ``"error"`` (``need_not_open``, ``no_such_document``: i
 """
 from __future__ import annotations
 
+import threading
 from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request
@@ -40,6 +41,7 @@ class MatchmakerApi(Api):
 
     def __init__(self, *args, **kwargs):
         self._undocumented: list[tuple] = []
+        self._describing = threading.Lock()  # two first reads of the document, in two threads
         super().__init__(*args, **kwargs)
 
     def _init_spec(self, **kwargs):
@@ -51,10 +53,13 @@ class MatchmakerApi(Api):
     @property
     def spec(self):
         """The OpenAPI document, with every registered blueprint described in it."""
-        while self._undocumented:
-            blp, name, parameters = self._undocumented.pop(0)
-            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
-            self._spec.tag({"name": name, "description": blp.description})
+        if self._undocumented:
+            with self._describing:
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented[0]
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+                    self._undocumented.pop(0)
         return self._spec
 
     @spec.setter
@@ -62,11 +67,12 @@ class MatchmakerApi(Api):
         self._spec = value
 
     def register_blueprint(self, blp, *, parameters=None, **options):
-        """flask-smorest's registration, its description left for the first read of ``spec``."""
+        """flask-smorest's own registration (0.47), its description left for the first read of ``spec``."""
         name = options.get("name", blp.name)
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
         self._undocumented.append((blp, name, parameters))
+
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
