@@ -212,8 +212,9 @@ class SearchBackend(ABC):
                 log.warning("health probe failed: %s", exc)
                 return "unavailable", None
 
-        records, unseen = probe(self.unseen)
+        # the search first: it makes this thread's held writes (the request's own) searchable
         search, _ = probe(lambda: self.count(next(iter(self.indexes))))
+        records, unseen = probe(self.unseen)
         return {"records": records, "search": search, "unseen": unseen}
 
     @contextmanager
