@@ -243,11 +243,9 @@ def readiness_tracker(backend: SearchBackend) -> ReadinessTracker:
     return ReadinessTracker(backend, get_settings())
 
 
-def track_readiness(backend: SearchBackend, enterprises: list[dict], *, new: bool = False,
-                    assessed: dict | None = None) -> int:
-    """Snapshot enterprises that were created or changed, with the current app's rules
-    (``assessed``: see :meth:`ReadinessTracker.record`)."""
-    return readiness_tracker(backend).record(enterprises, new=new, assessed=assessed)
+def track_readiness(backend: SearchBackend, enterprises: list[dict], *, new: bool = False) -> int:
+    """Snapshot enterprises that were created or changed, with the current app's rules."""
+    return readiness_tracker(backend).record(enterprises, new=new)
 
 
 def forget_readiness(backend: SearchBackend, enterprise_id: str) -> int:
