@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import os
 import shutil
+import sys
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +19,11 @@ import pytest
 # tmpfs as it leaves a disk).  PYTEST_DEBUG_TEMPROOT=/some/dir chooses another place.
 if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
     os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+# The compiled modules (matchmaker's, the test files with the asserts pytest rewrites) are
+# cached as in any Python run, also where PYTHONDONTWRITEBYTECODE is set: otherwise each
+# process of a run (workers, the servers and CLIs tests start) compiles them all again,
+# ~3 s each.  The caches go to the __pycache__ folders git ignores.
+sys.dont_write_bytecode = False
 # Argon2id at its least cost for the tests' users (and the CLIs and servers they start):
 # a sign-in at the default cost is ~150 ms of CPU.  Set before matchmaker is imported.
 os.environ.setdefault("MATCHMAKER_PASSWORD_HASH_COST", "test")
@@ -44,10 +51,15 @@ def _no_backend_outlives_its_test():
         indexer.store.close()
 
 
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture(scope="session")
 def password_hash():
     """Argon2id is slow on purpose: hash the test password once per run."""
-    return hash_password(PASSWORD)
+    return _password_hash()
 
 
 @pytest.fixture(scope="session")
@@ -82,17 +94,23 @@ def _data_folder_template(tmp_path_factory):
     get_backend(app).init()
     get_backend(app).close()
     _template["folder"] = folder
+    _template["factory"] = tmp_path_factory
     yield
     _template.clear()
+    _built.clear()
+
+
+def _default_storage(config: dict) -> bool:
+    """Whether an app of ``config`` keeps its records and indexes in its data folder the
+    default way (a folder copied from another then holds all of its data)."""
+    return not any(config.get(name) or os.environ.get(f"MATCHMAKER_{name}") for name in _STORAGE_SETTINGS)
 
 
 def _from_template(data_dir: Path, config: dict) -> None:
     """Copy the template into ``data_dir`` when the folder is empty and the app stores
     its records and indexes in it the default way."""
     template = _template.get("folder")
-    if template is None or any(data_dir.iterdir()):
-        return
-    if any(config.get(name) or os.environ.get(f"MATCHMAKER_{name}") for name in _STORAGE_SETTINGS):
+    if template is None or any(data_dir.iterdir()) or not _default_storage(config):
         return
     shutil.copytree(template, data_dir, dirs_exist_ok=True)
 
@@ -105,6 +123,36 @@ def make_app(tmp_path, **config):
     return app
 
 
+#: The data sets tests build through the API (``world``, the matches' zone...), each made once
+#: per process in a folder of its own: (name, config) -> (that folder, what the build returned).
+_built: dict[tuple, tuple[Path, object]] = {}
+
+
+def app_with_data(tmp_path, name: str, build, **config):
+    """An app on ``tmp_path`` holding the data ``build(app)`` makes, and what it returned.
+
+    On the default storage ``build`` runs once per process, on an app of the same settings,
+    and each test's folder starts as a copy of the folder it filled (records, outbox applied,
+    tantivy indexes), with a deep copy of its value: posting the same few dozen records
+    through the API in every test was most of the quick loop's time.  Users, tokens and
+    ids are the build's, in every copy.  On a cluster (indexes outside the folder) ``build``
+    runs in this app."""
+    if not _default_storage(config) or "factory" not in _template:
+        app = make_app(tmp_path, **config)
+        return app, build(app)
+    key = (name, build, repr(sorted(config.items())))
+    if key not in _built:
+        folder = _template["factory"].mktemp(f"data-{name}")
+        with running_app(folder, **config) as builder:
+            value = build(builder)
+        _built[key] = (folder, value)
+    folder, value = _built[key]
+    if any(Path(tmp_path).iterdir()):
+        raise RuntimeError(f"{tmp_path} is not empty: the data of {name!r} is copied into an empty folder")
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    return make_app(tmp_path, **config), copy.deepcopy(value)
+
+
 @contextmanager
 def running_app(tmp_path, **config):
     """An app on a fresh data folder (``config`` over the test settings, e.g. ``TODAY``)."""
@@ -115,12 +163,53 @@ def running_app(tmp_path, **config):
         get_backend(app).close()
 
 
+def data_fixture(build, name: str | None = None, **config):
+    """A fixture (named ``name``, default the build's name) of the data ``build(app)`` makes
+    through the API, in the test's ``app`` (made with ``config`` over the test settings).
+
+    The ``app`` fixture sees that the test asks for it and starts from its copy
+    (``app_with_data``); the fixture gives the build's value.  An app made without it (a
+    module's own ``app``, a fixture asked for with ``request.getfixturevalue``) gets the data
+    built in it there and then."""
+
+    def fixture(app):
+        if "test data" not in app.extensions:
+            app.extensions["test data"] = (build, build(app))
+        held, value = app.extensions["test data"]
+        assert held is build, f"the app holds the data of {held.__name__}, not of {build.__name__}"
+        return value
+
+    fixture.data_build, fixture.data_config = build, config
+    return pytest.fixture(name=name or build.__name__)(fixture)
+
+
+def _data_asked_for(request):
+    """The data fixture the test asks for (directly or through another), or None."""
+    asked = [definitions[-1].func for definitions in request.node._fixtureinfo.name2fixturedefs.values()]
+    asked = [func for func in asked if hasattr(func, "data_build")]
+    if len(asked) > 1:
+        raise pytest.UsageError(f"{request.node.nodeid} asks for the data of {[f.data_build.__name__ for f in asked]}: one "
+                                "only (a data set that needs another builds it: the matches' market builds their zone)")
+    return asked[0] if asked else None
+
+
 @pytest.fixture
-def app(tmp_path, cluster_config):
-    with running_app(tmp_path, **cluster_config) as app:
+def app(tmp_path, cluster_config, request):
+    data = _data_asked_for(request)
+    build, config = (data.data_build, data.data_config) if data else (None, {})
+    if build is not None and not cluster_config:
+        app, value = app_with_data(tmp_path, build.__name__, build, **config)
+    else:
+        app = make_app(tmp_path, **cluster_config, **config)
         if cluster_config:
             get_backend(app).reset()  # one prefix for the run: each test starts empty
+        value = build(app) if build is not None else None
+    if build is not None:
+        app.extensions["test data"] = (build, value)
+    try:
         yield app
+    finally:
+        get_backend(app).close()
 
 
 @pytest.fixture
@@ -243,9 +332,16 @@ def actors(app, client, password_hash):
     return Actors(app, client, password_hash)
 
 
-@pytest.fixture
-def world(client, actors):
+def data_builders(app) -> tuple:
+    """A test client and the actors of ``app``, for a data fixture's build."""
+    client = app.test_client()
+    return client, Actors(app, client, _password_hash())
+
+
+@data_fixture
+def world(app):
     """Two institutions, two enterprises with one open and one draft need each, and users."""
+    client, actors = data_builders(app)
     staff = actors.as_staff()
 
     def post(path, body):

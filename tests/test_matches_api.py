@@ -15,7 +15,7 @@ import pytest
 
 from matchmaker.matches import service as match_service
 
-from tests.conftest import enterprise_doc, high_tech_certificate, need_doc
+from tests.conftest import data_builders, data_fixture, enterprise_doc, high_tech_certificate, need_doc
 
 POOL = json.loads((Path(__file__).parents[1] / "matchmaker" / "scoring" / "cases" / "pools" / "zone-2012.json").read_text(encoding="utf-8"))
 M = 1_000_000
@@ -26,9 +26,9 @@ def year(y, revenue, profit, **extra):
             "net_assets": 3 * revenue // 4, "intangible_assets": revenue // 50, "share_capital": 10 * M, **extra}
 
 
-@pytest.fixture
-def zone(client, actors):
+def pool_zone(app) -> dict:
     """The pool's twenty institutions, posted by staff; pool id -> stored document."""
+    client, actors = data_builders(app)
     staff = actors.as_staff()
     stored = {}
     for inst in POOL["institutions"]:
@@ -37,6 +37,9 @@ def zone(client, actors):
         assert response.status_code == 201, response.get_json()
         stored[inst["id"]] = response.get_json()
     return {"staff": staff, "institutions": stored, "pool_id": {doc["id"]: key for key, doc in stored.items()}}
+
+
+zone = data_fixture(pool_zone, name="zone")
 
 
 def post_enterprise(client, staff, **fields) -> dict:
@@ -208,9 +211,11 @@ def test_bad_match_parameters_are_refused(client, world):
 
 
 # -- deal flow ---------------------------------------------------------------------------------
-@pytest.fixture
-def market(client, zone):
+@data_fixture
+def market(app):
     """About forty open needs of every kind, a few drafts and closed ones, on the zone's pool."""
+    client = app.test_client()
+    zone = pool_zone(app)
     staff = zone["staff"]
     industries = ["new_energy", "software_it", "biomedicine", "advanced_manufacturing", "modern_services", "other"]
     stages = ["seed", "startup", "growth", "expansion", "pre_ipo"]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.brokering_helpers import API, hold, ok, propose
-from tests.conftest import enterprise_doc, institution_doc, need_doc
+from tests.conftest import data_builders, data_fixture, enterprise_doc, institution_doc, need_doc
+
+MID_2012 = "2012-06-30"
 
 
 def funded_meeting(client, staff, need, institution, as_ent, as_inst, amount, instrument, day, hour=10):
@@ -21,15 +23,22 @@ def funded_meeting(client, staff, need, institution, as_ent, as_inst, amount, in
 @pytest.fixture(autouse=True)
 def mid_2012(app):
     """The zone in mid-2012, as the demo has it: stages and entries are dated then."""
-    app.config["TODAY"] = "2012-06-30"
+    app.config["TODAY"] = MID_2012
 
 
-@pytest.fixture
-def fund(client, actors):
-    staff = actors.as_staff()
+def poster(client, staff):
+    """POST a body as staff (or ``headers``), expecting 201; the stored document."""
 
     def post(path, body, headers=staff):
         return ok(client.post(f"{API}{path}", json=body, headers=headers), 201)
+
+    return post
+
+
+def fund_zone(app) -> dict:
+    client, actors = data_builders(app)
+    staff = actors.as_staff()
+    post = poster(client, staff)
 
     bank = post("/institutions", institution_doc(name="滨海科技支行", name_en="Binhai Tech Branch", type="bank",
                                                  instruments=["debt"], industries=[], ticket_min=1_000_000, ticket_max=50_000_000))
@@ -58,4 +67,12 @@ def fund(client, actors):
                                                                                      "tutoring": 1_000_000}}})
     return {"staff": staff, "admin": actors.as_admin(), "bank": bank, "guarantor": guarantor, "ent_a": ent_a, "ent_b": ent_b,
             "as_ent_a": as_ent_a, "as_ent_b": as_ent_b, "as_bank": as_bank, "loan": loan, "guarantee": guarantee,
-            "loan_need": loan_need, "interest": interest, "fee": fee, "award": award, "post": post}
+            "loan_need": loan_need, "interest": interest, "fee": fee, "award": award}
+
+
+_fund_data = data_fixture(fund_zone, name="fund_data", TODAY=MID_2012)
+
+
+@pytest.fixture
+def fund(fund_data, client):
+    return {**fund_data, "post": poster(client, fund_data["staff"])}

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from matchmaker.storage import get_backend
-from tests.conftest import PASSWORD, Actors, enterprise_doc, institution_doc, make_app, need_doc
+from tests.conftest import PASSWORD, app_with_data, data_builders, enterprise_doc, institution_doc, need_doc
 
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -40,10 +40,8 @@ class Pages:
         return self.post("/sign-out")
 
 
-def build_world(app, password_hash) -> dict:
-    backend = get_backend(app)
-    client = app.test_client()
-    actors = Actors(app, client, password_hash)
+def build_world(app) -> dict:
+    client, actors = data_builders(app)
     staff = actors.as_staff()
 
     def post(path, body):
@@ -70,24 +68,29 @@ def build_world(app, password_hash) -> dict:
         "staff": actors.user("staff_user", "staff"),
         "admin": actors.user("admin_user", "admin"),
     }
-    return {"backend": backend, "inst_a": inst_a, "inst_b": inst_b, "ent_a": ent_a, "ent_b": ent_b,
-            "needs": needs, "users": users}
+    return {"inst_a": inst_a, "inst_b": inst_b, "ent_a": ent_a, "ent_b": ent_b, "needs": needs, "users": users}
+
+
+def world_on(folder):
+    """An app on ``folder`` holding the pages' world (built once per process, see
+    ``app_with_data``), the world at ``app.world`` with the app's backend."""
+    app, world = app_with_data(folder, "pages world", build_world)
+    app.world = {**world, "backend": get_backend(app)}
+    return app
 
 
 @pytest.fixture
-def world_app(tmp_path, password_hash):
+def world_app(tmp_path):
     """A fresh app and world for tests that change things."""
-    app = make_app(tmp_path)
-    app.world = build_world(app, password_hash)
+    app = world_on(tmp_path)
     yield app
     get_backend(app).close()
 
 
 @pytest.fixture(scope="module")
-def shared_app(tmp_path_factory, password_hash):
+def shared_app(tmp_path_factory):
     """One app and world per module, for tests that only read and get refused."""
-    app = make_app(tmp_path_factory.mktemp("web"))
-    app.world = build_world(app, password_hash)
+    app = world_on(tmp_path_factory.mktemp("web"))
     yield app
     get_backend(app).close()
 

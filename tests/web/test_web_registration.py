@@ -22,10 +22,10 @@ def mailbox():
 
 
 @pytest.fixture
-def site(tmp_path, mailbox, password_hash):
+def site(tmp_path, mailbox):
     with running_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=mailbox.port, SMTP_SECURITY="none",
                      SMTP_FROM="mm@zone.example.cn") as app:
-        yield app, build_world(app, password_hash)
+        yield app, build_world(app)
 
 
 def token_of(client, path):

@@ -12,12 +12,12 @@ from tests.web.conftest import build_world, signed_in
 
 
 @pytest.fixture
-def zone_app(tmp_path, password_hash):
+def zone_app(tmp_path):
     """The small world on 30 June 2012, with firms new in 2012 and one from 2011."""
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test-secret", "TODAY": "2012-06-30"})
     backend = get_backend(app)
     backend.init()
-    app.world = build_world(app, password_hash)
+    app.world = {**build_world(app), "backend": backend}
     for key, registered in (("ent_a", "2012-03-05"), ("ent_b", "2011-04-01")):
         ent = backend.get("enterprises", app.world[key]["id"])
         backend.replace("enterprises", ent["id"], {**{k: v for k, v in ent.items() if k != "version"},
