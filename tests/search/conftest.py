@@ -18,6 +18,17 @@ from matchmaker.search import create_backend
 from tests.engines import drop_indices, engine_url, postgres_url, unique_prefix
 
 PG_URL = postgres_url()  # this process's own database (one per xdist worker)
+CLUSTERS = ("elasticsearch", "opensearch")
+
+
+def pytest_collection_modifyitems(items):
+    """A contract test marked ``rebuilds_indexes`` (reindex, restore) is ``slow`` on a cluster,
+    which creates and swaps ~50 indexes for it (10-40 s); on the embedded backends it stays
+    in the quick loop."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if item.get_closest_marker("rebuilds_indexes") and callspec and callspec.params.get("backend") in CLUSTERS:
+            item.add_marker(pytest.mark.slow)
 
 
 def _cluster_backend(engine: str, data_dir):
@@ -61,7 +72,7 @@ def os_backend(tmp_path_factory):
 
 @pytest.fixture(params=["embedded", "embedded-postgresql", "elasticsearch", "opensearch"])
 def backend(request, tmp_path):
-    if request.param in ("elasticsearch", "opensearch"):
+    if request.param in CLUSTERS:
         cluster = request.getfixturevalue("es_backend" if request.param == "elasticsearch" else "os_backend")
         cluster.reset()
         yield cluster

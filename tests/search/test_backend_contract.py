@@ -435,6 +435,7 @@ def test_scan_returns_every_match_in_id_order_past_one_batch(backend):
     assert next(backend.scan("needs"))["version"]
 
 
+@pytest.mark.rebuilds_indexes
 def test_reindex_keeps_everything_searchable(backend):
     load(backend, "needs", *[need(f"n{i}", title=f"电池 project {i}") for i in range(7)])
     load(backend, "institutions", institution("bank"))
@@ -473,6 +474,7 @@ def test_a_total_that_need_not_be_exact_is_still_right_below_the_bound(backend):
     assert result.total == 5 and len(result.items) == 2
 
 
+@pytest.mark.rebuilds_indexes
 def test_versions_survive_a_reindex(backend):
     created = backend.create("needs", need("n1"))
     backend.reindex()
@@ -483,6 +485,7 @@ def test_versions_survive_a_reindex(backend):
     assert backend.get("needs", "n1")["version"] == replaced["version"]
 
 
+@pytest.mark.rebuilds_indexes
 def test_a_backup_written_during_writes_restores_what_it_saw(backend, tmp_path):
     load(backend, "needs", *(need(f"n{i:04d}") for i in range(1200)))  # more than one page of a scan
     load(backend, "institutions", institution("i1"))

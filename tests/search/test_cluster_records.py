@@ -26,7 +26,7 @@ from matchmaker.search.mappings import MAPPINGS_DIR, load_indexes
 from matchmaker.search.opensearch import OpenSearchBackend
 from tests.engines import drop_indices, engine_url, unique_prefix
 from tests.search.test_backend_contract import institution, need
-from tests.search.test_embedded import test_reindex_while_writes_go_on_loses_none_of_them  # noqa: F401 (run here too)
+from tests.search.test_embedded import test_reindex_while_writes_go_on_loses_none_of_them as reindex_under_writes
 
 
 @pytest.fixture
@@ -44,10 +44,21 @@ def cluster_backend(data_dir, prefix, **config) -> RecordsClusterBackend:
 
 
 @pytest.fixture
-def backend(tmp_path, prefix):
+def backend(os_backend):
+    """The run's OpenSearch backend (tests/search/conftest.py), emptied: its ~50 indexes are
+    made once, not for each test."""
+    os_backend.reset()
+    return os_backend
+
+
+@pytest.mark.slow  # a rebuild of every index on a cluster: 10-20 s
+def test_reindex_while_writes_go_on_loses_none_of_them(tmp_path, prefix):
+    """The embedded engine's own test, run here on the cluster, on indexes of its own."""
     backend = cluster_backend(tmp_path, prefix)
-    yield backend
-    backend.close()
+    try:
+        reindex_under_writes(backend)
+    finally:
+        backend.close()
 
 
 def test_a_write_stands_when_the_cluster_refuses_it_and_is_indexed_when_it_is_back(backend, monkeypatch):
@@ -79,6 +90,7 @@ def test_the_cluster_holds_the_index_and_the_records_hold_the_documents(backend)
     assert hit["_source"]["title"] == "储能 storage, second"  # indexed from the record after the commit
 
 
+@pytest.mark.slow  # builds every index of a cluster more than once
 def test_a_new_mapping_file_makes_init_rebuild_from_the_records(tmp_path, prefix):
     first = cluster_backend(tmp_path / "data", prefix)
     first.create("institutions", institution("bank"))
@@ -99,6 +111,7 @@ def test_a_new_mapping_file_makes_init_rebuild_from_the_records(tmp_path, prefix
         second.close()
 
 
+@pytest.mark.slow  # builds every index of a cluster more than once
 def test_a_swap_by_another_process_is_seen_at_once(tmp_path, prefix):
     """Reads and writes go through the aliases: nothing per process to reopen after a swap."""
     writer, rebuilder = cluster_backend(tmp_path, prefix), cluster_backend(tmp_path, prefix)
@@ -114,6 +127,7 @@ def test_a_swap_by_another_process_is_seen_at_once(tmp_path, prefix):
         rebuilder.close()
 
 
+@pytest.mark.slow  # builds every index of a cluster more than once
 def test_documents_a_cluster_of_an_earlier_version_holds_are_taken_into_the_records(tmp_path, prefix):
     old = OpenSearchBackend(load_indexes(MAPPINGS_DIR), cluster_settings({"SEARCH_URL": engine_url("opensearch")}, "opensearch"),
                             prefix=prefix)  # the cluster as the only store, as before
