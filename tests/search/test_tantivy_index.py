@@ -199,6 +199,13 @@ leaf = st.one_of(
     st.builds(Range, st.just("equity_offered_pct"), st.sampled_from([None, 5.0, 6]), st.sampled_from([None, 12.5, 20])),
     st.builds(Range, st.just("created_at"), st.sampled_from([None, *DATES[1:3]]), st.sampled_from([None, *DATES[2:]])),
     st.builds(Missing, st.sampled_from(["amount", "instrument", "equity_offered_pct", "enterprise.tier", "created_at"])),
+    # "missing or in the range", as the hard rules say it (compiled as "not below and not above it")
+    st.builds(lambda r, first: AnyOf((Missing(r.field), r) if first else (r, Missing(r.field))), st.one_of(
+        st.builds(Range, st.just("amount"), st.sampled_from([None, 100, 150.5, 200]), st.sampled_from([None, 199.5, 300])),
+        st.builds(Range, st.just("term_months"), st.sampled_from([None, 6, 12]), st.sampled_from([None, 12, 36])),
+        st.builds(Range, st.just("equity_offered_pct"), st.sampled_from([None, 5.0, 6]), st.sampled_from([None, 12.5, 20])),
+        st.builds(Range, st.just("created_at"), st.sampled_from([None, *DATES[1:3]]), st.sampled_from([None, *DATES[2:]])),
+    ), st.booleans()),
 )
 clauses = st.recursive(
     leaf,
