@@ -293,6 +293,27 @@ def _conjunction(must: list, must_not: list) -> tantivy.Query:
     return tantivy.Query.boolean_query([(occur.Must, q) for q in must or [_ALL()]] + [(occur.MustNot, q) for q in must_not])
 
 
+_NUMBER_KINDS = ("integer", "float", "date")
+
+
+def _after(f: "_Field", value):
+    """The least value past ``value`` (an inclusive upper bound made exclusive), None past the largest."""
+    if f.kind == "float":
+        following = math.nextafter(value, math.inf)
+        return None if math.isinf(following) else following
+    return value + 1 if value < 2**63 - 1 else None
+
+
+def _negative(weighted: list) -> float:
+    """The most that the negative weights of some weighted clauses take off a score."""
+    return sum(min(weight, 0.0) for _, weight in weighted)
+
+
+def _optional(weighted: list) -> list:
+    """Weighted clauses as optional clauses of a boolean query, each scoring its weight."""
+    return [(tantivy.Occur.Should, tantivy.Query.const_score_query(q, weight)) for q, weight in weighted]
+
+
 def _unscored(query: tantivy.Query | None) -> tantivy.Query | None:
     return None if query is None else tantivy.Query.const_score_query(query, 0.0)
 
@@ -340,6 +361,8 @@ class _Compiler:
             # (not a) or (not b) or c: not (a and b and not c)
             return [], [_conjunction(negations, [_disjunction(others)] if others else [])]
         if isinstance(clause, Missing):
+            if clause.field == "id":  # every document has an id: the deal flow's "every need"
+                return ([], []) if negated else ([Q.empty_query()], [])
             exists = Q.exists_query(self.s.field(clause.field).name)
             return ([exists], []) if negated else ([], [exists])
         leaf = self._leaf(clause)
@@ -361,7 +384,7 @@ class _Compiler:
         if not (isinstance(missing, Missing) and isinstance(within, Range) and missing.field == within.field):
             return None
         f = self.s.field(within.field)
-        if f.array or f.kind not in ("integer", "float", "date"):
+        if f.array or f.kind not in _NUMBER_KINDS:
             return None
         low, high = f.bound(within.gte, upper=False), f.bound(within.lte, upper=True)
         kind = tantivy.FieldType.Float if f.kind == "float" else tantivy.FieldType.Integer
@@ -435,53 +458,105 @@ class _Compiler:
         return Q.boolean_query([(occur.Must if all_tokens else occur.Should, q) for q in per_token])
 
     def boosted(self, matched: tantivy.Query, boosts) -> tantivy.Query:
-        """``matched``, scored by the sum of the weights of the boosts each hit satisfies.
+        """``matched``, scored by the sum of the weights of the boosts each hit satisfies
+        (plus a constant: the order is the same).
 
         (Chaining each boost as an optional clause of the query so far was measured too:
         faster when few documents match, slower on most deal flows.)"""
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, _unscored(matched)), *self._boost_clauses(boosts)])
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, _unscored(matched)), *_optional(self._boost_clauses(boosts)[0])])
 
-    def _boost_clauses(self, boosts) -> list:
-        """One optional clause per clause boosted: the sum of its boosts' weights where it
-        holds.  A negative weight is added as it is (tantivy sums and orders negative
-        scores; its disjunction-max alone counts a negative option as 0), not as its
-        opposite where the clause does not hold: a negation costs a scan of every document."""
+    def _boost_clauses(self, boosts) -> tuple[list, float]:
+        """Clauses with weights (tantivy queries), a document's total being the sum of
+        the weights of those that hold for it plus a constant: its boosts' total.
+
+        tantivy's cost is about the documents each clause matches, so the clauses are
+        rewritten to match fewer, for the same sum: ranges of one number are cut into
+        disjoint intervals (:meth:`_intervals`), and a clause that is a negation ("missing
+        or in the range", "every need") adds its weight to the constant and takes it off
+        where what it negates holds, instead of scanning every document.  A negative weight
+        is added as it is (tantivy sums and orders negative scores; its disjunction-max
+        alone counts a negative option as 0)."""
         weights: dict = {}
         for boost in boosts:
             weights[boost.clause] = weights.get(boost.clause, 0.0) + float(boost.weight)
-        return [(tantivy.Occur.Should, tantivy.Query.const_score_query(self.filter(clause), weight))
-                for clause, weight in weights.items() if weight]
+        ranges: dict[str, list] = {}
+        scored, constant = [], 0.0
+        for clause, weight in weights.items():
+            if not weight:
+                continue
+            f = self.s.fields.get(clause.field) if isinstance(clause, Range) else None
+            if f is not None and not f.array and f.kind in _NUMBER_KINDS:
+                ranges.setdefault(clause.field, []).append((clause, weight))
+                continue
+            must, must_not = self._parts(clause)
+            if must:
+                scored.append((_conjunction(must, must_not), weight))
+            else:
+                constant += weight
+                if must_not:
+                    scored.append((_disjunction(must_not), -weight))
+        for path, group in ranges.items():
+            scored += self._intervals(self.s.field(path), group) if len(group) > 1 else [(self.filter(group[0][0]), group[0][1])]
+        return [(q, weight) for q, weight in scored if weight], constant
+
+    def _intervals(self, f: _Field, group: list) -> list[tuple[tantivy.Query, float]]:
+        """Ranges of one one-valued number or date, with their weights, as disjoint
+        intervals each weighing the sum of the ranges holding it: a need matches one at
+        most, where it matched every nested ticket band or revenue step."""
+        bounds = []  # [low, high) with None for no end, the weight
+        for clause, weight in group:
+            low, high = f.bound(clause.gte, upper=False), f.bound(clause.lte, upper=True)
+            if low is not None and high is not None and low > high:
+                continue
+            bounds.append((low, None if high is None else _after(f, high), weight))
+        points = sorted({p for low, high, _ in bounds for p in (low, high) if p is not None})
+        edges = [None, *points, None]
+        pieces: list[list] = []  # [low, high, weight], adjacent ones of equal weight joined
+        for low, high in zip(edges, edges[1:]):
+            weight = sum(w for a, b, w in bounds if (a is None or (low is not None and a <= low))
+                         and (b is None or (high is not None and high <= b)))
+            if pieces and pieces[-1][2] == weight and pieces[-1][1] == low:
+                pieces[-1][1] = high
+            else:
+                pieces.append([low, high, weight])
+        kind = tantivy.FieldType.Float if f.kind == "float" else tantivy.FieldType.Integer
+        Q, schema = tantivy.Query, self.s.schema
+        return [(Q.exists_query(f.name) if low is None and high is None else
+                 Q.range_query(schema, f.name, kind, low, high, include_upper=high is None), weight)
+                for low, high, weight in pieces if weight]
 
     def best_of(self, matched: tantivy.Query, options) -> tantivy.Query:
         """``matched``, scored by the largest boost total of the options whose clause holds
         for a hit (``Query.best_of``): a disjunction-max of one query per option.
 
-        An option scores ``_OPTION_BASE`` where its clause holds, plus what the negative
-        weights of the most negative option can take off, plus its boosts: never below
-        ``_OPTION_BASE``, so that a hit no option takes (0) comes after every hit one does,
-        and every option's total is its true total plus one constant.
+        An option scores a base where its clause holds, plus its boosts (and their
+        constant, :meth:`_boost_clauses`): the base is what keeps every option's score at
+        ``_OPTION_BASE`` at least, whatever its negative weights take off, so that a hit no
+        option takes (0) comes after every hit one does, and every option's total is its
+        true total plus one constant.
 
         The boosts every option has (the institution's profile, mostly) are counted once,
         outside the disjunction, for the hits some option takes: tantivy then evaluates
         each of them once instead of once per option."""
         Q, occur = tantivy.Query, tantivy.Occur
-        base = _OPTION_BASE + max((sum(-float(b.weight) for b in option.boosts if b.weight < 0) for option in options),
-                                  default=0.0)
         shared = Counter(options[0].boosts) if options else Counter()
         for option in options[1:]:
             shared &= Counter(option.boosts)
-        per_option, clauses = [], []
+        common, _ = self._boost_clauses(list(shared.elements()))  # the same for every hit some option takes
+        compiled = []
         for option in options:
-            clause = self.filter(option.clause) if option.clause is not None else _ALL()
-            clauses.append(None if option.clause is None else clause)
-            own = list((Counter(option.boosts) - shared).elements())
-            per_option.append(Q.boolean_query([(occur.Must, Q.const_score_query(clause, base)), *self._boost_clauses(own)]))
+            clause = self.filter(option.clause) if option.clause is not None else None
+            compiled.append((clause, *self._boost_clauses(list((Counter(option.boosts) - shared).elements()))))
+        lowest = min((constant + _negative(own) for _, own, constant in compiled), default=0.0) + _negative(common)
+        base = _OPTION_BASE - min(lowest, 0.0)
+        per_option = [Q.boolean_query([(occur.Must, Q.const_score_query(clause if clause is not None else _ALL(), base + constant)),
+                                       *_optional(own)]) for clause, own, constant in compiled]
         ranked = [(occur.Must, _unscored(matched)), (occur.Should, Q.disjunction_max_query(per_option, 0.0))]
-        common = self._boost_clauses(list(shared.elements()))
+        clauses = [clause for clause, _, _ in compiled]
         if common and None in clauses:  # every hit has an option
-            ranked += common
+            ranked += _optional(common)
         elif common:
-            ranked.append((occur.Should, Q.boolean_query([(occur.Must, _unscored(_disjunction(clauses))), *common])))
+            ranked.append((occur.Should, Q.boolean_query([(occur.Must, _unscored(_disjunction(clauses))), *_optional(common)])))
         return Q.boolean_query(ranked)
 
 
