@@ -362,6 +362,15 @@ def structured_steps(institution: dict, config: ScoringConfig) -> dict[str, list
     return {name: build(institution, config) for name, build in _STRUCTURED_FACTORS.items()}
 
 
+def _holds(held: dict, test, need: dict) -> bool:
+    """``test(need)``, made once per test for one need: ``held`` keeps the answers."""
+    try:
+        return held[test]
+    except KeyError:
+        answer = held[test] = test(need)
+        return answer
+
+
 def _compiled_steps(steps) -> list[tuple[float, object]]:
     """(share, test) per step, each clause compiled once (:func:`compile_clause`); None: always."""
     return [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
@@ -647,26 +656,36 @@ class OfferScorer:
     def shared_terms(self, need: dict, tokens: tuple[str, ...] | None = None) -> list[str]:
         return _shared(need_tokens(need) if tokens is None else tokens, self.tokens, self.config)
 
-    def broken_rules(self, need: dict) -> list[str]:
-        return [rule for rule, test in self._rule_tests if not test(need)]
+    def broken_rules(self, need: dict, held: dict | None = None) -> list[str]:
+        """``held``: the tests already made of this need (see :func:`_holds`), shared by
+        the offers of one institution, whose clauses are mostly the same."""
+        if held is None:
+            return [rule for rule, test in self._rule_tests if not test(need)]
+        return [rule for rule, test in self._rule_tests if not _holds(held, test, need)]
 
-    def points(self, need: dict, terms: list[str]) -> dict[str, float]:
+    def points(self, need: dict, terms: list[str], held: dict | None = None) -> dict[str, float]:
         """What :func:`factor_points` gives, from the prepared steps."""
         config = self.config
-        points = {
-            name: config.points[name] * sum(share for share, test in tests if test is None or test(need))
-            for name, tests in self._step_tests.items()
-        }
+        if held is None:
+            points = {
+                name: config.points[name] * sum(share for share, test in tests if test is None or test(need))
+                for name, tests in self._step_tests.items()
+            }
+        else:
+            points = {
+                name: config.points[name] * sum(share for share, test in tests if test is None or _holds(held, test, need))
+                for name, tests in self._step_tests.items()
+            }
         points["text"] = config.points["text"] * _text_share(terms, config)
         return {name: points[name] for name in config.points}
 
     def _multiplier(self, broken: list[str]) -> float:
         return math.prod(self.config.ineligible_multipliers[rule] for rule in broken)
 
-    def score(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[int, bool]:
+    def score(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None) -> tuple[int, bool]:
         """``(score, eligible)`` as :meth:`match` gives them, without the sentences: for sorting."""
-        broken = self.broken_rules(need)
-        total = sum(self.points(need, self.shared_terms(need, tokens)).values()) * self._multiplier(broken)
+        broken = self.broken_rules(need, held)
+        total = sum(self.points(need, self.shared_terms(need, tokens), held).values()) * self._multiplier(broken)
         return max(0, min(100, round(total))), not broken
 
     def match(self, need: dict, tokens: tuple[str, ...] | None = None) -> MatchResult:
@@ -706,15 +725,23 @@ class InstitutionScorer:
         self.offers = [OfferScorer(offer, config, self.as_of) for offer in found]
 
     def _best(self, need: dict, tokens) -> OfferScorer:
+        return self.best(need, tokens)[0]
+
+    def best(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[OfferScorer, int, bool]:
+        """The offer that answers for the institution, with its ``(score, eligible)``.
+
+        Each clause is tested once for all the offers (they share most: the profile's
+        steps are the same objects, compiled once)."""
         if len(self.offers) == 1:
-            return self.offers[0]
+            return (self.offers[0], *self.offers[0].score(need, tokens))
         tokens = need_tokens(need) if tokens is None else tokens
+        held: dict = {}
         best, best_key = None, None
         for offer in self.offers:
-            score, eligible = offer.score(need, tokens)
+            score, eligible = offer.score(need, tokens, held)
             if best_key is None or (eligible, score) > best_key:
                 best, best_key = offer, (eligible, score)
-        return best
+        return best, best_key[1], best_key[0]
 
     def broken_rules(self, need: dict) -> list[str]:
         return self._best(need, None).broken_rules(need)
