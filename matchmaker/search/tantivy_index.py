@@ -780,13 +780,17 @@ class _Ranking:
         A tie longer than that is read whole (a text search's after one read eight times
         as far), with every hit: one more pass of the query, where walking the hits in id
         order for those of the tie's score took a pass per few hundred (past 10 s at 1M
-        needs)."""
+        needs).  Without a second score, only the part of the tie up to an id that is
+        known to be far enough is read (:meth:`_tie_up_to`)."""
         end = offset + limit
         first = fetch = 2 * end + (_BOOST_LOOKAHEAD if boosted else _LOOKAHEAD)
         while True:
             result = self.searcher.search(q, fetch, count=True)
             hits, total = result.hits, result.count
             if len(hits) >= total or len(hits) < fetch or hits[-1][0] != hits[end - 1][0]:
+                break
+            if then is None and (boosted or fetch != first):
+                hits = self._tie_up_to(q, hits, end)
                 break
             fetch = min(total, fetch * 8) if then is not None or (fetch == first and not boosted) else total
         if offset >= len(hits):
@@ -809,6 +813,34 @@ class _Ranking:
             span.sort(key=lambda hit: (-hit[0], -second.get(hit[1], 0.0), hit[1]))
         page = span[offset - lo : offset - lo + limit]
         return self._ids([key for _, key, _ in page], [address for _, _, address in page]), total
+
+    def _tie_up_to(self, q, hits: list, end: int) -> list:
+        """The hits a page ending at ``end`` needs when the tie at its end runs past
+        ``hits`` (the best by score, tantivy's ties in its own order): every hit above the
+        tie, and the tie's hits up to the id key of the one the page would end on among
+        those read.  At least that many of the tie lie at or below that key, so the page's
+        are among them; tantivy reads the tie only that far when ids follow the order the
+        documents were indexed in (an import), and the page's hits are ordered from far fewer."""
+        tied = hits[end - 1][0]
+        above = [hit for hit in hits if hit[0] > tied]
+        tie = [address for score, address in hits if score == tied]
+        last = sorted(self._keys(tie))[end - len(above) - 1][:3]
+        bounded = _must(q, _unscored(self._id_key_at_most(last)))
+        result = self.searcher.search(bounded, len(hits), count=True)
+        if result.count > len(result.hits):
+            result = self.searcher.search(bounded, result.count, count=False)
+        return above + [hit for hit in result.hits if hit[0] == tied]
+
+    def _id_key_at_most(self, key: tuple) -> tantivy.Query:
+        """The documents whose :func:`id_key` is at most ``key`` (compared as tuples)."""
+        Q, schema, unsigned = tantivy.Query, self.s.schema, tantivy.FieldType.Unsigned
+        parts, equal = [], []
+        for n, (name, value) in enumerate(zip(_ID_KEYS, key)):
+            last = n == len(_ID_KEYS) - 1
+            if value or last:  # below 0 there is nothing
+                parts.append(_must(*equal, Q.range_query(schema, name, unsigned, None, value, include_upper=last)))
+            equal.append(Q.range_query(schema, name, unsigned, value, value))
+        return _disjunction(parts)
 
     def _scores(self, q, ids: list[str]) -> dict[str, float]:
         only = tantivy.Query.term_set_query(self.s.schema, self.id_field, ids)
