@@ -362,15 +362,6 @@ def structured_steps(institution: dict, config: ScoringConfig) -> dict[str, list
     return {name: build(institution, config) for name, build in _STRUCTURED_FACTORS.items()}
 
 
-def _holds(held: dict, test, need: dict) -> bool:
-    """``test(need)``, made once per test for one need: ``held`` keeps the answers."""
-    try:
-        return held[test]
-    except KeyError:
-        answer = held[test] = test(need)
-        return answer
-
-
 def _compiled_steps(steps) -> list[tuple[float, object]]:
     """(share, test) per step, each clause compiled once (:func:`compile_clause`); None: always."""
     return [(step.share, None if step.clause is None else compile_clause(step.clause)) for step in steps]
@@ -657,11 +648,16 @@ class OfferScorer:
         return _shared(need_tokens(need) if tokens is None else tokens, self.tokens, self.config)
 
     def broken_rules(self, need: dict, held: dict | None = None) -> list[str]:
-        """``held``: the tests already made of this need (see :func:`_holds`), shared by
-        the offers of one institution, whose clauses are mostly the same."""
+        """``held``: each of :meth:`tests` made of this need once for all the offers of one
+        institution (their clauses are mostly the same)."""
         if held is None:
             return [rule for rule, test in self._rule_tests if not test(need)]
-        return [rule for rule, test in self._rule_tests if not _holds(held, test, need)]
+        return [rule for rule, test in self._rule_tests if not held[test]]
+
+    def tests(self) -> list:
+        """The compiled clause tests this offer makes of a need: its rules' and its steps'."""
+        return [test for _, test in self._rule_tests] + [
+            test for tests in self._step_tests.values() for _, test in tests if test is not None]
 
     def points(self, need: dict, terms: list[str], held: dict | None = None) -> dict[str, float]:
         """What :func:`factor_points` gives, from the prepared steps."""
@@ -673,7 +669,7 @@ class OfferScorer:
             }
         else:
             points = {
-                name: config.points[name] * sum(share for share, test in tests if test is None or _holds(held, test, need))
+                name: config.points[name] * sum(share for share, test in tests if test is None or held[test])
                 for name, tests in self._step_tests.items()
             }
         points["text"] = config.points["text"] * _text_share(terms, config)
@@ -723,6 +719,7 @@ class InstitutionScorer:
         if programmes is not None:
             found = [{**offer, "policy_programmes": policy_programmes(offer, programmes)} for offer in found]
         self.offers = [OfferScorer(offer, config, self.as_of) for offer in found]
+        self._tests = list(dict.fromkeys(test for offer in self.offers for test in offer.tests()))
 
     def _best(self, need: dict, tokens) -> OfferScorer:
         return self.best(need, tokens)[0]
@@ -735,7 +732,7 @@ class InstitutionScorer:
         if len(self.offers) == 1:
             return (self.offers[0], *self.offers[0].score(need, tokens))
         tokens = need_tokens(need) if tokens is None else tokens
-        held: dict = {}
+        held = {test: test(need) for test in self._tests}
         best, best_key = None, None
         for offer in self.offers:
             score, eligible = offer.score(need, tokens, held)
