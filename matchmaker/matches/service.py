@@ -179,22 +179,29 @@ class MatchService(Service):
             offset = max(start, eligible_total) - eligible_total
             hits += self._part(ineligible, scorer, offset, min(stop, total) - eligible_total)
         # scored on the whole need; shown as the user may see it (no other institutions' answers)
-        items = [_item("need", shown_to(user, need), scorer.match(need), language) for need, _ in hits]
+        items = [_item("need", shown_to(user, need), offer.match(need, tokens), language) for need, _, offer, tokens in hits]
         return {"items": items, "total": total, "page": page, "per_page": per_page,
                 "eligible_total": eligible_total, "facets": facets}
 
-    def _block(self, query: Query, block: int, scorer: InstitutionScorer) -> tuple[list[tuple[dict, int]], int, dict]:
-        """Block number ``block`` of the engine's order, re-sorted by the exact score; and the total and facets."""
+    def _block(self, query: Query, block: int, scorer: InstitutionScorer) -> tuple[list[tuple], int, dict]:
+        """Block number ``block`` of the engine's order, re-sorted by the exact score; and the total and facets.
+
+        Each hit comes as ``(need, score, offer, tokens)``: the offer that answers for the
+        institution and the need's tokens, for the sentences of the page's matches."""
         query.page, query.per_page = block + 1, RESCORE_BLOCK
         result = self.backend.search("needs", query)
-        scored = [(need, scorer.score(need, need_tokens(need))[0]) for need in result.items]
-        scored.sort(key=lambda pair: -pair[1])  # stable: equal scores keep the engine's order
+        scored = []
+        for need in result.items:
+            tokens = need_tokens(need)
+            offer, score, _ = scorer.best(need, tokens)
+            scored.append((need, score, offer, tokens))
+        scored.sort(key=lambda hit: -hit[1])  # stable: equal scores keep the engine's order
         return scored, result.total, result.facets
 
     def _part(self, query: Query, scorer: InstitutionScorer, low: int, high: int,
-              first: list | None = None, first_block: int | None = None) -> list[tuple[dict, int]]:
+              first: list | None = None, first_block: int | None = None) -> list[tuple]:
         """Positions ``low`` to ``high`` (exclusive) of one part, block by block."""
-        hits: list[tuple[dict, int]] = []
+        hits: list[tuple] = []
         if high <= low:
             return hits
         query.facets = []

@@ -647,26 +647,41 @@ class OfferScorer:
     def shared_terms(self, need: dict, tokens: tuple[str, ...] | None = None) -> list[str]:
         return _shared(need_tokens(need) if tokens is None else tokens, self.tokens, self.config)
 
-    def broken_rules(self, need: dict) -> list[str]:
-        return [rule for rule, test in self._rule_tests if not test(need)]
+    def broken_rules(self, need: dict, held: dict | None = None) -> list[str]:
+        """``held``: each of :meth:`tests` made of this need once for all the offers of one
+        institution (their clauses are mostly the same)."""
+        if held is None:
+            return [rule for rule, test in self._rule_tests if not test(need)]
+        return [rule for rule, test in self._rule_tests if not held[test]]
 
-    def points(self, need: dict, terms: list[str]) -> dict[str, float]:
+    def tests(self) -> list:
+        """The compiled clause tests this offer makes of a need: its rules' and its steps'."""
+        return [test for _, test in self._rule_tests] + [
+            test for tests in self._step_tests.values() for _, test in tests if test is not None]
+
+    def points(self, need: dict, terms: list[str], held: dict | None = None) -> dict[str, float]:
         """What :func:`factor_points` gives, from the prepared steps."""
         config = self.config
-        points = {
-            name: config.points[name] * sum(share for share, test in tests if test is None or test(need))
-            for name, tests in self._step_tests.items()
-        }
+        if held is None:
+            points = {
+                name: config.points[name] * sum(share for share, test in tests if test is None or test(need))
+                for name, tests in self._step_tests.items()
+            }
+        else:
+            points = {
+                name: config.points[name] * sum(share for share, test in tests if test is None or held[test])
+                for name, tests in self._step_tests.items()
+            }
         points["text"] = config.points["text"] * _text_share(terms, config)
         return {name: points[name] for name in config.points}
 
     def _multiplier(self, broken: list[str]) -> float:
         return math.prod(self.config.ineligible_multipliers[rule] for rule in broken)
 
-    def score(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[int, bool]:
+    def score(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None) -> tuple[int, bool]:
         """``(score, eligible)`` as :meth:`match` gives them, without the sentences: for sorting."""
-        broken = self.broken_rules(need)
-        total = sum(self.points(need, self.shared_terms(need, tokens)).values()) * self._multiplier(broken)
+        broken = self.broken_rules(need, held)
+        total = sum(self.points(need, self.shared_terms(need, tokens), held).values()) * self._multiplier(broken)
         return max(0, min(100, round(total))), not broken
 
     def match(self, need: dict, tokens: tuple[str, ...] | None = None) -> MatchResult:
@@ -704,17 +719,26 @@ class InstitutionScorer:
         if programmes is not None:
             found = [{**offer, "policy_programmes": policy_programmes(offer, programmes)} for offer in found]
         self.offers = [OfferScorer(offer, config, self.as_of) for offer in found]
+        self._tests = list(dict.fromkeys(test for offer in self.offers for test in offer.tests()))
 
     def _best(self, need: dict, tokens) -> OfferScorer:
+        return self.best(need, tokens)[0]
+
+    def best(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[OfferScorer, int, bool]:
+        """The offer that answers for the institution, with its ``(score, eligible)``.
+
+        Each clause is tested once for all the offers (they share most: the profile's
+        steps are the same objects, compiled once)."""
         if len(self.offers) == 1:
-            return self.offers[0]
+            return (self.offers[0], *self.offers[0].score(need, tokens))
         tokens = need_tokens(need) if tokens is None else tokens
+        held = {test: test(need) for test in self._tests}
         best, best_key = None, None
         for offer in self.offers:
-            score, eligible = offer.score(need, tokens)
+            score, eligible = offer.score(need, tokens, held)
             if best_key is None or (eligible, score) > best_key:
                 best, best_key = offer, (eligible, score)
-        return best
+        return best, best_key[1], best_key[0]
 
     def broken_rules(self, need: dict) -> list[str]:
         return self._best(need, None).broken_rules(need)

@@ -293,6 +293,27 @@ def _conjunction(must: list, must_not: list) -> tantivy.Query:
     return tantivy.Query.boolean_query([(occur.Must, q) for q in must or [_ALL()]] + [(occur.MustNot, q) for q in must_not])
 
 
+_NUMBER_KINDS = ("integer", "float", "date")
+
+
+def _after(f: "_Field", value):
+    """The least value past ``value`` (an inclusive upper bound made exclusive), None past the largest."""
+    if f.kind == "float":
+        following = math.nextafter(value, math.inf)
+        return None if math.isinf(following) else following
+    return value + 1 if value < 2**63 - 1 else None
+
+
+def _negative(weighted: list) -> float:
+    """The most that the negative weights of some weighted clauses take off a score."""
+    return sum(min(weight, 0.0) for _, weight in weighted)
+
+
+def _optional(weighted: list) -> list:
+    """Weighted clauses as optional clauses of a boolean query, each scoring its weight."""
+    return [(tantivy.Occur.Should, tantivy.Query.const_score_query(q, weight)) for q, weight in weighted]
+
+
 def _unscored(query: tantivy.Query | None) -> tantivy.Query | None:
     return None if query is None else tantivy.Query.const_score_query(query, 0.0)
 
@@ -319,6 +340,11 @@ class _Compiler:
         if isinstance(clause, Not):
             return self._parts(clause.clause, not negated)
         if isinstance(clause, AnyOf):
+            outside = self._outside_of_range(clause)
+            if outside is not None:  # missing or in the range: not outside it
+                if negated:
+                    return ([_disjunction(outside)] if outside else [Q.empty_query()]), []
+                return [], outside
             parts = [self._parts(c, negated) for c in clause.clauses]
             if negated:  # not (a or b): not a, and not b
                 return [q for must, _ in parts for q in must], [q for _, must_not in parts for q in must_not]
@@ -335,10 +361,40 @@ class _Compiler:
             # (not a) or (not b) or c: not (a and b and not c)
             return [], [_conjunction(negations, [_disjunction(others)] if others else [])]
         if isinstance(clause, Missing):
+            if clause.field == "id":  # every document has an id: the deal flow's "every need"
+                return ([], []) if negated else ([Q.empty_query()], [])
             exists = Q.exists_query(self.s.field(clause.field).name)
             return ([exists], []) if negated else ([], [exists])
         leaf = self._leaf(clause)
         return ([], [leaf]) if negated else ([leaf], [])
+
+    def _outside_of_range(self, clause: AnyOf) -> list | None:
+        """For "missing or in the range" on a one-valued number or date (``AnyOf(Missing(f),
+        Range(f, ...))``, the hard rules' "a need that does not say is not excluded"): the
+        ranges below and above it, whose documents are the ones the clause excludes; else None.
+
+        Written as the clause reads, it is "not (has a value and not in the range)": an
+        exists query and a negation, each a scan of every document (22 ms at 1M needs, where
+        the range below and above take 6)."""
+        if len(clause.clauses) != 2:
+            return None
+        missing, within = clause.clauses
+        if isinstance(within, Missing):
+            missing, within = within, missing
+        if not (isinstance(missing, Missing) and isinstance(within, Range) and missing.field == within.field):
+            return None
+        f = self.s.field(within.field)
+        if f.array or f.kind not in _NUMBER_KINDS:
+            return None
+        low, high = f.bound(within.gte, upper=False), f.bound(within.lte, upper=True)
+        kind = tantivy.FieldType.Float if f.kind == "float" else tantivy.FieldType.Integer
+        Q, schema = tantivy.Query, self.s.schema
+        outside = []
+        if low is not None:
+            outside.append(Q.range_query(schema, f.name, kind, None, low, include_upper=False))
+        if high is not None:
+            outside.append(Q.range_query(schema, f.name, kind, high, None, include_lower=False))
+        return outside
 
     def _leaf(self, clause) -> tantivy.Query:
         Q, schema = tantivy.Query, self.s.schema
@@ -402,53 +458,105 @@ class _Compiler:
         return Q.boolean_query([(occur.Must if all_tokens else occur.Should, q) for q in per_token])
 
     def boosted(self, matched: tantivy.Query, boosts) -> tantivy.Query:
-        """``matched``, scored by the sum of the weights of the boosts each hit satisfies.
+        """``matched``, scored by the sum of the weights of the boosts each hit satisfies
+        (plus a constant: the order is the same).
 
         (Chaining each boost as an optional clause of the query so far was measured too:
         faster when few documents match, slower on most deal flows.)"""
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, _unscored(matched)), *self._boost_clauses(boosts)])
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, _unscored(matched)), *_optional(self._boost_clauses(boosts)[0])])
 
-    def _boost_clauses(self, boosts) -> list:
-        """One optional clause per clause boosted: the sum of its boosts' weights where it
-        holds.  A negative weight is added as it is (tantivy sums and orders negative
-        scores; its disjunction-max alone counts a negative option as 0), not as its
-        opposite where the clause does not hold: a negation costs a scan of every document."""
+    def _boost_clauses(self, boosts) -> tuple[list, float]:
+        """Clauses with weights (tantivy queries), a document's total being the sum of
+        the weights of those that hold for it plus a constant: its boosts' total.
+
+        tantivy's cost is about the documents each clause matches, so the clauses are
+        rewritten to match fewer, for the same sum: ranges of one number are cut into
+        disjoint intervals (:meth:`_intervals`), and a clause that is a negation ("missing
+        or in the range", "every need") adds its weight to the constant and takes it off
+        where what it negates holds, instead of scanning every document.  A negative weight
+        is added as it is (tantivy sums and orders negative scores; its disjunction-max
+        alone counts a negative option as 0)."""
         weights: dict = {}
         for boost in boosts:
             weights[boost.clause] = weights.get(boost.clause, 0.0) + float(boost.weight)
-        return [(tantivy.Occur.Should, tantivy.Query.const_score_query(self.filter(clause), weight))
-                for clause, weight in weights.items() if weight]
+        ranges: dict[str, list] = {}
+        scored, constant = [], 0.0
+        for clause, weight in weights.items():
+            if not weight:
+                continue
+            f = self.s.fields.get(clause.field) if isinstance(clause, Range) else None
+            if f is not None and not f.array and f.kind in _NUMBER_KINDS:
+                ranges.setdefault(clause.field, []).append((clause, weight))
+                continue
+            must, must_not = self._parts(clause)
+            if must:
+                scored.append((_conjunction(must, must_not), weight))
+            else:
+                constant += weight
+                if must_not:
+                    scored.append((_disjunction(must_not), -weight))
+        for path, group in ranges.items():
+            scored += self._intervals(self.s.field(path), group) if len(group) > 1 else [(self.filter(group[0][0]), group[0][1])]
+        return [(q, weight) for q, weight in scored if weight], constant
+
+    def _intervals(self, f: _Field, group: list) -> list[tuple[tantivy.Query, float]]:
+        """Ranges of one one-valued number or date, with their weights, as disjoint
+        intervals each weighing the sum of the ranges holding it: a need matches one at
+        most, where it matched every nested ticket band or revenue step."""
+        bounds = []  # [low, high) with None for no end, the weight
+        for clause, weight in group:
+            low, high = f.bound(clause.gte, upper=False), f.bound(clause.lte, upper=True)
+            if low is not None and high is not None and low > high:
+                continue
+            bounds.append((low, None if high is None else _after(f, high), weight))
+        points = sorted({p for low, high, _ in bounds for p in (low, high) if p is not None})
+        edges = [None, *points, None]
+        pieces: list[list] = []  # [low, high, weight], adjacent ones of equal weight joined
+        for low, high in zip(edges, edges[1:]):
+            weight = sum(w for a, b, w in bounds if (a is None or (low is not None and a <= low))
+                         and (b is None or (high is not None and high <= b)))
+            if pieces and pieces[-1][2] == weight and pieces[-1][1] == low:
+                pieces[-1][1] = high
+            else:
+                pieces.append([low, high, weight])
+        kind = tantivy.FieldType.Float if f.kind == "float" else tantivy.FieldType.Integer
+        Q, schema = tantivy.Query, self.s.schema
+        return [(Q.exists_query(f.name) if low is None and high is None else
+                 Q.range_query(schema, f.name, kind, low, high, include_upper=high is None), weight)
+                for low, high, weight in pieces if weight]
 
     def best_of(self, matched: tantivy.Query, options) -> tantivy.Query:
         """``matched``, scored by the largest boost total of the options whose clause holds
         for a hit (``Query.best_of``): a disjunction-max of one query per option.
 
-        An option scores ``_OPTION_BASE`` where its clause holds, plus what the negative
-        weights of the most negative option can take off, plus its boosts: never below
-        ``_OPTION_BASE``, so that a hit no option takes (0) comes after every hit one does,
-        and every option's total is its true total plus one constant.
+        An option scores a base where its clause holds, plus its boosts (and their
+        constant, :meth:`_boost_clauses`): the base is what keeps every option's score at
+        ``_OPTION_BASE`` at least, whatever its negative weights take off, so that a hit no
+        option takes (0) comes after every hit one does, and every option's total is its
+        true total plus one constant.
 
         The boosts every option has (the institution's profile, mostly) are counted once,
         outside the disjunction, for the hits some option takes: tantivy then evaluates
         each of them once instead of once per option."""
         Q, occur = tantivy.Query, tantivy.Occur
-        base = _OPTION_BASE + max((sum(-float(b.weight) for b in option.boosts if b.weight < 0) for option in options),
-                                  default=0.0)
         shared = Counter(options[0].boosts) if options else Counter()
         for option in options[1:]:
             shared &= Counter(option.boosts)
-        per_option, clauses = [], []
+        common, _ = self._boost_clauses(list(shared.elements()))  # the same for every hit some option takes
+        compiled = []
         for option in options:
-            clause = self.filter(option.clause) if option.clause is not None else _ALL()
-            clauses.append(None if option.clause is None else clause)
-            own = list((Counter(option.boosts) - shared).elements())
-            per_option.append(Q.boolean_query([(occur.Must, Q.const_score_query(clause, base)), *self._boost_clauses(own)]))
+            clause = self.filter(option.clause) if option.clause is not None else None
+            compiled.append((clause, *self._boost_clauses(list((Counter(option.boosts) - shared).elements()))))
+        lowest = min((constant + _negative(own) for _, own, constant in compiled), default=0.0) + _negative(common)
+        base = _OPTION_BASE - min(lowest, 0.0)
+        per_option = [Q.boolean_query([(occur.Must, Q.const_score_query(clause if clause is not None else _ALL(), base + constant)),
+                                       *_optional(own)]) for clause, own, constant in compiled]
         ranked = [(occur.Must, _unscored(matched)), (occur.Should, Q.disjunction_max_query(per_option, 0.0))]
-        common = self._boost_clauses(list(shared.elements()))
+        clauses = [clause for clause, _, _ in compiled]
         if common and None in clauses:  # every hit has an option
-            ranked += common
+            ranked += _optional(common)
         elif common:
-            ranked.append((occur.Should, Q.boolean_query([(occur.Must, _unscored(_disjunction(clauses))), *common])))
+            ranked.append((occur.Should, Q.boolean_query([(occur.Must, _unscored(_disjunction(clauses))), *_optional(common)])))
         return Q.boolean_query(ranked)
 
 
@@ -672,13 +780,17 @@ class _Ranking:
         A tie longer than that is read whole (a text search's after one read eight times
         as far), with every hit: one more pass of the query, where walking the hits in id
         order for those of the tie's score took a pass per few hundred (past 10 s at 1M
-        needs)."""
+        needs).  Without a second score, only the part of the tie up to an id that is
+        known to be far enough is read (:meth:`_tie_up_to`)."""
         end = offset + limit
         first = fetch = 2 * end + (_BOOST_LOOKAHEAD if boosted else _LOOKAHEAD)
         while True:
             result = self.searcher.search(q, fetch, count=True)
             hits, total = result.hits, result.count
             if len(hits) >= total or len(hits) < fetch or hits[-1][0] != hits[end - 1][0]:
+                break
+            if then is None and (boosted or fetch != first):
+                hits = self._tie_up_to(q, hits, end)
                 break
             fetch = min(total, fetch * 8) if then is not None or (fetch == first and not boosted) else total
         if offset >= len(hits):
@@ -701,6 +813,34 @@ class _Ranking:
             span.sort(key=lambda hit: (-hit[0], -second.get(hit[1], 0.0), hit[1]))
         page = span[offset - lo : offset - lo + limit]
         return self._ids([key for _, key, _ in page], [address for _, _, address in page]), total
+
+    def _tie_up_to(self, q, hits: list, end: int) -> list:
+        """The hits a page ending at ``end`` needs when the tie at its end runs past
+        ``hits`` (the best by score, tantivy's ties in its own order): every hit above the
+        tie, and the tie's hits up to the id key of the one the page would end on among
+        those read.  At least that many of the tie lie at or below that key, so the page's
+        are among them; tantivy reads the tie only that far when ids follow the order the
+        documents were indexed in (an import), and the page's hits are ordered from far fewer."""
+        tied = hits[end - 1][0]
+        above = [hit for hit in hits if hit[0] > tied]
+        tie = [address for score, address in hits if score == tied]
+        last = sorted(self._keys(tie))[end - len(above) - 1][:3]
+        bounded = _must(q, _unscored(self._id_key_at_most(last)))
+        result = self.searcher.search(bounded, len(hits), count=True)
+        if result.count > len(result.hits):
+            result = self.searcher.search(bounded, result.count, count=False)
+        return above + [hit for hit in result.hits if hit[0] == tied]
+
+    def _id_key_at_most(self, key: tuple) -> tantivy.Query:
+        """The documents whose :func:`id_key` is at most ``key`` (compared as tuples)."""
+        Q, schema, unsigned = tantivy.Query, self.s.schema, tantivy.FieldType.Unsigned
+        parts, equal = [], []
+        for n, (name, value) in enumerate(zip(_ID_KEYS, key)):
+            last = n == len(_ID_KEYS) - 1
+            if value or last:  # below 0 there is nothing
+                parts.append(_must(*equal, Q.range_query(schema, name, unsigned, None, value, include_upper=last)))
+            equal.append(Q.range_query(schema, name, unsigned, value, value))
+        return _disjunction(parts)
 
     def _scores(self, q, ids: list[str]) -> dict[str, float]:
         only = tantivy.Query.term_set_query(self.s.schema, self.id_field, ids)

@@ -199,6 +199,13 @@ leaf = st.one_of(
     st.builds(Range, st.just("equity_offered_pct"), st.sampled_from([None, 5.0, 6]), st.sampled_from([None, 12.5, 20])),
     st.builds(Range, st.just("created_at"), st.sampled_from([None, *DATES[1:3]]), st.sampled_from([None, *DATES[2:]])),
     st.builds(Missing, st.sampled_from(["amount", "instrument", "equity_offered_pct", "enterprise.tier", "created_at"])),
+    # "missing or in the range", as the hard rules say it (compiled as "not below and not above it")
+    st.builds(lambda r, first: AnyOf((Missing(r.field), r) if first else (r, Missing(r.field))), st.one_of(
+        st.builds(Range, st.just("amount"), st.sampled_from([None, 100, 150.5, 200]), st.sampled_from([None, 199.5, 300])),
+        st.builds(Range, st.just("term_months"), st.sampled_from([None, 6, 12]), st.sampled_from([None, 12, 36])),
+        st.builds(Range, st.just("equity_offered_pct"), st.sampled_from([None, 5.0, 6]), st.sampled_from([None, 12.5, 20])),
+        st.builds(Range, st.just("created_at"), st.sampled_from([None, *DATES[1:3]]), st.sampled_from([None, *DATES[2:]])),
+    ), st.booleans()),
 )
 clauses = st.recursive(
     leaf,
@@ -213,12 +220,28 @@ sorts = st.lists(
                                      "enterprise.has_collateral"]), st.booleans()),
     max_size=2,
 )
-boosts = st.builds(Boost, clauses, st.sampled_from([10, 5, 2.5, -20, -5]))
+weights = st.sampled_from([10, 5, 2.5, -20, -5])
+boosts = st.builds(Boost, clauses, weights)
+#: Steps on one number, as a ticket's bands and a signal's thresholds are: nested and
+#: overlapping ranges (tantivy cuts them into disjoint intervals), with "missing or in range".
+_BOUNDS = {"amount": [None, 100, 150, 200, 250.5, 300], "term_months": [None, 6, 12, 36],
+           "equity_offered_pct": [None, 5.0, 6, 12.5, 20], "created_at": [None, *DATES[1:]]}
+banded = st.sampled_from(sorted(_BOUNDS)).flatmap(lambda path: st.lists(st.builds(
+    Boost,
+    st.one_of(
+        st.builds(Range, st.just(path), st.sampled_from(_BOUNDS[path]), st.sampled_from(_BOUNDS[path])),
+        st.builds(lambda r: AnyOf((Missing(r.field), r)), st.builds(Range, st.just(path), st.sampled_from(_BOUNDS[path]),
+                                                                    st.sampled_from(_BOUNDS[path]))),
+        st.just(Missing(path)),
+    ),
+    weights,
+), min_size=2, max_size=5))
+some_boosts = st.one_of(st.lists(boosts, max_size=3), banded, st.builds(lambda a, b: a + b, banded, st.lists(boosts, max_size=2)))
 #: Options of a best-of ranking, with boosts each has and boosts all share (counted once by tantivy).
 best_of = st.builds(
     lambda shared, options: [RankOption(clause, tuple(own) + tuple(shared)) for clause, own in options],
-    st.lists(boosts, max_size=2),
-    st.lists(st.tuples(st.one_of(st.none(), clauses), st.lists(boosts, max_size=2)), min_size=1, max_size=3),
+    st.one_of(st.lists(boosts, max_size=2), banded),
+    st.lists(st.tuples(st.one_of(st.none(), clauses), st.one_of(st.lists(boosts, max_size=2), banded)), min_size=1, max_size=3),
 )
 queries = st.builds(
     Query,
@@ -232,7 +255,7 @@ queries = st.builds(
                                      "term_months"]), unique=True, max_size=3),
     sums=st.lists(st.builds(SumAggregation, st.just("s"), st.sampled_from(["instrument", "industry"]),
                             st.sampled_from(["amount", "equity_offered_pct"])), max_size=1),
-    boosts=st.lists(boosts, max_size=3),
+    boosts=some_boosts,
     best_of=st.one_of(st.just([]), best_of),
 )
 
