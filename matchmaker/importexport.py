@@ -121,10 +121,12 @@ def _parse(number: int, line: str) -> tuple[str, dict]:
 
 
 def _read(path: Path, kinds: tuple[str, ...], first_pass: bool, report: ImportReport,
-          rows: list | None = None) -> Iterator[tuple[int, str, dict]]:
+          rows: list | None = None, raw: bool = False) -> Iterator[tuple[int, str, dict | str]]:
     """(line number, kind, document) of each line of one pass's kinds; broken lines go to
     the report, each once: in the pass its kind hint names, else in the first pass.
-    ``rows``: a spreadsheet's records (:mod:`matchmaker.spreadsheets`), read instead."""
+    ``rows``: a spreadsheet's records (:mod:`matchmaker.spreadsheets`), read instead.
+    ``raw``: a line that names its kind first comes as its text, parsed by whoever
+    validates it (:func:`_parse_hinted`: a worker process, not this one)."""
     if rows is not None:
         for number, kind, doc in rows:
             if kind is None:
@@ -140,6 +142,9 @@ def _read(path: Path, kinds: tuple[str, ...], first_pass: bool, report: ImportRe
             hint = kind_hint(line)
             if hint is not None and hint not in kinds:
                 continue  # the other pass's line
+            if raw and hint is not None:
+                yield number, hint, line
+                continue
             try:
                 kind, doc = _parse(number, line)
             except MatchmakerError as exc:
@@ -197,12 +202,12 @@ def _import_file(backend: SearchBackend, path: Path | str, progress: Progress | 
         batches: dict[str, list[tuple[int, dict]]] = {kind: [] for kind in kinds}
         pipeline = _Pipeline(backend, services, report, changed_enterprises, parallel)
         try:
-            for number, row_kind, doc in _read(path, kinds, first_pass, report, rows):
+            for number, row_kind, doc in _read(path, kinds, first_pass, report, rows, raw=pipeline.pool is not None):
                 batches[row_kind].append((number, doc))
                 if len(batches[row_kind]) >= BATCH:
                     done += pipeline.submit(row_kind, batches[row_kind])
-                    if progress:
-                        progress(done + len(report.rejected), total)
+                    if progress:  # a line its batch rejected counts in both: capped at the total
+                        progress(min(done + len(report.rejected), total), total)
             for kind in kinds:
                 done += pipeline.submit(kind, batches[kind])
         finally:
@@ -231,6 +236,24 @@ class _Prepared:
     #: copy of their facts a need carries (:func:`enterprise_copy`), when done ahead
     assessed: dict | None = None
     copies: dict | None = None
+
+
+def _parse_hinted(kind: str, batch: list[tuple[int, dict | str]], rejected: list[Rejection]) -> list[tuple[int, dict]]:
+    """A batch's lines that came as text (:func:`_read` with ``raw``) parsed, as
+    :func:`_read` parses them; a broken one, or one whose kind is not its hint, is rejected."""
+    docs = []
+    for number, item in batch:
+        if isinstance(item, str):
+            try:
+                parsed_kind, item = _parse(number, item)
+            except MatchmakerError as exc:
+                rejected.append(Rejection(number, _describe(exc)))
+                continue
+            if parsed_kind != kind:
+                rejected.append(Rejection(number, f'"kind" appears twice ({kind!r} and {parsed_kind!r})'))
+                continue
+        docs.append((number, item))
+    return docs
 
 
 def content_id(kind: str, doc: dict) -> str:
@@ -310,7 +333,9 @@ def _prepare_in_worker(kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     (the full-text tokens) and an enterprise's readiness on each board.  The parent adds
     the server-kept fields and compares readiness with the latest snapshots."""
     service = _worker_services[kind]
-    prepared = _prepare(service, kind, batch)
+    rejected: list[Rejection] = []
+    prepared = _prepare(service, kind, _parse_hinted(kind, batch, rejected))
+    prepared.rejected[:0] = rejected
     docs = [doc for _, doc in prepared.docs]
     prepared.ahead = service.backend.prepare_bulk(KINDS[kind], docs)
     if kind == "enterprise":
