@@ -24,7 +24,7 @@ from .enterprises.service import EnterpriseService
 from .errors import ImportKindUnknown, ImportLineNotJson, MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
 from .needs.service import NeedService, enterprise_copy
-from .readiness.service import readiness_tracker
+from .readiness.service import INDEX as READINESS, readiness_tracker
 from .search import SearchBackend
 
 KINDS = {"institution": "institutions", "enterprise": "enterprises", "need": "needs"}
@@ -236,6 +236,10 @@ class _Prepared:
     #: copy of their facts a need carries (:func:`enterprise_copy`), when done ahead
     assessed: dict | None = None
     copies: dict | None = None
+    #: enterprises: the snapshots each would get if new (:meth:`ReadinessTracker.first_snapshots`)
+    #: and the backend's ``prepare_bulk`` of them, when made ahead
+    snapshots: list | None = None
+    snapshots_ahead: list | None = None
 
 
 def _parse_hinted(kind: str, batch: list[tuple[int, dict | str]], rejected: list[Rejection]) -> list[tuple[int, dict]]:
@@ -312,7 +316,7 @@ def _store_batch(backend, services, kind: str, prepared: _Prepared, report: Impo
         for error in result.errors:
             report.rejected.append(Rejection(prepared.docs[error.position][0], f"not stored: {error.message}"))
         if kind == "enterprise":
-            _track_readiness(backend, docs, result, stored_before, prepared.assessed)
+            _track_readiness(backend, docs, result, stored_before, prepared)
 
 
 def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
@@ -339,8 +343,11 @@ def _prepare_in_worker(kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     docs = [doc for _, doc in prepared.docs]
     prepared.ahead = service.backend.prepare_bulk(KINDS[kind], docs)
     if kind == "enterprise":
-        prepared.assessed = readiness_tracker(service.backend).assess(docs)
+        tracker = readiness_tracker(service.backend)
+        prepared.assessed = tracker.assess(docs)
         prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
+        prepared.snapshots = tracker.first_snapshots(docs, assessed=prepared.assessed)
+        prepared.snapshots_ahead = service.backend.prepare_bulk(READINESS, prepared.snapshots)
     return prepared
 
 
@@ -410,13 +417,21 @@ def _keep_history(backend: SearchBackend, index: str, docs: list[dict], lacking:
     return kept
 
 
-def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict, assessed: dict | None) -> None:
-    """Readiness snapshots for a batch of enterprises; the new ones have nothing to compare with."""
+def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict, prepared: _Prepared) -> None:
+    """Readiness snapshots for a batch of enterprises; the new ones have nothing to compare
+    with, and get the first snapshots a worker made for them, if it did."""
     failed = {error.position for error in result.errors}
     stored = [doc for position, doc in enumerate(docs) if position not in failed]
     tracker = readiness_tracker(backend)
-    tracker.record([doc for doc in stored if doc["id"] not in stored_before], new=True, assessed=assessed)
-    tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=assessed)
+    new = [doc for doc in stored if doc["id"] not in stored_before]
+    if prepared.snapshots is None:
+        tracker.record(new, new=True, assessed=prepared.assessed)
+    else:
+        wanted = {doc["id"] for doc in new}
+        ahead = prepared.snapshots_ahead or [None] * len(prepared.snapshots)
+        picked = [(snapshot, made) for snapshot, made in zip(prepared.snapshots, ahead) if snapshot["enterprise_id"] in wanted]
+        tracker.write([snapshot for snapshot, _ in picked], [made for _, made in picked])
+    tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=prepared.assessed)
 
 
 def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:
