@@ -73,13 +73,18 @@ def _describe(exc: MatchmakerError) -> str:
 class _ImportNeedService(NeedService):
     """Reads each enterprise's facts once per import, in batches, instead of once per need."""
 
-    def __init__(self, backend: SearchBackend):
+    def __init__(self, backend: SearchBackend, needs_follow: bool = True):
         super().__init__(backend)
         self.facts: dict[str, dict | None] = {}
+        #: whether the file holds needs: if not, no copy of an enterprise is made for them
+        self.needs_follow = needs_follow
 
     def remember(self, enterprise: dict, copy: dict | None = None) -> None:
         """An enterprise the import stored, with its :func:`enterprise_copy` if made ahead."""
-        self.facts[enterprise["id"]] = copy or enterprise_copy(enterprise)
+        if self.needs_follow:
+            self.facts[enterprise["id"]] = copy or enterprise_copy(enterprise)
+        else:
+            self.facts.pop(enterprise["id"], None)
 
     def prefetch(self, enterprise_ids) -> None:
         missing = {i for i in enterprise_ids if isinstance(i, str) and i not in self.facts}
@@ -184,16 +189,21 @@ def _import_file(backend: SearchBackend, path: Path | str, progress: Progress | 
                    "need": NeedService.schema_instance()}
         rows = list(spreadsheets.records(backend, path, kind, schemas, working_days))
         total = len(rows)
+        needs_follow = any(row_kind == "need" for _, row_kind, _ in rows)
     else:
+        total = needs_follow = 0
         with path.open(encoding="utf-8") as f:
-            total = sum(1 for line in f if line.strip())
+            for line in f:
+                if line.strip():
+                    total += 1
+                    needs_follow = needs_follow or kind_hint(line) in ("need", None)
     if parallel is None:
         parallel = total >= PARALLEL_FROM
     parallel = parallel and getattr(backend, "fork_safe", False) and hasattr(os, "fork")
     services: dict[str, DocumentService] = {
         "institution": InstitutionService(backend),
         "enterprise": EnterpriseService(backend),
-        "need": _ImportNeedService(backend),
+        "need": _ImportNeedService(backend, needs_follow=bool(needs_follow)),
     }
     report = ImportReport()
     changed_enterprises: set[str] = set()
@@ -345,7 +355,8 @@ def _prepare_in_worker(kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     if kind == "enterprise":
         tracker = readiness_tracker(service.backend)
         prepared.assessed = tracker.assess(docs)
-        prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
+        if _worker_services["need"].needs_follow:
+            prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
         prepared.snapshots = tracker.first_snapshots(docs, assessed=prepared.assessed)
         prepared.snapshots_ahead = service.backend.prepare_bulk(READINESS, prepared.snapshots)
     return prepared
