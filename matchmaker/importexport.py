@@ -24,7 +24,7 @@ from .enterprises.service import EnterpriseService
 from .errors import ImportKindUnknown, ImportLineNotJson, MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
 from .needs.service import NeedService, enterprise_copy
-from .readiness.service import readiness_tracker
+from .readiness.service import INDEX as READINESS, readiness_tracker
 from .search import SearchBackend
 
 KINDS = {"institution": "institutions", "enterprise": "enterprises", "need": "needs"}
@@ -73,13 +73,18 @@ def _describe(exc: MatchmakerError) -> str:
 class _ImportNeedService(NeedService):
     """Reads each enterprise's facts once per import, in batches, instead of once per need."""
 
-    def __init__(self, backend: SearchBackend):
+    def __init__(self, backend: SearchBackend, needs_follow: bool = True):
         super().__init__(backend)
         self.facts: dict[str, dict | None] = {}
+        #: whether the file holds needs: if not, no copy of an enterprise is made for them
+        self.needs_follow = needs_follow
 
     def remember(self, enterprise: dict, copy: dict | None = None) -> None:
         """An enterprise the import stored, with its :func:`enterprise_copy` if made ahead."""
-        self.facts[enterprise["id"]] = copy or enterprise_copy(enterprise)
+        if self.needs_follow:
+            self.facts[enterprise["id"]] = copy or enterprise_copy(enterprise)
+        else:
+            self.facts.pop(enterprise["id"], None)
 
     def prefetch(self, enterprise_ids) -> None:
         missing = {i for i in enterprise_ids if isinstance(i, str) and i not in self.facts}
@@ -121,10 +126,12 @@ def _parse(number: int, line: str) -> tuple[str, dict]:
 
 
 def _read(path: Path, kinds: tuple[str, ...], first_pass: bool, report: ImportReport,
-          rows: list | None = None) -> Iterator[tuple[int, str, dict]]:
+          rows: list | None = None, raw: bool = False) -> Iterator[tuple[int, str, dict | str]]:
     """(line number, kind, document) of each line of one pass's kinds; broken lines go to
     the report, each once: in the pass its kind hint names, else in the first pass.
-    ``rows``: a spreadsheet's records (:mod:`matchmaker.spreadsheets`), read instead."""
+    ``rows``: a spreadsheet's records (:mod:`matchmaker.spreadsheets`), read instead.
+    ``raw``: a line that names its kind first comes as its text, parsed by whoever
+    validates it (:func:`_parse_hinted`: a worker process, not this one)."""
     if rows is not None:
         for number, kind, doc in rows:
             if kind is None:
@@ -140,6 +147,9 @@ def _read(path: Path, kinds: tuple[str, ...], first_pass: bool, report: ImportRe
             hint = kind_hint(line)
             if hint is not None and hint not in kinds:
                 continue  # the other pass's line
+            if raw and hint is not None:
+                yield number, hint, line
+                continue
             try:
                 kind, doc = _parse(number, line)
             except MatchmakerError as exc:
@@ -179,16 +189,21 @@ def _import_file(backend: SearchBackend, path: Path | str, progress: Progress | 
                    "need": NeedService.schema_instance()}
         rows = list(spreadsheets.records(backend, path, kind, schemas, working_days))
         total = len(rows)
+        needs_follow = any(row_kind == "need" for _, row_kind, _ in rows)
     else:
+        total = needs_follow = 0
         with path.open(encoding="utf-8") as f:
-            total = sum(1 for line in f if line.strip())
+            for line in f:
+                if line.strip():
+                    total += 1
+                    needs_follow = needs_follow or kind_hint(line) in ("need", None)
     if parallel is None:
         parallel = total >= PARALLEL_FROM
     parallel = parallel and getattr(backend, "fork_safe", False) and hasattr(os, "fork")
     services: dict[str, DocumentService] = {
         "institution": InstitutionService(backend),
         "enterprise": EnterpriseService(backend),
-        "need": _ImportNeedService(backend),
+        "need": _ImportNeedService(backend, needs_follow=bool(needs_follow)),
     }
     report = ImportReport()
     changed_enterprises: set[str] = set()
@@ -197,12 +212,12 @@ def _import_file(backend: SearchBackend, path: Path | str, progress: Progress | 
         batches: dict[str, list[tuple[int, dict]]] = {kind: [] for kind in kinds}
         pipeline = _Pipeline(backend, services, report, changed_enterprises, parallel)
         try:
-            for number, row_kind, doc in _read(path, kinds, first_pass, report, rows):
+            for number, row_kind, doc in _read(path, kinds, first_pass, report, rows, raw=pipeline.pool is not None):
                 batches[row_kind].append((number, doc))
                 if len(batches[row_kind]) >= BATCH:
                     done += pipeline.submit(row_kind, batches[row_kind])
-                    if progress:
-                        progress(done + len(report.rejected), total)
+                    if progress:  # a line its batch rejected counts in both: capped at the total
+                        progress(min(done + len(report.rejected), total), total)
             for kind in kinds:
                 done += pipeline.submit(kind, batches[kind])
         finally:
@@ -231,6 +246,28 @@ class _Prepared:
     #: copy of their facts a need carries (:func:`enterprise_copy`), when done ahead
     assessed: dict | None = None
     copies: dict | None = None
+    #: enterprises: the snapshots each would get if new (:meth:`ReadinessTracker.first_snapshots`)
+    #: and the backend's ``prepare_bulk`` of them, when made ahead
+    snapshots: list | None = None
+    snapshots_ahead: list | None = None
+
+
+def _parse_hinted(kind: str, batch: list[tuple[int, dict | str]], rejected: list[Rejection]) -> list[tuple[int, dict]]:
+    """A batch's lines that came as text (:func:`_read` with ``raw``) parsed, as
+    :func:`_read` parses them; a broken one, or one whose kind is not its hint, is rejected."""
+    docs = []
+    for number, item in batch:
+        if isinstance(item, str):
+            try:
+                parsed_kind, item = _parse(number, item)
+            except MatchmakerError as exc:
+                rejected.append(Rejection(number, _describe(exc)))
+                continue
+            if parsed_kind != kind:
+                rejected.append(Rejection(number, f'"kind" appears twice ({kind!r} and {parsed_kind!r})'))
+                continue
+        docs.append((number, item))
+    return docs
 
 
 def content_id(kind: str, doc: dict) -> str:
@@ -289,7 +326,7 @@ def _store_batch(backend, services, kind: str, prepared: _Prepared, report: Impo
         for error in result.errors:
             report.rejected.append(Rejection(prepared.docs[error.position][0], f"not stored: {error.message}"))
         if kind == "enterprise":
-            _track_readiness(backend, docs, result, stored_before, prepared.assessed)
+            _track_readiness(backend, docs, result, stored_before, prepared)
 
 
 def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
@@ -310,12 +347,18 @@ def _prepare_in_worker(kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     (the full-text tokens) and an enterprise's readiness on each board.  The parent adds
     the server-kept fields and compares readiness with the latest snapshots."""
     service = _worker_services[kind]
-    prepared = _prepare(service, kind, batch)
+    rejected: list[Rejection] = []
+    prepared = _prepare(service, kind, _parse_hinted(kind, batch, rejected))
+    prepared.rejected[:0] = rejected
     docs = [doc for _, doc in prepared.docs]
     prepared.ahead = service.backend.prepare_bulk(KINDS[kind], docs)
     if kind == "enterprise":
-        prepared.assessed = readiness_tracker(service.backend).assess(docs)
-        prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
+        tracker = readiness_tracker(service.backend)
+        prepared.assessed = tracker.assess(docs)
+        if _worker_services["need"].needs_follow:
+            prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
+        prepared.snapshots = tracker.first_snapshots(docs, assessed=prepared.assessed)
+        prepared.snapshots_ahead = service.backend.prepare_bulk(READINESS, prepared.snapshots)
     return prepared
 
 
@@ -385,13 +428,21 @@ def _keep_history(backend: SearchBackend, index: str, docs: list[dict], lacking:
     return kept
 
 
-def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict, assessed: dict | None) -> None:
-    """Readiness snapshots for a batch of enterprises; the new ones have nothing to compare with."""
+def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_before: dict, prepared: _Prepared) -> None:
+    """Readiness snapshots for a batch of enterprises; the new ones have nothing to compare
+    with, and get the first snapshots a worker made for them, if it did."""
     failed = {error.position for error in result.errors}
     stored = [doc for position, doc in enumerate(docs) if position not in failed]
     tracker = readiness_tracker(backend)
-    tracker.record([doc for doc in stored if doc["id"] not in stored_before], new=True, assessed=assessed)
-    tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=assessed)
+    new = [doc for doc in stored if doc["id"] not in stored_before]
+    if prepared.snapshots is None:
+        tracker.record(new, new=True, assessed=prepared.assessed)
+    else:
+        wanted = {doc["id"] for doc in new}
+        ahead = prepared.snapshots_ahead or [None] * len(prepared.snapshots)
+        picked = [(snapshot, made) for snapshot, made in zip(prepared.snapshots, ahead) if snapshot["enterprise_id"] in wanted]
+        tracker.write([snapshot for snapshot, _ in picked], [made for _, made in picked])
+    tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=prepared.assessed)
 
 
 def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:

@@ -84,6 +84,12 @@ def _scoring_key(rules) -> str:
     return json.dumps([[criterion(c) for c in rules.criteria], rules.milestones], sort_keys=True, default=str)
 
 
+def _snapshot(enterprise: dict, board: str, rules, score: int, ready: bool, shown: dict, now: str) -> dict:
+    """A new latest snapshot of the enterprise on a board."""
+    return {"id": new_id(), "enterprise_id": enterprise["id"], "board": board, "at": now, "score": score,
+            "ready": ready, "rules_year": rules.effective_year, "latest": True, **shown, "created_at": now, "updated_at": now}
+
+
 class ReadinessTracker:
     """Records readiness snapshots for enterprises that were created or changed."""
 
@@ -130,10 +136,13 @@ class ReadinessTracker:
         """
         if not enterprises:
             return 0
-        latest = {} if new else self.latest(e["id"] for e in enterprises)
+        if new:
+            snapshots = self.first_snapshots(enterprises, as_of=as_of, assessed=assessed)
+            self.write(snapshots)
+            return len(snapshots)
+        latest = self.latest(e["id"] for e in enterprises)
         now = _now()
-        missing = [e for e in enterprises if assessed is None or e["id"] not in assessed]
-        scores = {**(assessed or {}), **self.assess(missing, as_of)} if missing else assessed
+        scores = self._scores(enterprises, as_of, assessed)
         writes, added = [], 0
         for enterprise in enterprises:
             shown = _shown(enterprise)
@@ -147,18 +156,35 @@ class ReadinessTracker:
                     continue
                 if before is not None:
                     writes.append({**before, "latest": False, "updated_at": now})
-                writes.append({
-                    "id": new_id(), "enterprise_id": enterprise["id"], "board": board, "at": now, "score": score,
-                    "ready": ready, "rules_year": rules.effective_year, "latest": True, **shown,
-                    "created_at": now, "updated_at": now,
-                })
+                writes.append(_snapshot(enterprise, board, rules, score, ready, shown, now))
                 added += 1
-        self._write(writes)
+        self.write(writes)
         return added
 
-    def _write(self, docs: list[dict]) -> None:
-        for start in range(0, len(docs), BATCH):
-            result = self.backend.bulk_upsert(INDEX, docs[start : start + BATCH])
+    def first_snapshots(self, enterprises: list[dict], *, as_of: date | None = None,
+                        assessed: dict[str, dict[str, tuple[int, bool]]] | None = None) -> list[dict]:
+        """The snapshots :meth:`record` writes for enterprises just created (``new``): one
+        on each board, the latest.  Reads nothing stored, so an import makes them in its
+        workers and the parent only writes them (:meth:`write`)."""
+        scores = self._scores(enterprises, as_of, assessed)
+        now = _now()
+        snapshots = []
+        for enterprise in enterprises:
+            shown = _shown(enterprise)
+            for board, rules in self.settings.boards.items():
+                snapshots.append(_snapshot(enterprise, board, rules, *scores[enterprise["id"]][board], shown, now))
+        return snapshots
+
+    def _scores(self, enterprises: list[dict], as_of: date | None, assessed: dict | None) -> dict:
+        missing = [e for e in enterprises if assessed is None or e["id"] not in assessed]
+        return {**(assessed or {}), **self.assess(missing, as_of)} if missing else assessed
+
+    def write(self, snapshots: list[dict], prepared: list | None = None) -> None:
+        """Store snapshots, ``prepared`` being what the backend's ``prepare_bulk`` made of
+        them ahead, if it did."""
+        for start in range(0, len(snapshots), BATCH):
+            ahead = prepared[start : start + BATCH] if prepared is not None else None
+            result = self.backend.bulk_upsert(INDEX, snapshots[start : start + BATCH], ahead)
             if result.errors:
                 raise SnapshotsNotStored(reason=result.errors[0].message)
 

@@ -198,7 +198,7 @@ class EmbeddedBackend(SearchBackend):
                 continue
             if prepared is not None and prepared[position] is not None:
                 items[doc_id] = prepared[position][0]
-                known[doc_id] = ({"id": doc_id, **strip_meta(doc)}, prepared[position][1])
+                known[doc_id] = (doc, prepared[position][1])  # the document itself: read only if the index refuses what was made
             else:
                 try:
                     items[doc_id] = dump(strip_meta(doc))

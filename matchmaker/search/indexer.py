@@ -250,7 +250,7 @@ def stage_rows(store: RecordStore, indexes: dict[str, Index], rows: list[tuple[i
                 try:
                     target.upsert([doc for doc, _ in ready], [made for _, made in ready])
                 except (ValueError, TypeError):
-                    upsert_each(target, index, [doc for doc, _ in ready])
+                    upsert_each(target, index, [strip_version(doc) for doc, _ in ready])
             ids = [i for i in ids if i not in current]
             if not ids:
                 touched.append(target)
