@@ -9,7 +9,8 @@ asks the engine), and the product's cost over raw tantivy for the same text quer
 facets.  Every search must find what its label says: one with no hits, or one whose words
 were relaxed to any-word, stops the run.  ``--http`` adds the real server: latencies of
 requests not asked before, three loads from a second process (the last: cold distinct
-searches per second), and the server's peak memory.
+searches per second), with the server's CPU time per request (which other work on the
+machine does not inflate as it does the rates), and the server's peak memory.
 
     .venv/bin/python scripts/bench.py                      # 100,000 needs, embedded (records + tantivy)
     .venv/bin/python scripts/bench.py --needs 1000000 --repeat 50
@@ -309,16 +310,39 @@ def ensure_bench_user(data_dir: Path) -> None:
                     "--password-stdin"], input=BENCH_PASSWORD + "\n", env=env, capture_output=True, text=True)
 
 
-def peak_memory_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process and its children, in MB."""
-    total = 0
+def _family(pid: int) -> list[Path]:
+    """/proc folders of a process and its children (the server and its workers)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(stat.parent.name) != pid and int(fields[1]) != pid:
-                continue
-            status = (stat.parent / "status").read_text()
         except (OSError, ValueError):
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            found.append(stat.parent)
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server and its workers have used so far: divided by
+    the requests a load made, the server's cost per request, whatever else the machine runs."""
+    ticks = 0
+    for folder in _family(pid):
+        try:
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def peak_memory_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MB."""
+    total = 0
+    for folder in _family(pid):
+        try:
+            status = (folder / "status").read_text()
+        except OSError:
             continue
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
@@ -381,10 +405,13 @@ def bench_http(data_dir: Path, args) -> None:
         for label, paths in ((f"searches only, {len(popular)} popular ones over and over", popular),
                              ("22 paths over and over", repeated),
                              (f"{len(distinct):,} cold distinct searches and matches", distinct)):
+            used = cpu_seconds(server.pid)
             figures = run_load(url, token, paths, args)
+            per_request = (cpu_seconds(server.pid) - used) * 1000 / max(figures["requests"], 1)
             print(f"HTTP under load, {label}: {args.clients} clients for {args.seconds:.0f} s: "
                   f"{figures['per_second']} req/s, {figures['errors']} errors of {figures['requests']} {figures['error_kinds'] or ''}, "
-                  f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
+                  f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms; "
+                  f"server CPU {per_request:.2f} ms a request (load {os.getloadavg()[0]:.1f})")
         print(f"server peak memory (all processes): {peak_memory_mb(server.pid):.0f} MB")
     finally:
         server.terminate()
