@@ -116,6 +116,19 @@ def time_calls(fn, repeat: int, before=None) -> list[float]:
     return samples
 
 
+def time_in_turn(first, second, repeat: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of ``repeat`` calls of each, one of each in turn (after one warm-up
+    call each): on a machine others share, both see the same load."""
+    first(), second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for fn, into in ((first, samples[0]), (second, samples[1])):
+            started = time.perf_counter()
+            fn()
+            into.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def report_latency(label: str, samples: list[float], extra: str = "") -> None:
     print(
         f"{label:<44} p50 {statistics.median(samples):7.1f} ms  p95 {percentile(samples, 95):7.1f} ms  "
@@ -138,6 +151,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="reuse this data folder instead of a temporary one")
     parser.add_argument("--http", action="store_true", help="also time the real server over HTTP, under load")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes for --http")
+    parser.add_argument("--threads", type=int, default=8, help="threads of each server worker for --http (serve's default: 8)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients for the load in --http")
     parser.add_argument("--seconds", type=float, default=15, help="how long the load runs in --http")
     parser.add_argument("--beside", type=Path, metavar="DIR",
@@ -295,8 +309,7 @@ def raw_ratio(backend, service, repeat: int) -> None:
         args = {"q": text, "page": 1, "per_page": 20}
         result = service.search(STAFF, args)
         check_finds(f"text {text}", result)
-        product = time_calls(lambda: service.search(STAFF, args), repeat)
-        bare = time_calls(lambda: raw(text), repeat)
+        product, bare = time_in_turn(lambda: service.search(STAFF, args), lambda: raw(text), repeat)
         ratio = statistics.median(product) / max(statistics.median(bare), 1e-6)
         ratios.append(ratio)
         print(f"text {text!r:<12} hits product {result['total']:>7,} raw {raw(text):>7,}   p50 ms: product "
@@ -358,7 +371,7 @@ def bench_http(data_dir: Path, args) -> None:
     env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir), "MATCHMAKER_RATE_LIMIT_ENABLED": "false"}
     log = (data_dir / "bench-server.log").open("w")  # where to look when a load reports errors
     server = subprocess.Popen([sys.executable, "-m", "matchmaker.cli", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                               str(args.workers), "--threads", str(args.threads)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url)
@@ -379,7 +392,7 @@ def bench_http(data_dir: Path, args) -> None:
             "deal flow for one institution": lambda i: (f"/api/v1/institutions/{institutions[i % len(institutions)]['id']}/dealflow",
                                                         {"page": 1 + i // len(institutions) % 10}),
         }
-        print(f"over HTTP: matchmaker serve --workers {args.workers}")
+        print(f"over HTTP: matchmaker serve --workers {args.workers} --threads {args.threads}")
         for label, request in workloads.items():
             counter = iter(range(10**9))
 
