@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 from . import config as defaults
+from .core.dumping import FastJSONProvider
 from .resources import data_folder
 
 
@@ -29,6 +30,7 @@ class LazyRule(Rule):
 
 class MatchmakerFlask(Flask):
     url_rule_class = LazyRule
+    json_provider_class = FastJSONProvider
 
 
 def create_app(test_config: dict | None = None) -> Flask:

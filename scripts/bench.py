@@ -9,7 +9,8 @@ asks the engine), and the product's cost over raw tantivy for the same text quer
 facets.  Every search must find what its label says: one with no hits, or one whose words
 were relaxed to any-word, stops the run.  ``--http`` adds the real server: latencies of
 requests not asked before, three loads from a second process (the last: cold distinct
-searches per second), and the server's peak memory.
+searches per second), with the server's CPU time per request (which other work on the
+machine does not inflate as it does the rates), and the server's peak memory.
 
     .venv/bin/python scripts/bench.py                      # 100,000 needs, embedded (records + tantivy)
     .venv/bin/python scripts/bench.py --needs 1000000 --repeat 50
@@ -115,6 +116,19 @@ def time_calls(fn, repeat: int, before=None) -> list[float]:
     return samples
 
 
+def time_in_turn(first, second, repeat: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of ``repeat`` calls of each, one of each in turn (after one warm-up
+    call each): on a machine others share, both see the same load."""
+    first(), second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for fn, into in ((first, samples[0]), (second, samples[1])):
+            started = time.perf_counter()
+            fn()
+            into.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def report_latency(label: str, samples: list[float], extra: str = "") -> None:
     print(
         f"{label:<44} p50 {statistics.median(samples):7.1f} ms  p95 {percentile(samples, 95):7.1f} ms  "
@@ -137,6 +151,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="reuse this data folder instead of a temporary one")
     parser.add_argument("--http", action="store_true", help="also time the real server over HTTP, under load")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes for --http")
+    parser.add_argument("--threads", type=int, default=8, help="threads of each server worker for --http (serve's default: 8)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients for the load in --http")
     parser.add_argument("--seconds", type=float, default=15, help="how long the load runs in --http")
     parser.add_argument("--beside", type=Path, metavar="DIR",
@@ -306,8 +321,7 @@ def raw_ratio(backend, service, repeat: int) -> None:
         args = {"q": text, "page": 1, "per_page": 20}
         result = service.search(STAFF, args)
         check_finds(f"text {text}", result)
-        product = time_calls(lambda: service.search(STAFF, args), repeat)
-        bare = time_calls(lambda: raw(text), repeat)
+        product, bare = time_in_turn(lambda: service.search(STAFF, args), lambda: raw(text), repeat)
         ratio = statistics.median(product) / max(statistics.median(bare), 1e-6)
         ratios.append(ratio)
         print(f"text {text!r:<12} hits product {result['total']:>7,} raw {raw(text):>7,}   p50 ms: product "
@@ -321,16 +335,39 @@ def ensure_bench_user(data_dir: Path) -> None:
                     "--password-stdin"], input=BENCH_PASSWORD + "\n", env=env, capture_output=True, text=True)
 
 
-def peak_memory_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process and its children, in MB."""
-    total = 0
+def _family(pid: int) -> list[Path]:
+    """/proc folders of a process and its children (the server and its workers)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(stat.parent.name) != pid and int(fields[1]) != pid:
-                continue
-            status = (stat.parent / "status").read_text()
         except (OSError, ValueError):
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            found.append(stat.parent)
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server and its workers have used so far: divided by
+    the requests a load made, the server's cost per request, whatever else the machine runs."""
+    ticks = 0
+    for folder in _family(pid):
+        try:
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def peak_memory_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MB."""
+    total = 0
+    for folder in _family(pid):
+        try:
+            status = (folder / "status").read_text()
+        except OSError:
             continue
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
@@ -346,7 +383,7 @@ def bench_http(data_dir: Path, args) -> None:
     env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir), "MATCHMAKER_RATE_LIMIT_ENABLED": "false"}
     log = (data_dir / "bench-server.log").open("w")  # where to look when a load reports errors
     server = subprocess.Popen([sys.executable, "-m", "matchmaker.cli", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                               str(args.workers), "--threads", str(args.threads)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url)
@@ -367,7 +404,7 @@ def bench_http(data_dir: Path, args) -> None:
             "deal flow for one institution": lambda i: (f"/api/v1/institutions/{institutions[i % len(institutions)]['id']}/dealflow",
                                                         {"page": 1 + i // len(institutions) % 10}),
         }
-        print(f"over HTTP: matchmaker serve --workers {args.workers}")
+        print(f"over HTTP: matchmaker serve --workers {args.workers} --threads {args.threads}")
         for label, request in workloads.items():
             counter = iter(range(10**9))
 
@@ -393,10 +430,13 @@ def bench_http(data_dir: Path, args) -> None:
         for label, paths in ((f"searches only, {len(popular)} popular ones over and over", popular),
                              ("22 paths over and over", repeated),
                              (f"{len(distinct):,} cold distinct searches and matches", distinct)):
+            used = cpu_seconds(server.pid)
             figures = run_load(url, token, paths, args)
+            per_request = (cpu_seconds(server.pid) - used) * 1000 / max(figures["requests"], 1)
             print(f"HTTP under load, {label}: {args.clients} clients for {args.seconds:.0f} s: "
                   f"{figures['per_second']} req/s, {figures['errors']} errors of {figures['requests']} {figures['error_kinds'] or ''}, "
-                  f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
+                  f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms; "
+                  f"server CPU {per_request:.2f} ms a request (load {os.getloadavg()[0]:.1f})")
         print(f"server peak memory (all processes): {peak_memory_mb(server.pid):.0f} MB")
     finally:
         server.terminate()

@@ -8,6 +8,7 @@ from flask import request
 from flask_login import current_user
 from marshmallow import fields
 
+from .dumping import CompiledDump
 from .users import User
 from ..storage import get_backend
 
@@ -52,7 +53,7 @@ def page_schema(item_schema: type[ma.Schema], name: str, with_facets: bool = Tru
             metadata={"description": "present and true when no hit had every word of q, so hits with some of them are shown"}
         )
     attrs.update(extra or {})
-    return ma.Schema.from_dict(attrs, name=name)
+    return CompiledDump.from_dict(attrs, name=name)
 
 
 def backend():

@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from .. import clock
+from .dumping import CompiledDump
 from ..errors import REQUIRED, SCHEMA_SENTENCES, TOO_MANY_TERMS, ValidationError, YEARS_BETWEEN
 from ..errors import Text as Sentence
 
@@ -41,8 +42,9 @@ _with_sentence(validate.Length, lambda v: {"min": v.min, "max": v.max})
 _with_sentence(validate.OneOf, lambda v: {"choices": v.choices_text})
 
 
-class StrictSchema(ma.Schema):
-    """Unknown fields are refused with a message, never silently dropped."""
+class StrictSchema(CompiledDump):
+    """Unknown fields are refused with a message, never silently dropped; dumped by the
+    function compiled from the schema (``core.dumping``)."""
 
     class Meta:
         unknown = ma.RAISE

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import Connection, Engine, bindparam, cast, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, cast, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.exc import DisconnectionError
 
 from ..errors import ConfigurationError, DuplicateDocument, NoSuchDocument, check_version
@@ -56,6 +56,21 @@ def dump(body: dict) -> str:
 
 def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path)}"
+
+
+def _conditions(equal: dict[str, list] | None, between: dict[str, tuple] | None) -> list[tuple]:
+    """What :meth:`RecordStore.scan` narrows by in SQL: (field, numeric, values) for one
+    of some values (left out when it mixes strings and numbers), (field, True, None, low,
+    high) for a number within bounds."""
+    conditions = []
+    for field, values in (equal or {}).items():
+        numbers = [v for v in values if not isinstance(v, str)]
+        if numbers and len(numbers) < len(values):
+            continue  # strings and numbers at once: not narrowed here
+        conditions.append((field, bool(numbers), list(values)))
+    for field, (low, high) in (between or {}).items():
+        conditions.append((field, True, None, low, high))
+    return conditions
 
 
 class RecordStore:
@@ -268,20 +283,24 @@ class RecordStore:
         return self.is_sqlite and not (getattr(self._local, "conn", None) or getattr(self._local, "snapshot", None))
 
     def _get_many_sqlite(self, index: str, ids: list[str]) -> dict[str, dict]:
-        """Documents by id (a search's page, a token's account) read in one statement on a
-        pooled connection's own driver, outside a transaction (one SELECT reads one
-        committed state on its own): what SQLAlchemy adds around it (a Connection, its
-        BEGIN and COMMIT, compiling the select) cost more than the read itself."""
+        """Documents by id (a search's page, a token's account) read in one statement on
+        the SQLite driver (:meth:`_driver_rows`)."""
         if not ids:
             return {}
-        _, reader = self._engines_here()
         sql = f"SELECT id, version, body FROM documents WHERE index_name = ? AND id IN ({','.join('?' * len(ids))})"
+        return {doc_id: self._doc(doc_id, version, body) for doc_id, version, body in self._driver_rows(sql, (index, *ids))}
+
+    def _driver_rows(self, sql: str, params: tuple) -> list[tuple]:
+        """Rows of one statement run on a pooled connection's own driver, outside a
+        transaction (one SELECT reads one committed state on its own): what SQLAlchemy
+        adds around it (a Connection, its BEGIN and COMMIT, compiling the select: about
+        0.25 ms) cost more than the read itself (0.01 ms)."""
+        _, reader = self._engines_here()
         raw = reader.raw_connection()
         try:
-            rows = raw.driver_connection.execute(sql, (index, *ids)).fetchall()
+            return raw.driver_connection.execute(sql, params).fetchall()
         finally:
             raw.close()
-        return {doc_id: self._doc(doc_id, version, body) for doc_id, version, body in rows}
 
     def marks(self, index: str, ids: Iterable[str]) -> dict[str, tuple[int, str]]:
         """(version, write time) of each record named that exists: which write it holds,
@@ -301,32 +320,61 @@ class RecordStore:
         ``equal`` narrows in SQL to documents whose top-level field (or ``id``) is one of
         the values given (strings, or numbers: not booleans), ``between`` to those whose
         top-level numeric field lies within (low, high), either bound None for open."""
-        narrowing = []
-        for field, values in (equal or {}).items():
-            numbers = [v for v in values if not isinstance(v, str)]
-            if numbers and len(numbers) < len(values):
-                continue  # strings and numbers at once: not narrowed here
-            narrowing.append((self._number(field) if numbers else self._field(field)).in_(values))
-        for field, (low, high) in (between or {}).items():
-            column = self._number(field)
-            narrowing.append(column.is_not(None))
-            if low is not None:
-                narrowing.append(column >= low)
-            if high is not None:
-                narrowing.append(column <= high)
+        conditions = _conditions(equal, between)
+        narrowing = None  # the conditions as SQLAlchemy expressions, made when first needed
         last = None
         while True:
-            query = select(documents.c.id, documents.c.version, documents.c.body).where(
-                documents.c.index_name == index, *narrowing)
-            if last is not None:
-                query = query.where(documents.c.id > last)
-            with self.reading() as conn:
-                rows = conn.execute(query.order_by(documents.c.id).limit(batch)).all()
-            if not rows:
-                return
+            if self._lean_read():
+                rows = self._scan_batch_sqlite(index, conditions, last, batch)
+            else:
+                if narrowing is None:
+                    narrowing = [self._expression(*condition) for condition in conditions]
+                query = select(documents.c.id, documents.c.version, documents.c.body).where(
+                    documents.c.index_name == index, *narrowing)
+                if last is not None:
+                    query = query.where(documents.c.id > last)
+                with self.reading() as conn:
+                    rows = conn.execute(query.order_by(documents.c.id).limit(batch)).all()
             for row in rows:
                 yield self._doc(*row)
+            if len(rows) < batch:
+                return  # the last batch: no read to find there is none after it
             last = rows[-1][0]
+
+    def _expression(self, field: str, numeric: bool, values: list | None, low=None, high=None):
+        """One of :func:`_conditions` as an SQLAlchemy expression."""
+        column = self._number(field) if numeric else self._field(field)
+        if values is not None:
+            return column.in_(values)
+        bounds = [column.is_not(None)]
+        if low is not None:
+            bounds.append(column >= low)
+        if high is not None:
+            bounds.append(column <= high)
+        return and_(*bounds)
+
+    def _scan_batch_sqlite(self, index: str, conditions: list[tuple], last: str | None, batch: int) -> list[tuple]:
+        """One batch of :meth:`scan` on the SQLite driver (see :meth:`_driver_rows`): the
+        same statement as SQLAlchemy's, written out (on SQLite a field, text or number, is
+        ``json_extract(body, '$."field"')``)."""
+        sql, params = ["SELECT id, version, body FROM documents WHERE index_name = ?"], [index]
+        for field, _numeric, values, *bounds in conditions:
+            column = "id" if field == "id" else "json_extract(body, ?)"
+            path = [] if field == "id" else [f'$."{field}"']
+            if values is not None:
+                sql.append(f"{column} IN ({','.join('?' * len(values))})")
+                params += [*path, *values]
+                continue
+            sql.append(f"{column} IS NOT NULL")
+            params += path
+            for bound, operator in zip(bounds, (">=", "<=")):
+                if bound is not None:
+                    sql.append(f"{column} {operator} ?")
+                    params += [*path, bound]
+        if last is not None:
+            sql.append("id > ?")
+            params.append(last)
+        return self._driver_rows(" AND ".join(sql) + " ORDER BY id LIMIT ?", (*params, batch))
 
     def _field(self, field: str):
         """A top-level field of the JSON body as text, in SQL."""

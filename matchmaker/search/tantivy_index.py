@@ -55,6 +55,8 @@ _ID_PREFIX = 23
 #: reads a longer tie once more, eight times as far, before reading it whole.  Sums of a few
 #: boosts take few values, so their ties are long.
 _LOOKAHEAD, _BOOST_LOOKAHEAD = 100, 2000
+#: The most hits a page in id order reads to see where a run of one first id key ends.
+_ID_RUN_MOST = 10_000
 #: What an option of ``Query.best_of`` scores for holding, before its boosts: above any
 #: boost total (tantivy's scores are 32-bit floats: a thousand keeps them to 1/10,000).
 _OPTION_BASE = 1000.0
@@ -768,9 +770,35 @@ class _Ranking:
         return [key[3] or _id_from_key(key) or self._id(address) for key, address in zip(keys, addresses)]
 
     def by_id(self, q, offset: int, limit: int, descending: bool = False) -> tuple[list[str], int]:
+        """The hits in id order, read by the first id key (a u64 fast field) and each run
+        of hits that share it, which the page touches, ordered by the whole key.
+
+        tantivy's own order on the id (a text fast field) costs about 0.1 ms per hit
+        before the page (76 ms for page 41 of 20 at 100k needs); the first key's order
+        costs the same at any depth.  Ids that share their first 8 bytes make one run as
+        long as the hits: past :data:`_ID_RUN_MOST` hits to read, the text order is used."""
         order = tantivy.Order.Desc if descending else tantivy.Order.Asc
-        result = self.searcher.search(q, limit, count=True, order_by_field=self.id_field, offset=offset, order=order)
-        return [key for key, _ in result.hits], result.count
+        end = offset + limit
+        fetch = 2 * end + _LOOKAHEAD
+        while True:
+            result = self.searcher.search(q, fetch, count=True, order_by_field=_ID_KEYS[0], order=order)
+            hits, total = result.hits, result.count
+            if len(hits) >= total or len(hits) < fetch or hits[-1][0] != hits[end - 1][0]:
+                break
+            if fetch * 8 > _ID_RUN_MOST + 2 * end:
+                result = self.searcher.search(q, limit, count=True, order_by_field=self.id_field, offset=offset, order=order)
+                return [key for key, _ in result.hits], result.count
+            fetch *= 8
+        if offset >= len(hits):
+            return [], total
+        lo, hi = offset, min(end, len(hits))
+        while lo > 0 and hits[lo - 1][0] == hits[offset][0]:
+            lo -= 1
+        while hi < len(hits) and hits[hi][0] == hits[hi - 1][0]:
+            hi += 1
+        addresses = [address for _, address in hits[lo:hi]]
+        span = sorted(zip(self._keys(addresses), addresses), key=lambda hit: hit[0], reverse=descending)[offset - lo : end - lo]
+        return self._ids([key for key, _ in span], [address for _, address in span]), total
 
     def by_score(self, q, offset: int, limit: int, then=None, boosted: bool = False) -> tuple[list[str], int]:
         """Highest score first, then (with ``then``, a second scored query) that score,

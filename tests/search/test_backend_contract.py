@@ -522,3 +522,5 @@ def test_scan_filters_as_search_does(institutions):
     for filters in cases:
         scanned = [d["id"] for d in institutions.scan("institutions", Query(filters=filters))]
         assert scanned == sorted(matching(institutions, *filters)), filters
+        with institutions.transaction():  # read on the transaction's connection: the same documents
+            assert [d["id"] for d in institutions.scan("institutions", Query(filters=filters))] == scanned, filters

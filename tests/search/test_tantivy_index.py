@@ -335,6 +335,26 @@ def test_long_ids_that_share_a_prefix_are_ordered_by_the_whole_id(pair):
     assert sum(pages, []) == sorted(f"{prefix}{i % 7}-{i:03d}" for i in range(40))
 
 
+@pytest.mark.parametrize("run_most", [10_000, 0])
+@pytest.mark.parametrize("lookahead", [100, 0])
+def test_pages_in_id_order_at_any_depth(pair, monkeypatch, lookahead, run_most):
+    """A page in id order (no text, no sort) is read by the first id key, each run of ids
+    sharing their first 8 bytes ordered whole (and past ``_ID_RUN_MOST``, by tantivy's text
+    order): runs of 1, 7 and all of the hits, ids shorter and longer than the key holds."""
+    monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", lookahead)
+    monkeypatch.setattr(tantivy_index, "_ID_RUN_MOST", run_most)
+    ids = [f"r{i:03d}" for i in range(20)] + [f"shared-{i % 7}{i:03d}" for i in range(49)]
+    ids += [f"enterprise-need-0000000000{i % 3}-{i:03d}" for i in range(20)]
+    random.Random(5).shuffle(ids)  # tantivy breaks ties by insertion order: make it unlike the ids'
+    pair.load("needs", *[need(doc_id, status="open" if n % 4 else "closed") for n, doc_id in enumerate(ids)])
+    for descending in (False, True):
+        order = [Sort("id", descending=True)] if descending else []
+        pages = [pair.check("needs", Query(sort=order, page=p, per_page=6)) for p in range(1, 17)]
+        assert sum(pages, []) == sorted(ids, reverse=descending)
+        pair.check("needs", Query(filters=[Terms("status", ["open"])], sort=order, page=9, per_page=5))
+        assert pair.check("needs", Query(sort=order, page=9, per_page=20)) == []
+
+
 @pytest.fixture
 def amounts(pair):
     pair.load(
