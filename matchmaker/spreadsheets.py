@@ -60,10 +60,13 @@ def read_table(path: Path) -> list[list[str]]:
         from openpyxl import load_workbook
 
         try:
-            sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+            workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # a damaged or foreign file: one line, no traceback
             raise SpreadsheetUnreadable(reason=type(exc).__name__) from None
-        return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        try:  # read-only mode keeps the file open until closed
+            return [[_cell_text(cell) for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
     text = decode(path.read_bytes())
     try:
         return [row for row in csv.reader(io.StringIO(text, newline=""))]
