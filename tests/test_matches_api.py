@@ -141,6 +141,31 @@ def test_matches_follow_a_changed_institution(client, zone):
     assert "ticket_range" not in bank_item()["broken_rules"]
 
 
+def test_matches_follow_an_institution_whose_version_came_back_with_other_content(app, backend, client, zone, tmp_path):
+    """A version number names a content only within one history: after a restore (or in
+    another data folder of the same process) the bank's version 2 can be another bank."""
+    staff = zone["staff"]
+    enterprise_fields, need_fields, _ = CASES["small working-capital loan"]
+    enterprise = post_enterprise(client, staff, **enterprise_fields)
+    need = post_need(client, staff, enterprise["id"], **need_fields)
+    bank = zone["institutions"]["bank-tech"]
+
+    def bank_item():
+        items = client.get(f"/api/v1/needs/{need['id']}/matches?per_page=100", headers=staff).get_json()["items"]
+        return next(i for i in items if i["institution"]["id"] == bank["id"])
+
+    with app.app_context():
+        backend.backup(tmp_path / "before.backup")
+    lowered = client.patch(f"/api/v1/institutions/{bank['id']}", json={"ticket_min": 500_000}, headers=staff)
+    assert lowered.get_json()["version"] == "2"
+    assert "ticket_range" not in bank_item()["broken_rules"]
+    with app.app_context():
+        backend.restore(tmp_path / "before.backup")
+    renamed = client.patch(f"/api/v1/institutions/{bank['id']}", json={"name": "科技支行（更名）"}, headers=staff)
+    assert renamed.get_json()["version"] == "2"  # the same number, the 1M floor kept
+    assert "ticket_range" in bank_item()["broken_rules"]
+
+
 def test_when_nobody_holds_the_amount_every_item_says_why(client, zone):
     staff = zone["staff"]
     enterprise = post_enterprise(client, staff, stage="growth", industry="new_energy")
