@@ -122,9 +122,9 @@ def test_wrong_instruments_and_amounts_are_ineligible_with_the_rule_named(client
     assert "collateral" in by_pool["micro-secured"]["broken_rules"]
 
 
-def test_matches_follow_a_changed_institution(client, zone):
-    """The scorers prepared for the matches of one need serve the next only while the
-    institutions are the versions they were prepared from."""
+def small_loan_and_the_bank(client, zone):
+    """The bank, and a function answering its match for a fresh 800k working-capital loan
+    (below the bank's 1M floor)."""
     staff = zone["staff"]
     enterprise_fields, need_fields, _ = CASES["small working-capital loan"]
     enterprise = post_enterprise(client, staff, **enterprise_fields)
@@ -135,6 +135,14 @@ def test_matches_follow_a_changed_institution(client, zone):
         items = client.get(f"/api/v1/needs/{need['id']}/matches?per_page=100", headers=staff).get_json()["items"]
         return next(i for i in items if i["institution"]["id"] == bank["id"])
 
+    return bank, bank_item
+
+
+def test_matches_follow_a_changed_institution(client, zone):
+    """The scorers prepared for the matches of one need serve the next only while the
+    institutions are the versions they were prepared from."""
+    staff = zone["staff"]
+    bank, bank_item = small_loan_and_the_bank(client, zone)
     assert "ticket_range" in bank_item()["broken_rules"]  # 800k is below the bank's 1M floor
     changed = client.patch(f"/api/v1/institutions/{bank['id']}", json={"ticket_min": 500_000}, headers=staff)
     assert changed.status_code == 200, changed.get_json()
@@ -145,15 +153,7 @@ def test_matches_follow_an_institution_whose_version_came_back_with_other_conten
     """A version number names a content only within one history: after a restore (or in
     another data folder of the same process) the bank's version 2 can be another bank."""
     staff = zone["staff"]
-    enterprise_fields, need_fields, _ = CASES["small working-capital loan"]
-    enterprise = post_enterprise(client, staff, **enterprise_fields)
-    need = post_need(client, staff, enterprise["id"], **need_fields)
-    bank = zone["institutions"]["bank-tech"]
-
-    def bank_item():
-        items = client.get(f"/api/v1/needs/{need['id']}/matches?per_page=100", headers=staff).get_json()["items"]
-        return next(i for i in items if i["institution"]["id"] == bank["id"])
-
+    bank, bank_item = small_loan_and_the_bank(client, zone)
     with app.app_context():
         backend.backup(tmp_path / "before.backup")
     lowered = client.patch(f"/api/v1/institutions/{bank['id']}", json={"ticket_min": 500_000}, headers=staff)
