@@ -432,7 +432,8 @@ def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_be
     """Readiness snapshots for a batch of enterprises; the new ones have nothing to compare
     with, and get the first snapshots a worker made for them, if it did."""
     failed = {error.position for error in result.errors}
-    stored = [doc for position, doc in enumerate(docs) if position not in failed]
+    # an enterprise twice in the batch is stored as its later line: that line is assessed
+    stored = list({doc["id"]: doc for position, doc in enumerate(docs) if position not in failed}.values())
     tracker = readiness_tracker(backend)
     new = [doc for doc in stored if doc["id"] not in stored_before]
     if prepared.snapshots is None:
@@ -440,8 +441,10 @@ def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_be
     else:
         wanted = {doc["id"] for doc in new}
         ahead = prepared.snapshots_ahead or [None] * len(prepared.snapshots)
-        picked = [(snapshot, made) for snapshot, made in zip(prepared.snapshots, ahead) if snapshot["enterprise_id"] in wanted]
-        tracker.write([snapshot for snapshot, _ in picked], [made for _, made in picked])
+        # the worker made snapshots for each line in order: a later line's replace an earlier's
+        picked = {(snapshot["enterprise_id"], snapshot["board"]): (snapshot, made)
+                  for snapshot, made in zip(prepared.snapshots, ahead) if snapshot["enterprise_id"] in wanted}
+        tracker.write([snapshot for snapshot, _ in picked.values()], [made for _, made in picked.values()])
     tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=prepared.assessed)
 
 

@@ -198,6 +198,22 @@ def test_importing_enterprises_records_snapshots_once(app, backend, tmp_path):
         assert backend.count("readiness") > 8
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+def test_a_new_enterprise_twice_in_one_file_has_one_latest_snapshot_per_board_of_the_line_that_stands(app, backend, tmp_path, parallel):
+    """The later line replaces the earlier in the records; the readiness shown must be the
+    later one's, once per board (not one history per line)."""
+    path = tmp_path / "enterprises.jsonl"
+    docs = [{"kind": "enterprise", "id": "imp-twice", **loss_maker()}, {"kind": "enterprise", "id": "imp-twice", **listed_candidate()}]
+    path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs) + "\n", encoding="utf-8")
+    with app.app_context():
+        assert not import_file(backend, path, parallel=parallel).rejected
+        latest = [s for s in backend.scan("readiness") if s["latest"]]
+    boards = [s["board"] for s in latest]
+    assert sorted(boards) == sorted(set(boards)) and len(boards) == 4
+    assert {s["enterprise_name"] for s in latest} == {listed_candidate()["name"]}
+    assert any(s["ready"] for s in latest)  # the listed candidate's, not the loss maker's
+
+
 def test_changed_board_rules_are_recorded_by_the_snapshot_command(tmp_path, client, staff, app):
     ent = create(client, staff, listed_candidate(financials=[
         {**row, "share_capital": 25 * M} for row in listed_candidate()["financials"]]))
