@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -262,12 +263,21 @@ class ScoringConfig:
 
 def load_scoring_config(path: str | Path | None = None) -> ScoringConfig:
     """The defaults, with the zone's file at ``path`` (if any) merged over them."""
+    if not path:
+        return _packaged_scoring_config()
     data = _read_json(SCORING_FILE)
     source = SCORING_FILE.name
     if path:
         data = _merge(data, _read_json(Path(path)))
         source = str(path)
     return parse_scoring_config(data, source)
+
+
+@lru_cache(maxsize=1)
+def _packaged_scoring_config() -> ScoringConfig:
+    """The packaged defaults, read once per process (they ship with the code; every app
+    without a scoring file of its own shares them, frozen)."""
+    return parse_scoring_config(_read_json(SCORING_FILE), SCORING_FILE.name)
 
 
 def parse_scoring_config(data: dict, source: str = "scoring.json") -> ScoringConfig:
@@ -566,6 +576,19 @@ def load_rule_sets(directory: str | Path | None = None) -> dict[str, tuple[Board
     The default rule sets are always read; files in ``directory`` add to them, and one
     with the same board and ``effective_on`` replaces the default.
     """
+    if not directory:
+        return _packaged_rule_sets()
+    return _read_rule_sets(directory)
+
+
+@lru_cache(maxsize=1)
+def _packaged_rule_sets() -> dict[str, tuple[BoardRules, ...]]:
+    """The packaged rule sets, read and checked once per process (they ship with the code;
+    parsing them was most of an app's start-up)."""
+    return _read_rule_sets(None)
+
+
+def _read_rule_sets(directory: str | Path | None) -> dict[str, tuple[BoardRules, ...]]:
     wording = _load_readiness_wording()
     rule_sets: dict[tuple[str, date], BoardRules] = {}
     folders = [BOARDS_DIR] + ([Path(directory)] if directory else [])
