@@ -338,8 +338,7 @@ def data_builders(app) -> tuple:
     return client, Actors(app, client, _password_hash())
 
 
-@data_fixture
-def world(app):
+def build_world(app) -> dict:
     """Two institutions, two enterprises with one open and one draft need each, and users."""
     client, actors = data_builders(app)
     staff = actors.as_staff()
@@ -369,6 +368,9 @@ def world(app):
         "as_inst_a": actors.as_institution(inst_a["id"]),
         "as_ent_a": actors.as_enterprise(ent_a["id"]),
     }
+
+
+world = data_fixture(build_world, name="world")
 
 
 # -- real processes are slow ----------------------------------------------------------------

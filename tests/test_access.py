@@ -13,7 +13,7 @@ import pytest
 
 from matchmaker import create_app
 from matchmaker.storage import get_backend
-from tests.conftest import Actors, enterprise_doc, institution_doc, need_doc
+from tests.conftest import TEST_SETTINGS, build_world, data_builders, data_fixture, enterprise_doc, institution_doc, need_doc
 
 API = "/api/v1"
 ROLES = ("anonymous", "owner", "other_enterprise", "institution", "staff", "admin")
@@ -42,39 +42,24 @@ def build_cast(client, actors, world) -> dict:
     return {"ids": ids, "headers": headers, "world": world}
 
 
-@pytest.fixture
-def cast(client, actors, world):
-    return build_cast(client, actors, world)
+def access_cast(app) -> dict:
+    """conftest's world, and enterprise C with only a draft need."""
+    client, actors = data_builders(app)
+    return build_cast(client, actors, build_world(app))
+
+
+#: the cast on a world of the test's own (a copy: see conftest's ``data_fixture``)
+cast = data_fixture(access_cast, name="cast")
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory, password_hash):
-    """One app and cast for the rows that change nothing (reads and refusals), built
-    like conftest's ``world``: creating an app per row is most of the time these take."""
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("access")), "SECRET_KEY": "test"})
+def shared(tmp_path_factory):
+    """One app and cast for the rows that change nothing (reads and refusals): creating an
+    app per row is most of the time these take."""
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": str(tmp_path_factory.mktemp("access"))})
     backend = get_backend(app)
     backend.init()
-    client = app.test_client()
-    actors = Actors(app, client, password_hash)
-    staff = actors.as_staff()
-
-    def post(path, body):
-        r = client.post(path, json=body, headers=staff)
-        assert r.status_code == 201, r.get_json()
-        return r.get_json()
-
-    inst_a = post(f"{API}/institutions", institution_doc())
-    inst_b = post(f"{API}/institutions", institution_doc(name="华苑科技融资担保有限公司", type="guarantee",
-                                                         instruments=["guarantee"], industries=[]))
-    ent_a = post(f"{API}/enterprises", enterprise_doc())
-    ent_b = post(f"{API}/enterprises", enterprise_doc(industry="biomedicine", description="生物制药 biopharma"))
-    needs = {ent["id"]: {"open": post(f"{API}/needs", need_doc(ent["id"])),
-                         "draft": post(f"{API}/needs", need_doc(ent["id"], status="draft", title="草稿 draft need"))}
-             for ent in (ent_a, ent_b)}
-    world = {"staff": staff, "admin": actors.as_admin(), "inst_a": inst_a, "inst_b": inst_b, "ent_a": ent_a,
-             "ent_b": ent_b, "needs": needs, "as_inst_a": actors.as_institution(inst_a["id"]),
-             "as_ent_a": actors.as_enterprise(ent_a["id"])}
-    yield client, backend, build_cast(client, actors, world)
+    yield app.test_client(), backend, access_cast(app)
     backend.close()
 
 
@@ -163,12 +148,23 @@ def _fill(value, ids: dict):
     return value
 
 
-@pytest.mark.parametrize("who,method,path,body,expected", TABLE)
-def test_access_table(request, who, method, path, body, expected):
-    if method == "GET" or expected >= 400:
-        client, backend, cast = request.getfixturevalue("shared")
-    else:  # a write that succeeds: on a world of its own
-        client, backend, cast = (request.getfixturevalue(name) for name in ("client", "backend", "cast"))
+def _changes_nothing(row) -> bool:
+    who, method, path, body, expected = row.values
+    return method == "GET" or expected >= 400
+
+
+@pytest.mark.parametrize("who,method,path,body,expected", [row for row in TABLE if _changes_nothing(row)])
+def test_access_table(shared, who, method, path, body, expected):
+    check_row(*shared, who, method, path, body, expected)
+
+
+@pytest.mark.parametrize("who,method,path,body,expected", [row for row in TABLE if not _changes_nothing(row)])
+def test_access_table_write(client, backend, cast, who, method, path, body, expected):
+    """A write that succeeds: on a world of its own."""
+    check_row(client, backend, cast, who, method, path, body, expected)
+
+
+def check_row(client, backend, cast, who, method, path, body, expected):
     cast["ids"]["owner_user"] = _user_id(backend, cast["world"]["ent_a"]["id"])
     r = check(client, backend, cast, who, method, path, _fill(body, cast["ids"]), expected)
     if method == "PATCH" and expected == 200:
