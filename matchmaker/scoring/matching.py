@@ -684,11 +684,11 @@ class OfferScorer:
         total = sum(self.points(need, self.shared_terms(need, tokens), held).values()) * self._multiplier(broken)
         return max(0, min(100, round(total))), not broken
 
-    def match(self, need: dict, tokens: tuple[str, ...] | None = None) -> MatchResult:
+    def match(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None) -> MatchResult:
         config, institution = self.config, self.institution
-        broken = self.broken_rules(need)
+        broken = self.broken_rules(need, held)
         terms = self.shared_terms(need, tokens)
-        points = self.points(need, terms)
+        points = self.points(need, terms, held)
         # An ineligible match keeps a reduced score, so "nearly eligible" still sorts before "far off".
         multiplier = self._multiplier(broken)
         reasons = [Reason(rule, 0, *_explain_rule(rule, need, institution, config, self.as_of)) for rule in broken]
@@ -721,18 +721,26 @@ class InstitutionScorer:
         self.offers = [OfferScorer(offer, config, self.as_of) for offer in found]
         self._tests = list(dict.fromkeys(test for offer in self.offers for test in offer.tests()))
 
-    def _best(self, need: dict, tokens) -> OfferScorer:
-        return self.best(need, tokens)[0]
+    def _best(self, need: dict, tokens, held: dict | None = None) -> OfferScorer:
+        return self.best(need, tokens, held)[0]
 
-    def best(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[OfferScorer, int, bool]:
+    @property
+    def tests(self) -> list:
+        """The distinct compiled clause tests its offers make of a need."""
+        return self._tests
+
+    def best(self, need: dict, tokens: tuple[str, ...] | None = None,
+             held: dict | None = None) -> tuple[OfferScorer, int, bool]:
         """The offer that answers for the institution, with its ``(score, eligible)``.
 
         Each clause is tested once for all the offers (they share most: the profile's
-        steps are the same objects, compiled once)."""
+        steps are the same objects, compiled once); ``held``: those answers, when the
+        caller has them (:func:`clause_answers`)."""
         if len(self.offers) == 1:
-            return (self.offers[0], *self.offers[0].score(need, tokens))
+            return (self.offers[0], *self.offers[0].score(need, tokens, held))
         tokens = need_tokens(need) if tokens is None else tokens
-        held = {test: test(need) for test in self._tests}
+        if held is None:
+            held = {test: test(need) for test in self._tests}
         best, best_key = None, None
         for offer in self.offers:
             score, eligible = offer.score(need, tokens, held)
@@ -750,8 +758,21 @@ class InstitutionScorer:
     def score(self, need: dict, tokens: tuple[str, ...] | None = None) -> tuple[int, bool]:
         return self._best(need, tokens).score(need, tokens)
 
-    def match(self, need: dict, tokens: tuple[str, ...] | None = None) -> MatchResult:
-        return self._best(need, tokens).match(need, tokens)
+    def match(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None) -> MatchResult:
+        """``held``: the answers of :func:`clause_answers` for this need, when the caller has them."""
+        return self._best(need, tokens, held).match(need, tokens, held)
+
+
+def clause_answers(need: dict, scorers: list[InstitutionScorer]) -> dict:
+    """Each distinct clause test of the ``scorers`` applied to the need once: the
+    institutions of a zone state mostly the same rules and steps (compiled once, shared), so
+    ranking them all for one need tests each clause once instead of once per offer."""
+    held: dict = {}
+    for scorer in scorers:
+        for test in scorer.tests:
+            if test not in held:
+                held[test] = test(need)
+    return held
 
 
 def factor_points(need: dict, institution: dict, config: ScoringConfig, terms: list[str] | None = None) -> dict[str, float]:
@@ -797,7 +818,8 @@ def rank_institutions(
     if scorers is None:
         scorers = [InstitutionScorer(institution, config, as_of, programmes) for institution in institutions]
     tokens = need_tokens(need)
-    scored = [(institution, scorer.match(need, tokens)) for institution, scorer in zip(institutions, scorers)]
+    held = clause_answers(need, scorers)
+    scored = [(institution, scorer.match(need, tokens, held)) for institution, scorer in zip(institutions, scorers)]
     return sorted(scored, key=lambda pair: (not pair[1].eligible, -pair[1].score, -pair[1].total, str(pair[0].get("id", ""))))
 
 

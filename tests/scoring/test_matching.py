@@ -294,6 +294,15 @@ def test_ordering_boosts_keep_the_order_of_the_full_boosts(config, a, b, inst):
     assert total(a, full) - total(b, full) == pytest.approx(total(a, lean) - total(b, lean), abs=1e-6)
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=needs_strategy)
+def test_ranking_the_pool_gives_each_institution_what_scoring_it_alone_gives(config, doc):
+    """The ranking tests each clause the pool shares once for the need (clause_answers):
+    every institution still gets its own full match, reasons and all."""
+    ranked = {inst["id"]: result.to_dict() for inst, result in rank_institutions(doc, POOL, config, AS_OF)}
+    assert ranked == {inst["id"]: score_match(doc, inst, config, AS_OF).to_dict() for inst in POOL}
+
+
 def test_the_scorer_gives_what_score_match_gives(config):
     for inst in POOL:
         scorer = InstitutionScorer(inst, config, AS_OF)
