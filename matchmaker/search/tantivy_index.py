@@ -270,6 +270,18 @@ class _Schema:
         return values
 
 
+#: The schema of each mapping, made once per process (an app opens an index of every
+#: mapping; the mappings are loaded once, and a schema is read-only): id(spec) -> (spec, schema).
+_SCHEMAS: dict[int, tuple[IndexSpec, _Schema]] = {}
+
+
+def _schema_of(spec: IndexSpec) -> _Schema:
+    held = _SCHEMAS.get(id(spec))
+    if held is None or held[0] is not spec:
+        held = _SCHEMAS[id(spec)] = (spec, _Schema(spec))
+    return held[1]
+
+
 # -- queries --------------------------------------------------------------------------------
 def _must(*queries) -> tantivy.Query:
     queries = [q for q in queries if q is not None]
@@ -575,7 +587,7 @@ class TantivyIndex:
     def __init__(self, path: Path | None, spec: IndexSpec, *, heap_size: int = 64_000_000, writer_threads: int = 1):
         self.spec = spec
         self.path = Path(path) if path is not None else None
-        self._s = _Schema(spec)
+        self._s = _schema_of(spec)
         self._heap_size, self._writer_threads = heap_size, writer_threads
         self._writer: tantivy.IndexWriter | None = None
         self._write_lock = threading.Lock()
