@@ -12,7 +12,7 @@ from matchmaker.errors import IntegerPastRecords
 from matchmaker.records.store import dump, load
 from matchmaker.search import Query
 from tests.search.test_backend_contract import need
-from tests.search.test_embedded import embedded
+from tests.search.test_embedded import backend  # noqa: F401 (the fixture)
 
 TOO_LONG = [2**64, -2**63 - 1, 10**40]
 TRICKY = [
@@ -55,13 +55,6 @@ def test_an_integer_past_64_bits_is_refused_naming_its_field(number):
     assert refused.value.fields == {"deal.rounds.1.shares": [str(refused.value.message)]}
     with pytest.raises(IntegerPastRecords):
         dump({1: "a key that is not text", "b": number})
-
-
-@pytest.fixture
-def backend(tmp_path):
-    backend = embedded(tmp_path)
-    yield backend
-    backend.close()
 
 
 def test_every_write_path_refuses_an_integer_past_64_bits_and_writes_nothing(backend, tmp_path):
