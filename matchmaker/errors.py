@@ -177,6 +177,14 @@ class NoSuchDocument(NotFound):
     page = N_("It does not exist or was deleted.")
 
 
+class IntegerPastRecords(ValidationError):
+    """A document holds an integer the records cannot keep exactly: past what 64 bits hold
+    (orjson writes and reads record bodies, and reads such an integer as a float)."""
+
+    template = N_("%(field)s holds an integer past 64 bits: the records keep integers from -9223372036854775808 to 18446744073709551615")
+    page = N_("A number is too large to store.")
+
+
 class NoSuchReference(ValidationError):
     """A field names a document that does not exist (``kind``: an ``object_kind`` code)."""
 

@@ -13,6 +13,7 @@ running in one :meth:`RecordStore.transaction`.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -22,10 +23,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import orjson
 from sqlalchemy import Connection, Engine, and_, bindparam, cast, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.exc import DisconnectionError
 
-from ..errors import ConfigurationError, DuplicateDocument, NoSuchDocument, check_version
+from ..errors import ConfigurationError, DuplicateDocument, IntegerPastRecords, NoSuchDocument, check_version
 from ..faults import readable_when_full
 from .tables import documents, outbox, record_state
 
@@ -33,6 +35,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: The one advisory lock every PostgreSQL write transaction takes (any fixed number works).
 WRITE_LOCK = 0x6D6D_7265  # "mmre"
 _BATCH = 500
+#: The body as the UTF-8 bytes SQLite holds, on its driver: orjson reads them as they
+#: are, where a str the driver made it would encode again (0.17 against 0.21 ms for a page of 20).
+_BODY_BYTES = "CAST(body AS BLOB)"
 #: How long a pooled read-only stand-in for a full disk's database is used before the
 #: next checkout tries for a writable connection again (the disk may have room by then).
 READ_ONLY_SECONDS = 2.0
@@ -50,8 +55,76 @@ def utc_stamp() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+#: What orjson writes a body with: a datetime or a dataclass is refused as the standard
+#: library refuses it (orjson would write it), by falling back to it.
+_DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+#: The integers orjson writes, and reads back as integers (past them it reads a float).
+_INT_LOW, _INT_HIGH = -2**63, 2**64 - 1
+#: A run of 19 digits, looked for with every digit made 0 (1.5 us for a body, where a
+#: regular expression took 15): in a JSON text, the only way to hold an integer past those
+#: (-2**63 has 19 digits).  A body with one (written before orjson wrote the bodies, or
+#: a string of digits) is read by the standard library.
+_DIGITS_TO_ZERO, _LONG_DIGITS = bytes.maketrans(b"123456789", b"000000000"), b"0" * 19
+
+
 def dump(body: dict) -> str:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    """A record body as JSON text, written by orjson (a tenth of the standard library's
+    time).  Refuses an integer past 64 bits (:class:`IntegerPastRecords`, naming its
+    field), which :func:`load` could not read back.  What orjson would write otherwise
+    than the standard library -- NaN and the infinities as null, keys that are not
+    strings, a datetime -- is written by the standard library, as before."""
+    try:
+        text = orjson.dumps(body, option=_DUMP_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError is one
+        _refuse_long_integers(body)
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    if b"null" in text and not _all_finite(body):
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return text.decode("utf-8")
+
+
+def load(body: str | bytes) -> dict:
+    """A record body as ``json.loads`` reads it, by orjson (a third of its time) where
+    orjson reads the same: not where an integer may be past 64 bits (:data:`_LONG_DIGITS`),
+    nor a text orjson refuses (NaN and the infinities the standard library writes)."""
+    raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
+    if _LONG_DIGITS not in raw.translate(_DIGITS_TO_ZERO):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(body)
+
+
+def _walk(value) -> Iterator:
+    """Every value within ``value``, and each dict's keys, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, dict):
+            stack += item.keys()
+            stack += item.values()
+        elif isinstance(item, (list, tuple)):
+            stack += item
+
+
+def _all_finite(body) -> bool:
+    return all(math.isfinite(v) for v in _walk(body) if isinstance(v, float))
+
+
+def _refuse_long_integers(body: dict) -> None:
+    """Raise :class:`IntegerPastRecords` naming the first field (a dotted path) that holds
+    an integer past what orjson writes."""
+    stack = [(body, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, int) and not isinstance(item, bool) and not _INT_LOW <= item <= _INT_HIGH:
+            raise IntegerPastRecords(field=where or "_schema", on_field=where or "_schema")
+        if isinstance(item, dict):
+            stack += ((child, f"{where}.{key}" if where else str(key)) for key, child in reversed(item.items()))
+        elif isinstance(item, (list, tuple)):
+            stack += ((child, f"{where}.{n}" if where else str(n)) for n, child in reversed(list(enumerate(item))))
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -251,7 +324,7 @@ class RecordStore:
     # -- reads --------------------------------------------------------------------------
     @staticmethod
     def _doc(doc_id: str, version: int, body: str) -> dict:
-        return {"id": doc_id, **json.loads(body), "version": str(version)}
+        return {"id": doc_id, **load(body), "version": str(version)}
 
     def get(self, index: str, doc_id: str) -> dict | None:
         if self._lean_read():
@@ -287,7 +360,7 @@ class RecordStore:
         the SQLite driver (:meth:`_driver_rows`)."""
         if not ids:
             return {}
-        sql = f"SELECT id, version, body FROM documents WHERE index_name = ? AND id IN ({','.join('?' * len(ids))})"
+        sql = f"SELECT id, version, {_BODY_BYTES} FROM documents WHERE index_name = ? AND id IN ({','.join('?' * len(ids))})"
         return {doc_id: self._doc(doc_id, version, body) for doc_id, version, body in self._driver_rows(sql, (index, *ids))}
 
     def _driver_rows(self, sql: str, params: tuple) -> list[tuple]:
@@ -357,7 +430,7 @@ class RecordStore:
         """One batch of :meth:`scan` on the SQLite driver (see :meth:`_driver_rows`): the
         same statement as SQLAlchemy's, written out (on SQLite a field, text or number, is
         ``json_extract(body, '$."field"')``)."""
-        sql, params = ["SELECT id, version, body FROM documents WHERE index_name = ?"], [index]
+        sql, params = [f"SELECT id, version, {_BODY_BYTES} FROM documents WHERE index_name = ?"], [index]
         for field, _numeric, values, *bounds in conditions:
             column = "id" if field == "id" else "json_extract(body, ?)"
             path = [] if field == "id" else [f'$."{field}"']
@@ -411,15 +484,17 @@ class RecordStore:
         return conn.execute(query).first()
 
     def create(self, index: str, doc_id: str, body: dict) -> dict:
+        text = dump(body)
         with self.transaction() as conn:
             if self.current(conn, index, doc_id) is not None:
                 raise DuplicateDocument(kind=index, id=doc_id, fields={"id": ["already exists"]})
-            conn.execute(insert(documents).values(index_name=index, id=doc_id, version=1, body=dump(body),
+            conn.execute(insert(documents).values(index_name=index, id=doc_id, version=1, body=text,
                                                   updated_at=utc_stamp()))
             self._enqueue(conn, index, [doc_id], "upsert")
         return {"id": doc_id, **body, "version": "1"}
 
     def replace(self, index: str, doc_id: str, body: dict, expected_version=None) -> dict:
+        text = dump(body)
         with self.transaction() as conn:
             row = self.current(conn, index, doc_id, lock=True)
             if row is None:
@@ -427,7 +502,7 @@ class RecordStore:
             check_version(doc_id, row[0], expected_version)
             version = row[0] + 1
             conn.execute(update(documents).where(documents.c.index_name == index, documents.c.id == doc_id)
-                         .values(version=version, body=dump(body), updated_at=utc_stamp()))
+                         .values(version=version, body=text, updated_at=utc_stamp()))
             self._enqueue(conn, index, [doc_id], "upsert")
         return {"id": doc_id, **body, "version": str(version)}
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import (
-    LegacyFileUnreadable, MatchmakerError, SearchIndexAway, SearchIndexFailed, SearchIndexUnopenable,
+    IntegerPastRecords, LegacyFileUnreadable, MatchmakerError, SearchIndexAway, SearchIndexFailed, SearchIndexUnopenable,
     SearchOverBudget, ValidationError,
 )
 from ..records import RecordStore
@@ -177,7 +177,7 @@ class EmbeddedBackend(SearchBackend):
             bodies = [strip_meta(doc) for doc in docs]
             made = preparer.prepare([{"id": doc["id"], **body} for doc, body in zip(docs, bodies)])
             return [(dump(body), one) for body, one in zip(bodies, made)]
-        except (AttributeError, ValueError, TypeError):
+        except (AttributeError, ValueError, TypeError, IntegerPastRecords):
             return None
 
     def bulk_upsert(self, index: str, docs: list[dict], prepared: list | None = None) -> BulkResult:
@@ -202,7 +202,7 @@ class EmbeddedBackend(SearchBackend):
             else:
                 try:
                     items[doc_id] = dump(strip_meta(doc))
-                except (TypeError, ValueError) as exc:
+                except (TypeError, ValueError, IntegerPastRecords) as exc:
                     result.errors.append(BulkError(position, doc_id, str(exc)))
                     continue
             result.indexed += 1
