@@ -119,20 +119,31 @@ class IndexFolders:
         self._live: tuple[str, dict[str, Index]] | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
+        self._pointer = self.root / "CURRENT"
+        self._pointer_read: tuple[tuple, str | None] | None = None  # (the file's stat, what it said)
 
     @property
     def pointer(self) -> Path:
-        return self.root / "CURRENT"
+        return self._pointer
 
     @property
     def lock_path(self) -> Path:
         return self.root / "indexer.lock"
 
     def current_name(self) -> str | None:
+        """The live generation's name, as the pointer file says: read again only when the
+        file changed (a swap replaces it: another inode), since every search asks."""
         try:
-            return self.pointer.read_text().strip() or None
+            stat = os.stat(self._pointer)
+            stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            read = self._pointer_read
+            if read is not None and read[0] == stamp:
+                return read[1]
+            name = self._pointer.read_text().strip() or None
         except FileNotFoundError:
             return None
+        self._pointer_read = (stamp, name)
+        return name
 
     def fingerprint(self) -> dict:
         """What a generation was built for: each index's mapping version and fields."""
