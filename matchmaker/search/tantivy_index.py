@@ -759,11 +759,16 @@ class TantivyIndex:
         text = compiler.text(query.text, query.all_tokens)
         matched = _must(_unscored(text), compiler.filters(query.filters))
         ranking = _Ranking(self._s, searcher, compiler)
+        aggregated = bool(query.facets or query.sums)  # then the aggregation counts the hits too
+        total = None
         if query.per_page <= 0:
-            ids, total = [], searcher.search(matched, 1, count=True).count
+            ids = []
+            if not aggregated:
+                total = searcher.search(matched, 1, count=True).count
         elif query.sort:
             ids = ranking.sorted(matched, query.sort, query.offset, query.per_page)
-            total = searcher.search(matched, 1, count=True).count
+            if not aggregated:
+                total = searcher.search(matched, 1, count=True).count
         elif query.boosts or query.best_of:
             relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
             ranked = (compiler.best_of(matched, query.best_of) if query.best_of
@@ -774,12 +779,18 @@ class TantivyIndex:
             ids, total = ranking.by_score(scored, query.offset, query.per_page)
         else:
             ids, total = ranking.by_id(matched, query.offset, query.per_page)
-        facets, sums = self._aggregate(searcher, matched, query) if (query.facets or query.sums) else ({}, {})
+        facets, sums = {}, {}
+        if aggregated:
+            facets, sums, counted = self._aggregate(searcher, matched, query, count=total is None)
+            total = counted if total is None else total
         return IndexHits(ids=ids, total=total, facets=facets, sums=sums)
 
-    def _aggregate(self, searcher: tantivy.Searcher, matched: tantivy.Query, query: Query):
-        """Facet counts and sums of the hits, in one pass of tantivy's aggregations."""
-        aggs: dict[str, dict] = {}
+    def _aggregate(self, searcher: tantivy.Searcher, matched: tantivy.Query, query: Query, count: bool = False):
+        """Facet counts and sums of the hits, in one pass of tantivy's aggregations; with
+        ``count``, the number of hits too (the values of the first id key, which every
+        document has: a count of its own is one more pass, 0.85 against 0.36 ms for the
+        75,000 open needs of 100,000), else None."""
+        aggs: dict[str, dict] = {"n": {"value_count": {"field": _ID_KEYS[0]}}} if count else {}
         facet_fields = [self._s.field(name) for name in query.facets]
         for n, f in enumerate(facet_fields):
             aggs[f"f{n}"] = {"terms": {"field": f.name, "size": _MAX_BUCKETS, "segment_size": _MAX_BUCKETS}}
@@ -801,7 +812,7 @@ class TantivyIndex:
                 group.facet_key(b): {"count": b["doc_count"], "sum": as_number(b["sum"]["value"] or 0)}
                 for b in result[f"s{n}"]["buckets"]
             }
-        return facets, sums
+        return facets, sums, int(result["n"]["value"] or 0) if count else None
 
 
 class _Ranking:

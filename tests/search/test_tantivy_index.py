@@ -677,3 +677,36 @@ conjunction = st.lists(conjunct, min_size=1, max_size=3).map(lambda cs: cs[0] if
        page=st.integers(1, 3))
 def test_boosts_of_the_filtered_fields_rank_as_the_reference_does(generated, filters, boosts, page):
     generated.check("needs", Query(filters=filters, boosts=boosts, page=page, per_page=5))
+
+
+class _Passes:
+    """A searcher that counts the passes made of it: searches and aggregations."""
+
+    def __init__(self, searcher, passes: list):
+        self._searcher, self._passes = searcher, passes
+
+    def __getattr__(self, name):
+        found = getattr(self._searcher, name)
+        if name not in ("search", "aggregate"):
+            return found
+
+        def counted(*args, **kwargs):
+            self._passes.append(name)
+            return found(*args, **kwargs)
+        return counted
+
+
+@pytest.mark.parametrize("query", [
+    Query(filters=[Terms("status", ["open"])], facets=["industry"], per_page=0),
+    Query(filters=[Terms("stage", ["nowhere"])], facets=["industry"], per_page=0),
+    Query(sums=[SumAggregation("s", "instrument", "amount")], sort=[Sort("amount")], per_page=3),
+])
+def test_the_facets_pass_counts_the_hits(generated, monkeypatch, query):
+    """A count with facets or sums (the deal flow's every open need) is one pass of the
+    aggregations, not a search to count and then the aggregations."""
+    passes = []
+    index = generated.index("needs")
+    searcher = type(index)._searcher
+    monkeypatch.setattr(type(index), "_searcher", lambda self: _Passes(searcher(self), passes))
+    generated.check("needs", query)
+    assert passes.count("aggregate") == 1 and passes.count("search") == (1 if query.sort else 0)
