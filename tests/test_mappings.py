@@ -1,8 +1,10 @@
 """search_mappings/ is the one description of the fields: keep it consistent."""
 import json
+import re
 
 import pytest
 
+from matchmaker.search import analysis
 from matchmaker.search.analysis import tokenize
 from matchmaker.search.mappings import MAPPINGS_DIR, load_indexes
 
@@ -49,3 +51,13 @@ def test_the_python_twin_follows_the_declared_analyzer():
 )
 def test_tokens(text, tokens):
     assert tokenize(text) == tokens
+
+
+def test_words_are_runs_of_word_characters_that_are_neither_underscores_nor_cjk():
+    """Every character of Unicode splits text as its definition says (a CJK run, or a run of
+    word characters other than the underscore and CJK), lower-cased or not."""
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    cjk = analysis._CJK
+    defined = re.compile(rf"([{cjk}]+)|((?:(?![{cjk}_])\w)+)")
+    for text in (every, every.lower(), " ".join(every)):
+        assert analysis._TOKEN.findall(text) == defined.findall(text)

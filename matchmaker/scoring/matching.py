@@ -643,6 +643,8 @@ class OfferScorer:
         # sentences that say the same whatever the need: written once
         self._fixed = {name: _EXPLAINERS[name]({}, institution, config, []) for name in _NEED_FREE if name in config.points}
         self._step_tests = {name: _compiled_steps(steps) for name, steps in self.steps.items()}
+        # each factor's points and its step tests, in the config's order (None: the text's)
+        self._factors = [(config.points[name], None if name == "text" else self._step_tests[name]) for name in config.points]
 
     def shared_terms(self, need: dict, tokens: tuple[str, ...] | None = None) -> list[str]:
         return _shared(need_tokens(need) if tokens is None else tokens, self.tokens, self.config)
@@ -661,19 +663,16 @@ class OfferScorer:
 
     def points(self, need: dict, terms: list[str], held: dict | None = None) -> dict[str, float]:
         """What :func:`factor_points` gives, from the prepared steps."""
-        config = self.config
+        return dict(zip(self.config.points, self._earned(need, terms, held)))
+
+    def _earned(self, need: dict, terms: list[str], held: dict | None) -> list[float]:
+        """The points of each factor, in the config's order (:meth:`points` without the dict)."""
+        text = self.config.points["text"] * _text_share(terms, self.config)
         if held is None:
-            points = {
-                name: config.points[name] * sum(share for share, test in tests if test is None or test(need))
-                for name, tests in self._step_tests.items()
-            }
-        else:
-            points = {
-                name: config.points[name] * sum(share for share, test in tests if test is None or held[test])
-                for name, tests in self._step_tests.items()
-            }
-        points["text"] = config.points["text"] * _text_share(terms, config)
-        return {name: points[name] for name in config.points}
+            return [text if tests is None else weight * sum(share for share, test in tests if test is None or test(need))
+                    for weight, tests in self._factors]
+        return [text if tests is None else weight * sum(share for share, test in tests if test is None or held[test])
+                for weight, tests in self._factors]
 
     def _multiplier(self, broken: list[str]) -> float:
         return math.prod(self.config.ineligible_multipliers[rule] for rule in broken)
@@ -681,7 +680,7 @@ class OfferScorer:
     def score(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None) -> tuple[int, bool]:
         """``(score, eligible)`` as :meth:`match` gives them, without the sentences: for sorting."""
         broken = self.broken_rules(need, held)
-        total = sum(self.points(need, self.shared_terms(need, tokens), held).values()) * self._multiplier(broken)
+        total = sum(self._earned(need, self.shared_terms(need, tokens), held)) * self._multiplier(broken)
         return max(0, min(100, round(total))), not broken
 
     def match(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None) -> MatchResult:

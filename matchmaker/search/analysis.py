@@ -15,6 +15,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from operator import add
 
 import snowballstemmer
 
@@ -34,8 +35,9 @@ _CJK = (
 )
 # A token is a run of CJK characters (made into bigrams below), or a run of letters and
 # digits in any other script.  Underscores and apostrophes split words, as FTS5's
-# unicode61 tokenizer would.
-_TOKEN = re.compile(rf"([{_CJK}]+)|((?:(?![{_CJK}_])\w)+)")
+# unicode61 tokenizer would.  (A word character that is no underscore and no CJK is one
+# class, not a lookahead before each character: the same runs in three quarters of the time.)
+_TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
 
 # A snowball stemmer keeps its state in the object between calls: one shared by several
 # threads mixes their words up (and raises IndexError), so each thread gets its own.
@@ -73,7 +75,7 @@ def tokenize(text: str | None) -> list[str]:
             if len(cjk_run) == 1:
                 tokens.append(cjk_run)
             else:
-                tokens.extend(cjk_run[i : i + 2] for i in range(len(cjk_run) - 1))
+                tokens += map(add, cjk_run, cjk_run[1:])  # each character with the next
         elif word not in ENGLISH_STOP_WORDS:
             stem = _stem(word)
             if stem:

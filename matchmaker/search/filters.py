@@ -23,17 +23,6 @@ def _comparable(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _in_range(value, clause: Range) -> bool:
-    try:
-        if clause.gte is not None and value < _comparable(clause.gte):
-            return False
-        if clause.lte is not None and value > _comparable(clause.lte):
-            return False
-    except TypeError:  # e.g. a string where a number belongs: the engine would not match it either
-        return False
-    return True
-
-
 def holds(clause, doc: dict) -> bool:
     """Whether ``doc`` satisfies the filter ``clause``: :func:`compile_clause`'s test, applied once.
 
@@ -60,40 +49,106 @@ def _compiled(clause):
 
 
 def _compile(clause):
+    """The test of one clause, specialised to it: the path walked without building a list of
+    the values, the bounds and the set made once, the common shapes (one or two parts of a
+    path, an array or a single value) without a generator per call."""
     if isinstance(clause, AnyOf):
-        parts = [compile_clause(c) for c in clause.clauses]
-        return lambda doc: any(part(doc) for part in parts)
+        parts = tuple(compile_clause(c) for c in clause.clauses)
+
+        def any_of(doc) -> bool:
+            for part in parts:
+                if part(doc):
+                    return True
+            return False
+
+        return any_of
     if isinstance(clause, Not):
         inner = compile_clause(clause.clause)
         return lambda doc: not inner(doc)
-    path = tuple(clause.field.split("."))
-
-    def values(doc) -> list:
-        value = doc
-        for part in path:
-            if not isinstance(value, dict):
-                return []
-            value = value.get(part)
-        if value is None:
-            return []
-        return [_comparable(v) for v in value] if isinstance(value, list) else [_comparable(value)]
-
+    value_of = _getter(tuple(clause.field.split(".")))
     if isinstance(clause, Missing):
-        return lambda doc: not values(doc)
+        def missing(doc) -> bool:
+            value = value_of(doc)
+            return value is None or (isinstance(value, list) and not value)
+
+        return missing
     if isinstance(clause, Terms):
         wanted_list = [_comparable(v) for v in clause.values]
         try:
             wanted = frozenset(wanted_list)
         except TypeError:  # an unhashable value: compare value by value
-            return lambda doc: any(v in wanted_list for v in values(doc))
+            return _each_value(value_of, lambda v: _comparable(v) in wanted_list)
 
         def member(v) -> bool:
+            if isinstance(v, date):
+                v = v.isoformat()
             try:
                 return v in wanted
             except TypeError:  # an unhashable value in the document matches nothing hashable
                 return v in wanted_list
 
-        return lambda doc: any(member(v) for v in values(doc))
+        return _each_value(value_of, member)
     if isinstance(clause, Range):
-        return lambda doc: any(_in_range(v, clause) for v in values(doc))
+        return _each_value(value_of, _range_test(clause))
     raise TypeError(f"unknown filter {clause!r}")
+
+
+def _getter(path: tuple[str, ...]):
+    """The value at ``path`` in a document (None where a part is missing or not an object)."""
+    if len(path) == 1:
+        (key,) = path
+        return lambda doc: doc.get(key) if isinstance(doc, dict) else None
+    if len(path) == 2:
+        first, second = path
+
+        def two(doc):
+            value = doc.get(first) if isinstance(doc, dict) else None
+            return value.get(second) if isinstance(value, dict) else None
+
+        return two
+
+    def walk(doc):
+        value = doc
+        for part in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(part)
+        return value
+
+    return walk
+
+
+def _each_value(value_of, test):
+    """Whether ``test`` holds for a value of the field: for one of an array's, or for its one."""
+    def holds_for_a_value(doc) -> bool:
+        value = value_of(doc)
+        if value is None:
+            return False
+        if isinstance(value, list):
+            for v in value:
+                if test(v):
+                    return True
+            return False
+        return test(value)
+
+    return holds_for_a_value
+
+
+def _range_test(clause: Range):
+    """Whether one value lies in the range (bounds included), the bounds made comparable once."""
+    low = None if clause.gte is None else _comparable(clause.gte)
+    high = None if clause.lte is None else _comparable(clause.lte)
+
+    def within(v) -> bool:
+        if isinstance(v, date):
+            v = v.isoformat()
+        try:
+            if low is not None and v < low:
+                return False
+            if high is not None and v > high:
+                return False
+        except TypeError:  # e.g. a string where a number belongs: the engine would not match it either
+            return False
+        return True
+
+    return within

@@ -328,6 +328,17 @@ def _optional(weighted: list) -> list:
     return [(tantivy.Occur.Should, tantivy.Query.const_score_query(q, weight)) for q, weight in weighted]
 
 
+def _conjuncts(clause) -> list:
+    """The clauses whose conjunction ``clause`` is: ``NOT (NOT a OR NOT b OR c)`` is ``a``,
+    ``b`` and ``NOT c``; any other clause is itself."""
+    if isinstance(clause, Not) and isinstance(clause.clause, AnyOf):
+        found = []
+        for part in clause.clause.clauses:
+            found += _conjuncts(part.clause) if isinstance(part, Not) else [Not(part)]
+        return found
+    return [clause]
+
+
 def _unscored(query: tantivy.Query | None) -> tantivy.Query | None:
     return None if query is None else tantivy.Query.const_score_query(query, 0.0)
 
@@ -471,13 +482,57 @@ class _Compiler:
             return per_token[0]
         return Q.boolean_query([(occur.Must if all_tokens else occur.Should, q) for q in per_token])
 
-    def boosted(self, matched: tantivy.Query, boosts) -> tantivy.Query:
+    def boosted(self, matched: tantivy.Query, boosts, filters: Iterable = ()) -> tantivy.Query:
         """``matched``, scored by the sum of the weights of the boosts each hit satisfies
         (plus a constant: the order is the same).
 
+        A boost that no hit of ``filters`` can satisfy (:meth:`_never`) is left out: it adds
+        nothing to any hit's score, and tantivy's cost is about the documents each clause
+        matches in the whole index, hits or not (an angel's valuation steps of the stages
+        its rules exclude).
+
         (Chaining each boost as an optional clause of the query so far was measured too:
         faster when few documents match, slower on most deal flows.)"""
+        required = self._required(filters)
+        if required:
+            boosts = [boost for boost in boosts if not self._never(boost.clause, required)]
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, _unscored(matched)), *_optional(self._boost_clauses(boosts)[0])])
+
+    @staticmethod
+    def _required(filters: Iterable) -> dict[str, list]:
+        """The leaves every hit of ``filters`` satisfies (``Terms``, ``Range``, ``Missing``), by field."""
+        required: dict[str, list] = {}
+        for clause in filters:
+            for leaf in _conjuncts(clause):
+                if isinstance(leaf, (Terms, Range, Missing)):
+                    required.setdefault(leaf.field, []).append(leaf)
+        return required
+
+    def _never(self, clause, required: dict[str, list]) -> bool:
+        """Whether no document that satisfies the ``required`` leaves satisfies ``clause``: a
+        ``Terms`` or ``Range`` it must hold excludes one of them on its field.  Only a clause
+        that must hold a value is judged (a negated one is compiled as a constant and its
+        negation, which other hits match)."""
+        return any(self._excluded(leaf, other) for leaf in _conjuncts(clause) if isinstance(leaf, (Terms, Range))
+                   for other in required.get(leaf.field, ()))
+
+    def _excluded(self, leaf, other) -> bool:
+        """Whether no document satisfies both ``leaf`` (a ``Terms`` or ``Range``) and ``other``:
+        a missing value has none; values of a one-valued field in two sets that share none;
+        a one-valued number or date in two ranges that do not meet."""
+        if isinstance(other, Missing):
+            return True
+        f = self.s.fields.get(leaf.field)
+        if f is None or f.array or type(leaf) is not type(other):
+            return False
+        if isinstance(leaf, Terms):
+            values = [{v for v in (f.query_value(v) for v in t.values) if v is not None} for t in (leaf, other)]
+            return not (values[0] & values[1])
+        if f.kind not in _NUMBER_KINDS:
+            return False
+        (low, high), (other_low, other_high) = [(f.bound(r.gte, upper=False), f.bound(r.lte, upper=True)) for r in (leaf, other)]
+        return (low is not None and other_high is not None and low > other_high) or (
+            other_low is not None and high is not None and other_low > high)
 
     def _boost_clauses(self, boosts) -> tuple[list, float]:
         """Clauses with weights (tantivy queries), a document's total being the sum of
@@ -716,26 +771,38 @@ class TantivyIndex:
         text = compiler.text(query.text, query.all_tokens)
         matched = _must(_unscored(text), compiler.filters(query.filters))
         ranking = _Ranking(self._s, searcher, compiler)
+        aggregated = bool(query.facets or query.sums)  # then the aggregation counts the hits too
+        total = None
         if query.per_page <= 0:
-            ids, total = [], searcher.search(matched, 1, count=True).count
+            ids = []
+            if not aggregated:
+                total = searcher.search(matched, 1, count=True).count
         elif query.sort:
             ids = ranking.sorted(matched, query.sort, query.offset, query.per_page)
-            total = searcher.search(matched, 1, count=True).count
+            if not aggregated:
+                total = searcher.search(matched, 1, count=True).count
         elif query.boosts or query.best_of:
             relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
-            ranked = compiler.best_of(matched, query.best_of) if query.best_of else compiler.boosted(matched, query.boosts)
+            ranked = (compiler.best_of(matched, query.best_of) if query.best_of
+                      else compiler.boosted(matched, query.boosts, query.filters))
             ids, total = ranking.by_score(ranked, query.offset, query.per_page, relevance, boosted=True)
         elif text is not None:
             scored = _must(text, _unscored(compiler.filters(query.filters)))
             ids, total = ranking.by_score(scored, query.offset, query.per_page)
         else:
             ids, total = ranking.by_id(matched, query.offset, query.per_page)
-        facets, sums = self._aggregate(searcher, matched, query) if (query.facets or query.sums) else ({}, {})
+        facets, sums = {}, {}
+        if aggregated:
+            facets, sums, counted = self._aggregate(searcher, matched, query, count=total is None)
+            total = counted if total is None else total
         return IndexHits(ids=ids, total=total, facets=facets, sums=sums)
 
-    def _aggregate(self, searcher: tantivy.Searcher, matched: tantivy.Query, query: Query):
-        """Facet counts and sums of the hits, in one pass of tantivy's aggregations."""
-        aggs: dict[str, dict] = {}
+    def _aggregate(self, searcher: tantivy.Searcher, matched: tantivy.Query, query: Query, count: bool = False):
+        """Facet counts and sums of the hits, in one pass of tantivy's aggregations; with
+        ``count``, the number of hits too (the values of the first id key, which every
+        document has: a count of its own is one more pass, 0.85 against 0.36 ms for the
+        75,000 open needs of 100,000), else None."""
+        aggs: dict[str, dict] = {"n": {"value_count": {"field": _ID_KEYS[0]}}} if count else {}
         facet_fields = [self._s.field(name) for name in query.facets]
         for n, f in enumerate(facet_fields):
             aggs[f"f{n}"] = {"terms": {"field": f.name, "size": _MAX_BUCKETS, "segment_size": _MAX_BUCKETS}}
@@ -757,7 +824,7 @@ class TantivyIndex:
                 group.facet_key(b): {"count": b["doc_count"], "sum": as_number(b["sum"]["value"] or 0)}
                 for b in result[f"s{n}"]["buckets"]
             }
-        return facets, sums
+        return facets, sums, int(result["n"]["value"] or 0) if count else None
 
 
 class _Ranking:

@@ -630,3 +630,83 @@ def test_a_tie_longer_than_eight_times_the_first_read_is_read_whole(pair, monkey
     for query in (Query(text="电池"), Query(boosts=[Boost(Terms("stage", ["growth"]), 5)])):
         pages = [pair.index("needs").search(replace(query, page=p, per_page=2)).ids for p in (1, 2, 30)]
         assert pages == [expected[0:2], expected[2:4], expected[58:60]]
+
+
+def test_a_boost_no_hit_can_satisfy_is_not_evaluated(pair, monkeypatch):
+    """tantivy's cost is about the documents each boost's clause matches in the whole index,
+    hits or not: a boost whose clause excludes one of the filters (another stage, an amount
+    range that does not meet the filter's, a value where the filter wants none) is left
+    out, and the order is still the reference's.  Two sets of values of an array field can
+    both hold, and a negated clause is compiled as a constant: those are kept."""
+    guarantees = "enterprise.counter_guarantees_offered"
+    pair.load("needs", *[need(f"n{i}", stage=stage, amount=amount, term_months=None,
+                              enterprise={"counter_guarantees_offered": offered})
+                         for i, (stage, amount, offered) in enumerate([
+                             ("seed", 100, ["ip_pledge"]), ("seed", 150, ["ip_pledge", "real_estate_mortgage"]),
+                             ("seed", 200, ["ip_pledge"]), ("growth", 150, ["ip_pledge"]), ("seed", 400, ["ip_pledge"])])])
+    seen = []
+    compile_boosts = tantivy_index._Compiler._boost_clauses
+    monkeypatch.setattr(tantivy_index._Compiler, "_boost_clauses",
+                        lambda self, boosts: seen.append({b.clause for b in boosts}) or compile_boosts(self, boosts))
+    kept = [Boost(Range("amount", gte=150), 2), Boost(Terms(guarantees, ["real_estate_mortgage"]), 4),
+            Boost(Not(Terms("stage", ["growth"])), -1), Boost(Terms("stage", ["seed", "growth"]), 3),
+            Boost(Range("amount", gte=200), 1)]
+    left_out = [Boost(Terms("stage", ["growth"]), 5), Boost(Range("amount", gte=300), 3), Boost(Range("amount", lte=99), 2),
+                Boost(Terms("term_months", [12]), 6),
+                Boost(Not(AnyOf((Not(Range("amount", lte=50)), Not(Terms("instrument", ["loan"]))))), 7)]
+    query = Query(filters=[Terms("stage", ["seed"]), Range("amount", gte=100, lte=200), Missing("term_months"),
+                           Terms(guarantees, ["ip_pledge"])],
+                  boosts=kept + left_out)
+    assert pair.check("needs", query) == ["n1", "n2", "n0"]
+    assert seen == [{b.clause for b in kept}]
+
+
+#: Filters every hit satisfies and boosts of the same fields, some of them excluding the
+#: filters (left out by tantivy's compiler: they add nothing to any hit).
+conjunct = st.one_of(
+    st.builds(Terms, st.sampled_from(["industry", "stage"]), st.lists(st.sampled_from(INDUSTRIES + STAGES), min_size=1, max_size=2)),
+    st.builds(Range, st.sampled_from(["amount", "term_months"]), st.sampled_from([None, 6, 12, 100, 200]),
+              st.sampled_from([None, 6, 12, 150, 200, 300])),
+    st.builds(Missing, st.sampled_from(["amount", "term_months", "stage"])),
+)
+conjunction = st.lists(conjunct, min_size=1, max_size=3).map(lambda cs: cs[0] if len(cs) == 1 else Not(AnyOf(tuple(map(Not, cs)))))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(filters=st.lists(conjunct, max_size=3), boosts=st.lists(st.builds(Boost, conjunction, weights), min_size=1, max_size=4),
+       page=st.integers(1, 3))
+def test_boosts_of_the_filtered_fields_rank_as_the_reference_does(generated, filters, boosts, page):
+    generated.check("needs", Query(filters=filters, boosts=boosts, page=page, per_page=5))
+
+
+class _Passes:
+    """A searcher that counts the passes made of it: searches and aggregations."""
+
+    def __init__(self, searcher, passes: list):
+        self._searcher, self._passes = searcher, passes
+
+    def __getattr__(self, name):
+        found = getattr(self._searcher, name)
+        if name not in ("search", "aggregate"):
+            return found
+
+        def counted(*args, **kwargs):
+            self._passes.append(name)
+            return found(*args, **kwargs)
+        return counted
+
+
+@pytest.mark.parametrize("query", [
+    Query(filters=[Terms("status", ["open"])], facets=["industry"], per_page=0),
+    Query(filters=[Terms("stage", ["nowhere"])], facets=["industry"], per_page=0),
+    Query(sums=[SumAggregation("s", "instrument", "amount")], sort=[Sort("amount")], per_page=3),
+])
+def test_the_facets_pass_counts_the_hits(generated, monkeypatch, query):
+    """A count with facets or sums (the deal flow's every open need) is one pass of the
+    aggregations, not a search to count and then the aggregations."""
+    passes = []
+    index = generated.index("needs")
+    searcher = type(index)._searcher
+    monkeypatch.setattr(type(index), "_searcher", lambda self: _Passes(searcher(self), passes))
+    generated.check("needs", query)
+    assert passes.count("aggregate") == 1 and passes.count("search") == (1 if query.sort else 0)
