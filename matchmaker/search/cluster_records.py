@@ -119,8 +119,8 @@ class ClusterIndex:
         page = dsl.read_search(self.spec, query, answer, lambda hit: hit["_id"])
         return ClusterHits(ids=page.items, total=page.total, facets=page.facets, sums=page.sums)
 
-    def close(self) -> None:
-        """Nothing to release: the cluster has no writer to hand over."""
+    def close(self, finish_merges: bool = True) -> None:
+        """Nothing to release: the cluster has no writer to hand over (and merges its own)."""
 
 
 class Refreshes:

@@ -66,7 +66,7 @@ class Index(Protocol):
     def commit(self) -> None: ...
     def search(self, query): ...
     def clear(self) -> None: ...
-    def close(self) -> None: ...
+    def close(self, finish_merges: bool = True) -> None: ...
 
 
 IndexFactory = Callable[[Path, IndexSpec], Index]
@@ -175,7 +175,7 @@ class IndexFolders:
                 self._live = (name, self.open(name))
                 self._pid = os.getpid()
                 for index in old.values():
-                    index.close()
+                    index.close(finish_merges=False)  # a generation no longer searched
             return self._live[1]
 
     def loaded(self) -> dict[str, Index]:
@@ -300,10 +300,11 @@ def commit_all(targets: list[Index]) -> None:
         raise failures[0]
 
 
-def release_writers(indexes: dict[str, Index]) -> None:
-    """Let go of each index's writer, so that whichever process drains next can write."""
+def release_writers(indexes: dict[str, Index], finish_merges: bool = True) -> None:
+    """Let go of each index's writer, so that whichever process drains next can write
+    (``finish_merges``: after the merges its commits started, see ``TantivyIndex.close``)."""
     for target in indexes.values():
-        target.close()
+        target.close(finish_merges)
 
 
 def upsert_each(target: Index, index: str, docs: list[dict]) -> None:
@@ -382,10 +383,11 @@ class Indexer:
         fcntl.flock(fd, fcntl.LOCK_UN)
         return False
 
-    def _let_go(self) -> None:
-        """Close the writers (staged changes were committed or are dropped) and unlock."""
+    def _let_go(self, finish_merges: bool = True) -> None:
+        """Close the writers (staged changes were committed or are dropped) and unlock;
+        ``finish_merges=False`` when another process waits for the lock."""
         try:
-            release_writers(self.folders.loaded())
+            release_writers(self.folders.loaded(), finish_merges)
         finally:
             fd, self._kept = self._kept, None
             if fd is not None:
@@ -397,7 +399,7 @@ class Indexer:
         if not self._keeps():
             return
         if self._someone_waits():
-            self._let_go()
+            self._let_go(finish_merges=False)
             return
         self._last_use = time.monotonic()
         if self._watcher is None or not self._watcher.is_alive():
@@ -418,11 +420,12 @@ class Indexer:
                     return
                 idle = time.monotonic() - self._last_use > KEEP_IDLE
                 try:
-                    hand_over = idle or self._someone_waits()
+                    waits = self._someone_waits()
                 except OSError:  # the want file cannot be opened (a read-only folder): let go
-                    hand_over = True
-                if hand_over:
-                    self._let_go()
+                    waits = False
+                    idle = True
+                if idle or waits:
+                    self._let_go(finish_merges=not waits)
                     return
             finally:
                 self._thread_lock.release()

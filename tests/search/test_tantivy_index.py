@@ -710,3 +710,36 @@ def test_the_facets_pass_counts_the_hits(generated, monkeypatch, query):
     monkeypatch.setattr(type(index), "_searcher", lambda self: _Passes(searcher(self), passes))
     generated.check("needs", query)
     assert passes.count("aggregate") == 1 and passes.count("search") == (1 if query.sort else 0)
+
+
+# -- merging -----------------------------------------------------------------------------
+def _segments(folder) -> int:
+    import json
+
+    return len(json.loads((folder / "meta.json").read_text(encoding="utf-8"))["segments"])
+
+
+def test_closing_the_writer_finishes_the_merges_its_commits_started(tmp_path):
+    """Each commit makes a segment, and a search reads every segment: a writer closed after
+    its commit (an import's batch, a CLI, an idle server) leaves the index merged, not as
+    many segments as commits (a rollback at close stopped the merges: 50 segments at 1M needs)."""
+    folder = tmp_path / "needs"
+    index = TantivyIndex(folder, SPECS["needs"])
+    for n in range(12):
+        index.upsert([need(id=f"n{n:02d}", title=f"电池 {n}")])
+        index.commit()
+        index.close()
+    assert _segments(folder) < 12
+    reopened = TantivyIndex(folder, SPECS["needs"])
+    assert reopened.search(Query(text="电池", per_page=20)).total == 12
+
+
+def test_closing_the_writer_drops_what_no_commit_took(tmp_path):
+    folder = tmp_path / "needs"
+    index = TantivyIndex(folder, SPECS["needs"])
+    index.upsert([need(id="kept", title="电池")])
+    index.commit()
+    index.upsert([need(id="staged", title="电池")])
+    index.close()
+    reopened = TantivyIndex(folder, SPECS["needs"])
+    assert reopened.search(Query(text="电池")).ids == ["kept"]
