@@ -384,8 +384,9 @@ def _code_names(code) -> set[str]:
 
 
 def pytest_collection_modifyitems(items):
-    """A test that starts the real CLI or server (``tests.server``) is ``slow`` whether or
-    not its file says so, so the quick loop stays quick as such tests are added."""
+    """A test that starts the real CLI or server (``tests.server``), or any process of its
+    own (``subprocess``), is ``slow`` whether or not its file says so, so the quick loop
+    stays quick as such tests are added."""
     from tests.server import REAL_PROCESSES
 
     for item in items:

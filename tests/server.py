@@ -75,4 +75,4 @@ class Server:
         return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
-REAL_PROCESSES += (Server,)
+REAL_PROCESSES += (Server, subprocess)  # and a test that starts one with subprocess itself

@@ -26,6 +26,10 @@ from tests.conftest import Actors
 YEAR = 2012  # the demo is the zone as of 2012-06-30 (the app reads today as that day)
 
 
+#: The tests of the seeded demo: seeding its 1,000 enterprises takes ~8 s (and again, ~6)
+on_the_demo = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, password_hash):
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path_factory.mktemp("brokering-demo")), "SECRET_KEY": "test",
@@ -48,6 +52,7 @@ def stats(request, demo):
     return demo["stats"][YEAR if request.param == "this_year" else YEAR - 1]
 
 
+@on_the_demo
 def test_the_demo_has_a_brokering_history(demo):
     total = sum(s["needs"]["totals"]["posted"] for s in demo["stats"].values())
     assert total > 800
@@ -55,6 +60,7 @@ def test_the_demo_has_a_brokering_history(demo):
     assert funded > 20
 
 
+@on_the_demo
 def test_the_funnel_never_grows_downstream(stats):
     counts = [stage["count"] for stage in stats["funnel"]]
     assert [s["stage"] for s in stats["funnel"]] == ["suggested", "interested", "meeting_held", "funded"]
@@ -64,6 +70,7 @@ def test_the_funnel_never_grows_downstream(stats):
     assert totals["answered"] >= totals["interested"] >= totals["met"] >= totals["funded"]
 
 
+@on_the_demo
 @pytest.mark.parametrize("dimension", ["by_month", "by_industry", "by_instrument"])
 def test_needs_totals_are_the_sums_of_their_parts(stats, dimension):
     rows = stats["needs"][dimension]
@@ -75,6 +82,7 @@ def test_needs_totals_are_the_sums_of_their_parts(stats, dimension):
         assert list(rows) == year_months(stats["year"])
 
 
+@on_the_demo
 def test_other_totals_are_the_sums_of_their_parts(stats):
     pairs = stats["by_institution_type"]
     for measure, total in pairs["totals"].items():
@@ -92,6 +100,7 @@ def test_other_totals_are_the_sums_of_their_parts(stats):
     assert sum(meetings["by_outcome"].values()) <= meetings["by_status"]["held"]
 
 
+@on_the_demo
 def test_the_figures_agree_with_the_records(demo):
     """Counted in the engine, checked here against the stored records one by one."""
     backend, stats = demo["backend"], demo["stats"][YEAR]
@@ -112,6 +121,7 @@ def test_the_figures_agree_with_the_records(demo):
     assert all(backend.get("needs", need_id)["status"] == "funded" for need_id in by_need_funded)
 
 
+@on_the_demo
 def test_the_reserve_pool_is_the_pool_staff_run(demo):
     """The pool by stage counts the active entries staff made, not every enterprise's milestones."""
     entries = [e for e in demo["backend"].scan("reserve_pool", Query()) if e["status"] == "active"]
@@ -123,6 +133,7 @@ def test_the_reserve_pool_is_the_pool_staff_run(demo):
     assert set(ready) <= boards and all(v <= 1000 + len(board_firms()) for v in ready.values())
 
 
+@on_the_demo
 def test_the_demo_year_against_the_2012_plan(demo):
     """The demo is the zone half-way through 2012: the year's events against the plan."""
     stats = demo["stats"][YEAR]
@@ -150,6 +161,7 @@ def test_the_demo_year_against_the_2012_plan(demo):
     assert last_year["new_smes"] == 250 and last_year["patent_applications"] > 1000
 
 
+@on_the_demo
 def test_statistics_need_a_valid_year(demo):
     client, staff = demo["client"], demo["staff"]
     assert client.get(f"{API}/statistics", query_string={"year": "soon"}, headers=staff).status_code == 422
@@ -212,6 +224,7 @@ def read_csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
 
 
+@on_the_demo
 def test_needs_csv_has_chinese_headings_and_every_need(demo):
     client, staff = demo["client"], demo["staff"]
     r = client.get(f"{API}/exports/needs.csv", headers=staff)
@@ -227,6 +240,7 @@ def test_needs_csv_has_chinese_headings_and_every_need(demo):
     assert client.get(f"{API}/exports/needs.csv", query_string={"status": "lost"}, headers=staff).status_code == 422
 
 
+@on_the_demo
 def test_meetings_xlsx_opens_with_outcomes(demo):
     client, staff = demo["client"], demo["staff"]
     r = client.get(f"{API}/exports/meetings.xlsx", headers=staff)
@@ -240,6 +254,7 @@ def test_meetings_xlsx_opens_with_outcomes(demo):
     assert "完成融资" in {row[outcome] for row in rows[1:]}
 
 
+@on_the_demo
 def test_statistics_exports_agree_with_the_statistics(demo):
     client, staff = demo["client"], demo["staff"]
     stats = demo["stats"][YEAR]
@@ -258,6 +273,7 @@ def test_statistics_exports_agree_with_the_statistics(demo):
 
 
 # -- last: these change the demo data ---------------------------------------------------------
+@on_the_demo
 def test_seeding_again_leaves_one_copy(demo):
     backend, client, staff = demo["backend"], demo["client"], demo["staff"]
     counts = {index: backend.count(index) for index in ("interests", "meetings", "needs")}
@@ -268,6 +284,7 @@ def test_seeding_again_leaves_one_copy(demo):
     assert again["needs"]["totals"]["amount_funded"] == demo["stats"][YEAR]["needs"]["totals"]["amount_funded"]
 
 
+@on_the_demo
 def test_a_demo_answer_is_the_one_the_institution_changes(demo, password_hash):
     backend, client = demo["backend"], demo["client"]
     interest = next(i for i in backend.scan("interests", Query()) if backend.get("needs", i["need_id"])["status"] == "open")

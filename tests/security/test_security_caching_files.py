@@ -55,6 +55,7 @@ def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.slow  # the real CLI, in processes of its own (_cli)
 def test_the_data_folder_and_its_files_are_the_owners_only(tmp_path):
     old = os.umask(0o022)  # the usual umask: files would be 0644
     try:
