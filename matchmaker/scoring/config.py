@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -254,11 +254,20 @@ class ScoringConfig:
     def rule_applies(self, rule: str) -> bool:
         return self.rules.get(rule, True)
 
+    @cached_property
+    def label_texts(self) -> dict:
+        """(group, code) -> its :meth:`label` as wording's ``Text``, kept as made (the
+        configuration is frozen; every match's reasons name the same few dozen codes)."""
+        return {}
+
     def label(self, group: str, code) -> dict[str, str]:
         """``{"en", "zh"}`` words for a code inside a sentence: the file's (a zone may word
         them its own way), else the labels table's long form, else the code itself."""
-        found = self.labels.get(group, {}).get(code) or (words(group, code) and words(group, code).both("long"))
-        return found or {"en": str(code), "zh": str(code)}
+        found = self.labels.get(group, {}).get(code)
+        if found:
+            return found
+        table = words(group, code)
+        return (table and table.both("long")) or {"en": str(code), "zh": str(code)}
 
 
 def load_scoring_config(path: str | Path | None = None) -> ScoringConfig:

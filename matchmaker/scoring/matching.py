@@ -402,8 +402,15 @@ def _text_share(terms: list[str], config: ScoringConfig) -> float:
 
 # -- messages ------------------------------------------------------------------------------
 def _label(config: ScoringConfig, group: str, code) -> Text:
-    words = config.label(group, code)
-    return Text(words["en"], words["zh"])
+    try:
+        return config.label_texts[group, code]
+    except KeyError:
+        words = config.label(group, code)
+        text = config.label_texts[group, code] = Text(words["en"], words["zh"])
+        return text
+    except TypeError:  # a code that is no dictionary key
+        words = config.label(group, code)
+        return Text(words["en"], words["zh"])
 
 
 def _labels(config: ScoringConfig, group: str, codes) -> Text:

@@ -94,8 +94,10 @@ class _Blank(dict):
 
 def render(template: dict, values: dict) -> Text:
     """Fill a ``{"en": ..., "zh": ...}`` template; a :class:`Text` value gives each language its words."""
-    filled = {}
-    for lang in ("en", "zh"):
-        words = _Blank({k: (getattr(v, lang) if isinstance(v, Text) else v) for k, v in values.items()})
-        filled[lang] = template[lang].format_map(words)
-    return Text(filled["en"], filled["zh"])
+    en, zh = _Blank(), _Blank()
+    for key, value in values.items():
+        if isinstance(value, Text):
+            en[key], zh[key] = value
+        else:
+            en[key] = zh[key] = value
+    return Text(template["en"].format_map(en), template["zh"].format_map(zh))
