@@ -71,8 +71,8 @@ def alternatives(need: dict, institutions: list[dict], scorers: list[Institution
         words = wording.render(config.messages[entry["message"]], {
             "institution": wording.Text(institution.get("name_en") or institution.get("name") or "", institution.get("name") or ""),
             "banks": _names([by_id[b["id"]] for b in banks]) if banks else wording.render(config.messages["alternative.no_partner"], {}),
-            "stage": wording.Text(config.label("stage", need.get("stage"))["en"], config.label("stage", need.get("stage"))["zh"]),
-            "instrument": wording.Text(config.label("instrument", entry["instrument"])["en"], config.label("instrument", entry["instrument"])["zh"]),
+            "stage": config.label_text("stage", need.get("stage")),
+            "instrument": config.label_text("instrument", entry["instrument"]),
         })
         item = {"id": entry["id"], "instrument": entry["instrument"],
                 "institution": {k: institution.get(k) for k in ("id", "name", "name_en", "type")},

@@ -29,6 +29,7 @@ from ..labels import words
 from ..search.analysis import tokenize
 from ..search.mappings import load_indexes
 from .criteria import KINDS
+from .wording import Text
 from .criteria.base import BOOL, FRACTION, NUMBER, TEXT, YEARS, Param  # noqa: F401  (re-exported)
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
@@ -255,10 +256,24 @@ class ScoringConfig:
         return self.rules.get(rule, True)
 
     @cached_property
-    def label_texts(self) -> dict:
-        """(group, code) -> its :meth:`label` as wording's ``Text``, kept as made (the
-        configuration is frozen; every match's reasons name the same few dozen codes)."""
+    def _label_texts(self) -> dict:
         return {}
+
+    def label_text(self, group: str, code) -> Text:
+        """:meth:`label` as wording's ``Text``, kept once made (the configuration is
+        frozen; every match's reasons name the same few dozen codes)."""
+        try:
+            return self._label_texts[group, code]
+        except KeyError:
+            pass
+        except TypeError:  # a code that is no dictionary key: worded, not kept
+            return self._worded(group, code)
+        text = self._label_texts[group, code] = self._worded(group, code)
+        return text
+
+    def _worded(self, group: str, code) -> Text:
+        words = self.label(group, code)
+        return Text(words["en"], words["zh"])
 
     def label(self, group: str, code) -> dict[str, str]:
         """``{"en", "zh"}`` words for a code inside a sentence: the file's (a zone may word
@@ -274,12 +289,7 @@ def load_scoring_config(path: str | Path | None = None) -> ScoringConfig:
     """The defaults, with the zone's file at ``path`` (if any) merged over them."""
     if not path:
         return _packaged_scoring_config()
-    data = _read_json(SCORING_FILE)
-    source = SCORING_FILE.name
-    if path:
-        data = _merge(data, _read_json(Path(path)))
-        source = str(path)
-    return parse_scoring_config(data, source)
+    return parse_scoring_config(_merge(_read_json(SCORING_FILE), _read_json(Path(path))), str(path))
 
 
 @lru_cache(maxsize=1)

@@ -401,20 +401,8 @@ def _text_share(terms: list[str], config: ScoringConfig) -> float:
 
 
 # -- messages ------------------------------------------------------------------------------
-def _label(config: ScoringConfig, group: str, code) -> Text:
-    try:
-        return config.label_texts[group, code]
-    except KeyError:
-        words = config.label(group, code)
-        text = config.label_texts[group, code] = Text(words["en"], words["zh"])
-        return text
-    except TypeError:  # a code that is no dictionary key
-        words = config.label(group, code)
-        return Text(words["en"], words["zh"])
-
-
 def _labels(config: ScoringConfig, group: str, codes) -> Text:
-    return wording.join([_label(config, group, c) for c in codes or []], last_en="or")
+    return wording.join([config.label_text(group, c) for c in codes or []], last_en="or")
 
 
 def _say(config: ScoringConfig, key: str, **values) -> Text:
@@ -426,7 +414,7 @@ def _explain_rule(rule: str, need: dict, institution: dict, config: ScoringConfi
     enterprise = need.get("enterprise") or {}
     if rule == "instrument":
         return _say(config, "rule.instrument", offered=_labels(config, "instrument", institution.get("instruments")),
-                    asked=_label(config, "instrument", need.get("instrument")))
+                    asked=config.label_text("instrument", need.get("instrument")))
     if rule == "ticket_range":
         amount, low, high = need.get("amount"), institution.get("ticket_min"), institution.get("ticket_max")
         bounds = {"amount": wording.money(amount), "min": wording.money(low), "max": wording.money(high)}
@@ -435,7 +423,7 @@ def _explain_rule(rule: str, need: dict, institution: dict, config: ScoringConfi
         return _say(config, "rule.ticket_range.below" if low is not None and amount < low else "rule.ticket_range.above", **bounds)
     if rule == "stage":
         return _say(config, "rule.stage", stages=_labels(config, "stage", institution.get("stages")),
-                    stage=_label(config, "stage", need.get("stage")))
+                    stage=config.label_text("stage", need.get("stage")))
     if rule == "min_revenue":
         return _say(config, "rule.min_revenue", min=wording.money(requirements.get("min_revenue")),
                     actual=wording.money(enterprise.get("latest_revenue")))
@@ -448,7 +436,7 @@ def _explain_rule(rule: str, need: dict, institution: dict, config: ScoringConfi
         return _say(config, "rule.min_years", min=minimum, founded=str(founded)[:10], actual=wording.years(round(age, 1)))
     if rule == "industry_mandate":
         return _say(config, "rule.industry_mandate", industries=_labels(config, "industry", institution.get("industries")),
-                    industry=_label(config, "industry", need.get("industry")))
+                    industry=config.label_text("industry", need.get("industry")))
     if rule == "counter_guarantee":
         return _say(config, "rule.counter_guarantee",
                     accepted=_labels(config, "counter_guarantee", institution.get("counter_guarantees_accepted")),
@@ -494,7 +482,7 @@ def _signal_summary(names, need: dict, config: ScoringConfig) -> Text:
     parts = []
     for name in names:
         signal = config.signals[name]
-        label = _label(config, "signal", name)
+        label = config.label_text("signal", name)
         value = _signal_value(signal, get_value(need, signal.field), config)
         parts.append(Text(f"{label.en}: {value.en}", f"{label.zh}{value.zh}"))
     return wording.join(parts)
@@ -509,8 +497,8 @@ def _explain_listed(kind: str, need: dict, listed: list, config: ScoringConfig) 
     if not listed:
         return _say(config, f"factor.{kind}.any")
     if code in listed:
-        return _say(config, f"factor.{kind}.match", **{kind: _label(config, kind, code)}, count=len(listed))
-    return _say(config, f"factor.{kind}.miss", **{kind: _label(config, kind, code)}, **{_PLURAL[kind]: _labels(config, kind, listed)})
+        return _say(config, f"factor.{kind}.match", **{kind: config.label_text(kind, code)}, count=len(listed))
+    return _say(config, f"factor.{kind}.miss", **{kind: config.label_text(kind, code)}, **{_PLURAL[kind]: _labels(config, kind, listed)})
 
 
 def _explain_ticket(need: dict, institution: dict, config: ScoringConfig) -> Text:
@@ -522,12 +510,12 @@ def _explain_ticket(need: dict, institution: dict, config: ScoringConfig) -> Tex
     if amount is None or amount < low or amount > high:
         return _say(config, "factor.ticket.outside", **values)
     band = [b for start, b in starts if amount >= start][-1]
-    return _say(config, "factor.ticket.band", band=_label(config, "band", band["name"]), **values)
+    return _say(config, "factor.ticket.band", band=config.label_text("band", band["name"]), **values)
 
 
 def _explain_term(need: dict, institution: dict, config: ScoringConfig) -> Text:
     span = _typical_term(institution, config)
-    kind = _label(config, "type", institution.get("type") or "default")
+    kind = config.label_text("type", institution.get("type") or "default")
     if span is None:
         return _say(config, "factor.term.any", type=kind)
     term = need.get("term_months")
@@ -544,13 +532,13 @@ def _explain_text(terms: list[str], config: ScoringConfig) -> Text:
 
 
 def _explain_strength(need: dict, institution: dict, config: ScoringConfig) -> Text:
-    kind = _label(config, "type", institution.get("type") or "default")
+    kind = config.label_text("type", institution.get("type") or "default")
     signals = _signal_summary(strength_profile(institution, config), need, config)
     return _say(config, "factor.strength", type=kind, signals=signals)
 
 
 def _explain_credit(need: dict, institution: dict, config: ScoringConfig) -> Text:
-    kind = _label(config, "type", institution.get("type") or "default")
+    kind = config.label_text("type", institution.get("type") or "default")
     profile = credit_profile(institution, config)
     if profile is None:
         return _say(config, "factor.credit.any", type=kind)
@@ -559,10 +547,10 @@ def _explain_credit(need: dict, institution: dict, config: ScoringConfig) -> Tex
 
 def _explain_valuation(need: dict, institution: dict, config: ScoringConfig) -> Text:
     spec = config.factors["valuation"]
-    kind = _label(config, "type", institution.get("type") or "default")
+    kind = config.label_text("type", institution.get("type") or "default")
     if institution.get("type") not in spec["types"]:
         return _say(config, "factor.valuation.any", type=kind)
-    stage = _label(config, "stage", need.get("stage"))
+    stage = config.label_text("stage", need.get("stage"))
     if need.get("stage") in spec["early_stages"]:
         return _say(config, "factor.valuation.early", stage=stage)
     earnings_yield = (need.get("deal") or {}).get("earnings_yield")
@@ -585,7 +573,7 @@ def _explain_policy(need: dict, institution: dict, config: ScoringConfig) -> Tex
         names = [Text(p.get("name_en") or p.get("name") or p["id"], p.get("name") or p["id"])
                  for p in institution["policy_programmes"] if compile_clause(_programme_clause(p))(need)]
     elif instrument in (institution.get("instruments") or []):
-        names = [_label(config, "programme", c) for c in institution.get("programmes") or []]
+        names = [config.label_text("programme", c) for c in institution.get("programmes") or []]
     else:
         names = []
     if not names:
@@ -599,7 +587,7 @@ def _explain_designations(need: dict, config: ScoringConfig) -> Text:
     held = [n for n in config.factors["designations"] if _share(_signal_steps(config.signals[n], 1.0), need) > 0]
     if not held:
         return _say(config, "factor.designations.none")
-    return _say(config, "factor.designations.some", designations=wording.join([_label(config, "signal", n) for n in held]))
+    return _say(config, "factor.designations.some", designations=wording.join([config.label_text("signal", n) for n in held]))
 
 
 def _explain_presence(institution: dict, config: ScoringConfig) -> Text:
@@ -725,15 +713,11 @@ class InstitutionScorer:
         if programmes is not None:
             found = [{**offer, "policy_programmes": policy_programmes(offer, programmes)} for offer in found]
         self.offers = [OfferScorer(offer, config, self.as_of) for offer in found]
-        self._tests = list(dict.fromkeys(test for offer in self.offers for test in offer.tests()))
+        #: the distinct compiled clause tests its offers make of a need
+        self.tests = list(dict.fromkeys(test for offer in self.offers for test in offer.tests()))
 
     def _best(self, need: dict, tokens, held: dict | None = None) -> OfferScorer:
         return self.best(need, tokens, held)[0]
-
-    @property
-    def tests(self) -> list:
-        """The distinct compiled clause tests its offers make of a need."""
-        return self._tests
 
     def best(self, need: dict, tokens: tuple[str, ...] | None = None,
              held: dict | None = None) -> tuple[OfferScorer, int, bool]:
@@ -746,7 +730,7 @@ class InstitutionScorer:
             return (self.offers[0], *self.offers[0].score(need, tokens, held))
         tokens = need_tokens(need) if tokens is None else tokens
         if held is None:
-            held = {test: test(need) for test in self._tests}
+            held = {test: test(need) for test in self.tests}
         best, best_key = None, None
         for offer in self.offers:
             score, eligible = offer.score(need, tokens, held)

@@ -785,15 +785,9 @@ class TantivyIndex:
         matched = _must(_unscored(text), compiler.filters(query.filters))
         ranking = _Ranking(self._s, searcher, compiler)
         aggregated = bool(query.facets or query.sums)  # then the aggregation counts the hits too
-        total = None
-        if query.per_page <= 0:
-            ids = []
-            if not aggregated:
-                total = searcher.search(matched, 1, count=True).count
-        elif query.sort:
-            ids = ranking.sorted(matched, query.sort, query.offset, query.per_page)
-            if not aggregated:
-                total = searcher.search(matched, 1, count=True).count
+        if query.per_page <= 0 or query.sort:
+            ids = ranking.sorted(matched, query.sort, query.offset, query.per_page)  # none when per_page <= 0
+            total = None if aggregated else searcher.search(matched, 1, count=True).count
         elif query.boosts or query.best_of:
             relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
             ranked = (compiler.best_of(matched, query.best_of) if query.best_of
