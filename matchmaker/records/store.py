@@ -65,6 +65,11 @@ _INT_LOW, _INT_HIGH = -2**63, 2**64 - 1
 #: (-2**63 has 19 digits).  A body with one (written before orjson wrote the bodies, or
 #: a string of digits) is read by the standard library.
 _DIGITS_TO_ZERO, _LONG_DIGITS = bytes.maketrans(b"123456789", b"000000000"), b"0" * 19
+#: What :func:`dump` starts a body with, and no body written before it starts with (the
+#: standard library's JSON starts with its first value): a body :func:`dump` wrote holds
+#: no integer past 64 bits (it refuses them), so :func:`load` reads it without looking
+#: for one (1-2.5 us of a 1 KB body: 50 us of a page of 20 needs).  JSON allows it.
+_DUMPED = " "
 
 
 def dump(body: dict) -> str:
@@ -77,10 +82,10 @@ def dump(body: dict) -> str:
         text = orjson.dumps(body, option=_DUMP_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is one
         _refuse_long_integers(body)
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return _DUMPED + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     if b"null" in text and not _all_finite(body):
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return text.decode("utf-8")
+        return _DUMPED + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return _DUMPED + text.decode("utf-8")
 
 
 def load(body: str | bytes) -> dict:
@@ -88,7 +93,7 @@ def load(body: str | bytes) -> dict:
     orjson reads the same: not where an integer may be past 64 bits (:data:`_LONG_DIGITS`),
     nor a text orjson refuses (NaN and the infinities the standard library writes)."""
     raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
-    if _LONG_DIGITS not in raw.translate(_DIGITS_TO_ZERO):
+    if raw[:1] == b" " or _LONG_DIGITS not in raw.translate(_DIGITS_TO_ZERO):  # b" ": _DUMPED
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
