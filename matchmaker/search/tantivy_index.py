@@ -54,11 +54,15 @@ _ID_PREFIX = 23
 _ID_PACKING = struct.Struct(">QQQ")  # the three keys as the 24 bytes they were cut from
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 #: A page reads this many hits past twice its end at first, which usually shows where the
-#: last tie the page cuts ends (like texts score alike: at 100k needs the tie at a text
-#: search's 20th hit held 36-79 hits); each hit read costs about 0.25 us, so a text search
-#: reads a longer tie once more, eight times as far, before reading it whole.  Sums of a few
-#: boosts take few values, so their ties are long.
+#: last tie the page cuts ends (like texts score alike); each hit read costs about 0.25 us,
+#: so a text search reads a longer tie once more, eight times as far, before reading it
+#: whole.  Sums of a few boosts take few values, so their ties are long.
 _LOOKAHEAD, _BOOST_LOOKAHEAD = 100, 2000
+#: Ties grow with the index: a text search's tie at its 20th hit ran to hit 42-81 of
+#: 100,000 needs and 47-703 of 1,000,000.  So a text search reads at least one hit per this
+#: many documents past twice its end: at 1M needs the tie is read in the first pass
+#: instead of a second one of 9 ms; at 100k, _LOOKAHEAD is more.
+_TIE_SHARE = 1000
 #: The most hits a page in id order reads to see where a run of one first id key ends.
 _ID_RUN_MOST = 10_000
 #: What an option of ``Query.best_of`` scores for holding, before its boosts: above any
@@ -900,7 +904,7 @@ class _Ranking:
         needs).  Without a second score, only the part of the tie up to an id that is
         known to be far enough is read (:meth:`_tie_up_to`)."""
         end = offset + limit
-        first = fetch = 2 * end + (_BOOST_LOOKAHEAD if boosted else _LOOKAHEAD)
+        first = fetch = 2 * end + (_BOOST_LOOKAHEAD if boosted else max(_LOOKAHEAD, self.searcher.num_docs // _TIE_SHARE))
         while True:
             result = self.searcher.search(q, fetch, count=True)
             hits, total = result.hits, result.count
@@ -944,9 +948,11 @@ class _Ranking:
         tie = [address for score, address in hits if score == tied]
         last = sorted(self._keys(tie))[end - len(above) - 1][:3]
         bounded = _must(q, _unscored(self._id_key_at_most(last)))
-        result = self.searcher.search(bounded, len(hits), count=True)
-        if result.count > len(result.hits):
-            result = self.searcher.search(bounded, result.count, count=False)
+        limit = len(hits)
+        result = self.searcher.search(bounded, limit, count=True)
+        while len(result.hits) < result.count and result.hits[-1][0] == tied:  # the tie may go on past what was read
+            limit = min(result.count, limit * 8)
+            result = self.searcher.search(bounded, limit, count=True)
         return above + [hit for hit in result.hits if hit[0] == tied]
 
     def _id_key_at_most(self, key: tuple) -> tantivy.Query:
