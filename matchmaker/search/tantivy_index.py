@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import os
+import struct
 import threading
 import weakref
 from collections import Counter
@@ -323,6 +324,26 @@ def _negative(weighted: list) -> float:
     return sum(min(weight, 0.0) for _, weight in weighted)
 
 
+def _as_score(weight: float) -> float:
+    """The 32-bit float tantivy scores a weight as (to nearest, as Rust's ``as f32``)."""
+    return struct.unpack("f", struct.pack("f", weight))[0]
+
+
+def _exact_in_any_order(weights: Iterable[float]) -> bool:
+    """Whether every sum of some of these weights, as tantivy adds them (32-bit floats, in
+    whatever order its scorers meet them), is exact: all are multiples of one power of two
+    and their magnitudes add up to less than 2**24 of it.  Then two forms of a query that
+    add the same weights for a hit give it the same score, bit for bit, and order its hits
+    alike whatever their nesting (the profile's steps: eighths to 1/128ths of points); a
+    weight such as a broken rule's ``-ln(multiplier) * 60`` is rounded by each addition,
+    differently by each order."""
+    scores = [_as_score(w) for w in weights]
+    if not all(math.isfinite(v) for v in scores):
+        return False
+    grid = max((v.as_integer_ratio()[1] for v in scores), default=1)  # a power of two
+    return sum(abs(v) for v in scores) * grid < 2**24
+
+
 def _optional(weighted: list) -> list:
     """Weighted clauses as optional clauses of a boolean query, each scoring its weight."""
     return [(tantivy.Occur.Should, tantivy.Query.const_score_query(q, weight)) for q, weight in weighted]
@@ -594,7 +615,7 @@ class _Compiler:
                  Q.range_query(schema, f.name, kind, low, high, include_upper=high is None), weight)
                 for low, high, weight in pieces if weight]
 
-    def best_of(self, matched: tantivy.Query, options) -> tantivy.Query:
+    def best_of(self, matched: tantivy.Query, options, filters: Iterable = (), text: tantivy.Query | None = None) -> tantivy.Query:
         """``matched``, scored by the largest boost total of the options whose clause holds
         for a hit (``Query.best_of``): a disjunction-max of one query per option.
 
@@ -606,7 +627,15 @@ class _Compiler:
 
         The boosts every option has (the institution's profile, mostly) are counted once,
         outside the disjunction, for the hits some option takes: tantivy then evaluates
-        each of them once instead of once per option."""
+        each of them once instead of once per option.
+
+        When one of the ``filters`` is the options' clauses in a disjunction (the deal
+        flow's eligible needs: some product's rules hold), the disjunction-max itself must
+        match, in place of that filter: the products' rules are evaluated once instead of
+        three times (the filter, the disjunction-max, the shared boosts' "some option
+        holds"), the bank's 4,840 eligible needs at 100k ranked in 18 instead of 31 ms.
+        The scores are the same sums in another nesting, so this is done only when
+        their sums are exact in any order (:func:`_exact_in_any_order`)."""
         Q, occur = tantivy.Query, tantivy.Occur
         shared = Counter(options[0].boosts) if options else Counter()
         for option in options[1:]:
@@ -620,8 +649,14 @@ class _Compiler:
         base = _OPTION_BASE - min(lowest, 0.0)
         per_option = [Q.boolean_query([(occur.Must, Q.const_score_query(clause if clause is not None else _ALL(), base + constant)),
                                        *_optional(own)]) for clause, own, constant in compiled]
-        ranked = [(occur.Must, _unscored(matched)), (occur.Should, Q.disjunction_max_query(per_option, 0.0))]
+        best = Q.disjunction_max_query(per_option, 0.0)
         clauses = [clause for clause, _, _ in compiled]
+        implied = AnyOf(tuple(option.clause for option in options)) if options and None not in clauses else None
+        if implied in filters and _exact_in_any_order(
+                [weight for _, weight in common] + [w for _, own, constant in compiled for w in (base + constant, *(w for _, w in own))]):
+            rest = _must(_unscored(text), self.filters([f for f in filters if f != implied]))
+            return Q.boolean_query([(occur.Must, _unscored(rest)), (occur.Must, best), *_optional(common)])
+        ranked = [(occur.Must, _unscored(matched)), (occur.Should, best)]
         if common and None in clauses:  # every hit has an option
             ranked += _optional(common)
         elif common:
@@ -790,7 +825,7 @@ class TantivyIndex:
             total = None if aggregated else searcher.search(matched, 1, count=True).count
         elif query.boosts or query.best_of:
             relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
-            ranked = (compiler.best_of(matched, query.best_of) if query.best_of
+            ranked = (compiler.best_of(matched, query.best_of, query.filters, text) if query.best_of
                       else compiler.boosted(matched, query.boosts, query.filters))
             ids, total = ranking.by_score(ranked, query.offset, query.per_page, relevance, boosted=True)
         elif text is not None:

@@ -9,6 +9,7 @@ set of all hits (BM25 has no reference here); every other order is compared exac
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 import sys
@@ -273,6 +274,35 @@ def test_answers_as_the_reference_does_when_reading_no_hit_ahead(generated, monk
     monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", 0)
     monkeypatch.setattr(tantivy_index, "_BOOST_LOOKAHEAD", 0)
     generated.check("needs", query)
+
+
+#: A deal flow's eligible query: the options' clauses in a disjunction are one of its filters.
+with_options_as_a_filter = st.builds(
+    lambda query, options, before: replace(query, best_of=options, sort=[], filters=(
+        [AnyOf(tuple(o.clause for o in options))] + query.filters if before else query.filters + [AnyOf(tuple(o.clause for o in options))])),
+    queries,
+    best_of.filter(lambda options: all(o.clause is not None for o in options)),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=with_options_as_a_filter)
+def test_best_of_with_its_options_as_a_filter_answers_as_the_reference_does(generated, query):
+    """The disjunction-max stands for the filter (the rewrite exact sums allow)."""
+    generated.check("needs", query)
+
+
+def test_sums_of_weights_are_exact_in_any_order_on_a_grid_of_one_power_of_two():
+    exact = tantivy_index._exact_in_any_order
+    assert exact([9.375, 5.46875, -2.9296875, 1.1250000000000002, 1002.9296875])  # 1.125 once a 32-bit float
+    assert exact([2.0**20, 2.0**20, 2.0**22])
+    assert not exact([2.0**23, 2.0**23, 0.5])  # past 2**24 halves
+    # -ln(0.5) * 60, a broken rule's weight: its 32-bit float has 18 bits of fraction, a sum past 64 rounds
+    assert exact([41.58883083359672, 4.6875])
+    assert not exact([1041.58883083359672, 41.58883083359672, 83.17766166719343])
+    assert not exact([math.inf])
+    assert exact([])
 
 
 def test_generated_queries_reach_ties_and_pages(generated):
