@@ -61,6 +61,9 @@ _ID_RUN_MOST = 10_000
 #: What an option of ``Query.best_of`` scores for holding, before its boosts: above any
 #: boost total (tantivy's scores are 32-bit floats: a thousand keeps them to 1/10,000).
 _OPTION_BASE = 1000.0
+#: The most ranked queries an index keeps compiled (:meth:`TantivyIndex._ranked`): a
+#: deal flow's two per institution and kind of page.
+_COMPILED_MOST = 256
 #: Up to this many values, a filter's terms are term queries, not one term set: "status is
 #: open" counted in 0.38 instead of 0.76 ms at 100k needs.
 _FEW_TERMS = 4
@@ -370,6 +373,7 @@ class _Compiler:
     def __init__(self, schema: _Schema, searcher: tantivy.Searcher):
         self.s = schema
         self.searcher = searcher
+        self.read_the_index = False  # whether a query it compiled depends on this searcher (values)
 
     def filter(self, clause) -> tantivy.Query:
         return _conjunction(*self._parts(clause))
@@ -474,6 +478,7 @@ class _Compiler:
 
     def values(self, f: _Field) -> list:
         """Every distinct value of a field in the index."""
+        self.read_the_index = True
         agg = self.searcher.aggregate(_ALL(), {"v": {"terms": {"field": f.name, "size": _MAX_BUCKETS, "segment_size": _MAX_BUCKETS}}})
         return [b["key"] for b in agg["v"]["buckets"]]
 
@@ -685,6 +690,7 @@ class TantivyIndex:
         self._reload_lock = threading.Lock()
         self._stamp = None
         self._meta_json = str(self.path / "meta.json") if self.path is not None else None
+        self._compiled: dict[tuple, tuple] = {}  # see _ranked
         if self.path is None:
             self._index = tantivy.Index(self._s.schema)
         else:
@@ -816,17 +822,18 @@ class TantivyIndex:
         check_window(query)
         searcher = self._searcher()
         compiler = _Compiler(self._s, searcher)
-        text = compiler.text(query.text, query.all_tokens)
-        matched = _must(_unscored(text), compiler.filters(query.filters))
         ranking = _Ranking(self._s, searcher, compiler)
         aggregated = bool(query.facets or query.sums)  # then the aggregation counts the hits too
+        boosted = query.per_page > 0 and not query.sort and bool(query.boosts or query.best_of)
+        if boosted:
+            matched, ranked, relevance = self._ranked(compiler, query)
+        else:
+            text = compiler.text(query.text, query.all_tokens)
+            matched = _must(_unscored(text), compiler.filters(query.filters))
         if query.per_page <= 0 or query.sort:
             ids = ranking.sorted(matched, query.sort, query.offset, query.per_page)  # none when per_page <= 0
             total = None if aggregated else searcher.search(matched, 1, count=True).count
-        elif query.boosts or query.best_of:
-            relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
-            ranked = (compiler.best_of(matched, query.best_of, query.filters, text) if query.best_of
-                      else compiler.boosted(matched, query.boosts, query.filters))
+        elif boosted:
             ids, total = ranking.by_score(ranked, query.offset, query.per_page, relevance, boosted=True)
         elif text is not None:
             scored = _must(text, _unscored(compiler.filters(query.filters)))
@@ -838,6 +845,31 @@ class TantivyIndex:
             facets, sums, counted = self._aggregate(searcher, matched, query, count=total is None)
             total = counted if total is None else total
         return IndexHits(ids=ids, total=total, facets=facets, sums=sums)
+
+    def _ranked(self, compiler: _Compiler, query: Query) -> tuple:
+        """The hits of a ranked query, their ranking and their text relevance (tantivy
+        queries), kept by what they are compiled from: a deal flow asks the same two for
+        every page and view, and compiling a bank's (four products' rules and boosts) took
+        1 ms each.  A tantivy query holds no searcher; one compiled from the index's values
+        (a range over keywords) is made again each time."""
+        try:
+            key = (query.text, query.all_tokens, tuple(query.filters), tuple(query.boosts), tuple(query.best_of))
+            kept = self._compiled.get(key)
+        except TypeError:  # a clause holding an unhashable value
+            key = kept = None
+        if kept is not None:
+            return kept
+        text = compiler.text(query.text, query.all_tokens)
+        matched = _must(_unscored(text), compiler.filters(query.filters))
+        relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
+        ranked = (compiler.best_of(matched, query.best_of, query.filters, text) if query.best_of
+                  else compiler.boosted(matched, query.boosts, query.filters))
+        kept = (matched, ranked, relevance)
+        if key is not None and not compiler.read_the_index:
+            if len(self._compiled) >= _COMPILED_MOST:
+                self._compiled.clear()
+            self._compiled[key] = kept
+        return kept
 
     def _aggregate(self, searcher: tantivy.Searcher, matched: tantivy.Query, query: Query, count: bool = False):
         """Facet counts and sums of the hits, in one pass of tantivy's aggregations; with

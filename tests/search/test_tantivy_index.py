@@ -651,6 +651,25 @@ def test_best_of_puts_the_hits_no_option_takes_last_in_id_order(pair):
     assert pair.check("needs", Query(best_of=options)) == ["n0", "n3", "n2", "n1", "n4"]
 
 
+def test_a_ranked_query_is_compiled_once_unless_it_lists_the_index_values(pair, monkeypatch):
+    """Every page of a deal flow asks the same ranked query: compiled once.  A range over
+    keywords lists the values the index holds, so a query with one is compiled each time
+    and finds a value indexed since."""
+    pair.load("needs", need("n0", stage="seed", amount=100), need("n1", stage="growth", amount=200))
+    compiled = []
+    real = tantivy_index._Compiler.boosted
+    monkeypatch.setattr(tantivy_index._Compiler, "boosted", lambda self, *args: compiled.append(1) or real(self, *args))
+    ranked = Query(filters=[Terms("status", ["open"])], boosts=[Boost(Range("amount", gte=150), 5)], per_page=1)
+    assert pair.check("needs", ranked) == ["n1"]
+    assert pair.check("needs", replace(ranked, page=2)) == ["n0"]
+    assert len(compiled) == 1
+    by_stage = replace(ranked, filters=[Range("stage", lte="growth")], per_page=10)  # "expansion", "growth"
+    assert pair.check("needs", by_stage) == ["n1"]
+    pair.load("needs", need("n2", stage="expansion", amount=100))
+    assert pair.check("needs", by_stage) == ["n1", "n2"]
+    assert len(compiled) == 3
+
+
 def test_a_tie_longer_than_eight_times_the_first_read_is_read_whole(pair, monkeypatch):
     """Reading no hit ahead, a page of two reads 4 hits, then 32: a tie of 60 is read whole."""
     monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", 0)
