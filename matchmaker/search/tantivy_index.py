@@ -347,6 +347,33 @@ def _exact_in_any_order(weights: Iterable[float]) -> bool:
     return sum(abs(v) for v in scores) * grid < 2**24
 
 
+def _exactly(value):
+    """A filter's value as a key that equal values of other types do not share: 1, 1.0
+    and True are equal in Python, not as a keyword ("1", "1.0", "true") or an integer."""
+    return value if type(value) is str else (type(value), repr(value))
+
+
+def _clause_key(clause):
+    kind = type(clause)
+    if kind is Terms:
+        return kind, clause.field, tuple(map(_exactly, clause.values))
+    if kind is Range:
+        return kind, clause.field, _exactly(clause.gte), _exactly(clause.lte)
+    if kind is AnyOf:
+        return kind, tuple(map(_clause_key, clause.clauses))
+    if kind is Not:
+        return kind, _clause_key(clause.clause)
+    return kind, clause
+
+
+def _compile_key(query: Query) -> tuple:
+    """What a ranked query is compiled from (:meth:`TantivyIndex._ranked`), as a key:
+    0.15 ms for a bank's deal flow, where compiling took 1."""
+    boosts = lambda found: tuple((_clause_key(boost.clause), boost.weight) for boost in found)
+    return (query.text, query.all_tokens, tuple(map(_clause_key, query.filters)), boosts(query.boosts),
+            tuple((None if option.clause is None else _clause_key(option.clause), boosts(option.boosts)) for option in query.best_of))
+
+
 def _optional(weighted: list) -> list:
     """Weighted clauses as optional clauses of a boolean query, each scoring its weight."""
     return [(tantivy.Occur.Should, tantivy.Query.const_score_query(q, weight)) for q, weight in weighted]
@@ -853,7 +880,7 @@ class TantivyIndex:
         1 ms each.  A tantivy query holds no searcher; one compiled from the index's values
         (a range over keywords) is made again each time."""
         try:
-            key = (query.text, query.all_tokens, tuple(query.filters), tuple(query.boosts), tuple(query.best_of))
+            key = _compile_key(query)
             kept = self._compiled.get(key)
         except TypeError:  # a clause holding an unhashable value
             key = kept = None

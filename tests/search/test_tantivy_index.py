@@ -670,6 +670,16 @@ def test_a_ranked_query_is_compiled_once_unless_it_lists_the_index_values(pair, 
     assert len(compiled) == 3
 
 
+def test_a_compiled_query_is_not_taken_for_one_with_equal_values_of_another_type(pair):
+    """1 and 1.0 are equal in Python; as a keyword they are "1" and "1.0"."""
+    pair.load("needs", need("n0", industry="1"))
+    index = pair.index("needs")
+    ranked = lambda value: Query(filters=[Terms("industry", [value])], boosts=[Boost(Terms("stage", ["growth"]), 5)])
+    assert index.search(ranked(1.0)).ids == []
+    assert index.search(ranked(1)).ids == ["n0"]
+    assert index.search(ranked(True)).ids == []
+
+
 def test_a_tie_longer_than_eight_times_the_first_read_is_read_whole(pair, monkeypatch):
     """Reading no hit ahead, a page of two reads 4 hits, then 32: a tie of 60 is read whole."""
     monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", 0)
