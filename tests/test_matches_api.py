@@ -166,6 +166,30 @@ def test_matches_follow_an_institution_whose_version_came_back_with_other_conten
     assert "ticket_range" in bank_item()["broken_rules"]
 
 
+def test_a_deal_flow_prepares_its_institution_once_and_follows_a_change(client, zone, monkeypatch):
+    """A deal flow's scorer and queries are made once per content of the institution (the
+    other pages and views reuse them) and again when it changes."""
+    staff = zone["staff"]
+    bank, _ = small_loan_and_the_bank(client, zone)
+    made = []
+    monkeypatch.setattr(match_service, "_PREPARED", {})
+    monkeypatch.setattr(match_service, "dealflow_filters",
+                        lambda *args, real=match_service.dealflow_filters: made.append(args[0]["id"]) or real(*args))
+    url = f"/api/v1/institutions/{bank['id']}/dealflow?per_page=100"
+
+    def small_loan_too_small() -> bool:
+        items = client.get(url, headers=staff).get_json()["items"]
+        return "ticket_range" in next(i for i in items if i["need"]["amount"] == 800_000)["broken_rules"]
+
+    assert small_loan_too_small()  # 800k is below the bank's 1M floor
+    assert client.get(f"{url}&page=2", headers=staff).status_code == 200
+    assert made == [bank["id"]]
+    changed = client.patch(f"/api/v1/institutions/{bank['id']}", json={"ticket_min": 500_000}, headers=staff)
+    assert changed.status_code == 200, changed.get_json()
+    assert not small_loan_too_small()
+    assert made == [bank["id"], bank["id"]]
+
+
 def test_when_nobody_holds_the_amount_every_item_says_why(client, zone):
     staff = zone["staff"]
     enterprise = post_enterprise(client, staff, stage="growth", industry="new_energy")

@@ -660,9 +660,17 @@ class OfferScorer:
         """What :func:`factor_points` gives, from the prepared steps."""
         return dict(zip(self.config.points, self._earned(need, terms, held)))
 
+    def factor_keys(self) -> list[tuple | None]:
+        """Each factor's weight and step tests, in the config's order (None: the text's): the
+        offers of one institution share most (the profile's steps, compiled once)."""
+        return [None if tests is None else (weight, tuple(tests)) for weight, tests in self._factors]
+
+    def _text_points(self, terms: list[str]) -> float:
+        return self.config.points["text"] * _text_share(terms, self.config)
+
     def _earned(self, need: dict, terms: list[str], held: dict | None) -> list[float]:
         """The points of each factor, in the config's order (:meth:`points` without the dict)."""
-        text = self.config.points["text"] * _text_share(terms, self.config)
+        text = self._text_points(terms)
         if held is None:
             return [text if tests is None else weight * sum(share for share, test in tests if test is None or test(need))
                     for weight, tests in self._factors]
@@ -672,10 +680,20 @@ class OfferScorer:
     def _multiplier(self, broken: list[str]) -> float:
         return math.prod(self.config.ineligible_multipliers[rule] for rule in broken)
 
-    def score(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None) -> tuple[int, bool]:
-        """``(score, eligible)`` as :meth:`match` gives them, without the sentences: for sorting."""
+    def score(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None,
+              earned: list | None = None) -> tuple[int, bool]:
+        """``(score, eligible)`` as :meth:`match` gives them, without the sentences: for sorting.
+
+        ``earned``: each factor's points but the text's (None), when the caller has them
+        (:meth:`InstitutionScorer.best` works each out once for all the offers that share it)."""
         broken = self.broken_rules(need, held)
-        total = sum(self._earned(need, self.shared_terms(need, tokens), held)) * self._multiplier(broken)
+        terms = self.shared_terms(need, tokens)
+        if earned is None:
+            earned = self._earned(need, terms, held)
+        else:
+            text = self._text_points(terms)
+            earned = [text if points is None else points for points in earned]
+        total = sum(earned) * self._multiplier(broken)
         return max(0, min(100, round(total))), not broken
 
     def match(self, need: dict, tokens: tuple[str, ...] | None = None, held: dict | None = None) -> MatchResult:
@@ -715,6 +733,11 @@ class InstitutionScorer:
         self.offers = [OfferScorer(offer, config, self.as_of) for offer in found]
         #: the distinct compiled clause tests its offers make of a need
         self.tests = list(dict.fromkeys(test for offer in self.offers for test in offer.tests()))
+        # the distinct factors of its offers (weight and step tests), and each offer's by position
+        factors: dict = {}
+        self._factor_slots = [[None if key is None else factors.setdefault(key, len(factors)) for key in offer.factor_keys()]
+                              for offer in self.offers]
+        self._factors = list(factors)
 
     def _best(self, need: dict, tokens, held: dict | None = None) -> OfferScorer:
         return self.best(need, tokens, held)[0]
@@ -731,9 +754,11 @@ class InstitutionScorer:
         tokens = need_tokens(need) if tokens is None else tokens
         if held is None:
             held = {test: test(need) for test in self.tests}
+        # each distinct factor's points once (the four products of a bank share all but their ticket's)
+        points = [weight * sum(share for share, test in tests if test is None or held[test]) for weight, tests in self._factors]
         best, best_key = None, None
-        for offer in self.offers:
-            score, eligible = offer.score(need, tokens, held)
+        for offer, slots in zip(self.offers, self._factor_slots):
+            score, eligible = offer.score(need, tokens, held, [None if slot is None else points[slot] for slot in slots])
             if best_key is None or (eligible, score) > best_key:
                 best, best_key = offer, (eligible, score)
         return best, best_key[1], best_key[0]

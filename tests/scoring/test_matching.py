@@ -312,6 +312,35 @@ def test_the_scorer_gives_what_score_match_gives(config):
             assert scorer.match(doc).to_dict() == result.to_dict()
 
 
+class _Asked(dict):
+    """Clause answers that count how often each is looked up."""
+
+    def __init__(self, answers: dict):
+        super().__init__(answers)
+        self.asked: dict = {}
+
+    def __getitem__(self, test):
+        self.asked[test] = self.asked.get(test, 0) + 1
+        return super().__getitem__(test)
+
+
+def test_the_offers_of_an_institution_work_out_each_factor_they_share_once(config):
+    """A bank's products share their profile's steps: the best product's score works out
+    each such factor's points once for all of them, and gives what each product scores."""
+    from tests.search.test_product_ranking import BANK
+
+    scorer = InstitutionScorer(BANK, config, AS_OF)
+    profile = [test for offer in scorer.offers for name, tests in offer._step_tests.items() if name != "ticket"
+               for _, test in tests if test is not None]
+    rules = {test for offer in scorer.offers for _, test in offer._rule_tests}
+    for doc in _dealflow_needs():
+        held = _Asked({test: test(doc) for test in scorer.tests})
+        offer, score, eligible = scorer.best(doc, held=held)
+        assert max(held.asked.get(test, 0) for test in profile if test not in rules) == 1
+        assert (score, eligible) == offer.score(doc) == max(
+            (o.score(doc) for o in scorer.offers), key=lambda answer: (answer[1], answer[0]))
+
+
 def _dealflow_needs() -> list[dict]:
     """Needs that differ in every way the rules and factors look at."""
     variants = [

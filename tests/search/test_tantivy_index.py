@@ -9,6 +9,7 @@ set of all hits (BM25 has no reference here); every other order is compared exac
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 import sys
@@ -273,6 +274,35 @@ def test_answers_as_the_reference_does_when_reading_no_hit_ahead(generated, monk
     monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", 0)
     monkeypatch.setattr(tantivy_index, "_BOOST_LOOKAHEAD", 0)
     generated.check("needs", query)
+
+
+#: A deal flow's eligible query: the options' clauses in a disjunction are one of its filters.
+with_options_as_a_filter = st.builds(
+    lambda query, options, before: replace(query, best_of=options, sort=[], filters=(
+        [AnyOf(tuple(o.clause for o in options))] + query.filters if before else query.filters + [AnyOf(tuple(o.clause for o in options))])),
+    queries,
+    best_of.filter(lambda options: all(o.clause is not None for o in options)),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=with_options_as_a_filter)
+def test_best_of_with_its_options_as_a_filter_answers_as_the_reference_does(generated, query):
+    """The disjunction-max stands for the filter (the rewrite exact sums allow)."""
+    generated.check("needs", query)
+
+
+def test_sums_of_weights_are_exact_in_any_order_on_a_grid_of_one_power_of_two():
+    exact = tantivy_index._exact_in_any_order
+    assert exact([9.375, 5.46875, -2.9296875, 1.1250000000000002, 1002.9296875])  # 1.125 once a 32-bit float
+    assert exact([2.0**20, 2.0**20, 2.0**22])
+    assert not exact([2.0**23, 2.0**23, 0.5])  # past 2**24 halves
+    # -ln(0.5) * 60, a broken rule's weight: its 32-bit float has 18 bits of fraction, a sum past 64 rounds
+    assert exact([41.58883083359672, 4.6875])
+    assert not exact([1041.58883083359672, 41.58883083359672, 83.17766166719343])
+    assert not exact([math.inf])
+    assert exact([])
 
 
 def test_generated_queries_reach_ties_and_pages(generated):
@@ -619,6 +649,35 @@ def test_best_of_puts_the_hits_no_option_takes_last_in_id_order(pair):
     options = [RankOption(Range("amount", lte=100), (Boost(Terms("stage", ["seed"]), 10),) + shared),
                RankOption(Range("amount", gte=300), shared)]
     assert pair.check("needs", Query(best_of=options)) == ["n0", "n3", "n2", "n1", "n4"]
+
+
+def test_a_ranked_query_is_compiled_once_unless_it_lists_the_index_values(pair, monkeypatch):
+    """Every page of a deal flow asks the same ranked query: compiled once.  A range over
+    keywords lists the values the index holds, so a query with one is compiled each time
+    and finds a value indexed since."""
+    pair.load("needs", need("n0", stage="seed", amount=100), need("n1", stage="growth", amount=200))
+    compiled = []
+    real = tantivy_index._Compiler.boosted
+    monkeypatch.setattr(tantivy_index._Compiler, "boosted", lambda self, *args: compiled.append(1) or real(self, *args))
+    ranked = Query(filters=[Terms("status", ["open"])], boosts=[Boost(Range("amount", gte=150), 5)], per_page=1)
+    assert pair.check("needs", ranked) == ["n1"]
+    assert pair.check("needs", replace(ranked, page=2)) == ["n0"]
+    assert len(compiled) == 1
+    by_stage = replace(ranked, filters=[Range("stage", lte="growth")], per_page=10)  # "expansion", "growth"
+    assert pair.check("needs", by_stage) == ["n1"]
+    pair.load("needs", need("n2", stage="expansion", amount=100))
+    assert pair.check("needs", by_stage) == ["n1", "n2"]
+    assert len(compiled) == 3
+
+
+def test_a_compiled_query_is_not_taken_for_one_with_equal_values_of_another_type(pair):
+    """1 and 1.0 are equal in Python; as a keyword they are "1" and "1.0"."""
+    pair.load("needs", need("n0", industry="1"))
+    index = pair.index("needs")
+    ranked = lambda value: Query(filters=[Terms("industry", [value])], boosts=[Boost(Terms("stage", ["growth"]), 5)])
+    assert index.search(ranked(1.0)).ids == []
+    assert index.search(ranked(1)).ids == ["n0"]
+    assert index.search(ranked(True)).ids == []
 
 
 def test_a_tie_longer_than_eight_times_the_first_read_is_read_whole(pair, monkeypatch):
