@@ -173,3 +173,25 @@ def test_answers_are_the_json_flask_writes(app):
             assert got.mimetype == expected.mimetype == "application/json"
         assert app.json.response(values[0]).get_data() == b'{"a":[1.5,null,true,"\xe7\x94\xb5\xe6\xb1\xa0 \xc3\xa9"],"b":1,"nested":{"y":{"x":2},"z":1}}\n'
 
+
+
+def test_fields_that_name_their_conversion_are_compiled_not_dumped_by_marshmallow(monkeypatch):
+    """A page of matches holds a reasons list per institution: its field's own
+    ``serialize`` (five calls a value) is not what dumps it."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("dumped through the field's serialize")
+
+    monkeypatch.setattr(ProjectedList, "serialize", refuse)
+    monkeypatch.setattr(IsoDate, "serialize", refuse)
+
+    class Page(CompiledDump):
+        day = IsoDate(allow_none=True)
+        when = IsoDate()
+        reasons = ProjectedList(Part)
+
+    from datetime import date
+
+    page = {"day": None, "when": date(2026, 1, 2), "reasons": [{"name": "a", "weight": 1.5, "extra": 2}, {"name": "b"}]}
+    assert Page().dump(page) == {"day": None, "when": "2026-01-02", "reasons": [{"name": "a", "weight": 1.5}, {"name": "b"}]}
+    assert Page().dump({"when": "2026-03-04", "reasons": None}) == {"when": "2026-03-04", "reasons": None}

@@ -4,9 +4,10 @@ marshmallow dumps each value through five calls (``serialize``, ``get_value``, t
 accessor, ``_serialize``, the type's conversion): a page of 20 needs, about 1,000 values,
 cost more than the search that found it.  :func:`compile_dump` reads a schema's dump fields
 once and makes a function that does what those calls do for the field types the schemas
-use (String, Integer, Float, Boolean, Raw, List, Dict, Nested); any other field (a
-subclass with its own ``_serialize``, a default to dump, a dotted attribute) is dumped by
-the field itself, and a schema with dump hooks or its own accessor by marshmallow whole.
+use (String, Integer, Float, Boolean, Raw, List, Dict, Nested) and for a field that names
+its own conversion (``dump_converter``: the API's dates, the reasons' lists); any other
+field (a subclass with its own ``_serialize``, a default to dump, a dotted attribute) is
+dumped by the field itself, and a schema with dump hooks or its own accessor by marshmallow whole.
 So the schema stays the one description of the API's shape, and the output is the same
 (``tests/test_dumping.py`` compares both on every role's view).
 
@@ -89,6 +90,9 @@ _AS_IS = object()
 def _converter(field: fields.Field, within: tuple):
     """How one value of ``field`` is dumped: a function, :data:`_AS_IS`, or None when
     only the field itself knows (its subclass's own ``_serialize``)."""
+    own = getattr(field, "dump_converter", None)
+    if own is not None:  # a field of ours that says how its values dump, without marshmallow's calls
+        return own()
     kind = type(field)
     if kind is fields.String:
         return _string
