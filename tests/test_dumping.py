@@ -55,6 +55,7 @@ class Everything(CompiledDump):
     hooked = fields.Nested(Hooked)
     tree = fields.Nested(Tree)
     secret = fields.String(load_only=True)
+    items = fields.Raw()  # a dict without the key: marshmallow reads the dict's method of that name
 
 
 OBJECTS = [
@@ -68,7 +69,7 @@ OBJECTS = [
         "renamed": "r", "source": "from source", "sourced": "not this", "day": "2026-12-03", "reasons": [
             {"name": "a", "weight": 1.5, "more": 1}], "hooked": {"value": "quiet"},
         "tree": {"label": "root", "children": [{"label": "leaf", "children": []}]}, "secret": "never dumped",
-        "unknown": "not a field",
+        "unknown": "not a field", "items": ["a key of that name"],
     },
     {"count": 3.9, "text": 12, "flag": 0, "ratio": "1e3", "tally": {}, "words": (), "parts": []},
 ]

@@ -135,9 +135,12 @@ def compile_dump(schema: ma.Schema, within: tuple = ()) -> Dump | None:
         attribute = field.attribute if field.attribute is not None else name
         convert = _converter(field, within)
         if convert is None or field.dump_default is not MISSING or "." in attribute:
-            plan.append((name, key, None, field))  # the field dumps itself
+            plan.append((name, key, None, field, False))  # the field dumps itself
         else:
-            plan.append((attribute, key, None if convert is _AS_IS else convert, None))
+            # what marshmallow reads of a dict without the key is the dict's attribute of that
+            # name (``items``, ``keys``): looked for only when a dict has one, since a failed
+            # getattr raises and catches an AttributeError (a page of matches lacks 222 keys)
+            plan.append((attribute, key, None if convert is _AS_IS else convert, None, hasattr(dict, attribute)))
     plan = tuple(plan)
     accessor = schema.get_attribute
 
@@ -145,7 +148,7 @@ def compile_dump(schema: ma.Schema, within: tuple = ()) -> Dump | None:
         if type(obj) is not dict:
             return ma.Schema.dump(schema, obj, many=False)
         out = {}
-        for attribute, key, convert, field in plan:
+        for attribute, key, convert, field, on_dict in plan:
             if field is not None:
                 value = field.serialize(attribute, obj, accessor=accessor)
                 if value is not MISSING:
@@ -153,9 +156,9 @@ def compile_dump(schema: ma.Schema, within: tuple = ()) -> Dump | None:
                 continue
             value = obj.get(attribute, MISSING)
             if value is MISSING:
-                value = getattr(obj, attribute, MISSING)  # what marshmallow reads of a dict without the key
-                if value is MISSING:
+                if not on_dict:
                     continue
+                value = getattr(obj, attribute)
             out[key] = convert(value) if convert is not None else value
         return out
 
