@@ -196,3 +196,16 @@ def test_fields_that_name_their_conversion_are_compiled_not_dumped_by_marshmallo
     page = {"day": None, "when": date(2026, 1, 2), "reasons": [{"name": "a", "weight": 1.5, "extra": 2}, {"name": "b"}]}
     assert Page().dump(page) == {"day": None, "when": "2026-01-02", "reasons": [{"name": "a", "weight": 1.5}, {"name": "b"}]}
     assert Page().dump({"when": "2026-03-04", "reasons": None}) == {"when": "2026-03-04", "reasons": None}
+
+
+def test_a_projected_item_with_exactly_the_schemas_keys_is_kept_not_copied():
+    class Page(CompiledDump):
+        reasons = ProjectedList(Part)
+
+    exact, reordered, more = {"name": "a", "weight": 1.0}, {"weight": 2.0, "name": "b"}, {"name": "c", "weight": None, "x": 1}
+    dumped = Page().dump({"reasons": [exact, reordered, more]})["reasons"]
+    assert dumped == [exact, {"name": "b", "weight": 2.0}, {"name": "c", "weight": None}]
+    assert dumped[0] is exact
+    assert list(dumped[1]) == ["name", "weight"]  # the schema's order, as marshmallow writes it
+    with by_marshmallow():
+        assert Page().dump({"reasons": [exact, reordered, more]})["reasons"] == dumped
