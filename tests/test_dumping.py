@@ -55,6 +55,7 @@ class Everything(CompiledDump):
     hooked = fields.Nested(Hooked)
     tree = fields.Nested(Tree)
     secret = fields.String(load_only=True)
+    items = fields.Raw()  # a dict without the key: marshmallow reads the dict's method of that name
 
 
 OBJECTS = [
@@ -68,7 +69,7 @@ OBJECTS = [
         "renamed": "r", "source": "from source", "sourced": "not this", "day": "2026-12-03", "reasons": [
             {"name": "a", "weight": 1.5, "more": 1}], "hooked": {"value": "quiet"},
         "tree": {"label": "root", "children": [{"label": "leaf", "children": []}]}, "secret": "never dumped",
-        "unknown": "not a field",
+        "unknown": "not a field", "items": ["a key of that name"],
     },
     {"count": 3.9, "text": 12, "flag": 0, "ratio": "1e3", "tally": {}, "words": (), "parts": []},
 ]
@@ -173,3 +174,38 @@ def test_answers_are_the_json_flask_writes(app):
             assert got.mimetype == expected.mimetype == "application/json"
         assert app.json.response(values[0]).get_data() == b'{"a":[1.5,null,true,"\xe7\x94\xb5\xe6\xb1\xa0 \xc3\xa9"],"b":1,"nested":{"y":{"x":2},"z":1}}\n'
 
+
+
+def test_fields_that_name_their_conversion_are_compiled_not_dumped_by_marshmallow(monkeypatch):
+    """A page of matches holds a reasons list per institution: its field's own
+    ``serialize`` (five calls a value) is not what dumps it."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("dumped through the field's serialize")
+
+    monkeypatch.setattr(ProjectedList, "serialize", refuse)
+    monkeypatch.setattr(IsoDate, "serialize", refuse)
+
+    class Page(CompiledDump):
+        day = IsoDate(allow_none=True)
+        when = IsoDate()
+        reasons = ProjectedList(Part)
+
+    from datetime import date
+
+    page = {"day": None, "when": date(2026, 1, 2), "reasons": [{"name": "a", "weight": 1.5, "extra": 2}, {"name": "b"}]}
+    assert Page().dump(page) == {"day": None, "when": "2026-01-02", "reasons": [{"name": "a", "weight": 1.5}, {"name": "b"}]}
+    assert Page().dump({"when": "2026-03-04", "reasons": None}) == {"when": "2026-03-04", "reasons": None}
+
+
+def test_a_projected_item_with_exactly_the_schemas_keys_is_kept_not_copied():
+    class Page(CompiledDump):
+        reasons = ProjectedList(Part)
+
+    exact, reordered, more = {"name": "a", "weight": 1.0}, {"weight": 2.0, "name": "b"}, {"name": "c", "weight": None, "x": 1}
+    dumped = Page().dump({"reasons": [exact, reordered, more]})["reasons"]
+    assert dumped == [exact, {"name": "b", "weight": 2.0}, {"name": "c", "weight": None}]
+    assert dumped[0] is exact
+    assert list(dumped[1]) == ["name", "weight"]  # the schema's order, as marshmallow writes it
+    with by_marshmallow():
+        assert Page().dump({"reasons": [exact, reordered, more]})["reasons"] == dumped

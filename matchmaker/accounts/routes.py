@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 from marshmallow import fields, validate
 
 from ..core.access import require_admin, require_user

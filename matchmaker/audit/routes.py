@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timezone
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from ..core.api import actor, backend, page_schema
 from .schemas import AuditEntrySchema, AuditSearchSchema

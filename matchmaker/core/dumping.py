@@ -4,9 +4,10 @@ marshmallow dumps each value through five calls (``serialize``, ``get_value``, t
 accessor, ``_serialize``, the type's conversion): a page of 20 needs, about 1,000 values,
 cost more than the search that found it.  :func:`compile_dump` reads a schema's dump fields
 once and makes a function that does what those calls do for the field types the schemas
-use (String, Integer, Float, Boolean, Raw, List, Dict, Nested); any other field (a
-subclass with its own ``_serialize``, a default to dump, a dotted attribute) is dumped by
-the field itself, and a schema with dump hooks or its own accessor by marshmallow whole.
+use (String, Integer, Float, Boolean, Raw, List, Dict, Nested) and for a field that names
+its own conversion (``dump_converter``: the API's dates, the reasons' lists); any other
+field (a subclass with its own ``_serialize``, a default to dump, a dotted attribute) is
+dumped by the field itself, and a schema with dump hooks or its own accessor by marshmallow whole.
 So the schema stays the one description of the API's shape, and the output is the same
 (``tests/test_dumping.py`` compares both on every role's view).
 
@@ -89,6 +90,9 @@ _AS_IS = object()
 def _converter(field: fields.Field, within: tuple):
     """How one value of ``field`` is dumped: a function, :data:`_AS_IS`, or None when
     only the field itself knows (its subclass's own ``_serialize``)."""
+    own = getattr(field, "dump_converter", None)
+    if own is not None:  # a field of ours that says how its values dump, without marshmallow's calls
+        return own()
     kind = type(field)
     if kind is fields.String:
         return _string
@@ -131,9 +135,12 @@ def compile_dump(schema: ma.Schema, within: tuple = ()) -> Dump | None:
         attribute = field.attribute if field.attribute is not None else name
         convert = _converter(field, within)
         if convert is None or field.dump_default is not MISSING or "." in attribute:
-            plan.append((name, key, None, field))  # the field dumps itself
+            plan.append((name, key, None, field, False))  # the field dumps itself
         else:
-            plan.append((attribute, key, None if convert is _AS_IS else convert, None))
+            # what marshmallow reads of a dict without the key is the dict's attribute of that
+            # name (``items``, ``keys``): looked for only when a dict has one, since a failed
+            # getattr raises and catches an AttributeError (a page of matches lacks 222 keys)
+            plan.append((attribute, key, None if convert is _AS_IS else convert, None, hasattr(dict, attribute)))
     plan = tuple(plan)
     accessor = schema.get_attribute
 
@@ -141,7 +148,7 @@ def compile_dump(schema: ma.Schema, within: tuple = ()) -> Dump | None:
         if type(obj) is not dict:
             return ma.Schema.dump(schema, obj, many=False)
         out = {}
-        for attribute, key, convert, field in plan:
+        for attribute, key, convert, field, on_dict in plan:
             if field is not None:
                 value = field.serialize(attribute, obj, accessor=accessor)
                 if value is not MISSING:
@@ -149,9 +156,9 @@ def compile_dump(schema: ma.Schema, within: tuple = ()) -> Dump | None:
                 continue
             value = obj.get(attribute, MISSING)
             if value is MISSING:
-                value = getattr(obj, attribute, MISSING)  # what marshmallow reads of a dict without the key
-                if value is MISSING:
+                if not on_dict:
                     continue
+                value = getattr(obj, attribute)
             out[key] = convert(value) if convert is not None else value
         return out
 

@@ -165,6 +165,11 @@ class IsoDate(fields.Date):
             return value
         return super()._serialize(value, attr, obj, **kwargs)
 
+    def dump_converter(self):
+        """What ``_serialize`` does, as the compiled dump's function (``core.dumping``)."""
+        convert = self._serialize
+        return lambda value: value if value is None or type(value) is str else convert(value, None, None)
+
 
 class ProjectedList(fields.List):
     """A list of flat objects our own code builds (match reasons), documented as a list of
@@ -176,6 +181,17 @@ class ProjectedList(fields.List):
         self.keys = tuple(schema._declared_fields)
 
     def _serialize(self, value, attr, obj, **kwargs):
+        return self._project(value)
+
+    def _project(self, value):
+        """An item that holds the schema's keys and no other, in their order (a reason our
+        code built), is already its own projection: kept, not copied (a quarter of a
+        microsecond to check, a microsecond to copy, a page of matches holds 280)."""
         if value is None:
             return None
-        return [{key: item[key] for key in self.keys if key in item} for item in value]
+        keys = self.keys
+        return [item if tuple(item) == keys else {key: item[key] for key in keys if key in item} for item in value]
+
+    def dump_converter(self):
+        """What ``_serialize`` does, as the compiled dump's function (``core.dumping``)."""
+        return self._project

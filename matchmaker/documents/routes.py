@@ -5,7 +5,7 @@ import io
 
 from flask import current_app, request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from ..core.api import actor, backend, observers, page_schema, with_etag
 from .schemas import DocumentFileSchema, DocumentSchema, DocumentSearchSchema, DocumentUploadSchema

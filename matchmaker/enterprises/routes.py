@@ -1,5 +1,5 @@
 """/api/v1/enterprises."""
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from ..core.api import for_request, register_crud
 from .schemas import EnterpriseSchema, EnterpriseSearchSchema, EnterpriseUpdateSchema

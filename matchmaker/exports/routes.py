@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 from marshmallow import fields, validate
 
 from .. import clock

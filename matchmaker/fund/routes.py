@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from ..core.api import actor, backend, for_request, if_match, observers, page_schema, register_crud, with_etag
 from ..core.language import request_language

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from ..core.api import actor, backend
 from .schemas import HealthSchema

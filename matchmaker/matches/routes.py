@@ -1,6 +1,6 @@
 """/api/v1/needs/<id>/matches and /api/v1/institutions/<id>/dealflow."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from ..core.api import actor, backend
 from ..core.language import request_language

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from ..core import settings
 from ..core.api import actor, for_request, if_match, page_schema, with_etag

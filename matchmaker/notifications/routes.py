@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 from marshmallow import fields
 
 from ..core.access import require_user

@@ -29,6 +29,7 @@ from ..labels import words
 from ..search.analysis import tokenize
 from ..search.mappings import load_indexes
 from .criteria import KINDS
+from . import wording
 from .wording import Text
 from .criteria.base import BOOL, FRACTION, NUMBER, TEXT, YEARS, Param  # noqa: F401  (re-exported)
 
@@ -274,6 +275,19 @@ class ScoringConfig:
     def _worded(self, group: str, code) -> Text:
         words = self.label(group, code)
         return Text(words["en"], words["zh"])
+
+    @cached_property
+    def _sentences(self) -> dict:
+        return {}
+
+    def sentence(self, key: str) -> Text:
+        """The message ``key`` with no values to fill, kept once made: a quarter of a
+        match's sentences (no programme applies, no designation held, a yes or a no)."""
+        try:
+            return self._sentences[key]
+        except KeyError:
+            text = self._sentences[key] = wording.render(self.messages[key], {})
+            return text
 
     def label(self, group: str, code) -> dict[str, str]:
         """``{"en", "zh"}`` words for a code inside a sentence: the file's (a zone may word

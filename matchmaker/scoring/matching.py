@@ -406,7 +406,7 @@ def _labels(config: ScoringConfig, group: str, codes) -> Text:
 
 
 def _say(config: ScoringConfig, key: str, **values) -> Text:
-    return wording.render(config.messages[key], values)
+    return wording.render(config.messages[key], values) if values else config.sentence(key)
 
 
 def _explain_rule(rule: str, need: dict, institution: dict, config: ScoringConfig, as_of: date) -> Text:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from ..core.access import require_staff, require_user
 from ..core.api import actor, backend, for_request

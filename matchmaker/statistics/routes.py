@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..core.arguments import Blueprint
 
 from .. import clock
 from ..core.access import require_staff, require_user

@@ -56,6 +56,7 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+_HEADERS_BY_LOWER = tuple((name.lower(), name, value) for name, value in HEADERS.items())
 
 
 def needs_csrf_check() -> bool:
@@ -87,8 +88,12 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        # a view's own value wins, as setdefault would have it; setdefault asks the headers
+        # once a name, and each name they lack raises and catches a KeyError
+        present = {name.lower() for name in response.headers.keys()}
+        for lowered, name, value in _HEADERS_BY_LOWER:
+            if lowered not in present:
+                response.headers.add(name, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if response.mimetype == "text/html":

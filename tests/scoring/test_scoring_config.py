@@ -134,3 +134,18 @@ def test_a_criterion_can_override_its_wording(tmp_path):
     rules = parse_board_rules(data, source="main.json")
     assert rules.criteria[0].messages["unmet"]["en"] == "Reform first: {title}"
     assert rules.criteria[0].messages["met"]  # the shared default stays
+
+
+def test_a_message_without_values_is_worded_once_per_configuration(tmp_path):
+    """``ScoringConfig.sentence``: what rendering the message with nothing to fill gives,
+    kept (a quarter of a match's sentences); a zone's own wording is its own."""
+    from matchmaker.scoring.wording import render
+
+    config = load_scoring_config()
+    first = config.sentence("factor.policy.none")
+    assert first == render(config.messages["factor.policy.none"], {})
+    assert config.sentence("factor.policy.none") is first
+    zone = tmp_path / "scoring.json"
+    zone.write_text(json.dumps({"messages": {"factor.policy.none": {"en": "No {programme} fits.", "zh": "无{programme}。"}}}),
+                    encoding="utf-8")
+    assert tuple(load_scoring_config(zone).sentence("factor.policy.none")) == ("No {programme} fits.", "无{programme}。")

@@ -143,3 +143,22 @@ def test_pages_have_no_inline_script_no_inline_style_and_nothing_from_outside(sh
             assert not INLINE_SCRIPT.search(body), (who, path)
             assert " style=" not in body and "<style" not in body, (who, path)
             assert not OUTSIDE.search(body), (who, path, OUTSIDE.search(body))
+
+
+def test_a_view_that_sets_a_security_header_keeps_its_own_value(app):
+    """The security headers fill in what an answer lacks (a download's sandboxing policy stays its own)."""
+    from flask import Response
+
+    from matchmaker.web.security import HEADERS
+
+    def own_policy():
+        response = Response("x")
+        response.headers["content-security-policy"] = "default-src 'none'; sandbox"
+        return response
+
+    app.add_url_rule("/own-policy-test", "own_policy_test", own_policy)
+    headers = app.test_client().get("/own-policy-test").headers
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'; sandbox"]
+    for name, value in HEADERS.items():
+        if name != "Content-Security-Policy":
+            assert headers.getlist(name) == [value]
