@@ -165,9 +165,11 @@ class DocumentService(Service):
             )
         return validate_with(self.schema_instance(), data)
 
-    def _complete(self, data: dict, created_at: str) -> dict:
+    def _complete(self, data: dict, created_at: str, now: str | None = None) -> dict:
+        """The validated data with its time stamps and derived fields; ``now``: the time
+        stamp already read (an import reads the clock once per document)."""
         self.check_references(data)
-        doc = {**data, "created_at": created_at, "updated_at": now_iso()}
+        doc = {**data, "created_at": created_at, "updated_at": now or now_iso()}
         doc.update(self.derive(doc))
         return doc
 
@@ -218,11 +220,12 @@ class DocumentService(Service):
         """Validate a document from a file (it may bring its id and timestamps)."""
         data = dict(data)
         doc_id = data.pop("id", None)
-        created_at = data.pop("created_at", None) or now_iso()
+        now = now_iso()
+        created_at = data.pop("created_at", None) or now
         for key in ("updated_at", "version", *self.derived_fields):
             data.pop(key, None)
         kept = {key: data.pop(key) for key in self.kept_fields if key in data}
-        doc = self._complete(self.validate(data), created_at)
+        doc = self._complete(self.validate(data), created_at, now)
         doc.update(kept)
         doc.update(self.stamp(doc, None))
         doc["id"] = str(doc_id) if doc_id else new_id()

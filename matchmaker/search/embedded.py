@@ -104,22 +104,31 @@ class EmbeddedBackend(SearchBackend):
             self.store.after_commit(self.indexer.drain)
 
     def hold_indexing(self) -> None:
-        self._held.on, self._held.pending, self._held.known = True, False, None
+        self._held.on, self._held.pending, self._held.known, self._held.incoming = True, False, None, None
 
     def release_indexing(self) -> None:
         pending, known = getattr(self._held, "pending", False), getattr(self._held, "known", None)
         self._held.on = self._held.pending = False
-        self._held.known = None
+        self._held.known = self._held.incoming = None
         if pending and known is not None:
             self.indexer.drain(known=known)
         elif pending:
             self.indexer.drain()  # a cluster's indexer takes no documents made ahead
 
-    def _hold_known(self, index: str, known: dict[str, tuple[tuple, dict, object]]) -> None:
-        """Keep a held bulk write's index documents, made ahead, for the drain that indexes
-        them: the release, or one every :data:`HELD_DOCS` documents (a tantivy commit costs
-        too much to make one per batch, and a whole import's documents too much memory)."""
-        held = self._held.known = (self._held.known or Known()).add(index, known)
+    def _hold_known(self) -> None:
+        """Keep the index documents a committed transaction's held bulk writes made ahead
+        (``incoming``) for the drain that indexes them: the release, or one every
+        :data:`HELD_DOCS` documents (a tantivy commit costs too much to make one per batch,
+        and a whole import's documents too much memory).
+
+        Run once per transaction, after all its bulk writes: a drain between two of them
+        (an import's batch of enterprises, then their readiness snapshots) read the later
+        ones' records back and made their documents again.  What a transaction that rolled
+        back left in ``incoming`` is never applied: no record bears its marks."""
+        incoming, self._held.incoming = getattr(self._held, "incoming", None), None
+        if incoming is None:
+            return
+        held = self._held.known = (self._held.known or Known()).merge(incoming)
         if held.size >= HELD_DOCS:
             self._held.known = None
             self.indexer.drain(known=held)
@@ -216,7 +225,8 @@ class EmbeddedBackend(SearchBackend):
                 else:
                     self._written()
                     if known:
-                        self.store.after_commit(lambda: self._hold_known(index, known))
+                        self._held.incoming = (self._held.incoming or Known()).add(index, known)
+                        self.store.after_commit(self._hold_known)  # once per transaction
         return result
 
     # -- search ---------------------------------------------------------------------------

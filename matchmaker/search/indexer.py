@@ -231,6 +231,12 @@ class Known:
         mine.update(docs)
         return self
 
+    def merge(self, other: "Known") -> "Known":
+        """``other``'s documents added (a later write's replacing an earlier one's)."""
+        for index, docs in other.docs.items():
+            self.add(index, docs)
+        return self
+
 
 def apply_rows(store: RecordStore, indexes: dict[str, Index], rows: list[tuple[int, str, str]],
                known: Known | None = None) -> None:

@@ -29,6 +29,7 @@ from collections import Counter
 from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -90,14 +91,21 @@ def date_micros(value) -> int:
     """A date or date-time (ISO 8601 text, ``date`` or ``datetime``) as microseconds since
     the epoch, UTC; a value without a zone is taken as UTC, a bare date as its midnight."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.strip())
-    elif isinstance(value, date) and not isinstance(value, datetime):
+        return _text_micros(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     if not isinstance(value, datetime):
         raise ValueError(f"not a date: {value!r}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return (value - _EPOCH) // _MICRO
+
+
+@lru_cache(maxsize=8192)
+def _text_micros(text: str) -> int:
+    """:func:`date_micros` of ISO 8601 text, kept for the texts seen last: an import's
+    documents share their time stamps (one a second) and their enterprise's dates."""
+    return date_micros(datetime.fromisoformat(text.strip()))
 
 
 def id_key(doc_id: str) -> tuple[int, int, int]:
@@ -153,7 +161,10 @@ def _text(value) -> str:
 
 
 def _tokens(text) -> list[str]:
-    return [t for t in tokenize(_text(text)) if len(t) <= _MAX_TOKEN]
+    tokens = tokenize(_text(text))
+    if tokens and max(map(len, tokens)) > _MAX_TOKEN:
+        return [t for t in tokens if len(t) <= _MAX_TOKEN]
+    return tokens
 
 
 class _Field:
@@ -165,16 +176,19 @@ class _Field:
         self.name = spec.column
         self.array = spec.array
         self.keys = tuple(spec.path.split("."))
+        self._head, self._rest = self.keys[0], self.keys[1:]
         if spec.type in _FLOAT_TYPES:
-            self.kind, self.convert = "float", _float
+            self.kind, self.convert, plain = "float", _float, None
         elif spec.type in NUMERIC_TYPES:
-            self.kind, self.convert = "integer", _integer
+            self.kind, self.convert, plain = "integer", _integer, int
         elif spec.type == "boolean":
-            self.kind, self.convert = "boolean", _boolean
+            self.kind, self.convert, plain = "boolean", _boolean, bool
         elif spec.type == "date":
-            self.kind, self.convert = "date", date_micros
+            self.kind, self.convert, plain = "date", date_micros, None
         else:
-            self.kind, self.convert = "keyword", _keyword
+            self.kind, self.convert, plain = "keyword", _keyword, str
+        #: the type whose values ``convert`` returns as they are (not a subclass: True is no int)
+        self._plain = plain
 
     def declare(self, builder: tantivy.SchemaBuilder) -> None:
         if self.kind == "keyword":
@@ -188,11 +202,13 @@ class _Field:
 
     def value(self, doc: dict):
         """The converted value of this field in ``doc``: None, one, or (arrays) a list."""
-        value = doc
-        for key in self.keys:
+        value = doc.get(self._head)
+        for key in self._rest:
             value = value.get(key) if isinstance(value, dict) else None
         if value is None:
             return None
+        if value.__class__ is self._plain:  # most values: converting would return them as they are
+            return value
         if isinstance(value, list):
             if not self.array:
                 raise ValueError("one value expected, not a list")

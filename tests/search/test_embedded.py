@@ -192,6 +192,28 @@ def test_prepared_import_batches_are_indexed_as_made_unless_written_again(backen
     assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"b"}
 
 
+def test_a_held_transaction_of_prepared_batches_is_indexed_as_made_across_a_drain(backend, monkeypatch):
+    """An import stores a batch of enterprises and their readiness snapshots in one
+    transaction: when the documents held reach HELD_DOCS with the first bulk write's, the
+    drain comes after the transaction's later ones joined them, not before (it read their
+    records back and made their index documents again)."""
+    from matchmaker.search import embedded, indexer
+
+    monkeypatch.setattr(embedded, "HELD_DOCS", 2)
+    remade = []
+    monkeypatch.setattr(indexer, "upsert_each", lambda target, index, docs: remade.extend(d["id"] for d in docs))
+    first = [need("a", title="电池 first"), need("b", title="电池 first")]
+    then = [institution("i", name="电池 bank")]
+    with backend.bulk_load():
+        with backend.transaction():
+            backend.bulk_upsert("needs", first, backend.prepare_bulk("needs", first))
+            backend.bulk_upsert("institutions", then, backend.prepare_bulk("institutions", then))
+        assert backend.store.lag() == 0  # drained at the commit: HELD_DOCS reached
+    assert remade == []
+    assert {d["id"] for d in backend.search("institutions", Query(text="电池")).items} == {"i"}
+    assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"a", "b"}
+
+
 def test_scans_narrow_on_numbers_in_sql():
     """Ranges and Terms of numbers on top-level numeric fields go to the records store's
     SQL (a scan for amounts then reads only those records); booleans and nested fields
