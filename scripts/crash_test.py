@@ -59,7 +59,7 @@ def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen:
         try:
             requests.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
             return process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still opening its indexes
             time.sleep(0.05)
     process.kill()
     sys.exit("the server did not start")
