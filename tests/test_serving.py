@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from matchmaker.serving import channel_class
@@ -55,8 +56,17 @@ def serve(monkeypatch):
     yield start
     for server, thread in servers:
         server.task_dispatcher.shutdown(timeout=1)
-        server.trigger.pull_trigger(lambda server=server: wasyncore.close_all(server._map))  # the loop ends with its last channel
+        server.trigger.pull_trigger(lambda server=server: close_all(server))  # the loop ends with its last channel
         thread.join(timeout=10)
+
+
+def close_all(server) -> None:
+    """Every connection closed as waitress closes one (its output buffers too: an answer
+    past a megabyte waits in a temporary file), then the rest of the server's map."""
+    for dispatcher in list(server._map.values()):
+        if isinstance(dispatcher, HTTPChannel):
+            dispatcher.handle_close()
+    wasyncore.close_all(server._map)
 
 
 def fetch(url: str, slow: bool = False) -> bytes:
