@@ -50,6 +50,12 @@ class _ReadOnlyConnection(sqlite3.Connection):
     until = 0.0
 
 
+def _by_ids(columns: str, count: int) -> str:
+    """The SQL of ``columns`` of an index's records with one of ``count`` ids (parameters:
+    the index, then the ids), for SQLite's own driver."""
+    return f"SELECT {columns} FROM documents WHERE index_name = ? AND id IN ({','.join('?' * count)})"
+
+
 def utc_stamp() -> str:
     """When a row was written: the real time, not the configured "today" (this is bookkeeping)."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
@@ -70,6 +76,7 @@ _DIGITS_TO_ZERO, _LONG_DIGITS = bytes.maketrans(b"123456789", b"000000000"), b"0
 #: no integer past 64 bits (it refuses them), so :func:`load` reads it without looking
 #: for one (1-2.5 us of a 1 KB body: 50 us of a page of 20 needs).  JSON allows it.
 _DUMPED = " "
+_DUMPED_BYTES = _DUMPED.encode()
 
 
 def dump(body: dict) -> str:
@@ -101,7 +108,7 @@ def load(body: str | bytes) -> dict:
     orjson reads the same: not where an integer may be past 64 bits (:data:`_LONG_DIGITS`),
     nor a text orjson refuses (NaN and the infinities the standard library writes)."""
     raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
-    if raw[:1] == b" " or _LONG_DIGITS not in raw.translate(_DIGITS_TO_ZERO):  # b" ": _DUMPED
+    if raw.startswith(_DUMPED_BYTES) or _LONG_DIGITS not in raw.translate(_DIGITS_TO_ZERO):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -375,8 +382,7 @@ class RecordStore:
         raw = conn.connection.driver_connection
         for start in range(0, len(ids), _BATCH):
             chunk = ids[start:start + _BATCH]
-            yield from raw.execute(f"SELECT {columns} FROM documents WHERE index_name = ? AND id IN ({','.join('?' * len(chunk))})",
-                                   (index, *chunk))
+            yield from raw.execute(_by_ids(columns, len(chunk)), (index, *chunk))
 
     def _lean_read(self) -> bool:
         """Whether a read by id may skip SQLAlchemy (:meth:`_get_many_sqlite`): on SQLite,
@@ -388,7 +394,7 @@ class RecordStore:
         the SQLite driver (:meth:`_driver_rows`)."""
         if not ids:
             return {}
-        sql = f"SELECT id, version, {_BODY_BYTES} FROM documents WHERE index_name = ? AND id IN ({','.join('?' * len(ids))})"
+        sql = _by_ids(f"id, version, {_BODY_BYTES}", len(ids))
         return {doc_id: self._doc(doc_id, version, body) for doc_id, version, body in self._driver_rows(sql, (index, *ids))}
 
     def _driver_rows(self, sql: str, params: tuple) -> list[tuple]:

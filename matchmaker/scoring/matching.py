@@ -622,6 +622,12 @@ def need_tokens(need: dict) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tokenize(_need_text(need))))
 
 
+def _held_points(weight: float, tests: list, held: dict) -> float:
+    """A factor's points for a need: its weight times the shares of the steps whose test
+    holds (``held``: each compiled test's answer for the need; a step without one holds)."""
+    return weight * sum(share for share, test in tests if test is None or held[test])
+
+
 class OfferScorer:
     """One offer's side of every match (the institution, or one of its products), prepared
     once: its hard rules, the steps of its factors and the tokens of its text."""
@@ -674,8 +680,7 @@ class OfferScorer:
         if held is None:
             return [text if tests is None else weight * sum(share for share, test in tests if test is None or test(need))
                     for weight, tests in self._factors]
-        return [text if tests is None else weight * sum(share for share, test in tests if test is None or held[test])
-                for weight, tests in self._factors]
+        return [text if tests is None else _held_points(weight, tests, held) for weight, tests in self._factors]
 
     def _multiplier(self, broken: list[str]) -> float:
         return math.prod(self.config.ineligible_multipliers[rule] for rule in broken)
@@ -755,7 +760,7 @@ class InstitutionScorer:
         if held is None:
             held = {test: test(need) for test in self.tests}
         # each distinct factor's points once (the four products of a bank share all but their ticket's)
-        points = [weight * sum(share for share, test in tests if test is None or held[test]) for weight, tests in self._factors]
+        points = [_held_points(weight, tests, held) for weight, tests in self._factors]
         best, best_key = None, None
         for offer, slots in zip(self.offers, self._factor_slots):
             score, eligible = offer.score(need, tokens, held, [None if slot is None else points[slot] for slot in slots])

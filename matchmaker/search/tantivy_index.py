@@ -877,15 +877,15 @@ class TantivyIndex:
         if boosted:
             matched, ranked, relevance = self._ranked(compiler, query)
         else:
-            text = compiler.text(query.text, query.all_tokens)
-            matched = _must(_unscored(text), compiler.filters(query.filters))
+            text, filters = compiler.text(query.text, query.all_tokens), compiler.filters(query.filters)
+            matched = _must(_unscored(text), filters)
         if query.per_page <= 0 or query.sort:
             ids = ranking.sorted(matched, query.sort, query.offset, query.per_page)  # none when per_page <= 0
             total = None if aggregated else searcher.search(matched, 1, count=True).count
         elif boosted:
             ids, total = ranking.by_score(ranked, query.offset, query.per_page, relevance, boosted=True)
         elif text is not None:
-            scored = _must(text, _unscored(compiler.filters(query.filters)))
+            scored = _must(text, _unscored(filters))
             ids, total = ranking.by_score(scored, query.offset, query.per_page)
         else:
             ids, total = ranking.by_id(matched, query.offset, query.per_page)
@@ -908,9 +908,9 @@ class TantivyIndex:
             key = kept = None
         if kept is not None:
             return kept
-        text = compiler.text(query.text, query.all_tokens)
-        matched = _must(_unscored(text), compiler.filters(query.filters))
-        relevance = _must(text, _unscored(compiler.filters(query.filters))) if text is not None else None
+        text, filters = compiler.text(query.text, query.all_tokens), compiler.filters(query.filters)
+        matched = _must(_unscored(text), filters)
+        relevance = _must(text, _unscored(filters)) if text is not None else None
         ranked = (compiler.best_of(matched, query.best_of, query.filters, text) if query.best_of
                   else compiler.boosted(matched, query.boosts, query.filters))
         kept = (matched, ranked, relevance)
