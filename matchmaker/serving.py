@@ -9,10 +9,12 @@ SIGTERM or SIGINT.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import sys
+import threading
 import time
 from typing import Callable
 
@@ -34,16 +36,62 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve_socket(app: Flask, sock: socket.socket, threads: int, **adjustments) -> None:
     """Serve ``app`` on ``sock`` until stopped: waitress, its connections made by :func:`channel_class`."""
-    import logging
-
     from waitress.server import create_server
 
     logging.basicConfig()  # as waitress.serve does: its warnings reach standard error
+    report_queue_depth()
     server = create_server(app, sockets=[sock], threads=threads, ident="matchmaker", channel_timeout=60,
                            connection_limit=1000, **adjustments)
     server.channel_class = channel_class()
     server.print_listen("Serving on http://{}:{}")
     server.run()
+
+
+#: How often, at most, the server says that requests wait for a free thread.
+QUEUE_REPORT_SECONDS = 60.0
+
+
+class QueueDepthReport(logging.Filter):
+    """Waitress's "Task queue depth is N", said once a minute instead of once a request.
+
+    Waitress warns each time a request arrives while every thread is busy: 3,500 lines in
+    45 s of a 16-client load on 2 workers of 8 threads, the log of an ordinary busy
+    minute.  The first warning passes as it is; later ones are counted, and the first
+    after ``interval`` seconds says how many there were and the deepest queue since the
+    last report (what tells whether ``--threads`` or ``--workers`` is short)."""
+
+    def __init__(self, interval: float = QUEUE_REPORT_SECONDS, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.interval, self.clock = interval, clock
+        self._lock = threading.Lock()
+        self._reported_at: float | None = None
+        self._held = self._deepest = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        depth = record.args[0] if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], int) else 0
+        with self._lock:
+            now = self.clock()
+            if self._reported_at is not None and now - self._reported_at < self.interval:
+                self._held += 1
+                self._deepest = max(self._deepest, depth)
+                return False
+            if self._reported_at is not None and self._held:
+                record.msg = ("requests waited for a free thread %d times in the last %.0f s, at most %d at once "
+                              "(now %d); more --threads or --workers shorten the wait")
+                record.args = (self._held + 1, now - self._reported_at, max(self._deepest, depth), depth)
+            self._reported_at, self._held, self._deepest = now, 0, 0
+            return True
+
+
+def report_queue_depth(interval: float = QUEUE_REPORT_SECONDS) -> QueueDepthReport:
+    """Put a :class:`QueueDepthReport` on waitress's queue logger (once per process)."""
+    logger = logging.getLogger("waitress.queue")
+    for found in logger.filters:
+        if isinstance(found, QueueDepthReport):
+            return found
+    report = QueueDepthReport(interval)
+    logger.addFilter(report)
+    return report
 
 
 def channel_class():

@@ -4,8 +4,10 @@ does not spin while a worker writes."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,7 +16,7 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
-from matchmaker.serving import channel_class
+from matchmaker.serving import QueueDepthReport, channel_class, report_queue_depth
 
 BODY = hashlib.sha256(b"seed").hexdigest().encode() * 40_000  # 2.5 MB, more than a socket takes at once
 
@@ -40,11 +42,11 @@ def serve(monkeypatch):
     client's timeout, and fail the test, instead of arriving a second late."""
     servers = []
 
-    def start(app, send_buffer: int | None = None, channel=None, **adjustments):
+    def start(app, send_buffer: int | None = None, channel=None, threads: int = 4, **adjustments):
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         sock.listen(64)
-        server = create_server(app, sockets=[sock], threads=4, asyncore_loop_timeout=60, **adjustments)
+        server = create_server(app, sockets=[sock], threads=threads, asyncore_loop_timeout=60, **adjustments)
         server.channel_class = channel or channel_class()
         if send_buffer:  # each connection's socket takes this much at once
             server.adj.socket_options = [*server.adj.socket_options, (socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)]
@@ -128,3 +130,50 @@ def test_a_connection_is_not_offered_to_the_main_loop_while_its_worker_writes(se
     with ThreadPoolExecutor(4) as pool:
         assert all(body == BODY for body in pool.map(lambda n: fetch(url), range(8)))
     assert offered_while_sending and not any(offered_while_sending)
+
+
+def slow(environ, start_response):
+    time.sleep(0.3)
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+@pytest.fixture
+def queue_report():
+    """The report ``serve`` puts on waitress's queue logger, taken off after the test."""
+    report = report_queue_depth(interval=3600)
+    yield report
+    logging.getLogger("waitress.queue").removeFilter(report)
+
+
+def test_requests_waiting_for_a_thread_are_reported_once_an_interval_not_once_each(serve, queue_report, caplog):
+    """One thread, six requests at once: waitress says "Task queue depth" for each that
+    waits (five lines); the server's log gets the first, the rest are counted."""
+    url = serve(slow, threads=1)
+    with caplog.at_level(logging.WARNING, logger="waitress.queue"):
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: requests.get(url, timeout=30), range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    said = [r.getMessage() for r in caplog.records if r.name == "waitress.queue"]
+    assert len(said) == 1 and said[0].startswith("Task queue depth is"), said
+    assert queue_report._held >= 1  # the others were counted, for the next report
+
+
+def test_the_next_report_says_how_often_and_how_deep_requests_waited():
+    now = [100.0]
+    report = QueueDepthReport(interval=60, clock=lambda: now[0])
+
+    def warn(depth):
+        record = logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1, "Task queue depth is %d", (depth,), None)
+        return report.filter(record), record.getMessage()
+
+    assert warn(1) == (True, "Task queue depth is 1")
+    now[0] = 130.0
+    assert [warn(d)[0] for d in (3, 7, 2)] == [False, False, False]
+    now[0] = 161.0
+    passed, message = warn(1)
+    assert passed
+    assert message == ("requests waited for a free thread 4 times in the last 61 s, at most 7 at once (now 1); "
+                       "more --threads or --workers shorten the wait")
+    now[0] = 230.0  # a quiet minute after the report: the next warning is said as waitress says it
+    assert warn(2) == (True, "Task queue depth is 2")
