@@ -5,7 +5,9 @@
     scripts/loadgen.py URL TOKEN --paths-file paths.txt
 
 Each client thread loops over the paths with its own keep-alive connection until the time
-is up (plain ``http.client``: the load generator shares the machine's cores with the server
+is up, client n of C asking paths n, n + C, n + 2C and so on: each path once in each pass
+over the list (a list of distinct paths at least as long as the requests is a load of
+requests not asked before) (plain ``http.client``: the load generator shares the machine's cores with the server
 and should take as little of them as it can), then the process prints one JSON line: requests, errors (non-2xx or exceptions),
 requests per second and latency percentiles in milliseconds.  Only loopback hosts are
 accepted.
@@ -57,7 +59,7 @@ def main() -> None:
         mine, failed, i = [], 0, offset
         while time.monotonic() < deadline:
             path = target.path.rstrip("/") + args.path[i % len(args.path)]
-            i += 1
+            i += args.clients
             started = time.perf_counter()
             try:
                 connection.request("GET", path, headers=headers)

@@ -1,14 +1,19 @@
 """``matchmaker serve``'s connections (``serving.channel_class``) in a real waitress server
 on a loopback port: whole answers, whatever the socket takes at once, and a main loop that
-does not spin while a worker writes."""
+does not spin while a worker writes; and scripts/loadgen.py, the bench's load, against one."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -177,3 +182,27 @@ def test_the_next_report_says_how_often_and_how_deep_requests_waited():
                        "more --threads or --workers shorten the wait")
     now[0] = 230.0  # a quiet minute after the report: the next warning is said as waitress says it
     assert warn(2) == (True, "Task queue depth is 2")
+
+
+def test_the_load_asks_each_path_once_a_pass_over_the_list(serve, tmp_path):
+    """Sixteen clients over a list of distinct paths longer than the load's requests: no path
+    is asked twice (the bench's "cold distinct" loads), and every request is counted."""
+    asked = Counter()
+    lock = threading.Lock()
+
+    def counting(environ, start_response):
+        with lock:
+            asked[environ["PATH_INFO"]] += 1
+        time.sleep(0.002)
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    url = serve(counting, threads=8)
+    paths = tmp_path / "paths.txt"
+    paths.write_text("\n".join(f"/p{n}" for n in range(20_000)), encoding="utf-8")
+    loadgen = Path(__file__).resolve().parent.parent / "scripts" / "loadgen.py"
+    done = subprocess.run([sys.executable, str(loadgen), url, "token", "--seconds", "1", "--clients", "16",
+                           "--paths-file", str(paths)], capture_output=True, text=True, timeout=60, check=True)
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["errors"] == 0 and summary["requests"] == sum(asked.values()) > 16
+    assert max(asked.values()) == 1, asked.most_common(3)
