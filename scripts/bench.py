@@ -8,9 +8,10 @@ calls, and prints import rates and p50/p95/p99 latencies (nothing is cached: eve
 asks the engine), and the product's cost over raw tantivy for the same text query with
 facets.  Every search must find what its label says: one with no hits, or one whose words
 were relaxed to any-word, stops the run.  ``--http`` adds the real server: latencies of
-requests not asked before, three loads from a second process (the last: cold distinct
-searches per second), with the server's CPU time per request (which other work on the
-machine does not inflate as it does the rates), and the server's peak memory.
+requests not asked before, four loads from a second process (the last two: cold distinct
+searches, then cold distinct searches and matches, per second), with the server's CPU time
+per request (which other work on the machine does not inflate as it does the rates), and
+the server's peak memory.
 
     .venv/bin/python scripts/bench.py                      # 100,000 needs, embedded (records + tantivy)
     .venv/bin/python scripts/bench.py --needs 1000000 --repeat 50
@@ -102,10 +103,11 @@ def timed_import(backend, path: Path, label: str, count: int) -> float:
     return rate
 
 
-def time_calls(fn, repeat: int, before=None) -> list[float]:
-    """Milliseconds of ``repeat`` calls after one warm-up call; ``before`` runs untimed
-    ahead of each (to empty the result cache, say)."""
-    fn()  # warm the page cache once
+def time_calls(fn, repeat: int, before=None, warm_ups: int = 1) -> list[float]:
+    """Milliseconds of ``repeat`` calls after ``warm_ups`` untimed ones; ``before`` runs
+    untimed ahead of each (to empty the result cache, say)."""
+    for _ in range(warm_ups):  # the page cache, and what a process prepares once
+        fn()
     samples = []
     for _ in range(repeat):
         if before:
@@ -329,6 +331,32 @@ def raw_ratio(backend, service, repeat: int) -> None:
     print(f"product / raw tantivy, median of the texts: {statistics.median(ratios):.2f}x")
 
 
+#: The filters the cold distinct searches vary, besides their text (none, then each value).
+DISTINCT_FILTERS = [{}, {"status": ["open"]}, *({"instrument": [v]} for v in dataset.INSTRUMENT_WORDS),
+                    *({"industry": [v]} for v in dataset.NAME_WORDS)]
+#: Pages of each text and filter the cold distinct searches ask, at most.
+DISTINCT_PAGES = 30
+
+
+def distinct_searches(api: requests.Session, url: str) -> list[str]:
+    """Needs searches no two alike, each a full page of hits that have all its words: the
+    demo's words (each in Chinese and English) times :data:`DISTINCT_FILTERS` times the
+    pages they fill, in a fixed shuffled order (more than a 15 s load asks)."""
+    pairs = [pair for group in dataset.NAME_WORDS.values() for pair in group]
+    pairs += [*dataset.PURPOSES.values(), *dataset.INSTRUMENT_WORDS.values()]
+    found = []
+    for text in dict.fromkeys(word for pair in pairs for word in pair):
+        for filters in DISTINCT_FILTERS:
+            params = {"q": text, **filters, "per_page": 20}
+            answer = api.get(url + "/api/v1/needs", params={**params, "per_page": 1}, timeout=30).json()
+            if answer.get("relaxed"):  # no need has every word: not what the label says
+                continue
+            found += [f"/api/v1/needs?{urlencode({**params, 'page': page}, doseq=True)}"
+                      for page in range(1, min(DISTINCT_PAGES, answer["total"] // 20) + 1)]
+    random.Random(5).shuffle(found)
+    return found
+
+
 def ensure_bench_user(data_dir: Path) -> None:
     env = {**os.environ, "MATCHMAKER_DATA_DIR": str(data_dir)}
     subprocess.run([sys.executable, "-m", "matchmaker.cli", "users", "create", BENCH_USER, "--role", "staff",
@@ -412,7 +440,9 @@ def bench_http(data_dir: Path, args) -> None:
                 path, params = request(next(counter))
                 assert api.get(url + path, params=params, timeout=30).ok
 
-            report_latency(f"HTTP {label}", time_calls(call, args.repeat))
+            # each worker prepares an institution's rules, a schema's dumper, once: the
+            # timed calls start after a pass over the institutions (as the service's do after one)
+            report_latency(f"HTTP {label}", time_calls(call, args.repeat, warm_ups=len(institutions)))
         web = signed_in_browser_session(url)
         pages = iter(range(10**9))
         report_latency("HTTP web page: /needs (staff, HTML)", time_calls(
@@ -427,8 +457,10 @@ def bench_http(data_dir: Path, args) -> None:
         distinct = [f"/api/v1/needs?{urlencode(params, doseq=True)}" for params in searches]
         distinct += [f"/api/v1/needs/{n['id']}/matches" for n in open_needs]
         random.Random(3).shuffle(distinct)
+        cold_searches = distinct_searches(api, url)
         for label, paths in ((f"searches only, {len(popular)} popular ones over and over", popular),
                              ("22 paths over and over", repeated),
+                             (f"{len(cold_searches):,} cold distinct searches", cold_searches),
                              (f"{len(distinct):,} cold distinct searches and matches", distinct)):
             used = cpu_seconds(server.pid)
             figures = run_load(url, token, paths, args)
