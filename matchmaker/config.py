@@ -9,7 +9,7 @@ from pathlib import Path
 import platformdirs
 
 DEFAULTS = {
-    "SEARCH_BACKEND": "embedded",  # embedded (SQLite FTS5; sqlite is its old name), tantivy (records + tantivy), elasticsearch or opensearch
+    "SEARCH_BACKEND": "embedded",  # embedded (the records' database + tantivy; tantivy and sqlite name it too), elasticsearch or opensearch
     "SEARCH_URL": None,  # the cluster; ES_URL is its old name
     "ES_URL": None,
     "SEARCH_API_KEY": None,  # Elasticsearch only

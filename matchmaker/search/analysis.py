@@ -1,13 +1,12 @@
 """Text analysis shared by both search backends.
 
-Elasticsearch analyses text with the ``cjk_en`` analyzer declared in
+Elasticsearch and OpenSearch analyse text with the ``cjk_en`` analyzer declared in
 ``search_mappings/*.json``: a char filter that turns apostrophes and underscores into
 spaces, the standard tokenizer, ``cjk_width``, ``lowercase``, ``cjk_bigram``, the
-English stop list and the English (Porter) stemmer.  SQLite's FTS5
-cannot do that (its ``unicode61`` tokenizer keeps a whole run of Chinese as one token,
-so "新能源汽车电池" would never match "电池"), so the embedded backend runs this module
-on the text first and hands FTS5 the resulting tokens separated by spaces.  Queries go
-through the same function, so a word matches on both backends in the same way.
+English stop list and the English (Porter) stemmer.  The embedded backend runs this
+module on the text first and hands tantivy the resulting tokens separated by spaces (its
+``whitespace`` tokenizer), so "新能源汽车电池" matches "电池" there as on a cluster.  Queries
+go through the same function, so a word matches on every backend in the same way.
 """
 from __future__ import annotations
 
@@ -34,8 +33,8 @@ _CJK = (
     "\uf900-\ufaff"  # CJK compatibility ideographs
 )
 # A token is a run of CJK characters (made into bigrams below), or a run of letters and
-# digits in any other script.  Underscores and apostrophes split words, as FTS5's
-# unicode61 tokenizer would.  (A word character that is no underscore and no CJK is one
+# digits in any other script.  Underscores and apostrophes split words, as the
+# ``cjk_en`` analyzer's char filter makes them do.  (A word character that is no underscore and no CJK is one
 # class, not a lookahead before each character: the same runs in three quarters of the time.)
 _TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
 
@@ -84,5 +83,6 @@ def tokenize(text: str | None) -> list[str]:
 
 
 def analyzed(text: str | None) -> str:
-    """The tokens of ``text`` as one space-separated string, ready for FTS5."""
+    """The tokens of ``text`` as one space-separated string: what an index that splits on
+    whitespace (tantivy's ``whitespace`` tokenizer) reads back as the same tokens."""
     return " ".join(tokenize(text))

@@ -92,7 +92,7 @@ def match(spec: IndexSpec, query: Query, text: str | None) -> dict:
     clauses: dict[str, list] = {}
     if text:
         # cross_fields + and: every token must occur in at least one search field,
-        # the rule the SQLite backend's FTS5 query follows.
+        # the rule the embedded backend's tantivy query follows.
         fields = [f"{name}^{weight:g}" for name, weight in spec.search_fields.items()]
         clauses["must"] = [
             {"multi_match": {"query": text, "type": "cross_fields", "operator": "and" if query.all_tokens else "or", "fields": fields}}

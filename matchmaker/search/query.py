@@ -1,7 +1,7 @@
 """The backend-neutral query each search backend compiles.
 
-Services build a :class:`Query` from plain values; the SQLite backend turns it into SQL
-with an FTS5 ``MATCH``, the Elasticsearch backend into query DSL.  Field names are the
+Services build a :class:`Query` from plain values; the embedded backend turns it into
+tantivy queries, the Elasticsearch and OpenSearch backends into query DSL.  Field names are the
 dotted paths of ``search_mappings/*.json`` (``requirements.min_revenue``).
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ tantivy field: keywords are raw-tokenised text fast fields, numbers, booleans an
 (microseconds since the epoch) numeric fast fields, so that filters, sorting and facet
 counts run inside the engine.  Text is tokenised in Python by
 :mod:`matchmaker.search.analysis` (Chinese bigrams, English stems: the same tokens the
-SQLite backend has always had) and indexed as space-separated tokens, one tantivy field
+``cjk_en`` analyzer gives a cluster) and indexed as space-separated tokens, one tantivy field
 per search field, each scored with BM25 and weighed as the mapping says.
 
 Ordering follows :class:`~matchmaker.search.query.Query` exactly: tantivy orders by one
