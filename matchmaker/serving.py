@@ -49,6 +49,19 @@ def serve_socket(app: Flask, sock: socket.socket, threads: int, **adjustments) -
 
 #: How often, at most, the server says that requests wait for a free thread.
 QUEUE_REPORT_SECONDS = 60.0
+#: The report's words: how often requests waited since the last report, and what helps.
+_WAITED = "requests waited for a free thread %d times in the last %.0f s, at most %d at once"
+_ADVICE = "; more --threads or --workers shorten the wait"
+#: The attribute that marks the report's own records (the filter lets them through).
+_SUMMARY = "queue_depth_summary"
+
+
+def _later(delay: float, action: Callable[[], None]) -> threading.Timer:
+    """``action`` in ``delay`` seconds, on a thread that does not keep the process alive."""
+    timer = threading.Timer(max(delay, 0.0), action)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 class QueueDepthReport(logging.Filter):
@@ -56,31 +69,58 @@ class QueueDepthReport(logging.Filter):
 
     Waitress warns each time a request arrives while every thread is busy: 3,500 lines in
     45 s of a 16-client load on 2 workers of 8 threads, the log of an ordinary busy
-    minute.  The first warning passes as it is; later ones are counted, and the first
-    after ``interval`` seconds says how many there were and the deepest queue since the
-    last report (what tells whether ``--threads`` or ``--workers`` is short)."""
+    minute.  The first warning passes as it is; later ones are counted, and when
+    ``interval`` seconds have passed since the last report a line says how many there
+    were and the deepest queue (what tells whether ``--threads`` or ``--workers`` is
+    short): the next warning's, or at the end of the interval if none comes (``later``
+    runs that; a burst that ends is said within a minute, not at the next burst)."""
 
-    def __init__(self, interval: float = QUEUE_REPORT_SECONDS, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, interval: float = QUEUE_REPORT_SECONDS, clock: Callable[[], float] = time.monotonic,
+                 later: Callable[[float, Callable[[], None]], object] = _later):
         super().__init__()
-        self.interval, self.clock = interval, clock
+        self.interval, self.clock, self.later = interval, clock, later
         self._lock = threading.Lock()
         self._reported_at: float | None = None
         self._held = self._deepest = 0
+        self._waiting = False  # a report waits for the end of the interval
+        self._due = None  # what ``later`` returned for it (a timer to cancel)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, _SUMMARY, False):
+            return True
         depth = record.args[0] if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], int) else 0
         with self._lock:
             now = self.clock()
             if self._reported_at is not None and now - self._reported_at < self.interval:
                 self._held += 1
                 self._deepest = max(self._deepest, depth)
+                if not self._waiting:
+                    self._waiting = True
+                    self._due = self.later(self._reported_at + self.interval - now, self.flush)
                 return False
             if self._reported_at is not None and self._held:
-                record.msg = ("requests waited for a free thread %d times in the last %.0f s, at most %d at once "
-                              "(now %d); more --threads or --workers shorten the wait")
+                record.msg = _WAITED + " (now %d)" + _ADVICE
                 record.args = (self._held + 1, now - self._reported_at, max(self._deepest, depth), depth)
             self._reported_at, self._held, self._deepest = now, 0, 0
             return True
+
+    def flush(self) -> None:
+        """Say what was counted since the last report, if anything: the end of an interval."""
+        with self._lock:
+            self._waiting, self._due = False, None
+            if not self._held:
+                return
+            now = self.clock()
+            args = (self._held, now - self._reported_at, self._deepest)
+            self._reported_at, self._held, self._deepest = now, 0, 0
+        logging.getLogger("waitress.queue").warning(_WAITED + _ADVICE, *args, extra={_SUMMARY: True})
+
+    def close(self) -> None:
+        """Cancel the report waiting for the end of its interval (a test's report, taken off)."""
+        with self._lock:
+            due, self._waiting, self._due = self._due, False, None
+        if hasattr(due, "cancel"):
+            due.cancel()
 
 
 def report_queue_depth(interval: float = QUEUE_REPORT_SECONDS) -> QueueDepthReport:

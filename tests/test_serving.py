@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -148,6 +149,7 @@ def queue_report():
     """The report ``serve`` puts on waitress's queue logger, taken off after the test."""
     report = report_queue_depth(interval=3600)
     yield report
+    report.close()
     logging.getLogger("waitress.queue").removeFilter(report)
 
 
@@ -182,6 +184,51 @@ def test_the_next_report_says_how_often_and_how_deep_requests_waited():
                        "more --threads or --workers shorten the wait")
     now[0] = 230.0  # a quiet minute after the report: the next warning is said as waitress says it
     assert warn(2) == (True, "Task queue depth is 2")
+
+
+def test_a_burst_that_ends_is_reported_when_its_interval_ends(serve, caplog):
+    """One thread, six requests at once, then none: the waits are said when the interval
+    ends (a line of its own), not left for a next burst that may come hours later."""
+    logger = logging.getLogger("waitress.queue")
+    report = QueueDepthReport(interval=2)
+    logger.addFilter(report)
+    try:
+        url = serve(slow, threads=1)
+        with caplog.at_level(logging.WARNING, logger="waitress.queue"):
+            with ThreadPoolExecutor(6) as pool:
+                assert all(a.ok for a in pool.map(lambda _: requests.get(url, timeout=30), range(6)))
+            deadline = time.monotonic() + 10
+            while len([r for r in caplog.records if r.name == "waitress.queue"]) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        report.close()
+        logger.removeFilter(report)
+    said = [r.getMessage() for r in caplog.records if r.name == "waitress.queue"]
+    assert len(said) == 2 and said[0].startswith("Task queue depth is"), said
+    assert re.fullmatch(r"requests waited for a free thread [1-5] times in the last 2 s, at most [1-5] at once; "
+                        r"more --threads or --workers shorten the wait", said[1]), said
+
+
+def test_the_end_of_an_interval_says_what_was_counted_once(caplog):
+    now, waiting = [100.0], []
+    report = QueueDepthReport(interval=60, clock=lambda: now[0], later=lambda delay, action: waiting.append((delay, action)))
+
+    def warn(depth):
+        return report.filter(logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1, "Task queue depth is %d", (depth,), None))
+
+    assert warn(1)
+    now[0] = 130.0
+    assert not warn(3) and not warn(7)
+    assert [delay for delay, _ in waiting] == [30.0]  # one report waits for the interval's end, not one a warning
+    now[0] = 160.0
+    with caplog.at_level(logging.WARNING, logger="waitress.queue"):
+        waiting[0][1]()
+        waiting[0][1]()  # nothing more was counted: nothing more is said
+    assert [r.getMessage() for r in caplog.records] == [
+        "requests waited for a free thread 2 times in the last 60 s, at most 7 at once; more --threads or --workers shorten the wait"]
+    now[0] = 170.0  # within the interval of that report: counted, and said when it ends
+    assert not warn(2)
+    assert [delay for delay, _ in waiting] == [30.0, 50.0]
 
 
 def test_the_load_asks_each_path_once_a_pass_over_the_list(serve, tmp_path):
