@@ -54,6 +54,8 @@ _WAITED = "requests waited for a free thread %d times in the last %.0f s, at mos
 _ADVICE = "; more --threads or --workers shorten the wait"
 #: The attribute that marks the report's own records (the filter lets them through).
 _SUMMARY = "queue_depth_summary"
+#: The logger waitress says "Task queue depth" on, where the report sits and speaks.
+_QUEUE_LOGGER = "waitress.queue"
 
 
 def _later(delay: float, action: Callable[[], None]) -> threading.Timer:
@@ -113,7 +115,7 @@ class QueueDepthReport(logging.Filter):
             now = self.clock()
             args = (self._held, now - self._reported_at, self._deepest)
             self._reported_at, self._held, self._deepest = now, 0, 0
-        logging.getLogger("waitress.queue").warning(_WAITED + _ADVICE, *args, extra={_SUMMARY: True})
+        logging.getLogger(_QUEUE_LOGGER).warning(_WAITED + _ADVICE, *args, extra={_SUMMARY: True})
 
     def close(self) -> None:
         """Cancel the report waiting for the end of its interval (a test's report, taken off)."""
@@ -125,7 +127,7 @@ class QueueDepthReport(logging.Filter):
 
 def report_queue_depth(interval: float = QUEUE_REPORT_SECONDS) -> QueueDepthReport:
     """Put a :class:`QueueDepthReport` on waitress's queue logger (once per process)."""
-    logger = logging.getLogger("waitress.queue")
+    logger = logging.getLogger(_QUEUE_LOGGER)
     for found in logger.filters:
         if isinstance(found, QueueDepthReport):
             return found

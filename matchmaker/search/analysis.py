@@ -1,4 +1,4 @@
-"""Text analysis shared by both search backends.
+"""Text analysis shared by every search backend.
 
 Elasticsearch and OpenSearch analyse text with the ``cjk_en`` analyzer declared in
 ``search_mappings/*.json``: a char filter that turns apostrophes and underscores into
@@ -34,8 +34,9 @@ _CJK = (
 )
 # A token is a run of CJK characters (made into bigrams below), or a run of letters and
 # digits in any other script.  Underscores and apostrophes split words, as the
-# ``cjk_en`` analyzer's char filter makes them do.  (A word character that is no underscore and no CJK is one
-# class, not a lookahead before each character: the same runs in three quarters of the time.)
+# ``cjk_en`` analyzer's char filter makes them do.  (A word character that is no
+# underscore and no CJK is one class, not a lookahead before each character: the same
+# runs in three quarters of the time.)
 _TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
 
 # A snowball stemmer keeps its state in the object between calls: one shared by several
