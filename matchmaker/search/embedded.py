@@ -34,6 +34,7 @@ from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_ver
 from .indexer import IndexFactory, IndexFolders, Indexer, Known, apply_rows, file_lock, release_writers, upsert_each
 from .mappings import NUMERIC_TYPES, IndexSpec, get_value
 from .query import BulkError, BulkResult, Query, Range, SearchResult, Terms, check_window
+from .tantivy_index import LAYOUT, TantivyIndex
 
 log = logging.getLogger(__name__)
 LEGACY_FILE = "matchmaker.sqlite3"  # the data file of the sqlite backend
@@ -45,8 +46,6 @@ HELD_DOCS = 20_000
 
 
 def tantivy_factory(path: Path, spec: IndexSpec):
-    from .tantivy_index import TantivyIndex
-
     return TantivyIndex(path, spec)
 
 
@@ -57,7 +56,8 @@ class EmbeddedBackend(SearchBackend):
                  index_factory: IndexFactory | None = None, data_dir: str | Path | None = None):
         super().__init__(indexes)
         self.store = store
-        self.folders = IndexFolders(Path(index_dir), indexes, index_factory or tantivy_factory)
+        self.folders = IndexFolders(Path(index_dir), indexes, index_factory or tantivy_factory,
+                                    layout=LAYOUT if index_factory is None else None)
         self.indexer = Indexer(store, self.folders)
         self.data_dir = Path(data_dir) if data_dir else None
         self._held = threading.local()  # hold_indexing: this thread's writes wait for one drain
@@ -68,7 +68,13 @@ class EmbeddedBackend(SearchBackend):
         self.store.upgrade()
         self._migrate_legacy()
         if not self.folders.is_usable() or self.store.get_state("needs_rebuild"):
-            self.reindex()
+            stale = self.folders.current_name() is not None and not self.store.get_state("needs_rebuild")
+            if stale:  # built by an earlier release: a start that takes minutes says why
+                log.warning("rebuilding the search index from the records: it was built for another version")
+            counts = self.reindex()
+            if stale:
+                self.notices.append(f"rebuilt the search index from the records ({sum(counts.values()):,} document(s)): "
+                                    "it was built for another version")
         self.indexer.drain()  # rows a killed process committed but did not index
 
     def close(self) -> None:

@@ -112,10 +112,11 @@ def file_lock(path: Path, timeout: float | None, shared: bool = False) -> Iterat
 class IndexFolders:
     """The generations of index folders and which one is live, for this process."""
 
-    def __init__(self, root: Path, specs: dict[str, IndexSpec], factory: IndexFactory):
+    def __init__(self, root: Path, specs: dict[str, IndexSpec], factory: IndexFactory, layout: str | None = None):
         self.root = Path(root)
         self.specs = specs
         self.factory = factory
+        self.layout = layout  # what the engine's indexes hold beside the mappings' fields
         self._live: tuple[str, dict[str, Index]] | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -146,9 +147,13 @@ class IndexFolders:
         return name
 
     def fingerprint(self) -> dict:
-        """What a generation was built for: each index's mapping version and fields."""
-        return {name: {"version": spec.version, "fields": sorted(f"{f.path}:{f.type}" for f in spec.fields.values())}
-                for name, spec in sorted(self.specs.items())}
+        """What a generation was built for: each index's mapping version and fields, and
+        the engine's layout (a generation built for an earlier one is rebuilt at start)."""
+        found = {name: {"version": spec.version, "fields": sorted(f"{f.path}:{f.type}" for f in spec.fields.values())}
+                 for name, spec in sorted(self.specs.items())}
+        if self.layout is not None:
+            found["layout"] = self.layout
+        return found
 
     def is_usable(self) -> bool:
         """Whether a live generation exists and was built for the mappings of this version."""

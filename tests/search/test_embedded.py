@@ -7,6 +7,7 @@ SQLite FTS5 backend is migrated on first start, versions kept.
 """
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import threading
@@ -128,6 +129,34 @@ def test_a_data_folder_of_the_sqlite_backend_is_migrated_on_first_start(tmp_path
         assert again.notices == [] and again.get("needs", "n1")["version"] == "2"
     finally:
         again.close()
+
+
+def test_an_index_an_earlier_release_built_is_rebuilt_from_the_records_at_start(tmp_path, caplog):
+    """A generation built for another layout of the engine (an earlier release's: no
+    indexing order in its documents) is rebuilt on the first start, which says so."""
+    first = embedded(tmp_path)
+    first.create("needs", need("n1", title="电池"))
+    old = first.folders.current_name()
+    fingerprint = first.folders.root / old / "mappings.json"
+    first.close()
+    earlier = json.loads(fingerprint.read_text())
+    del earlier["layout"]  # what the release before it wrote
+    fingerprint.write_text(json.dumps(earlier))
+    with caplog.at_level(logging.WARNING):
+        again = embedded(tmp_path)
+    try:
+        assert again.folders.current_name() != old
+        assert again.notices and "rebuilt the search index from the records (1 document(s))" in again.notices[0]
+        assert any("rebuilding the search index" in r.getMessage() for r in caplog.records)
+        assert [d["id"] for d in again.search("needs", Query(text="电池")).items] == ["n1"]
+        rebuilt = again.folders.current_name()
+    finally:
+        again.close()
+    third = embedded(tmp_path)  # once only
+    try:
+        assert third.notices == [] and third.folders.current_name() == rebuilt
+    finally:
+        third.close()
 
 
 def test_a_count_inside_a_transaction_sees_the_transaction_and_every_commit(backend):

@@ -17,6 +17,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
+import tantivy
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from matchmaker.errors import ConfigurationError, ValidationError
@@ -25,7 +26,7 @@ from matchmaker.search.analysis import tokenize
 from matchmaker.search.filters import compile_clause
 from matchmaker.search.mappings import get_value, load_indexes
 from matchmaker.search.query import MAX_RESULT_WINDOW, Boost, RankOption, by_count
-from matchmaker.search import tantivy_index
+from matchmaker.search import tantivy_halves, tantivy_index
 from matchmaker.search.tantivy_index import TantivyIndex
 
 from test_backend_contract import HOSTILE, boosted_needs, four_institutions, need, solar_needs, text_needs, title_needs
@@ -274,6 +275,66 @@ def test_answers_as_the_reference_does_when_reading_no_hit_ahead(generated, monk
     monkeypatch.setattr(tantivy_index, "_LOOKAHEAD", 0)
     monkeypatch.setattr(tantivy_index, "_BOOST_LOOKAHEAD", 0)
     generated.check("needs", query)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=queries, lookahead=st.sampled_from([0, 2000]))
+def test_answers_as_the_reference_does_searched_in_two_halves(generated, monkeypatch, query, lookahead):
+    """A ranked query of a large index is searched as two halves of its indexing order at
+    once (here every index is large, and a core spare); a tie that runs past what the
+    first read takes (no lookahead) runs across the halves."""
+    monkeypatch.setattr(tantivy_index, "_HALVES_FROM", 0)
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: True)
+    monkeypatch.setattr(tantivy_index, "_BOOST_LOOKAHEAD", lookahead)
+    generated.check("needs", query)
+
+
+def test_a_ranked_query_of_a_large_index_is_searched_in_two_halves_unless_no_core_or_helper_is_free(generated, monkeypatch):
+    query = Query(boosts=[Boost(Terms("stage", ["growth"]), 5), Boost(Range("amount", 150, None), 2.5)], page=2, per_page=9)
+    whole = generated.check("needs", query)
+    monkeypatch.setattr(tantivy_index, "_HALVES_FROM", 0)
+    halves_found, real = [], tantivy_halves.HALVES.search
+
+    def spied(searcher, q, halves, limit):
+        halves_found.append([searcher.search(half, 1, count=True).count for half in halves])
+        return real(searcher, q, halves, limit)
+
+    monkeypatch.setattr(tantivy_halves.HALVES, "search", spied)
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: True)
+    assert generated.check("needs", query) == whole
+    total = generated.index("needs").count()
+    assert halves_found and sum(halves_found[0]) == total and min(halves_found[0]) >= total // 3  # about half each
+    monkeypatch.setattr(tantivy_halves.HALVES, "search", real)
+    monkeypatch.setattr(tantivy_halves.HALVES, "_helpers", lambda: pytest.fail("no core was spare"))
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: False)
+    assert generated.check("needs", query) == whole  # searched whole, in the asking thread
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: True)
+    taken = [tantivy_halves.HALVES._free.acquire(blocking=False) for _ in range(tantivy_halves.HELPERS)]
+    try:
+        assert all(taken)
+        assert generated.check("needs", query) == whole  # searched whole, in the asking thread
+    finally:
+        for _ in taken:
+            tantivy_halves.HALVES._free.release()
+
+
+def test_indexing_order_goes_on_past_the_folder_s_when_another_writer_takes_it(tmp_path):
+    """Each document indexed is numbered after every one before it, by whichever writer:
+    the halves of a ranked query are runs of documents in each segment."""
+    first = TantivyIndex(tmp_path / "needs", SPECS["needs"])
+    first.upsert([need("a"), need("b")])
+    first.commit()
+    first.close()
+    second = TantivyIndex(tmp_path / "needs", SPECS["needs"])
+    second.upsert([need("c")])
+    second.upsert([need("a", title="again")])  # written again: numbered last
+    second.commit()
+    searcher = second._searcher()
+    addresses = [address for _, address in searcher.search(tantivy.Query.all_query(), 10).hits]
+    ids = [searcher.doc(address).get_first(second._s.fields["id"].name) for address in addresses]
+    order = dict(zip(ids, searcher.fast_field_values(tantivy_index._SEQ, addresses)))
+    second.close()
+    assert order == {"b": 1, "c": 2, "a": 3}
 
 
 #: A deal flow's eligible query: the options' clauses in a disjunction are one of its filters.
