@@ -34,7 +34,6 @@ from .base import ProgressCallback, SearchBackend, new_id, strip_meta, strip_ver
 from .indexer import IndexFactory, IndexFolders, Indexer, Known, apply_rows, file_lock, release_writers, upsert_each
 from .mappings import NUMERIC_TYPES, IndexSpec, get_value
 from .query import BulkError, BulkResult, Query, Range, SearchResult, Terms, check_window
-from .tantivy_index import LAYOUT, TantivyIndex
 
 log = logging.getLogger(__name__)
 LEGACY_FILE = "matchmaker.sqlite3"  # the data file of the sqlite backend
@@ -45,7 +44,17 @@ BUDGET_RETRY_AFTER = 5
 HELD_DOCS = 20_000
 
 
+#: What the tantivy indexes hold beside the mappings' fields (:mod:`.tantivy_index`: the id
+#: keys and ``_seq``, the indexing order): a generation built for another layout is rebuilt.
+TANTIVY_LAYOUT = "tantivy: id keys, indexing order"
+
+
 def tantivy_factory(path: Path, spec: IndexSpec):
+    # imported when an index is opened, not with this module: imported with it, the
+    # OpenSearch outage test (test_cluster_down) failed after the contract suite, 3 runs of 3
+    # (why is not known; lazily imported, as before 7e967bb, it passed)
+    from .tantivy_index import TantivyIndex
+
     return TantivyIndex(path, spec)
 
 
@@ -57,7 +66,7 @@ class EmbeddedBackend(SearchBackend):
         super().__init__(indexes)
         self.store = store
         self.folders = IndexFolders(Path(index_dir), indexes, index_factory or tantivy_factory,
-                                    layout=LAYOUT if index_factory is None else None)
+                                    layout=TANTIVY_LAYOUT if index_factory is None else None)
         self.indexer = Indexer(store, self.folders)
         self.data_dir = Path(data_dir) if data_dir else None
         self._held = threading.local()  # hold_indexing: this thread's writes wait for one drain

@@ -55,9 +55,6 @@ _ID_KEYS = ("_idkey0", "_idkey1", "_idkey2")
 #: A u64 fast field: the order documents were indexed in (a count the writer keeps), so
 #: that a range of it is a run of documents in each segment (see :mod:`.tantivy_halves`).
 _SEQ = "_seq"
-#: What the index's tantivy fields are, beside the mapping's: a generation built for
-#: another layout is rebuilt (``IndexFolders``).
-LAYOUT = "tantivy: id keys, indexing order"
 _ID_PREFIX = 23
 _ID_PACKING = struct.Struct(">QQQ")  # the three keys as the 24 bytes they were cut from
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
