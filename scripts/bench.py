@@ -210,8 +210,8 @@ def run(app, backend, data_dir: Path, args) -> None:
 
 
 def load(backend, name: str, args) -> None:
-    """Import the synthetic data set unless the data folder holds enough needs already."""
-    backend.init()
+    """Import the synthetic data set unless the data folder holds enough needs already
+    (the backend is initialised: :func:`keep_demo_date`)."""
     if backend.count("needs") >= args.needs:
         return
     with tempfile.TemporaryDirectory() as folder:

@@ -76,8 +76,9 @@ class EmbeddedBackend(SearchBackend):
     def init(self) -> None:
         self.store.upgrade()
         self._migrate_legacy()
-        if not self.folders.is_usable() or self.store.get_state("needs_rebuild"):
-            stale = self.folders.current_name() is not None and not self.store.get_state("needs_rebuild")
+        asked = self.store.get_state("needs_rebuild")
+        if asked or not self.folders.is_usable():
+            stale = not asked and self.folders.current_name() is not None
             if stale:  # built by an earlier release: a start that takes minutes says why
                 log.warning("rebuilding the search index from the records: it was built for another version")
             counts = self.reindex()

@@ -61,7 +61,7 @@ class Halves:
 
     def search(self, searcher: tantivy.Searcher, whole: tantivy.Query, halves: tuple, limit: int):
         """The best ``limit`` hits of ``whole`` and its count, the first half searched in
-        this thread and the second in a helper; ``whole`` alone when no helper is free.
+        this thread and the second in a helper; ``whole`` alone when no core or helper is free.
 
         The best ``limit`` of the two halves' best ``limit`` each are the best of all, and
         where a score's tie ends among them (what :class:`~.tantivy_index._Ranking` reads

@@ -816,7 +816,7 @@ class TantivyIndex:
         """The first of ``count`` numbers of indexing order (under the write lock): after the
         greatest in the folder the first time, as another process may have written last."""
         if self._next_seq is None:
-            self._reload(force=True)
+            self._reload()  # another process's commits (a new meta.json); ours are in _next_seq
             greatest = self._index.searcher().aggregate(_ALL(), {"m": {"max": {"field": _SEQ}}})["m"]["value"]
             self._next_seq = int(greatest) + 1 if greatest is not None else 0
         first, self._next_seq = self._next_seq, self._next_seq + count
