@@ -11,7 +11,10 @@ for delete-by-query) with Maven,
 which keeps them in ``~/.m2`` after the first download; compiles a twenty-line launcher
 against them; and starts N nodes, each in a JVM of its own (512 MB of heap), so that one
 can be killed without the others.  Everything binds to 127.0.0.1: node i answers HTTP on
-``P + i`` and talks to the others on ``P + 100 + i``.  There is no security plugin (plain
+``P + i`` and talks to the others on ``P + 100 + i``.  ``--port 0`` chooses a P whose ports
+are all free and below the kernel's ephemeral range, where no outgoing connection takes one
+between the choice and the node's start (an ephemeral P did, in CI: a node's transport port
+was taken and it exited).  There is no security plugin (plain
 HTTP, no passwords): a cluster for development and tests, never for data that matters.
 
 It prints the first node's URL once the cluster has all its nodes and is yellow or green,
@@ -32,8 +35,10 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -276,6 +281,51 @@ def node_settings(home: Path, i: int, nodes: int, port: int) -> list[str]:
     return [f"{k}={v}" for k, v in settings.items()]
 
 
+def cluster_ports(port: int, nodes: int) -> list[int]:
+    """Every port a cluster of ``nodes`` from ``port`` binds: HTTP, then the transport."""
+    return [port + i for i in range(nodes)] + [port + TRANSPORT_OFFSET + i for i in range(nodes)]
+
+
+def busy_ports(ports: list[int]) -> list[int]:
+    """The ports of ``ports`` something on 127.0.0.1 already holds.  Probed as the nodes bind
+    (address reuse on, as OpenSearch's and Elasticsearch's defaults are), so that a port left
+    in TIME_WAIT by a node just stopped counts as free, as it is for the node started again."""
+    busy = []
+    for port in ports:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                busy.append(port)
+    return busy
+
+
+def ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+#: Where ``--port 0`` looks for a free base port: above the well-known and common service
+#: ports, below the ephemeral range (``ephemeral_range``).
+FREE_PORTS_FROM = 20000
+
+
+def free_base_port(nodes: int = 1) -> int:
+    """A base port whose cluster ports are all free now, chosen at random (two clusters
+    started at once rarely draw the same) below the ephemeral range."""
+    below = ephemeral_range()[0] - TRANSPORT_OFFSET - nodes
+    for _ in range(200):
+        port = random.randrange(FREE_PORTS_FROM, below)
+        if not busy_ports(cluster_ports(port, nodes)):
+            return port
+    raise EngineError(f"found no {2 * nodes} free ports between {FREE_PORTS_FROM} and {below + TRANSPORT_OFFSET + nodes}; "
+                      "pass --port")
+
+
 def pid_file(home: Path, i: int) -> Path:
     return home / f"node-{i}.pid"
 
@@ -452,12 +502,16 @@ def start(engine: str, nodes: int, port: int, home: Path) -> str:
     if engine not in ENGINES:
         raise EngineError(f"unknown engine {engine!r}; this script starts {' or '.join(ENGINES)}")
     home.mkdir(parents=True, exist_ok=True)
-    url = f"http://127.0.0.1:{port}"
     running = [i for i in range(nodes) if (pid := read_pid(home, i)) and alive(pid)]
     if running:
         raise EngineError(f"a cluster already runs from {home} (nodes {running}); stop it first")
+    port = port or free_base_port(nodes)
+    url = f"http://127.0.0.1:{port}"
     if health(url, timeout=1) is not None:
         raise EngineError(f"something already answers on {url}; choose another --port")
+    if busy := busy_ports(cluster_ports(port, nodes)):
+        raise EngineError(f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 are taken (node i binds --port + i and "
+                          f"--port + {TRANSPORT_OFFSET} + i); choose another --port, or --port 0 for free ones")
     if engine == "elasticsearch":
         meta = {"engine": engine, "version": ELASTICSEARCH_VERSION, "nodes": nodes, "port": port, "url": url,
                 "distribution": str(elasticsearch_distribution(home))}
@@ -512,7 +566,8 @@ def main(argv: list[str] | None = None) -> int:
     begin = commands.add_parser("start", help="start a local cluster and print its URL")
     begin.add_argument("--engine", default="opensearch", choices=ENGINES)
     begin.add_argument("--nodes", type=int, default=1)
-    begin.add_argument("--port", type=int, default=DEFAULT_PORT)
+    begin.add_argument("--port", type=int, default=DEFAULT_PORT,
+                       help=f"node i answers HTTP on PORT + i (default {DEFAULT_PORT}); 0 chooses free ports")
     begin.add_argument("--home", type=Path)
     end = commands.add_parser("stop", help="stop the cluster started from --home")
     end.add_argument("--engine", default="opensearch", choices=ENGINES)

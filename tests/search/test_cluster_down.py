@@ -23,7 +23,6 @@ from matchmaker.search import Query, Terms
 from tests.conftest import enterprise_doc, need_doc, running_app
 from tests.engines import required
 from tests.search.test_lose_a_node import load_engine
-from tests.server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +33,7 @@ def own_cluster(tmp_path_factory):
         (pytest.fail if required("opensearch") else pytest.skip)("Java and Maven are needed to start a cluster")
     engine = load_engine()
     home = tmp_path_factory.mktemp("own-cluster")
-    port = free_port()
+    port = engine.free_base_port(1)
     url = engine.start("opensearch", 1, port, home)
     try:
         yield engine, home, port, url

@@ -26,7 +26,6 @@ from matchmaker.errors import SearchUnavailable
 from matchmaker.search import Query, Terms, create_backend
 from tests.engines import required
 from tests.search.test_backend_contract import need
-from tests.server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +47,7 @@ def cluster(tmp_path):
         (pytest.fail if required("opensearch") else pytest.skip)("Java and Maven are needed to start a cluster")
     engine = load_engine()
     home = tmp_path / "cluster"
-    port = free_port()
+    port = engine.free_base_port(NODES)
     url = engine.start("opensearch", NODES, port, home)
     try:
         yield engine, home, [f"http://127.0.0.1:{port + i}" for i in range(NODES)]

@@ -1,0 +1,36 @@
+"""scripts/engine.py chooses a cluster's ports so that none is taken when its nodes bind.
+
+In CI a base port drawn from the kernel's ephemeral range had one of its transport ports
+(base + 100 + i) taken by an outgoing connection before the node started; the node exited.
+No Java needed: the ports are chosen and checked before anything is resolved or started.
+"""
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.search.test_lose_a_node import load_engine
+
+engine = load_engine()
+
+
+def test_free_ports_are_below_the_ephemeral_range_and_all_bindable():
+    low, _ = engine.ephemeral_range()
+    for _ in range(20):
+        base = engine.free_base_port(3)
+        ports = engine.cluster_ports(base, 3)
+        assert ports == [base, base + 1, base + 2, base + 100, base + 101, base + 102]
+        assert max(ports) < low
+        assert engine.busy_ports(ports) == []
+
+
+def test_a_taken_transport_port_is_refused_before_any_node_starts(tmp_path):
+    base = engine.free_base_port(2)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", base + engine.TRANSPORT_OFFSET + 1))
+        holder.listen()
+        with pytest.raises(engine.EngineError, match=rf"port\(s\) {base + 101} on 127.0.0.1 are taken"):
+            engine.start("opensearch", 2, base, tmp_path)
+    assert not (tmp_path / "cluster.json").exists()  # nothing written, nothing started
+
