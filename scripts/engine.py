@@ -309,21 +309,33 @@ def ephemeral_range() -> tuple[int, int]:
         return 32768, 60999  # Linux's default
 
 
-#: Where ``--port 0`` looks for a free base port: above the well-known and common service
-#: ports, below the ephemeral range (``ephemeral_range``).
-FREE_PORTS_FROM = 20000
+#: Where ``--port 0`` looks for a cluster's ports: above the well-known and common service
+#: ports, below the ephemeral range (``ephemeral_range``) and below :data:`SINGLE_PORTS_FROM`,
+#: where the tests draw single ports (``free_port``): a cluster's ports stay unbound for the
+#: seconds its JVMs take to start, and a test server must not draw one meanwhile.
+CLUSTER_PORTS_FROM, SINGLE_PORTS_FROM = 20000, 26000
 
 
 def free_base_port(nodes: int = 1) -> int:
     """A base port whose cluster ports are all free now, chosen at random (two clusters
-    started at once rarely draw the same) below the ephemeral range."""
-    below = ephemeral_range()[0] - TRANSPORT_OFFSET - nodes
+    started at once rarely draw the same)."""
+    return _free_port_run(CLUSTER_PORTS_FROM, SINGLE_PORTS_FROM, nodes)
+
+
+def free_port() -> int:
+    """A single loopback port free now, between the clusters' and the ephemeral range: one
+    the kernel hands out (bind to port 0) may go to an outgoing connection before it is used."""
+    return _free_port_run(SINGLE_PORTS_FROM, max(ephemeral_range()[0], SINGLE_PORTS_FROM + 1000), 0)  # a low range: overlap
+
+
+def _free_port_run(low: int, high: int, nodes: int) -> int:
+    ports = cluster_ports if nodes else (lambda port, _: [port])
+    below = high - (TRANSPORT_OFFSET + nodes if nodes else 1)
     for _ in range(200):
-        port = random.randrange(FREE_PORTS_FROM, below)
-        if not busy_ports(cluster_ports(port, nodes)):
+        port = random.randrange(low, below)
+        if not busy_ports(ports(port, nodes)):
             return port
-    raise EngineError(f"found no {2 * nodes} free ports between {FREE_PORTS_FROM} and {below + TRANSPORT_OFFSET + nodes}; "
-                      "pass --port")
+    raise EngineError(f"found no free port{'s' if nodes else ''} between {low} and {high}; pass --port")
 
 
 def pid_file(home: Path, i: int) -> Path:

@@ -9,13 +9,26 @@ Elasticsearch one.  Tests that need a cluster that is not named skip, unless
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
 ENGINES = ("elasticsearch", "opensearch")
+ENGINE_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "engine.py"
+
+
+@functools.cache
+def engine_script():
+    """``scripts/engine.py`` as a module (a script, not a package's): starts and stops
+    clusters, and chooses free ports (:func:`free_base_port`)."""
+    spec = importlib.util.spec_from_file_location("engine_script", ENGINE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 URL_VARIABLES = {
     "opensearch": ("MATCHMAKER_TEST_OPENSEARCH_URL",),
     "elasticsearch": ("MATCHMAKER_TEST_ELASTICSEARCH_URL", "MATCHMAKER_ES_URL"),

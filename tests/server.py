@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import requests
+
+from tests.engines import engine_script
 
 CLI = [sys.executable, "-m", "matchmaker.cli"]
 
@@ -31,9 +32,7 @@ REAL_PROCESSES = (cli, cli_without_test_settings)
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return engine_script().free_port()
 
 
 class Server:

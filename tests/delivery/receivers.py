@@ -3,17 +3,12 @@ receiver that records each request and answers from a script of status codes."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.server import free_port
 
 
 class Mailbox:

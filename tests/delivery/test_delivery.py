@@ -81,7 +81,7 @@ def test_email_reaches_a_real_smtp_server_in_both_languages(outbound_app, client
 
 
 def test_a_failing_mail_server_is_retried_with_backoff(tmp_path, password_hash):
-    from tests.delivery.receivers import free_port
+    from tests.server import free_port
 
     with running_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_SECURITY="none",
                      SMTP_FROM="mm@zone.example.cn", DELIVERY_MAX_ATTEMPTS=2) as app:

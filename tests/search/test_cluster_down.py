@@ -21,8 +21,7 @@ import pytest
 from matchmaker.storage import get_backend
 from matchmaker.search import Query, Terms
 from tests.conftest import enterprise_doc, need_doc, running_app
-from tests.engines import required
-from tests.search.test_lose_a_node import load_engine
+from tests.engines import engine_script, required
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +30,7 @@ pytestmark = pytest.mark.slow
 def own_cluster(tmp_path_factory):
     if not (shutil.which("java") and shutil.which("mvn")):
         (pytest.fail if required("opensearch") else pytest.skip)("Java and Maven are needed to start a cluster")
-    engine = load_engine()
+    engine = engine_script()
     home = tmp_path_factory.mktemp("own-cluster")
     port = engine.free_base_port(1)
     url = engine.start("opensearch", 1, port, home)

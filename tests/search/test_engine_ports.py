@@ -10,19 +10,22 @@ import socket
 
 import pytest
 
-from tests.search.test_lose_a_node import load_engine
-
-engine = load_engine()
+from tests.engines import engine_script
 
 
-def test_free_ports_are_below_the_ephemeral_range_and_all_bindable():
+engine = engine_script()
+
+
+def test_free_ports_are_below_the_ephemeral_range_apart_from_single_ones_and_all_bindable():
     low, _ = engine.ephemeral_range()
     for _ in range(20):
         base = engine.free_base_port(3)
         ports = engine.cluster_ports(base, 3)
         assert ports == [base, base + 1, base + 2, base + 100, base + 101, base + 102]
-        assert max(ports) < low
+        assert engine.CLUSTER_PORTS_FROM <= min(ports) and max(ports) < engine.SINGLE_PORTS_FROM
         assert engine.busy_ports(ports) == []
+        single = engine.free_port()
+        assert engine.SINGLE_PORTS_FROM <= single < low and engine.busy_ports([single]) == []
 
 
 def test_a_taken_transport_port_is_refused_before_any_node_starts(tmp_path):

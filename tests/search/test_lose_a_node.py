@@ -12,40 +12,31 @@ MATCHMAKER_REQUIRE_ENGINES requires opensearch.
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from matchmaker.errors import SearchUnavailable
 from matchmaker.search import Query, Terms, create_backend
-from tests.engines import required
+from tests.engines import engine_script, required
 from tests.search.test_backend_contract import need
 
 pytestmark = pytest.mark.slow
 
-ENGINE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "engine.py"
 NODES = 3
 WRITERS, WRITES = 3, 30  # the bounded load: each writer writes this many needs; one searcher all along
 
-
-def load_engine():
-    spec = importlib.util.spec_from_file_location("engine_script", ENGINE_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
 def cluster(tmp_path):
     if not (shutil.which("java") and shutil.which("mvn")):
         (pytest.fail if required("opensearch") else pytest.skip)("Java and Maven are needed to start a cluster")
-    engine = load_engine()
+    engine = engine_script()
     home = tmp_path / "cluster"
     port = engine.free_base_port(NODES)
     url = engine.start("opensearch", NODES, port, home)
