@@ -319,23 +319,24 @@ CLUSTER_PORTS_FROM, SINGLE_PORTS_FROM = 20000, 26000
 def free_base_port(nodes: int = 1) -> int:
     """A base port whose cluster ports are all free now, chosen at random (two clusters
     started at once rarely draw the same)."""
-    return _free_port_run(CLUSTER_PORTS_FROM, SINGLE_PORTS_FROM, nodes)
+    return _draw_free(CLUSTER_PORTS_FROM, SINGLE_PORTS_FROM, lambda port: cluster_ports(port, nodes))
 
 
 def free_port() -> int:
     """A single loopback port free now, between the clusters' and the ephemeral range: one
     the kernel hands out (bind to port 0) may go to an outgoing connection before it is used."""
-    return _free_port_run(SINGLE_PORTS_FROM, max(ephemeral_range()[0], SINGLE_PORTS_FROM + 1000), 0)  # a low range: overlap
+    high = max(ephemeral_range()[0], SINGLE_PORTS_FROM + 1000)  # where the ephemeral range starts low, overlap it
+    return _draw_free(SINGLE_PORTS_FROM, high, lambda port: [port])
 
 
-def _free_port_run(low: int, high: int, nodes: int) -> int:
-    ports = cluster_ports if nodes else (lambda port, _: [port])
-    below = high - (TRANSPORT_OFFSET + nodes if nodes else 1)
+def _draw_free(low: int, high: int, ports_of) -> int:
+    """A port from ``low`` on, drawn at random, whose ``ports_of`` are all below ``high`` and free."""
+    span = max(ports_of(0))  # how far past the drawn port its last port lies
     for _ in range(200):
-        port = random.randrange(low, below)
-        if not busy_ports(ports(port, nodes)):
+        port = random.randrange(low, high - span)
+        if not busy_ports(ports_of(port)):
             return port
-    raise EngineError(f"found no free port{'s' if nodes else ''} between {low} and {high}; pass --port")
+    raise EngineError(f"found no free ports between {low} and {high}; pass --port")
 
 
 def pid_file(home: Path, i: int) -> Path:

@@ -18,6 +18,10 @@ import pytest
 import requests
 
 ENGINES = ("elasticsearch", "opensearch")
+URL_VARIABLES = {
+    "opensearch": ("MATCHMAKER_TEST_OPENSEARCH_URL",),
+    "elasticsearch": ("MATCHMAKER_TEST_ELASTICSEARCH_URL", "MATCHMAKER_ES_URL"),
+}
 ENGINE_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "engine.py"
 
 
@@ -29,10 +33,6 @@ def engine_script():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-URL_VARIABLES = {
-    "opensearch": ("MATCHMAKER_TEST_OPENSEARCH_URL",),
-    "elasticsearch": ("MATCHMAKER_TEST_ELASTICSEARCH_URL", "MATCHMAKER_ES_URL"),
-}
 
 
 def required(engine: str) -> bool:
