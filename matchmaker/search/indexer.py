@@ -112,11 +112,12 @@ def file_lock(path: Path, timeout: float | None, shared: bool = False) -> Iterat
 class IndexFolders:
     """The generations of index folders and which one is live, for this process."""
 
-    def __init__(self, root: Path, specs: dict[str, IndexSpec], factory: IndexFactory, layout: str | None = None):
+    def __init__(self, root: Path, specs: dict[str, IndexSpec], factory: IndexFactory,
+                 layout: Callable[[dict[str, IndexSpec]], object] | None = None):
         self.root = Path(root)
         self.specs = specs
         self.factory = factory
-        self.layout = layout  # what the engine's indexes hold beside the mappings' fields
+        self.layout = layout  # what the engine's indexes hold beside the mappings' fields, from the mappings
         self._live: tuple[str, dict[str, Index]] | None = None
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -152,7 +153,7 @@ class IndexFolders:
         found = {name: {"version": spec.version, "fields": sorted(f"{f.path}:{f.type}" for f in spec.fields.values())}
                  for name, spec in sorted(self.specs.items())}
         if self.layout is not None:
-            found["layout"] = self.layout
+            found["layout"] = self.layout(self.specs)
         return found
 
     def is_usable(self) -> bool:

@@ -317,6 +317,12 @@ def _schema_of(spec: IndexSpec) -> _Schema:
     return held[1]
 
 
+def layout(specs: dict[str, IndexSpec]) -> dict[str, str]:
+    """What each index's tantivy schema holds (the mapping's fields, the id keys, ``_SEQ``),
+    as the fingerprint its folder is opened by: a generation built for another is rebuilt."""
+    return {name: _schema_of(spec).fingerprint for name, spec in sorted(specs.items())}
+
+
 # -- queries --------------------------------------------------------------------------------
 def _must(*queries) -> tantivy.Query:
     queries = [q for q in queries if q is not None]
