@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
 
+from .core.garbage import fewer_collections
 from .core.service import DocumentService
 from .enterprises.claims import flags_left_out
 from .enterprises.service import EnterpriseService
@@ -173,8 +174,9 @@ def import_file(backend: SearchBackend, path: str | Path, progress: Progress | N
     allows) validates needs in a second process while the first stores them.
 
     The records are indexed in bulk once the file is stored, not after each batch (on a
-    cluster: one refresh for the import instead of one for every batch of each kind)."""
-    with backend.bulk_load():
+    cluster: one refresh for the import instead of one for every batch of each kind),
+    with fewer garbage collections (:mod:`matchmaker.core.garbage`)."""
+    with fewer_collections(), backend.bulk_load():
         return _import_file(backend, path, progress, parallel, kind, working_days)
 
 
