@@ -24,7 +24,7 @@ from .enterprises.claims import flags_left_out
 from .enterprises.service import EnterpriseService
 from .errors import ImportKindUnknown, ImportLineNotJson, MatchmakerError, ValidationError
 from .institutions.service import InstitutionService
-from .needs.service import NeedService, enterprise_copy
+from .needs.service import NeedService, enterprise_copy, keep_copies, kept_copies
 from .readiness.service import INDEX as READINESS, readiness_tracker
 from .search import SearchBackend
 
@@ -91,7 +91,10 @@ class _ImportNeedService(NeedService):
         missing = {i for i in enterprise_ids if isinstance(i, str) and i not in self.facts}
         if not missing:
             return
-        found = self.backend.get_many("enterprises", missing)
+        kept = kept_copies(self.backend, missing)
+        self.facts.update(kept)
+        missing -= kept.keys()
+        found = self.backend.get_many("enterprises", missing) if missing else {}
         for enterprise_id in missing:
             self.facts[enterprise_id] = enterprise_copy(found[enterprise_id]) if enterprise_id in found else None
 
@@ -329,6 +332,7 @@ def _store_batch(backend, services, kind: str, prepared: _Prepared, report: Impo
             report.rejected.append(Rejection(prepared.docs[error.position][0], f"not stored: {error.message}"))
         if kind == "enterprise":
             _track_readiness(backend, docs, result, stored_before, prepared)
+            _keep_copies(backend, docs, result, {i: c for i, c in (prepared.copies or {}).items() if i not in kept})
 
 
 def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
@@ -357,8 +361,7 @@ def _prepare_in_worker(kind: str, batch: list[tuple[int, dict]]) -> _Prepared:
     if kind == "enterprise":
         tracker = readiness_tracker(service.backend)
         prepared.assessed = tracker.assess(docs)
-        if _worker_services["need"].needs_follow:
-            prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
+        prepared.copies = {doc["id"]: enterprise_copy(doc) for doc in docs}
         prepared.snapshots = tracker.first_snapshots(docs, assessed=prepared.assessed)
         prepared.snapshots_ahead = service.backend.prepare_bulk(READINESS, prepared.snapshots)
     return prepared
@@ -448,6 +451,14 @@ def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_be
                   for snapshot, made in zip(prepared.snapshots, ahead) if snapshot["enterprise_id"] in wanted}
         tracker.write([snapshot for snapshot, _ in picked.values()], [made for _, made in picked.values()])
     tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=prepared.assessed)
+
+
+def _keep_copies(backend: SearchBackend, docs: list[dict], result, made: dict[str, dict]) -> None:
+    """Keep the copy a need takes of each enterprise stored (a worker's, if it made one),
+    so that a later import of their needs reads it instead of working it out again."""
+    failed = {error.position for error in result.errors}
+    stored = {doc["id"]: doc for position, doc in enumerate(docs) if position not in failed}  # a later line wins
+    keep_copies(backend, {doc_id: made.get(doc_id) or enterprise_copy(doc) for doc_id, doc in stored.items()})
 
 
 def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:

@@ -6,7 +6,9 @@ that deal flow can filter and rank needs without reading every enterprise.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from importlib import metadata
 from functools import lru_cache
 
 from .. import clock
@@ -156,6 +158,27 @@ def listing_readiness(enterprise: dict) -> int | None:
         if progress:
             scores.append(round(100 * sum(progress) / len(progress)))
     return max(scores) if scores else None
+
+
+@lru_cache(maxsize=8)
+def _rules_digest(year: int) -> str:
+    return hashlib.sha256(repr(_board_rules(year)).encode()).hexdigest()[:12]
+
+
+@lru_cache(maxsize=1)
+def _release() -> str:
+    try:
+        return metadata.version("matchmaker")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "source"
+
+
+def summary_basis() -> str:
+    """What :func:`summary` depends on besides the enterprise: the day (readiness counts
+    years and certificates as of today), the board rules in force that year, and the
+    release that works it out.  A summary kept on another basis is worked out again."""
+    today = clock.today()
+    return f"{today.isoformat()} {_rules_digest(today.year)} {_release()}"
 
 
 def summary(enterprise: dict) -> dict:

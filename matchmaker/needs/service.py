@@ -6,7 +6,7 @@ from ..core.search_params import amount_range, sort_from, terms_filters
 from ..core.schemas import now_iso
 from ..core.service import DocumentService, page_query
 from ..enterprises import privacy
-from ..enterprises.facts import deal_facts, summary
+from ..enterprises.facts import deal_facts, summary, summary_basis
 from ..core.calendar import local_month, utc_iso
 from ..errors import ALLOWED_STATUSES, Forbidden, Label, Labels, NeedStatusByBrokering, NeedStatusRefused, NewNeedStatus, NoSuchDocument, NoSuchReference, ValidationError
 from ..search import Query, Terms
@@ -64,6 +64,23 @@ def enterprise_copy(enterprise: dict) -> dict:
         "enterprise_name": enterprise["name"],
         "enterprise": summary(enterprise),
     }
+
+
+#: What the database of record keeps each enterprise's :func:`enterprise_copy` as
+#: (:meth:`~matchmaker.search.SearchBackend.keep_derived`): an import of needs reads it
+#: instead of the enterprise and its readiness on each board (most of a need's cost).
+KEPT_COPY = "need_copy"
+
+
+def keep_copies(backend, copies: dict[str, dict]) -> None:
+    """Keep these enterprises' copies (by enterprise id), made from them as just stored."""
+    backend.keep_derived(KEPT_COPY, "enterprises", copies, summary_basis())
+
+
+def kept_copies(backend, enterprise_ids) -> dict[str, dict]:
+    """The copies kept of these enterprises that are still theirs today (each enterprise
+    unchanged since, the same day, rules and release)."""
+    return backend.get_derived(KEPT_COPY, "enterprises", enterprise_ids, summary_basis())
 
 
 def shown_to(user: User, need: dict) -> dict:

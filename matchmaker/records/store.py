@@ -29,7 +29,7 @@ from sqlalchemy.exc import DisconnectionError
 
 from ..errors import ConfigurationError, DuplicateDocument, IntegerPastRecords, NoSuchDocument, check_version
 from ..faults import readable_when_full
-from .tables import documents, outbox, record_state
+from .tables import derived, documents, outbox, record_state
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The one advisory lock every PostgreSQL write transaction takes (any fixed number works).
@@ -621,6 +621,42 @@ class RecordStore:
         with self.transaction() as conn:
             conn.execute(delete(documents))
             conn.execute(delete(outbox))
+            conn.execute(delete(derived))
+
+    # -- values derived from records --------------------------------------------------------
+    def keep_derived(self, name: str, index: str, values: dict[str, dict], basis: str) -> None:
+        """Keep ``values`` (by record id) worked out from records of ``index`` as they now
+        stand, on ``basis``: each with its record's mark, read here in the transaction (so
+        the caller's write of the record, earlier in it, is what they stand for).  A value
+        for a record that does not exist is left out."""
+        if not values:
+            return
+        with self.transaction() as conn:
+            marks = self.marks(index, values)
+            ids = [doc_id for doc_id in values if doc_id in marks]
+            for start in range(0, len(ids), _BATCH):
+                conn.execute(delete(derived).where(derived.c.name == name, derived.c.index_name == index,
+                                                   derived.c.id.in_(ids[start:start + _BATCH])))
+            if ids:
+                conn.execute(insert(derived), [
+                    {"name": name, "index_name": index, "id": doc_id, "version": marks[doc_id][0],
+                     "updated_at": marks[doc_id][1], "basis": basis, "body": dump(values[doc_id])} for doc_id in ids])
+
+    def get_derived(self, name: str, index: str, ids: Iterable[str], basis: str) -> dict[str, dict]:
+        """The values kept by :meth:`keep_derived` for these records on ``basis``, of the
+        records that still bear the mark each was worked out from (a record written since,
+        or gone, has none)."""
+        ids = list(dict.fromkeys(ids))
+        same_record = and_(documents.c.index_name == derived.c.index_name, documents.c.id == derived.c.id,
+                           documents.c.version == derived.c.version, documents.c.updated_at == derived.c.updated_at)
+        found = {}
+        with self.reading() as conn:
+            for start in range(0, len(ids), _BATCH):
+                found.update((doc_id, load(body)) for doc_id, body in conn.execute(
+                    select(derived.c.id, derived.c.body).join(documents, same_record).where(
+                        derived.c.name == name, derived.c.index_name == index, derived.c.basis == basis,
+                        derived.c.id.in_(ids[start:start + _BATCH]))))
+        return found
 
     # -- the outbox -----------------------------------------------------------------------
     def pending(self, limit: int, after: int = 0) -> list[tuple[int, str, str]]:

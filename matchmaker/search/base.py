@@ -245,6 +245,16 @@ class SearchBackend(ABC):
                 found[doc_id] = doc
         return found
 
+    def keep_derived(self, name: str, index: str, values: dict[str, dict], basis: str) -> None:
+        """Keep values worked out from records (by id), valid while each record stays as
+        it is and ``basis`` holds (see :meth:`get_derived`); a backend without a database
+        of record keeps none."""
+
+    def get_derived(self, name: str, index: str, ids: Iterable[str], basis: str) -> dict[str, dict]:
+        """What :meth:`keep_derived` kept for these records on ``basis``, where each record
+        is still as it was then; the caller works out the rest."""
+        return {}
+
     @abstractmethod
     def create(self, index: str, doc: dict, doc_id: str | None = None) -> dict:
         """Store a new document; Conflict when the id is taken.  Returns it with id/version."""

@@ -168,6 +168,14 @@ class EmbeddedBackend(SearchBackend):
         self.spec(index)
         return self.store.get(index, doc_id)
 
+    def keep_derived(self, name: str, index: str, values: dict[str, dict], basis: str) -> None:
+        self.spec(index)
+        self.store.keep_derived(name, index, values, basis)
+
+    def get_derived(self, name: str, index: str, ids, basis: str) -> dict[str, dict]:
+        self.spec(index)
+        return self.store.get_derived(name, index, ids, basis)
+
     def get_many(self, index: str, ids) -> dict[str, dict]:
         self.spec(index)
         return self.store.get_many(index, ids)

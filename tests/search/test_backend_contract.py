@@ -88,6 +88,32 @@ def test_create_get_replace_delete(backend):
         backend.replace("needs", "n1", need("n1"))
 
 
+def test_derived_values_are_kept_while_their_record_stays_as_it_was(backend):
+    """What is worked out from a record (a need's copy of its enterprise) is kept with the
+    record's mark: read back only on the same basis, and only while the record bears the
+    mark it had when kept -- not once the record is rewritten, nor when it is deleted and
+    made again under the same id (its version starts again at 1)."""
+    backend.create("needs", need("n1"))
+    backend.keep_derived("copy", "needs", {"n1": {"tier": "excel"}, "nobody": {"tier": "?"}}, "2012-06-01 r1")
+    assert backend.get_derived("copy", "needs", ["n1", "nobody"], "2012-06-01 r1") == {"n1": {"tier": "excel"}}
+    assert backend.get_derived("copy", "needs", ["n1"], "2012-06-02 r1") == {}
+    assert backend.get_derived("other", "needs", ["n1"], "2012-06-01 r1") == {}
+
+    replaced = backend.replace("needs", "n1", {**backend.get("needs", "n1"), "title": "Equipment loan"})
+    assert backend.get_derived("copy", "needs", ["n1"], "2012-06-01 r1") == {}
+    backend.keep_derived("copy", "needs", {"n1": {"tier": "core"}}, "2012-06-01 r1")
+    assert backend.get_derived("copy", "needs", ["n1"], "2012-06-01 r1") == {"n1": {"tier": "core"}}
+
+    backend.delete("needs", "n1", replaced["version"])
+    assert backend.get_derived("copy", "needs", ["n1"], "2012-06-01 r1") == {}
+    first = backend.create("needs", need("n1"))
+    backend.keep_derived("copy", "needs", {"n1": {"tier": "excel"}}, "2012-06-01 r1")
+    backend.delete("needs", "n1")
+    again = backend.create("needs", need("n1"))
+    assert again["version"] == first["version"]
+    assert backend.get_derived("copy", "needs", ["n1"], "2012-06-01 r1") == {}
+
+
 def test_create_assigns_an_id(backend):
     doc = need("ignored")
     del doc["id"]
