@@ -549,6 +549,7 @@ class RecordStore:
                 raise NoSuchDocument(kind=index, id=doc_id)
             check_version(doc_id, row[0], expected_version)
             conn.execute(delete(documents).where(documents.c.index_name == index, documents.c.id == doc_id))
+            conn.execute(delete(derived).where(derived.c.index_name == index, derived.c.id == doc_id))
             self._enqueue(conn, index, [doc_id], "delete")
 
     def upsert_many(self, index: str, items: list[tuple[str, str]], versions: dict[str, int] | None = None,
