@@ -322,9 +322,11 @@ def _store_batch(backend, services, kind: str, prepared: _Prepared, report: Impo
         # needs already stored carry copies of these enterprises' facts: refresh them later
         stored_before = backend.get_many("enterprises", [d["id"] for d in docs])
         changed_enterprises.update(stored_before)
-        copies = prepared.copies or {}
-        for doc in docs:
-            services["need"].remember(doc, copies.get(doc["id"]))
+        made = prepared.copies or {}
+        # each one's copy for its needs: the worker's, unless the history kept changed the line
+        copies = [(None if doc["id"] in kept else made.get(doc["id"])) or enterprise_copy(doc) for doc in docs]
+        for doc, copy in zip(docs, copies):
+            services["need"].remember(doc, copy)
     if docs:
         result = backend.bulk_upsert(KINDS[kind], docs, ahead)
         report.imported[kind] += result.indexed
@@ -332,7 +334,7 @@ def _store_batch(backend, services, kind: str, prepared: _Prepared, report: Impo
             report.rejected.append(Rejection(prepared.docs[error.position][0], f"not stored: {error.message}"))
         if kind == "enterprise":
             _track_readiness(backend, docs, result, stored_before, prepared)
-            _keep_copies(backend, docs, result, {i: c for i, c in (prepared.copies or {}).items() if i not in kept})
+            _keep_copies(backend, docs, result, copies)
 
 
 def _flush(backend, services, kind: str, batch: list[tuple[int, dict]], report: ImportReport, changed_enterprises: set) -> int:
@@ -455,12 +457,12 @@ def _track_readiness(backend: SearchBackend, docs: list[dict], result, stored_be
     tracker.record([doc for doc in stored if doc["id"] in stored_before], assessed=prepared.assessed)
 
 
-def _keep_copies(backend: SearchBackend, docs: list[dict], result, made: dict[str, dict]) -> None:
-    """Keep the copy a need takes of each enterprise stored (a worker's, if it made one),
-    so that a later import of their needs reads it instead of working it out again."""
+def _keep_copies(backend: SearchBackend, docs: list[dict], result, copies: list[dict]) -> None:
+    """Keep the copy a need takes of each enterprise stored (``copies``: each line's), so
+    that a later import of their needs reads it instead of working it out again."""
     failed = {error.position for error in result.errors}
-    stored = {doc["id"]: doc for position, doc in enumerate(docs) if position not in failed}  # a later line wins
-    keep_copies(backend, {doc_id: made.get(doc_id) or enterprise_copy(doc) for doc_id, doc in stored.items()})
+    keep_copies(backend, {doc["id"]: copy for position, (doc, copy) in enumerate(zip(docs, copies))
+                          if position not in failed})  # an enterprise twice: its later line stored
 
 
 def _refresh_copies(backend: SearchBackend, enterprise_ids: set[str]) -> None:
