@@ -1,4 +1,5 @@
-"""One ranked query of a large index searched as two halves at once, on two cores.
+"""One ranked query of a large index searched as two halves at once, on two cores; a
+search's facets counted beside its page of hits.
 
 tantivy's bindings search a query's segments one after the other, in one thread, and let
 go of the interpreter while they do.  A deal flow ranks every eligible need by two to four
@@ -8,15 +9,20 @@ about the documents in the stretch of each segment it walks.  Cut by indexing or
 side in 67–87% of the time at 1M needs (a venture capital's deal flow in 107 ms instead of
 143, a bank's in 166 instead of 218) and 80–95% at 100k.
 
-A query is cut only while a core is idle and a helper thread free: on a loaded server,
-whose cores are busy anyway, cutting would only add the halves' cost (10–30% more CPU
-than the whole), so the query runs whole in its own thread.
+A text search with facets is two passes of tantivy over its hits: the best page (with
+the count) and the aggregation of the facets.  They do not depend on each other, so the
+aggregation runs in a helper while the page is read, on large indexes (at 1M needs 电池 in
+3.7 instead of 4.4 ms, for 19% more CPU; at 100k the hand-over costs more than it saves).
+
+Work goes to a helper only while a core is idle and a helper thread free: on a loaded
+server, whose cores are busy anyway, cutting would only add the halves' cost (10–30% more
+CPU than the whole) and the hand-over's, so the query runs whole in its own thread.
 """
 from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -67,20 +73,29 @@ class Halves:
         where a score's tie ends among them (what :class:`~.tantivy_index._Ranking` reads
         ties by) is where it ends in the whole: a half that was cut off scored its last hit
         at or below the merged list's last score."""
-        if not spare_core() or not self._free.acquire(blocking=False):
+        second = self.beside(searcher.search, halves[1], limit, True)
+        if second is None:
             return searcher.search(whole, limit, count=True)
-        try:
-            second = self._helpers().submit(searcher.search, halves[1], limit, True)
-        except BaseException:
-            self._free.release()
-            raise
-        second.add_done_callback(lambda _: self._free.release())
         try:
             first = searcher.search(halves[0], limit, count=True)
         finally:
             other = second.result()
         hits = sorted([*first.hits, *other.hits], key=_SCORE, reverse=True)[:limit]
         return Found(hits, first.count + other.count)
+
+    def beside(self, fn, *args) -> Future | None:
+        """``fn(*args)`` started in a helper, when a core is idle and a helper free (its
+        answer, or what it raised, then comes from the future's ``result()``); else None,
+        and the caller runs it in its own thread."""
+        if not spare_core() or not self._free.acquire(blocking=False):
+            return None
+        try:
+            started = self._helpers().submit(fn, *args)
+        except BaseException:
+            self._free.release()
+            raise
+        started.add_done_callback(lambda _: self._free.release())
+        return started
 
 
 def spare_core() -> bool:

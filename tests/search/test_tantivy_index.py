@@ -318,6 +318,73 @@ def test_a_ranked_query_of_a_large_index_is_searched_in_two_halves_unless_no_cor
             tantivy_halves.HALVES._free.release()
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=queries)
+def test_answers_as_the_reference_does_with_the_facets_counted_beside_the_page(generated, monkeypatch, query):
+    """With a core spare, a search's facets and sums are counted in a helper thread while
+    the asking one reads the page (and the count, or not, as in turn)."""
+    monkeypatch.setattr(tantivy_index, "_BESIDE_FROM", 0)
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: True)
+    generated.check("needs", query)
+
+
+def _threads_aggregating(index, monkeypatch) -> list[str]:
+    """The names of the threads each aggregation of ``index``'s searches ran in."""
+    threads = []
+    searcher = type(index)._searcher
+
+    class Watched:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def aggregate(self, *args):
+            threads.append(threading.current_thread().name)
+            return self.inner.aggregate(*args)
+
+    monkeypatch.setattr(type(index), "_searcher", lambda self: Watched(searcher(self)))
+    return threads
+
+
+def test_facets_are_counted_beside_the_page_of_a_large_index_while_a_core_and_a_helper_are_free(generated, monkeypatch):
+    query = Query(text="电池 battery", all_tokens=False, facets=["industry", "stage"], per_page=5)
+    in_turn = generated.check("needs", query)
+    threads = _threads_aggregating(generated.index("needs"), monkeypatch)
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: True)
+    assert generated.check("needs", query) == in_turn
+    assert threads[-1] == threading.current_thread().name  # a small index: in the asking thread
+    monkeypatch.setattr(tantivy_index, "_BESIDE_FROM", 0)
+    assert generated.check("needs", query) == in_turn
+    assert threads[-1].startswith("tantivy-half")  # counted in a helper
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: False)
+    assert generated.check("needs", query) == in_turn
+    assert threads[-1] == threading.current_thread().name  # no core spare: in the asking thread
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: True)
+    taken = [tantivy_halves.HALVES._free.acquire(blocking=False) for _ in range(tantivy_halves.HELPERS)]
+    try:
+        assert all(taken)
+        assert generated.check("needs", query) == in_turn
+        assert threads[-1] == threading.current_thread().name  # no helper free: in the asking thread
+    finally:
+        for _ in taken:
+            tantivy_halves.HALVES._free.release()
+
+
+def test_an_aggregation_that_fails_in_a_helper_fails_the_search(generated, monkeypatch):
+    index = generated.index("needs")
+    monkeypatch.setattr(tantivy_index, "_BESIDE_FROM", 0)
+    monkeypatch.setattr(tantivy_halves, "spare_core", lambda: True)
+
+    def broken(*args):
+        raise RuntimeError("the aggregation broke")
+
+    monkeypatch.setattr(type(index), "_aggregate", broken)
+    with pytest.raises(RuntimeError, match="the aggregation broke"):
+        index.search(Query(text="电池", facets=["industry"], per_page=5))
+
+
 def test_indexing_order_goes_on_past_the_folder_s_when_another_writer_takes_it(tmp_path):
     """Each document indexed is numbered after every one before it, by whichever writer:
     the halves of a ranked query are runs of documents in each segment."""
