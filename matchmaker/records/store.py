@@ -660,12 +660,14 @@ class RecordStore:
         return found
 
     # -- the outbox -----------------------------------------------------------------------
-    def pending(self, limit: int, after: int = 0) -> list[tuple[int, str, str]]:
-        """The oldest outbox rows not applied yet, past row ``after``: (seq, index, doc_id)."""
+    def pending(self, limit: int, after: int = 0, upto: int | None = None) -> list[tuple[int, str, str]]:
+        """The oldest outbox rows not applied yet, past row ``after`` (and up to row
+        ``upto``, when given): (seq, index, doc_id)."""
+        later = outbox.c.seq > after if upto is None else outbox.c.seq.between(after + 1, upto)
         with self.reading() as conn:
             return [tuple(r) for r in conn.execute(
                 select(outbox.c.seq, outbox.c.index_name, outbox.c.doc_id)
-                .where(outbox.c.applied_at.is_(None), outbox.c.seq > after).order_by(outbox.c.seq).limit(limit)
+                .where(outbox.c.applied_at.is_(None), later).order_by(outbox.c.seq).limit(limit)
             )]
 
     def last_seq(self) -> int:

@@ -484,15 +484,16 @@ class Indexer:
         if watcher is not None and watcher is not threading.current_thread():
             watcher.join()  # it sees the lock let go within WATCH_EVERY and ends
 
-    def drain(self, timeout: float | None = LOCK_WAIT, known: Known | None = None) -> bool:
-        """Apply every pending row; True when the outbox is empty, False when the index
-        failed (the rows wait, a thread retries) or the lock was not had in time.
-        ``known``: index documents already made for some of the rows (see :class:`Known`)."""
+    def drain(self, timeout: float | None = LOCK_WAIT, known: Known | None = None, upto: int | None = None) -> bool:
+        """Apply every pending row (up to row ``upto``, when given); True when none is
+        left, False when the index failed (the rows wait, a thread retries) or the lock
+        was not had in time.  ``known``: index documents already made for some of the rows
+        (see :class:`Known`)."""
         with self.exclusive(timeout) as taken:
             if not taken:
                 return False
             try:
-                self._apply_pending(known)
+                self._apply_pending(known, upto)
             except Exception as exc:  # the engine failed: writes stand, searches answer 503
                 if self.error is None:
                     log.error("search index update failed; writes are kept and will be indexed: %s", exc)
@@ -503,14 +504,14 @@ class Indexer:
             self.error = None
             return True
 
-    def _apply_pending(self, known: Known | None) -> None:
+    def _apply_pending(self, known: Known | None, upto: int | None = None) -> None:
         """Apply the outbox's rows in batches, under the lock, until none is left: staged
         in batches of ``BATCH``, committed (and marked applied) every ``COMMIT_EVERY``."""
         indexes = self.folders.live()
         staged: list[int] = []
         touched: dict[int, Index] = {}
         while True:
-            rows = self.store.pending(BATCH, after=staged[-1] if staged else 0)
+            rows = self.store.pending(BATCH, after=staged[-1] if staged else 0, upto=upto)
             if rows:
                 touched.update((id(t), t) for t in stage_rows(self.store, indexes, rows, known))
                 staged.extend(seq for seq, _, _ in rows)

@@ -237,10 +237,93 @@ def test_a_held_transaction_of_prepared_batches_is_indexed_as_made_across_a_drai
         with backend.transaction():
             backend.bulk_upsert("needs", first, backend.prepare_bulk("needs", first))
             backend.bulk_upsert("institutions", then, backend.prepare_bulk("institutions", then))
-        assert backend.store.lag() == 0  # drained at the commit: HELD_DOCS reached
+        backend._settle_aside()
+        assert backend.store.lag() == 0  # drained after the commit: HELD_DOCS reached
     assert remade == []
     assert {d["id"] for d in backend.search("institutions", Query(text="电池")).items} == {"i"}
     assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"a", "b"}
+
+
+def _watch_drains(monkeypatch) -> list[tuple[str, list[str]]]:
+    """(thread name, ids staged) of each staging of outbox rows into the index."""
+    from matchmaker.search import indexer
+
+    staged, real = [], indexer.stage_rows
+
+    def watched(store, indexes, rows, known=None):
+        staged.append((threading.current_thread().name, [doc_id for _, _, doc_id in rows]))
+        return real(store, indexes, rows, known)
+
+    monkeypatch.setattr(indexer, "stage_rows", watched)
+    return staged
+
+
+def test_a_bulk_load_s_held_documents_are_drained_aside_while_it_goes_on(backend, monkeypatch):
+    """A drain of HELD_DOCS documents runs in a thread of its own, applying the rows
+    committed when it was handed over and no later one: those are the next drain's, with
+    the documents made for them (none is read back and made again)."""
+    from matchmaker.search import embedded, indexer
+
+    monkeypatch.setattr(embedded, "HELD_DOCS", 2)
+    remade = []
+    monkeypatch.setattr(indexer, "upsert_each", lambda target, index, docs: remade.extend(d["id"] for d in docs))
+    staged = _watch_drains(monkeypatch)
+    go_on = threading.Event()
+    real = embedded._DrainAside._run
+
+    def held_back(self, *args):
+        go_on.wait(10)  # the load stores its next batch before this drain starts
+        real(self, *args)
+
+    monkeypatch.setattr(embedded._DrainAside, "_run", held_back)
+    first, then = [need("a", title="电池 a"), need("b", title="电池 b")], [need("c", title="电池 c")]
+    with backend.bulk_load():
+        for batch in (first, then):
+            with backend.transaction():
+                backend.bulk_upsert("needs", batch, backend.prepare_bulk("needs", batch))
+        go_on.set()
+    assert staged == [("matchmaker-held-drain", ["a", "b"]), (threading.current_thread().name, ["c"])]
+    assert remade == []
+    assert backend.store.lag() == 0
+    assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"a", "b", "c"}
+
+
+def test_a_drain_aside_that_fails_fails_the_bulk_load_and_its_rows_wait(backend, monkeypatch):
+    from matchmaker.search import embedded
+
+    monkeypatch.setattr(embedded, "HELD_DOCS", 2)
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("the drain broke")
+
+    monkeypatch.setattr(type(backend.indexer), "drain", broken)
+    batch = [need("a", title="电池 a"), need("b", title="电池 b")]
+    with pytest.raises(RuntimeError, match="the drain broke"):
+        with backend.bulk_load():
+            with backend.transaction():
+                backend.bulk_upsert("needs", batch, backend.prepare_bulk("needs", batch))
+    assert backend.store.lag() == 2  # the records stand, their rows wait
+    monkeypatch.undo()
+    assert backend.indexer.drain()  # the next drain (a write's, the next start's) takes them
+    assert {d["id"] for d in backend.search("needs", Query(text="电池")).items} == {"a", "b"}
+
+
+def test_closing_waits_for_a_drain_aside(backend, monkeypatch):
+    """An import closes the backend before it forks its workers: a drain still running
+    aside finishes first (its store and index are not closed under it)."""
+    from matchmaker.search import embedded
+
+    monkeypatch.setattr(embedded, "HELD_DOCS", 2)
+    staged = _watch_drains(monkeypatch)
+    real = embedded._DrainAside._run
+    monkeypatch.setattr(embedded._DrainAside, "_run", lambda self, *args: (threading.Event().wait(0.3), real(self, *args)))
+    batch = [need("a", title="电池 a"), need("b", title="电池 b")]
+    with backend.bulk_load():
+        with backend.transaction():
+            backend.bulk_upsert("needs", batch, backend.prepare_bulk("needs", batch))
+        backend.close()
+        assert staged == [("matchmaker-held-drain", ["a", "b"])]
+    assert backend.store.lag() == 0
 
 
 def test_scans_narrow_on_numbers_in_sql():
