@@ -507,8 +507,9 @@ def run_load(url: str, token: str, paths: list[str], args) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as listing:
         listing.write("\n".join(paths))
         listing.flush()
-        load = subprocess.run([sys.executable, str(Path(__file__).with_name("loadgen.py")), url, token, "--seconds",
-                               str(args.seconds), "--clients", str(args.clients), "--paths-file", listing.name],
+        # the token after "--": one that starts with "-" is no option
+        load = subprocess.run([sys.executable, str(Path(__file__).with_name("loadgen.py")), "--seconds", str(args.seconds),
+                               "--clients", str(args.clients), "--paths-file", listing.name, "--", url, token],
                               capture_output=True, text=True, timeout=args.seconds + 120)
     if load.returncode:
         raise SystemExit(f"loadgen failed: {load.stderr.strip()}")
