@@ -263,12 +263,12 @@ class ClusterIndexer(Indexer):
     """The indexer, whose lock also holds across the machines that share a PostgreSQL
     database, and whose drain refreshes once at its end (:class:`Refreshes`)."""
 
-    def _apply_pending(self, known) -> None:
+    def _apply_pending(self, known, upto: int | None = None) -> None:
         """The drain's rows, then one refresh of what they wrote, still under the lock, so
         that a drain returns once its writes are visible (a refresh that fails fails the
         drain: the indexer's retry thread sends it again)."""
         with self.folders.refreshes.deferred():
-            super()._apply_pending(known)
+            super()._apply_pending(known, upto)
 
     @contextmanager
     def exclusive(self, timeout: float | None = LOCK_WAIT) -> Iterator[bool]:
