@@ -345,9 +345,27 @@ class RecordsClusterBackend(EmbeddedBackend):
 
     def _written(self) -> None:
         """While the cluster is away a write does not wait on it: its row stays in the
-        outbox for the indexer's retry thread, which drains it once the cluster answers."""
-        if self.indexer.error is None:
-            super()._written()
+        outbox for the indexer's retry thread, which drains it once the cluster answers.
+        Whether it is away is asked once the write has committed (the retry thread's
+        last look at the outbox must find a row whose write did not drain)."""
+        if getattr(self._held, "on", False):
+            super()._written()  # for release_indexing, below
+        else:
+            self.store.after_commit(self.indexer.drain_unless_failing)
+
+    def _leave_held_to_retry(self) -> None:
+        """As for one write: the held writes (committed by now) do not wait on a cluster
+        away; the retry thread takes their rows."""
+        if self.indexer.error is not None:
+            self._held.pending = False
+
+    def release_indexing(self) -> None:
+        self._leave_held_to_retry()
+        super().release_indexing()
+
+    def _catch_up(self) -> None:
+        self._leave_held_to_retry()
+        super()._catch_up()
 
     def unseen(self) -> int:
         """The outbox's rows, and an index's refresh still owed (its rows, out of the

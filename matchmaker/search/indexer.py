@@ -522,19 +522,33 @@ class Indexer:
             if not rows:
                 break
 
+    def drain_unless_failing(self) -> None:
+        """A write's drain, called once its transaction has committed: none while the index
+        fails (the write does not wait on it; the retry thread takes its row)."""
+        if self.error is None:
+            self.drain()
+
     def _retry_later(self) -> None:
+        """Drain every :data:`RETRY_EVERY` seconds until a drain succeeds and no row is left.
+
+        The writes committed while the index failed did not drain (see
+        :meth:`drain_unless_failing`), and some may have committed after the successful
+        drain read the outbox: so the thread looks at the outbox again after ``error`` is
+        cleared.  A write that saw ``error`` set had committed before it was cleared, so
+        its row is found then; a later one drains by itself."""
         if self._retry is not None and self._retry.is_alive():
             return
 
         indexer_ref = weakref.ref(self)  # the thread ends with its indexer (a closed backend, a finished test)
 
         def retry():
+            wait = RETRY_EVERY
             while True:
-                time.sleep(RETRY_EVERY)
+                time.sleep(wait)
                 indexer = indexer_ref()
-                if indexer is None or indexer.error is None:
+                if indexer is None or (indexer.error is None and not indexer.store.lag()):
                     return
-                indexer.drain()
+                wait = 0.0 if indexer.drain() else RETRY_EVERY
                 del indexer
 
         self._retry = threading.Thread(target=retry, name="matchmaker-indexer-retry", daemon=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 
 import pytest
 import requests
@@ -246,3 +247,41 @@ def test_a_refresh_that_fails_at_the_end_of_a_drain_is_made_by_the_next(backend,
     failing["on"] = False
     assert [d["id"] for d in backend.search("needs", Query(text="储能")).items] == ["n1"]
     assert backend.indexer.error is None and backend.unseen() == 0
+
+
+def test_a_write_made_while_the_retry_drain_succeeds_is_indexed_too(backend, monkeypatch):
+    """A write while the cluster is away leaves its row to the retry thread; one that
+    commits once the retry's drain has read the outbox to its end (the drain is making
+    its writes visible) is not in that drain: the thread must look again after it, not
+    just end."""
+    import threading
+
+    from matchmaker.search import indexer as indexer_module
+
+    monkeypatch.setattr(indexer_module, "RETRY_EVERY", 0.05)
+    real_commit = ClusterIndex.commit
+    inside, go = threading.Event(), threading.Event()
+
+    def away(self, docs):
+        raise SearchUnavailable("the search engine cannot be reached", retry_after=3)
+
+    def slow_commit(self):
+        inside.set()  # the retry drain read every row there was and commits them
+        assert go.wait(10)
+        return real_commit(self)
+
+    with monkeypatch.context() as away_for_now:
+        away_for_now.setattr(ClusterIndex, "upsert", away)
+        backend.create("needs", need("first", title="储能 first"))
+        assert backend.indexer.error is not None and backend.store.lag() == 1
+        monkeypatch.setattr(ClusterIndex, "commit", slow_commit)
+    assert inside.wait(10), "the retry thread drains once the cluster answers"
+    backend.create("needs", need("second", title="储能 second"))  # the index failed last: no drain of its own
+    go.set()
+    deadline = time.monotonic() + 10
+    while backend.unseen() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert backend.unseen() == 0, "the row of the write made during the retry's drain still waits"
+    assert backend.indexer.error is None
+    monkeypatch.setattr(ClusterIndex, "commit", real_commit)
+    assert {d["id"] for d in backend.search("needs", Query(text="储能")).items} == {"first", "second"}
