@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+import orjson
 import tantivy
 
 from ..errors import ConfigurationError, NoValueOfField, SortOnList
@@ -797,31 +798,40 @@ class TantivyIndex:
             _WRITING.add(self)
         return self._writer
 
-    def prepare(self, docs: list[dict]) -> list[dict]:
-        """What :meth:`upsert` derives from each document (the text's tokens above all):
-        plain data that a second process may compute while this one writes the last batch.
-        Raises ValueError for a document that does not fit the mapping."""
-        return [self._s.document(doc) for doc in docs]
+    def prepare(self, docs: list[dict]) -> list[str]:
+        """What :meth:`upsert` derives from each document (the text's tokens above all), as
+        the JSON object tantivy reads (``IndexWriter.add_json``): text that a second process
+        may compute while this one writes the last batch.  tantivy parses it in Rust, where
+        building its document from a dict of the values cost 15 us a need and unpickling
+        that dict from an import's worker 17.  Raises ValueError for a document that does
+        not fit the mapping."""
+        made = []
+        for doc in docs:
+            values = self._s.document(doc)
+            try:
+                made.append(orjson.dumps(values).decode())
+            except orjson.JSONEncodeError as exc:  # text that is not UTF-8 (a lone surrogate)
+                raise ValueError(f"document {doc.get('id')}: {exc}") from None
+        return made
 
-    def upsert(self, docs: list[dict], prepared: list[dict] | None = None) -> None:
+    def upsert(self, docs: list[dict], prepared: list[str] | None = None) -> None:
         """Index each document (with its ``id``) in place of any earlier one with that id;
         ``prepared`` is what :meth:`prepare` gave for these very documents, if done ahead.
 
-        Every document is converted first: a bad one raises ValueError and stages nothing."""
+        A document tantivy refuses raises ValueError; the ones before it stay staged (each
+        replaces itself if staged again)."""
         if prepared is None:
             prepared = self.prepare(docs)
         elif len(prepared) != len(docs):
             raise ValueError(f"prepared has {len(prepared)} entries for {len(docs)} documents")
-        with self._write_lock:
-            first = self._take_seq(len(prepared))
-        documents = [tantivy.Document.from_dict({**values, _SEQ: first + n}, self._s.schema) for n, values in enumerate(prepared)]
         id_field = self._s.fields["id"].name
         with self._write_lock:
+            first = self._take_seq(len(prepared))
             writer = self._get_writer()
             self._staged = True
-            for values, doc in zip(prepared, documents):
-                writer.delete_documents_by_term(id_field, values[id_field])
-                writer.add_document(doc)
+            for n, (doc, values) in enumerate(zip(docs, prepared)):
+                writer.delete_documents_by_term(id_field, doc["id"])
+                writer.add_json(f'{{"{_SEQ}":{first + n},{values[1:]}')  # values: never "{}", the id is in it
 
     def _take_seq(self, count: int) -> int:
         """The first of ``count`` numbers of indexing order (under the write lock): after the
