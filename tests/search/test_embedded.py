@@ -356,3 +356,20 @@ def test_a_numeric_scan_reads_only_the_records_it_needs(backend):
     assert [d["id"] for d in backend.scan("needs", Query(filters=[Range("amount", gte=295_000)]))] == [
         f"n{i:03d}" for i in range(295, 300)]
     assert len(read) == 5
+
+
+def test_a_record_the_index_refuses_is_kept_and_left_out_of_search_and_its_batch_is_indexed_once(backend, caplog):
+    """tantivy reads each index document as JSON (``add_json``) and refuses one whose value
+    does not fit its field (an integer past 64 signed bits): that record stands, is logged
+    and left out of search, and the others of its batch -- staged before it, then again
+    each alone -- are found once each."""
+    before, after = need("before", title="电池 before"), need("after", title="电池 after")
+    odd = need("odd", title="电池 odd", term_months=2**63)
+    with caplog.at_level(logging.ERROR, logger="matchmaker.search.indexer"):
+        result = backend.bulk_upsert("needs", [before, odd, after])
+    assert result.indexed == 3 and not result.errors
+    assert backend.get("needs", "odd")["term_months"] == 2**63  # the record stands
+    assert any("odd cannot be indexed" in message for message in caplog.messages)
+    found = backend.search("needs", Query(text="电池", per_page=10))
+    assert sorted(d["id"] for d in found.items) == ["after", "before"] and found.total == 2
+    assert backend.store.lag() == 0
