@@ -41,16 +41,6 @@ _BODY_BYTES = "CAST(body AS BLOB)"
 #: How long a pooled read-only stand-in for a full disk's database is used before the
 #: next checkout tries for a writable connection again (the disk may have room by then).
 READ_ONLY_SECONDS = 2.0
-#: How much of the SQLite file a reading connection maps into memory (SQLite caps it at
-#: 2 GB): a page of 20 needs is read without a read() and a copy per page, in 40-49 instead
-#: of 76-92 us at 100k needs, 91 instead of 142 at 1M.  The pages are the OS's file cache,
-#: shared by every process (counted in each one's resident memory once touched).
-READ_MMAP_BYTES = 1 << 31
-#: How many pages the write-ahead log takes before a writer's commit copies them into the
-#: file (SQLite's default is 1,000: 4 MB).  Each copy syncs the file, and the pages a bulk
-#: load rewrites batch after batch (the tables' last pages, the indexes' inner ones) are
-#: copied once per checkpoint: at 1M needs the checkpoints were half of an import's commits.
-CHECKPOINT_PAGES = 10_000
 
 
 class _ReadOnlyConnection(sqlite3.Connection):
@@ -225,11 +215,10 @@ class RecordStore:
             return conn
 
         engine = create_engine(self.url, creator=connect, pool_size=16, max_overflow=16)
-        own = (f"wal_autocheckpoint={CHECKPOINT_PAGES}",) if immediate else (f"mmap_size={READ_MMAP_BYTES}",)
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, record):
-            for pragma in ("synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON", *own):
+            for pragma in ("synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
                 dbapi_connection.execute(f"PRAGMA {pragma}")
             record.info["fresh"] = True
 
