@@ -343,15 +343,12 @@ class RecordsClusterBackend(EmbeddedBackend):
             log.warning("took %d documents the cluster held into the records database", moved)
             self.notices.append(f"took {moved} documents from the search cluster into the records database")
 
-    def _written(self) -> None:
+    def _drain_written(self) -> None:
         """While the cluster is away a write does not wait on it: its row stays in the
         outbox for the indexer's retry thread, which drains it once the cluster answers.
         Whether it is away is asked once the write has committed (the retry thread's
         last look at the outbox must find a row whose write did not drain)."""
-        if getattr(self._held, "on", False):
-            super()._written()  # for release_indexing, below
-        else:
-            self.store.after_commit(self.indexer.drain_unless_failing)
+        self.indexer.drain_unless_failing()
 
     def _leave_held_to_retry(self) -> None:
         """As for one write: the held writes (committed by now) do not wait on a cluster

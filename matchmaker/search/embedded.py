@@ -150,7 +150,11 @@ class EmbeddedBackend(SearchBackend):
         if getattr(self._held, "on", False):
             self._held.pending = True
         else:
-            self.store.after_commit(self.indexer.drain)
+            self.store.after_commit(self._drain_written)
+
+    def _drain_written(self) -> None:
+        """A write's drain, once its transaction has committed."""
+        self.indexer.drain()
 
     def hold_indexing(self) -> None:
         self._held.on, self._held.pending, self._held.known, self._held.incoming = True, False, None, None
